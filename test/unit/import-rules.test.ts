@@ -1,0 +1,114 @@
+// Each import rule of DESIGN.md is proved by planting a violation in a scratch file where the rule
+// applies and checking that lint rejects it (and that the allowed form passes).
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { ESLint } from 'eslint';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/tmp';
+
+const planted: string[] = [];
+afterAll(() => planted.forEach((f) => fs.rmSync(f, { force: true })));
+
+let seq = 0;
+function plant(dir: string, code: string, ext = 'ts'): string {
+  const file = path.join(repoRoot, dir, `__lint_probe_${process.pid}_${seq++}.${ext}`);
+  fs.writeFileSync(file, code);
+  planted.push(file);
+  return file;
+}
+
+const eslint = new ESLint({ cwd: repoRoot });
+
+async function lint(dir: string, code: string, ext = 'ts'): Promise<string[]> {
+  const file = plant(dir, code, ext);
+  try {
+    const [result] = await eslint.lintFiles([file]);
+    return (result?.messages ?? []).filter((m) => m.severity === 2).map((m) => `${m.ruleId}: ${m.message}`);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+describe('import rules (DESIGN.md) enforced by lint', () => {
+  it('only src/main and src/preload import electron', async () => {
+    const code = "import { app } from 'electron';\nexport const a = app;\n";
+    for (const dir of ['src/runtime', 'src/server', 'src/store', 'src/schedule', 'src/media']) {
+      expect(await lint(dir, code)).toEqual([expect.stringMatching(/no-restricted-imports: .*Only src\/main and src\/preload may import electron/)]);
+    }
+    expect(await lint('src', code)).toHaveLength(1);
+    expect(await lint('src/main', code)).toEqual([]);
+    expect(await lint('src/preload', code)).toEqual([]);
+  });
+
+  it('shared/ imports nothing of ours and no Node', async () => {
+    expect(await lint('src/shared', "import type { Store } from '../store';\nexport type S = Store;\n")).toEqual([
+      expect.stringMatching(/shared is the contract/),
+    ]);
+    expect(await lint('src/shared', "import fs from 'node:fs';\nexport const f = fs;\n")).toEqual([expect.stringMatching(/shared is the contract/)]);
+    expect(await lint('src/shared', "import { readFileSync } from 'fs';\nexport const f = readFileSync;\n")).toHaveLength(1);
+    expect(await lint('src/shared', "import * as fsp from 'fs/promises';\nexport const f = fsp;\n")).toHaveLength(1);
+    expect(await lint('src/shared', "import { DateTime } from 'luxon';\nimport { z } from 'zod';\nexport const x = [DateTime, z];\n")).toEqual([]);
+    expect(await lint('src/shared', "import { parseInstant } from './time';\nexport const p = parseInstant;\n")).toEqual([]);
+  });
+
+  it('runtime/producer never imports schedule/, store/ or server/', async () => {
+    for (const target of ['../../schedule', '../../store', '../../server/http', '../../store/playlog']) {
+      expect(await lint('src/runtime/producer', `import * as m from '${target}';\nexport const x = m;\n`)).toEqual([
+        expect.stringMatching(/Producers execute the playout plan/),
+      ]);
+    }
+    expect(await lint('src/runtime/producer', "import { parseInstant } from '../../shared/time';\nexport const p = parseInstant;\n")).toEqual([]);
+  });
+
+  it('the director and channel managers reach producers only through runtime/producer/index.ts', async () => {
+    expect(await lint('src/runtime', "import * as p from './producer/base';\nexport const x = p;\n")).toEqual([
+      expect.stringMatching(/only through runtime\/producer\/index\.ts/),
+    ]);
+    expect(await lint('src/runtime', "import * as p from './producer';\nexport const x = p;\n")).toEqual([]);
+    expect(await lint('src/runtime', "import * as p from './producer/index';\nexport const x = p;\n")).toEqual([]);
+    expect(await lint('src/server', "import * as p from '../runtime/producer/normal-producer';\nexport const x = p;\n")).toHaveLength(1);
+  });
+
+  it('renderer/ imports only shared/ and browser libraries', async () => {
+    for (const target of ['../../runtime/clock', '../../store', '../../server/http', '../../station', 'node:fs', 'electron']) {
+      expect(await lint('src/renderer/src', `import * as m from '${target}';\nexport const x = m;\n`, 'tsx'), target).toHaveLength(1);
+    }
+    expect(await lint('src/renderer/src', "import { parseInstant } from '../../shared/time';\nimport { create } from 'zustand';\nexport const x = [parseInstant, create];\n", 'tsx')).toEqual([]);
+  });
+
+  it('only runtime/clock.ts reads the system time', async () => {
+    const reads = ['Date.now()', 'new Date()', 'Date()', 'performance.now()', 'DateTime.now()', 'DateTime.local()', 'DateTime.utc()'];
+    for (const read of reads) {
+      const code = `import { DateTime } from 'luxon';\nexport const t = () => [DateTime, ${read}];\n`;
+      for (const dir of ['src/runtime', 'src/schedule', 'src/server', 'src/renderer/src']) {
+        expect(await lint(dir, code, dir.includes('renderer') ? 'tsx' : 'ts'), `${read} in ${dir}`).toEqual([
+          expect.stringMatching(/Only src\/runtime\/clock\.ts reads the system time/),
+        ]);
+      }
+    }
+    // Constructing a Date from a known instant is not reading the time.
+    expect(await lint('src/runtime', 'export const t = (ms: number) => new Date(ms).toISOString();\n')).toEqual([]);
+    // clock.ts itself reads it and passes lint.
+    const [clock] = await eslint.lintFiles([path.join(repoRoot, 'src/runtime/clock.ts')]);
+    expect(clock?.errorCount).toBe(0);
+  });
+
+  it('runtime and schedule code uses clock timers, not the global ones', async () => {
+    expect(await lint('src/runtime', 'export const x = () => setTimeout(() => undefined, 10);\n')).toEqual([
+      expect.stringMatching(/MasterClock timers/),
+    ]);
+    expect(await lint('src/schedule', 'export const x = () => setInterval(() => undefined, 10);\n')).toHaveLength(1);
+  });
+
+  it('makes the lint command itself fail on a violation', () => {
+    const file = plant('src/store', "import { app } from 'electron';\nexport const a = app;\n");
+    let status = 0;
+    try {
+      execFileSync(path.join(repoRoot, 'node_modules/.bin/eslint'), ['--max-warnings', '0', file], { cwd: repoRoot, stdio: 'pipe' });
+    } catch (err) {
+      status = (err as { status: number }).status;
+    }
+    expect(status).toBe(1);
+  });
+});
