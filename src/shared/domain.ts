@@ -1,0 +1,56 @@
+// Domain vocabulary shared by the engine, the API and the console. Plain types, no behaviour.
+
+/** `guide` channels air listings instead of a playlog of media. */
+export type ChannelKind = 'normal' | 'guide';
+export const CHANNEL_KINDS: readonly ChannelKind[] = ['normal', 'guide'];
+
+/** A channel's operating mode, as the seed's data model names it. */
+export type ChannelMode = 'normal' | 'emergency' | 'guide';
+
+/** Station-wide mode; only the ProgramDirector changes it. */
+export type GlobalMode = 'normal' | 'emergency';
+
+/** crawl: programming stays on air under a crawling message; takeover: a full-screen slate replaces it. */
+export type EmergencyScope = 'crawl' | 'takeover';
+export const EMERGENCY_SCOPES: readonly EmergencyScope[] = ['crawl', 'takeover'];
+
+export type ProducerType = 'normal' | 'emergency' | 'guide' | 'slate';
+export type ProducerStatus = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
+export type ProducerHealth = 'running' | 'degraded' | 'stopped';
+
+/** Multiviewer tally: red on air to viewers, green preview only, off standby, fault flashing. */
+export type Tally = 'program' | 'preview' | 'off' | 'fault';
+
+/** Why a viewer session exists: a real viewer, or the operator's multiviewer preview. */
+export type SessionPurpose = 'viewer' | 'preview';
+
+export type PlaylogItemType = 'program' | 'promo' | 'bumper' | 'commercial' | 'filler' | 'station-id';
+export const PLAYLOG_ITEM_TYPES: readonly PlaylogItemType[] = [
+  'program',
+  'promo',
+  'bumper',
+  'commercial',
+  'filler',
+  'station-id',
+];
+
+export interface EmergencyState {
+  message: string;
+  scope: EmergencyScope;
+  /** ISO instant */
+  since: string;
+}
+
+export type AlarmSeverity = 'info' | 'warning' | 'critical';
+export type AlarmKind =
+  | 'media-missing'
+  | 'media-corrupt'
+  | 'schedule-gap'
+  | 'producer-failed'
+  | 'producer-restarting'
+  | 'channel-failed'
+  | 'capacity'
+  | 'black'
+  | 'silence'
+  | 'freeze'
+  | 'clock-step';
