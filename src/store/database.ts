@@ -1,0 +1,100 @@
+// Opening the station database: integrity first, then pragmas, then migrations.
+//
+// A database that fails its integrity check is refused with a message naming the file, and the
+// file is never written, moved or deleted: it may hold the only copy of a station's log.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { LATEST_SCHEMA_VERSION, migrations } from './migrations';
+
+export type Db = Database.Database;
+
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Checks an existing database file through a read-only connection, so that the check itself can
+ * never modify a damaged file.
+ */
+export function checkIntegrity(file: string): void {
+  let ro: Db | undefined;
+  try {
+    ro = new Database(file, { readonly: true, fileMustExist: true });
+    const rows = ro.pragma('quick_check') as Array<{ quick_check: string }>;
+    const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+    if (problems.length > 0) throw new Error(problems.slice(0, 5).join('; '));
+  } catch (err) {
+    throw new StoreOpenError(
+      file,
+      `The station database ${file} failed its integrity check (${describe(err)}). ` +
+        'It was left untouched. Restore it from a backup, or move it aside to start with an empty station.',
+    );
+  } finally {
+    ro?.close();
+  }
+}
+
+function migrate(db: Db, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > LATEST_SCHEMA_VERSION) {
+    throw new StoreOpenError(
+      file,
+      `The station database ${file} has schema version ${current}, newer than this build understands ` +
+        `(${LATEST_SCHEMA_VERSION}). Use a newer RetroVue, or restore a backup made by this version.`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+export interface OpenOptions {
+  /** Open read-only (reports, inspection); no migrations are applied. */
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed) the database file, checking an existing file before touching it. */
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const exists = fs.existsSync(file);
+  if (exists) checkIntegrity(file);
+  else if (options.readonly) throw new StoreOpenError(file, `The station database ${file} does not exist.`);
+  else fs.mkdirSync(path.dirname(file), { recursive: true });
+
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: exists });
+  } catch (err) {
+    throw new StoreOpenError(file, `Cannot open the station database ${file}: ${describe(err)}`);
+  }
+  try {
+    if (!options.readonly) {
+      // WAL: readers never block the writer; a crash mid-write leaves the last commit intact.
+      db.pragma('journal_mode = WAL');
+      // FULL: a commit is on disk before it returns, so nothing committed is lost even on power loss.
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) migrate(db, file);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreOpenError) throw err;
+    throw new StoreOpenError(file, `Cannot prepare the station database ${file}: ${describe(err)}`);
+  }
+}

@@ -1,0 +1,62 @@
+// The station store: one SQLite database in the data directory, typed repositories over it.
+import path from 'node:path';
+import { type Db, openDatabase, type OpenOptions } from './database';
+import { ChannelsRepo, ProducersRepo } from './channels';
+import { SessionsRepo } from './sessions';
+import { AuditRepo, SystemStateRepo } from './system';
+import { AsRunRepo, AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
+
+export { StoreOpenError, checkIntegrity } from './database';
+export type { Db } from './database';
+export type { ChannelRow, NewChannel, ProducerRow } from './channels';
+export type { ViewerSessionRow } from './sessions';
+export type { SystemStateRow, AuditEntry, AuditActor } from './system';
+export type { AssetRow, NewAsset, PlaylogEventRow, NewPlaylogEvent, PlaylogSource, LoopRow, AsRunEntry } from './playlog';
+
+export const DATABASE_FILE = 'station.db';
+
+export class Store {
+  readonly channels: ChannelsRepo;
+  readonly producers: ProducersRepo;
+  readonly sessions: SessionsRepo;
+  readonly system: SystemStateRepo;
+  readonly audit: AuditRepo;
+  readonly assets: AssetsRepo;
+  readonly playlog: PlaylogRepo;
+  readonly loops: LoopsRepo;
+  readonly asRun: AsRunRepo;
+
+  private constructor(
+    readonly db: Db,
+    readonly file: string,
+  ) {
+    this.channels = new ChannelsRepo(db);
+    this.producers = new ProducersRepo(db);
+    this.sessions = new SessionsRepo(db);
+    this.system = new SystemStateRepo(db);
+    this.audit = new AuditRepo(db);
+    this.assets = new AssetsRepo(db);
+    this.playlog = new PlaylogRepo(db);
+    this.loops = new LoopsRepo(db);
+    this.asRun = new AsRunRepo(db);
+  }
+
+  /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */
+  static open(dataDir: string, options: OpenOptions = {}): Store {
+    const file = path.join(dataDir, DATABASE_FILE);
+    return new Store(openDatabase(file, options), file);
+  }
+
+  static openFile(file: string, options: OpenOptions = {}): Store {
+    return new Store(openDatabase(file, options), file);
+  }
+
+  /** Runs fn in one transaction: all its writes commit together or none do. Nests as a savepoint. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

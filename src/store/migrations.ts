@@ -1,0 +1,145 @@
+// Versioned schema. Each migration runs once, in order, inside a transaction; PRAGMA user_version
+// records how far a database has come. Never edit a released migration: add the next one.
+//
+// Instants are stored as INTEGER epoch milliseconds (UTC): exact, cheap to index and compare.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'station foundation',
+    sql: `
+CREATE TABLE channels (
+  id               INTEGER PRIMARY KEY,
+  uuid             TEXT    NOT NULL UNIQUE,
+  slug             TEXT    NOT NULL UNIQUE,
+  name             TEXT    NOT NULL,
+  timezone         TEXT    NOT NULL,
+  rollover_minutes INTEGER NOT NULL DEFAULT 360 CHECK (rollover_minutes BETWEEN 0 AND 1439),
+  kind             TEXT    NOT NULL DEFAULT 'normal' CHECK (kind IN ('normal', 'guide')),
+  is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+  current_mode     TEXT    NOT NULL DEFAULT 'normal' CHECK (current_mode IN ('normal', 'emergency', 'guide')),
+  viewer_count     INTEGER NOT NULL DEFAULT 0 CHECK (viewer_count >= 0),
+  producer_status  TEXT    NOT NULL DEFAULT 'stopped'
+                   CHECK (producer_status IN ('stopped', 'starting', 'running', 'stopping', 'failed')),
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+
+-- Media the schedule refers to, with what ffprobe found at import.
+CREATE TABLE assets (
+  id             INTEGER PRIMARY KEY,
+  path           TEXT    NOT NULL UNIQUE,
+  duration_ms    INTEGER NOT NULL CHECK (duration_ms >= 0),
+  has_video      INTEGER NOT NULL CHECK (has_video IN (0, 1)),
+  has_audio      INTEGER NOT NULL CHECK (has_audio IN (0, 1)),
+  width          INTEGER,
+  height         INTEGER,
+  frame_rate     REAL,
+  audio_channels INTEGER,
+  size_bytes     INTEGER NOT NULL,
+  mtime_ms       INTEGER NOT NULL,
+  probe_json     TEXT    NOT NULL,
+  probed_at      INTEGER NOT NULL
+);
+
+-- The playlog: what airs when, per channel. Owned by the ScheduleService.
+CREATE TABLE playlog_events (
+  id          INTEGER PRIMARY KEY,
+  channel_id  INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  start_ms    INTEGER NOT NULL,
+  end_ms      INTEGER NOT NULL,
+  title       TEXT    NOT NULL,
+  type        TEXT    NOT NULL DEFAULT 'program',
+  asset_id    INTEGER REFERENCES assets(id),
+  in_point_ms INTEGER NOT NULL DEFAULT 0 CHECK (in_point_ms >= 0),
+  source      TEXT    NOT NULL CHECK (source IN ('schedule', 'loop')),
+  CHECK (end_ms > start_ms)
+);
+CREATE INDEX playlog_by_channel_start ON playlog_events (channel_id, start_ms);
+
+-- An epoch-anchored rotation; the horizon builder materializes it into playlog_events.
+CREATE TABLE channel_loops (
+  channel_id            INTEGER PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+  epoch_ms              INTEGER NOT NULL,
+  items_json            TEXT    NOT NULL,
+  cycle_ms              INTEGER NOT NULL CHECK (cycle_ms > 0),
+  materialized_from_ms  INTEGER,
+  materialized_until_ms INTEGER
+);
+
+CREATE TABLE viewer_sessions (
+  id               INTEGER PRIMARY KEY,
+  session_id       TEXT    NOT NULL UNIQUE,
+  channel_id       INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  purpose          TEXT    NOT NULL DEFAULT 'viewer' CHECK (purpose IN ('viewer', 'preview')),
+  started_at       INTEGER NOT NULL,
+  last_activity_at INTEGER NOT NULL,
+  ended_at         INTEGER,
+  end_reason       TEXT,
+  client_info      TEXT    NOT NULL DEFAULT '{}',
+  stream_url       TEXT
+);
+CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at IS NULL;
+
+-- The Producer currently (or last) running per channel. Runtime state, reset at boot.
+CREATE TABLE channel_producers (
+  channel_id      INTEGER PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+  producer_id     TEXT,
+  type            TEXT    NOT NULL CHECK (type IN ('normal', 'emergency', 'guide', 'slate')),
+  status          TEXT    NOT NULL CHECK (status IN ('stopped', 'starting', 'running', 'stopping', 'failed')),
+  started_at      INTEGER,
+  output_location TEXT,
+  updated_at      INTEGER NOT NULL
+);
+
+-- What actually aired (as opposed to what the playlog said), grouped by broadcast day.
+CREATE TABLE as_run (
+  id                 INTEGER PRIMARY KEY,
+  channel_id         INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  broadcast_day      TEXT    NOT NULL,
+  title              TEXT    NOT NULL,
+  asset_id           INTEGER REFERENCES assets(id),
+  playlog_event_id   INTEGER,
+  scheduled_start_ms INTEGER,
+  scheduled_end_ms   INTEGER,
+  actual_start_ms    INTEGER NOT NULL,
+  actual_end_ms      INTEGER,
+  producer_type      TEXT    NOT NULL,
+  status             TEXT    NOT NULL CHECK (status IN ('aired', 'slate', 'partial')),
+  note               TEXT
+);
+CREATE INDEX as_run_by_channel_day ON as_run (channel_id, broadcast_day);
+
+-- Station-wide state: one row.
+CREATE TABLE system_state (
+  id                 INTEGER PRIMARY KEY CHECK (id = 1),
+  global_mode        TEXT    NOT NULL DEFAULT 'normal' CHECK (global_mode IN ('normal', 'emergency')),
+  emergency_message  TEXT,
+  emergency_scope    TEXT    CHECK (emergency_scope IN ('crawl', 'takeover')),
+  emergency_since_ms INTEGER,
+  updated_at         INTEGER NOT NULL,
+  CHECK ((global_mode = 'normal') = (emergency_scope IS NULL))
+);
+INSERT INTO system_state (id, global_mode, updated_at) VALUES (1, 'normal', 0);
+
+-- Operator and system actions, append-only.
+CREATE TABLE audit_log (
+  id           INTEGER PRIMARY KEY,
+  at_ms        INTEGER NOT NULL,
+  actor        TEXT    NOT NULL,
+  action       TEXT    NOT NULL,
+  channel_id   INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+  details_json TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_by_time ON audit_log (at_ms);
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

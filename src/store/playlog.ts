@@ -1,0 +1,267 @@
+import type { Db } from './database';
+
+export interface AssetRow {
+  id: number;
+  path: string;
+  durationMs: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  width: number | null;
+  height: number | null;
+  frameRate: number | null;
+  audioChannels: number | null;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+export interface NewAsset extends Omit<AssetRow, 'id'> {
+  probeJson: string;
+  probedAt: number;
+}
+
+interface RawAsset {
+  id: number;
+  path: string;
+  duration_ms: number;
+  has_video: number;
+  has_audio: number;
+  width: number | null;
+  height: number | null;
+  frame_rate: number | null;
+  audio_channels: number | null;
+  size_bytes: number;
+  mtime_ms: number;
+}
+
+const toAsset = (r: RawAsset): AssetRow => ({
+  id: r.id,
+  path: r.path,
+  durationMs: r.duration_ms,
+  hasVideo: r.has_video === 1,
+  hasAudio: r.has_audio === 1,
+  width: r.width,
+  height: r.height,
+  frameRate: r.frame_rate,
+  audioChannels: r.audio_channels,
+  sizeBytes: r.size_bytes,
+  mtimeMs: r.mtime_ms,
+});
+
+export class AssetsRepo {
+  private readonly upsertStmt;
+  private readonly byPathStmt;
+  private readonly byIdStmt;
+  constructor(db: Db) {
+    this.upsertStmt = db.prepare(
+      `INSERT INTO assets (path, duration_ms, has_video, has_audio, width, height, frame_rate, audio_channels,
+                           size_bytes, mtime_ms, probe_json, probed_at)
+       VALUES (@path, @durationMs, @hasVideo, @hasAudio, @width, @height, @frameRate, @audioChannels,
+               @sizeBytes, @mtimeMs, @probeJson, @probedAt)
+       ON CONFLICT (path) DO UPDATE SET duration_ms = excluded.duration_ms, has_video = excluded.has_video,
+         has_audio = excluded.has_audio, width = excluded.width, height = excluded.height,
+         frame_rate = excluded.frame_rate, audio_channels = excluded.audio_channels,
+         size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms, probe_json = excluded.probe_json,
+         probed_at = excluded.probed_at
+       RETURNING id`,
+    );
+    this.byPathStmt = db.prepare<[string], RawAsset>('SELECT * FROM assets WHERE path = ?');
+    this.byIdStmt = db.prepare<[number], RawAsset>('SELECT * FROM assets WHERE id = ?');
+  }
+  upsert(a: NewAsset): number {
+    const row = this.upsertStmt.get({ ...a, hasVideo: a.hasVideo ? 1 : 0, hasAudio: a.hasAudio ? 1 : 0 }) as {
+      id: number;
+    };
+    return row.id;
+  }
+  byPath(path: string): AssetRow | undefined {
+    const r = this.byPathStmt.get(path);
+    return r && toAsset(r);
+  }
+  byId(id: number): AssetRow | undefined {
+    const r = this.byIdStmt.get(id);
+    return r && toAsset(r);
+  }
+}
+
+export type PlaylogSource = 'schedule' | 'loop';
+
+export interface PlaylogEventRow {
+  id: number;
+  channelId: number;
+  startMs: number;
+  endMs: number;
+  title: string;
+  type: string;
+  assetId: number | null;
+  inPointMs: number;
+  source: PlaylogSource;
+  /** Joined from assets; null when the event has no asset. */
+  assetPath: string | null;
+}
+
+export type NewPlaylogEvent = Omit<PlaylogEventRow, 'id' | 'channelId' | 'assetPath'>;
+
+const EVENT_COLUMNS = `e.id, e.channel_id AS channelId, e.start_ms AS startMs, e.end_ms AS endMs, e.title, e.type,
+  e.asset_id AS assetId, e.in_point_ms AS inPointMs, e.source, a.path AS assetPath`;
+
+export class PlaylogRepo {
+  private readonly insertStmt;
+  private readonly atStmt;
+  private readonly rangeStmt;
+  private readonly nextStmt;
+  private readonly prevStmt;
+  private readonly countStmt;
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO playlog_events (channel_id, start_ms, end_ms, title, type, asset_id, in_point_ms, source)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // Items never overlap within a channel, so the last item starting at or before T is the only
+    // candidate for "airing at T"; the index makes this a single seek.
+    this.atStmt = db.prepare<[number, number], PlaylogEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE e.channel_id = ? AND e.start_ms <= ? ORDER BY e.start_ms DESC LIMIT 1`,
+    );
+    this.rangeStmt = db.prepare<[number, number, number], PlaylogEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE e.channel_id = ? AND e.start_ms >= ? AND e.start_ms < ? ORDER BY e.start_ms`,
+    );
+    this.nextStmt = db.prepare<[number, number], PlaylogEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE e.channel_id = ? AND e.start_ms > ? ORDER BY e.start_ms LIMIT 1`,
+    );
+    this.prevStmt = db.prepare<[number, number], PlaylogEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE e.channel_id = ? AND e.start_ms < ? ORDER BY e.start_ms DESC LIMIT 1`,
+    );
+    this.countStmt = db.prepare<[number], { n: number }>(
+      'SELECT count(*) AS n FROM playlog_events WHERE channel_id = ?',
+    );
+  }
+
+  insert(channelId: number, e: NewPlaylogEvent): void {
+    this.insertStmt.run(channelId, e.startMs, e.endMs, e.title, e.type, e.assetId, e.inPointMs, e.source);
+  }
+  /** The last event starting at or before t (it may already have ended). */
+  lastStartingAtOrBefore(channelId: number, t: number): PlaylogEventRow | undefined {
+    return this.atStmt.get(channelId, t);
+  }
+  /** The last event starting strictly before t. */
+  lastStartingBefore(channelId: number, t: number): PlaylogEventRow | undefined {
+    return this.prevStmt.get(channelId, t);
+  }
+  firstStartingAfter(channelId: number, t: number): PlaylogEventRow | undefined {
+    return this.nextStmt.get(channelId, t);
+  }
+  /** Events whose start lies in [from, to). */
+  startingIn(channelId: number, from: number, to: number): PlaylogEventRow[] {
+    return this.rangeStmt.all(channelId, from, to);
+  }
+  count(channelId: number): number {
+    return this.countStmt.get(channelId)?.n ?? 0;
+  }
+  deleteSource(channelId: number, source: PlaylogSource): number {
+    return this.db.prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ?').run(channelId, source)
+      .changes;
+  }
+  deleteSourceFrom(channelId: number, source: PlaylogSource, fromMs: number): number {
+    return this.db
+      .prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ? AND start_ms >= ?')
+      .run(channelId, source, fromMs).changes;
+  }
+}
+
+export interface LoopRow {
+  channelId: number;
+  epochMs: number;
+  itemsJson: string;
+  cycleMs: number;
+  materializedFromMs: number | null;
+  materializedUntilMs: number | null;
+}
+
+export class LoopsRepo {
+  private readonly getStmt;
+  private readonly allStmt;
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare<[number], LoopRow>(
+      `SELECT channel_id AS channelId, epoch_ms AS epochMs, items_json AS itemsJson, cycle_ms AS cycleMs,
+              materialized_from_ms AS materializedFromMs, materialized_until_ms AS materializedUntilMs
+       FROM channel_loops WHERE channel_id = ?`,
+    );
+    this.allStmt = db.prepare<[], LoopRow>(
+      `SELECT channel_id AS channelId, epoch_ms AS epochMs, items_json AS itemsJson, cycle_ms AS cycleMs,
+              materialized_from_ms AS materializedFromMs, materialized_until_ms AS materializedUntilMs
+       FROM channel_loops ORDER BY channel_id`,
+    );
+  }
+  get(channelId: number): LoopRow | undefined {
+    return this.getStmt.get(channelId);
+  }
+  all(): LoopRow[] {
+    return this.allStmt.all();
+  }
+  put(channelId: number, epochMs: number, itemsJson: string, cycleMs: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO channel_loops (channel_id, epoch_ms, items_json, cycle_ms) VALUES (?, ?, ?, ?)
+         ON CONFLICT (channel_id) DO UPDATE SET epoch_ms = excluded.epoch_ms, items_json = excluded.items_json,
+           cycle_ms = excluded.cycle_ms, materialized_from_ms = NULL, materialized_until_ms = NULL`,
+      )
+      .run(channelId, epochMs, itemsJson, cycleMs);
+  }
+  remove(channelId: number): void {
+    this.db.prepare('DELETE FROM channel_loops WHERE channel_id = ?').run(channelId);
+  }
+  setMaterialized(channelId: number, fromMs: number, untilMs: number): void {
+    this.db
+      .prepare('UPDATE channel_loops SET materialized_from_ms = ?, materialized_until_ms = ? WHERE channel_id = ?')
+      .run(fromMs, untilMs, channelId);
+  }
+}
+
+export interface AsRunEntry {
+  channelId: number;
+  broadcastDay: string;
+  title: string;
+  assetId: number | null;
+  playlogEventId: number | null;
+  scheduledStartMs: number | null;
+  scheduledEndMs: number | null;
+  actualStartMs: number;
+  actualEndMs: number | null;
+  producerType: string;
+  status: 'aired' | 'slate' | 'partial';
+  note: string | null;
+}
+
+export class AsRunRepo {
+  private readonly insertStmt;
+  private readonly closeStmt;
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO as_run (channel_id, broadcast_day, title, asset_id, playlog_event_id, scheduled_start_ms,
+                           scheduled_end_ms, actual_start_ms, actual_end_ms, producer_type, status, note)
+       VALUES (@channelId, @broadcastDay, @title, @assetId, @playlogEventId, @scheduledStartMs, @scheduledEndMs,
+               @actualStartMs, @actualEndMs, @producerType, @status, @note)`,
+    );
+    this.closeStmt = db.prepare('UPDATE as_run SET actual_end_ms = ?, status = ?, note = coalesce(?, note) WHERE id = ?');
+  }
+  begin(e: AsRunEntry): number {
+    return Number(this.insertStmt.run(e).lastInsertRowid);
+  }
+  close(id: number, actualEndMs: number, status: AsRunEntry['status'], note: string | null = null): void {
+    this.closeStmt.run(actualEndMs, status, note, id);
+  }
+  forChannel(channelId: number, limit = 100): Array<AsRunEntry & { id: number }> {
+    return this.db
+      .prepare(
+        `SELECT id, channel_id AS channelId, broadcast_day AS broadcastDay, title, asset_id AS assetId,
+                playlog_event_id AS playlogEventId, scheduled_start_ms AS scheduledStartMs,
+                scheduled_end_ms AS scheduledEndMs, actual_start_ms AS actualStartMs, actual_end_ms AS actualEndMs,
+                producer_type AS producerType, status, note
+         FROM as_run WHERE channel_id = ? ORDER BY id DESC LIMIT ?`,
+      )
+      .all(channelId, limit) as Array<AsRunEntry & { id: number }>;
+  }
+}
