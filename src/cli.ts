@@ -1,0 +1,111 @@
+// Headless entry point: `serve` runs the engine, the control API and the operator console over HTTP;
+// `import` loads a station file. Usage errors exit 2, runtime failures exit 1.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { z } from 'zod';
+import { Station, defaultDataDir } from './station';
+
+const USAGE = `Usage:
+  retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
+                 [--viewer-grace-ms N] [--session-timeout-ms N]
+  retrovue import [--data-dir D] FILE
+  retrovue help
+
+  --data-dir D            station data (database, outputs, api-token); default ${defaultDataDir()}
+  --host H                address to listen on (default 127.0.0.1)
+  --port P                port to listen on, 0 for any free port (default 8787)
+  --station FILE          import this station file before serving
+  --viewer-grace-ms N     keep a channel's producer this long after its last viewer leaves (default 20000)
+  --session-timeout-ms N  end a viewer session after this long without requests (default 60000)
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const intArg = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `--${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `--${name} must be between ${min} and ${max}`);
+
+const serveSchema = z.object({
+  'data-dir': z.string().min(1, '--data-dir must not be empty').optional(),
+  host: z.string().min(1, '--host must not be empty').default('127.0.0.1'),
+  port: intArg('port', 0, 65535).default(8787),
+  station: z.string().min(1).optional(),
+  'viewer-grace-ms': intArg('viewer-grace-ms', 0, 3_600_000).default(20_000),
+  'session-timeout-ms': intArg('session-timeout-ms', 1_000, 86_400_000).default(60_000),
+});
+
+export type ServeArgs = z.output<typeof serveSchema>;
+
+function parse<T extends z.ZodType>(schema: T, argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const result = schema.safeParse(parsed.values);
+  if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join('; '));
+  return { values: result.data as z.output<T>, positionals: parsed.positionals };
+}
+
+export function parseServeArgs(argv: string[]): ServeArgs {
+  const { values, positionals } = parse(serveSchema, argv, {
+    'data-dir': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    station: { type: 'string' },
+    'viewer-grace-ms': { type: 'string' },
+    'session-timeout-ms': { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`);
+  return values;
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const args = parseServeArgs(argv);
+  const station = await Station.open({ dataDir: args['data-dir'] ?? defaultDataDir() });
+  const url = await station.listen(args.host, args.port);
+  process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`);
+  process.stdout.write(`Data directory: ${station.dataDir}\n`);
+  const shutdown = (signal: string): void => {
+    station.logger.info({ signal }, 'shutting down');
+    void station.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        await serve(rest);
+        return 0;
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`retrovue: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`retrovue: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== 0) process.exit(code);

@@ -1,0 +1,119 @@
+// Composition root: builds the whole engine from a data directory. Used by the CLI (headless) and by
+// the Electron main process; both get the same Station.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { type MasterClock, SystemClock } from './runtime/clock';
+import { createHttpServer } from './server/http';
+import { healthRoutes } from './server/health-routes';
+import { Store } from './store';
+
+export const API_TOKEN_FILE = 'api-token';
+export const VERSION = '0.1.0';
+
+/** Where a headless station keeps its data when no --data-dir is given (per-OS user data home). */
+export function defaultDataDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'win32') return path.join(process.env['APPDATA'] ?? path.join(home, 'AppData', 'Roaming'), 'RetroVue');
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'RetroVue');
+  return path.join(process.env['XDG_DATA_HOME'] || path.join(home, '.local', 'share'), 'retrovue');
+}
+
+/** The API token: RETROVUE_API_TOKEN if set, else `<data-dir>/api-token`, created (mode 0600) on first start. */
+export function loadOrCreateApiToken(dataDir: string): string {
+  const fromEnv = process.env['RETROVUE_API_TOKEN'];
+  if (fromEnv && fromEnv.trim().length > 0) return fromEnv.trim();
+  const file = path.join(dataDir, API_TOKEN_FILE);
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length > 0) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const token = crypto.randomBytes(24).toString('base64url');
+  // wx: never overwrite a token another process created in the meantime.
+  try {
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+  return token;
+}
+
+export function createLogger(level = process.env['RETROVUE_LOG_LEVEL'] ?? 'info'): Logger {
+  return pino({ level, base: { app: 'retrovue' } }, pino.destination(2));
+}
+
+/** The built operator console, next to this module in a build or under out/ in a checkout. */
+export function findUiDir(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    process.env['RETROVUE_UI_DIR'],
+    path.resolve(here, '../renderer'),
+    path.resolve(here, '../out/renderer'),
+    path.resolve(process.cwd(), 'out/renderer'),
+  ];
+  return candidates.find((d): d is string => !!d && fs.existsSync(path.join(d, 'index.html')));
+}
+
+export interface StationOptions {
+  dataDir: string;
+  clock?: MasterClock;
+  logger?: Logger;
+  uiDir?: string;
+}
+
+export class Station {
+  private http: FastifyInstance | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly clock: MasterClock,
+    readonly logger: Logger,
+    readonly store: Store,
+    readonly apiToken: string,
+    private readonly uiDir: string | undefined,
+  ) {}
+
+  static async open(options: StationOptions): Promise<Station> {
+    const dataDir = path.resolve(options.dataDir);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const logger = options.logger ?? createLogger();
+    const clock =
+      options.clock ??
+      new SystemClock({
+        onBackwardStep: (ms) => logger.warn({ stepMs: ms }, 'system clock stepped back; station time keeps running'),
+      });
+    const store = Store.open(dataDir);
+    const token = loadOrCreateApiToken(dataDir);
+    return new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir());
+  }
+
+  /** Starts the HTTP server; resolves to the console URL. */
+  async listen(host: string, port: number): Promise<string> {
+    this.http = await createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger }, [
+      healthRoutes(this),
+    ]);
+    const address = await this.http.listen({ host, port });
+    return address.replace('[::1]', 'localhost');
+  }
+
+  /** The bound port (useful with port 0). */
+  port(): number | undefined {
+    const addr = this.http?.server.address();
+    return addr && typeof addr === 'object' ? addr.port : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.http?.close();
+    this.store.close();
+  }
+}
