@@ -8,11 +8,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/tmp';
 
 const planted: string[] = [];
-afterAll(() => planted.forEach((f) => fs.rmSync(f, { force: true })));
+const createdDirs: string[] = [];
+afterAll(() => {
+  planted.forEach((f) => fs.rmSync(f, { force: true }));
+  // Folders a fresh clone lacks until they hold code; remove the ones we had to create.
+  createdDirs.reverse().forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+});
 
 let seq = 0;
 function plant(dir: string, code: string, ext = 'ts'): string {
-  const file = path.join(repoRoot, dir, `__lint_probe_${process.pid}_${seq++}.${ext}`);
+  const abs = path.join(repoRoot, dir);
+  if (!fs.existsSync(abs)) {
+    const first = fs.mkdirSync(abs, { recursive: true });
+    if (first) createdDirs.push(first);
+  }
+  const file = path.join(abs, `__lint_probe_${process.pid}_${seq++}.${ext}`);
   fs.writeFileSync(file, code);
   planted.push(file);
   return file;
