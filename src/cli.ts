@@ -67,7 +67,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 
 async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv);
-  const station = await Station.open({ dataDir: args['data-dir'] ?? defaultDataDir() });
+  const station = await Station.open({ dataDir: args['data-dir'] ?? defaultDataDir(), stationFile: args.station });
   const url = await station.listen(args.host, args.port);
   process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`);
   process.stdout.write(`Data directory: ${station.dataDir}\n`);
@@ -82,12 +82,32 @@ async function serve(argv: string[]): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+const importSchema = z.object({ 'data-dir': z.string().min(1, '--data-dir must not be empty').optional() });
+
+async function importCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(importSchema, argv, { 'data-dir': { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError(`import takes exactly one station file (got ${positionals.length})`);
+  const station = await Station.open({ dataDir: values['data-dir'] ?? defaultDataDir(), demo: false });
+  try {
+    const result = await station.importStationFile(positionals[0]!);
+    process.stdout.write(`Imported ${result.file}:\n`);
+    for (const c of result.channels) {
+      process.stdout.write(`  ${c.slug} (${c.uuid})${c.created ? ' new' : ''}: ${c.items} playlog events\n`);
+    }
+  } finally {
+    await station.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'serve':
         await serve(rest);
+        return 0;
+      case 'import':
+        await importCommand(rest);
         return 0;
       case 'help':
       case '--help':

@@ -7,10 +7,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { ChannelStatusDto } from './shared/api';
+import { formatInstant } from './shared/time';
 import { type MasterClock, SystemClock } from './runtime/clock';
+import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
+import { createDemoStation } from './schedule/demo-station';
+import { importStationFile, type ImportResult } from './schedule/import';
+import { ScheduleService } from './schedule/service';
+import { channelRoutes } from './server/channel-routes';
+import { nowPlayingDto, scheduleItemDto } from './server/dto';
 import { createHttpServer } from './server/http';
 import { healthRoutes } from './server/health-routes';
-import { Store } from './store';
+import { type ChannelRow, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
 export const VERSION = '0.1.0';
@@ -66,11 +74,19 @@ export interface StationOptions {
   clock?: MasterClock;
   logger?: Logger;
   uiDir?: string;
+  /** Import this station file at start (all or nothing; a bad file stops the start). */
+  stationFile?: string;
+  /** Where to find ffmpeg (configured path, bundled fallback). */
+  ffmpeg?: LocateOptions;
+  /** Create the demo station when the database has no channels and no station file is given (default true). */
+  demo?: boolean;
 }
 
 export class Station {
   private http: FastifyInstance | undefined;
   private closed = false;
+
+  readonly schedule: ScheduleService;
 
   private constructor(
     readonly dataDir: string,
@@ -79,7 +95,12 @@ export class Station {
     readonly store: Store,
     readonly apiToken: string,
     private readonly uiDir: string | undefined,
-  ) {}
+    /** null when ffmpeg is missing or unfit; `ffmpegProblem` says why. */
+    readonly tools: FfmpegTools | null,
+    readonly ffmpegProblem: string | null,
+  ) {
+    this.schedule = new ScheduleService(store, clock);
+  }
 
   static async open(options: StationOptions): Promise<Station> {
     const dataDir = path.resolve(options.dataDir);
@@ -90,15 +111,80 @@ export class Station {
       new SystemClock({
         onBackwardStep: (ms) => logger.warn({ stepMs: ms }, 'system clock stepped back; station time keeps running'),
       });
+    let tools: FfmpegTools | null = null;
+    let ffmpegProblem: string | null = null;
+    try {
+      tools = await locateFfmpeg(options.ffmpeg);
+      logger.info({ ffmpeg: tools.ffmpeg, version: tools.version, source: tools.source }, 'ffmpeg found');
+    } catch (err) {
+      if (!(err instanceof FfmpegUnavailableError)) throw err;
+      ffmpegProblem = err.message;
+      logger.error({ problem: err.message }, 'ffmpeg unavailable: channels cannot play out');
+    }
     const store = Store.open(dataDir);
     const token = loadOrCreateApiToken(dataDir);
-    return new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir());
+    const station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem);
+    try {
+      if (options.stationFile) {
+        const result = await station.importStationFile(options.stationFile);
+        logger.info({ file: result.file, channels: result.channels.length }, 'station file imported');
+      } else if ((options.demo ?? true) && store.channels.list().length === 0) {
+        const file = await createDemoStation(dataDir, station.requireTools(), (msg) => logger.info(msg));
+        await station.importStationFile(file);
+        logger.info({ file }, 'demo station created');
+      }
+      station.schedule.startHorizonBuilder();
+    } catch (err) {
+      await station.close();
+      throw err;
+    }
+    return station;
+  }
+
+  requireTools(): FfmpegTools {
+    if (!this.tools) throw new FfmpegUnavailableError(this.ffmpegProblem ?? 'ffmpeg is unavailable');
+    return this.tools;
+  }
+
+  /** Validates and imports a station file, all or nothing. */
+  importStationFile(file: string): Promise<ImportResult> {
+    return importStationFile(file, { store: this.store, schedule: this.schedule, clock: this.clock, tools: this.requireTools() });
+  }
+
+  /** A channel's status for the API and the console. */
+  channelStatus(channel: ChannelRow): ChannelStatusDto {
+    const now = this.clock.now();
+    const zone = channel.timezone;
+    const airing = this.schedule.airingAt(channel.id, now);
+    const next = this.schedule.nextAfter(channel.id, now);
+    const day = this.schedule.broadcastDay(channel, now);
+    return {
+      uuid: channel.uuid,
+      slug: channel.slug,
+      name: channel.name,
+      timezone: zone,
+      kind: channel.kind,
+      rolloverMinutes: channel.rolloverMinutes,
+      mode: channel.currentMode,
+      producerStatus: channel.producerStatus,
+      producerType: null,
+      viewerCount: channel.viewerCount,
+      previewCount: 0,
+      tally: 'off',
+      failed: false,
+      nowPlaying: airing ? nowPlayingDto(airing.event, airing.offsetMs, now, zone) : null,
+      next: next ? scheduleItemDto(next, zone) : null,
+      broadcastDay: { label: day.label, start: formatInstant(day.startMs, zone), end: formatInstant(day.endMs, zone) },
+      alarms: [],
+      localTime: formatInstant(now, zone),
+    };
   }
 
   /** Starts the HTTP server; resolves to the console URL. */
   async listen(host: string, port: number): Promise<string> {
     this.http = await createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger }, [
       healthRoutes(this),
+      channelRoutes(this),
     ]);
     const address = await this.http.listen({ host, port });
     return address.replace('[::1]', 'localhost');
@@ -113,6 +199,7 @@ export class Station {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.schedule.stop();
     await this.http?.close();
     this.store.close();
   }

@@ -54,3 +54,43 @@ export type AlarmKind =
   | 'silence'
   | 'freeze'
   | 'clock-step';
+
+/** What a producer needs to know about an asset to play it without probing it again. */
+export interface AssetInfo {
+  path: string;
+  durationMs: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  width: number | null;
+  height: number | null;
+  frameRate: number | null;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/**
+ * One entry of a playout plan. Items are whole playlog events (the producer joins an item in
+ * progress at `startAt - startMs + inPointMs`); gaps are explicit and air as a slate.
+ */
+export type PlayoutSegment =
+  | {
+      kind: 'item';
+      eventId: number;
+      title: string;
+      type: string;
+      /** Absolute station time, epoch ms. */
+      startMs: number;
+      endMs: number;
+      /** Position in the asset that airs at startMs. */
+      inPointMs: number;
+      asset: AssetInfo | null;
+    }
+  | { kind: 'gap'; startMs: number; endMs: number };
+
+/** The resolved segment sequence a channel should air over [fromMs, toMs). */
+export interface PlayoutPlan {
+  channelUuid: string;
+  fromMs: number;
+  toMs: number;
+  segments: PlayoutSegment[];
+}

@@ -62,6 +62,7 @@ CREATE TABLE playlog_events (
   CHECK (end_ms > start_ms)
 );
 CREATE INDEX playlog_by_channel_start ON playlog_events (channel_id, start_ms);
+CREATE INDEX playlog_by_channel_source_start ON playlog_events (channel_id, source, start_ms);
 
 -- An epoch-anchored rotation; the horizon builder materializes it into playlog_events.
 CREATE TABLE channel_loops (

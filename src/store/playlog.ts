@@ -51,7 +51,7 @@ export class AssetsRepo {
   private readonly upsertStmt;
   private readonly byPathStmt;
   private readonly byIdStmt;
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
       `INSERT INTO assets (path, duration_ms, has_video, has_audio, width, height, frame_rate, audio_channels,
                            size_bytes, mtime_ms, probe_json, probed_at)
@@ -80,6 +80,11 @@ export class AssetsRepo {
   byId(id: number): AssetRow | undefined {
     const r = this.byIdStmt.get(id);
     return r && toAsset(r);
+  }
+  probeOf(path: string): { probeJson: string; sizeBytes: number; mtimeMs: number } | undefined {
+    return this.db
+      .prepare('SELECT probe_json AS probeJson, size_bytes AS sizeBytes, mtime_ms AS mtimeMs FROM assets WHERE path = ?')
+      .get(path) as { probeJson: string; sizeBytes: number; mtimeMs: number } | undefined;
   }
 }
 
@@ -156,6 +161,22 @@ export class PlaylogRepo {
   /** Events whose start lies in [from, to). */
   startingIn(channelId: number, from: number, to: number): PlaylogEventRow[] {
     return this.rangeStmt.all(channelId, from, to);
+  }
+  /** [start, end) of the channel's events from one source that overlap [from, to), in order. */
+  intervalsOf(channelId: number, source: PlaylogSource, from: number, to: number): Array<[number, number]> {
+    const rows = this.db
+      .prepare(
+        `SELECT start_ms AS s, end_ms AS e FROM playlog_events
+         WHERE channel_id = ? AND source = ? AND start_ms < ? AND end_ms > ? ORDER BY start_ms`,
+      )
+      .all(channelId, source, to, from) as Array<{ s: number; e: number }>;
+    return rows.map((r) => [r.s, r.e]);
+  }
+  /** Deletes the source's events that ended before `cutoff` (an index range on start, then the end check). */
+  pruneBefore(channelId: number, source: PlaylogSource, cutoff: number): number {
+    return this.db
+      .prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ? AND start_ms < ? AND end_ms < ?')
+      .run(channelId, source, cutoff, cutoff).changes;
   }
   count(channelId: number): number {
     return this.countStmt.get(channelId)?.n ?? 0;

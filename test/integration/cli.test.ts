@@ -3,6 +3,9 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeTs, repoRoot, tempDir } from '../helpers/tmp';
+import { fixtureDir } from '../helpers/fixtures';
+import { Store } from '../../src/store';
+import { dumpDatabase } from '../helpers/schedule-env';
 import { startServe, type ServeHandle } from '../helpers/serve';
 
 const runCli = (...args: string[]) => {
@@ -24,6 +27,8 @@ describe('retrovue CLI', () => {
     [['serve', 'extra'], /no positional arguments/],
     [['serve', '--data-dir'], /--data-dir/],
     [['frobnicate'], /unknown command "frobnicate"/],
+    [['import'], /import takes exactly one station file \(got 0\)/],
+    [['import', 'a.json', 'b.json'], /exactly one station file \(got 2\)/],
     [[], /no command given/],
   ])('rejects %j with usage and a non-zero exit', (args, message) => {
     const r = runCli(...args);
@@ -91,5 +96,61 @@ describe('retrovue CLI', () => {
     expect(r.stderr).toContain(file);
     expect(r.stderr).toMatch(/integrity check/);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('imports a station file all or nothing, and refuses a bad one naming file, path and problem', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
+    const data = path.join(t.dir, 'data');
+    const good = path.join(t.dir, 'good.json');
+    fs.writeFileSync(
+      good,
+      JSON.stringify({
+        version: 1,
+        channels: [{ id: 'alpha', name: 'Alpha', timezone: 'Europe/London', schedule: [{ title: 'One', asset: 'media/a.mp4', start: '2026-11-25T12:00:00Z', durationMs: 10000 }] }],
+      }),
+    );
+    const ok = runCli('import', '--data-dir', data, good);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/alpha \([0-9a-f-]{36}\) new: 1 playlog events/);
+
+    const bad = path.join(t.dir, 'bad.json');
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({
+        version: 1,
+        channels: [{ id: 'alpha', name: 'Alpha', timezone: 'Europe/Londn', schedule: [{ title: 'One', asset: 'media/a.mp4', start: '2026-11-25T12:00:00Z', durationMs: 10000 }] }],
+      }),
+    );
+    const store = Store.open(data);
+    const before = dumpDatabase(store);
+    store.close();
+    const r = runCli('import', '--data-dir', data, bad);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${bad}: $.channels[0].timezone: "Europe/Londn" is not a known IANA time zone`);
+    const after = Store.open(data);
+    expect(dumpDatabase(after)).toBe(before);
+    after.close();
+  });
+
+  it('serve --station imports the file before going on air', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
+    const file = path.join(t.dir, 'station.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        channels: [{ id: 'only', name: 'Only', timezone: 'UTC', loop: { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10000 }] } }],
+      }),
+    );
+    const serve = await startServe(path.join(t.dir, 'data'), ['--station', file]);
+    cleanups.push(() => serve.stop());
+    const body = (await (await serve.api('/api/channels')).json()) as { channels: Array<{ slug: string; nowPlaying: { title: string } | null }> };
+    expect(body.channels.map((c) => c.slug)).toEqual(['only']);
+    expect(body.channels[0]!.nowPlaying?.title).toBe('A');
   });
 });

@@ -1,0 +1,121 @@
+// Station-file import: validate everything first (schema, zones, overlaps, probing every asset),
+// then write it all in one transaction. A failure anywhere changes nothing.
+//
+// Channels are keyed by their id (slug): re-importing keeps each channel's uuid, replaces its
+// absolute schedule and loop with the file's, and is idempotent. Channels the file does not
+// mention are left as they are.
+import crypto from 'node:crypto';
+import type { MasterClock } from '../runtime/clock';
+import type { Store } from '../store';
+import type { FfmpegTools } from '../media/ffmpeg';
+import { parseProbe, type ProbeResult } from '../media/probe';
+import type { LoopItem } from './horizon';
+import type { ScheduleService } from './service';
+import { validateStationFile, type ValidatedStation } from './station-file';
+import { cycleLength } from './horizon';
+
+export interface ImportResult {
+  file: string;
+  channels: Array<{ slug: string; uuid: string; created: boolean; items: number }>;
+}
+
+export interface ImportDeps {
+  store: Store;
+  schedule: ScheduleService;
+  clock: MasterClock;
+  tools: FfmpegTools;
+}
+
+/** Reuses a stored probe when the file's size and mtime are unchanged, so re-imports do not re-run ffprobe. */
+function knownProbe(store: Store) {
+  return (absPath: string, sizeBytes: number, mtimeMs: number): ProbeResult | undefined => {
+    const row = store.assets.probeOf(absPath);
+    if (!row || row.sizeBytes !== sizeBytes || row.mtimeMs !== mtimeMs) return undefined;
+    return parseProbe(row.probeJson, sizeBytes, mtimeMs);
+  };
+}
+
+/** Writes a validated station in one transaction. */
+export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, 'tools'>, actor: 'import' | 'operator' | 'system' = 'import'): ImportResult {
+  const { store, schedule, clock } = deps;
+  const now = clock.now();
+  const result: ImportResult = { file: station.file, channels: [] };
+  const touched: number[] = [];
+  store.transaction(() => {
+    const assetIds = new Map<string, number>();
+    for (const [p, probe] of station.assets) {
+      assetIds.set(
+        p,
+        store.assets.upsert({
+          path: p,
+          durationMs: probe.durationMs,
+          hasVideo: probe.video !== null,
+          hasAudio: probe.audio !== null,
+          width: probe.video?.width ?? null,
+          height: probe.video?.height ?? null,
+          frameRate: probe.video?.frameRate ?? null,
+          audioChannels: probe.audio?.channels ?? null,
+          sizeBytes: probe.sizeBytes,
+          mtimeMs: probe.mtimeMs,
+          probeJson: probe.raw,
+          probedAt: now,
+        }),
+      );
+    }
+    const assetId = (p: string): number => {
+      const id = assetIds.get(p);
+      if (id === undefined) throw new Error(`internal: asset ${p} was validated but not recorded`);
+      return id;
+    };
+
+    for (const c of station.channels) {
+      const existing = store.channels.bySlug(c.slug);
+      const meta = { name: c.name, timezone: c.timezone, rolloverMinutes: c.rolloverMinutes, kind: c.kind };
+      let id: number;
+      let uuid: string;
+      if (existing) {
+        id = existing.id;
+        uuid = existing.uuid;
+        store.channels.updateMeta(id, meta, now);
+      } else {
+        uuid = crypto.randomUUID();
+        id = store.channels.insert({ uuid, slug: c.slug, ...meta }, now);
+      }
+      store.playlog.deleteSource(id, 'schedule');
+      for (const it of c.schedule) {
+        store.playlog.insert(id, {
+          startMs: it.startMs,
+          endMs: it.startMs + it.durationMs,
+          title: it.title,
+          type: it.type,
+          assetId: assetId(it.assetPath),
+          inPointMs: it.inPointMs,
+          source: 'schedule',
+        });
+      }
+      if (c.loop) {
+        const items: LoopItem[] = c.loop.items.map((it) =>
+          it.kind === 'gap'
+            ? { kind: 'gap', durationMs: it.durationMs }
+            : { kind: 'item', title: it.title, assetId: assetId(it.assetPath), durationMs: it.durationMs, inPointMs: it.inPointMs, type: it.type },
+        );
+        store.loops.put(id, c.loop.epochMs, JSON.stringify(items), cycleLength({ epochMs: c.loop.epochMs, items }));
+      } else {
+        store.loops.remove(id);
+      }
+      schedule.rebuildLoop(id, now);
+      touched.push(id);
+      result.channels.push({ slug: c.slug, uuid, created: !existing, items: store.playlog.count(id) });
+    }
+    store.audit.append(now, actor, 'station-import', { file: station.file, channels: station.channels.map((c) => c.slug) });
+  });
+  schedule.invalidateAssets();
+  schedule.notifyChanged(touched);
+  return result;
+}
+
+/** Validates and imports a station file, all or nothing. Throws StationFileError on bad input. */
+export async function importStationFile(file: string, deps: ImportDeps): Promise<ImportResult> {
+  const validated = await validateStationFile(file, { tools: deps.tools, knownProbe: knownProbe(deps.store) });
+  return applyStation(validated, deps);
+}

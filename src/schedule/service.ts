@@ -1,0 +1,223 @@
+// ScheduleService: the authority on what airs when. The runtime never decides; it asks here.
+//
+// Read side: what is airing at T (and the offset into it), the playout plan from T over a horizon
+// (gaps explicit, never filled), next item, listings for the guide, broadcast day and carryover.
+// Write side: station-file import (all or nothing) and the horizon builder that keeps loop
+// channels materialized ahead of the clock. All times come from the MasterClock.
+import { EventEmitter } from 'node:events';
+import type { AssetInfo, PlayoutPlan, PlayoutSegment } from '../shared/domain';
+import type { MasterClock, TimerHandle } from '../runtime/clock';
+import type { AssetRow, ChannelRow, PlaylogEventRow, Store } from '../store';
+import { broadcastDayAt, type BroadcastDay } from './broadcast-day';
+import { materializeLoop, type LoopDefinition, type Intervals } from './horizon';
+
+export const DEFAULT_HORIZON_MS = 48 * 3600_000;
+/** Loop events are materialized this far into the past when a loop is (re)built, for listings and reports. */
+export const LOOP_BACKFILL_MS = 24 * 3600_000;
+/** Loop events older than this are pruned (the as-run log keeps what actually aired). */
+export const LOOP_RETENTION_MS = 14 * 24 * 3600_000;
+
+export interface Airing {
+  event: PlaylogEventRow;
+  /** Position in the asset at T: T - start + in point. */
+  offsetMs: number;
+}
+
+export interface BroadcastDayInfo extends BroadcastDay {
+  carryover: PlaylogEventRow | null;
+}
+
+export interface Listing {
+  channel: ChannelRow;
+  now: PlaylogEventRow | null;
+  next: PlaylogEventRow | null;
+}
+
+export interface ScheduleEvents {
+  /** The playlog of these channels (by internal id) changed. */
+  changed: [channelIds: number[]];
+}
+
+export class ScheduleService extends EventEmitter<ScheduleEvents> {
+  private horizonTimer: TimerHandle | undefined;
+  private readonly assetCache = new Map<number, AssetInfo | null>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: MasterClock,
+    readonly horizonMs = DEFAULT_HORIZON_MS,
+  ) {
+    super();
+  }
+
+  // ---- read side ----------------------------------------------------------------------------
+
+  /** The item airing on the channel at t (start <= t < end), or null in a gap. */
+  airingAt(channelId: number, t: number): Airing | null {
+    const e = this.store.playlog.lastStartingAtOrBefore(channelId, t);
+    if (!e || e.endMs <= t) return null;
+    return { event: e, offsetMs: t - e.startMs + e.inPointMs };
+  }
+
+  /** The first item starting after t. */
+  nextAfter(channelId: number, t: number): PlaylogEventRow | null {
+    return this.store.playlog.firstStartingAfter(channelId, t) ?? null;
+  }
+
+  /** Items overlapping [from, to), in order. */
+  itemsBetween(channelId: number, from: number, to: number): PlaylogEventRow[] {
+    const items = this.store.playlog.startingIn(channelId, from, to);
+    const before = this.store.playlog.lastStartingBefore(channelId, from);
+    if (before && before.endMs > from) items.unshift(before);
+    return items;
+  }
+
+  private assetInfo(e: PlaylogEventRow): AssetInfo | null {
+    if (e.assetId === null) return null;
+    let info = this.assetCache.get(e.assetId);
+    if (info === undefined) {
+      const a: AssetRow | undefined = this.store.assets.byId(e.assetId);
+      info = a
+        ? {
+            path: a.path,
+            durationMs: a.durationMs,
+            hasVideo: a.hasVideo,
+            hasAudio: a.hasAudio,
+            width: a.width,
+            height: a.height,
+            frameRate: a.frameRate,
+            sizeBytes: a.sizeBytes,
+            mtimeMs: a.mtimeMs,
+          }
+        : null;
+      this.assetCache.set(e.assetId, info);
+    }
+    return info;
+  }
+
+  /**
+   * The playout plan from t over `horizonMs`: whole items in order (the first may have started
+   * before t), with every hole between them an explicit gap segment. The plan covers at least
+   * [t, t + horizonMs); a trailing gap ends at the next item or at the horizon.
+   */
+  playoutPlan(channel: Pick<ChannelRow, 'id' | 'uuid'>, t: number, horizonMs: number): PlayoutPlan {
+    const to = t + horizonMs;
+    const segments: PlayoutSegment[] = [];
+    let cursor = t;
+    for (const e of this.itemsBetween(channel.id, t, to)) {
+      if (e.startMs > cursor) segments.push({ kind: 'gap', startMs: cursor, endMs: e.startMs });
+      segments.push({
+        kind: 'item',
+        eventId: e.id,
+        title: e.title,
+        type: e.type,
+        startMs: e.startMs,
+        endMs: e.endMs,
+        inPointMs: e.inPointMs,
+        asset: this.assetInfo(e),
+      });
+      cursor = e.endMs;
+    }
+    if (cursor < to) {
+      const next = this.store.playlog.firstStartingAfter(channel.id, cursor - 1);
+      segments.push({ kind: 'gap', startMs: cursor, endMs: next && next.startMs > cursor ? next.startMs : to });
+    }
+    const last = segments[segments.length - 1];
+    return { channelUuid: channel.uuid, fromMs: t, toMs: Math.max(to, last ? last.endMs : to), segments };
+  }
+
+  broadcastDay(channel: Pick<ChannelRow, 'id' | 'timezone' | 'rolloverMinutes'>, t: number): BroadcastDayInfo {
+    const day = broadcastDayAt(t, channel.timezone, channel.rolloverMinutes);
+    return { ...day, carryover: this.carryoverAt(channel.id, day.startMs) };
+  }
+
+  /** The item spanning the instant (started before it, ends after it): reported, never cut. */
+  carryoverAt(channelId: number, instant: number): PlaylogEventRow | null {
+    const e = this.store.playlog.lastStartingBefore(channelId, instant);
+    return e && e.endMs > instant ? e : null;
+  }
+
+  /** Now and next on every active channel at t, for the guide channel and dashboards. */
+  listings(t: number): Listing[] {
+    return this.store.channels.listActive().map((channel) => {
+      const now = this.airingAt(channel.id, t)?.event ?? null;
+      return { channel, now, next: this.nextAfter(channel.id, t) };
+    });
+  }
+
+  // ---- horizon builder ----------------------------------------------------------------------
+
+  private loopOf(channelId: number): LoopDefinition | undefined {
+    const row = this.store.loops.get(channelId);
+    return row ? { epochMs: row.epochMs, items: JSON.parse(row.itemsJson) as LoopDefinition['items'] } : undefined;
+  }
+
+  private busyIntervals(channelId: number, from: number, to: number): Intervals {
+    return this.store.playlog.intervalsOf(channelId, 'schedule', from, to);
+  }
+
+  /**
+   * Rebuilds a loop channel's materialized events from scratch around now (call inside the import
+   * transaction, after the channel's schedule items are in place).
+   */
+  rebuildLoop(channelId: number, now = this.clock.now()): void {
+    this.store.playlog.deleteSource(channelId, 'loop');
+    const loop = this.loopOf(channelId);
+    if (!loop) return;
+    const from = now - LOOP_BACKFILL_MS;
+    const to = now + this.horizonMs;
+    for (const ev of materializeLoop(loop, from, to, this.busyIntervals(channelId, from - 86_400_000, to + 86_400_000), true)) {
+      this.store.playlog.insert(channelId, { ...ev, source: 'loop' });
+    }
+    this.store.loops.setMaterialized(channelId, from, to);
+  }
+
+  /** Extends every loop channel to now + horizon; prunes old loop events. Returns channels extended. */
+  extendHorizons(now = this.clock.now()): number[] {
+    const target = now + this.horizonMs;
+    const extended: number[] = [];
+    for (const row of this.store.loops.all()) {
+      const until = row.materializedUntilMs;
+      if (until !== null && until >= target) continue;
+      this.store.transaction(() => {
+        if (until === null || until < now - LOOP_BACKFILL_MS) {
+          // Never built, or the station was off for longer than the backfill: start afresh around now.
+          this.rebuildLoop(row.channelId, now);
+        } else {
+          const loop = this.loopOf(row.channelId)!;
+          const busy = this.busyIntervals(row.channelId, until - 86_400_000, target + 86_400_000);
+          for (const ev of materializeLoop(loop, until, target, busy, false)) {
+            this.store.playlog.insert(row.channelId, { ...ev, source: 'loop' });
+          }
+          this.store.playlog.pruneBefore(row.channelId, 'loop', now - LOOP_RETENTION_MS);
+          this.store.loops.setMaterialized(row.channelId, Math.max(row.materializedFromMs ?? 0, now - LOOP_RETENTION_MS), target);
+        }
+      });
+      extended.push(row.channelId);
+    }
+    if (extended.length > 0) this.emit('changed', extended);
+    return extended;
+  }
+
+  /** Keeps loop horizons extended as station time passes (checks every `everyMs`). */
+  startHorizonBuilder(everyMs = 3600_000): void {
+    this.extendHorizons();
+    this.horizonTimer?.cancel();
+    this.horizonTimer = this.clock.every(everyMs, () => this.extendHorizons());
+  }
+
+  stop(): void {
+    this.horizonTimer?.cancel();
+    this.horizonTimer = undefined;
+  }
+
+  /** Forget cached asset facts (after an import re-probed them). */
+  invalidateAssets(): void {
+    this.assetCache.clear();
+  }
+
+  /** Tell listeners (ChannelManagers, the API) that these channels' playlogs changed. */
+  notifyChanged(channelIds: number[]): void {
+    if (channelIds.length > 0) this.emit('changed', channelIds);
+  }
+}

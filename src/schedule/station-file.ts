@@ -1,0 +1,321 @@
+// Station files (JSON, "version": 1): parsing and validation, all before anything is written.
+//
+// Every problem is reported with the file, the JSON path and what is wrong, e.g.
+//   station.json: $.channels[0].schedule[3].start: "2026-11-25T11:00:00" is not an ISO 8601 instant with a zone
+// Validation collects every problem it can find rather than stopping at the first.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { z } from 'zod';
+import { PLAYLOG_ITEM_TYPES } from '../shared/domain';
+import { formatInstant, isValidZone, parseInstant } from '../shared/time';
+import type { FfmpegTools } from '../media/ffmpeg';
+import { ProbeError, probeMedia, type ProbeResult } from '../media/probe';
+import { DEFAULT_ROLLOVER_MINUTES } from './broadcast-day';
+
+export const STATION_FILE_VERSION = 1;
+/** An item may end this much past its asset's probed end (container durations are rounded, audio primed). */
+export const ASSET_END_TOLERANCE_MS = 100;
+
+export interface StationFileProblem {
+  path: string;
+  message: string;
+}
+
+export class StationFileError extends Error {
+  override readonly name = 'StationFileError';
+  constructor(
+    readonly file: string,
+    readonly problems: StationFileProblem[],
+  ) {
+    super(problems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
+  }
+}
+
+const slug = z
+  .string({ error: 'must be a string' })
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be a slug: lowercase letters, digits and "-", 1-63 characters' });
+const title = z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
+const positiveMs = z
+  .number({ error: 'must be a number of milliseconds' })
+  .int({ error: 'must be a whole number of milliseconds' })
+  .positive({ error: 'must be positive' })
+  .max(31 * 24 * 3600 * 1000, { error: 'must be at most 31 days' });
+const nonNegativeMs = z
+  .number({ error: 'must be a number of milliseconds' })
+  .int({ error: 'must be a whole number of milliseconds' })
+  .min(0, { error: 'must not be negative' });
+const instant = z.string({ error: 'must be an ISO 8601 instant string' }).superRefine((text, ctx) => {
+  try {
+    parseInstant(text, 'instant');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^instant: /, '') });
+  }
+});
+const itemType = z.enum(PLAYLOG_ITEM_TYPES as [string, ...string[]], {
+  error: `must be one of ${PLAYLOG_ITEM_TYPES.join(', ')}`,
+});
+const asset = z.string({ error: 'must be a path to a media file' }).min(1, { error: 'must not be empty' });
+
+const scheduleItem = z.strictObject({
+  title,
+  asset,
+  start: instant,
+  durationMs: positiveMs,
+  inPointMs: nonNegativeMs.default(0),
+  type: itemType.default('program'),
+});
+
+const loopItem = z.union(
+  [
+    z.strictObject({ title, asset, durationMs: positiveMs, inPointMs: nonNegativeMs.default(0), type: itemType.default('program') }),
+    // A deliberate hole in the rotation: nothing is scheduled, the channel airs its slate.
+    z.strictObject({ gapMs: positiveMs }),
+  ],
+  { error: 'must be an item { title, asset, durationMs, inPointMs?, type? } or a gap { gapMs }' },
+);
+
+const channel = z.strictObject({
+  id: slug,
+  name: title,
+  timezone: z.string({ error: 'must be an IANA time zone name' }).refine(isValidZone, {
+    error: (issue) => `"${String(issue.input)}" is not a known IANA time zone`,
+  }),
+  rolloverMinutes: z
+    .number({ error: 'must be a number of minutes after local midnight' })
+    .int({ error: 'must be a whole number of minutes' })
+    .min(0, { error: 'must be from 0 to 1439' })
+    .max(1439, { error: 'must be from 0 to 1439' })
+    .default(DEFAULT_ROLLOVER_MINUTES),
+  kind: z.enum(['normal', 'guide'], { error: 'must be "normal" or "guide"' }).default('normal'),
+  schedule: z.array(scheduleItem, { error: 'must be an array of items' }).optional(),
+  loop: z
+    .strictObject({
+      epoch: instant,
+      items: z.array(loopItem, { error: 'must be an array' }).min(1, { error: 'must have at least one item' }),
+    })
+    .optional(),
+});
+
+const stationFileSchema = z.strictObject({
+  version: z.literal(STATION_FILE_VERSION, { error: `unknown version: this build reads station files of version ${STATION_FILE_VERSION}` }),
+  channels: z.array(channel, { error: 'must be an array of channels' }).min(1, { error: 'must list at least one channel' }),
+});
+
+export type StationFileJson = z.output<typeof stationFileSchema>;
+
+/** A validated channel, asset paths resolved and probed, ready for the importer. */
+export interface ValidatedChannel {
+  slug: string;
+  name: string;
+  timezone: string;
+  rolloverMinutes: number;
+  kind: 'normal' | 'guide';
+  schedule: Array<{ title: string; assetPath: string; startMs: number; durationMs: number; inPointMs: number; type: string }>;
+  loop: {
+    epochMs: number;
+    items: Array<
+      { kind: 'item'; title: string; assetPath: string; durationMs: number; inPointMs: number; type: string } | { kind: 'gap'; durationMs: number }
+    >;
+  } | null;
+}
+
+export interface ValidatedStation {
+  file: string;
+  channels: ValidatedChannel[];
+  /** Probe results by absolute asset path. */
+  assets: Map<string, ProbeResult>;
+}
+
+function jsonPath(segments: ReadonlyArray<PropertyKey>): string {
+  return segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : `${acc}.${String(s)}`), '$');
+}
+
+const JSON_ERRORS: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'malformed number',
+  PropertyNameExpected: 'a property name in double quotes was expected',
+  ValueExpected: 'a value was expected',
+  ColonExpected: 'a colon was expected',
+  CommaExpected: 'a comma was expected',
+  CloseBraceExpected: 'a closing } was expected',
+  CloseBracketExpected: 'a closing ] was expected',
+  EndOfFileExpected: 'unexpected content after the end of the document',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'comments are not allowed in JSON',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'malformed number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character in a string',
+  InvalidCharacter: 'invalid character in a string',
+};
+
+/** Strict JSON (no comments, no trailing commas) with the position of the first syntax error. */
+function parseJson(text: string): { value: unknown } | { problem: StationFileProblem } {
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return { value };
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  const column = first.offset - before.lastIndexOf('\n');
+  const code = printParseErrorCode(first.error);
+  return { problem: { path: '$', message: `not valid JSON at line ${line}, column ${column}: ${JSON_ERRORS[code] ?? code}` } };
+}
+
+export interface ValidateOptions {
+  tools: FfmpegTools;
+  /** Probe results already known (same path, size and mtime): skips running ffprobe again. */
+  knownProbe?: (absPath: string, sizeBytes: number, mtimeMs: number) => ProbeResult | undefined;
+}
+
+function fmtMs(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? `${s} s` : `${s.toFixed(3)} s`;
+}
+
+/** Reads, parses and validates a station file. Throws StationFileError listing every problem. */
+export async function validateStationFile(file: string, options: ValidateOptions): Promise<ValidatedStation> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new StationFileError(abs, [{ path: '$', message: `cannot read the station file: ${(err as Error).message}` }]);
+  }
+  const parsedJson = parseJson(text);
+  if ('problem' in parsedJson) throw new StationFileError(abs, [parsedJson.problem]);
+  const json = parsedJson.value;
+  if (json && typeof json === 'object' && 'version' in json && (json as { version: unknown }).version !== STATION_FILE_VERSION) {
+    // Do not report a newer file's shape as a hundred errors: the version says it all.
+    throw new StationFileError(abs, [
+      { path: '$.version', message: `unknown version ${JSON.stringify((json as { version: unknown }).version)}: this build reads station files of version ${STATION_FILE_VERSION}` },
+    ]);
+  }
+  const parsed = stationFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new StationFileError(
+      abs,
+      parsed.error.issues.map((i) => ({
+        path: jsonPath(i.path),
+        message: i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message,
+      })),
+    );
+  }
+
+  const problems: StationFileProblem[] = [];
+  const baseDir = path.dirname(abs);
+  const resolveAsset = (p: string) => path.resolve(baseDir, p);
+
+  // Probe every distinct asset once.
+  const assets = new Map<string, ProbeResult>();
+  const assetErrors = new Map<string, string>();
+  const allAssets = new Set<string>();
+  for (const c of parsed.data.channels) {
+    for (const it of c.schedule ?? []) allAssets.add(resolveAsset(it.asset));
+    for (const it of c.loop?.items ?? []) if ('asset' in it) allAssets.add(resolveAsset(it.asset));
+  }
+  await Promise.all(
+    [...allAssets].map(async (p) => {
+      try {
+        const st = fs.statSync(p);
+        const known = st.isFile() ? options.knownProbe?.(p, st.size, Math.floor(st.mtimeMs)) : undefined;
+        assets.set(p, known ?? (await probeMedia(options.tools, p)));
+      } catch (err) {
+        if (err instanceof ProbeError) {
+          assetErrors.set(
+            p,
+            err.reason === 'missing' ? `asset not found: ${p}` : err.reason === 'unreadable' ? `asset unreadable: ${err.message}` : `asset ${err.message}`,
+          );
+        } else if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          assetErrors.set(p, `asset not found: ${p}`);
+        } else {
+          assetErrors.set(p, `asset unreadable: ${(err as Error).message}`);
+        }
+      }
+    }),
+  );
+
+  const checkAsset = (where: string, assetText: string, inPointMs: number, durationMs: number): string => {
+    const p = resolveAsset(assetText);
+    const assetError = assetErrors.get(p);
+    if (assetError) {
+      problems.push({ path: `${where}.asset`, message: assetError });
+      return p;
+    }
+    const probe = assets.get(p);
+    if (!probe) return p;
+    if (inPointMs >= probe.durationMs) {
+      problems.push({
+        path: `${where}.inPointMs`,
+        message: `in point ${fmtMs(inPointMs)} is past the end of the asset (${fmtMs(probe.durationMs)} long)`,
+      });
+    } else if (inPointMs + durationMs > probe.durationMs + ASSET_END_TOLERANCE_MS) {
+      problems.push({
+        path: `${where}.durationMs`,
+        message: `the item runs ${fmtMs(inPointMs + durationMs - probe.durationMs)} past the end of its asset (${fmtMs(probe.durationMs)} long, in point ${fmtMs(inPointMs)})`,
+      });
+    }
+    return p;
+  };
+
+  const seen = new Map<string, number>();
+  const channels: ValidatedChannel[] = [];
+  parsed.data.channels.forEach((c, ci) => {
+    const at = `$.channels[${ci}]`;
+    const dup = seen.get(c.id);
+    if (dup !== undefined) problems.push({ path: `${at}.id`, message: `duplicate channel id "${c.id}" (also $.channels[${dup}].id)` });
+    seen.set(c.id, ci);
+
+    if (c.kind === 'guide') {
+      if (c.schedule?.length || c.loop) {
+        problems.push({ path: at, message: 'a guide channel airs listings of the other channels; it takes no schedule or loop' });
+      }
+    } else if (!c.schedule?.length && !c.loop) {
+      problems.push({ path: at, message: 'a normal channel needs a "schedule", a "loop", or both' });
+    }
+
+    const schedule = (c.schedule ?? []).map((it, ii) => {
+      const where = `${at}.schedule[${ii}]`;
+      const assetPath = checkAsset(where, it.asset, it.inPointMs, it.durationMs);
+      return { index: ii, title: it.title, assetPath, startMs: parseInstant(it.start), durationMs: it.durationMs, inPointMs: it.inPointMs, type: it.type };
+    });
+    const byStart = [...schedule].sort((a, b) => a.startMs - b.startMs || a.index - b.index);
+    for (let i = 1; i < byStart.length; i++) {
+      const prev = byStart[i - 1]!;
+      const cur = byStart[i]!;
+      if (cur.startMs < prev.startMs + prev.durationMs) {
+        problems.push({
+          path: `${at}.schedule[${cur.index}].start`,
+          message: `items overlap: "${cur.title}" starts at ${formatInstant(cur.startMs)}, before "${prev.title}" ($.channels[${ci}].schedule[${prev.index}]) ends at ${formatInstant(prev.startMs + prev.durationMs)}`,
+        });
+      }
+    }
+
+    let loop: ValidatedChannel['loop'] = null;
+    if (c.loop) {
+      const items = c.loop.items.map((it, ii) => {
+        if ('gapMs' in it) return { kind: 'gap' as const, durationMs: it.gapMs };
+        const assetPath = checkAsset(`${at}.loop.items[${ii}]`, it.asset, it.inPointMs, it.durationMs);
+        return { kind: 'item' as const, title: it.title, assetPath, durationMs: it.durationMs, inPointMs: it.inPointMs, type: it.type };
+      });
+      if (!items.some((i) => i.kind === 'item')) {
+        problems.push({ path: `${at}.loop.items`, message: 'a loop needs at least one item that is not a gap' });
+      }
+      loop = { epochMs: parseInstant(c.loop.epoch), items };
+    }
+
+    channels.push({
+      slug: c.id,
+      name: c.name,
+      timezone: c.timezone,
+      rolloverMinutes: c.rolloverMinutes,
+      kind: c.kind,
+      schedule: byStart.map(({ index: _index, ...rest }) => rest),
+      loop,
+    });
+  });
+
+  if (problems.length > 0) throw new StationFileError(abs, problems);
+  return { file: abs, channels, assets };
+}

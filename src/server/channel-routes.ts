@@ -1,0 +1,87 @@
+// Channels and their schedules: identity, status, now/next, playlog ranges, broadcast days.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ChannelStatusDto } from '../shared/api';
+import { formatInstant, parseInstant } from '../shared/time';
+import type { MasterClock } from '../runtime/clock';
+import type { ScheduleService } from '../schedule/service';
+import type { ChannelRow, Store } from '../store';
+import { badRequest, notFound } from './errors';
+import { broadcastDayDto, scheduleItemDto } from './dto';
+
+export interface ChannelView {
+  clock: MasterClock;
+  store: Store;
+  schedule: ScheduleService;
+  channelStatus(channel: ChannelRow): ChannelStatusDto;
+}
+
+/** The longest range one schedule request may ask for. */
+export const MAX_SCHEDULE_RANGE_MS = 8 * 24 * 3600_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Parses an optional ISO instant query parameter, naming it in the error. */
+function instantParam(query: Record<string, unknown>, name: string): number | undefined {
+  const v = query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length === 0) throw badRequest(`query parameter "${name}" must be an ISO 8601 instant with a zone`, 'invalid_parameter');
+  try {
+    return parseInstant(v, `query parameter "${name}"`);
+  } catch (err) {
+    throw badRequest((err as Error).message, 'invalid_parameter');
+  }
+}
+
+const knownParams = (query: Record<string, unknown>, allowed: string[]) => {
+  const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw badRequest(`unknown query parameter "${unknown[0]}" (allowed: ${allowed.join(', ') || 'none'})`, 'invalid_parameter');
+};
+
+export function channelRoutes(view: ChannelView) {
+  const lookup = (uuid: string): ChannelRow => {
+    if (!UUID.test(uuid)) throw badRequest(`"${uuid}" is not a channel uuid`, 'invalid_parameter');
+    const c = view.store.channels.byUuid(uuid);
+    if (!c || !c.isActive) throw notFound(`no channel with uuid ${uuid}`);
+    return c;
+  };
+  const paramsSchema = z.object({ uuid: z.string() });
+
+  return (app: FastifyInstance): void => {
+    app.get('/api/channels', async (req) => {
+      knownParams(req.query as Record<string, unknown>, []);
+      return { channels: view.store.channels.listActive().map((c) => view.channelStatus(c)) };
+    });
+
+    app.get('/api/channels/:uuid', async (req) => {
+      const { uuid } = paramsSchema.parse(req.params);
+      knownParams(req.query as Record<string, unknown>, []);
+      return view.channelStatus(lookup(uuid));
+    });
+
+    app.get('/api/channels/:uuid/schedule', async (req) => {
+      const { uuid } = paramsSchema.parse(req.params);
+      const channel = lookup(uuid);
+      const query = req.query as Record<string, unknown>;
+      knownParams(query, ['from', 'to']);
+      const from = instantParam(query, 'from') ?? view.clock.now();
+      const to = instantParam(query, 'to') ?? from + 24 * 3600_000;
+      if (to <= from) throw badRequest('query parameter "to" must be after "from"', 'invalid_parameter');
+      if (to - from > MAX_SCHEDULE_RANGE_MS) {
+        throw badRequest(`query parameters "from" to "to" span more than ${MAX_SCHEDULE_RANGE_MS / 86_400_000} days`, 'invalid_parameter');
+      }
+      const items = view.schedule.itemsBetween(channel.id, from, to).map((e) => scheduleItemDto(e, channel.timezone));
+      return { channelUuid: channel.uuid, from: formatInstant(from, channel.timezone), to: formatInstant(to, channel.timezone), items };
+    });
+
+    app.get('/api/channels/:uuid/broadcast-day', async (req) => {
+      const { uuid } = paramsSchema.parse(req.params);
+      const channel = lookup(uuid);
+      const query = req.query as Record<string, unknown>;
+      knownParams(query, ['at']);
+      const at = instantParam(query, 'at') ?? view.clock.now();
+      return broadcastDayDto(channel, view.schedule.broadcastDay(channel, at));
+    });
+  };
+}
+

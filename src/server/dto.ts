@@ -1,0 +1,35 @@
+// Engine rows to API shapes. Channel times are rendered in the channel's own zone (with offset).
+import path from 'node:path';
+import type { BroadcastDayDto, NowPlayingDto, ScheduleItemDto } from '../shared/api';
+import { formatInstant } from '../shared/time';
+import type { ChannelRow, PlaylogEventRow } from '../store';
+import type { BroadcastDayInfo } from '../schedule/service';
+
+export function scheduleItemDto(e: PlaylogEventRow, zone: string): ScheduleItemDto {
+  return {
+    id: e.id,
+    title: e.title,
+    type: e.type,
+    start: formatInstant(e.startMs, zone),
+    end: formatInstant(e.endMs, zone),
+    durationMs: e.endMs - e.startMs,
+    inPointMs: e.inPointMs,
+    asset: e.assetPath ? path.basename(e.assetPath) : null,
+    source: e.source,
+  };
+}
+
+export function nowPlayingDto(e: PlaylogEventRow, offsetMs: number, now: number, zone: string): NowPlayingDto {
+  return { ...scheduleItemDto(e, zone), offsetMs, remainingMs: e.endMs - now };
+}
+
+export function broadcastDayDto(channel: ChannelRow, day: BroadcastDayInfo): BroadcastDayDto {
+  return {
+    label: day.label,
+    start: formatInstant(day.startMs, channel.timezone),
+    end: formatInstant(day.endMs, channel.timezone),
+    timezone: channel.timezone,
+    rolloverMinutes: channel.rolloverMinutes,
+    carryover: day.carryover ? scheduleItemDto(day.carryover, channel.timezone) : null,
+  };
+}

@@ -1,0 +1,104 @@
+// The public contract's data shapes: what the HTTP API returns and what the console receives.
+// Times are ISO 8601 with offset and milliseconds; channel times are given in the channel's zone.
+import type {
+  AlarmKind,
+  AlarmSeverity,
+  ChannelKind,
+  ChannelMode,
+  EmergencyScope,
+  GlobalMode,
+  ProducerStatus,
+  ProducerType,
+  SessionPurpose,
+  Tally,
+} from './domain';
+
+export interface ScheduleItemDto {
+  id: number;
+  title: string;
+  type: string;
+  start: string;
+  end: string;
+  durationMs: number;
+  inPointMs: number;
+  /** The asset's file name (not its path). */
+  asset: string | null;
+  source: 'schedule' | 'loop';
+}
+
+export interface NowPlayingDto extends ScheduleItemDto {
+  /** Position in the asset now: now - start + in point. */
+  offsetMs: number;
+  remainingMs: number;
+}
+
+export interface BroadcastDayDto {
+  label: string;
+  start: string;
+  end: string;
+  timezone: string;
+  rolloverMinutes: number;
+  /** The item that began in the previous broadcast day and runs across this one's start. */
+  carryover: ScheduleItemDto | null;
+}
+
+export interface AlarmDto {
+  id: string;
+  kind: AlarmKind;
+  severity: AlarmSeverity;
+  message: string;
+  since: string;
+  channelUuid: string | null;
+}
+
+export interface ChannelStatusDto {
+  uuid: string;
+  slug: string;
+  name: string;
+  timezone: string;
+  kind: ChannelKind;
+  rolloverMinutes: number;
+  mode: ChannelMode;
+  producerStatus: ProducerStatus;
+  producerType: ProducerType | null;
+  /** Real viewers (previews excluded). */
+  viewerCount: number;
+  previewCount: number;
+  tally: Tally;
+  failed: boolean;
+  nowPlaying: NowPlayingDto | null;
+  next: ScheduleItemDto | null;
+  broadcastDay: { label: string; start: string; end: string };
+  alarms: AlarmDto[];
+  /** Local time on the channel, for the multiviewer's per-channel clock. */
+  localTime: string;
+}
+
+export interface EmergencyDto {
+  message: string;
+  scope: EmergencyScope;
+  since: string;
+}
+
+export interface ModeDto {
+  mode: GlobalMode;
+  emergency: EmergencyDto | null;
+}
+
+export interface HealthDto {
+  status: 'ok' | 'degraded';
+  stationTime: string;
+  mode: GlobalMode;
+  channels: number;
+}
+
+export interface ViewerAttachDto {
+  sessionId: string;
+  streamUrl: string;
+  channelUuid: string;
+  purpose: SessionPurpose;
+}
+
+export interface ApiErrorDto {
+  error: { code: string; message: string };
+}

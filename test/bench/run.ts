@@ -1,0 +1,22 @@
+// `npm run bench [-- name ...]`: runs the benchmarks and prints their figures with targets.
+// Benchmarks measure speed and memory on this machine; they are never part of `npm test`.
+import { printFigures, type Figure } from './stats';
+
+const benches: Record<string, { title: string; load: () => Promise<{ run: () => Promise<Figure[]> }> }> = {
+  schedule: { title: 'ScheduleService (100,000-event playlog)', load: () => import('./schedule.bench') },
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in benches));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+let missed = 0;
+for (const [name, b] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const figures = await (await b.load()).run();
+  printFigures(b.title, figures);
+  missed += figures.filter((f) => f.ok === false).length;
+}
+console.log(missed === 0 ? '\nAll targets met.' : `\n${missed} target(s) missed.`);
