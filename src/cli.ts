@@ -6,7 +6,7 @@ import { Station, defaultDataDir } from './station';
 
 const USAGE = `Usage:
   retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
-                 [--viewer-grace-ms N] [--session-timeout-ms N]
+                 [--viewer-grace-ms N] [--session-timeout-ms N] [--max-producers N]
   retrovue import [--data-dir D] FILE
   retrovue help
 
@@ -16,6 +16,7 @@ const USAGE = `Usage:
   --station FILE          import this station file before serving
   --viewer-grace-ms N     keep a channel's producer this long after its last viewer leaves (default 20000)
   --session-timeout-ms N  end a viewer session after this long without requests (default 60000)
+  --max-producers N       most channels producing output at once (default: 10 per CPU core, at least 4)
 `;
 
 export class UsageError extends Error {
@@ -36,6 +37,7 @@ const serveSchema = z.object({
   station: z.string().min(1).optional(),
   'viewer-grace-ms': intArg('viewer-grace-ms', 0, 3_600_000).default(20_000),
   'session-timeout-ms': intArg('session-timeout-ms', 1_000, 86_400_000).default(60_000),
+  'max-producers': intArg('max-producers', 1, 1000).optional(),
 });
 
 export type ServeArgs = z.output<typeof serveSchema>;
@@ -60,6 +62,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     station: { type: 'string' },
     'viewer-grace-ms': { type: 'string' },
     'session-timeout-ms': { type: 'string' },
+    'max-producers': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`);
   return values;
@@ -67,7 +70,13 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 
 async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv);
-  const station = await Station.open({ dataDir: args['data-dir'] ?? defaultDataDir(), stationFile: args.station });
+  const station = await Station.open({
+    dataDir: args['data-dir'] ?? defaultDataDir(),
+    stationFile: args.station,
+    policy: { viewerGraceMs: args['viewer-grace-ms'] },
+    sessionTimeoutMs: args['session-timeout-ms'],
+    maxProducers: args['max-producers'],
+  });
   const url = await station.listen(args.host, args.port);
   process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`);
   process.stdout.write(`Data directory: ${station.dataDir}\n`);

@@ -8,19 +8,25 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { ChannelStatusDto } from './shared/api';
-import { formatInstant } from './shared/time';
 import { type MasterClock, SystemClock } from './runtime/clock';
+import { defaultProducerBudget } from './runtime/budget';
+import type { RuntimePolicy } from './runtime/channel-manager';
+import { UnknownChannelError } from './runtime/errors';
+import { ProgramDirector } from './runtime/program-director';
+import { BaseProducer, type ProducerFactory } from './runtime/producer';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
 import { ScheduleService } from './schedule/service';
 import { channelRoutes } from './server/channel-routes';
-import { nowPlayingDto, scheduleItemDto } from './server/dto';
+import { runtimeRoutes } from './server/runtime-routes';
 import { createHttpServer } from './server/http';
 import { healthRoutes } from './server/health-routes';
 import { type ChannelRow, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
+/** Channels' output folders live under here, one per channel uuid. */
+export const OUTPUT_DIR = 'outputs';
 export const VERSION = '0.1.0';
 
 /** Where a headless station keeps its data when no --data-dir is given (per-OS user data home). */
@@ -80,6 +86,26 @@ export interface StationOptions {
   ffmpeg?: LocateOptions;
   /** Create the demo station when the database has no channels and no station file is given (default true). */
   demo?: boolean;
+  /** How producers are made (tests inject doubles); default: the ffmpeg producers. */
+  producerFactory?: ProducerFactory;
+  policy?: Partial<RuntimePolicy>;
+  sessionTimeoutMs?: number;
+  /** Most producers running at once (default from the machine's cores). */
+  maxProducers?: number;
+}
+
+/** Until the ffmpeg producers are wired in, producers refuse to start with a clear reason. */
+function unavailableProducers(reason: string): ProducerFactory {
+  return (mode, context) =>
+    new (class extends BaseProducer {
+      async start(): Promise<void> {
+        throw new Error(`cannot start a ${mode} producer: ${reason}`);
+      }
+      async stop(): Promise<void> {}
+      streamEndpoint() {
+        return null;
+      }
+    })(mode, context);
 }
 
 export class Station {
@@ -87,6 +113,7 @@ export class Station {
   private closed = false;
 
   readonly schedule: ScheduleService;
+  readonly director: ProgramDirector;
 
   private constructor(
     readonly dataDir: string,
@@ -98,8 +125,20 @@ export class Station {
     /** null when ffmpeg is missing or unfit; `ffmpegProblem` says why. */
     readonly tools: FfmpegTools | null,
     readonly ffmpegProblem: string | null,
+    options: StationOptions,
   ) {
     this.schedule = new ScheduleService(store, clock);
+    this.director = new ProgramDirector({
+      store,
+      clock,
+      schedule: this.schedule,
+      factory: options.producerFactory ?? unavailableProducers(ffmpegProblem ?? 'no ffmpeg producers in this build'),
+      outputRoot: path.join(dataDir, OUTPUT_DIR),
+      logger,
+      policy: options.policy,
+      producerBudget: options.maxProducers ?? defaultProducerBudget(),
+      sessionTimeoutMs: options.sessionTimeoutMs,
+    });
   }
 
   static async open(options: StationOptions): Promise<Station> {
@@ -123,7 +162,7 @@ export class Station {
     }
     const store = Store.open(dataDir);
     const token = loadOrCreateApiToken(dataDir);
-    const station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem);
+    const station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem, options);
     try {
       if (options.stationFile) {
         const result = await station.importStationFile(options.stationFile);
@@ -134,6 +173,7 @@ export class Station {
         logger.info({ file }, 'demo station created');
       }
       station.schedule.startHorizonBuilder();
+      station.director.start();
     } catch (err) {
       await station.close();
       throw err;
@@ -153,31 +193,9 @@ export class Station {
 
   /** A channel's status for the API and the console. */
   channelStatus(channel: ChannelRow): ChannelStatusDto {
-    const now = this.clock.now();
-    const zone = channel.timezone;
-    const airing = this.schedule.airingAt(channel.id, now);
-    const next = this.schedule.nextAfter(channel.id, now);
-    const day = this.schedule.broadcastDay(channel, now);
-    return {
-      uuid: channel.uuid,
-      slug: channel.slug,
-      name: channel.name,
-      timezone: zone,
-      kind: channel.kind,
-      rolloverMinutes: channel.rolloverMinutes,
-      mode: channel.currentMode,
-      producerStatus: channel.producerStatus,
-      producerType: null,
-      viewerCount: channel.viewerCount,
-      previewCount: 0,
-      tally: 'off',
-      failed: false,
-      nowPlaying: airing ? nowPlayingDto(airing.event, airing.offsetMs, now, zone) : null,
-      next: next ? scheduleItemDto(next, zone) : null,
-      broadcastDay: { label: day.label, start: formatInstant(day.startMs, zone), end: formatInstant(day.endMs, zone) },
-      alarms: [],
-      localTime: formatInstant(now, zone),
-    };
+    const status = this.director.channelStatus(channel.uuid);
+    if (!status) throw new UnknownChannelError(`no channel with uuid ${channel.uuid}`);
+    return status;
   }
 
   /** Starts the HTTP server; resolves to the console URL. */
@@ -185,6 +203,7 @@ export class Station {
     this.http = await createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger }, [
       healthRoutes(this),
       channelRoutes(this),
+      runtimeRoutes(this.director),
     ]);
     const address = await this.http.listen({ host, port });
     return address.replace('[::1]', 'localhost');
@@ -200,6 +219,7 @@ export class Station {
     if (this.closed) return;
     this.closed = true;
     this.schedule.stop();
+    await this.director.shutdown();
     await this.http?.close();
     this.store.close();
   }

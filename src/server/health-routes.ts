@@ -1,23 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import type { StationHealthDto } from '../shared/api';
+import type { GlobalMode } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../runtime/clock';
-import type { Store } from '../store';
 
 export interface HealthSource {
   clock: MasterClock;
-  store: Store;
+  director: { health(now: number): StationHealthDto; modeDto(): { mode: GlobalMode } };
 }
 
 export function healthRoutes(station: HealthSource) {
   return (app: FastifyInstance): void => {
+    // Public (no token): counts only, for monitors and start-up scripts.
     app.get('/api/health', async () => {
-      const sys = station.store.system.get();
-      return {
-        status: 'ok',
-        stationTime: formatInstant(station.clock.now()),
-        mode: sys.globalMode,
-        channels: station.store.channels.listActive().length,
-      };
+      const now = station.clock.now();
+      return { ...station.director.health(now), stationTime: formatInstant(now), mode: station.director.modeDto().mode };
     });
   };
 }

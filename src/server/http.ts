@@ -2,6 +2,7 @@
 // The server decides nothing about runtime; it turns requests into calls on the engine.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -63,6 +64,18 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
     return reply.status(500).send({ error: { code: 'internal', message: 'internal error; see the station log' } });
   });
 
+  // JSON bodies, where an empty body (a DELETE from a client that always sets the header) means none.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new ApiError(400, 'invalid_json', `the request body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
+
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } });
   });
@@ -73,6 +86,18 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
     if (!tokenMatches(options.apiToken, presentedToken(req))) {
       throw new ApiError(401, 'unauthorized', 'missing or wrong API token (Authorization: Bearer <token from <data-dir>/api-token>)');
     }
+  });
+
+  // Upgraded sockets (event streams, refused upgrades) are not closed by the HTTP server's own
+  // shutdown; without this a client holding one open would keep the station from stopping.
+  const upgraded = new Set<Duplex>();
+  app.server.on('upgrade', (_req, socket) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
+  app.addHook('preClose', (done) => {
+    for (const socket of upgraded) socket.destroy();
+    done();
   });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });

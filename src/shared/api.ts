@@ -70,8 +70,6 @@ export interface ChannelStatusDto {
   next: ScheduleItemDto | null;
   broadcastDay: { label: string; start: string; end: string };
   alarms: AlarmDto[];
-  /** Local time on the channel, for the multiviewer's per-channel clock. */
-  localTime: string;
 }
 
 export interface EmergencyDto {
@@ -85,12 +83,6 @@ export interface ModeDto {
   emergency: EmergencyDto | null;
 }
 
-export interface HealthDto {
-  status: 'ok' | 'degraded';
-  stationTime: string;
-  mode: GlobalMode;
-  channels: number;
-}
 
 export interface ViewerAttachDto {
   sessionId: string;
@@ -102,3 +94,36 @@ export interface ViewerAttachDto {
 export interface ApiErrorDto {
   error: { code: string; message: string };
 }
+
+export interface StationHealthDto {
+  status: 'ok' | 'degraded';
+  channels: number;
+  producersRunning: number;
+  producerBudget: number;
+  viewers: number;
+  previews: number;
+  failedChannels: number;
+}
+
+/** The event stream (GET /api/events): a snapshot first, then coalesced changes. */
+export type StationEvent =
+  | {
+      type: 'snapshot';
+      seq: number;
+      stationTime: string;
+      mode: ModeDto;
+      health: StationHealthDto;
+      alarms: AlarmDto[];
+      channels: ChannelStatusDto[];
+    }
+  | {
+      type: 'changes';
+      seq: number;
+      stationTime: string;
+      /** Full status of each channel that changed. */
+      channels: ChannelStatusDto[];
+      removedChannels: string[];
+      mode: ModeDto;
+      health: StationHealthDto;
+      alarms: AlarmDto[];
+    };

@@ -3,7 +3,7 @@ import { SimulatedClock } from '../../src/runtime/clock';
 import { ScheduleService } from '../../src/schedule/service';
 import { Store } from '../../src/store';
 import { tempDir } from '../helpers/tmp';
-import { percentile, timeSync, type Figure } from './stats';
+import { percentile, seededRandom, timeSync, type Figure } from './stats';
 
 const EVENTS = 100_000;
 // A realistic hour: programme parts, commercial breaks, promos and idents (average ~2.6 min an event).
@@ -43,9 +43,8 @@ export async function run(): Promise<Figure[]> {
     const span = cursor - start;
     const channel = store.channels.byId(channelId)!;
     // Deterministic pseudo-random instants across the whole playlog.
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const instants = Array.from({ length: 20_000 }, () => start + Math.floor(rand() * (span - 7 * 3600_000)));
+    const rand = seededRandom(42);
+    const instants = Array.from({ length: 20_000 }, () => start + rand(span - 7 * 3600_000));
 
     const airing = timeSync((i) => schedule.airingAt(channelId, instants[i % instants.length]!), 20_000);
     let segments = 0;

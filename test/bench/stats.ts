@@ -42,3 +42,12 @@ export function printFigures(title: string, figures: Figure[]): void {
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(`  ${r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd()}`);
 }
+
+/** A small deterministic PRNG (32-bit LCG): benchmarks repeat exactly from run to run. */
+export function seededRandom(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.floor((s / 2 ** 32) * n);
+  };
+}

@@ -1,0 +1,177 @@
+// The Producer protocol: what every producer (normal programming, emergency, guide, slate)
+// implements so a ChannelManager can control any of them the same way.
+//
+// A producer executes the playout plan it is given and nothing else: it never queries the
+// schedule or the library and never picks content. It reports what actually aired (segment
+// began/ended with real station times) for the as-run log, and its health.
+import { EventEmitter } from 'node:events';
+import type { AlarmKind, AlarmSeverity, EmergencyScope, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
+import type { MasterClock } from '../clock';
+
+export type ProducerMode = ProducerType;
+export type ContentSegment = PlayoutSegment;
+
+/** The emergency message a producer shows: a crawl over programming, or a full-screen takeover. */
+export interface EmergencyOverlay {
+  message: string;
+  scope: EmergencyScope;
+  sinceMs: number;
+}
+
+/** Now/next of one channel, for the guide producer's listings. */
+export interface GuideListing {
+  channelName: string;
+  nowTitle: string | null;
+  nowEndMs: number | null;
+  nextTitle: string | null;
+  nextStartMs: number | null;
+}
+
+/** Where viewers attach: an HLS playlist on disk that the stream server serves. */
+export interface StreamEndpoint {
+  kind: 'hls';
+  dir: string;
+  playlist: string;
+}
+
+export interface ProducerState {
+  id: string;
+  mode: ProducerMode;
+  status: ProducerStatus;
+  health: ProducerHealth;
+  startedAtMs: number | null;
+  endpoint: StreamEndpoint | null;
+  overlay: EmergencyOverlay | null;
+  planFromMs: number | null;
+  planToMs: number | null;
+  lastError: string | null;
+}
+
+export interface SegmentReport {
+  segment: ContentSegment;
+  /** Actual station time. */
+  atMs: number;
+  /** True when a slate aired instead of the segment's media (gap, missing or corrupt asset). */
+  slate: boolean;
+}
+
+export interface ProducerEvents {
+  started: [{ atMs: number }];
+  'segment-began': [SegmentReport];
+  'segment-ended': [SegmentReport & { status: 'aired' | 'slate' | 'partial' }];
+  'health-changed': [{ health: ProducerHealth; reason: string | null }];
+  alarm: [{ kind: AlarmKind; severity: AlarmSeverity; message: string; segment: ContentSegment | null }];
+  /** The producer died on its own (not through stop()). */
+  failed: [{ error: Error; atMs: number }];
+  stopped: [{ atMs: number }];
+}
+
+export interface ProducerStartOptions {
+  overlay?: EmergencyOverlay | null;
+  listings?: GuideListing[];
+}
+
+export interface Producer {
+  readonly id: string;
+  readonly mode: ProducerMode;
+  /** Begin output: air the plan from `startAtMs` (station time), joining an item in progress at the right frame. Rejects when output cannot start. */
+  start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
+  /** Cleanly end output and release every process. Idempotent. */
+  stop(): Promise<void>;
+  /** Append one segment after the current plan (a plan extension). */
+  playContent(segment: ContentSegment): Promise<void>;
+  /** Replace the plan from now on without interrupting output (re-plan or extension). */
+  updatePlan(plan: PlayoutPlan): Promise<void>;
+  /** Show or remove an emergency crawl in place; rejects when the producer cannot (the switch is refused). */
+  setOverlay(overlay: EmergencyOverlay | null): Promise<void>;
+  /** New listings for a guide producer (others ignore them). */
+  updateListings(listings: GuideListing[]): void;
+  streamEndpoint(): StreamEndpoint | null;
+  health(): ProducerHealth;
+  state(): ProducerState;
+  on<E extends keyof ProducerEvents>(event: E, listener: (...args: ProducerEvents[E]) => void): this;
+  off<E extends keyof ProducerEvents>(event: E, listener: (...args: ProducerEvents[E]) => void): this;
+}
+
+/** What a ChannelManager hands a producer it creates. */
+export interface ProducerContext {
+  channelUuid: string;
+  channelName: string;
+  /** Folder the producer writes its output into (owned by this channel). */
+  outputDir: string;
+  clock: MasterClock;
+}
+
+export type ProducerFactory = (mode: ProducerMode, context: ProducerContext) => Producer;
+
+let producerSeq = 0;
+
+/**
+ * Shared bookkeeping for producers: identity, status and health transitions, typed events.
+ * Subclasses implement the media work.
+ */
+export abstract class BaseProducer extends EventEmitter<ProducerEvents> implements Producer {
+  readonly id: string;
+  protected status: ProducerStatus = 'stopped';
+  protected currentHealth: ProducerHealth = 'stopped';
+  protected startedAtMs: number | null = null;
+  protected overlay: EmergencyOverlay | null = null;
+  protected plan: PlayoutPlan | null = null;
+  protected lastError: string | null = null;
+
+  constructor(
+    readonly mode: ProducerMode,
+    protected readonly context: ProducerContext,
+  ) {
+    super();
+    this.id = `${context.channelUuid.slice(0, 8)}-${mode}-${++producerSeq}`;
+  }
+
+  abstract start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
+  abstract stop(): Promise<void>;
+  abstract streamEndpoint(): StreamEndpoint | null;
+
+  async playContent(segment: ContentSegment): Promise<void> {
+    if (!this.plan) throw new Error(`producer ${this.id} has no plan to extend`);
+    const last = this.plan.segments[this.plan.segments.length - 1];
+    if (last && segment.startMs !== last.endMs) {
+      throw new Error(`segment starting at ${segment.startMs} does not follow the plan's end ${last.endMs}`);
+    }
+    await this.updatePlan({ ...this.plan, toMs: Math.max(this.plan.toMs, segment.endMs), segments: [...this.plan.segments, segment] });
+  }
+
+  async updatePlan(plan: PlayoutPlan): Promise<void> {
+    this.plan = plan;
+  }
+
+  async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
+    this.overlay = overlay;
+  }
+
+  updateListings(_listings: GuideListing[]): void {}
+
+  health(): ProducerHealth {
+    return this.currentHealth;
+  }
+
+  state(): ProducerState {
+    return {
+      id: this.id,
+      mode: this.mode,
+      status: this.status,
+      health: this.currentHealth,
+      startedAtMs: this.startedAtMs,
+      endpoint: this.streamEndpoint(),
+      overlay: this.overlay,
+      planFromMs: this.plan?.fromMs ?? null,
+      planToMs: this.plan?.toMs ?? null,
+      lastError: this.lastError,
+    };
+  }
+
+  protected setHealth(health: ProducerHealth, reason: string | null = null): void {
+    if (health === this.currentHealth) return;
+    this.currentHealth = health;
+    this.emit('health-changed', { health, reason });
+  }
+}

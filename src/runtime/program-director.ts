@@ -1,0 +1,305 @@
+// ProgramDirector: master control. It keeps the registry of ChannelManagers, owns the global mode
+// and is the only one that sets or clears an emergency, enforces station-wide policy (the producer
+// budget), and reports system health. It coordinates; it does not schedule, and it never starts a
+// producer itself: ChannelManagers do, obeying the mode it sets.
+//
+// Switching every channel into or out of an emergency is a unit of work: all channels switch and
+// the state is committed in one transaction with one audit entry, or every channel is put back,
+// nothing is stored, and the error names the channel that refused.
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AlarmDto, ChannelStatusDto, ModeDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
+import type { EmergencyScope, SessionPurpose } from '../shared/domain';
+import { formatInstant } from '../shared/time';
+import type { MasterClock } from './clock';
+import type { ProducerFactory } from './producer';
+import { AlarmBoard } from './alarms';
+import { ProducerBudget } from './budget';
+import { ChannelManager, DEFAULT_POLICY, NORMAL_MODE, type ModeState, type RuntimePolicy, type ScheduleReader } from './channel-manager';
+import { CapacityError, ChannelSwitchError, UnknownChannelError, UnknownSessionError } from './errors';
+import { SessionRegistry } from './viewer-sessions';
+import { StatusHub } from './status';
+import type { AuditActor, ChannelRow, Store } from '../store';
+
+export interface ScheduleSource extends ScheduleReader {
+  on(event: 'changed', listener: (channelIds: number[]) => void): unknown;
+  off(event: 'changed', listener: (channelIds: number[]) => void): unknown;
+}
+
+export interface ProgramDirectorOptions {
+  store: Store;
+  clock: MasterClock;
+  schedule: ScheduleSource;
+  factory: ProducerFactory;
+  /** Root of the channels' output folders (one folder per channel uuid). */
+  outputRoot: string;
+  logger: Logger;
+  policy?: Partial<RuntimePolicy>;
+  /** Most producers running at once. */
+  producerBudget: number;
+  sessionTimeoutMs?: number;
+  /** Coalescing window for status events. */
+  statusCoalesceMs?: number;
+}
+
+export interface ReconcileReport {
+  sessionsEnded: number;
+  channelsReset: number;
+  producersReset: number;
+}
+
+export class ProgramDirector {
+  private readonly cms = new Map<string, ChannelManager>();
+  private mode: ModeState = NORMAL_MODE;
+  private readonly budget: ProducerBudget;
+  readonly sessions: SessionRegistry;
+  readonly status: StatusHub;
+  readonly alarms: AlarmBoard;
+  private readonly policy: RuntimePolicy;
+  private modeOp: Promise<unknown> = Promise.resolve();
+  private readonly onScheduleChanged = (ids: number[]) => this.scheduleChanged(ids);
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ProgramDirectorOptions) {
+    this.policy = { ...DEFAULT_POLICY, ...o.policy };
+    this.budget = new ProducerBudget(o.producerBudget);
+    this.log = o.logger.child({ component: 'program-director' });
+    this.status = new StatusHub(o.clock, this, o.statusCoalesceMs ?? 100);
+    this.alarms = new AlarmBoard(() => this.status.stationChanged());
+    this.sessions = new SessionRegistry(o.store, o.clock, o.sessionTimeoutMs ?? 60_000, (s, reason) => {
+      this.cms.get(s.channelUuid)?.removeSession(s.sessionId);
+      this.log.debug({ session: s.sessionId, reason }, 'viewer session ended');
+    });
+  }
+
+  /**
+   * After a crash nothing of the previous run is live: end its sessions, reset producer statuses.
+   * Committed data (schedule, mode, as-run, audit) is kept. Returns what was reconciled.
+   */
+  reconcile(): ReconcileReport {
+    const now = this.o.clock.now();
+    const { store } = this.o;
+    const report = store.transaction(() => {
+      const r = {
+        sessionsEnded: store.sessions.endAllLive(now, 'station restarted'),
+        channelsReset: store.channels.resetRuntime(now),
+        producersReset: store.producers.resetLive(now),
+      };
+      if (r.sessionsEnded + r.channelsReset + r.producersReset > 0) store.audit.append(now, 'system', 'reconcile', { ...r });
+      return r;
+    });
+    if (report.sessionsEnded + report.channelsReset + report.producersReset > 0) this.log.warn(report, 'reconciled state left by the previous run');
+    return report;
+  }
+
+  /** Reconciles, loads the stored mode and creates a ChannelManager per active channel. */
+  start(): ReconcileReport {
+    const report = this.reconcile();
+    const sys = this.o.store.system.get();
+    this.mode =
+      sys.globalMode === 'emergency' && sys.emergencyScope && sys.emergencyMessage !== null
+        ? { global: 'emergency', emergency: { message: sys.emergencyMessage, scope: sys.emergencyScope, sinceMs: sys.emergencySinceMs ?? 0 } }
+        : NORMAL_MODE;
+    for (const c of this.o.store.channels.listActive()) this.addChannel(c);
+    this.o.schedule.on('changed', this.onScheduleChanged);
+    return report;
+  }
+
+  private addChannel(row: ChannelRow): ChannelManager {
+    const cm = new ChannelManager(row, this.mode, {
+      clock: this.o.clock,
+      schedule: this.o.schedule,
+      store: this.o.store,
+      factory: this.o.factory,
+      budget: this.budget,
+      outputDir: path.join(this.o.outputRoot, row.uuid),
+      policy: this.policy,
+      logger: this.o.logger,
+      onChange: (uuid) => this.status.channelChanged(uuid),
+    });
+    this.cms.set(row.uuid, cm);
+    this.status.channelChanged(row.uuid);
+    return cm;
+  }
+
+  private scheduleChanged(ids: number[]): void {
+    const byId = new Map([...this.cms.values()].map((cm) => [cm.channel.id, cm]));
+    for (const id of ids) {
+      const row = this.o.store.channels.byId(id);
+      if (!row || !row.isActive) continue;
+      const cm = byId.get(id);
+      if (cm) cm.updateChannel(row);
+      else this.addChannel(row);
+    }
+  }
+
+  // ---- registry and queries -----------------------------------------------------------------
+
+  channel(uuid: string): ChannelManager {
+    const cm = this.cms.get(uuid);
+    if (!cm) throw new UnknownChannelError(`no channel with uuid ${uuid}`);
+    return cm;
+  }
+
+  channelManagers(): ChannelManager[] {
+    return [...this.cms.values()];
+  }
+
+  channelStatus(uuid: string, now = this.o.clock.now()): ChannelStatusDto | undefined {
+    return this.cms.get(uuid)?.statusDto(now);
+  }
+
+  allChannelStatus(now = this.o.clock.now()): ChannelStatusDto[] {
+    return [...this.cms.values()].map((cm) => cm.statusDto(now));
+  }
+
+  modeDto(): ModeDto {
+    const e = this.mode.emergency;
+    return { mode: this.mode.global, emergency: e ? { message: e.message, scope: e.scope, since: formatInstant(e.sinceMs) } : null };
+  }
+
+  stationAlarms(): AlarmDto[] {
+    return this.alarms.dtos();
+  }
+
+  health(_now = this.o.clock.now()): StationHealthDto {
+    let running = 0;
+    let viewers = 0;
+    let previews = 0;
+    let failed = 0;
+    for (const cm of this.cms.values()) {
+      if (cm.producerStatus === 'running') running++;
+      viewers += cm.viewerCount;
+      previews += cm.previewCount;
+      if (cm.isFailed) failed++;
+    }
+    return {
+      status: failed > 0 || this.alarms.list().some((a) => a.severity === 'critical') ? 'degraded' : 'ok',
+      channels: this.cms.size,
+      producersRunning: running,
+      producerBudget: this.budget.max,
+      viewers,
+      previews,
+      failedChannels: failed,
+    };
+  }
+
+  // ---- viewers ------------------------------------------------------------------------------
+
+  /** Attaches a viewer (or a multiviewer preview) to a channel; the first one starts its producer. */
+  attach(channelUuid: string, purpose: SessionPurpose = 'viewer', clientInfo: Record<string, unknown> = {}): ViewerAttachDto {
+    if (this.closed) throw new Error('the station is shutting down');
+    const cm = this.channel(channelUuid);
+    const heldBefore = this.budget.holds(channelUuid);
+    try {
+      cm.admit();
+    } catch (err) {
+      if (err instanceof CapacityError) {
+        this.alarms.raise('capacity', { kind: 'capacity', severity: 'warning', message: err.message, channelUuid }, this.o.clock.now());
+      }
+      throw err;
+    }
+    try {
+      const session = this.sessions.create(cm.channel, purpose, clientInfo, (s) => cm.addSession(s.sessionId, purpose));
+      return { sessionId: session.sessionId, streamUrl: session.streamUrl, channelUuid, purpose };
+    } catch (err) {
+      if (!heldBefore && cm.sessionCount === 0) this.budget.release(channelUuid);
+      throw err;
+    }
+  }
+
+  detach(sessionId: string, reason = 'detached'): void {
+    if (!this.sessions.end(sessionId, reason)) throw new UnknownSessionError(`no live viewer session ${sessionId}`);
+  }
+
+  /** Operator reset of a failed channel. */
+  resetChannel(uuid: string, actor: AuditActor = 'operator'): void {
+    const cm = this.channel(uuid);
+    cm.reset();
+    this.o.store.audit.append(this.o.clock.now(), actor, 'channel-reset', {}, cm.channel.id);
+  }
+
+  // ---- emergency ----------------------------------------------------------------------------
+
+  /** Runs mode changes one at a time. */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.modeOp.then(fn, fn);
+    this.modeOp = run.catch(() => undefined);
+    return run;
+  }
+
+  private async switchAll(target: ModeState, action: string, actor: AuditActor, details: Record<string, unknown>): Promise<ModeDto> {
+    const prev = this.mode;
+    const cms = [...this.cms.values()];
+    const results = await Promise.allSettled(cms.map((cm) => cm.applyMode(target)));
+    const refused = results
+      .map((r, i) => ({ r, cm: cms[i]! }))
+      .filter((x): x is { r: PromiseRejectedResult; cm: ChannelManager } => x.r.status === 'rejected');
+    const rollback = async () => {
+      const back = await Promise.allSettled(cms.filter((_, i) => results[i]!.status === 'fulfilled').map((cm) => cm.applyMode(prev)));
+      for (const b of back) if (b.status === 'rejected') this.log.error({ err: b.reason }, 'channel could not be put back after a refused switch');
+    };
+    if (refused.length > 0) {
+      await rollback();
+      const first = refused[0]!;
+      const err =
+        first.r.reason instanceof ChannelSwitchError ? first.r.reason : new ChannelSwitchError(first.cm.uuid, first.cm.channel.name, first.r.reason);
+      this.log.error({ action, refused: refused.map((x) => x.cm.channel.slug) }, 'switch refused; every channel put back');
+      throw err;
+    }
+    const now = this.o.clock.now();
+    try {
+      this.o.store.transaction(() => {
+        const e = target.emergency;
+        this.o.store.system.set({
+          globalMode: target.global,
+          emergencyMessage: e?.message ?? null,
+          emergencyScope: e?.scope ?? null,
+          emergencySinceMs: e?.sinceMs ?? null,
+          updatedAt: now,
+        });
+        for (const cm of cms) this.o.store.channels.setMode(cm.channel.id, target.global === 'emergency' ? 'emergency' : cm.channel.kind === 'guide' ? 'guide' : 'normal', now);
+        this.o.store.audit.append(now, actor, action, { ...details, channels: cms.length });
+      });
+    } catch (err) {
+      await rollback();
+      throw err;
+    }
+    this.mode = target;
+    this.status.stationChanged();
+    this.log.warn({ action, ...details }, 'station mode changed');
+    return this.modeDto();
+  }
+
+  /** Takes every channel into an emergency (all or none). Only the ProgramDirector does this. */
+  activateEmergency(message: string, scope: EmergencyScope, actor: AuditActor = 'operator'): Promise<ModeDto> {
+    return this.serialize(async () => {
+      const text = message.trim();
+      if (text.length === 0) throw new Error('an emergency needs a message');
+      const target: ModeState = { global: 'emergency', emergency: { message: text, scope, sinceMs: this.o.clock.now() } };
+      return this.switchAll(target, 'emergency-activate', actor, { message: text, scope });
+    });
+  }
+
+  /** Returns every channel to its schedule at the clock's position (all or none). */
+  clearEmergency(actor: AuditActor = 'operator'): Promise<ModeDto> {
+    return this.serialize(async () => {
+      if (this.mode.global === 'normal') return this.modeDto();
+      return this.switchAll(NORMAL_MODE, 'emergency-clear', actor, {});
+    });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Stops every producer and timer; the station is going down. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.o.schedule.off('changed', this.onScheduleChanged);
+    for (const s of this.sessions.liveSessions()) this.sessions.end(s.sessionId, 'station shutdown');
+    this.sessions.close();
+    await Promise.allSettled([...this.cms.values()].map((cm) => cm.shutdown()));
+    this.status.close();
+  }
+}

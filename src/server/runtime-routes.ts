@@ -1,0 +1,111 @@
+// Runtime control: viewer sessions, the station mode and emergencies, and the status event stream.
+// Every body is validated first; an invalid one is a 400 naming the field, and changes nothing.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { StationEvent } from '../shared/api';
+import { EMERGENCY_SCOPES } from '../shared/domain';
+import { CapacityError, ChannelSwitchError, UnknownChannelError, UnknownSessionError } from '../runtime/errors';
+import type { ProgramDirector } from '../runtime/program-director';
+import { ApiError, badRequest, describeZodError, notFound } from './errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const attachBody = z
+  .strictObject({
+    purpose: z.enum(['viewer', 'preview'], { error: 'must be "viewer" or "preview"' }).default('viewer'),
+    client: z
+      .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()]), { error: 'must be an object of short strings, numbers or booleans' })
+      .refine((o) => Object.keys(o).length <= 20, { error: 'must have at most 20 fields' })
+      .default({}),
+  })
+  .default({ purpose: 'viewer', client: {} });
+
+const emergencyBody = z.strictObject({
+  message: z
+    .string({ error: 'is required and must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(500, { error: 'must be at most 500 characters' }),
+  scope: z.enum(EMERGENCY_SCOPES as ['crawl', 'takeover'], { error: 'must be "crawl" or "takeover"' }),
+});
+
+function parseBody<T extends z.ZodType>(schema: T, req: FastifyRequest): z.output<T> {
+  const result = schema.safeParse(req.body ?? undefined);
+  if (!result.success) throw badRequest(describeZodError('body', result.error), 'invalid_body');
+  return result.data;
+}
+
+/** Runtime refusals as API errors. */
+function mapRuntimeError(err: unknown): never {
+  if (err instanceof UnknownChannelError || err instanceof UnknownSessionError) throw notFound(err.message);
+  if (err instanceof CapacityError) throw new ApiError(503, 'capacity', err.message);
+  if (err instanceof ChannelSwitchError) throw new ApiError(409, 'switch_refused', `${err.message}; no channel was switched`);
+  throw err;
+}
+
+export function runtimeRoutes(director: ProgramDirector) {
+  return (app: FastifyInstance): void => {
+    app.post('/api/channels/:uuid/viewers', async (req, reply) => {
+      const { uuid } = req.params as { uuid: string };
+      if (!UUID.test(uuid)) throw badRequest(`"${uuid}" is not a channel uuid`, 'invalid_parameter');
+      const body = parseBody(attachBody, req);
+      const clientInfo = { ...body.client, address: req.ip, userAgent: req.headers['user-agent'] ?? null };
+      try {
+        const attached = director.attach(uuid, body.purpose, clientInfo);
+        return reply.status(201).send(attached);
+      } catch (err) {
+        mapRuntimeError(err);
+      }
+    });
+
+    app.delete('/api/viewers/:sessionId', async (req, reply) => {
+      const { sessionId } = req.params as { sessionId: string };
+      try {
+        director.detach(sessionId);
+      } catch (err) {
+        mapRuntimeError(err);
+      }
+      return reply.status(204).send();
+    });
+
+    app.get('/api/mode', async () => director.modeDto());
+
+    app.post('/api/emergency', async (req) => {
+      const body = parseBody(emergencyBody, req);
+      try {
+        return await director.activateEmergency(body.message, body.scope, 'api');
+      } catch (err) {
+        mapRuntimeError(err);
+      }
+    });
+
+    app.delete('/api/emergency', async () => {
+      try {
+        return await director.clearEmergency('api');
+      } catch (err) {
+        mapRuntimeError(err);
+      }
+    });
+
+    app.post('/api/channels/:uuid/reset', async (req) => {
+      const { uuid } = req.params as { uuid: string };
+      try {
+        director.resetChannel(uuid, 'api');
+      } catch (err) {
+        mapRuntimeError(err);
+      }
+      return director.channelStatus(uuid);
+    });
+
+    // A snapshot first, then coalesced changes. Messages are JSON StationEvents.
+    app.get('/api/events', { websocket: true }, (socket) => {
+      const send = (event: StationEvent) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+      };
+      const unsubscribe = director.status.subscribe(send);
+      socket.on('close', unsubscribe);
+      socket.on('error', unsubscribe);
+      // The stream is one-way; anything the client sends is ignored.
+    });
+  };
+}

@@ -1,0 +1,134 @@
+// A test-double Producer for runtime tests: no media, fully scriptable, and it keeps count of how
+// many producers are alive per channel so tests can assert "never more than one".
+import { BaseProducer, type EmergencyOverlay, type ProducerContext, type ProducerFactory, type ProducerMode, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
+import type { PlayoutPlan } from '../../src/shared/domain';
+
+export interface StartRecord {
+  producer: TestProducer;
+  mode: ProducerMode;
+  plan: PlayoutPlan;
+  startAtMs: number;
+  options: ProducerStartOptions | undefined;
+}
+
+export class TestProducerPool {
+  readonly starts: StartRecord[] = [];
+  readonly live = new Map<string, Set<TestProducer>>();
+  /** Most producers alive at once for any channel, ever. */
+  maxAlivePerChannel = 0;
+  /** Channel uuids whose next N starts fail. */
+  failStarts = new Map<string, number>();
+  /** Modes that fail to start on a channel (e.g. the emergency producer of channel 5). */
+  failModes = new Map<string, Set<ProducerMode>>();
+  /** Channels whose producers refuse an overlay change (crawl). */
+  refuseOverlay = new Set<string>();
+  /** Simulated start-up time, in clock ms (0: starts on the next microtask). */
+  startDelayMs = 0;
+
+  factory: ProducerFactory = (mode, context) => new TestProducer(mode, context, this);
+
+  startsFor(channelUuid: string): StartRecord[] {
+    return this.starts.filter((s) => s.producer.channelUuid === channelUuid);
+  }
+  aliveFor(channelUuid: string): TestProducer[] {
+    return [...(this.live.get(channelUuid) ?? [])];
+  }
+  totalAlive(): number {
+    let n = 0;
+    for (const set of this.live.values()) n += set.size;
+    return n;
+  }
+  /** Makes the channel's live producer die on its own. */
+  crash(channelUuid: string, message = 'simulated crash'): void {
+    for (const p of this.aliveFor(channelUuid)) p.crash(message);
+  }
+}
+
+export class TestProducer extends BaseProducer {
+  stopped = false;
+  overlays: Array<EmergencyOverlay | null> = [];
+  plans: PlayoutPlan[] = [];
+
+  constructor(
+    mode: ProducerMode,
+    context: ProducerContext,
+    private readonly pool: TestProducerPool,
+  ) {
+    super(mode, context);
+  }
+
+  get channelUuid(): string {
+    return this.context.channelUuid;
+  }
+
+  private markAlive(): void {
+    let set = this.pool.live.get(this.channelUuid);
+    if (!set) this.pool.live.set(this.channelUuid, (set = new Set()));
+    set.add(this);
+    this.pool.maxAlivePerChannel = Math.max(this.pool.maxAlivePerChannel, set.size);
+  }
+
+  private markDead(): void {
+    this.pool.live.get(this.channelUuid)?.delete(this);
+  }
+
+  async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
+    this.markAlive();
+    this.status = 'starting';
+    this.plan = plan;
+    this.plans.push(plan);
+    this.overlay = options?.overlay ?? null;
+    this.pool.starts.push({ producer: this, mode: this.mode, plan, startAtMs, options });
+    if (this.pool.startDelayMs > 0) {
+      await new Promise<void>((resolve) => this.context.clock.after(this.pool.startDelayMs, resolve));
+    } else {
+      await Promise.resolve();
+    }
+    const remaining = this.pool.failStarts.get(this.channelUuid) ?? 0;
+    if (remaining > 0 || this.pool.failModes.get(this.channelUuid)?.has(this.mode)) {
+      if (remaining > 0) this.pool.failStarts.set(this.channelUuid, remaining - 1);
+      this.markDead();
+      this.status = 'failed';
+      throw new Error(`test producer for ${this.channelUuid} refused to start (${this.mode})`);
+    }
+    this.status = 'running';
+    this.startedAtMs = this.context.clock.now();
+    this.setHealth('running');
+    this.emit('started', { atMs: this.startedAtMs });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.markDead();
+    this.status = 'stopped';
+    this.setHealth('stopped');
+    this.emit('stopped', { atMs: this.context.clock.now() });
+  }
+
+  override async updatePlan(plan: PlayoutPlan): Promise<void> {
+    this.plan = plan;
+    this.plans.push(plan);
+  }
+
+  override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
+    if (this.pool.refuseOverlay.has(this.channelUuid)) throw new Error('overlay refused by test producer');
+    this.overlay = overlay;
+    this.overlays.push(overlay);
+  }
+
+  streamEndpoint(): StreamEndpoint | null {
+    return this.status === 'running' ? { kind: 'hls', dir: this.context.outputDir, playlist: `${this.context.outputDir}/index.m3u8` } : null;
+  }
+
+  crash(message: string): void {
+    if (this.stopped) return;
+    this.markDead();
+    this.status = 'failed';
+    this.emit('failed', { error: new Error(message), atMs: this.context.clock.now() });
+  }
+
+  get currentOverlay(): EmergencyOverlay | null {
+    return this.overlay;
+  }
+}
