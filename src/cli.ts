@@ -7,6 +7,7 @@ import { Station, defaultDataDir } from './station';
 const USAGE = `Usage:
   retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
                  [--viewer-grace-ms N] [--session-timeout-ms N] [--max-producers N]
+                 [--profile 360p|720p|1080p] [--segment-seconds N]
   retrovue import [--data-dir D] FILE
   retrovue help
 
@@ -17,6 +18,8 @@ const USAGE = `Usage:
   --viewer-grace-ms N     keep a channel's producer this long after its last viewer leaves (default 20000)
   --session-timeout-ms N  end a viewer session after this long without requests (default 60000)
   --max-producers N       most channels producing output at once (default: 10 per CPU core, at least 4)
+  --profile P             output profile of every channel: 360p (default), 720p or 1080p (H.264 + AAC, 30 fps)
+  --segment-seconds N     HLS segment length (default 1)
 `;
 
 export class UsageError extends Error {
@@ -38,6 +41,8 @@ const serveSchema = z.object({
   'viewer-grace-ms': intArg('viewer-grace-ms', 0, 3_600_000).default(20_000),
   'session-timeout-ms': intArg('session-timeout-ms', 1_000, 86_400_000).default(60_000),
   'max-producers': intArg('max-producers', 1, 1000).optional(),
+  'segment-seconds': intArg('segment-seconds', 1, 10).default(1),
+  profile: z.enum(['360p', '720p', '1080p'], { error: '--profile must be 360p, 720p or 1080p' }).default('360p'),
 });
 
 export type ServeArgs = z.output<typeof serveSchema>;
@@ -63,6 +68,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     'viewer-grace-ms': { type: 'string' },
     'session-timeout-ms': { type: 'string' },
     'max-producers': { type: 'string' },
+    'segment-seconds': { type: 'string' },
+    profile: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`);
   return values;
@@ -76,6 +83,8 @@ async function serve(argv: string[]): Promise<void> {
     policy: { viewerGraceMs: args['viewer-grace-ms'] },
     sessionTimeoutMs: args['session-timeout-ms'],
     maxProducers: args['max-producers'],
+    segmentSeconds: args['segment-seconds'],
+    profile: args.profile,
   });
   const url = await station.listen(args.host, args.port);
   process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`);

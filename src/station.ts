@@ -13,13 +13,16 @@ import { defaultProducerBudget } from './runtime/budget';
 import type { RuntimePolicy } from './runtime/channel-manager';
 import { UnknownChannelError } from './runtime/errors';
 import { ProgramDirector } from './runtime/program-director';
-import { BaseProducer, type ProducerFactory } from './runtime/producer';
+import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
+import { PROFILES, type OutputProfile } from './media/profiles';
+import { reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
 import { ScheduleService } from './schedule/service';
 import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
+import { streamRoutes } from './server/streams';
 import { createHttpServer } from './server/http';
 import { healthRoutes } from './server/health-routes';
 import { type ChannelRow, Store } from './store';
@@ -92,6 +95,10 @@ export interface StationOptions {
   sessionTimeoutMs?: number;
   /** Most producers running at once (default from the machine's cores). */
   maxProducers?: number;
+  /** Output profile of every channel (default 360p). */
+  profile?: OutputProfile['name'];
+  /** HLS segment length in seconds (default 1). */
+  segmentSeconds?: number;
 }
 
 /** Until the ffmpeg producers are wired in, producers refuse to start with a clear reason. */
@@ -132,7 +139,11 @@ export class Station {
       store,
       clock,
       schedule: this.schedule,
-      factory: options.producerFactory ?? unavailableProducers(ffmpegProblem ?? 'no ffmpeg producers in this build'),
+      factory:
+        options.producerFactory ??
+        (tools
+          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1 })
+          : unavailableProducers(ffmpegProblem ?? 'ffmpeg is unavailable')),
       outputRoot: path.join(dataDir, OUTPUT_DIR),
       logger,
       policy: options.policy,
@@ -173,12 +184,22 @@ export class Station {
         logger.info({ file }, 'demo station created');
       }
       station.schedule.startHorizonBuilder();
+      station.reconcileOutputs();
       station.director.start();
     } catch (err) {
       await station.close();
       throw err;
     }
     return station;
+  }
+
+  /** After a crash: no ffmpeg of the previous run keeps writing, and its output folders go. */
+  private reconcileOutputs(): void {
+    const root = path.join(this.dataDir, OUTPUT_DIR);
+    const killed = reapOrphans(root);
+    if (killed > 0) this.logger.warn({ killed }, 'killed ffmpeg processes left by the previous run');
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.mkdirSync(root, { recursive: true });
   }
 
   requireTools(): FfmpegTools {
@@ -204,6 +225,7 @@ export class Station {
       healthRoutes(this),
       channelRoutes(this),
       runtimeRoutes(this.director),
+      streamRoutes(this.director),
     ]);
     const address = await this.http.listen({ host, port });
     return address.replace('[::1]', 'localhost');

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { FfmpegTools } from './ffmpeg';
+import { filterPath } from './commands';
 
 export interface TestCardSpec {
   file: string;
@@ -18,11 +19,6 @@ export interface TestCardSpec {
   /** 0 for no audio track. */
   audioChannels?: number;
   sampleRate?: number;
-}
-
-/** A file path as a filter option value: backslash-escape the characters the filtergraph parser treats specially. */
-export function filterPath(p: string): string {
-  return p.replace(/\\/g, '/').replace(/([:',;[\]\\ ])/g, '\\\\$1');
 }
 
 function sourceWith(source: string, width: number, height: number, fps: number): string {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
 import { renderTestCard, type TestCardSpec } from '../../src/media/testcards';
 import { repoRoot } from './tmp';
+import { renderNumbered, type NumberedSpec } from './frames';
 
 export const FIXTURE_SPECS: Record<string, Omit<TestCardSpec, 'file'>> = {
   // 640x360@30, stereo 48 kHz: the channel profile itself.
@@ -17,10 +18,19 @@ export const FIXTURE_SPECS: Record<string, Omit<TestCardSpec, 'file'>> = {
   'movie.mp4': { title: 'Fixture Movie', durationS: 7200, source: 'color=c=0x1d2a3a', width: 320, height: 180, fps: 2, audioChannels: 1, sampleRate: 22050, toneHz: 220 },
 };
 
-const specHash = crypto.createHash('sha1').update(JSON.stringify(FIXTURE_SPECS)).digest('hex').slice(0, 10);
+/** Self-describing media (see frames.ts): frame numbers in a strip, a flash and a beep every second. */
+export const NUMBERED_SPECS: Record<string, Omit<NumberedSpec, 'file'>> = {
+  'numbered-1.mp4': { id: 1, durationS: 60 },
+  // A different size and rate: scaled and rate-converted on the way out.
+  'numbered-2.mp4': { id: 2, durationS: 30, width: 1280, height: 720, fps: 25 },
+  // 24 fps without audio.
+  'numbered-3.mp4': { id: 3, durationS: 30, width: 960, height: 540, fps: 24, audio: false },
+};
+
+const specHash = crypto.createHash('sha1').update(JSON.stringify([FIXTURE_SPECS, NUMBERED_SPECS, renderNumbered.toString()])).digest('hex').slice(0, 10);
 export const fixtureDir = path.join(repoRoot, 'node_modules/.cache/retrovue-fixtures', specHash);
 
-export const fixture = (name: keyof typeof FIXTURE_SPECS | 'corrupt.mp4' | 'not-media.txt'): string => path.join(fixtureDir, name);
+export const fixture = (name: string): string => path.join(fixtureDir, name);
 
 /** Generates any missing fixture (run from the global setup, one process, so no races). */
 export async function ensureFixtures(tools?: FfmpegTools): Promise<void> {
@@ -29,6 +39,10 @@ export async function ensureFixtures(tools?: FfmpegTools): Promise<void> {
   const missing = Object.entries(FIXTURE_SPECS).filter(([name]) => !fs.existsSync(path.join(fixtureDir, name)));
   for (let i = 0; i < missing.length; i += 2) {
     await Promise.all(missing.slice(i, i + 2).map(([name, spec]) => renderTestCard(t, { ...spec, file: path.join(fixtureDir, name) })));
+  }
+  const numbered = Object.entries(NUMBERED_SPECS).filter(([name]) => !fs.existsSync(path.join(fixtureDir, name)));
+  for (let i = 0; i < numbered.length; i += 2) {
+    await Promise.all(numbered.slice(i, i + 2).map(([name, spec]) => renderNumbered(t, { ...spec, file: path.join(fixtureDir, name) })));
   }
   // A file with a media name and no media inside: what a failed copy or a bad download leaves.
   const corrupt = path.join(fixtureDir, 'corrupt.mp4');

@@ -1,0 +1,131 @@
+// ffmpeg command building, separate from running processes. Each builder returns an argument list.
+//
+// Playout uses one long-lived encoder per producer fed with raw frames (yuv420p video on stdin, s16le
+// audio on fd 3), and short-lived decoders per item that normalise a source to the profile and
+// write raw frames. Raw input carries no timestamps, so the encoder's output timeline is exactly
+// frames counted: item boundaries are seamless, audio and video cannot drift apart.
+import type { OutputProfile } from './profiles';
+
+/** A file path as a filter option value: escape what the filtergraph parser treats specially. */
+export function filterPath(p: string): string {
+  return p.replace(/\\/g, '/').replace(/([:',;[\]\\ ])/g, '\\\\$1');
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+export interface EncoderOptions {
+  profile: OutputProfile;
+  /** Folder for segments and the playlist. */
+  outDir: string;
+  segmentSeconds: number;
+  /** Text file holding the emergency crawl ('' for none); re-read every frame. */
+  crawlFile: string;
+  fontFile?: string;
+}
+
+export const PLAYLIST_NAME = 'index.m3u8';
+export const SEGMENT_PATTERN = /^seg-(\d+)\.ts$/;
+
+export function encoderArgs(o: EncoderOptions): string[] {
+  const p = o.profile;
+  const gop = Math.round(p.fps * o.segmentSeconds);
+  const font = o.fontFile ? `fontfile=${filterPath(o.fontFile)}` : 'font=Sans';
+  const size = Math.round(p.height / 14);
+  // The crawl is always in the graph (empty text draws nothing), so it can appear without a restart.
+  const crawl =
+    `drawtext=${font}:textfile=${filterPath(o.crawlFile)}:reload=1:expansion=none:fontsize=${size}:fontcolor=white:` +
+    `box=1:boxcolor=0xB00000@0.92:boxborderw=${Math.round(size / 2.5)}:x=w-mod(t*${Math.round(p.width / 5)}\\,w+tw):y=h-th-${Math.round(size * 0.9)}`;
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostats',
+    // Raw inputs need no probing; probing one pipe while the other waits would deadlock start-up.
+    '-probesize', '32', '-analyzeduration', '0', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-video_size', `${p.width}x${p.height}`, '-framerate', String(p.fps), '-thread_queue_size', '256', '-i', 'pipe:0',
+    '-probesize', '32', '-analyzeduration', '0', '-f', 's16le', '-ar', String(p.sampleRate), '-ac', String(p.audioChannels), '-thread_queue_size', '256', '-i', 'pipe:3',
+    '-map', '0:v', '-map', '1:a',
+    '-vf', crawl,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
+    '-b:v', `${p.videoBitrateK}k`, '-maxrate', `${p.videoBitrateK}k`, '-bufsize', `${p.videoBitrateK * 2}k`,
+    '-threads', String(p.x264Threads),
+    '-c:a', 'aac', '-b:a', `${p.audioBitrateK}k`, '-ar', String(p.sampleRate), '-ac', String(p.audioChannels),
+    '-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_list_size', '12', '-hls_delete_threshold', '12',
+    '-hls_flags', 'delete_segments+independent_segments+temp_file', '-hls_segment_type', 'mpegts',
+    '-hls_segment_filename', `${o.outDir}/seg-%d.ts`,
+    `${o.outDir}/${PLAYLIST_NAME}`,
+  ];
+}
+
+export interface DecodeOptions {
+  asset: string;
+  /** Position in the asset to start at. */
+  offsetMs: number;
+  /** The source's frame rate, when known (sets how far back the decoder starts; see below). */
+  sourceFps?: number | null;
+  /** How much to decode (the decoder may stop early if the asset is shorter). */
+  durationMs: number;
+  profile: OutputProfile;
+}
+
+/**
+ * Video only, scaled and padded to the profile, at the profile's frame rate, raw yuv420p on stdout.
+ *
+ * Frame-accurate start: the picture on screen at offset X is the last source frame that began at or
+ * before X. Accurate input seeking keeps only frames at or after the seek point, so the decoder
+ * seeks a little earlier (at least one source frame, rounded up to whole output frames), lays the
+ * output frame grid from the seek point, and trims those lead-in frames off.
+ */
+export function videoDecoderArgs(o: DecodeOptions): string[] {
+  const p = o.profile;
+  const frames = Math.ceil((o.durationMs / 1000) * p.fps) + 2;
+  const sourceFrameMs = 1000 / (o.sourceFps && o.sourceFps > 0 ? o.sourceFps : 23.976);
+  const leadIn = Math.min(Math.ceil((sourceFrameMs * p.fps) / 1000), Math.round((o.offsetMs * p.fps) / 1000));
+  const seekMs = Math.max(0, o.offsetMs - (leadIn * 1000) / p.fps);
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-ss', seconds(seekMs), '-i', o.asset,
+    '-map', '0:v:0', '-an', '-sn', '-dn',
+    '-vf',
+    `scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,` +
+      `fps=${p.fps}:start_time=0,trim=start_frame=${leadIn},setpts=PTS-STARTPTS,format=yuv420p`,
+    '-frames:v', String(frames),
+    '-f', 'rawvideo', 'pipe:1',
+  ];
+}
+
+/** Audio only, resampled to the profile, raw s16le on stdout; padded where the stream starts late. */
+export function audioDecoderArgs(o: DecodeOptions): string[] {
+  const p = o.profile;
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-ss', seconds(o.offsetMs), '-i', o.asset,
+    '-map', '0:a:0', '-vn', '-sn', '-dn',
+    '-af', `aresample=${p.sampleRate}:async=1:first_pts=0,aformat=sample_fmts=s16:channel_layouts=${p.audioChannels === 2 ? 'stereo' : 'mono'}`,
+    '-t', seconds(o.durationMs + 100),
+    '-f', 's16le', '-ar', String(p.sampleRate), '-ac', String(p.audioChannels), 'pipe:1',
+  ];
+}
+
+export interface StillOptions {
+  profile: OutputProfile;
+  /** Background colour (ffmpeg colour syntax). */
+  background: string;
+  /** Lines of text, centred; the first is large. */
+  lines: string[];
+  /** Text files written by the caller (no escaping needed), one per line. */
+  lineFiles: string[];
+  fontFile?: string;
+}
+
+/** One raw yuv420p frame of a still card (slate, emergency, listings) on stdout. */
+export function stillFrameArgs(o: StillOptions): string[] {
+  const p = o.profile;
+  const font = o.fontFile ? `fontfile=${filterPath(o.fontFile)}` : 'font=Sans';
+  const big = Math.round(p.height / 10);
+  const small = Math.round(p.height / 20);
+  const draws = o.lineFiles.map((file, i) => {
+    const size = i === 0 ? big : small;
+    const y = i === 0 ? `h*0.30` : `h*0.30+${big * 1.6}+${(i - 1) * small * 1.5}`;
+    return `drawtext=${font}:textfile=${filterPath(file)}:expansion=none:fontsize=${size}:fontcolor=white:x=(w-tw)/2:y=${y}`;
+  });
+  const chain = [`color=c=${o.background}:s=${p.width}x${p.height}:r=${p.fps}`, ...draws, 'format=yuv420p'].join(',');
+  return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', chain, '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'];
+}

@@ -1,0 +1,98 @@
+// A byte queue over a child's output pipe: take exactly n bytes when they are there, pause the pipe
+// when enough is buffered (so a fast decoder waits for the clock), resume when it drains.
+import type { Readable } from 'node:stream';
+
+export class ByteQueue {
+  private chunks: Buffer[] = [];
+  private head = 0; // offset into chunks[0]
+  private length = 0;
+  private paused = false;
+  ended = false;
+  error: Error | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly stream: Readable,
+    /** Buffer at most this many bytes before pausing the pipe. */
+    private readonly highWater: number,
+  ) {
+    stream.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+      if (this.length >= this.highWater && !this.paused) {
+        this.paused = true;
+        stream.pause();
+      }
+      this.notify();
+    });
+    stream.once('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.once('error', (err: Error) => {
+      this.error = err;
+      this.ended = true;
+      this.notify();
+    });
+  }
+
+  get available(): number {
+    return this.length;
+  }
+
+  /** Calls fn (once) when more data arrives or the stream ends. */
+  onData(fn: () => void): void {
+    this.waiters.add(fn);
+  }
+
+  private notify(): void {
+    if (this.waiters.size === 0) return;
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+
+  /** Exactly n bytes, or null when fewer are buffered. */
+  take(n: number): Buffer | null {
+    if (this.length < n) return null;
+    let out: Buffer;
+    const first = this.chunks[0]!;
+    if (first.length - this.head >= n) {
+      out = first.subarray(this.head, this.head + n);
+      this.head += n;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0]!;
+        const take = Math.min(c.length - this.head, n - filled);
+        c.copy(out, filled, this.head, this.head + take);
+        filled += take;
+        this.head += take;
+        if (this.head === c.length) {
+          this.chunks.shift();
+          this.head = 0;
+        }
+      }
+    }
+    this.length -= n;
+    if (this.paused && this.length < this.highWater / 2) {
+      this.paused = false;
+      this.stream.resume();
+    }
+    return out;
+  }
+
+  /** Whatever is left (fewer than a whole unit at end of stream). */
+  drainRest(): Buffer {
+    const rest = Buffer.concat(this.chunks).subarray(this.head);
+    this.chunks = [];
+    this.head = 0;
+    this.length = 0;
+    return rest;
+  }
+}

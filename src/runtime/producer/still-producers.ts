@@ -1,0 +1,99 @@
+// Producers whose picture is a card rather than the playlog: the emergency takeover, the guide
+// channel's listings, and the slate for a channel with nothing scheduled. They share the playout
+// engine (one open-ended slot) so their output is as clock-locked as normal programming.
+import { formatInstant } from '../../shared/time';
+import { wrap } from '../../media/stills';
+import type { PlayoutPlan } from '../../shared/domain';
+import type { EmergencyOverlay, GuideListing, ProducerContext, ProducerStartOptions } from './base';
+import type { PlayoutEngine, Slot } from './engine';
+import { blackFrame, FfmpegProducer, type FfmpegProducerOptions } from './normal-producer';
+import { StillSource } from './sources';
+import { audioBytesPerFrame } from '../../media/profiles';
+
+abstract class StillProducer extends FfmpegProducer {
+  protected source: StillSource | null = null;
+
+  protected abstract card(): { background: string; lines: string[] };
+
+  protected refresh(): void {
+    const { background, lines } = this.card();
+    void this.still(background, lines).then(
+      (frame) => this.source?.setFrame(frame),
+      () => undefined,
+    );
+  }
+
+  async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
+    this.plan = plan;
+    this.overlay = options?.overlay ?? null;
+    this.onStartOptions(options);
+    const black = blackFrame(this.opts.profile);
+    this.source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.mode === 'slate');
+    const engine = this.makeEngine(startAtMs, black);
+    const source = this.source;
+    const slot: Slot = { key: `${this.mode}:card`, startFrame: 0, endFrame: Infinity, open: () => source };
+    engine.setSlots([slot]);
+    this.refresh();
+    this.afterSlots(engine);
+    await this.run(engine, startAtMs);
+  }
+
+  protected onStartOptions(_options: ProducerStartOptions | undefined): void {}
+  protected afterSlots(_engine: PlayoutEngine): void {}
+}
+
+/** Full-screen emergency card with the message, and the alert tone. */
+export class EmergencyProducer extends StillProducer {
+  constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
+    super('emergency', context, opts);
+  }
+  protected card() {
+    const message = this.overlay?.message ?? 'Emergency alert';
+    return { background: '0x8a0000', lines: ['EMERGENCY ALERT', ...wrap(message, 44).slice(0, 6)] };
+  }
+  protected override afterSlots(engine: PlayoutEngine): void {
+    engine.alertTone();
+  }
+  override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
+    if (!overlay) throw new Error('the emergency producer cannot air without an emergency');
+    const changed = overlay.message !== this.overlay?.message;
+    this.overlay = overlay;
+    if (changed) {
+      this.refresh();
+      this.engine?.alertTone();
+    }
+  }
+}
+
+/** The guide channel: now and next on every channel. */
+export class GuideProducer extends StillProducer {
+  private listings: GuideListing[] = [];
+  constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
+    super('guide', context, opts);
+  }
+  protected override onStartOptions(options: ProducerStartOptions | undefined): void {
+    this.listings = options?.listings ?? [];
+  }
+  protected card() {
+    const hhmm = (ms: number | null) => (ms === null ? '' : formatInstant(ms).slice(11, 16));
+    const rows = this.listings
+      .filter((l) => l.channelName !== this.context.channelName)
+      .slice(0, 8)
+      .map((l) => `${l.channelName}: ${l.nowTitle ?? 'off air'}${l.nextTitle ? `  >  ${hhmm(l.nextStartMs)} UTC ${l.nextTitle}` : ''}`);
+    return { background: '0x0b1f4b', lines: ['What\u2019s on now', ...rows] };
+  }
+  override updateListings(listings: GuideListing[]): void {
+    this.listings = listings;
+    this.refresh();
+  }
+}
+
+/** A channel with nothing scheduled: an upstream failure, shown as such, never filled. */
+export class SlateProducer extends StillProducer {
+  constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
+    super('slate', context, opts);
+  }
+  protected card() {
+    return { background: '0x101820', lines: ['Please stand by', this.context.channelName] };
+  }
+}

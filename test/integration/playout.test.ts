@@ -1,0 +1,187 @@
+// NormalProducer with real ffmpeg on generated media: frame-accurate join, seamless seams across
+// mixed sources, a missing file airing a slate for exactly its slot, and no process left behind.
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FfmpegTools } from '../../src/media/ffmpeg';
+import { liveProcesses } from '../../src/media/process';
+import { PROFILES } from '../../src/media/profiles';
+import { SystemClock } from '../../src/runtime/clock';
+import { NormalProducer, type SegmentReport } from '../../src/runtime/producer';
+import type { PlayoutPlan } from '../../src/shared/domain';
+import { fixture } from '../helpers/fixtures';
+import { decodeMarks, type FrameMark } from '../helpers/frames';
+import { packetTimes, planOf, SegmentCollector, sleep, type PlanItem } from '../helpers/playout';
+import { descendants } from '../helpers/processes';
+import { tools as getTools } from '../helpers/schedule-env';
+import { tempDir } from '../helpers/tmp';
+
+const FPS = 30;
+const SOURCE_FPS: Record<number, number> = { 1: 30, 2: 25, 3: 24 };
+const numbered = (id: number) => fixture(`numbered-${id}.mp4`);
+
+let tools: FfmpegTools;
+beforeAll(async () => {
+  tools = await getTools();
+});
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  // Every child has an owner that killed it.
+  expect(liveProcesses()).toEqual([]);
+  expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
+});
+
+interface Run {
+  producer: NormalProducer;
+  marks: FrameMark[];
+  began: SegmentReport[];
+  ended: Array<SegmentReport & { status: string }>;
+  alarms: string[];
+  discontinuities: number;
+  t0: number;
+  file: string;
+}
+
+/** Starts a producer on the plan at t0, lets it air `seconds`, and decodes what it put out. */
+async function air(plan: PlayoutPlan, t0: number, seconds: number, clock: SystemClock): Promise<Run> {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+  const began: SegmentReport[] = [];
+  const ended: Array<SegmentReport & { status: string }> = [];
+  const alarms: string[] = [];
+  producer.on('segment-began', (r) => began.push(r));
+  producer.on('segment-ended', (r) => ended.push(r));
+  producer.on('alarm', (a) => alarms.push(`${a.kind}: ${a.message}`));
+  let failure: Error | null = null;
+  producer.on('failed', (f) => (failure = f.error));
+  await producer.start(plan, t0);
+  const collector = new SegmentCollector(() => producer.streamEndpoint()?.playlist ?? null, path.join(t.dir, 'capture'));
+  await sleep(seconds * 1000);
+  collector.poll();
+  collector.stop();
+  await producer.stop();
+  expect(failure).toBeNull();
+  const file = collector.concat(path.join(t.dir, 'all.ts'));
+  const marks = await decodeMarks(tools, file);
+  return { producer, marks, began, ended, alarms, discontinuities: collector.discontinuities, t0, file };
+}
+
+/** The source frame an item should show at output frame k (the producer's own arithmetic). */
+function expectedFrame(plan: PlayoutPlan, t0: number, k: number): { id: number; n: number } | null {
+  const frameAt = (ms: number) => Math.round(((ms - t0) * FPS) / 1000);
+  for (const s of plan.segments) {
+    const start = Math.max(0, frameAt(s.startMs));
+    const end = frameAt(s.endMs);
+    if (k < start || k >= end) continue;
+    if (s.kind === 'gap' || !s.asset || !/numbered-(\d)/.test(s.asset.path)) return null;
+    const id = Number(/numbered-(\d)/.exec(s.asset.path)![1]);
+    const posMs = s.inPointMs + (t0 + (start * 1000) / FPS - s.startMs) + ((k - start) * 1000) / FPS;
+    return { id, n: (Math.max(0, posMs) * SOURCE_FPS[id]!) / 1000 };
+  }
+  return null;
+}
+
+describe('NormalProducer (real ffmpeg)', () => {
+  it('joins the item on air at the exact frame, not at its start', async () => {
+    const clock = new SystemClock();
+    const t0 = clock.now();
+    // The item began 4.2 s ago with a 1 s in point: frame 156 (5.2 s) is on air now.
+    const plan = await planOf(tools, t0 - 4_200, [{ asset: numbered(1), inPointMs: 1_000, durationMs: 40_000 }]);
+    const run = await air(plan, t0, 3, clock);
+    const first = run.marks[0]!;
+    expect(first.id).toBe(1);
+    expect(Math.abs(first.n - 156)).toBeLessThanOrEqual(1);
+    // And it plays on from there, one source frame per output frame.
+    for (let k = 1; k < 60; k++) expect(run.marks[k]!.n - first.n).toBe(k);
+    expect(run.began[0]).toMatchObject({ atMs: t0, slate: false });
+  });
+
+  it('plays 24 items of mixed sources back to back with no gap, overlap or discontinuity', async () => {
+    const clock = new SystemClock();
+    const t0 = clock.now() + 200;
+    const items: PlanItem[] = [];
+    for (let i = 0; i < 24; i++) {
+      const id = (i % 3) + 1;
+      // Durations that are not whole frames, and in points all over the sources.
+      items.push({ asset: numbered(id), inPointMs: (i * 737) % 20_000, durationMs: 700 + ((i * 211) % 900) });
+    }
+    const plan = await planOf(tools, t0, items);
+    const total = (plan.toMs - t0) / 1000;
+    const run = await air(plan, t0, total + 2.5, clock);
+    const frames = Math.round(((plan.toMs - t0) * FPS) / 1000);
+    expect(run.marks.length).toBeGreaterThanOrEqual(frames);
+
+    let worst = 0;
+    const boundaryErrors: number[] = [];
+    let prevId = -2;
+    for (let k = 0; k < frames; k++) {
+      const want = expectedFrame(plan, t0, k)!;
+      const got = run.marks[k]!;
+      expect(got.id, `frame ${k}`).toBe(want.id);
+      worst = Math.max(worst, Math.abs(got.n - want.n));
+      if (got.id !== prevId) boundaryErrors.push(k);
+      prevId = got.id;
+    }
+    // Each source frame is where the schedule puts it, within one frame.
+    expect(worst).toBeLessThanOrEqual(1);
+    // Every boundary fell on its scheduled frame: no gap, no overlap.
+    const scheduled = plan.segments.map((s) => Math.max(0, Math.round(((s.startMs - t0) * FPS) / 1000)));
+    expect(boundaryErrors).toEqual(scheduled);
+    // Reported as aired at the scheduled times.
+    expect(run.began.map((b) => b.atMs)).toEqual(plan.segments.map((s) => t0 + (Math.max(0, Math.round(((s.startMs - t0) * FPS) / 1000)) * 1000) / FPS));
+    expect(run.ended.every((e) => e.status === 'aired')).toBe(true);
+
+    // No discontinuity marker, and timestamps continuous across every seam.
+    expect(run.discontinuities).toBe(0);
+    const { video, audio } = await packetTimes(tools, run.file);
+    const vd = new Set(video.slice(1).map((p, i) => p - video[i]!));
+    expect([...vd]).toEqual([3000]); // 90 kHz / 30 fps
+    const ad = new Set(audio.slice(1).map((p, i) => p - audio[i]!));
+    expect([...ad]).toEqual([1920]); // 1024 samples at 48 kHz
+    // Audio and video still line up after every item: their ends are within one frame.
+    const vEnd = video.at(-1)! + 3000;
+    const aEnd = audio.at(-1)! + 1920;
+    expect(Math.abs(vEnd - aEnd) / 90).toBeLessThanOrEqual(34);
+  }, 120_000);
+
+  it('airs a slate for exactly the slot of a missing file, raises an alarm, and starts the next item on time', async () => {
+    const clock = new SystemClock();
+    const t0 = clock.now() + 200;
+    const plan = await planOf(tools, t0, [
+      { asset: numbered(1), inPointMs: 2_000, durationMs: 2_000 },
+      { asset: '/nonexistent/lost-episode.mp4', durationMs: 2_000, title: 'Lost Episode' },
+      { asset: fixture('corrupt.mp4'), durationMs: 1_000, title: 'Corrupt Episode' },
+      { gapMs: 1_000 },
+      { asset: numbered(2), inPointMs: 0, durationMs: 2_000 },
+    ]);
+    const run = await air(plan, t0, 8 + 2.5, clock);
+    // Slate frames carry no source strip (it reads as id 0 or unreadable).
+    const ids = run.marks.slice(0, 240).map((m) => (m.id > 0 ? m.id : 0));
+    // 60 frames of item 1, 60 + 30 + 30 of slate, then item 2 right on frame 180.
+    expect(ids.slice(0, 60)).toEqual(Array(60).fill(1));
+    expect(ids.slice(60, 180)).toEqual(Array(120).fill(0));
+    expect(ids.slice(180, 240)).toEqual(Array(60).fill(2));
+    expect(run.marks[180]!.n).toBe(0);
+    expect(run.alarms).toEqual([
+      expect.stringMatching(/^media-missing: asset missing: \/nonexistent\/lost-episode\.mp4/),
+      expect.stringMatching(/^media-corrupt: asset could not be decoded: .*corrupt\.mp4/),
+    ]);
+    expect(run.ended.map((e) => e.status)).toEqual(['aired', 'slate', 'slate', 'slate', 'aired']);
+    expect(run.began[1]).toMatchObject({ atMs: t0 + 2_000, slate: true });
+    expect(run.began[4]!.atMs).toBe(t0 + 6_000);
+  }, 60_000);
+
+  it('leaves no ffmpeg behind when stopped while starting', async () => {
+    const clock = new SystemClock();
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const plan = await planOf(tools, clock.now(), [{ asset: numbered(1), durationMs: 30_000 }]);
+    const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+    const starting = producer.start(plan, clock.now()).catch((e: Error) => e);
+    await sleep(50);
+    await producer.stop();
+    await starting;
+  });
+});
