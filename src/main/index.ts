@@ -60,7 +60,9 @@ async function start(): Promise<void> {
     return net.fetch(`file://${file}`);
   });
 
-  station = await Station.open({ dataDir: app.getPath('userData') });
+  // A packaged app may carry its own ffmpeg (electron-builder extraResources), used only as a fallback.
+  const bundledDir = app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg') : path.join(import.meta.dirname, '../../resources/ffmpeg');
+  station = await Station.open({ dataDir: app.getPath('userData'), ffmpeg: { bundledDir } });
   const port = Number(process.env['RETROVUE_PORT'] ?? 8787);
   await station.listen(process.env['RETROVUE_HOST'] ?? '127.0.0.1', port);
   registerIpc(station, APP_ORIGIN);

@@ -47,7 +47,8 @@ export function encoderArgs(o: EncoderOptions): string[] {
     '-b:v', `${p.videoBitrateK}k`, '-maxrate', `${p.videoBitrateK}k`, '-bufsize', `${p.videoBitrateK * 2}k`,
     '-threads', String(p.x264Threads),
     '-c:a', 'aac', '-b:a', `${p.audioBitrateK}k`, '-ar', String(p.sampleRate), '-ac', String(p.audioChannels),
-    '-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_list_size', '12', '-hls_delete_threshold', '12',
+    // Keep about ten segments on disk: the served window (6) plus a margin for slow clients.
+    '-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_list_size', '8', '-hls_delete_threshold', '2',
     '-hls_flags', 'delete_segments+independent_segments+temp_file', '-hls_segment_type', 'mpegts',
     '-hls_segment_filename', `${o.outDir}/seg-%d.ts`,
     `${o.outDir}/${PLAYLIST_NAME}`,

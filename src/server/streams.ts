@@ -76,20 +76,29 @@ class ChannelTimeline {
     }
   }
 
-  get size(): number {
-    return this.entries.length;
+  /** Whether the given producer's output has reached the timeline. */
+  hasOutputFrom(producerId: string): boolean {
+    return this.lastProducer === producerId;
   }
 
   find(producerId: string, file: string): Entry | undefined {
     return this.entries.find((e) => e.producerId === producerId && e.file === file);
   }
 
+  /**
+   * The live window: the current producer's latest segments. Earlier producers' segments stay
+   * listed only until the new one has output (a swap never leaves a viewer with an empty list), so
+   * a viewer arriving after a channel restarted never starts in its past.
+   */
   playlist(): string {
-    const window = this.entries.slice(-WINDOW);
+    const current = this.lastProducer;
+    const ownStart = this.entries.findIndex((e) => e.producerId === current);
+    const from = Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - WINDOW);
+    const window = this.entries.slice(from);
     const first = window[0];
-    // Discontinuities that scrolled out of the window still count (EXT-X-DISCONTINUITY-SEQUENCE).
+    // Discontinuities before the window still count (EXT-X-DISCONTINUITY-SEQUENCE).
     let discSeq = this.discontinuitySeq;
-    for (const e of this.entries.slice(0, this.entries.length - window.length)) if (e.discontinuity) discSeq++;
+    for (const e of this.entries.slice(0, from)) if (e.discontinuity) discSeq++;
     const target = Math.max(1, Math.ceil(Math.max(...window.map((e) => e.duration), 1)));
     const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${discSeq}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
     window.forEach((e) => {
@@ -118,27 +127,29 @@ export function streamRoutes(director: ProgramDirector) {
     return s;
   };
 
-  const refresh = (channelUuid: string): ChannelTimeline => {
+  /** Reads the current producer's output into the timeline; true once that producer has segments. */
+  const refresh = (channelUuid: string): boolean => {
     const timeline = timelineFor(channelUuid);
     const producer = director.channel(channelUuid).currentProducer;
     const endpoint = producer?.streamEndpoint();
-    if (producer && endpoint) timeline.refresh(producer.id, endpoint);
-    return timeline;
+    if (!producer || !endpoint) return false;
+    timeline.refresh(producer.id, endpoint);
+    return timeline.hasOutputFrom(producer.id);
   };
 
   return (app: FastifyInstance): void => {
     app.get('/streams/:sessionId/index.m3u8', async (req, reply: FastifyReply) => {
       const { sessionId } = req.params as { sessionId: string };
       const s = session(sessionId);
-      let timeline = refresh(s.channelUuid);
-      // The first request waits for the first segment, and not a moment longer.
-      for (let waited = 0; timeline.size === 0; waited += 10) {
+      // Until the producer now on air has its first segment, the request waits (and not a moment
+      // longer): a viewer never starts in the output of an earlier run of the channel.
+      for (let waited = 0; !refresh(s.channelUuid); waited += 10) {
         if (waited >= FIRST_SEGMENT_WAIT_MS) throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly');
         if (req.raw.destroyed) return reply;
         if (!director.sessions.get(sessionId)) throw new ApiError(404, 'unknown_session', 'this viewer session has ended');
         await new Promise((r) => setTimeout(r, 10));
-        timeline = refresh(s.channelUuid);
       }
+      const timeline = timelineFor(s.channelUuid);
       return reply
         .header('content-type', 'application/vnd.apple.mpegurl')
         .header('cache-control', 'no-cache, no-store')
@@ -149,7 +160,11 @@ export function streamRoutes(director: ProgramDirector) {
       const { sessionId, producerId, file } = req.params as { sessionId: string; producerId: string; file: string };
       const s = session(sessionId);
       if (!PRODUCER_ID.test(producerId) || !SEGMENT_PATTERN.test(file)) throw new ApiError(404, 'not_found', 'no such segment');
-      const entry = timelineFor(s.channelUuid).find(producerId, file) ?? refresh(s.channelUuid).find(producerId, file);
+      let entry = timelineFor(s.channelUuid).find(producerId, file);
+      if (!entry) {
+        refresh(s.channelUuid);
+        entry = timelineFor(s.channelUuid).find(producerId, file);
+      }
       if (!entry) throw new ApiError(404, 'not_found', 'no such segment (it may have aged out of the live window)');
       let stream: fs.ReadStream;
       try {

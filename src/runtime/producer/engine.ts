@@ -339,9 +339,8 @@ export class PlayoutEngine {
     const closed = this.teardown();
     const enc = this.encoder;
     if (enc) {
-      enc.child.stdin?.end();
-      (enc.child.stdio[3] as Writable | null)?.end();
-      await enc.kill(1_000);
+      // Nobody needs the last partial segment: kill at once rather than let it finish.
+      await enc.kill();
     }
     await closed;
     const dir = this.o.outDir;

@@ -1,0 +1,66 @@
+// The station killed with SIGKILL while channels are live: its ffmpeg children do not outlive it,
+// and the next start reconciles (no stale sessions or producer statuses) and loses nothing committed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
+import { Store } from '../../src/store';
+import { fixtureDir } from '../helpers/fixtures';
+import { sleep } from '../helpers/playout';
+import { processesMatching } from '../helpers/processes';
+import { startServe, type ServeHandle } from '../helpers/serve';
+import { tempDir } from '../helpers/tmp';
+
+describe('crash and restart', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('leaves no orphaned ffmpeg and no live sessions or producers after a SIGKILL', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
+    const file = path.join(t.dir, 'station.json');
+    const loop = { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }] };
+    fs.writeFileSync(file, JSON.stringify({ version: 1, channels: [1, 2, 3].map((i) => ({ id: `ch-${i}`, name: `Channel ${i}`, timezone: 'UTC', loop })) }));
+    const data = path.join(t.dir, 'data');
+    const first: ServeHandle = await startServe(data, ['--station', file]);
+    cleanups.push(() => first.stop());
+    const { channels } = (await (await first.api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
+    for (const c of channels) {
+      const a = (await (await first.api(`/api/channels/${c.uuid}/viewers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as ViewerAttachDto;
+      expect((await fetch(`${first.url}${a.streamUrl}`)).status).toBe(200);
+    }
+    await first.api('/api/emergency', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Committed before the crash', scope: 'crawl' }) });
+    const outputs = path.join(data, 'outputs');
+    const ours = () => processesMatching(new RegExp(`ffmpeg.*${outputs.replace(/[/.]/g, '\\$&')}`));
+    expect(ours().length).toBe(3); // one encoder per live channel
+
+    first.child.kill('SIGKILL');
+    await first.stop();
+    // With their parent gone, the encoders see end-of-file on their input and exit on their own.
+    for (let i = 0; i < 50 && ours().length > 0; i++) await sleep(100);
+    expect(ours()).toEqual([]);
+
+    const before = Store.open(data);
+    expect((before.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL').get() as { n: number }).n).toBe(3);
+    before.close();
+
+    const second = await startServe(data);
+    cleanups.push(() => second.stop());
+    const health = (await (await fetch(`${second.url}/api/health`)).json()) as { producersRunning: number; viewers: number; mode: string };
+    expect(health).toMatchObject({ producersRunning: 0, viewers: 0, mode: 'emergency' }); // the committed emergency survives
+    const store = Store.open(data, { readonly: true });
+    try {
+      expect((store.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL').get() as { n: number }).n).toBe(0);
+      expect(store.producers.countLive()).toBe(0);
+      expect(store.channels.list().every((c) => c.viewerCount === 0 && c.producerStatus === 'stopped')).toBe(true);
+      expect(store.system.get()).toMatchObject({ globalMode: 'emergency', emergencyMessage: 'Committed before the crash' });
+    } finally {
+      store.close();
+    }
+    expect(fs.readdirSync(outputs)).toEqual([]);
+    await second.stop();
+  }, 120_000);
+});

@@ -1,0 +1,200 @@
+// The stream server with real producers: session URLs, first-playlist latency, no path traversal,
+// segment retention, emergency output, an outside ffmpeg client for 30 s, and no ffmpeg left over.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveProcesses } from '../../src/media/process';
+import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
+import { Station } from '../../src/station';
+import { fixture, fixtureDir } from '../helpers/fixtures';
+import { decodeMarks } from '../helpers/frames';
+import { sleep } from '../helpers/playout';
+import { descendants } from '../helpers/processes';
+import { silentLogger } from '../helpers/runtime-env';
+import { tools as getTools } from '../helpers/schedule-env';
+import { tempDir } from '../helpers/tmp';
+
+describe('HLS stream server (real ffmpeg)', () => {
+  const t = tempDir();
+  let station: Station;
+  let base: string;
+  let channels: ChannelStatusDto[] = [];
+  const api = (route: string, init: RequestInit = {}) =>
+    fetch(`${base}${route}`, { ...init, headers: { authorization: `Bearer ${station.apiToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const attach = async (slug: string, purpose = 'viewer'): Promise<ViewerAttachDto> => {
+    const c = channels.find((x) => x.slug === slug)!;
+    const res = await api(`/api/channels/${c.uuid}/viewers`, { method: 'POST', body: JSON.stringify({ purpose }) });
+    expect(res.status).toBe(201);
+    return (await res.json()) as ViewerAttachDto;
+  };
+
+  beforeAll(async () => {
+    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
+    const file = path.join(t.dir, 'station.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        channels: [
+          {
+            id: 'numbers',
+            name: 'Numbers',
+            timezone: 'UTC',
+            loop: { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'One', asset: 'media/numbered-1.mp4', durationMs: 20_000 }, { title: 'Two', asset: 'media/numbered-2.mp4', durationMs: 15_000 }] },
+          },
+          { id: 'mixed', name: 'Mixed', timezone: 'Europe/Berlin', loop: { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'C', asset: 'media/c.mp4', durationMs: 6_000 }] } },
+        ],
+      }),
+    );
+    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: file, logger: silentLogger, sessionTimeoutMs: 8_000, policy: { viewerGraceMs: 1_000 } });
+    base = await station.listen('127.0.0.1', 0);
+    channels = ((await (await api('/api/channels')).json()) as { channels: ChannelStatusDto[] }).channels;
+  });
+
+  afterAll(async () => {
+    await station.close();
+    t.cleanup();
+    expect(liveProcesses()).toEqual([]);
+    expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
+  });
+
+  it('answers the first playlist as soon as the first segment exists, and serves its segments', async () => {
+    const t0 = performance.now();
+    const a = await attach('numbers');
+    const res = await fetch(`${base}${a.streamUrl}`);
+    const elapsed = performance.now() - t0;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
+    const text = await res.text();
+    expect(text).toMatch(/^#EXTM3U/);
+    expect(text).not.toContain('#EXT-X-ENDLIST');
+    const segment = text.split('\n').find((l) => l.endsWith('.ts'))!;
+    expect(segment).toMatch(/^[0-9a-f]{8}-normal-\d+\/seg-\d+\.ts$/);
+    // A functional bound, not a benchmark (see npm run bench): no multi-second gate.
+    expect(elapsed).toBeLessThan(3_000);
+    const seg = await fetch(`${base}${a.streamUrl.replace('index.m3u8', segment)}`);
+    expect(seg.status).toBe(200);
+    expect(seg.headers.get('content-type')).toBe('video/mp2t');
+    const bytes = Buffer.from(await seg.arrayBuffer());
+    expect(bytes[0]).toBe(0x47); // MPEG-TS sync byte
+    // The first frame is what the schedule says is on air now.
+    const segFile = path.join(t.dir, 'first.ts');
+    fs.writeFileSync(segFile, bytes);
+    const marks = await decodeMarks(await getTools(), segFile);
+    expect(marks[0]!.id).toBeGreaterThan(0);
+    await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
+  });
+
+  it('refuses unknown and ended sessions, and never serves a file outside the live window', async () => {
+    const a = await attach('mixed');
+    const playlist = await (await fetch(`${base}${a.streamUrl}`)).text();
+    const segment = playlist.split('\n').find((l) => l.endsWith('.ts'))!;
+    const producerId = segment.split('/')[0]!;
+    const root = `${base}/streams/${a.sessionId}`;
+    for (const probe of [
+      `${root}/..%2F..%2Fstation.db`,
+      `${root}/${producerId}/..%2F..%2F..%2Fapi-token`,
+      `${root}/${producerId}/index.m3u8`,
+      `${root}/${producerId}/crawl.txt`,
+      `${root}/other-producer/seg-1.ts`,
+      `${root}/${producerId}/seg-999999.ts`,
+      `${base}/streams/..%2F..%2Fapi-token/index.m3u8`,
+    ]) {
+      const res = await fetch(probe);
+      expect(res.status, probe).toBe(404);
+      const body = await res.text();
+      expect(body).not.toContain(station.apiToken);
+    }
+    expect((await fetch(`${base}/streams/AAAAAAAAAAAAAAAAAAAAAAAA/index.m3u8`)).status).toBe(404);
+    await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
+    const ended = await fetch(`${base}${a.streamUrl}`);
+    expect(ended.status).toBe(404);
+    expect(((await ended.json()) as { error: { code: string } }).error.code).toBe('unknown_session');
+  });
+
+  it('counts every request as activity, ends silent sessions, and keeps only recent segments on disk', async () => {
+    const watched = await attach('mixed');
+    const silent = await attach('mixed');
+    await fetch(`${base}${silent.streamUrl}`);
+    let lastSeq = -1;
+    for (let i = 0; i < 14; i++) {
+      const text = await (await fetch(`${base}${watched.streamUrl}`)).text();
+      const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]);
+      expect(seq).toBeGreaterThanOrEqual(lastSeq);
+      lastSeq = seq;
+      expect(text.split('\n').filter((l) => l.endsWith('.ts')).length).toBeLessThanOrEqual(6);
+      await sleep(1_000);
+    }
+    expect(station.director.sessions.get(watched.sessionId)).toBeDefined();
+    // The other one made no request for longer than the 8 s session timeout.
+    expect(station.director.sessions.get(silent.sessionId)).toBeUndefined();
+    expect(station.store.sessions.get(silent.sessionId)?.endReason).toBe('inactive');
+    const uuid = channels.find((c) => c.slug === 'mixed')!.uuid;
+    const endpoint = station.director.channel(uuid).currentProducer!.streamEndpoint()!;
+    const onDisk = fs.readdirSync(endpoint.dir).filter((f) => f.endsWith('.ts'));
+    expect(onDisk.length).toBeLessThanOrEqual(12);
+    expect(onDisk).not.toContain('seg-0.ts');
+    await api(`/api/viewers/${watched.sessionId}`, { method: 'DELETE' });
+  }, 60_000);
+
+  it('puts the crawl on the running output and swaps to the emergency card on takeover', async () => {
+    const a = await attach('numbers');
+    await fetch(`${base}${a.streamUrl}`);
+    const uuid = channels.find((c) => c.slug === 'numbers')!.uuid;
+    const before = station.director.channel(uuid).currentProducer!.id;
+    expect((await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'TEST ALERT: this is only a test', scope: 'crawl' }) })).status).toBe(200);
+    expect(station.director.channel(uuid).currentProducer!.id).toBe(before); // crawl: same producer, no restart
+    const crawlFile = path.join(station.director.channel(uuid).currentProducer!.streamEndpoint()!.dir, 'crawl.txt');
+    expect(fs.readFileSync(crawlFile, 'utf8')).toContain('TEST ALERT: this is only a test');
+
+    expect((await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'Takeover test', scope: 'takeover' }) })).status).toBe(200);
+    const cm = station.director.channel(uuid);
+    expect(cm.currentProducer!.mode).toBe('emergency');
+    // The viewer's playlist continues, with a discontinuity where the producer changed.
+    let text = '';
+    for (let i = 0; i < 40 && !text.includes('emergency'); i++) {
+      await sleep(250);
+      text = await (await fetch(`${base}${a.streamUrl}`)).text();
+    }
+    expect(text).toContain('-emergency-');
+    expect(text).toContain('#EXT-X-DISCONTINUITY');
+    expect((await api('/api/emergency', { method: 'DELETE' })).status).toBe(200);
+    expect(cm.currentProducer!.mode).toBe('normal');
+    await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
+  }, 60_000);
+
+  it('serves an outside ffmpeg client for 30 s without a decode error, timestamps only going forward', async () => {
+    const a = await attach('mixed');
+    const tools = await getTools();
+    const result = await execa(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-i', `${base}${a.streamUrl}`, '-t', '30', '-map', '0', '-f', 'framecrc', '-'], {
+      reject: false,
+      timeout: 90_000,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stderr).trim()).toBe('');
+    const lines = String(result.stdout).split('\n').filter((l) => /^\d+,/.test(l));
+    const last = new Map<string, number>();
+    let video = 0;
+    let audio = 0;
+    for (const l of lines) {
+      const [stream, dts, pts] = l.split(',').map((x) => x.trim());
+      const ts = Number(pts ?? dts);
+      expect(ts, l).toBeGreaterThan(last.get(stream!) ?? -Infinity);
+      last.set(stream!, ts);
+      if (stream === '0') video++;
+      else audio++;
+    }
+    expect(video).toBeGreaterThanOrEqual(29 * 30);
+    expect(audio).toBeGreaterThanOrEqual(29 * 46);
+    await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
+  }, 120_000);
+
+  it('stops the producer after the last viewer leaves, leaving no ffmpeg running for it', async () => {
+    // The grace is 1 s; stopping takes a moment more.
+    for (let i = 0; i < 50 && channels.some((c) => station.director.channel(c.uuid).producerStatus !== 'stopped'); i++) await sleep(100);
+    for (const c of channels) expect([c.slug, station.director.channel(c.uuid).producerStatus, station.director.channel(c.uuid).sessionCount]).toEqual([c.slug, 'stopped', 0]);
+    expect(liveProcesses()).toEqual([]);
+    expect(fixture('a.mp4')).toBeTruthy();
+  });
+});
