@@ -23,6 +23,8 @@ const live = new Set<ManagedProcess>();
 export interface SpawnOptions {
   /** Extra input pipes after stdin/stdout/stderr (fd 3, 4, ...) that we write and the child reads. */
   extraInputPipes?: number;
+  /** Extra output pipes (fd 3, 4, ...) that the child writes and we read; not with extraInputPipes. */
+  extraOutputPipes?: number;
   stdin?: 'pipe' | 'ignore';
   /** Called with each line the child writes to stderr. */
   onStderr?: (line: string) => void;
@@ -39,7 +41,13 @@ export class ManagedProcess {
     args: string[],
     options: SpawnOptions = {},
   ) {
-    const stdio = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...Array.from({ length: options.extraInputPipes ?? 0 }, () => ({ value: 'pipe', input: true }) as const)];
+    const stdio = [
+      options.stdin ?? 'ignore',
+      'pipe',
+      'pipe',
+      ...Array.from({ length: options.extraInputPipes ?? 0 }, () => ({ value: 'pipe', input: true }) as const),
+      ...Array.from({ length: options.extraOutputPipes ?? 0 }, () => 'pipe' as const),
+    ];
     const subprocess = execa(file, args, {
       stdio: stdio as ['pipe', 'pipe', 'pipe'],
       buffer: false,

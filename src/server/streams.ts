@@ -109,6 +109,26 @@ class ChannelTimeline {
   }
 }
 
+/** Resolves when something changes in the output folder (ffmpeg renames its playlist into place), or after a short poll. */
+function outputChanged(dir: string | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, dir ? 25 : 5);
+    if (!dir) return;
+    try {
+      watcher = fs.watch(dir, done);
+      watcher.on('error', done);
+    } catch {
+      // not created yet: the poll covers it
+    }
+  });
+}
+
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const PRODUCER_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -143,11 +163,14 @@ export function streamRoutes(director: ProgramDirector) {
       const s = session(sessionId);
       // Until the producer now on air has its first segment, the request waits (and not a moment
       // longer): a viewer never starts in the output of an earlier run of the channel.
-      for (let waited = 0; !refresh(s.channelUuid); waited += 10) {
-        if (waited >= FIRST_SEGMENT_WAIT_MS) throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly');
+      const started = process.hrtime.bigint();
+      while (!refresh(s.channelUuid)) {
+        if (Number(process.hrtime.bigint() - started) / 1e6 >= FIRST_SEGMENT_WAIT_MS) {
+          throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly');
+        }
         if (req.raw.destroyed) return reply;
         if (!director.sessions.get(sessionId)) throw new ApiError(404, 'unknown_session', 'this viewer session has ended');
-        await new Promise((r) => setTimeout(r, 10));
+        await outputChanged(director.channel(s.channelUuid).currentProducer?.streamEndpoint()?.dir);
       }
       const timeline = timelineFor(s.channelUuid);
       return reply

@@ -5,6 +5,7 @@ import { printFigures, type Figure } from './stats';
 const benches: Record<string, { title: string; load: () => Promise<{ run: () => Promise<Figure[]> }> }> = {
   schedule: { title: 'ScheduleService (100,000-event playlog)', load: () => import('./schedule.bench') },
   runtime: { title: 'Runtime core (256 channels, test-double producers)', load: () => import('./runtime.bench') },
+  playout: { title: 'Playout to viewers (real ffmpeg, 360p30, this machine)', load: () => import('./playout.bench') },
 };
 
 const wanted = process.argv.slice(2);

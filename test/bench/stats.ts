@@ -34,7 +34,7 @@ export function timeSync(fn: (i: number) => void, iterations: number, warmup = M
 export function printFigures(title: string, figures: Figure[]): void {
   console.log(`\n## ${title}`);
   const rows = figures.map((f) => {
-    const v = `${f.value < 10 ? f.value.toFixed(3) : f.value.toFixed(1)} ${f.unit}`;
+    const v = `${Number.isInteger(f.value) ? f.value : Math.abs(f.value) < 10 ? f.value.toFixed(3) : f.value.toFixed(1)} ${f.unit}`.trim();
     const floor = f.floor !== undefined ? `floor ${f.floor < 10 ? f.floor.toFixed(3) : f.floor.toFixed(1)} ${f.unit} (x${(f.value / f.floor).toFixed(2)})` : '';
     const target = f.target ? `target ${f.target} ${f.ok ? 'OK' : 'MISSED'}` : '';
     return [f.name, v, floor, target, f.note ?? ''];

@@ -14,7 +14,7 @@ export class ByteQueue {
   constructor(
     private readonly stream: Readable,
     /** Buffer at most this many bytes before pausing the pipe. */
-    private readonly highWater: number,
+    private highWater: number,
   ) {
     stream.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk);
@@ -36,6 +36,10 @@ export class ByteQueue {
     });
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   get available(): number {
     return this.length;
   }
@@ -52,7 +56,39 @@ export class ByteQueue {
     for (const w of ws) w();
   }
 
-  /** Exactly n bytes, or null when fewer are buffered. */
+  /**
+   * Exactly n bytes as the slices of the chunks they arrived in (no copying), or null when fewer
+   * are buffered. Raw video runs at megabytes a second per channel: copying it into whole-frame
+   * buffers would cost CPU and garbage for nothing, since the encoder pipe takes slices as well.
+   */
+  takeSlices(n: number): Buffer[] | null {
+    if (this.length < n) return null;
+    const out: Buffer[] = [];
+    let need = n;
+    while (need > 0) {
+      const c = this.chunks[0]!;
+      const take = Math.min(c.length - this.head, need);
+      out.push(c.subarray(this.head, this.head + take));
+      need -= take;
+      this.head += take;
+      if (this.head === c.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.length -= n;
+    this.maybeResume();
+    return out;
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.length < this.highWater / 2) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  /** Exactly n bytes in one buffer, or null when fewer are buffered. */
   take(n: number): Buffer | null {
     if (this.length < n) return null;
     let out: Buffer;
@@ -80,11 +116,19 @@ export class ByteQueue {
       }
     }
     this.length -= n;
-    if (this.paused && this.length < this.highWater / 2) {
-      this.paused = false;
-      this.stream.resume();
-    }
+    this.maybeResume();
     return out;
+  }
+
+  /**
+   * The consumer needs the other stream first and this one is full: let it grow rather than stall
+   * the producing process (a file whose audio and video are far apart in its interleave).
+   */
+  relieve(): void {
+    if (!this.paused || this.ended) return;
+    this.highWater = Math.min(this.highWater * 2, 256 * 1024 * 1024);
+    this.paused = false;
+    this.stream.resume();
   }
 
   /** Whatever is left (fewer than a whole unit at end of stream). */

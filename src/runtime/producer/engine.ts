@@ -45,7 +45,11 @@ export interface EngineOptions {
   segmentSeconds: number;
   /** Frames written ahead of the clock; at least one segment so the encoder can close it. */
   leadFrames?: number;
-  /** Open the next slot's source this many frames before it starts. */
+  /**
+   * Open the next slot's source this many frames before it starts. Channels on the same schedule
+   * change items at the same instant; producers pass different values so their decoders do not all
+   * start (each a burst of CPU) in the same moment.
+   */
   prefetchFrames?: number;
   gapSlate: Buffer;
   events: EngineEvents;
@@ -146,16 +150,34 @@ export class PlayoutEngine {
   }
 
   private async firstSegment(timeoutMs: number): Promise<void> {
-    // A bound on a real process in real time, counted in polls (station time may be simulated).
-    for (let polls = 0; ; polls++) {
-      if (this.stopped) throw new Error(`output stopped before its first segment${this.stderr.length ? `: ${this.stderr.slice(-3).join(' | ')}` : ''}`);
-      try {
-        if (/\.ts\s*$/m.test(fs.readFileSync(this.playlist, 'utf8'))) return;
-      } catch {
-        // not written yet
+    // Woken by the encoder renaming its playlist into place, with a slow poll as a safety net. The
+    // bound is on a real process in real time (station time may be simulated), kept in hrtime.
+    const started = process.hrtime.bigint();
+    const watcher = fs.watch(this.o.outDir);
+    let wake: () => void = () => undefined;
+    watcher.on('change', () => wake());
+    watcher.on('error', () => wake());
+    try {
+      for (;;) {
+        if (this.stopped) throw new Error(`output stopped before its first segment${this.stderr.length ? `: ${this.stderr.slice(-3).join(' | ')}` : ''}`);
+        try {
+          if (/\.ts\s*$/m.test(fs.readFileSync(this.playlist, 'utf8'))) return;
+        } catch {
+          // not written yet
+        }
+        if (Number(process.hrtime.bigint() - started) / 1e6 > timeoutMs) {
+          throw new Error(`no output segment within ${timeoutMs / 1000} s${this.stderr.length ? `: ${this.stderr.slice(-3).join(' | ')}` : ''}`);
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 50);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
-      if (polls * 10 > timeoutMs) throw new Error(`no output segment within ${timeoutMs / 1000} s${this.stderr.length ? `: ${this.stderr.slice(-3).join(' | ')}` : ''}`);
-      await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      watcher.close();
     }
   }
 
@@ -262,7 +284,15 @@ export class PlayoutEngine {
 
   private write(frame: Frame): void {
     const enc = this.encoder!;
-    enc.child.stdin!.write(frame.video);
+    const stdin = enc.child.stdin!;
+    if (Array.isArray(frame.video)) {
+      // One writev for the slices of a frame.
+      stdin.cork();
+      for (const slice of frame.video) stdin.write(slice);
+      stdin.uncork();
+    } else {
+      stdin.write(frame.video);
+    }
     (enc.child.stdio[3] as Writable).write(this.mixTone(frame.audio));
   }
 

@@ -16,6 +16,12 @@ export interface FfmpegProducerOptions {
   segmentSeconds: number;
 }
 
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
 /** A black frame, ready at once, used until a rendered card is. */
 export function blackFrame(profile: OutputProfile): Buffer {
   const y = profile.width * profile.height;
@@ -60,6 +66,8 @@ export abstract class FfmpegProducer extends BaseProducer {
       outDir: this.outDir,
       t0Ms,
       segmentSeconds: this.opts.segmentSeconds,
+      // 2 to 5 s ahead, spread by channel, so simultaneous item changes do not start every decoder at once.
+      prefetchFrames: this.opts.profile.fps * 2 + (hash(this.context.channelUuid) % (this.opts.profile.fps * 3)),
       gapSlate,
       events: {
         began: (slot, atMs, slate) => {
@@ -132,17 +140,41 @@ interface SegmentSlot extends Slot {
   segment: PlayoutSegment;
 }
 
+/** A card rendered the first time it is needed; black stands in until it is ready. */
+class LazyCard {
+  private frame: Buffer | null = null;
+  private requested = false;
+  constructor(
+    private readonly black: Buffer,
+    private readonly render: () => Promise<Buffer>,
+  ) {}
+  get = (): Buffer => {
+    if (!this.requested) {
+      this.requested = true;
+      void this.render().then(
+        (f) => (this.frame = f),
+        () => undefined,
+      );
+    }
+    return this.frame ?? this.black;
+  };
+}
+
 export class NormalProducer extends FfmpegProducer {
-  private slate: Buffer;
-  private faultSlate: Buffer;
+  private readonly black: Buffer;
+  private readonly gapCard: LazyCard;
+  private readonly faultCard: LazyCard;
   private gapSource: StillSource | null = null;
   private readonly silence: Buffer;
 
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('normal', context, opts);
     this.silence = Buffer.alloc(audioBytesPerFrame(opts.profile));
-    this.slate = blackFrame(opts.profile);
-    this.faultSlate = this.slate;
+    this.black = blackFrame(opts.profile);
+    // Slates render only when a gap or a broken asset actually comes up: most starts never need one,
+    // and every ffmpeg spawn is CPU on the path of a join.
+    this.gapCard = new LazyCard(this.black, () => this.still('0x101820', ['Please stand by', context.channelName]));
+    this.faultCard = new LazyCard(this.black, () => this.still('0x301010', ['Technical difficulties', `${context.channelName} will be right back`]));
   }
 
   private slotsFor(plan: PlayoutPlan, engine: PlayoutEngine): SegmentSlot[] {
@@ -168,7 +200,7 @@ export class NormalProducer extends FfmpegProducer {
             // Rounding the boundary to a frame can put it a fraction of a frame before the item's start.
             offsetMs: Math.max(0, seg.inPointMs + (fromMs - seg.startMs)),
             durationMs: ((endFrame - fromFrame) * 1000) / fps,
-            slate: this.faultSlate,
+            slate: this.faultCard.get,
             silence: this.silence,
           });
         },
@@ -179,20 +211,8 @@ export class NormalProducer extends FfmpegProducer {
 
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
-    const engine = this.makeEngine(startAtMs, this.slate);
-    this.gapSource = new StillSource(this.slate, this.silence, true);
-    // The cards render while the first item starts; black stands in until they are ready.
-    void this.still('0x101820', ['Please stand by', this.context.channelName]).then(
-      (f) => {
-        this.slate = f;
-        this.gapSource?.setFrame(f);
-      },
-      () => undefined,
-    );
-    void this.still('0x301010', ['Technical difficulties', `${this.context.channelName} will be right back`]).then(
-      (f) => (this.faultSlate = f),
-      () => undefined,
-    );
+    const engine = this.makeEngine(startAtMs, this.black);
+    this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
     if (options?.overlay?.scope === 'crawl') this.applyCrawl(engine, options.overlay, true);
     await this.run(engine, startAtMs);

@@ -4,15 +4,17 @@
 // other; a source that ends early or fails is topped up with the slate (and silence) so that the
 // item still fills exactly its slot and the next item starts on time.
 import fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { FfmpegTools } from '../../media/ffmpeg';
-import { audioDecoderArgs, videoDecoderArgs } from '../../media/commands';
+import { decoderArgs } from '../../media/commands';
 import { ManagedProcess } from '../../media/process';
 import { audioBytesPerFrame, frameBytes, type OutputProfile } from '../../media/profiles';
 import type { AssetInfo } from '../../shared/domain';
 import { ByteQueue } from './byte-queue';
 
 export interface Frame {
-  video: Buffer;
+  /** One frame of raw video, possibly in several slices. */
+  video: Buffer | Buffer[];
   audio: Buffer;
   /** The slate stood in for this frame's picture. */
   slate: boolean;
@@ -34,7 +36,7 @@ export interface FrameSource {
 /** A still picture (slate, emergency card, listings) with silence. */
 export class StillSource implements FrameSource {
   constructor(
-    private frame: Buffer,
+    private frame: Buffer | (() => Buffer),
     private readonly silence: Buffer,
     private readonly isSlate: boolean,
   ) {}
@@ -42,7 +44,7 @@ export class StillSource implements FrameSource {
     this.frame = frame;
   }
   next(): Frame {
-    return { video: this.frame, audio: this.silence, slate: this.isSlate };
+    return { video: typeof this.frame === 'function' ? this.frame() : this.frame, audio: this.silence, slate: this.isSlate };
   }
   onReady(fn: () => void): void {
     queueMicrotask(fn);
@@ -62,14 +64,14 @@ export interface ItemSourceOptions {
   asset: AssetInfo;
   offsetMs: number;
   durationMs: number;
-  slate: Buffer;
+  /** The picture that stands in for broken media (asked for only when needed: rendering costs CPU). */
+  slate: () => Buffer;
   silence: Buffer;
 }
 
 /** Plays an asset from an offset; falls back to the slate where the asset is missing, unreadable or short. */
 export class ItemSource implements FrameSource {
-  private video: ManagedProcess | null = null;
-  private audio: ManagedProcess | null = null;
+  private decoder: ManagedProcess | null = null;
   private vq: ByteQueue | null = null;
   private aq: ByteQueue | null = null;
   private readonly vBytes: number;
@@ -96,18 +98,18 @@ export class ItemSource implements FrameSource {
       return;
     }
     const decode = { asset: a.path, offsetMs: Math.max(0, o.offsetMs), durationMs: o.durationMs, profile: o.profile, sourceFps: a.frameRate };
-    if (a.hasVideo) {
-      this.video = new ManagedProcess('video-decoder', o.tools.ffmpeg, videoDecoderArgs(decode), {
-        onStderr: (line) => {
-          if (this.videoStderr.length < 5) this.videoStderr.push(line);
-        },
-      });
-      this.vq = new ByteQueue(this.video.child.stdout!, this.vBytes * 6);
-    }
-    if (a.hasAudio) {
-      this.audio = new ManagedProcess('audio-decoder', o.tools.ffmpeg, audioDecoderArgs(decode));
-      this.aq = new ByteQueue(this.audio.child.stdout!, Math.max(this.aBytes * 30, 65_536));
-    }
+    if (!a.hasVideo && !a.hasAudio) return;
+    const both = a.hasVideo && a.hasAudio;
+    this.decoder = new ManagedProcess('decoder', o.tools.ffmpeg, decoderArgs({ ...decode, video: a.hasVideo, audio: a.hasAudio }), {
+      // Video on stdout, audio on fd 3 (or on stdout when there is no video).
+      extraOutputPipes: both ? 1 : 0,
+      onStderr: (line) => {
+        if (this.videoStderr.length < 5) this.videoStderr.push(line);
+      },
+    });
+    const stdout = this.decoder.child.stdout!;
+    if (a.hasVideo) this.vq = new ByteQueue(stdout, this.vBytes * 6);
+    if (a.hasAudio) this.aq = new ByteQueue(both ? (this.decoder.child.stdio[3] as Readable) : stdout, Math.max(this.aBytes * 30, 65_536));
   }
 
   onReady(fn: () => void): void {
@@ -123,17 +125,18 @@ export class ItemSource implements FrameSource {
     this.aq?.onData(once);
   }
 
-  private pendingVideo: Buffer | null = null;
+  private pendingVideo: Buffer | Buffer[] | null = null;
   private pendingSlate = false;
 
   private takeVideo(): boolean {
     if (this.failure || !this.vq) {
       // Failed, or an audio-only asset (which airs over the slate picture without being a fault).
-      this.pendingVideo = this.o.slate;
+      this.pendingVideo = this.o.slate();
       this.pendingSlate = this.failure !== null;
       return true;
     }
-    const v = this.vq.take(this.vBytes);
+    const v = this.vq.takeSlices(this.vBytes);
+    if (!v && this.aq?.isPaused) this.aq.relieve(); // the decoder may be blocked writing audio we are not reading
     if (v) {
       this.pendingVideo = v;
       this.pendingSlate = false;
@@ -145,7 +148,7 @@ export class ItemSource implements FrameSource {
       this.realFrames === 0
         ? { kind: 'media-corrupt', message: `asset could not be decoded: ${this.o.asset.path}${this.videoStderr[0] ? ` (${this.videoStderr[0]})` : ''}` }
         : { kind: 'media-corrupt', message: `asset ended early after ${this.realFrames} frames: ${this.o.asset.path}` };
-    this.pendingVideo = this.o.slate;
+    this.pendingVideo = this.o.slate();
     this.pendingSlate = true;
     return true;
   }
@@ -153,6 +156,7 @@ export class ItemSource implements FrameSource {
   private takeAudio(): Buffer | null {
     if (this.failure || !this.aq) return this.o.silence;
     const a = this.aq.take(this.aBytes);
+    if (!a && this.vq?.isPaused) this.vq.relieve();
     if (a) return a;
     return this.aq.ended ? this.o.silence : null;
   }
@@ -178,6 +182,6 @@ export class ItemSource implements FrameSource {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.video?.kill(), this.audio?.kill()]);
+    await this.decoder?.kill();
   }
 }
