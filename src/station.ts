@@ -15,7 +15,7 @@ import { UnknownChannelError } from './runtime/errors';
 import { ProgramDirector } from './runtime/program-director';
 import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
 import { PROFILES, type OutputProfile } from './media/profiles';
-import { reapOrphans } from './media/process';
+import { killAll, reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
@@ -243,6 +243,8 @@ export class Station {
     this.schedule.stop();
     await this.director.shutdown();
     await this.http?.close();
+    // Producers stop their own children; this is the backstop for anything still starting.
+    await killAll();
     this.store.close();
   }
 }

@@ -15,6 +15,7 @@ import type { MasterClock, TimerHandle } from './clock';
 import type { EmergencyOverlay, GuideListing, Producer, ProducerEvents, ProducerFactory, ProducerMode } from './producer';
 import { AlarmBoard } from './alarms';
 import { AsRunLogger } from './as-run';
+import { scheduleItemDto } from './dto';
 import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
 import type { BroadcastDayInfo, Listing } from '../schedule/service';
@@ -535,21 +536,6 @@ export class ChannelManager {
 
   // ---- status -------------------------------------------------------------------------------
 
-  private itemDto(e: PlaylogEventRow): ScheduleItemDto {
-    const zone = this.channel.timezone;
-    return {
-      id: e.id,
-      title: e.title,
-      type: e.type,
-      start: formatInstant(e.startMs, zone),
-      end: formatInstant(e.endMs, zone),
-      durationMs: e.endMs - e.startMs,
-      inPointMs: e.inPointMs,
-      asset: e.assetPath ? (e.assetPath.split(/[\\/]/).pop() ?? null) : null,
-      source: e.source,
-    };
-  }
-
   /** Caches now/next and wakes at the next item boundary to refresh them (and tell subscribers). */
   private refreshNowNext(): void {
     if (this.closed) return;
@@ -557,8 +543,8 @@ export class ChannelManager {
     const airing = this.deps.schedule.airingAt(this.channel.id, now);
     const next = this.deps.schedule.nextAfter(this.channel.id, now);
     this.nowEvent = airing?.event ?? null;
-    this.nowDto = this.nowEvent ? this.itemDto(this.nowEvent) : null;
-    this.nextDto = next ? this.itemDto(next) : null;
+    this.nowDto = this.nowEvent ? scheduleItemDto(this.nowEvent, this.channel.timezone) : null;
+    this.nextDto = next ? scheduleItemDto(next, this.channel.timezone) : null;
     this.boundaryTimer?.cancel();
     const boundary = Math.min(this.nowEvent?.endMs ?? Infinity, next?.startMs ?? Infinity);
     if (Number.isFinite(boundary)) {

@@ -37,6 +37,32 @@ export interface TimeSources {
   mono(): number;
 }
 
+/**
+ * A repeating timer on any clock, scheduled from its nominal times so that intervals do not drift;
+ * if the clock jumped past several ticks, it resumes one interval from now instead of firing a burst.
+ */
+function repeat(clock: Pick<MasterClock, 'now' | 'at'>, ms: number, fn: () => void): TimerHandle {
+  if (!(ms > 0)) throw new RangeError(`every(): interval must be positive, got ${ms}`);
+  let next = clock.now() + ms;
+  let cancelled = false;
+  let current: TimerHandle;
+  const tick = (): void => {
+    if (cancelled) return;
+    next += ms;
+    const now = clock.now();
+    if (next <= now) next = now + ms;
+    current = clock.at(next, tick);
+    fn();
+  };
+  current = clock.at(next, tick);
+  return {
+    cancel: () => {
+      cancelled = true;
+      current.cancel();
+    },
+  };
+}
+
 const systemSources: TimeSources = {
   wall: () => Date.now(),
   mono: () => performance.now(),
@@ -122,26 +148,7 @@ export class SystemClock implements MasterClock {
   }
 
   every(ms: number, fn: () => void): TimerHandle {
-    if (!(ms > 0)) throw new RangeError(`every(): interval must be positive, got ${ms}`);
-    let next = this.now() + ms;
-    let current: TimerHandle;
-    let cancelled = false;
-    const tick = (): void => {
-      if (cancelled) return;
-      // Schedule from the nominal time, not from when we woke, so intervals don't drift.
-      next += ms;
-      const now = this.now();
-      if (next <= now) next = now + ms;
-      current = this.at(next, tick);
-      fn();
-    };
-    current = this.at(next, tick);
-    return {
-      cancel: () => {
-        cancelled = true;
-        current.cancel();
-      },
-    };
+    return repeat(this, ms, fn);
   }
 }
 
@@ -184,23 +191,7 @@ export class SimulatedClock implements MasterClock {
   }
 
   every(ms: number, fn: () => void): TimerHandle {
-    if (!(ms > 0)) throw new RangeError(`every(): interval must be positive, got ${ms}`);
-    let current: TimerHandle;
-    let cancelled = false;
-    let next = this.current + ms;
-    const tick = (): void => {
-      if (cancelled) return;
-      next += ms;
-      current = this.at(next, tick);
-      fn();
-    };
-    current = this.at(next, tick);
-    return {
-      cancel: () => {
-        cancelled = true;
-        current.cancel();
-      },
-    };
+    return repeat(this, ms, fn);
   }
 
   /** Number of timers still waiting. */

@@ -7,7 +7,7 @@ import type { MasterClock } from '../runtime/clock';
 import type { ScheduleService } from '../schedule/service';
 import type { ChannelRow, Store } from '../store';
 import { badRequest, notFound } from './errors';
-import { broadcastDayDto, scheduleItemDto } from './dto';
+import { broadcastDayDto, scheduleItemDto } from '../runtime/dto';
 
 export interface ChannelView {
   clock: MasterClock;

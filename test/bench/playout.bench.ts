@@ -426,7 +426,7 @@ async function density(): Promise<Figure[]> {
   let best = 0;
   let bestCpu = 0;
   const notes: string[] = [];
-  for (const n of [16, 20, 24, 28, 32]) {
+  for (const n of [16, 18, 20, 22, 24, 28, 32]) {
     log(`density: ${n} channels for ${seconds} s`);
     const r = await densityTrial(n, seconds, n === 16 ? memory : null);
     notes.push(`${n}: ${r.onTime ? 'on time' : 'late'} (worst ${r.worstLateMs.toFixed(0)} ms, CPU ${(r.cpu * 100).toFixed(0)}%)`);

@@ -44,7 +44,7 @@ interface Run {
 }
 
 /** Starts a producer on the plan at t0, lets it air `seconds`, and decodes what it put out. */
-async function air(plan: PlayoutPlan, t0: number, seconds: number, clock: SystemClock): Promise<Run> {
+async function air(plan: PlayoutPlan, t0: number, seconds: number, clock: SystemClock, midway?: (p: NormalProducer) => Promise<void>): Promise<Run> {
   const t = tempDir();
   cleanups.push(t.cleanup);
   const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
@@ -58,7 +58,13 @@ async function air(plan: PlayoutPlan, t0: number, seconds: number, clock: System
   producer.on('failed', (f) => (failure = f.error));
   await producer.start(plan, t0);
   const collector = new SegmentCollector(() => producer.streamEndpoint()?.playlist ?? null, path.join(t.dir, 'capture'));
-  await sleep(seconds * 1000);
+  if (midway) {
+    await sleep(seconds * 400);
+    await midway(producer);
+    await sleep(seconds * 600);
+  } else {
+    await sleep(seconds * 1000);
+  }
   collector.poll();
   collector.stop();
   await producer.stop();
@@ -107,9 +113,13 @@ describe('NormalProducer (real ffmpeg)', () => {
       // Durations that are not whole frames, and in points all over the sources.
       items.push({ asset: numbered(id), inPointMs: (i * 737) % 20_000, durationMs: 700 + ((i * 211) % 900) });
     }
-    const plan = await planOf(tools, t0, items);
+    const full = await planOf(tools, t0, items);
+    // The producer starts with the first 16 items; half way through, a re-plan hands it all 24
+    // (a plan extension), which must not interrupt or shift anything.
+    const plan = full;
+    const initial = { ...full, segments: full.segments.slice(0, 16), toMs: full.segments[15]!.endMs };
     const total = (plan.toMs - t0) / 1000;
-    const run = await air(plan, t0, total + 2.5, clock);
+    const run = await air(initial, t0, total + 2.5, clock, (p) => p.updatePlan({ ...full, fromMs: clock.now() }));
     const frames = Math.round(((plan.toMs - t0) * FPS) / 1000);
     expect(run.marks.length).toBeGreaterThanOrEqual(frames);
 

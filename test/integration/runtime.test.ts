@@ -346,6 +346,31 @@ describe('station policy', () => {
     expect(e.director.channel(a).viewerCount).toBe(2);
   });
 
+  it('re-plans before the plan runs out and when the schedule changes, without restarting the producer', async () => {
+    const e = await env({ policy: { planHorizonMs: 3_600_000, replanLeadMs: 600_000 }, sessionTimeoutMs: 86_400_000 });
+    const uuid = e.channels[0]!.uuid;
+    e.director.attach(uuid);
+    await e.settle();
+    const producer = e.pool.aliveFor(uuid)[0]!;
+    const first = producer.plans[0]!;
+    expect(first.toMs - first.fromMs).toBeGreaterThanOrEqual(3_600_000);
+    await e.advance(3_000_000 - 1); // not yet: 50 min into a 60 min plan with a 10 min lead
+    expect(producer.plans).toHaveLength(1);
+    await e.advance(1);
+    expect(producer.plans).toHaveLength(2);
+    expect(producer.plans[1]!.fromMs).toBe(e.clock.now());
+    // The schedule changes under the live channel: the producer gets a fresh plan at once.
+    const channel = e.store.channels.byUuid(uuid)!;
+    e.store.transaction(() => {
+      e.store.playlog.insert(channel.id, { startMs: e.clock.now() + 60_000, endMs: e.clock.now() + 120_000, title: 'Breaking News', type: 'program', assetId: null, inPointMs: 0, source: 'schedule' });
+    });
+    e.schedule.notifyChanged([channel.id]);
+    await e.settle();
+    expect(producer.plans).toHaveLength(3);
+    expect(producer.plans[2]!.segments.some((s) => s.kind === 'item' && s.title === 'Breaking News')).toBe(true);
+    expect(e.pool.startsFor(uuid)).toHaveLength(1);
+  });
+
   it('never cuts playback at the broadcast-day rollover', async () => {
     const e = await env({ start: '2026-11-25T10:30:00Z', items: [['Late Movie', 2 * 3_600_000]], zone: 'America/New_York', sessionTimeoutMs: 86_400_000 });
     const uuid = e.channels[0]!.uuid;

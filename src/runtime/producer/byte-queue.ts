@@ -90,34 +90,9 @@ export class ByteQueue {
 
   /** Exactly n bytes in one buffer, or null when fewer are buffered. */
   take(n: number): Buffer | null {
-    if (this.length < n) return null;
-    let out: Buffer;
-    const first = this.chunks[0]!;
-    if (first.length - this.head >= n) {
-      out = first.subarray(this.head, this.head + n);
-      this.head += n;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0]!;
-        const take = Math.min(c.length - this.head, n - filled);
-        c.copy(out, filled, this.head, this.head + take);
-        filled += take;
-        this.head += take;
-        if (this.head === c.length) {
-          this.chunks.shift();
-          this.head = 0;
-        }
-      }
-    }
-    this.length -= n;
-    this.maybeResume();
-    return out;
+    const slices = this.takeSlices(n);
+    if (!slices) return null;
+    return slices.length === 1 ? slices[0]! : Buffer.concat(slices, n);
   }
 
   /**
@@ -129,14 +104,5 @@ export class ByteQueue {
     this.highWater = Math.min(this.highWater * 2, 256 * 1024 * 1024);
     this.paused = false;
     this.stream.resume();
-  }
-
-  /** Whatever is left (fewer than a whole unit at end of stream). */
-  drainRest(): Buffer {
-    const rest = Buffer.concat(this.chunks).subarray(this.head);
-    this.chunks = [];
-    this.head = 0;
-    this.length = 0;
-    return rest;
   }
 }

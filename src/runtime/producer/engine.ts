@@ -43,7 +43,11 @@ export interface EngineOptions {
   outDir: string;
   t0Ms: number;
   segmentSeconds: number;
-  /** Frames written ahead of the clock; at least one segment so the encoder can close it. */
+  /**
+   * Frames written ahead of the clock: one segment, so the encoder can close it, plus one second
+   * of jitter buffer so that a burst of load (every channel changing items on the hour) never
+   * reaches viewers as a stall.
+   */
   leadFrames?: number;
   /**
    * Open the next slot's source this many frames before it starts. Channels on the same schedule
@@ -92,7 +96,7 @@ export class PlayoutEngine {
     this.gapSource = new StillSource(o.gapSlate, this.silence, true);
     this.crawlFile = path.join(o.outDir, 'crawl.txt');
     this.frameMs = 1000 / o.profile.fps;
-    this.leadFrames = o.leadFrames ?? Math.round(o.profile.fps * o.segmentSeconds) + 6;
+    this.leadFrames = o.leadFrames ?? Math.round(o.profile.fps * o.segmentSeconds) + o.profile.fps;
     this.prefetchFrames = o.prefetchFrames ?? o.profile.fps * 2;
     this.videoBacklog = frameBytes(o.profile) * 4;
     this.audioBacklog = audioBytesPerFrame(o.profile) * 8;

@@ -66,8 +66,8 @@ export abstract class FfmpegProducer extends BaseProducer {
       outDir: this.outDir,
       t0Ms,
       segmentSeconds: this.opts.segmentSeconds,
-      // 2 to 5 s ahead, spread by channel, so simultaneous item changes do not start every decoder at once.
-      prefetchFrames: this.opts.profile.fps * 2 + (hash(this.context.channelUuid) % (this.opts.profile.fps * 3)),
+      // 3 to 9 s ahead, spread by channel, so simultaneous item changes do not start every decoder at once.
+      prefetchFrames: this.opts.profile.fps * 3 + (hash(this.context.channelUuid) % (this.opts.profile.fps * 6)),
       gapSlate,
       events: {
         began: (slot, atMs, slate) => {

@@ -1,6 +1,7 @@
-// Engine rows to API shapes. Channel times are rendered in the channel's own zone (with offset).
+// Playlog rows to the public contract's shapes (used by the status the runtime publishes and by the
+// API). Channel times are rendered in the channel's own zone, with offset.
 import path from 'node:path';
-import type { BroadcastDayDto, NowPlayingDto, ScheduleItemDto } from '../shared/api';
+import type { BroadcastDayDto, ScheduleItemDto } from '../shared/api';
 import { formatInstant } from '../shared/time';
 import type { ChannelRow, PlaylogEventRow } from '../store';
 import type { BroadcastDayInfo } from '../schedule/service';
@@ -17,10 +18,6 @@ export function scheduleItemDto(e: PlaylogEventRow, zone: string): ScheduleItemD
     asset: e.assetPath ? path.basename(e.assetPath) : null,
     source: e.source,
   };
-}
-
-export function nowPlayingDto(e: PlaylogEventRow, offsetMs: number, now: number, zone: string): NowPlayingDto {
-  return { ...scheduleItemDto(e, zone), offsetMs, remainingMs: e.endMs - now };
 }
 
 export function broadcastDayDto(channel: ChannelRow, day: BroadcastDayInfo): BroadcastDayDto {
