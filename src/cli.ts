@@ -93,7 +93,10 @@ async function serve(argv: string[]): Promise<void> {
     station.logger.info({ signal }, 'shutting down');
     void station.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: unknown) => {
+        station.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -240,11 +240,15 @@ export class Station {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.schedule.stop();
-    await this.director.shutdown();
-    await this.http?.close();
-    // Producers stop their own children; this is the backstop for anything still starting.
-    await killAll();
-    this.store.close();
+    try {
+      this.schedule.stop();
+      await this.director.shutdown();
+      await this.http?.close();
+    } finally {
+      // Producers stop their own children; this is the backstop for anything still starting, and it
+      // runs even if something above failed, as does closing the database.
+      await killAll();
+      this.store.close();
+    }
   }
 }

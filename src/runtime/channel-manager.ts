@@ -37,6 +37,9 @@ export interface ModeState {
 
 export const NORMAL_MODE: ModeState = { global: 'normal', emergency: null };
 
+/** How often a guide channel's listings are refreshed while it airs. */
+const GUIDE_REFRESH_MS = 15_000;
+
 export interface RuntimePolicy {
   /** Keep the producer this long after the last viewer leaves. */
   viewerGraceMs: number;
@@ -93,6 +96,7 @@ export class ChannelManager {
   private restartTimer: TimerHandle | undefined;
   private replanTimer: TimerHandle | undefined;
   private stableTimer: TimerHandle | undefined;
+  private guideTimer: TimerHandle | undefined;
   private boundaryTimer: TimerHandle | undefined;
   private dayTimer: TimerHandle | undefined;
   private replanQueued = false;
@@ -340,6 +344,13 @@ export class ChannelManager {
     this.setStatus('running');
     this.alarms.clear('restarting');
     this.scheduleReplan(plan);
+    if (kind === 'guide') {
+      // Listings change at every item boundary of every channel: refresh the guide's card regularly.
+      this.guideTimer?.cancel();
+      this.guideTimer = this.deps.clock.every(GUIDE_REFRESH_MS, () => {
+        if (this.producer === p) p.updateListings(this.listings(this.deps.clock.now()));
+      });
+    }
     this.stableTimer?.cancel();
     this.stableTimer = this.deps.clock.after(this.deps.policy.stableMs, () => {
       this.stableTimer = undefined;
@@ -351,6 +362,7 @@ export class ChannelManager {
   /** Stops the producer (keeping the budget slot when `release` is false). Call only from the queue. */
   private async stopLocked(release: boolean): Promise<void> {
     this.replanTimer?.cancel();
+    this.guideTimer?.cancel();
     this.stableTimer?.cancel();
     const p = this.producer;
     if (p) {
@@ -395,6 +407,7 @@ export class ChannelManager {
       this.producer = null;
       this.replanTimer?.cancel();
       this.stableTimer?.cancel();
+      this.guideTimer?.cancel();
       await p.stop().catch(() => undefined);
       this.registerFailure(error);
     });
@@ -614,12 +627,14 @@ export class ChannelManager {
 
   /** Stops the producer and every timer (station shutdown). */
   async shutdown(): Promise<void> {
+    // Closed first, so that nothing queued behind the stop can start a producer again.
+    this.closed = true;
     this.graceTimer?.cancel();
     this.boundaryTimer?.cancel();
     this.dayTimer?.cancel();
+    this.restartTimer?.cancel();
     await this.enqueue(async () => {
       await this.stopLocked(true);
     });
-    this.closed = true;
   }
 }

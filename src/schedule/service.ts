@@ -77,19 +77,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     let info = this.assetCache.get(e.assetId);
     if (info === undefined) {
       const a: AssetRow | undefined = this.store.assets.byId(e.assetId);
-      info = a
-        ? {
-            path: a.path,
-            durationMs: a.durationMs,
-            hasVideo: a.hasVideo,
-            hasAudio: a.hasAudio,
-            width: a.width,
-            height: a.height,
-            frameRate: a.frameRate,
-            sizeBytes: a.sizeBytes,
-            mtimeMs: a.mtimeMs,
-          }
-        : null;
+      info = a ? { path: a.path, durationMs: a.durationMs, hasVideo: a.hasVideo, hasAudio: a.hasAudio, width: a.width, height: a.height, frameRate: a.frameRate, sizeBytes: a.sizeBytes, mtimeMs: a.mtimeMs } : null;
       this.assetCache.set(e.assetId, info);
     }
     return info;

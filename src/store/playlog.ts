@@ -1,17 +1,9 @@
 import type { Db } from './database';
+import type { AssetInfo } from '../shared/domain';
 
-export interface AssetRow {
+export interface AssetRow extends AssetInfo {
   id: number;
-  path: string;
-  durationMs: number;
-  hasVideo: boolean;
-  hasAudio: boolean;
-  width: number | null;
-  height: number | null;
-  frameRate: number | null;
   audioChannels: number | null;
-  sizeBytes: number;
-  mtimeMs: number;
 }
 
 export interface NewAsset extends Omit<AssetRow, 'id'> {

@@ -18,7 +18,7 @@ import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
 import { NormalProducer } from '../../src/runtime/producer';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
-import { ensureFixtures, fixture, fixtureDir } from '../helpers/fixtures';
+import { ensureFixtures, fixture, loopOf, stationFixture } from '../helpers/fixtures';
 import { decodeBeeps, decodeMarks } from '../helpers/frames';
 import { packetTimes, planOf, SegmentCollector, sleep } from '../helpers/playout';
 import { startServe, type ServeHandle } from '../helpers/serve';
@@ -49,12 +49,12 @@ const SD_LOOP = [
 ];
 
 async function station(n: number, items = MIXED_LOOP, extra: string[] = []): Promise<Station> {
-  const t = tempDir('retrovue-bench-');
-  fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
-  const loop = { epoch: '2026-01-01T00:00:00Z', items };
-  const file = path.join(t.dir, 'station.json');
-  fs.writeFileSync(file, JSON.stringify({ version: 1, channels: Array.from({ length: n }, (_, i) => ({ id: `ch-${i + 1}`, name: `Channel ${i + 1}`, timezone: 'UTC', loop })) }));
-  const serve = await startServe(path.join(t.dir, 'data'), ['--station', file, '--viewer-grace-ms', '0', '--max-producers', '64', '--session-timeout-ms', '600000', ...extra], { RETROVUE_LOG_LEVEL: 'error' });
+  const loop = loopOf(...items);
+  const t = stationFixture(
+    Array.from({ length: n }, (_, i) => ({ id: `ch-${i + 1}`, name: `Channel ${i + 1}`, timezone: 'UTC', loop })),
+    'retrovue-bench-',
+  );
+  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file, '--viewer-grace-ms', '0', '--max-producers', '64', '--session-timeout-ms', '600000', ...extra], { RETROVUE_LOG_LEVEL: 'error' });
   const { channels } = (await (await serve.api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
   return {
     serve,

@@ -5,27 +5,25 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Station } from '../../src/station';
-import { fixtureDir } from '../helpers/fixtures';
+import { loopOf, stationFixture } from '../helpers/fixtures';
 import { silentLogger } from '../helpers/runtime-env';
-import { repoRoot, tempDir } from '../helpers/tmp';
+import { repoRoot } from '../helpers/tmp';
 
 const CHROMIUM = process.env['RETROVUE_CHROMIUM'] ?? '/usr/bin/chromium';
 
 describe('operator console (Chromium)', () => {
-  const t = tempDir();
+  let t: ReturnType<typeof stationFixture>;
   let station: Station;
   let url: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
-    const file = path.join(t.dir, 'station.json');
-    const loop = { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'Cartoon Hour', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'Space Patrol', asset: 'media/b.mp4', durationMs: 8_000 }] };
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ version: 1, channels: [{ id: 'toons', name: 'RetroToons', timezone: 'America/New_York', loop }, { id: 'guide', name: 'TV Guide', timezone: 'UTC', kind: 'guide' }] }),
-    );
-    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: file, logger: silentLogger });
+    const loop = loopOf({ title: 'Cartoon Hour', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'Space Patrol', asset: 'media/b.mp4', durationMs: 8_000 });
+    t = stationFixture([
+      { id: 'toons', name: 'RetroToons', timezone: 'America/New_York', loop },
+      { id: 'guide', name: 'TV Guide', timezone: 'UTC', kind: 'guide' },
+    ]);
+    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, logger: silentLogger });
     url = await station.listen('127.0.0.1', 0);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

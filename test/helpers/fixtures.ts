@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
 import { renderTestCard, type TestCardSpec } from '../../src/media/testcards';
-import { repoRoot } from './tmp';
+import { repoRoot, tempDir } from './tmp';
 import { renderNumbered, type NumberedSpec } from './frames';
 
 export const FIXTURE_SPECS: Record<string, Omit<TestCardSpec, 'file'>> = {
@@ -49,4 +49,19 @@ export async function ensureFixtures(tools?: FfmpegTools): Promise<void> {
   if (!fs.existsSync(corrupt)) fs.writeFileSync(corrupt, crypto.createHash('sha512').update('corrupt').digest().toString('hex').repeat(500));
   const notMedia = path.join(fixtureDir, 'not-media.txt');
   if (!fs.existsSync(notMedia)) fs.writeFileSync(notMedia, 'this is a text file, not a video\n');
+}
+
+/** A loop anchored at the start of 2026 over the given items. */
+export const loopOf = (...items: Array<{ title: string; asset: string; durationMs: number } | { gapMs: number }>) => ({ epoch: '2026-01-01T00:00:00Z', items });
+
+/**
+ * A temporary folder with the fixtures linked under media/ and a station file (version 1) listing
+ * the given channels. Returns the folder, the file and a cleanup.
+ */
+export function stationFixture(channels: unknown[], prefix?: string): { dir: string; file: string; cleanup: () => void } {
+  const t = tempDir(prefix);
+  fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
+  const file = path.join(t.dir, 'station.json');
+  fs.writeFileSync(file, JSON.stringify({ version: 1, channels }, null, 2));
+  return { dir: t.dir, file, cleanup: t.cleanup };
 }

@@ -21,6 +21,8 @@ export interface RuntimeEnvOptions {
   /** Loop items per channel: [title, durationMs]. */
   items?: Array<[string, number]>;
   zone?: string;
+  /** Add a guide channel (slug "guide") after the normal ones. */
+  guide?: boolean;
 }
 
 export interface RuntimeEnv {
@@ -64,6 +66,7 @@ export async function runtimeEnv(o: RuntimeEnvOptions = {}): Promise<RuntimeEnv>
         store.loops.put(id, Date.parse('2026-01-01T00:00:00Z'), JSON.stringify(loopItems), items.reduce((s, [, d]) => s + d, 0));
         schedule.rebuildLoop(id, now);
       }
+      if (o.guide) store.channels.insert({ uuid: '00000000-0000-4000-8000-00000000a11d', slug: 'guide', name: 'TV Guide', timezone: 'UTC', rolloverMinutes: 360, kind: 'guide' }, now);
     });
   }
   const director = new ProgramDirector({

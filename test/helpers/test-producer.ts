@@ -1,6 +1,6 @@
 // A test-double Producer for runtime tests: no media, fully scriptable, and it keeps count of how
 // many producers are alive per channel so tests can assert "never more than one".
-import { BaseProducer, type EmergencyOverlay, type ProducerContext, type ProducerFactory, type ProducerMode, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
+import { BaseProducer, type EmergencyOverlay, type GuideListing, type ProducerContext, type ProducerFactory, type ProducerMode, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
 import type { PlayoutPlan } from '../../src/shared/domain';
 
 export interface StartRecord {
@@ -126,6 +126,11 @@ export class TestProducer extends BaseProducer {
     this.markDead();
     this.status = 'failed';
     this.emit('failed', { error: new Error(message), atMs: this.context.clock.now() });
+  }
+
+  listings: GuideListing[][] = [];
+  override updateListings(listings: GuideListing[]): void {
+    this.listings.push(listings);
   }
 
   get currentOverlay(): EmergencyOverlay | null {

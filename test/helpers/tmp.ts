@@ -5,7 +5,7 @@ import path from 'node:path';
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'retrovue-test-'): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');

@@ -1,15 +1,13 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, ModeDto, StationEvent, ViewerAttachDto } from '../../src/shared/api';
 import { Station } from '../../src/station';
-import { fixtureDir } from '../helpers/fixtures';
+import { loopOf, stationFixture } from '../helpers/fixtures';
 import { silentLogger } from '../helpers/runtime-env';
 import { TestProducerPool } from '../helpers/test-producer';
-import { tempDir } from '../helpers/tmp';
 
 describe('runtime API', () => {
-  const t = tempDir();
+  let t: ReturnType<typeof stationFixture>;
   const pool = new TestProducerPool();
   let station: Station;
   let base: string;
@@ -20,21 +18,13 @@ describe('runtime API', () => {
   const liveSessions = () => (station.store.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL').get() as { n: number }).n;
 
   beforeAll(async () => {
-    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
-    const file = path.join(t.dir, 'station.json');
-    const loop = { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'B', asset: 'media/b.mp4', durationMs: 8_000 }] };
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        version: 1,
-        channels: [
-          { id: 'one', name: 'One', timezone: 'UTC', loop },
-          { id: 'two', name: 'Two', timezone: 'Europe/Paris', loop },
-          { id: 'three', name: 'Three', timezone: 'Asia/Tokyo', loop },
-        ],
-      }),
-    );
-    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: file, producerFactory: pool.factory, logger: silentLogger });
+    const loop = loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'B', asset: 'media/b.mp4', durationMs: 8_000 });
+    t = stationFixture([
+      { id: 'one', name: 'One', timezone: 'UTC', loop },
+      { id: 'two', name: 'Two', timezone: 'Europe/Paris', loop },
+      { id: 'three', name: 'Three', timezone: 'Asia/Tokyo', loop },
+    ]);
+    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, producerFactory: pool.factory, logger: silentLogger });
     base = await station.listen('127.0.0.1', 0);
     const list = (await (await api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
     uuids = list.channels.map((c) => c.uuid);

@@ -1,41 +1,31 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BroadcastDayDto, ChannelStatusDto, ScheduleItemDto } from '../../src/shared/api';
 import { SimulatedClock } from '../../src/runtime/clock';
 import { Station } from '../../src/station';
-import { fixtureDir } from '../helpers/fixtures';
-import { tempDir } from '../helpers/tmp';
+import { stationFixture } from '../helpers/fixtures';
 
 describe('schedule API', () => {
-  const t = tempDir();
+  let t: ReturnType<typeof stationFixture>;
   let station: Station;
   let base: string;
   const clock = new SimulatedClock('2026-11-26T05:30:00+09:00');
   const get = (route: string, token = station.apiToken) => fetch(`${base}${route}`, { headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
-    const file = path.join(t.dir, 'station.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        version: 1,
-        channels: [
-          {
-            id: 'tokyo-movies',
-            name: 'Tokyo Movies',
-            timezone: 'Asia/Tokyo',
-            schedule: [
-              { title: 'The Late Movie', asset: 'media/movie.mp4', start: '2026-11-26T05:00:00+09:00', durationMs: 7_200_000 },
-              { title: 'Morning Cartoon', asset: 'media/a.mp4', start: '2026-11-26T07:00:00+09:00', durationMs: 10_000, inPointMs: 0 },
-            ],
-          },
-          { id: 'guide', name: 'Guide', timezone: 'UTC', kind: 'guide' },
+    t = stationFixture([
+      {
+        id: 'tokyo-movies',
+        name: 'Tokyo Movies',
+        timezone: 'Asia/Tokyo',
+        schedule: [
+          { title: 'The Late Movie', asset: 'media/movie.mp4', start: '2026-11-26T05:00:00+09:00', durationMs: 7_200_000 },
+          { title: 'Morning Cartoon', asset: 'media/a.mp4', start: '2026-11-26T07:00:00+09:00', durationMs: 10_000, inPointMs: 0 },
         ],
-      }),
-    );
-    station = await Station.open({ dataDir: path.join(t.dir, 'data'), clock, stationFile: file });
+      },
+      { id: 'guide', name: 'Guide', timezone: 'UTC', kind: 'guide' },
+    ]);
+    station = await Station.open({ dataDir: path.join(t.dir, 'data'), clock, stationFile: t.file });
     base = await station.listen('127.0.0.1', 0);
   });
   afterAll(async () => {

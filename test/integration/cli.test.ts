@@ -3,7 +3,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeTs, repoRoot, tempDir } from '../helpers/tmp';
-import { fixtureDir } from '../helpers/fixtures';
+import { fixtureDir, loopOf, stationFixture } from '../helpers/fixtures';
 import { Store } from '../../src/store';
 import { dumpDatabase } from '../helpers/schedule-env';
 import { startServe, type ServeHandle } from '../helpers/serve';
@@ -136,18 +136,9 @@ describe('retrovue CLI', () => {
   });
 
   it('serve --station imports the file before going on air', async () => {
-    const t = tempDir();
+    const t = stationFixture([{ id: 'only', name: 'Only', timezone: 'UTC', loop: loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10000 }) }]);
     cleanups.push(t.cleanup);
-    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
-    const file = path.join(t.dir, 'station.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        version: 1,
-        channels: [{ id: 'only', name: 'Only', timezone: 'UTC', loop: { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10000 }] } }],
-      }),
-    );
-    const serve = await startServe(path.join(t.dir, 'data'), ['--station', file]);
+    const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file]);
     cleanups.push(() => serve.stop());
     const body = (await (await serve.api('/api/channels')).json()) as { channels: Array<{ slug: string; nowPlaying: { title: string } | null }> };
     expect(body.channels.map((c) => c.slug)).toEqual(['only']);

@@ -5,11 +5,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { Store } from '../../src/store';
-import { fixtureDir } from '../helpers/fixtures';
+import { loopOf, stationFixture } from '../helpers/fixtures';
 import { sleep } from '../helpers/playout';
 import { processesMatching } from '../helpers/processes';
 import { startServe, type ServeHandle } from '../helpers/serve';
-import { tempDir } from '../helpers/tmp';
 
 describe('crash and restart', () => {
   const cleanups: Array<() => unknown> = [];
@@ -18,14 +17,11 @@ describe('crash and restart', () => {
   });
 
   it('leaves no orphaned ffmpeg and no live sessions or producers after a SIGKILL', async () => {
-    const t = tempDir();
+    const loop = loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 });
+    const t = stationFixture([1, 2, 3].map((i) => ({ id: `ch-${i}`, name: `Channel ${i}`, timezone: 'UTC', loop })));
     cleanups.push(t.cleanup);
-    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
-    const file = path.join(t.dir, 'station.json');
-    const loop = { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }] };
-    fs.writeFileSync(file, JSON.stringify({ version: 1, channels: [1, 2, 3].map((i) => ({ id: `ch-${i}`, name: `Channel ${i}`, timezone: 'UTC', loop })) }));
     const data = path.join(t.dir, 'data');
-    const first: ServeHandle = await startServe(data, ['--station', file]);
+    const first: ServeHandle = await startServe(data, ['--station', t.file]);
     cleanups.push(() => first.stop());
     const { channels } = (await (await first.api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
     for (const c of channels) {

@@ -371,6 +371,19 @@ describe('station policy', () => {
     expect(e.pool.startsFor(uuid)).toHaveLength(1);
   });
 
+  it('runs the guide producer on a guide channel and keeps its listings fresh', async () => {
+    const e = await env({ channels: 2, guide: true, sessionTimeoutMs: 86_400_000 });
+    const guide = e.store.channels.bySlug('guide')!;
+    e.director.attach(guide.uuid);
+    await e.settle();
+    const start = e.pool.startsFor(guide.uuid)[0]!;
+    expect(start.mode).toBe('guide');
+    expect(start.options?.listings?.map((l) => l.channelName)).toEqual(['Channel 1', 'Channel 2', 'TV Guide']);
+    expect(start.options?.listings?.[0]?.nowTitle).toBe(e.schedule.airingAt(e.channels[0]!.id, e.clock.now())!.event.title);
+    await e.advance(60_000);
+    expect(e.pool.aliveFor(guide.uuid)[0]!.listings.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('never cuts playback at the broadcast-day rollover', async () => {
     const e = await env({ start: '2026-11-25T10:30:00Z', items: [['Late Movie', 2 * 3_600_000]], zone: 'America/New_York', sessionTimeoutMs: 86_400_000 });
     const uuid = e.channels[0]!.uuid;

@@ -7,16 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveProcesses } from '../../src/media/process';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { Station } from '../../src/station';
-import { fixture, fixtureDir } from '../helpers/fixtures';
+import { fixture, loopOf, stationFixture } from '../helpers/fixtures';
 import { decodeMarks } from '../helpers/frames';
 import { sleep } from '../helpers/playout';
 import { descendants } from '../helpers/processes';
 import { silentLogger } from '../helpers/runtime-env';
 import { tools as getTools } from '../helpers/schedule-env';
-import { tempDir } from '../helpers/tmp';
 
 describe('HLS stream server (real ffmpeg)', () => {
-  const t = tempDir();
+  let t: ReturnType<typeof stationFixture>;
   let station: Station;
   let base: string;
   let channels: ChannelStatusDto[] = [];
@@ -30,24 +29,11 @@ describe('HLS stream server (real ffmpeg)', () => {
   };
 
   beforeAll(async () => {
-    fs.symlinkSync(fixtureDir, path.join(t.dir, 'media'));
-    const file = path.join(t.dir, 'station.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        version: 1,
-        channels: [
-          {
-            id: 'numbers',
-            name: 'Numbers',
-            timezone: 'UTC',
-            loop: { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'One', asset: 'media/numbered-1.mp4', durationMs: 20_000 }, { title: 'Two', asset: 'media/numbered-2.mp4', durationMs: 15_000 }] },
-          },
-          { id: 'mixed', name: 'Mixed', timezone: 'Europe/Berlin', loop: { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'C', asset: 'media/c.mp4', durationMs: 6_000 }] } },
-        ],
-      }),
-    );
-    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: file, logger: silentLogger, sessionTimeoutMs: 8_000, policy: { viewerGraceMs: 1_000 } });
+    t = stationFixture([
+      { id: 'numbers', name: 'Numbers', timezone: 'UTC', loop: loopOf({ title: 'One', asset: 'media/numbered-1.mp4', durationMs: 20_000 }, { title: 'Two', asset: 'media/numbered-2.mp4', durationMs: 15_000 }) },
+      { id: 'mixed', name: 'Mixed', timezone: 'Europe/Berlin', loop: loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'C', asset: 'media/c.mp4', durationMs: 6_000 }) },
+    ]);
+    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, logger: silentLogger, sessionTimeoutMs: 8_000, policy: { viewerGraceMs: 1_000 } });
     base = await station.listen('127.0.0.1', 0);
     channels = ((await (await api('/api/channels')).json()) as { channels: ChannelStatusDto[] }).channels;
   });

@@ -112,8 +112,9 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /** Card renders this producer started; stop() waits for them so no ffmpeg outlives it. */
   protected readonly renders = new Set<Promise<unknown>>();
-  protected still(background: string, lines: string[]): Promise<Buffer> {
-    const p = cachedStill(this.opts, background, lines);
+  /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
+  protected still(background: string, lines: string[], cache = true): Promise<Buffer> {
+    const p = cache ? cachedStill(this.opts, background, lines) : renderStill(this.opts.tools, this.opts.profile, { background, lines });
     const settled = p.catch(() => undefined);
     this.renders.add(settled);
     void settled.finally(() => this.renders.delete(settled));

@@ -14,10 +14,12 @@ abstract class StillProducer extends FfmpegProducer {
   protected source: StillSource | null = null;
 
   protected abstract card(): { background: string; lines: string[] };
+  /** Whether the card is worth caching (it recurs) or changes all the time. */
+  protected readonly cacheCard: boolean = true;
 
   protected refresh(): void {
     const { background, lines } = this.card();
-    void this.still(background, lines).then(
+    void this.still(background, lines, this.cacheCard).then(
       (frame) => this.source?.setFrame(frame),
       () => undefined,
     );
@@ -68,6 +70,7 @@ export class EmergencyProducer extends StillProducer {
 /** The guide channel: now and next on every channel. */
 export class GuideProducer extends StillProducer {
   private listings: GuideListing[] = [];
+  protected override readonly cacheCard = false;
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('guide', context, opts);
   }
