@@ -22,7 +22,7 @@ const USAGE = `Usage:
   --segment-seconds N     HLS segment length (default 1)
 `;
 
-export class UsageError extends Error {
+class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
@@ -45,7 +45,7 @@ const serveSchema = z.object({
   profile: z.enum(['360p', '720p', '1080p'], { error: '--profile must be 360p, 720p or 1080p' }).default('360p'),
 });
 
-export type ServeArgs = z.output<typeof serveSchema>;
+type ServeArgs = z.output<typeof serveSchema>;
 
 function parse<T extends z.ZodType>(schema: T, argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
   let parsed;
@@ -59,7 +59,7 @@ function parse<T extends z.ZodType>(schema: T, argv: string[], options: NonNulla
   return { values: result.data as z.output<T>, positionals: parsed.positionals };
 }
 
-export function parseServeArgs(argv: string[]): ServeArgs {
+function parseServeArgs(argv: string[]): ServeArgs {
   const { values, positionals } = parse(serveSchema, argv, {
     'data-dir': { type: 'string' },
     host: { type: 'string' },
@@ -120,7 +120,7 @@ async function importCommand(argv: string[]): Promise<void> {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -147,10 +147,3 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegT
   throw new FfmpegUnavailableError(errors.join('; '));
 }
 
-let cached: Promise<FfmpegTools> | undefined;
-/** Process-wide default tools (PATH and env), located once. */
-export function defaultFfmpeg(): Promise<FfmpegTools> {
-  cached ??= locateFfmpeg();
-  cached.catch(() => (cached = undefined));
-  return cached;
-}

@@ -29,8 +29,6 @@ export const PROFILES: Record<OutputProfile['name'], OutputProfile> = {
   '1080p': { name: '1080p', width: 1920, height: 1080, fps: 30, videoBitrateK: 5_500, audioBitrateK: 160, sampleRate: 48_000, audioChannels: 2, x264Threads: 0, x264Preset: 'veryfast' },
 };
 
-export const DEFAULT_PROFILE = PROFILES['360p'];
-
 /** Bytes of one raw yuv420p frame. */
 export const frameBytes = (p: OutputProfile): number => (p.width * p.height * 3) / 2;
 /** Audio samples (per channel) that belong to one video frame. */

@@ -3,7 +3,6 @@
 // Every other module asks a MasterClock for the time and for timers, never the system. That keeps
 // playout locked to one timeline and lets tests drive time with SimulatedClock instead of sleeping.
 // This file is the one place allowed to read the system time (enforced by lint).
-import type { DateTime } from 'luxon';
 import { type EpochMs, formatInstant, inZone, parseInstant } from '../shared/time';
 
 export interface TimerHandle {
@@ -21,13 +20,6 @@ export interface MasterClock {
   every(ms: number, fn: () => void): TimerHandle;
 }
 
-/** Zone conversion helpers bound to a clock; zone-aware outputs only. */
-export function nowIn(clock: MasterClock, zone: string): DateTime {
-  return inZone(clock.now(), zone);
-}
-export function nowIso(clock: MasterClock, zone = 'UTC'): string {
-  return formatInstant(clock.now(), zone);
-}
 export { formatInstant, inZone, parseInstant };
 
 export interface TimeSources {

@@ -15,7 +15,6 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, code = 'bad_request'): ApiError => new ApiError(400, code, message);
 export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);
-export const conflict = (message: string, code = 'conflict'): ApiError => new ApiError(409, code, message);
 
 /** Renders a zod failure as one sentence naming each offending field, e.g. `body.scope: expected "crawl" | "takeover"`. */
 export function describeZodError(where: string, err: ZodError): string {

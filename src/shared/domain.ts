@@ -2,7 +2,6 @@
 
 /** `guide` channels air listings instead of a playlog of media. */
 export type ChannelKind = 'normal' | 'guide';
-export const CHANNEL_KINDS: readonly ChannelKind[] = ['normal', 'guide'];
 
 /** A channel's operating mode, as the seed's data model names it. */
 export type ChannelMode = 'normal' | 'emergency' | 'guide';
@@ -33,13 +32,6 @@ export const PLAYLOG_ITEM_TYPES: readonly PlaylogItemType[] = [
   'filler',
   'station-id',
 ];
-
-export interface EmergencyState {
-  message: string;
-  scope: EmergencyScope;
-  /** ISO instant */
-  since: string;
-}
 
 export type AlarmSeverity = 'info' | 'warning' | 'critical';
 export type AlarmKind =

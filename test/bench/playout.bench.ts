@@ -226,31 +226,42 @@ interface Appearance {
   mediaEndMs: number;
 }
 
-/** Follows a viewer's playlist and records when each segment appears and the media time it ends at. */
-function follow(s: Station, streamUrl: string): { samples: Appearance[]; stop: () => void } {
+/** Records, from each playlist read, the segments not seen before and the media time each ends at. */
+function appearanceRecorder() {
   const samples: Appearance[] = [];
   const seen = new Set<string>();
   let media = 0;
+  return {
+    samples,
+    read(text: string): void {
+      const at = Date.now();
+      const lines = text.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i]!;
+        if (!l.endsWith('.ts') || seen.has(l)) continue;
+        seen.add(l);
+        media += Number.parseFloat(lines[i - 1]!.slice(8)) * 1000;
+        samples.push({ at, mediaEndMs: media });
+      }
+    },
+  };
+}
+
+/** Follows a viewer's playlist and records when each segment appears and the media time it ends at. */
+function follow(s: Station, streamUrl: string): { samples: Appearance[]; stop: () => void } {
+  const recorder = appearanceRecorder();
   let stopped = false;
   void (async () => {
     while (!stopped) {
       try {
-        const text = await (await fetch(`${s.serve.url}${streamUrl}`)).text();
-        const lines = text.split('\n');
-        for (let i = 0; i < lines.length; i++) {
-          const l = lines[i]!;
-          if (!l.endsWith('.ts') || seen.has(l)) continue;
-          seen.add(l);
-          media += Number.parseFloat(lines[i - 1]!.slice(8)) * 1000;
-          samples.push({ at: Date.now(), mediaEndMs: media });
-        }
+        recorder.read(await (await fetch(`${s.serve.url}${streamUrl}`)).text());
       } catch {
         // keep following
       }
       await sleep(50);
     }
   })();
-  return { samples, stop: () => (stopped = true) };
+  return { samples: recorder.samples, stop: () => (stopped = true) };
 }
 
 async function drift(): Promise<Figure[]> {
@@ -289,9 +300,7 @@ async function drift(): Promise<Figure[]> {
  * station with requests (players poll about once a segment; the measurement must not cost more).
  */
 function watchOutput(channelDir: string): { samples: Appearance[]; stop: () => void } {
-  const samples: Appearance[] = [];
-  const seen = new Set<string>();
-  let media = 0;
+  const recorder = appearanceRecorder();
   let producerDir: string | null = null;
   const read = () => {
     if (!producerDir) {
@@ -299,20 +308,10 @@ function watchOutput(channelDir: string): { samples: Appearance[]; stop: () => v
       if (!sub) return;
       producerDir = path.join(channelDir, sub);
     }
-    let text: string;
     try {
-      text = fs.readFileSync(path.join(producerDir, 'index.m3u8'), 'utf8');
+      recorder.read(fs.readFileSync(path.join(producerDir, 'index.m3u8'), 'utf8'));
     } catch {
-      return;
-    }
-    const at = Date.now();
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!;
-      if (!l.endsWith('.ts') || seen.has(l)) continue;
-      seen.add(l);
-      media += Number.parseFloat(lines[i - 1]!.slice(8)) * 1000;
-      samples.push({ at, mediaEndMs: media });
+      // not written yet
     }
   };
   let watcher: fs.FSWatcher | null = null;
@@ -324,7 +323,7 @@ function watchOutput(channelDir: string): { samples: Appearance[]; stop: () => v
     }
   }, 20);
   return {
-    samples,
+    samples: recorder.samples,
     stop: () => {
       clearInterval(poll);
       watcher?.close();
