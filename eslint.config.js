@@ -16,6 +16,7 @@ const msg = {
   producerSurface: 'Import producers only through runtime/producer/index.ts, their public surface.',
   renderer: 'The console talks to the engine only through shared/ (the StationApi).',
   time: 'Only src/runtime/clock.ts reads the system time; ask the MasterClock.',
+  schedule: 'The schedule never depends on the runtime (the runtime asks the schedule): import the clock contract from shared/.',
   timers: 'Runtime and schedule code uses MasterClock timers (clock.at/after/every), so simulated time drives it in tests.',
 };
 
@@ -29,6 +30,7 @@ const timeSelectors = [
   { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name=/^(now|local)$/]", message: msg.time },
   { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name='utc'][arguments.length=0]", message: msg.time },
   { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: msg.time },
+  { selector: "MemberExpression[object.name='process'][property.name='hrtime']", message: msg.time },
 ];
 
 export default tseslint.config(
@@ -98,6 +100,22 @@ export default tseslint.config(
         {
           paths: [electronBan],
           patterns: [{ regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface }],
+        },
+      ],
+    },
+  },
+  // The schedule is upstream of the runtime: one-way.
+  {
+    files: ['src/schedule/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronBan],
+          patterns: [
+            { regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface },
+            { regex: '(^|/)runtime(/|$)', message: msg.schedule },
+          ],
         },
       ],
     },

@@ -1,7 +1,7 @@
 // AsRunLogger: what actually aired, from the producer's own reports (real station times), grouped
 // by broadcast day. An item airing across the rollover is split into two rows for reporting, one
 // per broadcast day; playout itself is never cut.
-import type { MasterClock, TimerHandle } from './clock';
+import type { MasterClock, TimerHandle } from '../shared/clock';
 import { broadcastDayAt } from '../schedule/broadcast-day';
 import type { SegmentReport } from './producer';
 import type { Store } from '../store';

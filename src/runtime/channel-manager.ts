@@ -11,11 +11,11 @@ import type { ChannelStatusDto, NowPlayingDto, ScheduleItemDto } from '../shared
 import type { ChannelMode, EmergencyScope, GlobalMode, PlayoutPlan, ProducerStatus, SessionPurpose, Tally } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { Logger } from 'pino';
-import type { MasterClock, TimerHandle } from './clock';
+import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { EmergencyOverlay, GuideListing, Producer, ProducerEvents, ProducerFactory, ProducerMode } from './producer';
 import { AlarmBoard } from './alarms';
 import { AsRunLogger } from './as-run';
-import { scheduleItemDto } from './dto';
+import { scheduleItemDto } from '../schedule/dto';
 import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
 import type { BroadcastDayInfo, Listing } from '../schedule/service';

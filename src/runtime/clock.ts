@@ -3,24 +3,8 @@
 // Every other module asks a MasterClock for the time and for timers, never the system. That keeps
 // playout locked to one timeline and lets tests drive time with SimulatedClock instead of sleeping.
 // This file is the one place allowed to read the system time (enforced by lint).
-import { type EpochMs, formatInstant, inZone, parseInstant } from '../shared/time';
-
-export interface TimerHandle {
-  cancel(): void;
-}
-
-export interface MasterClock {
-  /** Station time: epoch milliseconds UTC. Never goes backwards. */
-  now(): EpochMs;
-  /** Runs fn once the clock reaches `when` (immediately on the next turn if already past). */
-  at(when: EpochMs, fn: () => void): TimerHandle;
-  /** Runs fn after `ms` of station time. */
-  after(ms: number, fn: () => void): TimerHandle;
-  /** Runs fn every `ms` of station time, first after `ms`. */
-  every(ms: number, fn: () => void): TimerHandle;
-}
-
-export { formatInstant, inZone, parseInstant };
+import type { MasterClock, TimerHandle } from '../shared/clock';
+import { type EpochMs, parseInstant } from '../shared/time';
 
 export interface TimeSources {
   /** Wall clock, epoch ms (may be stepped by the operator or NTP). */

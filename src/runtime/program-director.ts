@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { AlarmDto, ChannelStatusDto, ModeDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
 import type { EmergencyScope, SessionPurpose } from '../shared/domain';
 import { formatInstant } from '../shared/time';
-import type { MasterClock } from './clock';
+import type { MasterClock } from '../shared/clock';
 import type { ProducerFactory } from './producer';
 import { AlarmBoard } from './alarms';
 import { ProducerBudget } from './budget';

@@ -2,7 +2,7 @@
 // over a short window so that a burst (a hundred viewers joining) reaches subscribers as one event.
 import type { AlarmDto, ChannelStatusDto, ModeDto, StationEvent, StationHealthDto } from '../shared/api';
 import { formatInstant } from '../shared/time';
-import type { MasterClock, TimerHandle } from './clock';
+import type { MasterClock, TimerHandle } from '../shared/clock';
 
 export interface StatusSource {
   channelStatus(uuid: string, now: number): ChannelStatusDto | undefined;

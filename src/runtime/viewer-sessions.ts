@@ -3,7 +3,7 @@
 // playlist or segment request); each is persisted so that a restart can reconcile.
 import crypto from 'node:crypto';
 import type { SessionPurpose } from '../shared/domain';
-import type { MasterClock, TimerHandle } from './clock';
+import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { Store } from '../store';
 
 export interface LiveSession {

@@ -5,7 +5,7 @@
 // absolute schedule and loop with the file's, and is idempotent. Channels the file does not
 // mention are left as they are.
 import crypto from 'node:crypto';
-import type { MasterClock } from '../runtime/clock';
+import type { MasterClock } from '../shared/clock';
 import type { Store } from '../store';
 import type { FfmpegTools } from '../media/ffmpeg';
 import { parseProbe, type ProbeResult } from '../media/probe';

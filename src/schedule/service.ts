@@ -6,7 +6,7 @@
 // channels materialized ahead of the clock. All times come from the MasterClock.
 import { EventEmitter } from 'node:events';
 import type { AssetInfo, PlayoutPlan, PlayoutSegment } from '../shared/domain';
-import type { MasterClock, TimerHandle } from '../runtime/clock';
+import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { AssetRow, ChannelRow, PlaylogEventRow, Store } from '../store';
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day';
 import { materializeLoop, type LoopDefinition, type Intervals } from './horizon';

@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChannelStatusDto } from '../shared/api';
 import { formatInstant, parseInstant } from '../shared/time';
-import type { MasterClock } from '../runtime/clock';
+import type { MasterClock } from '../shared/clock';
 import type { ScheduleService } from '../schedule/service';
 import type { ChannelRow, Store } from '../store';
 import { badRequest, notFound } from './errors';
-import { broadcastDayDto, scheduleItemDto } from '../runtime/dto';
+import { broadcastDayDto, scheduleItemDto } from '../schedule/dto';
 
 export interface ChannelView {
   clock: MasterClock;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StationHealthDto } from '../shared/api';
 import type { GlobalMode } from '../shared/domain';
 import { formatInstant } from '../shared/time';
-import type { MasterClock } from '../runtime/clock';
+import type { MasterClock } from '../shared/clock';
 
 export interface HealthSource {
   clock: MasterClock;

@@ -163,14 +163,17 @@ export function streamRoutes(director: ProgramDirector) {
       const s = session(sessionId);
       // Until the producer now on air has its first segment, the request waits (and not a moment
       // longer): a viewer never starts in the output of an earlier run of the channel.
-      const started = process.hrtime.bigint();
-      while (!refresh(s.channelUuid)) {
-        if (Number(process.hrtime.bigint() - started) / 1e6 >= FIRST_SEGMENT_WAIT_MS) {
-          throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly');
+      let timedOut = false;
+      const deadline = setTimeout(() => (timedOut = true), FIRST_SEGMENT_WAIT_MS);
+      try {
+        while (!refresh(s.channelUuid)) {
+          if (timedOut) throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly');
+          if (req.raw.destroyed) return reply;
+          if (!director.sessions.get(sessionId)) throw new ApiError(404, 'unknown_session', 'this viewer session has ended');
+          await outputChanged(director.channel(s.channelUuid).currentProducer?.streamEndpoint()?.dir);
         }
-        if (req.raw.destroyed) return reply;
-        if (!director.sessions.get(sessionId)) throw new ApiError(404, 'unknown_session', 'this viewer session has ended');
-        await outputChanged(director.channel(s.channelUuid).currentProducer?.streamEndpoint()?.dir);
+      } finally {
+        clearTimeout(deadline);
       }
       const timeline = timelineFor(s.channelUuid);
       return reply

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock, SystemClock, formatInstant, inZone, parseInstant } from '../../src/runtime/clock';
+import { SimulatedClock, SystemClock } from '../../src/runtime/clock';
+import { formatInstant, inZone, parseInstant } from '../../src/shared/time';
 
 describe('MasterClock time conversion', () => {
   it('formats zone-aware ISO 8601 with offset and milliseconds', () => {

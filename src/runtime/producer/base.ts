@@ -6,7 +6,7 @@
 // began/ended with real station times) for the as-run log, and its health.
 import { EventEmitter } from 'node:events';
 import type { AlarmKind, AlarmSeverity, EmergencyScope, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
-import type { MasterClock } from '../clock';
+import type { MasterClock } from '../../shared/clock';
 
 export type ProducerMode = ProducerType;
 export type ContentSegment = PlayoutSegment;

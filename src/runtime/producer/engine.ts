@@ -14,7 +14,7 @@ import type { FfmpegTools } from '../../media/ffmpeg';
 import { encoderArgs, PLAYLIST_NAME } from '../../media/commands';
 import { ManagedProcess } from '../../media/process';
 import { audioBytesPerFrame, frameBytes, type OutputProfile } from '../../media/profiles';
-import type { MasterClock, TimerHandle } from '../clock';
+import type { MasterClock, TimerHandle } from '../../shared/clock';
 import type { Frame, FrameSource, SourceOutcome } from './sources';
 import { StillSource } from './sources';
 
@@ -155,8 +155,9 @@ export class PlayoutEngine {
 
   private async firstSegment(timeoutMs: number): Promise<void> {
     // Woken by the encoder renaming its playlist into place, with a slow poll as a safety net. The
-    // bound is on a real process in real time (station time may be simulated), kept in hrtime.
-    const started = process.hrtime.bigint();
+    // bound is on a real process in real time (station time may be simulated): a real timer.
+    let timedOut = false;
+    const deadline = setTimeout(() => (timedOut = true), timeoutMs);
     const watcher = fs.watch(this.o.outDir);
     let wake: () => void = () => undefined;
     watcher.on('change', () => wake());
@@ -169,7 +170,7 @@ export class PlayoutEngine {
         } catch {
           // not written yet
         }
-        if (Number(process.hrtime.bigint() - started) / 1e6 > timeoutMs) {
+        if (timedOut) {
           throw new Error(`no output segment within ${timeoutMs / 1000} s${this.stderr.length ? `: ${this.stderr.slice(-3).join(' | ')}` : ''}`);
         }
         await new Promise<void>((resolve) => {
@@ -181,6 +182,7 @@ export class PlayoutEngine {
         });
       }
     } finally {
+      clearTimeout(deadline);
       watcher.close();
     }
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BroadcastDayDto, ScheduleItemDto } from '../shared/api';
 import { formatInstant } from '../shared/time';
 import type { ChannelRow, PlaylogEventRow } from '../store';
-import type { BroadcastDayInfo } from '../schedule/service';
+import type { BroadcastDayInfo } from './service';
 
 export function scheduleItemDto(e: PlaylogEventRow, zone: string): ScheduleItemDto {
   return {
