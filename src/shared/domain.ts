@@ -45,7 +45,9 @@ export type AlarmKind =
   | 'black'
   | 'silence'
   | 'freeze'
-  | 'clock-step';
+  | 'clock-step'
+  /** A file operation failed (EMFILE, ENOSPC, EACCES...): output or housekeeping could not write. */
+  | 'io-error';
 
 /** What a producer needs to know about an asset to play it without probing it again. */
 export interface AssetInfo {
