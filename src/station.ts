@@ -11,7 +11,7 @@ import type { ChannelStatusDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
 import { SystemClock } from './runtime/clock';
 import { defaultProducerBudget } from './runtime/budget';
-import type { RuntimePolicy } from './runtime/channel-manager';
+import type { RuntimePolicy } from './runtime/policy';
 import { UnknownChannelError } from './runtime/errors';
 import { ProgramDirector } from './runtime/program-director';
 import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';

@@ -10,7 +10,11 @@ export function defaultProducerBudget(cores = os.availableParallelism()): number
 export class ProducerBudget {
   private readonly holders = new Set<string>();
 
-  constructor(readonly max: number) {
+  constructor(
+    readonly max: number,
+    /** A slot was given back (the station may clear its capacity alarm). */
+    private readonly onRelease: () => void = () => undefined,
+  ) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`producer budget must be a positive whole number, got ${max}`);
   }
 
@@ -23,7 +27,7 @@ export class ProducerBudget {
   }
 
   release(channelUuid: string): void {
-    this.holders.delete(channelUuid);
+    if (this.holders.delete(channelUuid)) this.onRelease();
   }
 
   holds(channelUuid: string): boolean {

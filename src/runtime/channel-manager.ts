@@ -1,69 +1,37 @@
-// ChannelManager: one channel's runtime. It owns the viewer fanout (the first viewer starts the
-// producer, the last one leaving starts a grace period after which it stops), picks the producer
-// type from the global mode and the channel kind, feeds it the playout plan it asks the
-// ScheduleService for at the clock's position, and supervises it (restart with growing delay,
-// then a fully failed channel).
-//
-// It never writes schedule data, never picks content and never touches ffmpeg: producers do media
-// work, ScheduleService decides what airs. Every producer transition runs through one queue, so
-// there is at most one producer for the channel at any instant, including during swaps and restarts.
-import type { ChannelStatusDto, NowPlayingDto, ScheduleItemDto } from '../shared/api';
-import type { ChannelMode, EmergencyScope, GlobalMode, PlayoutPlan, ProducerStatus, SessionPurpose, Tally } from '../shared/domain';
-import { formatInstant } from '../shared/time';
+// ChannelManager: one channel's runtime, a small orchestrator over parts with one job each:
+//   SessionFanout       who is attached; the first session wants output, the last starts a grace period
+//   ProducerSupervisor  the producer's lifecycle through one queue, restarts, the budget slot
+//   OnAirView           now/next and the broadcast day for the channel's status, kept by boundary timers
+//   ProducerReports     the producer's reports as alarms and as-run rows
+// It decides which producer the channel runs (from the global mode and the channel kind) and asks
+// the ScheduleService for the playout plan at the clock's position. It never writes schedule data,
+// never picks content and never touches ffmpeg. The rest of the engine sees read-only status.
 import type { Logger } from 'pino';
+import type { ChannelStatusDto } from '../shared/api';
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { EmergencyOverlay, GuideListing, Producer, ProducerEvents, ProducerFactory, ProducerMode } from './producer';
+import type { ChannelInfo, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
+import type { Listing } from '../schedule/service';
+import type { Store } from '../store';
 import { AlarmBoard } from './alarms';
 import { AsRunLogger } from './as-run';
-import { scheduleItemDto } from '../schedule/dto';
 import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
-import type { BroadcastDayInfo, Listing } from '../schedule/service';
-import type { ChannelRow, PlaylogEventRow, Store } from '../store';
+import { channelModeOf, type ModeState } from './mode';
+import type { RuntimePolicy } from './policy';
+import type { GuideListing, Producer, ProducerFactory, StreamEndpoint } from './producer';
+import { OnAirView, type NowNextReader } from './channel/on-air-view';
+import { ProducerReports } from './channel/producer-reports';
+import { ProducerSupervisor, type ProducerSpec } from './channel/producer-supervisor';
+import { SessionFanout } from './channel/session-fanout';
 
 /** What the ChannelManager may ask of the ScheduleService: reads only. */
-export interface ScheduleReader {
-  airingAt(channelId: number, t: number): { event: PlaylogEventRow; offsetMs: number } | null;
-  nextAfter(channelId: number, t: number): PlaylogEventRow | null;
-  playoutPlan(channel: Pick<ChannelRow, 'id' | 'uuid'>, t: number, horizonMs: number): PlayoutPlan;
-  broadcastDay(channel: Pick<ChannelRow, 'id' | 'timezone' | 'rolloverMinutes'>, t: number): BroadcastDayInfo;
+export interface ScheduleReader extends NowNextReader {
+  playoutPlan(channel: Pick<ChannelInfo, 'id' | 'uuid'>, t: number, horizonMs: number): PlayoutPlan;
   listings(t: number): Listing[];
 }
 
-export interface ModeState {
-  global: GlobalMode;
-  emergency: { message: string; scope: EmergencyScope; sinceMs: number } | null;
-}
-
-export const NORMAL_MODE: ModeState = { global: 'normal', emergency: null };
-
 /** How often a guide channel's listings are refreshed while it airs. */
 const GUIDE_REFRESH_MS = 15_000;
-
-export interface RuntimePolicy {
-  /** Keep the producer this long after the last viewer leaves. */
-  viewerGraceMs: number;
-  /** How far ahead each playout plan reaches. */
-  planHorizonMs: number;
-  /** Re-plan this long before the current plan runs out. */
-  replanLeadMs: number;
-  restartBaseMs: number;
-  restartCapMs: number;
-  /** Consecutive failures after which the channel is failed. */
-  maxFailures: number;
-  /** A producer that has run this long without failing resets the failure count. */
-  stableMs: number;
-}
-
-export const DEFAULT_POLICY: RuntimePolicy = {
-  viewerGraceMs: 20_000,
-  planHorizonMs: 6 * 3600_000,
-  replanLeadMs: 30 * 60_000,
-  restartBaseMs: 1_000,
-  restartCapMs: 30_000,
-  maxFailures: 3,
-  stableMs: 10_000,
-};
 
 export interface ChannelManagerDeps {
   clock: MasterClock;
@@ -78,169 +46,172 @@ export interface ChannelManagerDeps {
   onChange: (channelUuid: string) => void;
 }
 
-type Listener = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };
+/** Where a channel's output is right now, for the stream server. */
+export interface ChannelOutput {
+  producerId: string;
+  endpoint: StreamEndpoint;
+}
 
 export class ChannelManager {
-  channel: ChannelRow;
-  private readonly sessions = new Map<string, SessionPurpose>();
-  private viewers = 0;
-  private producer: Producer | null = null;
-  private producerListeners: Listener | null = null;
-  private status: ProducerStatus = 'stopped';
+  private info: ChannelInfo;
   private mode: ModeState;
-  private failed = false;
-  private failures = 0;
-  private lastError: string | null = null;
-  private ops: Promise<void> = Promise.resolve();
-  private graceTimer: TimerHandle | undefined;
-  private restartTimer: TimerHandle | undefined;
-  private replanTimer: TimerHandle | undefined;
-  private stableTimer: TimerHandle | undefined;
-  private guideTimer: TimerHandle | undefined;
-  private boundaryTimer: TimerHandle | undefined;
-  private dayTimer: TimerHandle | undefined;
-  private replanQueued = false;
   private closed = false;
+  private guideTimer: TimerHandle | undefined;
   readonly alarms: AlarmBoard;
+  private readonly fanout: SessionFanout;
+  private readonly supervisor: ProducerSupervisor;
+  private readonly onAir: OnAirView;
+  private readonly reports: ProducerReports;
   private readonly asRun: AsRunLogger;
-  private nowEvent: PlaylogEventRow | null = null;
-  private nowDto: ScheduleItemDto | null = null;
-  private nextDto: ScheduleItemDto | null = null;
-  private dayDto: ChannelStatusDto['broadcastDay'] = { label: '', start: '', end: '' };
-  /** How many producers this manager has started (for tests and the bench). */
-  startsCount = 0;
   private readonly log: Logger;
 
   constructor(
-    channel: ChannelRow,
+    channel: ChannelInfo,
     mode: ModeState,
     private readonly deps: ChannelManagerDeps,
   ) {
-    this.channel = channel;
+    this.info = channel;
     this.mode = mode;
+    const { clock } = deps;
     this.log = deps.logger.child({ channel: channel.slug });
-    this.alarms = new AlarmBoard(() => this.changed());
-    this.asRun = new AsRunLogger(deps.store, deps.clock, channel, () => this.producer?.mode ?? 'normal');
-    this.refreshNowNext();
-    this.refreshDay();
+    this.alarms = new AlarmBoard(() => this.changed(), 'channel');
+    this.fanout = new SessionFanout(clock, deps.policy.viewerGraceMs, () => this.supervisor.stopIfUnwanted());
+    this.onAir = new OnAirView(clock, deps.schedule, () => this.info, () => this.changed());
+    this.asRun = new AsRunLogger(deps.store, clock, () => this.info, () => this.supervisor.current?.mode ?? 'normal', (err) => this.reportError('as-run', err));
+    this.reports = new ProducerReports({
+      clock,
+      alarms: this.alarms,
+      asRun: this.asRun,
+      channelUuid: channel.uuid,
+      onFailed: (p, error) => this.supervisor.producerFailed(p, error),
+      onError: (what, err) => this.reportError(what, err),
+    });
+    this.supervisor = new ProducerSupervisor({
+      clock,
+      factory: deps.factory,
+      budget: deps.budget,
+      policy: deps.policy,
+      log: this.log,
+      alarms: this.alarms,
+      channel: () => this.info,
+      outputDir: deps.outputDir,
+      spec: () => this.spec(this.mode),
+      wanted: () => this.fanout.size > 0,
+      attached: (p) => this.onAttached(p),
+      detached: (p, close) => this.onDetached(p, close),
+      persist: (status, p) => this.persistStatus(status, p),
+      onChange: () => this.changed(),
+    });
+    this.onAir.refresh();
   }
 
   get uuid(): string {
-    return this.channel.uuid;
+    return this.info.uuid;
+  }
+  get channel(): Readonly<ChannelInfo> {
+    return this.info;
+  }
+  get viewerCount(): number {
+    return this.fanout.viewerCount;
+  }
+  get previewCount(): number {
+    return this.fanout.previewCount;
+  }
+  get sessionCount(): number {
+    return this.fanout.size;
+  }
+  get producerStatus(): ProducerStatus {
+    return this.supervisor.producerStatus;
+  }
+  get isFailed(): boolean {
+    return this.supervisor.isFailed;
+  }
+  get currentMode(): ModeState {
+    return this.mode;
+  }
+
+  /** The output on air now, if any (the stream server reads segments from it). */
+  output(): ChannelOutput | null {
+    const p = this.supervisor.current;
+    const endpoint = p?.streamEndpoint();
+    return p && endpoint ? { producerId: p.id, endpoint } : null;
+  }
+
+  /** Resolves when every queued producer transition has run. */
+  whenIdle(): Promise<void> {
+    return this.supervisor.whenIdle();
   }
 
   private changed(): void {
-    if (!this.closed) this.deps.onChange(this.channel.uuid);
+    if (!this.closed) this.deps.onChange(this.info.uuid);
   }
 
-  /** Serializes every producer transition: at most one producer per channel at any instant. */
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.ops.then(fn);
-    this.ops = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+  private reportError(what: string, err: unknown): void {
+    this.log.error({ err, what }, 'a report could not be recorded');
+    const message = `${what} could not be recorded: ${(err as Error).message ?? String(err)}`;
+    this.alarms.raise(`record:${what}`, { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid }, this.deps.clock.now());
   }
 
-  /** Resolves when every queued transition has run. */
-  whenIdle(): Promise<void> {
-    return this.ops;
-  }
-
-  // ---- viewers and fanout -------------------------------------------------------------------
-
-  get viewerCount(): number {
-    return this.viewers;
-  }
-  get previewCount(): number {
-    return this.sessions.size - this.viewers;
-  }
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-  get producerStatus(): ProducerStatus {
-    return this.status;
-  }
-  get isFailed(): boolean {
-    return this.failed;
-  }
-  get currentProducer(): Producer | null {
-    return this.producer;
-  }
+  // ---- viewers ------------------------------------------------------------------------------
 
   /**
-   * Checks that a new session could be served; throws CapacityError (changing nothing) when the
-   * channel would need a producer slot and the station's budget is spent.
+   * Checks that a new session could be served and reserves the channel's budget slot; throws
+   * CapacityError (changing nothing) when the channel would need a slot and none is free.
    */
   admit(): void {
-    if (this.closed) throw new Error(`channel ${this.channel.slug} is shut down`);
-    if (this.deps.budget.holds(this.uuid)) return;
+    if (this.closed) throw new Error(`channel ${this.info.slug} is shut down`);
     if (!this.deps.budget.tryAcquire(this.uuid)) {
-      throw new CapacityError(
-        `the station is at its producer budget (${this.deps.budget.max} channels on air); "${this.channel.name}" cannot start now`,
-      );
+      throw new CapacityError(`the station is at its producer budget (${this.deps.budget.max} channels on air); "${this.info.name}" cannot start now`);
     }
   }
 
-  /** Adds an admitted session. The first one starts the producer; a failed channel is retried. */
+  /** The viewer count once a session of this purpose joined (+1) or left (-1): what to store. */
+  viewersAfter(purpose: SessionPurpose, delta: 1 | -1): number {
+    return this.fanout.viewersAfter(purpose, delta);
+  }
+
+  /** A committed session joins: the first one brings the producer on air; a failed channel is retried. */
   addSession(sessionId: string, purpose: SessionPurpose): void {
-    if (this.sessions.has(sessionId)) return;
-    this.sessions.set(sessionId, purpose);
-    if (purpose === 'viewer') this.viewers++;
-    this.graceTimer?.cancel();
-    this.graceTimer = undefined;
-    if (this.failed) this.clearFailure('a new viewer arrived');
-    this.persistViewers();
+    if (!this.fanout.add(sessionId, purpose)) return;
+    this.supervisor.clearFailure('a new viewer arrived');
     this.changed();
-    void this.ensureRunning();
+    this.supervisor.ensureRunning();
   }
 
+  /** A committed session left. */
   removeSession(sessionId: string): void {
-    const purpose = this.sessions.get(sessionId);
-    if (purpose === undefined) return;
-    this.sessions.delete(sessionId);
-    if (purpose === 'viewer') this.viewers--;
-    this.persistViewers();
-    this.changed();
-    if (this.sessions.size === 0) this.startGrace();
+    if (this.fanout.remove(sessionId)) this.changed();
   }
 
-  private startGrace(): void {
-    this.graceTimer?.cancel();
-    const stop = () => {
-      this.graceTimer = undefined;
-      if (this.sessions.size === 0) void this.stopProducer('last viewer left');
-    };
-    if (this.deps.policy.viewerGraceMs <= 0) stop();
-    else this.graceTimer = this.deps.clock.after(this.deps.policy.viewerGraceMs, stop);
+  /** An admitted session was not created after all: give back the slot if nothing uses it. */
+  abandonAdmission(): void {
+    this.supervisor.releaseIfUnused();
   }
 
-  private persistViewers(): void {
-    this.deps.store.channels.setViewerCount(this.channel.id, this.viewers, this.deps.clock.now());
+  /** Operator reset of a failed channel: tries again when someone is watching. */
+  reset(): void {
+    if (!this.supervisor.isFailed) return;
+    if (this.fanout.size > 0) this.admit();
+    this.supervisor.clearFailure('operator reset');
+    this.supervisor.ensureRunning();
   }
 
-  // ---- producer lifecycle -------------------------------------------------------------------
+  // ---- what to air ------------------------------------------------------------------------
 
-  private overlay(mode = this.mode): EmergencyOverlay | null {
-    return mode.emergency ? { ...mode.emergency } : null;
-  }
-
-  private channelMode(): ChannelMode {
-    if (this.mode.global === 'emergency') return 'emergency';
-    return this.channel.kind === 'guide' ? 'guide' : 'normal';
-  }
-
-  /** Which producer the channel should run now: the global mode first, then the channel kind, then the plan. */
-  private desiredKind(plan: PlayoutPlan, mode = this.mode): ProducerMode {
+  /** Which producer the channel runs: the emergency first, then the channel kind, then the plan. */
+  private desiredType(plan: PlayoutPlan, mode: ModeState): ProducerType {
     if (mode.emergency?.scope === 'takeover') return 'emergency';
-    if (this.channel.kind === 'guide') return 'guide';
+    if (this.info.kind === 'guide') return 'guide';
     // Nothing at all to air over the horizon: a slate (an upstream scheduling failure, never filled).
     return plan.segments.some((s) => s.kind === 'item') ? 'normal' : 'slate';
   }
 
-  private plan(now: number): PlayoutPlan {
-    return this.deps.schedule.playoutPlan(this.channel, now, this.deps.policy.planHorizonMs);
+  private spec(mode: ModeState): ProducerSpec {
+    const now = this.deps.clock.now();
+    const plan = this.deps.schedule.playoutPlan(this.info, now, this.deps.policy.planHorizonMs);
+    const type = this.desiredType(plan, mode);
+    const overlay = mode.emergency ? { ...mode.emergency } : null;
+    return { type, plan, startAtMs: now, options: { overlay, ...(type === 'guide' ? { listings: this.listings(now) } : {}) } };
   }
 
   private listings(now: number): GuideListing[] {
@@ -253,15 +224,25 @@ export class ChannelManager {
     }));
   }
 
-  private setStatus(status: ProducerStatus): void {
-    if (this.status === status) return;
-    this.status = status;
-    const now = this.deps.clock.now();
-    this.deps.store.transaction(() => {
-      this.deps.store.channels.setProducerStatus(this.channel.id, status, now);
-      const p = this.producer;
-      this.deps.store.producers.put({
-        channelId: this.channel.id,
+  private onAttached(p: Producer): void {
+    this.reports.attach(p);
+    this.guideTimer?.cancel();
+    // Listings change at every item boundary of every channel: refresh the guide's card regularly.
+    if (p.mode === 'guide') this.guideTimer = this.deps.clock.every(GUIDE_REFRESH_MS, () => p.updateListings(this.listings(this.deps.clock.now())));
+  }
+
+  private onDetached(p: Producer, close: { status: 'aired' | 'slate' | 'partial'; note: string }): void {
+    if (p.mode === 'guide') this.guideTimer?.cancel();
+    this.reports.detach(p, close);
+  }
+
+  private persistStatus(status: ProducerStatus, p: Producer | null): void {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    store.transaction(() => {
+      store.channels.setProducerStatus(this.info.id, status, now);
+      store.producers.put({
+        channelId: this.info.id,
         producerId: p?.id ?? null,
         type: p?.mode ?? 'normal',
         status,
@@ -270,371 +251,82 @@ export class ChannelManager {
         updatedAt: now,
       });
     });
-    this.changed();
   }
 
-  private ensureRunning(): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.closed || this.producer || this.failed || this.restartTimer || this.sessions.size === 0) return;
-      await this.startOrRegisterFailure();
-    });
-  }
-
-  private listen(p: Producer): void {
-    const l: Listener = {
-      started: () => this.changed(),
-      'segment-began': (r) => {
-        this.asRun.began(r);
-        if (r.slate && r.segment.kind === 'item') {
-          const message = `"${r.segment.title}" could not be played; a slate airs in its slot`;
-          this.alarms.raise(`media:${r.segment.startMs}`, { kind: 'media-missing', severity: 'warning', message, channelUuid: this.uuid }, r.atMs);
-        } else if (r.slate) {
-          const message = 'nothing is scheduled: the channel airs its slate';
-          this.alarms.raise('gap', { kind: 'schedule-gap', severity: 'warning', message, channelUuid: this.uuid }, r.atMs);
-        } else {
-          this.alarms.clear('gap');
-        }
-      },
-      'segment-ended': (r) => {
-        this.asRun.ended(r);
-        if (r.segment.kind === 'item') this.alarms.clear(`media:${r.segment.startMs}`);
-      },
-      'health-changed': ({ health, reason }) => {
-        if (health === 'degraded') {
-          this.alarms.raise('degraded', { kind: 'producer-failed', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid: this.uuid }, this.deps.clock.now());
-        } else {
-          this.alarms.clear('degraded');
-        }
-      },
-      alarm: (a) => {
-        this.alarms.raise(`${a.kind}:${a.segment?.startMs ?? 'output'}`, { kind: a.kind, severity: a.severity, message: a.message, channelUuid: this.uuid }, this.deps.clock.now());
-      },
-      failed: ({ error }) => this.onProducerFailed(p, error),
-      stopped: () => undefined,
-    };
-    for (const [event, fn] of Object.entries(l)) p.on(event as keyof ProducerEvents, fn as never);
-    this.producerListeners = l;
-  }
-
-  private unlisten(p: Producer): void {
-    const l = this.producerListeners;
-    if (!l) return;
-    for (const [event, fn] of Object.entries(l)) p.off(event as keyof ProducerEvents, fn as never);
-    this.producerListeners = null;
-  }
-
-  /** Starts the producer the mode calls for at the clock's position. Call only from the queue. */
-  private async startLocked(mode = this.mode): Promise<void> {
-    const now = this.deps.clock.now();
-    const plan = this.plan(now);
-    const kind = this.desiredKind(plan, mode);
-    const p = this.deps.factory(kind, { channelUuid: this.uuid, channelName: this.channel.name, outputDir: this.deps.outputDir, clock: this.deps.clock });
-    this.producer = p;
-    this.listen(p);
-    this.setStatus('starting');
-    this.startsCount++;
-    try {
-      await p.start(plan, now, { overlay: this.overlay(mode), listings: kind === 'guide' ? this.listings(now) : [] });
-    } catch (err) {
-      this.unlisten(p);
-      this.producer = null;
-      await p.stop().catch(() => undefined);
-      throw err;
-    }
-    this.setStatus('running');
-    this.alarms.clear('restarting');
-    this.scheduleReplan(plan);
-    if (kind === 'guide') {
-      // Listings change at every item boundary of every channel: refresh the guide's card regularly.
-      this.guideTimer?.cancel();
-      this.guideTimer = this.deps.clock.every(GUIDE_REFRESH_MS, () => {
-        if (this.producer === p) p.updateListings(this.listings(this.deps.clock.now()));
-      });
-    }
-    this.stableTimer?.cancel();
-    this.stableTimer = this.deps.clock.after(this.deps.policy.stableMs, () => {
-      this.stableTimer = undefined;
-      if (this.producer === p) this.failures = 0;
-    });
-    this.log.info({ producer: p.id, kind, startAtMs: now }, 'producer started');
-  }
-
-  /** Stops the producer (keeping the budget slot when `release` is false). Call only from the queue. */
-  private async stopLocked(release: boolean): Promise<void> {
-    this.replanTimer?.cancel();
-    this.guideTimer?.cancel();
-    this.stableTimer?.cancel();
-    const p = this.producer;
-    if (p) {
-      this.setStatus('stopping');
-      this.unlisten(p);
-      this.asRun.closeOpen(this.deps.clock.now());
-      try {
-        await p.stop();
-      } finally {
-        this.producer = null;
-      }
-    }
-    if (release) {
-      this.restartTimer?.cancel();
-      this.restartTimer = undefined;
-      this.deps.budget.release(this.uuid);
-    }
-    if (!this.failed) this.setStatus('stopped');
-  }
-
-  private async startOrRegisterFailure(): Promise<void> {
-    try {
-      await this.startLocked();
-    } catch (err) {
-      this.registerFailure(err);
-    }
-  }
-
-  private stopProducer(reason: string): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.sessions.size > 0 && reason === 'last viewer left') return; // someone came back
-      await this.stopLocked(true);
-      this.log.info({ reason }, 'producer stopped');
-    });
-  }
-
-  private onProducerFailed(p: Producer, error: Error): void {
-    void this.enqueue(async () => {
-      if (this.producer !== p) return; // already replaced or stopped
-      this.unlisten(p);
-      this.asRun.closeOpen(this.deps.clock.now(), 'partial', `producer failed: ${error.message}`);
-      this.producer = null;
-      this.replanTimer?.cancel();
-      this.stableTimer?.cancel();
-      this.guideTimer?.cancel();
-      await p.stop().catch(() => undefined);
-      this.registerFailure(error);
-    });
-  }
-
-  private registerFailure(err: unknown): void {
-    this.failures++;
-    this.lastError = err instanceof Error ? err.message : String(err);
-    const now = this.deps.clock.now();
-    if (this.failures >= this.deps.policy.maxFailures) {
-      this.markFailed();
-      return;
-    }
-    const delay = Math.min(this.deps.policy.restartBaseMs * 2 ** (this.failures - 1), this.deps.policy.restartCapMs);
-    this.log.warn({ failures: this.failures, delayMs: delay, error: this.lastError }, 'producer failed; restarting');
-    this.alarms.raise(
-      'restarting',
-      { kind: 'producer-restarting', severity: 'warning', message: `producer failed (${this.lastError}); restart ${this.failures} in ${delay / 1000} s`, channelUuid: this.uuid },
-      now,
-    );
-    this.setStatus('starting');
-    this.restartTimer?.cancel();
-    this.restartTimer = this.deps.clock.after(delay, () => {
-      this.restartTimer = undefined;
-      void this.enqueue(async () => {
-        if (this.closed || this.producer || this.failed) return;
-        if (this.sessions.size === 0) {
-          await this.stopLocked(true);
-          return;
-        }
-        await this.startOrRegisterFailure();
-      });
-    });
-  }
-
-  /** Fully failed: no producer, no budget slot, state says failed, an alarm, until reset or a new viewer. */
-  private markFailed(): void {
-    this.failed = true;
-    this.restartTimer?.cancel();
-    this.restartTimer = undefined;
-    this.deps.budget.release(this.uuid);
-    this.alarms.clear('restarting');
-    this.alarms.raise(
-      'failed',
-      { kind: 'channel-failed', severity: 'critical', message: `channel failed after ${this.failures} consecutive producer failures (last: ${this.lastError})`, channelUuid: this.uuid },
-      this.deps.clock.now(),
-    );
-    this.log.error({ failures: this.failures, error: this.lastError }, 'channel failed');
-    this.setStatus('failed');
-  }
-
-  private clearFailure(reason: string): void {
-    this.failed = false;
-    this.failures = 0;
-    this.alarms.clear('failed');
-    this.log.info({ reason }, 'channel failure cleared');
-    this.setStatus('stopped');
-  }
-
-  /** Operator reset of a failed channel: tries again when someone is watching. */
-  reset(): void {
-    if (!this.failed) return;
-    if (this.sessions.size > 0) this.admit();
-    this.clearFailure('operator reset');
-    void this.ensureRunning();
-  }
-
-  // ---- plans --------------------------------------------------------------------------------
-
-  private scheduleReplan(plan: PlayoutPlan): void {
-    this.replanTimer?.cancel();
-    const at = Math.max(plan.toMs - this.deps.policy.replanLeadMs, this.deps.clock.now() + 1000);
-    this.replanTimer = this.deps.clock.at(at, () => this.replan());
-  }
-
-  /** The schedule changed or the plan runs short: hand the producer a fresh plan from now. */
+  /** The schedule changed or the plan runs short: refresh now/next and re-plan the producer. */
   replan(): void {
-    this.refreshNowNext();
+    this.onAir.refresh();
     this.changed();
-    if (this.replanQueued) return;
-    this.replanQueued = true;
-    void this.enqueue(async () => {
-      this.replanQueued = false;
-      const p = this.producer;
-      if (!p || this.status !== 'running') return;
-      const now = this.deps.clock.now();
-      const plan = this.plan(now);
-      if (this.desiredKind(plan) !== p.mode) {
-        await this.stopLocked(false);
-        await this.startOrRegisterFailure();
-        return;
-      }
-      try {
-        await p.updatePlan(plan);
-        if (p.mode === 'guide') p.updateListings(this.listings(now));
-        this.scheduleReplan(plan);
-      } catch (err) {
-        this.log.warn({ err }, 're-plan refused by the producer');
-      }
-    });
+    this.supervisor.replan();
   }
 
-  // ---- mode ---------------------------------------------------------------------------------
+  /** Channel metadata changed (re-import). */
+  updateChannel(info: ChannelInfo): void {
+    this.info = info;
+    this.asRun.channelChanged();
+    this.replan();
+  }
 
   /**
-   * Obeys a new global mode (called by the ProgramDirector only). Crawl is applied in place on the
-   * running producer; takeover (and its end) swaps the producer. Rejects with ChannelSwitchError,
-   * with the channel left in its previous mode, when the switch is refused.
+   * Obeys a new global mode (called by the ProgramDirector only). Crawl is applied in place by the
+   * producer on air (which must accept it); takeover and its end swap the producer. Rejects with
+   * ChannelSwitchError, the channel back in its previous mode, when the switch is refused.
    */
-  applyMode(next: ModeState): Promise<void> {
-    return this.enqueue(async () => {
-      const prev = this.mode;
-      this.mode = next;
+  async applyMode(next: ModeState): Promise<void> {
+    const prev = this.mode;
+    this.mode = next;
+    this.changed();
+    try {
+      await this.supervisor.switchMode(
+        () => this.spec(next),
+        () => this.spec(prev),
+      );
+    } catch (err) {
+      this.mode = prev;
       this.changed();
-      const p = this.producer;
-      if (!p || this.failed) return;
-      const now = this.deps.clock.now();
-      const kind = this.desiredKind(this.plan(now), next);
-      try {
-        if (kind === p.mode) {
-          await p.setOverlay(this.overlay(next));
-        } else {
-          await this.stopLocked(false);
-          await this.startLocked(next);
-        }
-      } catch (err) {
-        this.mode = prev;
-        this.changed();
-        if (!this.producer && this.sessions.size > 0) await this.startOrRegisterFailure(); // back to what it was airing
-        else if (this.producer) await this.producer.setOverlay(this.overlay(prev)).catch(() => undefined);
-        throw new ChannelSwitchError(this.uuid, this.channel.name, err);
-      }
-    });
-  }
-
-  get currentMode(): ModeState {
-    return this.mode;
+      throw new ChannelSwitchError(this.uuid, this.info.name, err);
+    }
   }
 
   // ---- status -------------------------------------------------------------------------------
 
-  /** Caches now/next and wakes at the next item boundary to refresh them (and tell subscribers). */
-  private refreshNowNext(): void {
-    if (this.closed) return;
-    const now = this.deps.clock.now();
-    const airing = this.deps.schedule.airingAt(this.channel.id, now);
-    const next = this.deps.schedule.nextAfter(this.channel.id, now);
-    this.nowEvent = airing?.event ?? null;
-    this.nowDto = this.nowEvent ? scheduleItemDto(this.nowEvent, this.channel.timezone) : null;
-    this.nextDto = next ? scheduleItemDto(next, this.channel.timezone) : null;
-    this.boundaryTimer?.cancel();
-    const boundary = Math.min(this.nowEvent?.endMs ?? Infinity, next?.startMs ?? Infinity);
-    if (Number.isFinite(boundary)) {
-      this.boundaryTimer = this.deps.clock.at(boundary, () => {
-        this.refreshNowNext();
-        this.changed();
-      });
-    }
-  }
-
-  private refreshDay(): void {
-    if (this.closed) return;
-    const day = this.deps.schedule.broadcastDay(this.channel, this.deps.clock.now());
-    const zone = this.channel.timezone;
-    this.dayDto = { label: day.label, start: formatInstant(day.startMs, zone), end: formatInstant(day.endMs, zone) };
-    this.dayTimer?.cancel();
-    this.dayTimer = this.deps.clock.at(day.endMs, () => {
-      this.refreshDay();
-      this.changed();
-    });
-  }
-
-  /** Channel metadata changed (re-import). */
-  updateChannel(row: ChannelRow): void {
-    this.channel = row;
-    this.refreshDay();
-    this.replan();
-  }
-
   tally(): Tally {
-    if (this.failed || this.producer?.health() === 'degraded') return 'fault';
-    if (this.status !== 'running') return 'off';
-    return this.viewers > 0 ? 'program' : 'preview';
+    if (this.supervisor.isFailed || this.supervisor.current?.health() === 'degraded') return 'fault';
+    if (this.supervisor.producerStatus !== 'running') return 'off';
+    return this.fanout.viewerCount > 0 ? 'program' : 'preview';
   }
 
+  /** The channel's status at `now`: a read, with no effect on anything. */
   statusDto(now: number): ChannelStatusDto {
-    let nowPlaying: NowPlayingDto | null = null;
-    if (this.nowDto && this.nowEvent) {
-      if (this.nowEvent.endMs <= now || this.nowEvent.startMs > now) {
-        // The boundary timer has not fired yet (status read at the exact boundary): refresh.
-        this.refreshNowNext();
-      }
-      if (this.nowDto && this.nowEvent) {
-        nowPlaying = { ...this.nowDto, offsetMs: now - this.nowEvent.startMs + this.nowEvent.inPointMs, remainingMs: this.nowEvent.endMs - now };
-      }
-    }
+    const c = this.info;
+    const onAir = this.onAir.read(now);
     return {
-      uuid: this.channel.uuid,
-      slug: this.channel.slug,
-      name: this.channel.name,
-      timezone: this.channel.timezone,
-      kind: this.channel.kind,
-      rolloverMinutes: this.channel.rolloverMinutes,
-      mode: this.channelMode(),
-      producerStatus: this.status,
-      producerType: this.producer?.mode ?? null,
-      viewerCount: this.viewers,
-      previewCount: this.sessions.size - this.viewers,
+      uuid: c.uuid,
+      slug: c.slug,
+      name: c.name,
+      timezone: c.timezone,
+      kind: c.kind,
+      rolloverMinutes: c.rolloverMinutes,
+      mode: channelModeOf(this.mode.global, c.kind),
+      producerStatus: this.supervisor.producerStatus,
+      producerType: this.supervisor.current?.mode ?? null,
+      viewerCount: this.fanout.viewerCount,
+      previewCount: this.fanout.previewCount,
       tally: this.tally(),
-      failed: this.failed,
-      nowPlaying,
-      next: this.nextDto,
-      broadcastDay: this.dayDto,
+      failed: this.supervisor.isFailed,
+      nowPlaying: onAir.nowPlaying,
+      next: onAir.next,
+      broadcastDay: onAir.broadcastDay,
       alarms: this.alarms.dtos(),
     };
   }
 
   /** Stops the producer and every timer (station shutdown). */
   async shutdown(): Promise<void> {
-    // Closed first, so that nothing queued behind the stop can start a producer again.
     this.closed = true;
-    this.graceTimer?.cancel();
-    this.boundaryTimer?.cancel();
-    this.dayTimer?.cancel();
-    this.restartTimer?.cancel();
-    await this.enqueue(async () => {
-      await this.stopLocked(true);
-    });
+    this.fanout.close();
+    this.onAir.close();
+    this.guideTimer?.cancel();
+    await this.supervisor.shutdown();
   }
 }

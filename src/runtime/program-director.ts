@@ -9,19 +9,23 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AlarmDto, ChannelStatusDto, ModeDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
-import type { EmergencyScope, SessionPurpose } from '../shared/domain';
+import type { ChannelInfo, EmergencyScope, SessionPurpose } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
 import type { ProducerFactory } from './producer';
 import { AlarmBoard } from './alarms';
 import { ProducerBudget } from './budget';
-import { ChannelManager, DEFAULT_POLICY, NORMAL_MODE, type ModeState, type RuntimePolicy, type ScheduleReader } from './channel-manager';
+import { ChannelManager, type ChannelOutput, type ScheduleReader } from './channel-manager';
 import { CapacityError, ChannelSwitchError, UnknownChannelError, UnknownSessionError } from './errors';
-import { SessionRegistry } from './viewer-sessions';
+import { channelModeOf, NORMAL_MODE, type ModeState } from './mode';
+import { DEFAULT_POLICY, type RuntimePolicy } from './policy';
+import { type LiveSession, SessionRegistry } from './viewer-sessions';
 import { StatusHub } from './status';
-import type { AuditActor, ChannelRow, Store } from '../store';
+import type { AuditActor, Store } from '../store';
 
 export interface ScheduleSource extends ScheduleReader {
+  activeChannels(): ChannelInfo[];
+  channelById(id: number): ChannelInfo | undefined;
   on(event: 'changed', listener: (channelIds: number[]) => void): unknown;
   off(event: 'changed', listener: (channelIds: number[]) => void): unknown;
 }
@@ -63,14 +67,24 @@ export class ProgramDirector {
 
   constructor(private readonly o: ProgramDirectorOptions) {
     this.policy = { ...DEFAULT_POLICY, ...o.policy };
-    this.budget = new ProducerBudget(o.producerBudget);
+    // Capacity is a station alarm while the budget is spent; it goes when a slot comes free.
+    this.budget = new ProducerBudget(o.producerBudget, () => this.alarms.clear('capacity'));
     this.log = o.logger.child({ component: 'program-director' });
     this.status = new StatusHub(o.clock, this, o.statusCoalesceMs ?? 100);
     this.alarms = new AlarmBoard(() => this.status.stationChanged());
-    this.sessions = new SessionRegistry(o.store, o.clock, o.sessionTimeoutMs ?? 60_000, (s, reason) => {
-      this.cms.get(s.channelUuid)?.removeSession(s.sessionId);
-      this.log.debug({ session: s.sessionId, reason }, 'viewer session ended');
+    this.sessions = new SessionRegistry(o.store, o.clock, o.sessionTimeoutMs ?? 60_000, {
+      persist: (s, delta) => this.persistViewerCount(s, delta),
+      ended: (s, reason) => {
+        this.cms.get(s.channelUuid)?.removeSession(s.sessionId);
+        this.log.debug({ channel: s.channelUuid, reason }, 'viewer session ended');
+      },
+      sweepFailed: (s, err) => this.log.error({ err, channel: s.channelUuid }, 'a silent viewer session could not be ended; retrying'),
     });
+  }
+
+  private persistViewerCount(s: LiveSession, delta: 1 | -1): void {
+    const cm = this.cms.get(s.channelUuid);
+    if (cm) this.o.store.channels.setViewerCount(s.channelId, cm.viewersAfter(s.purpose, delta), this.o.clock.now());
   }
 
   /**
@@ -101,12 +115,12 @@ export class ProgramDirector {
       sys.globalMode === 'emergency' && sys.emergencyScope && sys.emergencyMessage !== null
         ? { global: 'emergency', emergency: { message: sys.emergencyMessage, scope: sys.emergencyScope, sinceMs: sys.emergencySinceMs ?? 0 } }
         : NORMAL_MODE;
-    for (const c of this.o.store.channels.listActive()) this.addChannel(c);
+    for (const c of this.o.schedule.activeChannels()) this.addChannel(c);
     this.o.schedule.on('changed', this.onScheduleChanged);
     return report;
   }
 
-  private addChannel(row: ChannelRow): ChannelManager {
+  private addChannel(row: ChannelInfo): ChannelManager {
     const cm = new ChannelManager(row, this.mode, {
       clock: this.o.clock,
       schedule: this.o.schedule,
@@ -126,8 +140,8 @@ export class ProgramDirector {
   private scheduleChanged(ids: number[]): void {
     const byId = new Map([...this.cms.values()].map((cm) => [cm.channel.id, cm]));
     for (const id of ids) {
-      const row = this.o.store.channels.byId(id);
-      if (!row || !row.isActive) continue;
+      const row = this.o.schedule.channelById(id);
+      if (!row) continue;
       const cm = byId.get(id);
       if (cm) cm.updateChannel(row);
       else this.addChannel(row);
@@ -144,6 +158,11 @@ export class ProgramDirector {
 
   channelManagers(): ChannelManager[] {
     return [...this.cms.values()];
+  }
+
+  /** Where a channel's output is now (null while nothing is on air); throws for an unknown channel. */
+  channelOutput(uuid: string): ChannelOutput | null {
+    return this.channel(uuid).output();
   }
 
   channelStatus(uuid: string, now = this.o.clock.now()): ChannelStatusDto | undefined {
@@ -191,7 +210,6 @@ export class ProgramDirector {
   attach(channelUuid: string, purpose: SessionPurpose = 'viewer', clientInfo: Record<string, unknown> = {}): ViewerAttachDto {
     if (this.closed) throw new Error('the station is shutting down');
     const cm = this.channel(channelUuid);
-    const heldBefore = this.budget.holds(channelUuid);
     try {
       cm.admit();
     } catch (err) {
@@ -200,13 +218,16 @@ export class ProgramDirector {
       }
       throw err;
     }
+    let session: LiveSession;
     try {
-      const session = this.sessions.create(cm.channel, purpose, clientInfo, (s) => cm.addSession(s.sessionId, purpose));
-      return { sessionId: session.sessionId, streamUrl: session.streamUrl, channelUuid, purpose };
+      session = this.sessions.create(cm.channel, purpose, clientInfo);
     } catch (err) {
-      if (!heldBefore && cm.sessionCount === 0) this.budget.release(channelUuid);
+      cm.abandonAdmission();
       throw err;
     }
+    // Committed: now the channel counts it (and the first session brings the producer on air).
+    cm.addSession(session.sessionId, purpose);
+    return { sessionId: session.sessionId, streamUrl: session.streamUrl, channelUuid, purpose };
   }
 
   detach(sessionId: string, reason = 'detached'): void {
@@ -259,7 +280,7 @@ export class ProgramDirector {
           emergencySinceMs: e?.sinceMs ?? null,
           updatedAt: now,
         });
-        for (const cm of cms) this.o.store.channels.setMode(cm.channel.id, target.global === 'emergency' ? 'emergency' : cm.channel.kind === 'guide' ? 'guide' : 'normal', now);
+        for (const cm of cms) this.o.store.channels.setMode(cm.channel.id, channelModeOf(target.global, cm.channel.kind), now);
         this.o.store.audit.append(now, actor, action, { ...details, channels: cms.length });
       });
     } catch (err) {

@@ -93,7 +93,6 @@ export class StatusHub {
       mode: this.source.modeDto(),
       health: this.source.health(now),
       alarms: this.source.stationAlarms(),
-      removedChannels: [],
     };
     this.dirtyChannels.clear();
     this.dirtyStation = false;

@@ -1,6 +1,10 @@
 // Viewer sessions: who is attached to which channel. Observational only: a session drives fanout,
 // never the schedule. Sessions end on explicit detach or after a period without activity (no
 // playlist or segment request); each is persisted so that a restart can reconcile.
+//
+// Creating and ending a session are transactions (the session row and the channel's viewer count
+// together), and memory and the producer follow only a committed write: a write that fails leaves
+// no phantom session behind and no producer running for it.
 import crypto from 'node:crypto';
 import type { SessionPurpose } from '../shared/domain';
 import type { MasterClock, TimerHandle } from '../shared/clock';
@@ -18,8 +22,13 @@ export interface LiveSession {
   streamUrl: string;
 }
 
-export interface SessionEndListener {
-  (session: LiveSession, reason: string): void;
+export interface SessionHooks {
+  /** Inside the create/end transaction: store what else changes with it (the viewer count). */
+  persist(session: LiveSession, delta: 1 | -1): void;
+  /** After the end committed. */
+  ended(session: LiveSession, reason: string): void;
+  /** A sweep could not end a silent session (the store refused); it is retried on the next sweep. */
+  sweepFailed(session: LiveSession, err: unknown): void;
 }
 
 /** Activity is written to the database at most this often per session. */
@@ -35,16 +44,11 @@ export class SessionRegistry {
     private readonly store: Store,
     private readonly clock: MasterClock,
     readonly timeoutMs: number,
-    private readonly onEnd: SessionEndListener,
+    private readonly hooks: SessionHooks,
   ) {}
 
-  /** Records a new session; `commit` runs in the same transaction (the channel's viewer count). */
-  create(
-    channel: { uuid: string; id: number },
-    purpose: SessionPurpose,
-    clientInfo: Record<string, unknown>,
-    commit: (session: LiveSession) => void,
-  ): LiveSession {
+  /** Records a new session; it is live once the transaction committed. */
+  create(channel: { uuid: string; id: number }, purpose: SessionPurpose, clientInfo: Record<string, unknown>): LiveSession {
     const sessionId = crypto.randomBytes(18).toString('base64url');
     const now = this.clock.now();
     const session: LiveSession = {
@@ -59,14 +63,9 @@ export class SessionRegistry {
     };
     this.store.transaction(() => {
       this.store.sessions.insert({ sessionId, channelId: channel.id, purpose, startedAt: now, clientInfo, streamUrl: session.streamUrl });
-      this.live.set(sessionId, session);
-      try {
-        commit(session);
-      } catch (err) {
-        this.live.delete(sessionId);
-        throw err;
-      }
+      this.hooks.persist(session, 1);
     });
+    this.live.set(sessionId, session);
     this.ensureSweeper();
     return session;
   }
@@ -82,19 +81,28 @@ export class SessionRegistry {
     const now = this.clock.now();
     s.lastActivityMs = now;
     if (now - s.persistedActivityMs >= ACTIVITY_PERSIST_MS) {
-      s.persistedActivityMs = now;
-      this.store.sessions.touch(sessionId, now);
+      // Stored activity is a hint for reconciliation: a viewer keeps watching when it cannot be
+      // written, and the next request tries again.
+      try {
+        this.store.sessions.touch(sessionId, now);
+        s.persistedActivityMs = now;
+      } catch {
+        // retried on the next request
+      }
     }
     return s;
   }
 
-  /** Ends a session; false when it was not live. */
+  /** Ends a session; false when it was not live. Throws (and the session stays live) if the store refuses. */
   end(sessionId: string, reason: string): boolean {
     const s = this.live.get(sessionId);
     if (!s) return false;
+    this.store.transaction(() => {
+      this.store.sessions.end(sessionId, this.clock.now(), reason);
+      this.hooks.persist(s, -1);
+    });
     this.live.delete(sessionId);
-    this.store.sessions.end(sessionId, this.clock.now(), reason);
-    this.onEnd(s, reason);
+    this.hooks.ended(s, reason);
     return true;
   }
 
@@ -111,7 +119,12 @@ export class SessionRegistry {
     const cutoff = this.clock.now() - this.timeoutMs;
     let ended = 0;
     for (const s of [...this.live.values()]) {
-      if (s.lastActivityMs < cutoff && this.end(s.sessionId, 'inactive')) ended++;
+      if (s.lastActivityMs >= cutoff) continue;
+      try {
+        if (this.end(s.sessionId, 'inactive')) ended++;
+      } catch (err) {
+        this.hooks.sweepFailed(s, err);
+      }
     }
     if (this.live.size === 0) this.stopSweeper();
     return ended;

@@ -3,10 +3,10 @@
 import path from 'node:path';
 import type { BroadcastDayDto, ScheduleItemDto } from '../shared/api';
 import { formatInstant } from '../shared/time';
-import type { ChannelRow, PlaylogEventRow } from '../store';
+import type { ChannelInfo, PlaylogEvent } from '../shared/domain';
 import type { BroadcastDayInfo } from './service';
 
-export function scheduleItemDto(e: PlaylogEventRow, zone: string): ScheduleItemDto {
+export function scheduleItemDto(e: PlaylogEvent, zone: string): ScheduleItemDto {
   return {
     id: e.id,
     title: e.title,
@@ -20,7 +20,7 @@ export function scheduleItemDto(e: PlaylogEventRow, zone: string): ScheduleItemD
   };
 }
 
-export function broadcastDayDto(channel: ChannelRow, day: BroadcastDayInfo): BroadcastDayDto {
+export function broadcastDayDto(channel: ChannelInfo, day: BroadcastDayInfo): BroadcastDayDto {
   return {
     label: day.label,
     start: formatInstant(day.startMs, channel.timezone),

@@ -5,9 +5,9 @@
 // Write side: station-file import (all or nothing) and the horizon builder that keeps loop
 // channels materialized ahead of the clock. All times come from the MasterClock.
 import { EventEmitter } from 'node:events';
-import type { AssetInfo, PlayoutPlan, PlayoutSegment } from '../shared/domain';
+import type { AssetInfo, ChannelInfo, PlaylogEvent, PlayoutPlan, PlayoutSegment } from '../shared/domain';
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { AssetRow, ChannelRow, PlaylogEventRow, Store } from '../store';
+import type { AssetRow, ChannelRow, Store } from '../store';
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day';
 import { materializeLoop, type LoopDefinition, type Intervals } from './horizon';
 
@@ -18,25 +18,28 @@ export const LOOP_BACKFILL_MS = 24 * 3600_000;
 export const LOOP_RETENTION_MS = 14 * 24 * 3600_000;
 
 export interface Airing {
-  event: PlaylogEventRow;
+  event: PlaylogEvent;
   /** Position in the asset at T: T - start + in point. */
   offsetMs: number;
 }
 
 export interface BroadcastDayInfo extends BroadcastDay {
-  carryover: PlaylogEventRow | null;
+  carryover: PlaylogEvent | null;
 }
 
 export interface Listing {
-  channel: ChannelRow;
-  now: PlaylogEventRow | null;
-  next: PlaylogEventRow | null;
+  channel: ChannelInfo;
+  now: PlaylogEvent | null;
+  next: PlaylogEvent | null;
 }
 
 export interface ScheduleEvents {
   /** The playlog of these channels (by internal id) changed. */
   changed: [channelIds: number[]];
 }
+
+/** The schedule's view of a channel row: identity and time settings, none of the runtime's columns. */
+const channelInfo = (r: ChannelRow): ChannelInfo => ({ id: r.id, uuid: r.uuid, slug: r.slug, name: r.name, timezone: r.timezone, rolloverMinutes: r.rolloverMinutes, kind: r.kind });
 
 export class ScheduleService extends EventEmitter<ScheduleEvents> {
   private horizonTimer: TimerHandle | undefined;
@@ -52,6 +55,17 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
 
   // ---- read side ----------------------------------------------------------------------------
 
+  /** The channels on air (not retired), in creation order. */
+  activeChannels(): ChannelInfo[] {
+    return this.store.channels.listActive().map(channelInfo);
+  }
+
+  /** An active channel by its internal id. */
+  channelById(id: number): ChannelInfo | undefined {
+    const row = this.store.channels.byId(id);
+    return row?.isActive ? channelInfo(row) : undefined;
+  }
+
   /** The item airing on the channel at t (start <= t < end), or null in a gap. */
   airingAt(channelId: number, t: number): Airing | null {
     const e = this.store.playlog.lastStartingAtOrBefore(channelId, t);
@@ -60,19 +74,19 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   }
 
   /** The first item starting after t. */
-  nextAfter(channelId: number, t: number): PlaylogEventRow | null {
+  nextAfter(channelId: number, t: number): PlaylogEvent | null {
     return this.store.playlog.firstStartingAfter(channelId, t) ?? null;
   }
 
   /** Items overlapping [from, to), in order. */
-  itemsBetween(channelId: number, from: number, to: number): PlaylogEventRow[] {
+  itemsBetween(channelId: number, from: number, to: number): PlaylogEvent[] {
     const items = this.store.playlog.startingIn(channelId, from, to);
     const before = this.store.playlog.lastStartingBefore(channelId, from);
     if (before && before.endMs > from) items.unshift(before);
     return items;
   }
 
-  private assetInfo(e: PlaylogEventRow): AssetInfo | null {
+  private assetInfo(e: PlaylogEvent): AssetInfo | null {
     if (e.assetId === null) return null;
     let info = this.assetCache.get(e.assetId);
     if (info === undefined) {
@@ -88,7 +102,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
    * before t), with every hole between them an explicit gap segment. The plan covers at least
    * [t, t + horizonMs); a trailing gap ends at the next item or at the horizon.
    */
-  playoutPlan(channel: Pick<ChannelRow, 'id' | 'uuid'>, t: number, horizonMs: number): PlayoutPlan {
+  playoutPlan(channel: Pick<ChannelInfo, 'id' | 'uuid'>, t: number, horizonMs: number): PlayoutPlan {
     const to = t + horizonMs;
     const segments: PlayoutSegment[] = [];
     let cursor = t;
@@ -114,20 +128,20 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     return { channelUuid: channel.uuid, fromMs: t, toMs: Math.max(to, last ? last.endMs : to), segments };
   }
 
-  broadcastDay(channel: Pick<ChannelRow, 'id' | 'timezone' | 'rolloverMinutes'>, t: number): BroadcastDayInfo {
+  broadcastDay(channel: Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>, t: number): BroadcastDayInfo {
     const day = broadcastDayAt(t, channel.timezone, channel.rolloverMinutes);
     return { ...day, carryover: this.carryoverAt(channel.id, day.startMs) };
   }
 
   /** The item spanning the instant (started before it, ends after it): reported, never cut. */
-  carryoverAt(channelId: number, instant: number): PlaylogEventRow | null {
+  carryoverAt(channelId: number, instant: number): PlaylogEvent | null {
     const e = this.store.playlog.lastStartingBefore(channelId, instant);
     return e && e.endMs > instant ? e : null;
   }
 
   /** Now and next on every active channel at t, for the guide channel and dashboards. */
   listings(t: number): Listing[] {
-    return this.store.channels.listActive().map((channel) => {
+    return this.activeChannels().map((channel) => {
       const now = this.airingAt(channel.id, t)?.event ?? null;
       return { channel, now, next: this.nextAfter(channel.id, t) };
     });

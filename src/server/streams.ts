@@ -150,11 +150,10 @@ export function streamRoutes(director: ProgramDirector) {
   /** Reads the current producer's output into the timeline; true once that producer has segments. */
   const refresh = (channelUuid: string): boolean => {
     const timeline = timelineFor(channelUuid);
-    const producer = director.channel(channelUuid).currentProducer;
-    const endpoint = producer?.streamEndpoint();
-    if (!producer || !endpoint) return false;
-    timeline.refresh(producer.id, endpoint);
-    return timeline.hasOutputFrom(producer.id);
+    const output = director.channelOutput(channelUuid);
+    if (!output) return false;
+    timeline.refresh(output.producerId, output.endpoint);
+    return timeline.hasOutputFrom(output.producerId);
   };
 
   return (app: FastifyInstance): void => {
@@ -170,7 +169,7 @@ export function streamRoutes(director: ProgramDirector) {
           if (timedOut) throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly');
           if (req.raw.destroyed) return reply;
           if (!director.sessions.get(sessionId)) throw new ApiError(404, 'unknown_session', 'this viewer session has ended');
-          await outputChanged(director.channel(s.channelUuid).currentProducer?.streamEndpoint()?.dir);
+          await outputChanged(director.channelOutput(s.channelUuid)?.endpoint.dir);
         }
       } finally {
         clearTimeout(deadline);

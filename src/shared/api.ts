@@ -42,6 +42,13 @@ export interface BroadcastDayDto {
   carryover: ScheduleItemDto | null;
 }
 
+/** The broadcast day a channel is in, as its status shows it (times in the channel's zone). */
+export interface BroadcastDayStatusDto {
+  label: string;
+  start: string;
+  end: string;
+}
+
 export interface AlarmDto {
   id: string;
   kind: AlarmKind;
@@ -68,7 +75,7 @@ export interface ChannelStatusDto {
   failed: boolean;
   nowPlaying: NowPlayingDto | null;
   next: ScheduleItemDto | null;
-  broadcastDay: { label: string; start: string; end: string };
+  broadcastDay: BroadcastDayStatusDto;
   alarms: AlarmDto[];
 }
 
@@ -122,7 +129,6 @@ export type StationEvent =
       stationTime: string;
       /** Full status of each channel that changed. */
       channels: ChannelStatusDto[];
-      removedChannels: string[];
       mode: ModeDto;
       health: StationHealthDto;
       alarms: AlarmDto[];

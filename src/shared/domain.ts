@@ -49,6 +49,37 @@ export type AlarmKind =
   /** A file operation failed (EMFILE, ENOSPC, EACCES...): output or housekeeping could not write. */
   | 'io-error';
 
+/** A channel as the schedule and the runtime know it: identity, zone and broadcast-day rollover. */
+export interface ChannelInfo {
+  /** Internal id (database key); never leaves the engine. */
+  id: number;
+  /** The stable external identifier (API, logs). */
+  uuid: string;
+  slug: string;
+  name: string;
+  timezone: string;
+  rolloverMinutes: number;
+  kind: ChannelKind;
+}
+
+export type PlaylogSource = 'schedule' | 'loop';
+
+/** One entry of a channel's playlog: what the schedule says airs over [startMs, endMs). */
+export interface PlaylogEvent {
+  id: number;
+  channelId: number;
+  startMs: number;
+  endMs: number;
+  title: string;
+  type: string;
+  assetId: number | null;
+  /** Position in the asset that airs at startMs. */
+  inPointMs: number;
+  source: PlaylogSource;
+  /** The asset's file; null when the event has no asset. */
+  assetPath: string | null;
+}
+
 /** What a producer needs to know about an asset to play it without probing it again. */
 export interface AssetInfo {
   path: string;

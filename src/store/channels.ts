@@ -1,14 +1,7 @@
 import type { Db } from './database';
-import type { ChannelKind, ChannelMode, ProducerStatus, ProducerType } from '../shared/domain';
+import type { ChannelInfo, ChannelKind, ChannelMode, ProducerStatus, ProducerType } from '../shared/domain';
 
-export interface ChannelRow {
-  id: number;
-  uuid: string;
-  slug: string;
-  name: string;
-  timezone: string;
-  rolloverMinutes: number;
-  kind: ChannelKind;
+export interface ChannelRow extends ChannelInfo {
   isActive: boolean;
   currentMode: ChannelMode;
   viewerCount: number;
@@ -49,14 +42,7 @@ const toChannel = (r: RawChannel): ChannelRow => ({
   updatedAt: r.updated_at,
 });
 
-export interface NewChannel {
-  uuid: string;
-  slug: string;
-  name: string;
-  timezone: string;
-  rolloverMinutes: number;
-  kind: ChannelKind;
-}
+export type NewChannel = Omit<ChannelInfo, 'id'>;
 
 export class ChannelsRepo {
   private readonly all;

@@ -1,5 +1,7 @@
 import type { Db } from './database';
-import type { AssetInfo } from '../shared/domain';
+import type { AssetInfo, PlaylogEvent, PlaylogSource } from '../shared/domain';
+
+export type { PlaylogSource };
 
 export interface AssetRow extends AssetInfo {
   id: number;
@@ -80,21 +82,8 @@ export class AssetsRepo {
   }
 }
 
-export type PlaylogSource = 'schedule' | 'loop';
-
-export interface PlaylogEventRow {
-  id: number;
-  channelId: number;
-  startMs: number;
-  endMs: number;
-  title: string;
-  type: string;
-  assetId: number | null;
-  inPointMs: number;
-  source: PlaylogSource;
-  /** Joined from assets; null when the event has no asset. */
-  assetPath: string | null;
-}
+/** Playlog rows are the domain's playlog events (assetPath joined from assets). */
+export type PlaylogEventRow = PlaylogEvent;
 
 export type NewPlaylogEvent = Omit<PlaylogEventRow, 'id' | 'channelId' | 'assetPath'>;
 

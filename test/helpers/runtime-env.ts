@@ -3,7 +3,7 @@
 import path from 'node:path';
 import pino from 'pino';
 import { SimulatedClock } from '../../src/runtime/clock';
-import type { RuntimePolicy } from '../../src/runtime/channel-manager';
+import type { RuntimePolicy } from '../../src/runtime/policy';
 import { ProgramDirector } from '../../src/runtime/program-director';
 import { ScheduleService } from '../../src/schedule/service';
 import { type ChannelRow, Store } from '../../src/store';

@@ -47,7 +47,7 @@ interface Run {
 async function air(plan: PlayoutPlan, t0: number, seconds: number, clock: SystemClock, midway?: (p: NormalProducer) => Promise<void>): Promise<Run> {
   const t = tempDir();
   cleanups.push(t.cleanup);
-  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
   const began: SegmentReport[] = [];
   const ended: Array<SegmentReport & { status: string }> = [];
   const alarms: string[] = [];
@@ -188,7 +188,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const plan = await planOf(tools, clock.now(), [{ asset: numbered(1), durationMs: 30_000 }]);
-    const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+    const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
     const starting = producer.start(plan, clock.now()).catch((e: Error) => e);
     await sleep(50);
     await producer.stop();

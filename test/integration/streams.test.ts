@@ -117,7 +117,7 @@ describe('HLS stream server (real ffmpeg)', () => {
     expect(station.director.sessions.get(silent.sessionId)).toBeUndefined();
     expect(station.store.sessions.get(silent.sessionId)?.endReason).toBe('inactive');
     const uuid = channels.find((c) => c.slug === 'mixed')!.uuid;
-    const endpoint = station.director.channel(uuid).currentProducer!.streamEndpoint()!;
+    const endpoint = station.director.channelOutput(uuid)!.endpoint;
     const onDisk = fs.readdirSync(endpoint.dir).filter((f) => f.endsWith('.ts'));
     expect(onDisk.length).toBeLessThanOrEqual(12);
     expect(onDisk).not.toContain('seg-0.ts');
@@ -128,15 +128,15 @@ describe('HLS stream server (real ffmpeg)', () => {
     const a = await attach('numbers');
     await fetch(`${base}${a.streamUrl}`);
     const uuid = channels.find((c) => c.slug === 'numbers')!.uuid;
-    const before = station.director.channel(uuid).currentProducer!.id;
+    const before = station.director.channelOutput(uuid)!.producerId;
     expect((await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'TEST ALERT: this is only a test', scope: 'crawl' }) })).status).toBe(200);
-    expect(station.director.channel(uuid).currentProducer!.id).toBe(before); // crawl: same producer, no restart
-    const crawlFile = path.join(station.director.channel(uuid).currentProducer!.streamEndpoint()!.dir, 'crawl.txt');
+    expect(station.director.channelOutput(uuid)!.producerId).toBe(before); // crawl: same producer, no restart
+    const crawlFile = path.join(station.director.channelOutput(uuid)!.endpoint.dir, 'crawl.txt');
     expect(fs.readFileSync(crawlFile, 'utf8')).toContain('TEST ALERT: this is only a test');
 
     expect((await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'Takeover test', scope: 'takeover' }) })).status).toBe(200);
-    const cm = station.director.channel(uuid);
-    expect(cm.currentProducer!.mode).toBe('emergency');
+    const producerType = () => station.director.channelStatus(uuid)!.producerType;
+    expect(producerType()).toBe('emergency');
     // The viewer's playlist continues, with a discontinuity where the producer changed.
     let text = '';
     for (let i = 0; i < 40 && !text.includes('emergency'); i++) {
@@ -146,7 +146,7 @@ describe('HLS stream server (real ffmpeg)', () => {
     expect(text).toContain('-emergency-');
     expect(text).toContain('#EXT-X-DISCONTINUITY');
     expect((await api('/api/emergency', { method: 'DELETE' })).status).toBe(200);
-    expect(cm.currentProducer!.mode).toBe('normal');
+    expect(producerType()).toBe('normal');
     await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
   }, 60_000);
 

@@ -14,7 +14,9 @@ describe('AsRunLogger', () => {
     try {
       const clock = new SimulatedClock('2026-11-26T04:00:00+09:00');
       const channelId = store.channels.insert({ uuid: '00000000-0000-4000-8000-000000000001', slug: 'tokyo', name: 'Tokyo', timezone: 'Asia/Tokyo', rolloverMinutes: 360, kind: 'normal' }, clock.now());
-      const log = new AsRunLogger(store, clock, { id: channelId, timezone: 'Asia/Tokyo', rolloverMinutes: 360 }, () => 'normal');
+      const log = new AsRunLogger(store, clock, () => ({ id: channelId, timezone: 'Asia/Tokyo', rolloverMinutes: 360 }), () => 'normal', (err) => {
+        throw err;
+      });
       const movie: PlayoutSegment = { kind: 'item', eventId: 7, title: 'The Late Movie', type: 'program', startMs: Date.parse('2026-11-25T20:00:00Z'), endMs: Date.parse('2026-11-25T22:00:00Z'), inPointMs: 0, asset: null };
       const gap: PlayoutSegment = { kind: 'gap', startMs: movie.endMs, endMs: movie.endMs + 60_000 };
       clock.advanceTo(movie.startMs);

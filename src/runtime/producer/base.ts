@@ -100,6 +100,8 @@ export interface ProducerContext {
   /** Folder the producer writes its output into (owned by this channel). */
   outputDir: string;
   clock: MasterClock;
+  /** The n-th producer this channel has started in this station run (part of the producer's id). */
+  sequence: number;
 }
 
 export type ProducerFactory = (mode: ProducerMode, context: ProducerContext) => Producer;

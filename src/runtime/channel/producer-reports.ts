@@ -1,0 +1,90 @@
+// What a producer reports becomes the channel's alarms and as-run rows. The alarms belong to the
+// producer that raised them: when it stops or is replaced they go, so a channel never shows an
+// alarm about output that is not on air. A report that cannot be recorded (the database refused a
+// write) is itself an alarm; it never reaches back into the producer's playout.
+import type { MasterClock } from '../../shared/clock';
+import type { AlarmBoard } from '../alarms';
+import type { AsRunLogger } from '../as-run';
+import type { Producer, ProducerEvents } from '../producer';
+
+type Listeners = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };
+
+export interface ReportsDeps {
+  clock: MasterClock;
+  alarms: AlarmBoard;
+  asRun: AsRunLogger;
+  channelUuid: string;
+  /** The producer died on its own. */
+  onFailed: (p: Producer, error: Error) => void;
+  /** Recording a report failed. */
+  onError: (what: string, err: unknown) => void;
+}
+
+export class ProducerReports {
+  private attached: { producer: Producer; listeners: Listeners } | null = null;
+
+  constructor(private readonly d: ReportsDeps) {}
+
+  /** Guards a handler: whatever fails in recording stays here. */
+  private safe<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.d.onError(what, err);
+      }
+    };
+  }
+
+  private listeners(p: Producer): Listeners {
+    const { alarms, asRun, channelUuid } = this.d;
+    const raise = (key: string, alarm: Parameters<AlarmBoard['raise']>[1], at = this.d.clock.now()) => alarms.raise(key, { ...alarm, owner: p.id }, at);
+    return {
+      started: () => undefined,
+      'segment-began': this.safe('as-run', (r) => {
+        if (r.slate && r.segment.kind === 'item') {
+          const message = `"${r.segment.title}" could not be played; a slate airs in its slot`;
+          raise(`media:${r.segment.startMs}`, { kind: 'media-missing', severity: 'warning', message, channelUuid }, r.atMs);
+        } else if (r.slate) {
+          raise('gap', { kind: 'schedule-gap', severity: 'warning', message: 'nothing is scheduled: the channel airs its slate', channelUuid }, r.atMs);
+        } else {
+          alarms.clear('gap');
+        }
+        asRun.began(r);
+      }),
+      'segment-ended': this.safe('as-run', (r) => {
+        if (r.segment.kind === 'item') alarms.clear(`media:${r.segment.startMs}`);
+        asRun.ended(r);
+      }),
+      'health-changed': ({ health, reason }) => {
+        if (health !== 'degraded') alarms.clear('degraded');
+        else raise('degraded', { kind: 'producer-failed', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid });
+      },
+      alarm: (a) => raise(`${a.kind}:${a.segment?.startMs ?? 'output'}`, { kind: a.kind, severity: a.severity, message: a.message, channelUuid }),
+      failed: ({ error }) => this.d.onFailed(p, error),
+      stopped: () => undefined,
+    };
+  }
+
+  attach(p: Producer): void {
+    this.detachListeners();
+    const listeners = this.listeners(p);
+    for (const [event, fn] of Object.entries(listeners)) p.on(event as keyof ProducerEvents, fn as never);
+    this.attached = { producer: p, listeners };
+  }
+
+  /** The producer goes off air: its open as-run row closes now, its alarms clear. */
+  detach(p: Producer, close: { status: 'aired' | 'slate' | 'partial'; note: string }): void {
+    if (this.attached?.producer !== p) return;
+    this.detachListeners();
+    this.d.alarms.clearOwner(p.id);
+    this.safe('as-run', () => this.d.asRun.closeOpen(this.d.clock.now(), close.status, close.note))();
+  }
+
+  private detachListeners(): void {
+    const a = this.attached;
+    if (!a) return;
+    for (const [event, fn] of Object.entries(a.listeners)) a.producer.off(event as keyof ProducerEvents, fn as never);
+    this.attached = null;
+  }
+}

@@ -1,0 +1,335 @@
+// One channel's producer lifecycle: start, stop, swap, re-plan and restart, all through one queue,
+// so there is at most one producer for the channel at any instant, including during swaps and
+// restarts. It holds the channel's slot in the station's producer budget from the moment a start
+// needs one until the producer is gone and nobody wants it any more, so the budget is never
+// exceeded (a viewer returning during a stop keeps the slot; a failed channel gives it up).
+//
+// What to run (type, plan, options) is the ChannelManager's decision, asked through `spec`; this
+// class never reads the schedule. Failures restart with a growing delay; repeated failure marks the
+// channel fully failed. Every transition's failure is logged, shown in status and as an alarm:
+// none escapes as an unhandled rejection.
+import type { Logger } from 'pino';
+import type { MasterClock, TimerHandle } from '../../shared/clock';
+import type { PlayoutPlan, ProducerStatus, ProducerType } from '../../shared/domain';
+import type { AlarmBoard } from '../alarms';
+import type { ProducerBudget } from '../budget';
+import { CapacityError } from '../errors';
+import type { RuntimePolicy } from '../policy';
+import type { Producer, ProducerFactory, ProducerStartOptions } from '../producer';
+
+/** What the channel should air now: the producer type, its plan from the clock's position, options. */
+export interface ProducerSpec {
+  type: ProducerType;
+  plan: PlayoutPlan;
+  startAtMs: number;
+  options: ProducerStartOptions;
+}
+
+export interface SupervisorDeps {
+  clock: MasterClock;
+  factory: ProducerFactory;
+  budget: ProducerBudget;
+  policy: RuntimePolicy;
+  log: Logger;
+  alarms: AlarmBoard;
+  channel: () => { uuid: string; name: string };
+  outputDir: string;
+  /** What to run now (for the current mode unless told otherwise). */
+  spec: () => ProducerSpec;
+  /** Whether anyone wants output (sessions attached). */
+  wanted: () => boolean;
+  /** A producer is about to go on air / has gone off air. */
+  attached: (p: Producer) => void;
+  detached: (p: Producer, close: { status: 'aired' | 'slate' | 'partial'; note: string }) => void;
+  /** Mirror of the producer status in the store (may throw; reported, never fatal). */
+  persist: (status: ProducerStatus, p: Producer | null) => void;
+  onChange: () => void;
+}
+
+export class ProducerSupervisor {
+  private producer: Producer | null = null;
+  private status: ProducerStatus = 'stopped';
+  private failed = false;
+  private failures = 0;
+  private error: string | null = null;
+  private started = 0;
+  private ops: Promise<void> = Promise.resolve();
+  private restartTimer: TimerHandle | undefined;
+  private stableTimer: TimerHandle | undefined;
+  private replanTimer: TimerHandle | undefined;
+  private replanQueued = false;
+  private closed = false;
+
+  constructor(private readonly d: SupervisorDeps) {}
+
+  get current(): Producer | null {
+    return this.producer;
+  }
+  get producerStatus(): ProducerStatus {
+    return this.status;
+  }
+  get isFailed(): boolean {
+    return this.failed;
+  }
+  get lastError(): string | null {
+    return this.error;
+  }
+  private get uuid(): string {
+    return this.d.channel().uuid;
+  }
+
+  /** Runs a transition after the ones queued before it; the caller handles its failure. */
+  private queue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.ops.then(fn);
+    this.ops = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** A transition nobody awaits: its failure is reported here. */
+  private fire(op: string, fn: () => Promise<void>): void {
+    this.queue(fn).catch((err: unknown) => this.transitionFailed(op, err));
+  }
+
+  private transitionFailed(op: string, err: unknown): void {
+    this.error = err instanceof Error ? err.message : String(err);
+    this.d.log.error({ op, err }, 'channel transition failed');
+    const message = `${op} failed: ${this.error}`;
+    this.d.alarms.raise('transition', { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    this.d.onChange();
+  }
+
+  /** Resolves when every queued transition has run. */
+  whenIdle(): Promise<void> {
+    return this.ops;
+  }
+
+  private setStatus(status: ProducerStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    try {
+      this.d.persist(status, this.producer);
+    } catch (err) {
+      // The store is a mirror for reconciliation after a crash; air goes on without it.
+      this.d.log.error({ err, status }, 'producer status could not be stored');
+      const message = `producer status could not be stored: ${(err as Error).message}`;
+      this.d.alarms.raise('store', { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    }
+    this.d.onChange();
+  }
+
+  // ---- transitions ------------------------------------------------------------------------
+
+  /** Someone wants output: start a producer unless one runs, a restart is pending or the channel failed. */
+  ensureRunning(): void {
+    this.fire('start', async () => {
+      if (this.closed || this.producer || this.failed || this.restartTimer || !this.d.wanted()) return;
+      await this.startOrRegisterFailure(this.d.spec());
+    });
+  }
+
+  /** Nobody wants output any more (the fanout's grace ran out): stop, unless someone came back. */
+  stopIfUnwanted(): void {
+    this.fire('stop', async () => {
+      if (this.d.wanted()) return;
+      await this.stopLocked('if-unwanted');
+      this.d.log.info('producer stopped: no viewers');
+    });
+  }
+
+  /** Starts the producer the spec calls for at the clock's position. Call only from the queue. */
+  private async startLocked(spec: ProducerSpec): Promise<void> {
+    const { uuid, name } = this.d.channel();
+    // Normally reserved at admission; taken here too so that no path can start without a slot.
+    if (!this.d.budget.tryAcquire(uuid)) throw new CapacityError(`the station is at its producer budget (${this.d.budget.max}); "${name}" cannot start now`);
+    const p = this.d.factory(spec.type, { channelUuid: uuid, channelName: name, outputDir: this.d.outputDir, clock: this.d.clock, sequence: ++this.started });
+    this.producer = p;
+    this.d.attached(p);
+    this.setStatus('starting');
+    try {
+      await p.start(spec.plan, spec.startAtMs, spec.options);
+    } catch (err) {
+      this.producer = null;
+      this.d.detached(p, { status: 'partial', note: 'producer failed to start' });
+      await this.stopProducer(p);
+      throw err;
+    }
+    this.setStatus('running');
+    this.d.alarms.clear('restarting');
+    this.d.alarms.clear('transition');
+    this.armReplan(spec.plan);
+    this.stableTimer?.cancel();
+    this.stableTimer = this.d.clock.after(this.d.policy.stableMs, () => {
+      this.stableTimer = undefined;
+      if (this.producer === p) this.failures = 0;
+    });
+    this.d.log.info({ producer: p.id, type: spec.type, startAtMs: spec.startAtMs }, 'producer started');
+  }
+
+  /** Stops a producer; a stop that fails is reported and the producer is considered gone. */
+  private async stopProducer(p: Producer): Promise<void> {
+    try {
+      await p.stop();
+    } catch (err) {
+      this.d.log.error({ err, producer: p.id }, 'producer did not stop cleanly');
+      const message = `producer ${p.id} did not stop cleanly: ${(err as Error).message}`;
+      this.d.alarms.raise('stop', { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    }
+  }
+
+  /**
+   * Stops the producer. The budget slot is kept across a swap ('keep'), kept if someone wants
+   * output by the time the stop is done ('if-unwanted'), or given up ('release'). Queue only.
+   */
+  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release'): Promise<void> {
+    this.replanTimer?.cancel();
+    this.stableTimer?.cancel();
+    const p = this.producer;
+    if (p) {
+      this.setStatus('stopping');
+      this.d.detached(p, { status: 'partial', note: 'output stopped' });
+      try {
+        await this.stopProducer(p);
+      } finally {
+        this.producer = null;
+      }
+    }
+    if (slot !== 'keep') {
+      this.restartTimer?.cancel();
+      this.restartTimer = undefined;
+      if (slot === 'release' || !this.d.wanted()) this.d.budget.release(this.uuid);
+    }
+    if (!this.failed) this.setStatus('stopped');
+  }
+
+  private async startOrRegisterFailure(spec: ProducerSpec): Promise<void> {
+    try {
+      await this.startLocked(spec);
+    } catch (err) {
+      this.registerFailure(err);
+    }
+  }
+
+  /** The producer died on its own (not through stop). */
+  producerFailed(p: Producer, error: Error): void {
+    this.fire('restart', async () => {
+      if (this.producer !== p) return; // already replaced or stopped
+      this.producer = null;
+      this.d.detached(p, { status: 'partial', note: `producer failed: ${error.message}` });
+      this.replanTimer?.cancel();
+      this.stableTimer?.cancel();
+      await this.stopProducer(p);
+      this.registerFailure(error);
+    });
+  }
+
+  private registerFailure(err: unknown): void {
+    this.failures++;
+    this.error = err instanceof Error ? err.message : String(err);
+    if (this.failures >= this.d.policy.maxFailures) return this.markFailed();
+    const delay = Math.min(this.d.policy.restartBaseMs * 2 ** (this.failures - 1), this.d.policy.restartCapMs);
+    this.d.log.warn({ failures: this.failures, delayMs: delay, error: this.error }, 'producer failed; restarting');
+    const message = `producer failed (${this.error}); restart ${this.failures} in ${delay / 1000} s`;
+    this.d.alarms.raise('restarting', { kind: 'producer-restarting', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    this.setStatus('starting');
+    this.restartTimer?.cancel();
+    this.restartTimer = this.d.clock.after(delay, () => {
+      this.restartTimer = undefined;
+      this.fire('restart', async () => {
+        if (this.closed || this.producer || this.failed) return;
+        if (!this.d.wanted()) return this.stopLocked('release');
+        await this.startOrRegisterFailure(this.d.spec());
+      });
+    });
+  }
+
+  /** Fully failed: no producer, no budget slot, status says failed, an alarm, until reset or a new viewer. */
+  private markFailed(): void {
+    this.failed = true;
+    this.restartTimer?.cancel();
+    this.restartTimer = undefined;
+    this.d.budget.release(this.uuid);
+    this.d.alarms.clear('restarting');
+    const message = `channel failed after ${this.failures} consecutive producer failures (last: ${this.error})`;
+    this.d.alarms.raise('failed', { kind: 'channel-failed', severity: 'critical', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    this.d.log.error({ failures: this.failures, error: this.error }, 'channel failed');
+    this.setStatus('failed');
+  }
+
+  /** Leaves the failed state (operator reset, or a new viewer); the caller then asks for output. */
+  clearFailure(reason: string): void {
+    if (!this.failed) return;
+    this.failed = false;
+    this.failures = 0;
+    this.d.alarms.clear('failed');
+    this.d.log.info({ reason }, 'channel failure cleared');
+    this.setStatus('stopped');
+  }
+
+  /** Gives back a slot reserved for a start that will not happen (nothing on air, nobody waiting). */
+  releaseIfUnused(): void {
+    if (!this.producer && !this.restartTimer && !this.d.wanted()) this.d.budget.release(this.uuid);
+  }
+
+  // ---- plans and modes --------------------------------------------------------------------
+
+  private armReplan(plan: PlayoutPlan): void {
+    this.replanTimer?.cancel();
+    const at = Math.max(plan.toMs - this.d.policy.replanLeadMs, this.d.clock.now() + 1000);
+    this.replanTimer = this.d.clock.at(at, () => this.replan());
+  }
+
+  /** The schedule changed or the plan runs short: hand the producer a fresh plan from now. */
+  replan(): void {
+    if (this.replanQueued) return;
+    this.replanQueued = true;
+    this.fire('re-plan', async () => {
+      this.replanQueued = false;
+      const p = this.producer;
+      if (!p || this.status !== 'running') return;
+      const spec = this.d.spec();
+      if (spec.type !== p.mode) {
+        await this.stopLocked('keep');
+        return this.startOrRegisterFailure(spec);
+      }
+      await p.updatePlan(spec.plan);
+      if (spec.options.listings) p.updateListings(spec.options.listings);
+      this.armReplan(spec.plan);
+    });
+  }
+
+  /**
+   * Brings the producer on air in line with a new mode: in place when the producer type stays (an
+   * overlay the producer must accept), by a swap otherwise. On refusal the previous spec is
+   * restored and the error rethrown; the caller decides what that means for the mode.
+   */
+  switchMode(target: () => ProducerSpec, previous: () => ProducerSpec): Promise<void> {
+    return this.queue(async () => {
+      const p = this.producer;
+      if (!p || this.failed) return;
+      const spec = target();
+      try {
+        if (spec.type === p.mode) await p.setOverlay(spec.options.overlay ?? null);
+        else {
+          await this.stopLocked('keep');
+          await this.startLocked(spec);
+        }
+      } catch (err) {
+        if (this.producer) await this.producer.setOverlay(previous().options.overlay ?? null).catch(() => undefined);
+        else if (this.d.wanted()) await this.startOrRegisterFailure(previous()); // back to what it was airing
+        throw err;
+      }
+    });
+  }
+
+  /** Stops the producer and every timer for good (station shutdown). */
+  shutdown(): Promise<void> {
+    // Closed first, so that nothing queued behind the stop can start a producer again.
+    this.closed = true;
+    this.restartTimer?.cancel();
+    this.restartTimer = undefined;
+    return this.queue(() => this.stopLocked('release'));
+  }
+}
