@@ -48,6 +48,13 @@ export interface SystemClockOptions {
   sources?: TimeSources;
   /** Called once per backwards step of the wall clock that the station clock refused to follow. */
   onBackwardStep?: (stepMs: number) => void;
+  /** The wall clock caught up with station time again after a backward step. */
+  onStepResolved?: () => void;
+  /**
+   * A timer callback threw. Station work runs on these timers; one failure must not end the
+   * process (the engine reports it as an alarm). Without this, the error is rethrown.
+   */
+  onTimerError?: (err: unknown) => void;
 }
 
 /**
@@ -61,14 +68,14 @@ export class SystemClock implements MasterClock {
   private anchorWall: number;
   private anchorMono: number;
   private last = -Infinity;
-  private readonly onBackwardStep: ((stepMs: number) => void) | undefined;
+  private readonly options: SystemClockOptions;
   private reportedStep = false;
   // Below this, a wall/monotonic disagreement is rate noise, not a step.
   private static readonly STEP_TOLERANCE_MS = 2;
 
   constructor(options: SystemClockOptions = {}) {
     this.sources = options.sources ?? systemSources;
-    this.onBackwardStep = options.onBackwardStep;
+    this.options = options;
     this.anchorWall = this.sources.wall();
     this.anchorMono = this.sources.mono();
   }
@@ -82,10 +89,13 @@ export class SystemClock implements MasterClock {
       this.anchorWall = wall;
       this.anchorMono = mono;
       t = wall;
+    }
+    if (this.reportedStep && wall >= t - SystemClock.STEP_TOLERANCE_MS) {
       this.reportedStep = false;
-    } else if (wall < t - 1000 && !this.reportedStep) {
+      this.options.onStepResolved?.();
+    } else if (!this.reportedStep && wall < t - 1000) {
       this.reportedStep = true;
-      this.onBackwardStep?.(t - wall);
+      this.options.onBackwardStep?.(t - wall);
     }
     // Integer milliseconds; never below a value already handed out.
     const ms = Math.max(Math.floor(t), this.last);
@@ -100,7 +110,7 @@ export class SystemClock implements MasterClock {
       const delay = when - this.now();
       if (delay <= 0) {
         handle = setTimeout(() => {
-          if (!cancelled) fn();
+          if (!cancelled) this.fire(fn);
         }, 0);
       } else {
         // Node timers run on the monotonic clock; re-check on wake in case station time was stepped.
@@ -117,6 +127,16 @@ export class SystemClock implements MasterClock {
         if (handle) clearTimeout(handle);
       },
     };
+  }
+
+  private fire(fn: () => void): void {
+    const report = this.options.onTimerError;
+    if (!report) return fn();
+    try {
+      fn();
+    } catch (err) {
+      report(err);
+    }
   }
 
   after(ms: number, fn: () => void): TimerHandle {

@@ -204,6 +204,25 @@ export class ProgramDirector {
     };
   }
 
+  // ---- station alarms -----------------------------------------------------------------------
+
+  /** The system clock stepped back; station time keeps running and is ahead of it until it catches up. */
+  clockStepped(stepMs: number): void {
+    const message = `the system clock stepped back ${(stepMs / 1000).toFixed(1)} s; station time keeps running and stays ahead of it until it catches up`;
+    this.alarms.raise('clock-step', { kind: 'clock-step', severity: 'warning', message, channelUuid: null }, this.o.clock.now());
+  }
+
+  clockStepResolved(): void {
+    this.alarms.clear('clock-step');
+  }
+
+  /** Work on a timer failed (a file operation, a database write): an alarm, never an exit. */
+  timerFailed(err: unknown): void {
+    this.log.error({ err }, 'station work on a timer failed');
+    const message = `station work failed: ${err instanceof Error ? err.message : String(err)}`;
+    this.alarms.raise('timer', { kind: 'io-error', severity: 'warning', message, channelUuid: null }, this.o.clock.now());
+  }
+
   // ---- viewers ------------------------------------------------------------------------------
 
   /** Attaches a viewer (or a multiviewer preview) to a channel; the first one starts its producer. */

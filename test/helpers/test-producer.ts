@@ -1,6 +1,6 @@
 // A test-double Producer for runtime tests: no media, fully scriptable, and it keeps count of how
 // many producers are alive per channel so tests can assert "never more than one".
-import { BaseProducer, type EmergencyOverlay, type GuideListing, type ProducerContext, type ProducerFactory, type ProducerMode, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
+import { BaseProducer, type EmergencyOverlay, type GuideListing, type ProducerContext, type ProducerEvents, type ProducerFactory, type ProducerMode, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
 import type { PlayoutPlan } from '../../src/shared/domain';
 
 export interface StartRecord {
@@ -16,6 +16,12 @@ export class TestProducerPool {
   readonly live = new Map<string, Set<TestProducer>>();
   /** Most producers alive at once for any channel, ever. */
   maxAlivePerChannel = 0;
+  /** Most producers alive at once across the station, ever. */
+  maxAliveTotal = 0;
+  /** Simulated shutdown time, in clock ms (0: stops on the next microtask). */
+  stopDelayMs = 0;
+  /** Channels whose producers' stop() rejects (after stopping: the producer is gone either way). */
+  failStops = new Set<string>();
   /** Channel uuids whose next N starts fail. */
   failStarts = new Map<string, number>();
   /** Modes that fail to start on a channel (e.g. the emergency producer of channel 5). */
@@ -66,6 +72,7 @@ export class TestProducer extends BaseProducer {
     if (!set) this.pool.live.set(this.channelUuid, (set = new Set()));
     set.add(this);
     this.pool.maxAlivePerChannel = Math.max(this.pool.maxAlivePerChannel, set.size);
+    this.pool.maxAliveTotal = Math.max(this.pool.maxAliveTotal, this.pool.totalAlive());
   }
 
   private markDead(): void {
@@ -100,10 +107,17 @@ export class TestProducer extends BaseProducer {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.pool.stopDelayMs > 0) await new Promise<void>((resolve) => this.context.clock.after(this.pool.stopDelayMs, resolve));
     this.markDead();
     this.status = 'stopped';
     this.setHealth('stopped');
     this.emit('stopped', { atMs: this.context.clock.now() });
+    if (this.pool.failStops.has(this.channelUuid)) throw new Error(`test producer for ${this.channelUuid} failed to stop cleanly`);
+  }
+
+  /** Reports as a real producer would (for alarm and as-run tests). */
+  report<E extends keyof ProducerEvents>(event: E, ...args: ProducerEvents[E]): void {
+    this.emit(event, ...(args as never));
   }
 
   override async updatePlan(plan: PlayoutPlan): Promise<void> {

@@ -89,6 +89,33 @@ describe('SystemClock', () => {
     expect(steps[0]).toBeGreaterThanOrEqual(3_600_000);
   });
 
+  it('says when the system clock has caught up with station time after a backward step', () => {
+    const f = fakeSources(parseInstant('2026-11-25T12:00:00Z'));
+    const events: string[] = [];
+    const clock = new SystemClock({ sources: f.sources, onBackwardStep: (ms) => events.push(`back ${ms}`), onStepResolved: () => events.push('resolved') });
+    clock.now();
+    f.s.wallMs -= 10_000;
+    clock.now();
+    f.tick(5_000);
+    clock.now();
+    expect(events).toEqual(['back 10000']);
+    f.s.wallMs += 10_000; // NTP puts the clock right again
+    clock.now();
+    expect(events).toEqual(['back 10000', 'resolved']);
+  });
+
+  it('reports a timer callback that throws instead of letting it end the process', async () => {
+    const errors: unknown[] = [];
+    const clock = new SystemClock({ onTimerError: (err) => errors.push(err) });
+    await new Promise<void>((resolve) => {
+      clock.after(0, () => {
+        throw new Error('EMFILE: too many open files');
+      });
+      clock.after(5, resolve);
+    });
+    expect(errors).toEqual([new Error('EMFILE: too many open files')]);
+  });
+
   it('follows a forward step of the system clock', () => {
     const f = fakeSources(parseInstant('2026-11-25T12:00:00Z'));
     const clock = new SystemClock({ sources: f.sources });
