@@ -158,16 +158,16 @@ export class Station {
     fs.mkdirSync(dataDir, { recursive: true });
     const logger = options.logger ?? createLogger();
     // The director exists only once the station is built; the clock reports to it from then on.
-    let director: ProgramDirector | undefined;
+    const built: { director?: ProgramDirector } = {};
     const clock =
       options.clock ??
       new SystemClock({
         onBackwardStep: (ms) => {
           logger.warn({ stepMs: ms }, 'system clock stepped back; station time keeps running');
-          director?.clockStepped(ms);
+          built.director?.clockStepped(ms);
         },
-        onStepResolved: () => director?.clockStepResolved(),
-        onTimerError: (err) => (director ? director.timerFailed(err) : logger.error({ err }, 'station work on a timer failed')),
+        onStepResolved: () => built.director?.clockStepResolved(),
+        onTimerError: (err) => (built.director ? built.director.timerFailed(err) : logger.error({ err }, 'station work on a timer failed')),
       });
     let tools: FfmpegTools | null = null;
     let ffmpegProblem: string | null = null;
@@ -182,7 +182,7 @@ export class Station {
     const store = Store.open(dataDir);
     const token = loadOrCreateApiToken(dataDir);
     const station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem, options);
-    director = station.director;
+    built.director = station.director;
     try {
       if (options.stationFile) {
         const result = await station.importStationFile(options.stationFile);
