@@ -102,7 +102,7 @@ export interface StationOptions {
   segmentSeconds?: number;
 }
 
-/** Until the ffmpeg producers are wired in, producers refuse to start with a clear reason. */
+/** Without a usable ffmpeg, every producer refuses to start and says why (the API and console still run). */
 function unavailableProducers(reason: string): ProducerFactory {
   return (mode, context) =>
     new (class extends BaseProducer {

@@ -1,5 +1,5 @@
-// IPC adapter: the renderer's StationApi calls arrive here. Unknown channels and foreign senders
-// are refused, and every payload is validated before it reaches the engine.
+// IPC adapter: the renderer's StationApi calls arrive here. Foreign senders and unknown methods are
+// refused. Only `health` is served so far; it takes no payload.
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import type { Station } from '../station';
 

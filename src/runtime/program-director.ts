@@ -65,14 +65,14 @@ export class ProgramDirector {
   private closed = false;
   private readonly log: Logger;
 
-  constructor(private readonly o: ProgramDirectorOptions) {
-    this.policy = { ...DEFAULT_POLICY, ...o.policy };
+  constructor(private readonly opts: ProgramDirectorOptions) {
+    this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     // Capacity is a station alarm while the budget is spent; it goes when a slot comes free.
-    this.budget = new ProducerBudget(o.producerBudget, () => this.alarms.clear('capacity'));
-    this.log = o.logger.child({ component: 'program-director' });
-    this.status = new StatusHub(o.clock, this, o.statusCoalesceMs ?? 100);
+    this.budget = new ProducerBudget(opts.producerBudget, () => this.alarms.clear('capacity'));
+    this.log = opts.logger.child({ component: 'program-director' });
+    this.status = new StatusHub(opts.clock, this, opts.statusCoalesceMs ?? 100);
     this.alarms = new AlarmBoard(() => this.status.stationChanged());
-    this.sessions = new SessionRegistry(o.store, o.clock, o.sessionTimeoutMs ?? 60_000, {
+    this.sessions = new SessionRegistry(opts.store, opts.clock, opts.sessionTimeoutMs ?? 60_000, {
       persist: (s, delta) => this.persistViewerCount(s, delta),
       ended: (s, reason) => {
         this.cms.get(s.channelUuid)?.removeSession(s.sessionId);
@@ -84,7 +84,7 @@ export class ProgramDirector {
 
   private persistViewerCount(s: LiveSession, delta: 1 | -1): void {
     const cm = this.cms.get(s.channelUuid);
-    if (cm) this.o.store.channels.setViewerCount(s.channelId, cm.viewersAfter(s.purpose, delta), this.o.clock.now());
+    if (cm) this.opts.store.channels.setViewerCount(s.channelId, cm.viewersAfter(s.purpose, delta), this.opts.clock.now());
   }
 
   /**
@@ -92,8 +92,8 @@ export class ProgramDirector {
    * Committed data (schedule, mode, as-run, audit) is kept. Returns what was reconciled.
    */
   reconcile(): ReconcileReport {
-    const now = this.o.clock.now();
-    const { store } = this.o;
+    const now = this.opts.clock.now();
+    const { store } = this.opts;
     const report = store.transaction(() => {
       const r = {
         sessionsEnded: store.sessions.endAllLive(now, 'station restarted'),
@@ -110,26 +110,26 @@ export class ProgramDirector {
   /** Reconciles, loads the stored mode and creates a ChannelManager per active channel. */
   start(): ReconcileReport {
     const report = this.reconcile();
-    const sys = this.o.store.system.get();
+    const sys = this.opts.store.system.get();
     this.mode =
       sys.globalMode === 'emergency' && sys.emergencyScope && sys.emergencyMessage !== null
         ? { global: 'emergency', emergency: { message: sys.emergencyMessage, scope: sys.emergencyScope, sinceMs: sys.emergencySinceMs ?? 0 } }
         : NORMAL_MODE;
-    for (const c of this.o.schedule.activeChannels()) this.addChannel(c);
-    this.o.schedule.on('changed', this.onScheduleChanged);
+    for (const c of this.opts.schedule.activeChannels()) this.addChannel(c);
+    this.opts.schedule.on('changed', this.onScheduleChanged);
     return report;
   }
 
   private addChannel(row: ChannelInfo): ChannelManager {
     const cm = new ChannelManager(row, this.mode, {
-      clock: this.o.clock,
-      schedule: this.o.schedule,
-      store: this.o.store,
-      factory: this.o.factory,
+      clock: this.opts.clock,
+      schedule: this.opts.schedule,
+      store: this.opts.store,
+      factory: this.opts.factory,
       budget: this.budget,
-      outputDir: path.join(this.o.outputRoot, row.uuid),
+      outputDir: path.join(this.opts.outputRoot, row.uuid),
       policy: this.policy,
-      logger: this.o.logger,
+      logger: this.opts.logger,
       onChange: (uuid) => this.status.channelChanged(uuid),
     });
     this.cms.set(row.uuid, cm);
@@ -140,7 +140,7 @@ export class ProgramDirector {
   private scheduleChanged(ids: number[]): void {
     const byId = new Map([...this.cms.values()].map((cm) => [cm.channel.id, cm]));
     for (const id of ids) {
-      const row = this.o.schedule.channelById(id);
+      const row = this.opts.schedule.channelById(id);
       if (!row) continue;
       const cm = byId.get(id);
       if (cm) cm.updateChannel(row);
@@ -165,11 +165,11 @@ export class ProgramDirector {
     return this.channel(uuid).output();
   }
 
-  channelStatus(uuid: string, now = this.o.clock.now()): ChannelStatusDto | undefined {
+  channelStatus(uuid: string, now = this.opts.clock.now()): ChannelStatusDto | undefined {
     return this.cms.get(uuid)?.statusDto(now);
   }
 
-  allChannelStatus(now = this.o.clock.now()): ChannelStatusDto[] {
+  allChannelStatus(now = this.opts.clock.now()): ChannelStatusDto[] {
     return [...this.cms.values()].map((cm) => cm.statusDto(now));
   }
 
@@ -182,7 +182,7 @@ export class ProgramDirector {
     return this.alarms.dtos();
   }
 
-  health(_now = this.o.clock.now()): StationHealthDto {
+  health(_now = this.opts.clock.now()): StationHealthDto {
     let running = 0;
     let viewers = 0;
     let previews = 0;
@@ -209,7 +209,7 @@ export class ProgramDirector {
   /** The system clock stepped back; station time keeps running and is ahead of it until it catches up. */
   clockStepped(stepMs: number): void {
     const message = `the system clock stepped back ${(stepMs / 1000).toFixed(1)} s; station time keeps running and stays ahead of it until it catches up`;
-    this.alarms.raise('clock-step', { kind: 'clock-step', severity: 'warning', message, channelUuid: null }, this.o.clock.now());
+    this.alarms.raise('clock-step', { kind: 'clock-step', severity: 'warning', message, channelUuid: null }, this.opts.clock.now());
   }
 
   clockStepResolved(): void {
@@ -220,7 +220,7 @@ export class ProgramDirector {
   timerFailed(err: unknown): void {
     this.log.error({ err }, 'station work on a timer failed');
     const message = `station work failed: ${err instanceof Error ? err.message : String(err)}`;
-    this.alarms.raise('timer', { kind: 'io-error', severity: 'warning', message, channelUuid: null }, this.o.clock.now());
+    this.alarms.raise('timer', { kind: 'io-error', severity: 'warning', message, channelUuid: null }, this.opts.clock.now());
   }
 
   // ---- viewers ------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ export class ProgramDirector {
       cm.admit();
     } catch (err) {
       if (err instanceof CapacityError) {
-        this.alarms.raise('capacity', { kind: 'capacity', severity: 'warning', message: err.message, channelUuid }, this.o.clock.now());
+        this.alarms.raise('capacity', { kind: 'capacity', severity: 'warning', message: err.message, channelUuid }, this.opts.clock.now());
       }
       throw err;
     }
@@ -257,7 +257,7 @@ export class ProgramDirector {
   resetChannel(uuid: string, actor: AuditActor = 'operator'): void {
     const cm = this.channel(uuid);
     cm.reset();
-    this.o.store.audit.append(this.o.clock.now(), actor, 'channel-reset', {}, cm.channel.id);
+    this.opts.store.audit.append(this.opts.clock.now(), actor, 'channel-reset', {}, cm.channel.id);
   }
 
   // ---- emergency ----------------------------------------------------------------------------
@@ -288,19 +288,19 @@ export class ProgramDirector {
       this.log.error({ action, refused: refused.map((x) => x.cm.channel.slug) }, 'switch refused; every channel put back');
       throw err;
     }
-    const now = this.o.clock.now();
+    const now = this.opts.clock.now();
     try {
-      this.o.store.transaction(() => {
+      this.opts.store.transaction(() => {
         const e = target.emergency;
-        this.o.store.system.set({
+        this.opts.store.system.set({
           globalMode: target.global,
           emergencyMessage: e?.message ?? null,
           emergencyScope: e?.scope ?? null,
           emergencySinceMs: e?.sinceMs ?? null,
           updatedAt: now,
         });
-        for (const cm of cms) this.o.store.channels.setMode(cm.channel.id, channelModeOf(target.global, cm.channel.kind), now);
-        this.o.store.audit.append(now, actor, action, { ...details, channels: cms.length });
+        for (const cm of cms) this.opts.store.channels.setMode(cm.channel.id, channelModeOf(target.global, cm.channel.kind), now);
+        this.opts.store.audit.append(now, actor, action, { ...details, channels: cms.length });
       });
     } catch (err) {
       await rollback();
@@ -317,7 +317,7 @@ export class ProgramDirector {
     return this.serialize(async () => {
       const text = message.trim();
       if (text.length === 0) throw new Error('an emergency needs a message');
-      const target: ModeState = { global: 'emergency', emergency: { message: text, scope, sinceMs: this.o.clock.now() } };
+      const target: ModeState = { global: 'emergency', emergency: { message: text, scope, sinceMs: this.opts.clock.now() } };
       return this.switchAll(target, 'emergency-activate', actor, { message: text, scope });
     });
   }
@@ -336,7 +336,7 @@ export class ProgramDirector {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.o.schedule.off('changed', this.onScheduleChanged);
+    this.opts.schedule.off('changed', this.onScheduleChanged);
     for (const s of this.sessions.liveSessions()) this.sessions.end(s.sessionId, 'station shutdown');
     this.sessions.close();
     await Promise.allSettled([...this.cms.values()].map((cm) => cm.shutdown()));

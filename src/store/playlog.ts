@@ -43,7 +43,6 @@ const toAsset = (r: RawAsset): AssetRow => ({
 
 export class AssetsRepo {
   private readonly upsertStmt;
-  private readonly byPathStmt;
   private readonly byIdStmt;
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -58,7 +57,6 @@ export class AssetsRepo {
          probed_at = excluded.probed_at
        RETURNING id`,
     );
-    this.byPathStmt = db.prepare<[string], RawAsset>('SELECT * FROM assets WHERE path = ?');
     this.byIdStmt = db.prepare<[number], RawAsset>('SELECT * FROM assets WHERE id = ?');
   }
   upsert(a: NewAsset): number {
@@ -66,10 +64,6 @@ export class AssetsRepo {
       id: number;
     };
     return row.id;
-  }
-  byPath(path: string): AssetRow | undefined {
-    const r = this.byPathStmt.get(path);
-    return r && toAsset(r);
   }
   byId(id: number): AssetRow | undefined {
     const r = this.byIdStmt.get(id);
@@ -165,11 +159,6 @@ export class PlaylogRepo {
   deleteSource(channelId: number, source: PlaylogSource): number {
     return this.db.prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ?').run(channelId, source)
       .changes;
-  }
-  deleteSourceFrom(channelId: number, source: PlaylogSource, fromMs: number): number {
-    return this.db
-      .prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ? AND start_ms >= ?')
-      .run(channelId, source, fromMs).changes;
   }
 }
 

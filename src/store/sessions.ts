@@ -42,7 +42,6 @@ export class SessionsRepo {
   private readonly touchStmt;
   private readonly endStmt;
   private readonly getStmt;
-  private readonly liveStmt;
   private readonly countLiveStmt;
 
   constructor(private readonly db: Db) {
@@ -57,7 +56,6 @@ export class SessionsRepo {
       'UPDATE viewer_sessions SET ended_at = ?, end_reason = ? WHERE session_id = ? AND ended_at IS NULL',
     );
     this.getStmt = db.prepare<[string], Raw>('SELECT * FROM viewer_sessions WHERE session_id = ?');
-    this.liveStmt = db.prepare<[], Raw>('SELECT * FROM viewer_sessions WHERE ended_at IS NULL ORDER BY id');
     this.countLiveStmt = db.prepare<[], { n: number }>(
       'SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL',
     );
@@ -82,9 +80,6 @@ export class SessionsRepo {
   get(sessionId: string): ViewerSessionRow | undefined {
     const r = this.getStmt.get(sessionId);
     return r && toRow(r);
-  }
-  live(): ViewerSessionRow[] {
-    return this.liveStmt.all().map(toRow);
   }
   countLive(): number {
     return this.countLiveStmt.get()?.n ?? 0;
