@@ -5,7 +5,7 @@
 // Every alarm has an owner: the producer that raised it, the channel's supervision, or the station.
 // An owner's alarms go with it (a stopped producer leaves no alarm about output that is not on air).
 import type { AlarmDto } from '../shared/api';
-import type { AlarmKind, AlarmSeverity } from '../shared/domain';
+import { ALARM_CODES, type AlarmKind, type AlarmSeverity } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 
 export interface Alarm {
@@ -64,9 +64,12 @@ export class AlarmBoard {
     return this.list().map((a) => ({
       id: a.key,
       kind: a.kind,
+      code: ALARM_CODES[a.kind],
       severity: a.severity,
       message: a.message,
       since: formatInstant(a.sinceMs),
+      clearedAt: null,
+      acknowledgedAt: null,
       channelUuid: a.channelUuid,
     }));
   }

@@ -293,6 +293,7 @@ export class ChannelManager {
   tally(): Tally {
     if (this.supervisor.isFailed || this.supervisor.current?.health() === 'degraded') return 'fault';
     if (this.supervisor.producerStatus !== 'running') return 'off';
+    if (this.mode.global === 'emergency') return 'emergency';
     return this.fanout.viewerCount > 0 ? 'program' : 'preview';
   }
 

@@ -52,9 +52,15 @@ export interface BroadcastDayStatusDto {
 export interface AlarmDto {
   id: string;
   kind: AlarmKind;
+  /** Short text code (BLACK, FRZ, SIL, LATE, FAIL...): shown with the colour, never instead of it. */
+  code: string;
   severity: AlarmSeverity;
   message: string;
+  /** When it was raised. */
   since: string;
+  /** When its condition went; a cleared alarm stays listed (latched) until acknowledged. */
+  clearedAt: string | null;
+  acknowledgedAt: string | null;
   channelUuid: string | null;
 }
 
@@ -112,7 +118,22 @@ export interface StationHealthDto {
   failedChannels: number;
 }
 
-/** The event stream (GET /api/events): a snapshot first, then coalesced changes. */
+/** Audio levels of one channel's output, dBFS (-Infinity for digital silence): [left, right]. */
+export interface ChannelLevelsDto {
+  uuid: string;
+  peak: [number, number];
+  rms: [number, number];
+}
+
+/** A schedule range (GET /api/channels/:uuid/schedule). */
+export interface ScheduleRangeDto {
+  channelUuid: string;
+  from: string;
+  to: string;
+  items: ScheduleItemDto[];
+}
+
+/** The event stream (GET /api/events): a snapshot first, then coalesced changes (and levels, about 10 Hz, when reported). */
 export type StationEvent =
   | {
       type: 'snapshot';
@@ -132,4 +153,12 @@ export type StationEvent =
       mode: ModeDto;
       health: StationHealthDto;
       alarms: AlarmDto[];
+    }
+  | {
+      /** Lightweight and frequent: not part of the seq of snapshot and changes. */
+      type: 'levels';
+      stationTime: string;
+      channels: ChannelLevelsDto[];
     };
+
+export type StationSnapshotDto = Extract<StationEvent, { type: 'snapshot' }>;

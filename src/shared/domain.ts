@@ -17,8 +17,12 @@ export type ProducerType = 'normal' | 'emergency' | 'guide' | 'slate';
 export type ProducerStatus = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
 export type ProducerHealth = 'running' | 'degraded' | 'stopped';
 
-/** Multiviewer tally: red on air to viewers, green preview only, off standby, fault flashing. */
-export type Tally = 'program' | 'preview' | 'off' | 'fault';
+/**
+ * Multiviewer tally: program (red) on air to outside viewers or an output; preview (green) watched
+ * only by the console; emergency (amber) an emergency override on air; off (grey) standby; fault
+ * (flashing red, with a code) failed or degraded.
+ */
+export type Tally = 'program' | 'preview' | 'emergency' | 'off' | 'fault';
 
 /** Why a viewer session exists: a real viewer, or the operator's multiviewer preview. */
 export type SessionPurpose = 'viewer' | 'preview';
@@ -47,7 +51,26 @@ export type AlarmKind =
   | 'freeze'
   | 'clock-step'
   /** A file operation failed (EMFILE, ENOSPC, EACCES...): output or housekeeping could not write. */
-  | 'io-error';
+  | 'io-error'
+  /** Output falling behind the clock. */
+  | 'late';
+
+/** The short code an alarm shows beside its colour (colour is never the only signal). */
+export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
+  'media-missing': 'MEDIA',
+  'media-corrupt': 'MEDIA',
+  'schedule-gap': 'GAP',
+  'producer-failed': 'FAIL',
+  'producer-restarting': 'RSTRT',
+  'channel-failed': 'FAIL',
+  capacity: 'CAP',
+  black: 'BLACK',
+  silence: 'SIL',
+  freeze: 'FRZ',
+  'clock-step': 'CLOCK',
+  'io-error': 'IO',
+  late: 'LATE',
+};
 
 /** A channel as the schedule and the runtime know it: identity, zone and broadcast-day rollover. */
 export interface ChannelInfo {

@@ -58,7 +58,7 @@ export class ProducerReports {
       }),
       'health-changed': ({ health, reason }) => {
         if (health !== 'degraded') alarms.clear('degraded');
-        else raise('degraded', { kind: 'producer-failed', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid });
+        else raise('degraded', { kind: 'late', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid });
       },
       alarm: (a) => raise(`${a.kind}:${a.segment?.startMs ?? 'output'}`, { kind: a.kind, severity: a.severity, message: a.message, channelUuid }),
       failed: ({ error }) => this.d.onFailed(p, error),

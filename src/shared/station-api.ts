@@ -1,0 +1,104 @@
+// The console's contract with the engine: one StationApi, implemented once by the engine's facade
+// and carried by two transports (Electron IPC in the desktop window, HTTP + WebSocket in a browser).
+// The renderer cannot tell them apart. Requests are validated with these schemas on the engine's
+// side of every transport; every failure arrives as a StationApiError with a code and a message.
+import { z } from 'zod';
+import type {
+  AlarmDto,
+  BroadcastDayDto,
+  ChannelStatusDto,
+  ModeDto,
+  ScheduleRangeDto,
+  StationEvent,
+  StationHealthDto,
+  StationSnapshotDto,
+  ViewerAttachDto,
+} from './api';
+import { EMERGENCY_SCOPES, type EmergencyScope } from './domain';
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const channelUuid = z.string({ error: 'must be a channel uuid' }).regex(UUID_PATTERN, { error: 'must be a channel uuid' });
+const isoInstant = z.string({ error: 'must be an ISO 8601 instant with a zone' }).min(1).max(40);
+
+export const emergencyRequest = z.strictObject({
+  message: z
+    .string({ error: 'is required and must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(500, { error: 'must be at most 500 characters' }),
+  scope: z.enum(EMERGENCY_SCOPES as [EmergencyScope, ...EmergencyScope[]], { error: 'must be "crawl" or "takeover"' }),
+});
+export type EmergencyRequest = z.input<typeof emergencyRequest>;
+
+export const scheduleRangeRequest = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional() });
+export type ScheduleRangeRequest = z.input<typeof scheduleRangeRequest>;
+
+export const alarmHistoryRequest = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional(), channel: channelUuid.optional() });
+export type AlarmHistoryRequest = z.input<typeof alarmHistoryRequest>;
+
+export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'must be a session id' });
+export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200);
+
+/** A failure as every transport carries it: a stable code for programs, a sentence for people. */
+export interface StationApiErrorShape {
+  code: string;
+  message: string;
+}
+
+export class StationApiError extends Error implements StationApiErrorShape {
+  override readonly name = 'StationApiError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AlarmHistoryDto {
+  from: string;
+  to: string;
+  alarms: AlarmDto[];
+}
+
+export type StationEventListener = (event: StationEvent) => void;
+
+export interface StationApi {
+  // queries
+  snapshot(): Promise<StationSnapshotDto>;
+  channel(uuid: string): Promise<ChannelStatusDto>;
+  schedule(uuid: string, range?: ScheduleRangeRequest): Promise<ScheduleRangeDto>;
+  broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto>;
+  mode(): Promise<ModeDto>;
+  health(): Promise<StationHealthDto>;
+  alarms(query?: AlarmHistoryRequest): Promise<AlarmHistoryDto>;
+  // commands
+  /** A multiviewer preview: keeps the channel's producer running, never counts as a viewer. */
+  attachPreview(uuid: string): Promise<ViewerAttachDto>;
+  detachPreview(sessionId: string): Promise<void>;
+  activateEmergency(request: EmergencyRequest): Promise<ModeDto>;
+  clearEmergency(): Promise<ModeDto>;
+  resetChannel(uuid: string): Promise<ChannelStatusDto>;
+  acknowledgeAlarm(id: string): Promise<AlarmDto>;
+  // events
+  /** Delivers a snapshot first, then every change, until the returned function is called. */
+  subscribe(listener: StationEventListener): () => void;
+}
+
+/** The StationApi's method names, for transports that must list them (IPC allow-lists). */
+export const STATION_API_METHODS = [
+  'snapshot',
+  'channel',
+  'schedule',
+  'broadcastDay',
+  'mode',
+  'health',
+  'alarms',
+  'attachPreview',
+  'detachPreview',
+  'activateEmergency',
+  'clearEmergency',
+  'resetChannel',
+  'acknowledgeAlarm',
+] as const satisfies ReadonlyArray<Exclude<keyof StationApi, 'subscribe'>>;
