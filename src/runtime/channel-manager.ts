@@ -12,7 +12,7 @@ import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { ChannelInfo, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import type { Listing } from '../schedule/service';
 import type { Store } from '../store';
-import { AlarmBoard } from './alarms';
+import { AlarmBoard, type AlarmLog } from './alarms';
 import { AsRunLogger } from './as-run';
 import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
@@ -42,6 +42,7 @@ export interface ChannelManagerDeps {
   outputDir: string;
   policy: RuntimePolicy;
   logger: Logger;
+  alarmLog: AlarmLog;
   /** The channel's status changed (coalesced by the status hub). */
   onChange: (channelUuid: string) => void;
 }
@@ -74,7 +75,14 @@ export class ChannelManager {
     this.mode = mode;
     const { clock } = deps;
     this.log = deps.logger.child({ channel: channel.slug });
-    this.alarms = new AlarmBoard(() => this.changed(), 'channel');
+    this.alarms = new AlarmBoard({
+      clock,
+      log: deps.alarmLog,
+      channel: { id: channel.id, uuid: channel.uuid },
+      defaultOwner: 'channel',
+      onChange: () => this.changed(),
+      onError: (err) => this.log.error({ err }, 'an alarm could not be recorded'),
+    });
     this.fanout = new SessionFanout(clock, deps.policy.viewerGraceMs, () => this.supervisor.stopIfUnwanted());
     this.onAir = new OnAirView(clock, deps.schedule, () => this.info, () => this.changed());
     this.asRun = new AsRunLogger(deps.store, clock, () => this.info, () => this.supervisor.current?.mode ?? 'normal', (err) => this.reportError('as-run', err));
@@ -149,7 +157,7 @@ export class ChannelManager {
   private reportError(what: string, err: unknown): void {
     this.log.error({ err, what }, 'a report could not be recorded');
     const message = `${what} could not be recorded: ${(err as Error).message ?? String(err)}`;
-    this.alarms.raise(`record:${what}`, { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid }, this.deps.clock.now());
+    this.alarms.raise(`record:${what}`, { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid });
   }
 
   // ---- viewers ------------------------------------------------------------------------------

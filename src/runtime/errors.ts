@@ -8,6 +8,10 @@ export class UnknownChannelError extends Error {
   override readonly name = 'UnknownChannelError';
 }
 
+export class UnknownAlarmError extends Error {
+  override readonly name = 'UnknownAlarmError';
+}
+
 export class UnknownSessionError extends Error {
   override readonly name = 'UnknownSessionError';
 }

@@ -13,10 +13,10 @@ import type { ChannelInfo, EmergencyScope, SessionPurpose } from '../shared/doma
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
 import type { ProducerFactory } from './producer';
-import { AlarmBoard } from './alarms';
+import { AlarmBoard, type AlarmLog, storeAlarmLog } from './alarms';
 import { ProducerBudget } from './budget';
 import { ChannelManager, type ChannelOutput, type ScheduleReader } from './channel-manager';
-import { CapacityError, ChannelSwitchError, UnknownChannelError, UnknownSessionError } from './errors';
+import { CapacityError, ChannelSwitchError, UnknownAlarmError, UnknownChannelError, UnknownSessionError } from './errors';
 import { channelModeOf, NORMAL_MODE, type ModeState } from './mode';
 import { DEFAULT_POLICY, type RuntimePolicy } from './policy';
 import { type LiveSession, SessionRegistry } from './viewer-sessions';
@@ -50,6 +50,7 @@ export interface ReconcileReport {
   sessionsEnded: number;
   channelsReset: number;
   producersReset: number;
+  alarmsCleared: number;
 }
 
 export class ProgramDirector {
@@ -64,6 +65,7 @@ export class ProgramDirector {
   private readonly onScheduleChanged = (ids: number[]) => this.scheduleChanged(ids);
   private closed = false;
   private readonly log: Logger;
+  private readonly alarmLog: AlarmLog;
 
   constructor(private readonly opts: ProgramDirectorOptions) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
@@ -71,7 +73,15 @@ export class ProgramDirector {
     this.budget = new ProducerBudget(opts.producerBudget, () => this.alarms.clear('capacity'));
     this.log = opts.logger.child({ component: 'program-director' });
     this.status = new StatusHub(opts.clock, this, opts.statusCoalesceMs ?? 100);
-    this.alarms = new AlarmBoard(() => this.status.stationChanged());
+    this.alarmLog = storeAlarmLog(opts.store);
+    this.alarms = new AlarmBoard({
+      clock: opts.clock,
+      log: this.alarmLog,
+      channel: null,
+      defaultOwner: 'station',
+      onChange: () => this.status.stationChanged(),
+      onError: (err) => this.log.error({ err }, 'an alarm could not be recorded'),
+    });
     this.sessions = new SessionRegistry(opts.store, opts.clock, opts.sessionTimeoutMs ?? 60_000, {
       persist: (s, delta) => this.persistViewerCount(s, delta),
       ended: (s, reason) => {
@@ -99,11 +109,13 @@ export class ProgramDirector {
         sessionsEnded: store.sessions.endAllLive(now, 'station restarted'),
         channelsReset: store.channels.resetRuntime(now),
         producersReset: store.producers.resetLive(now),
+        // Nothing of the previous run is raising any more; unacknowledged ones stay latched.
+        alarmsCleared: store.alarms.clearAllActive(now),
       };
-      if (r.sessionsEnded + r.channelsReset + r.producersReset > 0) store.audit.append(now, 'system', 'reconcile', { ...r });
+      if (Object.values(r).some((n) => n > 0)) store.audit.append(now, 'system', 'reconcile', { ...r });
       return r;
     });
-    if (report.sessionsEnded + report.channelsReset + report.producersReset > 0) this.log.warn(report, 'reconciled state left by the previous run');
+    if (Object.values(report).some((n) => n > 0)) this.log.warn(report, 'reconciled state left by the previous run');
     return report;
   }
 
@@ -116,8 +128,17 @@ export class ProgramDirector {
         ? { global: 'emergency', emergency: { message: sys.emergencyMessage, scope: sys.emergencyScope, sinceMs: sys.emergencySinceMs ?? 0 } }
         : NORMAL_MODE;
     for (const c of this.opts.schedule.activeChannels()) this.addChannel(c);
+    this.restoreLatchedAlarms();
     this.opts.schedule.on('changed', this.onScheduleChanged);
     return report;
+  }
+
+  /** Alarms latched by the previous run go back on the boards they belong to. */
+  private restoreLatchedAlarms(): void {
+    const byId = new Map([...this.cms.values()].map((cm) => [cm.channel.id, cm]));
+    const rows = this.opts.store.alarms.open();
+    this.alarms.restore(rows.filter((r) => r.channelId === null || !byId.has(r.channelId)));
+    for (const cm of byId.values()) cm.alarms.restore(rows.filter((r) => r.channelId === cm.channel.id));
   }
 
   private addChannel(row: ChannelInfo): ChannelManager {
@@ -130,6 +151,7 @@ export class ProgramDirector {
       outputDir: path.join(this.opts.outputRoot, row.uuid),
       policy: this.policy,
       logger: this.opts.logger,
+      alarmLog: this.alarmLog,
       onChange: (uuid) => this.status.channelChanged(uuid),
     });
     this.cms.set(row.uuid, cm);
@@ -209,7 +231,7 @@ export class ProgramDirector {
   /** The system clock stepped back; station time keeps running and is ahead of it until it catches up. */
   clockStepped(stepMs: number): void {
     const message = `the system clock stepped back ${(stepMs / 1000).toFixed(1)} s; station time keeps running and stays ahead of it until it catches up`;
-    this.alarms.raise('clock-step', { kind: 'clock-step', severity: 'warning', message, channelUuid: null }, this.opts.clock.now());
+    this.alarms.raise('clock-step', { kind: 'clock-step', severity: 'warning', message, channelUuid: null });
   }
 
   clockStepResolved(): void {
@@ -220,7 +242,7 @@ export class ProgramDirector {
   timerFailed(err: unknown): void {
     this.log.error({ err }, 'station work on a timer failed');
     const message = `station work failed: ${err instanceof Error ? err.message : String(err)}`;
-    this.alarms.raise('timer', { kind: 'io-error', severity: 'warning', message, channelUuid: null }, this.opts.clock.now());
+    this.alarms.raise('timer', { kind: 'io-error', severity: 'warning', message, channelUuid: null });
   }
 
   // ---- viewers ------------------------------------------------------------------------------
@@ -251,6 +273,16 @@ export class ProgramDirector {
 
   detach(sessionId: string, reason = 'detached'): void {
     if (!this.sessions.end(sessionId, reason)) throw new UnknownSessionError(`no live viewer session ${sessionId}`);
+  }
+
+  /** An operator acknowledges an alarm (by its id): a latched one goes, an active one is marked seen. */
+  acknowledgeAlarm(id: string, actor: AuditActor = 'operator'): AlarmDto {
+    const n = /^\d{1,15}$/.test(id) ? Number(id) : NaN;
+    for (const board of [this.alarms, ...[...this.cms.values()].map((cm) => cm.alarms)]) {
+      const done = Number.isSafeInteger(n) ? board.acknowledge(n, actor) : undefined;
+      if (done) return done;
+    }
+    throw new UnknownAlarmError(`no active or latched alarm ${id}`);
   }
 
   /** Operator reset of a failed channel. */

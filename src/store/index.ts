@@ -5,12 +5,14 @@ import { ChannelsRepo, ProducersRepo } from './channels';
 import { SessionsRepo } from './sessions';
 import { AuditRepo, SystemStateRepo } from './system';
 import { AsRunRepo, AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
+import { AlarmsRepo } from './alarms';
 
 export { StoreOpenError, checkIntegrity } from './database';
 export type { Db } from './database';
 export type { ChannelRow, NewChannel, ProducerRow } from './channels';
 export type { ViewerSessionRow } from './sessions';
 export type { SystemStateRow, AuditEntry, AuditActor } from './system';
+export type { AlarmRow, NewAlarm } from './alarms';
 export type { AssetRow, NewAsset, PlaylogEventRow, NewPlaylogEvent, PlaylogSource, LoopRow, AsRunEntry } from './playlog';
 
 export const DATABASE_FILE = 'station.db';
@@ -25,6 +27,7 @@ export class Store {
   readonly playlog: PlaylogRepo;
   readonly loops: LoopsRepo;
   readonly asRun: AsRunRepo;
+  readonly alarms: AlarmsRepo;
 
   private constructor(
     readonly db: Db,
@@ -39,6 +42,7 @@ export class Store {
     this.playlog = new PlaylogRepo(db);
     this.loops = new LoopsRepo(db);
     this.asRun = new AsRunRepo(db);
+    this.alarms = new AlarmsRepo(db);
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

@@ -141,6 +141,28 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_time ON audit_log (at_ms);
 `,
   },
+  {
+    version: 2,
+    name: 'alarm history',
+    sql: `
+-- Every alarm occurrence: raised, cleared (its condition went), acknowledged by an operator.
+CREATE TABLE alarms (
+  id              INTEGER PRIMARY KEY,
+  channel_id      INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+  key             TEXT    NOT NULL,
+  kind            TEXT    NOT NULL,
+  severity        TEXT    NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  message         TEXT    NOT NULL,
+  raised_at       INTEGER NOT NULL,
+  cleared_at      INTEGER,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  CHECK (cleared_at IS NULL OR cleared_at >= raised_at)
+);
+CREATE INDEX alarms_by_raised ON alarms (raised_at);
+CREATE INDEX alarms_open ON alarms (id) WHERE cleared_at IS NULL OR acknowledged_at IS NULL;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

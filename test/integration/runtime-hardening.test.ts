@@ -16,7 +16,9 @@ afterEach(async () => {
   for (const e of envs.splice(0)) await e.close();
 });
 
-const alarmKeys = (e: RuntimeEnv, uuid: string) => e.director.channelStatus(uuid)!.alarms.map((a) => a.id);
+/** The channel's alarms whose condition is present (cleared ones stay listed, latched, until acknowledged). */
+const activeAlarms = (e: RuntimeEnv, uuid: string) => e.director.channelStatus(uuid)!.alarms.filter((a) => a.clearedAt === null);
+const activeKinds = (e: RuntimeEnv, uuid: string) => activeAlarms(e, uuid).map((a) => a.kind).sort();
 const tryAttach = (e: RuntimeEnv, uuid: string, purpose: 'viewer' | 'preview' = 'viewer') => {
   try {
     return e.director.attach(uuid, purpose);
@@ -120,11 +122,16 @@ describe('alarms belong to what raised them', () => {
     p.report('segment-began', { segment: item, atMs: e.clock.now(), slate: true });
     p.report('alarm', { kind: 'media-corrupt', severity: 'warning', message: 'asset could not be decoded', segment: item });
     p.report('health-changed', { health: 'degraded', reason: 'output 900 ms behind the clock' });
-    expect(alarmKeys(e, uuid).sort()).toEqual(['degraded', `media-corrupt:${item.startMs}`, `media:${item.startMs}`]);
+    expect(activeKinds(e, uuid)).toEqual(['late', 'media-corrupt', 'media-missing']);
     e.director.detach(s.sessionId);
     await e.advance(2_000);
     expect(e.director.channel(uuid).producerStatus).toBe('stopped');
-    expect(alarmKeys(e, uuid)).toEqual([]);
+    expect(activeKinds(e, uuid)).toEqual([]);
+    // They cleared when the producer stopped, and stay listed (latched) until acknowledged.
+    const latched = e.director.channelStatus(uuid)!.alarms;
+    expect(latched.map((a) => a.kind).sort()).toEqual(['late', 'media-corrupt', 'media-missing']);
+    for (const a of latched) e.director.acknowledgeAlarm(a.id);
+    expect(e.director.channelStatus(uuid)!.alarms).toEqual([]);
   });
 
   it("clears the replaced producer's alarms on an emergency takeover", async () => {
@@ -133,10 +140,10 @@ describe('alarms belong to what raised them', () => {
     e.director.attach(uuid);
     await e.settle();
     e.pool.aliveFor(uuid)[0]!.report('alarm', { kind: 'media-missing', severity: 'warning', message: 'asset missing', segment: null });
-    expect(alarmKeys(e, uuid)).toEqual(['media-missing:output']);
+    expect(activeKinds(e, uuid)).toEqual(['media-missing']);
     await e.director.activateEmergency('Takeover', 'takeover');
     expect(e.pool.aliveFor(uuid)[0]!.mode).toBe('emergency');
-    expect(alarmKeys(e, uuid)).toEqual([]);
+    expect(activeKinds(e, uuid)).toEqual([]);
   });
 
   it('clears the capacity alarm when a producer slot comes free', async () => {
@@ -144,18 +151,18 @@ describe('alarms belong to what raised them', () => {
     const [a, b] = e.channels.map((c) => c.uuid) as [string, string];
     const s = e.director.attach(a);
     expect(() => e.director.attach(b)).toThrow(CapacityError);
-    expect(e.director.stationAlarms().map((x) => x.kind)).toEqual(['capacity']);
+    expect(e.director.stationAlarms().map((x) => [x.kind, x.clearedAt])).toEqual([['capacity', null]]);
     e.director.detach(s.sessionId);
     await e.advance(2_000);
-    expect(e.director.stationAlarms()).toEqual([]);
+    expect(e.director.stationAlarms().map((x) => [x.kind, x.clearedAt === null])).toEqual([['capacity', false]]);
   });
 
   it('raises clock-step while station time is ahead of a stepped-back system clock, and clears it after', async () => {
     const e = await env();
     e.director.clockStepped(3_600_000);
-    expect(e.director.stationAlarms()).toMatchObject([{ kind: 'clock-step', message: expect.stringContaining('3600.0 s') }]);
+    expect(e.director.stationAlarms()).toMatchObject([{ kind: 'clock-step', code: 'CLOCK', clearedAt: null, message: expect.stringContaining('3600.0 s') }]);
     e.director.clockStepResolved();
-    expect(e.director.stationAlarms()).toEqual([]);
+    expect(e.director.stationAlarms()).toMatchObject([{ kind: 'clock-step', clearedAt: expect.any(String) }]);
   });
 });
 
@@ -170,7 +177,7 @@ describe('failures never escape', () => {
     await e.advance(2_000);
     const status = e.director.channelStatus(uuid)!;
     expect(status.producerStatus).toBe('stopped');
-    expect(status.alarms).toMatchObject([{ id: 'stop', message: expect.stringContaining('did not stop cleanly') }]);
+    expect(status.alarms).toMatchObject([{ kind: 'producer-failed', message: expect.stringContaining('did not stop cleanly') }]);
     e.pool.failStops.delete(uuid);
     e.director.attach(uuid);
     await e.settle();
@@ -206,7 +213,7 @@ describe('failures never escape', () => {
     p.updatePlan = () => Promise.reject(new Error('plan refused'));
     e.schedule.notifyChanged([e.channels[0]!.id]);
     await e.settle();
-    expect(e.director.channelStatus(uuid)!.alarms).toMatchObject([{ id: 'transition', message: 're-plan failed: plan refused' }]);
+    expect(activeAlarms(e, uuid)).toMatchObject([{ kind: 'producer-failed', message: 're-plan failed: plan refused' }]);
     expect(e.pool.aliveFor(uuid)).toEqual([p]); // still on air
   });
 });

@@ -281,7 +281,9 @@ describe('supervision', () => {
     expect(e.pool.aliveFor(uuid)).toHaveLength(0);
     const status = e.director.channelStatus(uuid)!;
     expect(status).toMatchObject({ failed: true, tally: 'fault', producerStatus: 'failed' });
-    expect(status.alarms).toEqual([expect.objectContaining({ kind: 'channel-failed', severity: 'critical' })]);
+    // Active: the failure. The restart alarms cleared and stay latched until acknowledged.
+    expect(status.alarms.filter((a) => a.clearedAt === null)).toEqual([expect.objectContaining({ kind: 'channel-failed', code: 'FAIL', severity: 'critical' })]);
+    expect(status.alarms.filter((a) => a.clearedAt !== null).map((a) => a.kind)).toEqual(['producer-restarting', 'producer-restarting']);
     expect(e.store.channels.byUuid(uuid)!.producerStatus).toBe('failed');
     expect(e.director.health().failedChannels).toBe(1);
 
