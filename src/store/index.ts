@@ -7,6 +7,7 @@ import { AuditRepo, SystemStateRepo } from './system';
 import { AsRunRepo, AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
 
 export { StoreOpenError, checkIntegrity } from './database';
+export { DataFolderError } from './data-folder';
 export type { Db } from './database';
 export type { ChannelRow, NewChannel, ProducerRow } from './channels';
 export type { ViewerSessionRow } from './sessions';
