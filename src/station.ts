@@ -18,6 +18,7 @@ import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './run
 import { PROFILES, type OutputProfile } from './media/profiles';
 import { killAll, reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
+import { formatInstant } from './shared/time';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
 import { ScheduleService } from './schedule/service';
@@ -26,7 +27,7 @@ import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
 import { createHttpServer } from './server/http';
 import { healthRoutes } from './server/health-routes';
-import { type ChannelRow, Store } from './store';
+import { type ChannelRow, StationLock, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
 /** Channels' output folders live under here, one per channel uuid. */
@@ -133,6 +134,8 @@ export class Station {
     /** null when ffmpeg is missing or unfit; `ffmpegProblem` says why. */
     readonly tools: FfmpegTools | null,
     readonly ffmpegProblem: string | null,
+    /** This station's hold on its data folder, from open to close. */
+    private readonly lock: StationLock,
     options: StationOptions,
   ) {
     this.schedule = new ScheduleService(store, clock);
@@ -155,26 +158,36 @@ export class Station {
 
   static async open(options: StationOptions): Promise<Station> {
     const dataDir = path.resolve(options.dataDir);
-    fs.mkdirSync(dataDir, { recursive: true });
     const logger = options.logger ?? createLogger();
     const clock =
       options.clock ??
       new SystemClock({
         onBackwardStep: (ms) => logger.warn({ stepMs: ms }, 'system clock stepped back; station time keeps running'),
       });
-    let tools: FfmpegTools | null = null;
-    let ffmpegProblem: string | null = null;
+    // First of all: one station per data folder. Nothing below (the store, the outputs folder, the
+    // reaping of a previous run's ffmpeg) may touch a folder another station is running from.
+    const lock = StationLock.acquire(dataDir, formatInstant(clock.now()));
+    let store: Store | undefined;
+    let station: Station;
     try {
-      tools = await locateFfmpeg(options.ffmpeg);
-      logger.info({ ffmpeg: tools.ffmpeg, version: tools.version, source: tools.source }, 'ffmpeg found');
+      let tools: FfmpegTools | null = null;
+      let ffmpegProblem: string | null = null;
+      try {
+        tools = await locateFfmpeg(options.ffmpeg);
+        logger.info({ ffmpeg: tools.ffmpeg, version: tools.version, source: tools.source }, 'ffmpeg found');
+      } catch (err) {
+        if (!(err instanceof FfmpegUnavailableError)) throw err;
+        ffmpegProblem = err.message;
+        logger.error({ problem: err.message }, 'ffmpeg unavailable: channels cannot play out');
+      }
+      store = Store.open(dataDir);
+      const token = loadOrCreateApiToken(dataDir);
+      station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem, lock, options);
     } catch (err) {
-      if (!(err instanceof FfmpegUnavailableError)) throw err;
-      ffmpegProblem = err.message;
-      logger.error({ problem: err.message }, 'ffmpeg unavailable: channels cannot play out');
+      store?.close();
+      lock.release();
+      throw err;
     }
-    const store = Store.open(dataDir);
-    const token = loadOrCreateApiToken(dataDir);
-    const station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem, options);
     try {
       if (options.stationFile) {
         const result = await station.importStationFile(options.stationFile);
@@ -229,7 +242,22 @@ export class Station {
       streamRoutes(this.director),
     ]);
     const address = await this.http.listen({ host, port });
+    const control = this.controlUrl();
+    try {
+      // Where `import` finds this station to hand it a file.
+      if (control) this.lock.setUrl(control);
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot record the control API address beside the lock; `import` cannot reach this station');
+    }
     return address.replace('[::1]', 'localhost');
+  }
+
+  /** The control API's base URL as a local client reaches it (a wildcard bind answers on loopback). */
+  private controlUrl(): string | undefined {
+    const addr = this.http?.server.address();
+    if (!addr || typeof addr !== 'object') return undefined;
+    const host = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
   }
 
   /** The bound port (useful with port 0). */
@@ -247,9 +275,14 @@ export class Station {
       await this.http?.close();
     } finally {
       // Producers stop their own children; this is the backstop for anything still starting, and it
-      // runs even if something above failed, as does closing the database.
-      await killAll();
-      this.store.close();
+      // runs even if something above failed, as does closing the database. The folder is let go
+      // last, when nothing of this station can touch it any more.
+      try {
+        await killAll();
+        this.store.close();
+      } finally {
+        this.lock.release();
+      }
     }
   }
 }
