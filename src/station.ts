@@ -27,6 +27,7 @@ import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
 import { createHttpServer } from './server/http';
 import { healthRoutes } from './server/health-routes';
+import { importRoutes } from './server/import-routes';
 import { type ChannelRow, StationLock, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
@@ -42,17 +43,24 @@ export function defaultDataDir(): string {
   return path.join(process.env['XDG_DATA_HOME'] || path.join(home, '.local', 'share'), 'retrovue');
 }
 
-/** The API token: RETROVUE_API_TOKEN if set, else `<data-dir>/api-token`, created (mode 0600) on first start. */
-export function loadOrCreateApiToken(dataDir: string): string {
-  const fromEnv = process.env['RETROVUE_API_TOKEN'];
+/** The API token if there is one: RETROVUE_API_TOKEN if set, else `<data-dir>/api-token`. Creates nothing. */
+export function readApiToken(dataDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env['RETROVUE_API_TOKEN'];
   if (fromEnv && fromEnv.trim().length > 0) return fromEnv.trim();
-  const file = path.join(dataDir, API_TOKEN_FILE);
   try {
-    const existing = fs.readFileSync(file, 'utf8').trim();
+    const existing = fs.readFileSync(path.join(dataDir, API_TOKEN_FILE), 'utf8').trim();
     if (existing.length > 0) return existing;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  return undefined;
+}
+
+/** The API token: RETROVUE_API_TOKEN if set, else `<data-dir>/api-token`, created (mode 0600) on first start. */
+export function loadOrCreateApiToken(dataDir: string): string {
+  const existing = readApiToken(dataDir);
+  if (existing) return existing;
+  const file = path.join(dataDir, API_TOKEN_FILE);
   const token = crypto.randomBytes(24).toString('base64url');
   // wx: never overwrite a token another process created in the meantime.
   try {
@@ -120,6 +128,8 @@ function unavailableProducers(reason: string): ProducerFactory {
 export class Station {
   private http: FastifyInstance | undefined;
   private closed = false;
+  // Imports run one after another, so each one validates against what the previous one wrote.
+  private importQueue: Promise<unknown> = Promise.resolve();
 
   readonly schedule: ScheduleService;
   readonly director: ProgramDirector;
@@ -221,9 +231,21 @@ export class Station {
     return this.tools;
   }
 
-  /** Validates and imports a station file, all or nothing. */
+  /**
+   * Validates and imports a station file, all or nothing. Applied through the ScheduleService, whose
+   * 'changed' event makes the director add new channels and re-plan the touched ones live.
+   */
   importStationFile(file: string): Promise<ImportResult> {
-    return importStationFile(file, { store: this.store, schedule: this.schedule, clock: this.clock, tools: this.requireTools() });
+    if (this.closed) return Promise.reject(new Error('the station is shutting down; nothing was imported'));
+    const run = () => importStationFile(file, { store: this.store, schedule: this.schedule, clock: this.clock, tools: this.requireTools() });
+    const result = this.importQueue.then(run, run);
+    this.importQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Every channel the runtime knows, in the order it learned of them. */
+  allChannelStatus(): ChannelStatusDto[] {
+    return this.director.allChannelStatus();
   }
 
   /** A channel's status for the API and the console. */
@@ -240,6 +262,7 @@ export class Station {
       channelRoutes(this),
       runtimeRoutes(this.director),
       streamRoutes(this.director),
+      importRoutes(this),
     ]);
     const address = await this.http.listen({ host, port });
     const control = this.controlUrl();
