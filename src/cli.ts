@@ -1,8 +1,10 @@
 // Headless entry point: `serve` runs the engine, the control API and the operator console over HTTP;
-// `import` loads a station file. Usage errors exit 2, runtime failures exit 1.
+// `import` loads a station file (handing it to the running station if one holds the data folder).
+// Usage errors exit 2, runtime failures exit 1.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
 import { Station, defaultDataDir } from './station';
+import { importIntoDataDir } from './station-import';
 
 const USAGE = `Usage:
   retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
@@ -108,15 +110,11 @@ const importSchema = z.object({ 'data-dir': z.string().min(1, '--data-dir must n
 async function importCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(importSchema, argv, { 'data-dir': { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError(`import takes exactly one station file (got ${positionals.length})`);
-  const station = await Station.open({ dataDir: values['data-dir'] ?? defaultDataDir(), demo: false });
-  try {
-    const result = await station.importStationFile(positionals[0]!);
-    process.stdout.write(`Imported ${result.file}:\n`);
-    for (const c of result.channels) {
-      process.stdout.write(`  ${c.slug} (${c.uuid})${c.created ? ' new' : ''}: ${c.items} playlog events\n`);
-    }
-  } finally {
-    await station.close();
+  // Handed to the running station if one holds the folder; otherwise imported here, store only.
+  const result = await importIntoDataDir(values['data-dir'] ?? defaultDataDir(), positionals[0]!);
+  process.stdout.write(`Imported ${result.file}:\n`);
+  for (const c of result.channels) {
+    process.stdout.write(`  ${c.slug} (${c.uuid})${c.created ? ' new' : ''}: ${c.items} playlog events\n`);
   }
 }
 

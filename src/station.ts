@@ -18,6 +18,7 @@ import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './run
 import { PROFILES, type OutputProfile } from './media/profiles';
 import { killAll, reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
+import { formatInstant } from './shared/time';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
 import { ScheduleService } from './schedule/service';
@@ -26,7 +27,8 @@ import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
 import { createHttpServer } from './server/http';
 import { healthRoutes } from './server/health-routes';
-import { type ChannelRow, Store } from './store';
+import { importRoutes } from './server/import-routes';
+import { type ChannelRow, StationLock, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
 /** Channels' output folders live under here, one per channel uuid. */
@@ -41,17 +43,24 @@ export function defaultDataDir(): string {
   return path.join(process.env['XDG_DATA_HOME'] || path.join(home, '.local', 'share'), 'retrovue');
 }
 
-/** The API token: RETROVUE_API_TOKEN if set, else `<data-dir>/api-token`, created (mode 0600) on first start. */
-export function loadOrCreateApiToken(dataDir: string): string {
-  const fromEnv = process.env['RETROVUE_API_TOKEN'];
+/** The API token if there is one: RETROVUE_API_TOKEN if set, else `<data-dir>/api-token`. Creates nothing. */
+export function readApiToken(dataDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env['RETROVUE_API_TOKEN'];
   if (fromEnv && fromEnv.trim().length > 0) return fromEnv.trim();
-  const file = path.join(dataDir, API_TOKEN_FILE);
   try {
-    const existing = fs.readFileSync(file, 'utf8').trim();
+    const existing = fs.readFileSync(path.join(dataDir, API_TOKEN_FILE), 'utf8').trim();
     if (existing.length > 0) return existing;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  return undefined;
+}
+
+/** The API token: RETROVUE_API_TOKEN if set, else `<data-dir>/api-token`, created (mode 0600) on first start. */
+export function loadOrCreateApiToken(dataDir: string): string {
+  const existing = readApiToken(dataDir);
+  if (existing) return existing;
+  const file = path.join(dataDir, API_TOKEN_FILE);
   const token = crypto.randomBytes(24).toString('base64url');
   // wx: never overwrite a token another process created in the meantime.
   try {
@@ -119,6 +128,8 @@ function unavailableProducers(reason: string): ProducerFactory {
 export class Station {
   private http: FastifyInstance | undefined;
   private closed = false;
+  // Imports run one after another, so each one validates against what the previous one wrote.
+  private importQueue: Promise<unknown> = Promise.resolve();
 
   readonly schedule: ScheduleService;
   readonly director: ProgramDirector;
@@ -133,6 +144,8 @@ export class Station {
     /** null when ffmpeg is missing or unfit; `ffmpegProblem` says why. */
     readonly tools: FfmpegTools | null,
     readonly ffmpegProblem: string | null,
+    /** This station's hold on its data folder, from open to close. */
+    private readonly lock: StationLock,
     options: StationOptions,
   ) {
     this.schedule = new ScheduleService(store, clock);
@@ -155,7 +168,6 @@ export class Station {
 
   static async open(options: StationOptions): Promise<Station> {
     const dataDir = path.resolve(options.dataDir);
-    fs.mkdirSync(dataDir, { recursive: true });
     const logger = options.logger ?? createLogger();
     // The director exists only once the station is built; the clock reports to it from then on.
     const built: { director?: ProgramDirector } = {};
@@ -169,19 +181,30 @@ export class Station {
         onStepResolved: () => built.director?.clockStepResolved(),
         onTimerError: (err) => (built.director ? built.director.timerFailed(err) : logger.error({ err }, 'station work on a timer failed')),
       });
-    let tools: FfmpegTools | null = null;
-    let ffmpegProblem: string | null = null;
+    // First of all: one station per data folder. Nothing below (the store, the outputs folder, the
+    // reaping of a previous run's ffmpeg) may touch a folder another station is running from.
+    const lock = StationLock.acquire(dataDir, formatInstant(clock.now()));
+    let store: Store | undefined;
+    let station: Station;
     try {
-      tools = await locateFfmpeg(options.ffmpeg);
-      logger.info({ ffmpeg: tools.ffmpeg, version: tools.version, source: tools.source }, 'ffmpeg found');
+      let tools: FfmpegTools | null = null;
+      let ffmpegProblem: string | null = null;
+      try {
+        tools = await locateFfmpeg(options.ffmpeg);
+        logger.info({ ffmpeg: tools.ffmpeg, version: tools.version, source: tools.source }, 'ffmpeg found');
+      } catch (err) {
+        if (!(err instanceof FfmpegUnavailableError)) throw err;
+        ffmpegProblem = err.message;
+        logger.error({ problem: err.message }, 'ffmpeg unavailable: channels cannot play out');
+      }
+      store = Store.open(dataDir);
+      const token = loadOrCreateApiToken(dataDir);
+      station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem, lock, options);
     } catch (err) {
-      if (!(err instanceof FfmpegUnavailableError)) throw err;
-      ffmpegProblem = err.message;
-      logger.error({ problem: err.message }, 'ffmpeg unavailable: channels cannot play out');
+      store?.close();
+      lock.release();
+      throw err;
     }
-    const store = Store.open(dataDir);
-    const token = loadOrCreateApiToken(dataDir);
-    const station = new Station(dataDir, clock, logger, store, token, options.uiDir ?? findUiDir(), tools, ffmpegProblem, options);
     built.director = station.director;
     try {
       if (options.stationFile) {
@@ -216,9 +239,21 @@ export class Station {
     return this.tools;
   }
 
-  /** Validates and imports a station file, all or nothing. */
+  /**
+   * Validates and imports a station file, all or nothing. Applied through the ScheduleService, whose
+   * 'changed' event makes the director add new channels and re-plan the touched ones live.
+   */
   importStationFile(file: string): Promise<ImportResult> {
-    return importStationFile(file, { store: this.store, schedule: this.schedule, clock: this.clock, tools: this.requireTools() });
+    if (this.closed) return Promise.reject(new Error('the station is shutting down; nothing was imported'));
+    const run = () => importStationFile(file, { store: this.store, schedule: this.schedule, clock: this.clock, tools: this.requireTools() });
+    const result = this.importQueue.then(run, run);
+    this.importQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Every channel the runtime knows, in the order it learned of them. */
+  allChannelStatus(): ChannelStatusDto[] {
+    return this.director.allChannelStatus();
   }
 
   /** A channel's status for the API and the console. */
@@ -235,9 +270,25 @@ export class Station {
       channelRoutes(this),
       runtimeRoutes(this.director),
       streamRoutes(this.director),
+      importRoutes(this),
     ]);
     const address = await this.http.listen({ host, port });
+    const control = this.controlUrl();
+    try {
+      // Where `import` finds this station to hand it a file.
+      if (control) this.lock.setUrl(control);
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot record the control API address beside the lock; `import` cannot reach this station');
+    }
     return address.replace('[::1]', 'localhost');
+  }
+
+  /** The control API's base URL as a local client reaches it (a wildcard bind answers on loopback). */
+  private controlUrl(): string | undefined {
+    const addr = this.http?.server.address();
+    if (!addr || typeof addr !== 'object') return undefined;
+    const host = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
   }
 
   /** The bound port (useful with port 0). */
@@ -255,9 +306,14 @@ export class Station {
       await this.http?.close();
     } finally {
       // Producers stop their own children; this is the backstop for anything still starting, and it
-      // runs even if something above failed, as does closing the database.
-      await killAll();
-      this.store.close();
+      // runs even if something above failed, as does closing the database. The folder is let go
+      // last, when nothing of this station can touch it any more.
+      try {
+        await killAll();
+        this.store.close();
+      } finally {
+        this.lock.release();
+      }
     }
   }
 }

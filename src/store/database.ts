@@ -1,10 +1,13 @@
 // Opening the station database: integrity first, then pragmas, then migrations.
 //
 // A database that fails its integrity check is refused with a message naming the file, and the
-// file is never written, moved or deleted: it may hold the only copy of a station's log.
+// file is never written, moved or deleted: it may hold the only copy of a station's log. A file
+// that cannot be opened for another reason (an unwritable folder: a WAL database cannot even be
+// read without creating its -shm beside it) is reported as that, never as damage.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { fileWriteProblem, folderWriteProblem, unwritableFolderMessage } from './data-folder';
 import { LATEST_SCHEMA_VERSION, migrations } from './migrations';
 
 export type Db = Database.Database;
@@ -23,6 +26,30 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What SQLite says only of a file whose content is damaged (or is no database at all). */
+const isCorruption = (err: unknown): boolean => err instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(err.code);
+
+class IntegrityProblems extends Error {}
+
+/**
+ * Why a database that is not known to be damaged cannot be used: the folder or the file cannot be
+ * written. Null when neither is the case.
+ */
+function accessProblem(file: string): StoreOpenError | null {
+  const dir = path.dirname(file);
+  const folder = folderWriteProblem(dir);
+  if (folder) return new StoreOpenError(file, unwritableFolderMessage(dir, folder));
+  const own = fileWriteProblem(file);
+  if (own) {
+    return new StoreOpenError(
+      file,
+      `The station database ${file} cannot be written (${own}): RetroVue needs to write its database, lock and outputs in ${dir}. ` +
+        'It was left untouched. Give the user running RetroVue write access to it, or use another data folder.',
+    );
+  }
+  return null;
+}
+
 /**
  * Checks an existing database file through a read-only connection, so that the check itself can
  * never modify a damaged file.
@@ -33,8 +60,11 @@ export function checkIntegrity(file: string): void {
     ro = new Database(file, { readonly: true, fileMustExist: true });
     const rows = ro.pragma('quick_check') as Array<{ quick_check: string }>;
     const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
-    if (problems.length > 0) throw new Error(problems.slice(0, 5).join('; '));
+    if (problems.length > 0) throw new IntegrityProblems(problems.slice(0, 5).join('; '));
   } catch (err) {
+    if (!(err instanceof IntegrityProblems) && !isCorruption(err)) {
+      throw accessProblem(file) ?? new StoreOpenError(file, `Cannot read the station database ${file}: ${describe(err)}. It was left untouched.`);
+    }
     throw new StoreOpenError(
       file,
       `The station database ${file} failed its integrity check (${describe(err)}). ` +
@@ -75,11 +105,15 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   else if (options.readonly) throw new StoreOpenError(file, `The station database ${file} does not exist.`);
   else fs.mkdirSync(path.dirname(file), { recursive: true });
 
+  // SQLite quietly opens a file it may not write read-only (even BEGIN IMMEDIATE passes); find out
+  // now, not at the first write on air.
+  if (exists && !options.readonly && fileWriteProblem(file)) throw accessProblem(file)!;
+
   let db: Db;
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: exists });
   } catch (err) {
-    throw new StoreOpenError(file, `Cannot open the station database ${file}: ${describe(err)}`);
+    throw (!options.readonly && accessProblem(file)) || new StoreOpenError(file, `Cannot open the station database ${file}: ${describe(err)}`);
   }
   try {
     if (!options.readonly) {
@@ -95,6 +129,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   } catch (err) {
     db.close();
     if (err instanceof StoreOpenError) throw err;
+    if (!options.readonly && !isCorruption(err)) {
+      const access = accessProblem(file);
+      if (access) throw access;
+    }
     throw new StoreOpenError(file, `Cannot prepare the station database ${file}: ${describe(err)}`);
   }
 }

@@ -8,6 +8,8 @@ import { AsRunRepo, AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
 import { AlarmsRepo } from './alarms';
 
 export { StoreOpenError, checkIntegrity } from './database';
+export { DataFolderError } from './data-folder';
+export { HOLDER_FILE, LOCK_FILE, StationLock, StationLockedError, readHolder, type LockHolder } from './lock';
 export type { Db } from './database';
 export type { ChannelRow, NewChannel, ProducerRow } from './channels';
 export type { ViewerSessionRow } from './sessions';

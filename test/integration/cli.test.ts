@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeTs, repoRoot, tempDir } from '../helpers/tmp';
 import { fixtureDir, loopOf, stationFixture } from '../helpers/fixtures';
 import { Store } from '../../src/store';
-import { dumpDatabase } from '../helpers/schedule-env';
+import { dumpDatabase, tools as getTools } from '../helpers/schedule-env';
 import { startServe, type ServeHandle } from '../helpers/serve';
 
-const runCli = (...args: string[]) => {
+const runCliWith = (env: Record<string, string>, ...args: string[]) => {
   const [cmd, argv] = nodeTs(path.join(repoRoot, 'src/cli.ts'), ...args);
-  return spawnSync(cmd, argv, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, RETROVUE_LOG_LEVEL: 'silent' }, timeout: 60_000 });
+  return spawnSync(cmd, argv, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, RETROVUE_LOG_LEVEL: 'silent', ...env }, timeout: 60_000 });
 };
+const runCli = (...args: string[]) => runCliWith({}, ...args);
 
 describe('retrovue CLI', () => {
   const cleanups: Array<() => unknown> = [];
@@ -133,6 +134,48 @@ describe('retrovue CLI', () => {
     const after = Store.open(data);
     expect(dumpDatabase(after)).toBe(before);
     after.close();
+  });
+
+  it('imports with no station running without opening the runtime: no encoder, no reaping, outputs untouched', async () => {
+    const t = stationFixture([{ id: 'first', name: 'First', timezone: 'UTC', loop: loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10000 }) }]);
+    cleanups.push(t.cleanup);
+    const data = path.join(t.dir, 'data');
+    expect(runCli('import', '--data-dir', data, t.file).status).toBe(0);
+    const outputs = path.join(data, 'outputs');
+    fs.mkdirSync(outputs, { recursive: true });
+    const marker = path.join(outputs, 'marker.txt');
+    fs.writeFileSync(marker, 'untouched');
+    // An encoder a crashed station left writing under outputs/: the next serve reaps it, import must not.
+    const tools = await getTools();
+    const orphan = spawn(tools.ffmpeg, ['-nostdin', '-loglevel', 'quiet', '-re', '-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono', '-metadata', `comment=${outputs}/orphan`, '-f', 'null', '-'], { stdio: 'ignore' });
+    const orphanExit = new Promise((resolve) => orphan.once('exit', resolve));
+    cleanups.push(() => orphan.kill('SIGKILL'));
+    // Every ffmpeg run the import makes, logged by a wrapper.
+    const log = path.join(t.dir, 'ffmpeg-runs.log');
+    const wrapper = path.join(t.dir, 'bin', 'ffmpeg');
+    fs.mkdirSync(path.dirname(wrapper));
+    fs.writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${tools.ffmpeg}' "$@"\n`, { mode: 0o755 });
+
+    const second = path.join(t.dir, 'second.json');
+    fs.writeFileSync(second, JSON.stringify({ version: 1, channels: [{ id: 'second', name: 'Second', timezone: 'UTC', loop: loopOf({ title: 'B', asset: 'media/b.mp4', durationMs: 8000 }) }] }));
+    const r = runCliWith({ RETROVUE_FFMPEG: wrapper, RETROVUE_FFPROBE: tools.ffprobe }, 'import', '--data-dir', data, second);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/second \([0-9a-f-]{36}\) new: \d+ playlog events/);
+
+    expect(fs.readFileSync(marker, 'utf8')).toBe('untouched');
+    expect(fs.readdirSync(outputs)).toEqual(['marker.txt']);
+    expect(orphan.exitCode).toBeNull();
+    expect(orphan.signalCode).toBeNull();
+    // ffmpeg ran only to check its own capabilities; nothing was played out.
+    const runs = fs.readFileSync(log, 'utf8').trim().split('\n');
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run).toMatch(/^-hide_banner -(version|filters|encoders)$/);
+    const store = Store.open(data, { readonly: true });
+    expect(store.channels.list().map((c) => c.slug)).toEqual(['first', 'second']);
+    store.close();
+    orphan.kill('SIGKILL');
+    await orphanExit;
   });
 
   it('serve --station imports the file before going on air', async () => {

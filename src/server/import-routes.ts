@@ -1,0 +1,62 @@
+// Handing a station file to the running station (what `retrovue import` does when a station holds
+// the data folder): the same all-or-nothing import, applied by this station itself, so new channels
+// appear and touched ones re-plan live while viewers keep watching.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { FfmpegUnavailableError } from '../media/ffmpeg';
+import type { ImportResult } from '../schedule/import';
+import { StationFileError } from '../schedule/station-file';
+import { ApiError, badRequest, describeZodError } from './errors';
+
+export interface StationImporter {
+  importStationFile(file: string): Promise<ImportResult>;
+}
+
+/** Far above any real station file; keeps a stray path (a disk image, a log) from filling memory. */
+export const MAX_STATION_FILE_BYTES = 16 * 1024 * 1024;
+
+const importBody = z.strictObject({
+  file: z
+    .string({ error: 'is required and must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(4096, { error: 'must be at most 4096 characters' })
+    // The station's working folder is not the caller's: a relative path would name another file.
+    .refine((p) => path.isAbsolute(p), { error: 'must be an absolute path' }),
+});
+
+/** Refuses what is not a plain file of sane size before anything reads it (a FIFO would block the station). */
+function checkFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return; // the import itself reports a file it cannot read, in its usual words
+  }
+  if (!st.isFile()) throw new StationFileError(file, [{ path: '$', message: 'cannot read the station file: not a regular file' }]);
+  if (st.size > MAX_STATION_FILE_BYTES) {
+    throw new StationFileError(file, [{ path: '$', message: `the station file is ${st.size} bytes; at most ${MAX_STATION_FILE_BYTES} are accepted` }]);
+  }
+}
+
+export function importRoutes(station: StationImporter) {
+  return (app: FastifyInstance): void => {
+    app.post('/api/station/import', async (req, reply) => {
+      const parsed = importBody.safeParse(req.body ?? undefined);
+      if (!parsed.success) throw badRequest(describeZodError('body', parsed.error), 'invalid_body');
+      const file = path.resolve(parsed.data.file);
+      try {
+        checkFile(file);
+        return await station.importStationFile(file);
+      } catch (err) {
+        if (err instanceof StationFileError) {
+          // The message is what the CLI prints: one "FILE: $.json.path: problem" line per problem.
+          return reply.status(400).send({ error: { code: 'invalid_station_file', message: err.message, file: err.file, problems: err.problems } });
+        }
+        if (err instanceof FfmpegUnavailableError) throw new ApiError(503, 'ffmpeg_unavailable', `cannot probe the station file's media: ${err.message}`);
+        throw err;
+      }
+    });
+  };
+}
