@@ -1,0 +1,146 @@
+// Emergency switch timing, seen the way viewers see it: 8 live channels on a headless station, an
+// emergency activated (and cleared) through the HTTP API, and the time until every channel's
+// stream serves emergency output, found by reading each viewer's playlist and its segments:
+//   takeover  the playlist lists a segment of the emergency producer (its card)
+//   crawl     a segment whose picture carries the red crawl band at the bottom (in any frame)
+//   clear     a segment of normal programming again (for crawl: the band gone by its last frame)
+// 10 trials per switch; p50 and p95 of the slowest channel of each trial. Target p95 <= 1.5 s with
+// 1 s segments. The media is a plain blue card, so red at the bottom can only be the crawl.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
+import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
+import { ensureFixtures, loopOf, stationFixture } from '../helpers/fixtures';
+import { sleep } from '../helpers/playout';
+import { startServe, type ServeHandle } from '../helpers/serve';
+import { percentile, type Figure } from './stats';
+
+const CHANNELS = 8;
+const TRIALS = Number(process.env['RETROVUE_BENCH_TRIALS'] ?? 10);
+const log = (msg: string) => process.stderr.write(`  [emergency] ${msg}\n`);
+const now = () => performance.now();
+
+type Kind = 'emergency' | 'normal';
+
+/** Per frame of a segment: whether its bottom fifth shows the crawl's red band. */
+async function crawlFrames(tools: FfmpegTools, file: string): Promise<boolean[]> {
+  const { stdout } = await execa(tools.ffmpeg, ['-v', 'error', '-i', file, '-vf', 'crop=iw:ih/5:0:ih*4/5,scale=64:8', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
+    encoding: 'buffer',
+    reject: false,
+  });
+  const px = Buffer.from(stdout);
+  const frameBytes = 64 * 8 * 3;
+  const frames: boolean[] = [];
+  for (let f = 0; (f + 1) * frameBytes <= px.length; f++) {
+    let red = 0;
+    for (let i = f * frameBytes; i < (f + 1) * frameBytes; i += 3) if (px[i]! > 120 && px[i + 1]! < 60 && px[i + 2]! < 60) red++;
+    frames.push(red >= 4);
+  }
+  return frames;
+}
+
+/** A viewer that keeps its session alive and reports the first new segment of the wanted kind. */
+class Follower {
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly base: string,
+    private readonly session: ViewerAttachDto,
+  ) {}
+
+  private async segments(): Promise<string[]> {
+    const text = await (await fetch(`${this.base}${this.session.streamUrl}`)).text();
+    return text.split('\n').filter((l) => l.endsWith('.ts'));
+  }
+
+  /** Marks what is listed now as old. */
+  async reset(): Promise<void> {
+    for (const s of await this.segments()) this.seen.add(s);
+  }
+
+  /** Polls until a segment listed after now is of the wanted kind; resolves with the time it was first listed. */
+  async waitFor(tools: FfmpegTools, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<number> {
+    for (;;) {
+      const listed = now();
+      for (const seg of await this.segments()) {
+        if (this.seen.has(seg)) continue;
+        this.seen.add(seg);
+        if (await this.isKind(tools, seg, scope, want, dir)) return listed;
+      }
+      await sleep(50);
+    }
+  }
+
+  private async isKind(tools: FfmpegTools, seg: string, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<boolean> {
+    const emergencyProducer = seg.includes('-emergency-');
+    if (scope === 'takeover') return want === 'emergency' ? emergencyProducer : seg.includes('-normal-');
+    const body = Buffer.from(await (await fetch(`${this.base}${this.session.streamUrl.replace('index.m3u8', seg)}`)).arrayBuffer());
+    const file = path.join(dir, seg.replace('/', '_'));
+    fs.writeFileSync(file, body);
+    const frames = await crawlFrames(tools, file);
+    fs.rmSync(file, { force: true });
+    // The first segment that carries output after the switch: for on, a frame with the crawl; for
+    // clear, the crawl gone by the segment's end (symmetric: the change shows within the segment).
+    return want === 'emergency' ? frames.some(Boolean) : frames.length > 0 && !frames[frames.length - 1];
+  }
+}
+
+async function switchTimes(serve: ServeHandle, followers: Follower[], tools: FfmpegTools, scope: 'crawl' | 'takeover', dir: string) {
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let trial = 0; trial < TRIALS; trial++) {
+    for (const [want, times] of [['emergency', on], ['normal', off]] as const) {
+      await Promise.all(followers.map((f) => f.reset()));
+      const t0 = now();
+      const request =
+        want === 'emergency'
+          ? serve.api('/api/emergency', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `Bench alert ${trial}: this is a test of the emergency system`, scope }) })
+          : serve.api('/api/emergency', { method: 'DELETE' });
+      const seen = followers.map((f) => f.waitFor(tools, scope, want, dir));
+      const res = await request;
+      if (res.status !== 200) throw new Error(`${want} ${scope} answered ${res.status}: ${await res.text()}`);
+      const at = await Promise.all(seen);
+      times.push(Math.max(...at) - t0);
+      await sleep(2_000); // let the station settle before the next switch
+    }
+    log(`${scope} trial ${trial + 1}: on ${on.at(-1)!.toFixed(0)} ms, clear ${off.at(-1)!.toFixed(0)} ms`);
+  }
+  return { on: on.sort((a, b) => a - b), off: off.sort((a, b) => a - b) };
+}
+
+export async function run(): Promise<Figure[]> {
+  const tools = await locateFfmpeg();
+  await ensureFixtures(tools);
+  const loop = loopOf({ title: 'Blue card', asset: 'media/c.mp4', durationMs: 6_000 });
+  const t = stationFixture(
+    Array.from({ length: CHANNELS }, (_, i) => ({ id: `ch-${i + 1}`, name: `Channel ${i + 1}`, timezone: 'UTC', loop })),
+    'retrovue-bench-emergency-',
+  );
+  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file, '--segment-seconds', '1', '--session-timeout-ms', '600000'], { RETROVUE_LOG_LEVEL: 'error' });
+  try {
+    const { channels } = (await (await serve.api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
+    const followers: Follower[] = [];
+    for (const c of channels) {
+      const res = await serve.api(`/api/channels/${c.uuid}/viewers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const session = (await res.json()) as ViewerAttachDto;
+      followers.push(new Follower(serve.url, session));
+    }
+    await Promise.all(followers.map((f) => f.reset())); // first playlists: every channel on air
+    await sleep(3_000);
+    const figures: Figure[] = [];
+    for (const scope of ['crawl', 'takeover'] as const) {
+      const { on, off } = await switchTimes(serve, followers, tools, scope, t.dir);
+      const target = (xs: number[]) => ({ target: '<= 1500 ms', ok: percentile(xs, 95) <= 1500 });
+      figures.push(
+        { name: `${scope} p50 (API call -> all ${CHANNELS} streams)`, value: percentile(on, 50), unit: 'ms' },
+        { name: `${scope} p95`, value: percentile(on, 95), unit: 'ms', ...target(on), note: `${on.length} trials, max ${on.at(-1)!.toFixed(0)} ms` },
+        { name: `clear after ${scope} p50`, value: percentile(off, 50), unit: 'ms' },
+        { name: `clear after ${scope} p95`, value: percentile(off, 95), unit: 'ms', ...target(off), note: `${off.length} trials, max ${off.at(-1)!.toFixed(0)} ms` },
+      );
+    }
+    return figures;
+  } finally {
+    await serve.stop();
+    t.cleanup();
+  }
+}
