@@ -10,7 +10,7 @@ import { NormalProducer, type SegmentReport } from '../../src/runtime/producer';
 import type { PlayoutPlan } from '../../src/shared/domain';
 import { fixture } from '../helpers/fixtures';
 import { decodeMarks, type FrameMark } from '../helpers/frames';
-import { packetTimes, planOf, SegmentCollector, sleep, type PlanItem } from '../helpers/playout';
+import { packetTimes, planOf, retime, SegmentCollector, sleep, type PlanItem } from '../helpers/playout';
 import { descendants } from '../helpers/processes';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
@@ -106,14 +106,16 @@ describe('NormalProducer (real ffmpeg)', () => {
 
   it('plays 24 items of mixed sources back to back with no gap, overlap or discontinuity', async () => {
     const clock = new SystemClock();
-    const t0 = clock.now() + 200;
     const items: PlanItem[] = [];
     for (let i = 0; i < 24; i++) {
       const id = (i % 3) + 1;
       // Durations that are not whole frames, and in points all over the sources.
       items.push({ asset: numbered(id), inPointMs: (i * 737) % 20_000, durationMs: 700 + ((i * 211) % 900) });
     }
-    const full = await planOf(tools, t0, items);
+    // Times set after probing: a start seconds late would run the initial plan out before the extension.
+    const probed = await planOf(tools, 0, items);
+    const t0 = clock.now() + 200;
+    const full = retime(probed, t0);
     // The producer starts with the first 16 items; half way through, a re-plan hands it all 24
     // (a plan extension), which must not interrupt or shift anything.
     const plan = full;
@@ -158,14 +160,15 @@ describe('NormalProducer (real ffmpeg)', () => {
 
   it('airs a slate for exactly the slot of a missing file, raises an alarm, and starts the next item on time', async () => {
     const clock = new SystemClock();
-    const t0 = clock.now() + 200;
-    const plan = await planOf(tools, t0, [
+    const probed = await planOf(tools, 0, [
       { asset: numbered(1), inPointMs: 2_000, durationMs: 2_000 },
       { asset: '/nonexistent/lost-episode.mp4', durationMs: 2_000, title: 'Lost Episode' },
       { asset: fixture('corrupt.mp4'), durationMs: 1_000, title: 'Corrupt Episode' },
       { gapMs: 1_000 },
       { asset: numbered(2), inPointMs: 0, durationMs: 2_000 },
     ]);
+    const t0 = clock.now() + 200;
+    const plan = retime(probed, t0);
     const run = await air(plan, t0, 8 + 2.5, clock);
     // Slate frames carry no source strip (it reads as id 0 or unreadable).
     const ids = run.marks.slice(0, 240).map((m) => (m.id > 0 ? m.id : 0));
