@@ -16,7 +16,7 @@ import { UnknownChannelError } from './runtime/errors';
 import { ProgramDirector } from './runtime/program-director';
 import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
 import { PROFILES, type OutputProfile } from './media/profiles';
-import { killAll, reapOrphans } from './media/process';
+import { ProcessGroup, reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
@@ -122,6 +122,8 @@ export class Station {
 
   readonly schedule: ScheduleService;
   readonly director: ProgramDirector;
+  /** Every ffmpeg this station's producers run (encoders, decoders, card renders). */
+  readonly processes = new ProcessGroup();
 
   private constructor(
     readonly dataDir: string,
@@ -143,7 +145,7 @@ export class Station {
       factory:
         options.producerFactory ??
         (tools
-          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1 })
+          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1, processes: this.processes })
           : unavailableProducers(ffmpegProblem ?? 'ffmpeg is unavailable')),
       outputRoot: path.join(dataDir, OUTPUT_DIR),
       logger,
@@ -248,7 +250,7 @@ export class Station {
     } finally {
       // Producers stop their own children; this is the backstop for anything still starting, and it
       // runs even if something above failed, as does closing the database.
-      await killAll();
+      await this.processes.killAll();
       this.store.close();
     }
   }

@@ -8,11 +8,11 @@
 // work, ScheduleService decides what airs. Every producer transition runs through one queue, so
 // there is at most one producer for the channel at any instant, including during swaps and restarts.
 import type { ChannelStatusDto, NowPlayingDto, ScheduleItemDto } from '../shared/api';
-import type { ChannelMode, EmergencyScope, GlobalMode, PlayoutPlan, ProducerStatus, SessionPurpose, Tally } from '../shared/domain';
+import type { ChannelMode, EmergencyScope, GlobalMode, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { Logger } from 'pino';
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { EmergencyOverlay, GuideListing, Producer, ProducerEvents, ProducerFactory, ProducerMode } from './producer';
+import type { EmergencyOverlay, GuideListing, Producer, ProducerEvents, ProducerFactory } from './producer';
 import { AlarmBoard } from './alarms';
 import { AsRunLogger } from './as-run';
 import { scheduleItemDto } from '../schedule/dto';
@@ -109,6 +109,8 @@ export class ChannelManager {
   private dayDto: ChannelStatusDto['broadcastDay'] = { label: '', start: '', end: '' };
   /** How many producers this manager has started (for tests and the bench). */
   startsCount = 0;
+  /** Producers created for this channel in this station run: the next one's sequence number. */
+  private producerSequence = 0;
   private readonly log: Logger;
 
   constructor(
@@ -232,7 +234,7 @@ export class ChannelManager {
   }
 
   /** Which producer the channel should run now: the global mode first, then the channel kind, then the plan. */
-  private desiredKind(plan: PlayoutPlan, mode = this.mode): ProducerMode {
+  private desiredKind(plan: PlayoutPlan, mode = this.mode): ProducerType {
     if (mode.emergency?.scope === 'takeover') return 'emergency';
     if (this.channel.kind === 'guide') return 'guide';
     // Nothing at all to air over the horizon: a slate (an upstream scheduling failure, never filled).
@@ -328,7 +330,7 @@ export class ChannelManager {
     const now = this.deps.clock.now();
     const plan = this.plan(now);
     const kind = this.desiredKind(plan, mode);
-    const p = this.deps.factory(kind, { channelUuid: this.uuid, channelName: this.channel.name, outputDir: this.deps.outputDir, clock: this.deps.clock });
+    const p = this.deps.factory(kind, { channelUuid: this.uuid, channelName: this.channel.name, outputDir: this.deps.outputDir, clock: this.deps.clock, sequence: ++this.producerSequence });
     this.producer = p;
     this.listen(p);
     this.setStatus('starting');

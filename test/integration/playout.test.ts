@@ -1,9 +1,8 @@
 // NormalProducer with real ffmpeg on generated media: frame-accurate join, seamless seams across
 // mixed sources, a missing file airing a slate for exactly its slot, and no process left behind.
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
-import { liveProcesses } from '../../src/media/process';
 import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
 import { NormalProducer, type SegmentReport } from '../../src/runtime/producer';
@@ -11,7 +10,7 @@ import type { PlayoutPlan } from '../../src/shared/domain';
 import { fixture } from '../helpers/fixtures';
 import { decodeMarks, type FrameMark } from '../helpers/frames';
 import { packetTimes, planOf, retime, SegmentCollector, sleep, type PlanItem } from '../helpers/playout';
-import { descendants } from '../helpers/processes';
+import { producerHooks } from '../helpers/producer-hooks';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
 
@@ -23,14 +22,7 @@ let tools: FfmpegTools;
 beforeAll(async () => {
   tools = await getTools();
 });
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  // Every child has an owner that killed it.
-  expect(liveProcesses()).toEqual([]);
-  expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
-});
+const { processes, cleanups } = producerHooks();
 
 interface Run {
   producer: NormalProducer;
@@ -47,7 +39,7 @@ interface Run {
 async function air(plan: PlayoutPlan, t0: number, seconds: number, clock: SystemClock, midway?: (p: NormalProducer) => Promise<void>): Promise<Run> {
   const t = tempDir();
   cleanups.push(t.cleanup);
-  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes });
   const began: SegmentReport[] = [];
   const ended: Array<SegmentReport & { status: string }> = [];
   const alarms: string[] = [];
@@ -191,7 +183,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const plan = await planOf(tools, clock.now(), [{ asset: numbered(1), durationMs: 30_000 }]);
-    const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+    const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes });
     const starting = producer.start(plan, clock.now()).catch((e: Error) => e);
     await sleep(50);
     await producer.stop();

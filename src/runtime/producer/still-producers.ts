@@ -2,13 +2,14 @@
 // channel's listings, and the slate for a channel with nothing scheduled. They share the playout
 // engine (one open-ended slot) so their output is as clock-locked as normal programming.
 import { formatInstant } from '../../shared/time';
+import { audioBytesPerFrame } from '../../media/profiles';
 import { wrap } from '../../media/stills';
 import type { PlayoutPlan } from '../../shared/domain';
 import type { EmergencyOverlay, GuideListing, ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine, Slot } from './engine';
-import { blackFrame, FfmpegProducer, type FfmpegProducerOptions } from './normal-producer';
+import { FfmpegProducer, type FfmpegProducerOptions } from './ffmpeg-producer';
 import { StillSource } from './sources';
-import { audioBytesPerFrame } from '../../media/profiles';
+import { blackFrame } from './still-cards';
 
 abstract class StillProducer extends FfmpegProducer {
   protected source: StillSource | null = null;

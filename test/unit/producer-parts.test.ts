@@ -1,0 +1,62 @@
+// The producer package's parts that need no ffmpeg: producer ids from the channel's sequence, and
+// the process group ending its members.
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FfmpegTools } from '../../src/media/ffmpeg';
+import { ProcessGroup } from '../../src/media/process';
+import { PROFILES } from '../../src/media/profiles';
+import { SimulatedClock } from '../../src/runtime/clock';
+import { NormalProducer, SlateProducer, type ProducerContext } from '../../src/runtime/producer';
+import type { OutputFolder } from '../../src/runtime/producer/output-folder';
+import { tempDir } from '../helpers/tmp';
+
+// Never run: nothing here starts output.
+const tools: FfmpegTools = { ffmpeg: '/nonexistent/ffmpeg', ffprobe: '/nonexistent/ffprobe', version: 'none', source: 'configured' };
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function context(sequence = 1): ProducerContext {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  return { channelUuid: '0123abcd-0000-4000-8000-000000000001', channelName: 'Test', outputDir: t.dir, clock: new SimulatedClock('2026-11-25T12:00:00Z'), sequence };
+}
+const options = () => ({ tools, profile: PROFILES['360p'], segmentSeconds: 1, processes: new ProcessGroup() });
+
+describe('producer identity', () => {
+  it("is the channel, the type and the channel's sequence number; output folders never repeat", () => {
+    const a = new NormalProducer(context(7), options());
+    const b = new NormalProducer({ ...context(7) }, options());
+    expect(a.id).toBe('0123abcd-normal-7');
+    expect(new SlateProducer(context(8), options()).id).toBe('0123abcd-slate-8');
+    expect(b.id).toBe(a.id);
+    // Same id in another station run, yet its own folder: an earlier run's removal cannot reach it.
+    const dirOf = (p: NormalProducer) => (p as unknown as { folder: OutputFolder }).folder.dir;
+    expect(path.basename(dirOf(a))).toMatch(/^0123abcd-normal-7-[0-9a-f]+$/);
+    expect(path.basename(dirOf(a))).not.toBe(path.basename(dirOf(b)));
+  });
+});
+
+describe('process group', () => {
+  it('kills its members, and anything spawned into it after it was killed', async () => {
+    const group = new ProcessGroup();
+    const a = group.spawn('sleeper', 'sleep', ['30']);
+    const b = group.spawn('sleeper', 'sleep', ['30']);
+    expect(group.live()).toEqual([a, b]);
+    await group.killAll();
+    expect(group.live()).toEqual([]);
+    expect([a.running, b.running]).toEqual([false, false]);
+    const late = group.spawn('late', 'sleep', ['30']);
+    expect((await late.exited).signal).toBe('SIGKILL');
+    expect(group.live()).toEqual([]);
+  });
+
+  it('runs a short command to completion for its output, and bounds it', async () => {
+    const group = new ProcessGroup();
+    expect((await group.output('echo', 'printf', ['card'], 5_000)).toString()).toBe('card');
+    await expect(group.output('stuck', 'sleep', ['30'], 100)).rejects.toThrow(/stuck took longer than 0.1 s/);
+    await expect(group.output('false', 'false', [], 5_000)).rejects.toThrow(/false failed \(code 1\)/);
+    expect(group.live()).toEqual([]);
+  });
+});
