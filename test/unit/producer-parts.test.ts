@@ -1,12 +1,13 @@
-// The producer package's parts that need no ffmpeg: producer ids from the channel's sequence, and
-// the process group ending its members.
+// The producer package's parts that need no ffmpeg: which overlays each producer accepts (the
+// ProgramDirector counts a channel as switched only when its producer accepted), producer ids from
+// the channel's sequence, and the process group ending its members.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
 import { ProcessGroup } from '../../src/media/process';
 import { PROFILES } from '../../src/media/profiles';
 import { SimulatedClock } from '../../src/runtime/clock';
-import { NormalProducer, SlateProducer, type ProducerContext } from '../../src/runtime/producer';
+import { BaseProducer, EmergencyProducer, GuideProducer, NormalProducer, SlateProducer, type EmergencyOverlay, type ProducerContext } from '../../src/runtime/producer';
 import type { OutputFolder } from '../../src/runtime/producer/output-folder';
 import { tempDir } from '../helpers/tmp';
 
@@ -23,6 +24,50 @@ function context(sequence = 1): ProducerContext {
   return { channelUuid: '0123abcd-0000-4000-8000-000000000001', channelName: 'Test', outputDir: t.dir, clock: new SimulatedClock('2026-11-25T12:00:00Z'), sequence };
 }
 const options = () => ({ tools, profile: PROFILES['360p'], segmentSeconds: 1, processes: new ProcessGroup() });
+const crawl: EmergencyOverlay = { message: 'Severe weather warning', scope: 'crawl', sinceMs: 0 };
+const takeover: EmergencyOverlay = { message: 'Shelter in place', scope: 'takeover', sinceMs: 0 };
+
+describe('overlays a producer accepts', () => {
+  it.each([
+    ['normal', (c: ProducerContext) => new NormalProducer(c, options())],
+    ['guide', (c: ProducerContext) => new GuideProducer(c, options())],
+    ['slate', (c: ProducerContext) => new SlateProducer(c, options())],
+  ] as const)('%s: a crawl, never a takeover', async (_type, make) => {
+    const p = make(context());
+    await expect(p.setOverlay(takeover)).rejects.toThrow(/shows only a crawl/);
+    expect(p.state().overlay).toBeNull();
+    await p.setOverlay(crawl);
+    expect(p.state().overlay).toEqual(crawl);
+    await expect(p.setOverlay(takeover)).rejects.toThrow(/shows only a crawl/);
+    expect(p.state().overlay).toEqual(crawl); // a refused switch changes nothing
+    await p.setOverlay(null);
+    expect(p.state().overlay).toBeNull();
+  });
+
+  it('emergency: a takeover only, and never nothing', async () => {
+    const p = new EmergencyProducer(context(), options());
+    await expect(p.setOverlay(crawl)).rejects.toThrow(/only a takeover/);
+    await expect(p.setOverlay(null)).rejects.toThrow(/only a takeover/);
+    expect(p.state().overlay).toBeNull();
+    await p.setOverlay(takeover);
+    expect(p.state().overlay).toEqual(takeover);
+    await p.stop(); // waits for the card render it asked for (which fails: no ffmpeg here)
+  });
+
+  it('a producer that does not say how to show an overlay refuses one', async () => {
+    class Bare extends BaseProducer {
+      async start(): Promise<void> {}
+      async stop(): Promise<void> {}
+      streamEndpoint() {
+        return null;
+      }
+    }
+    const p = new Bare('normal', context());
+    await expect(p.setOverlay(crawl)).rejects.toThrow(/cannot show an emergency crawl/);
+    await p.setOverlay(null);
+    expect(p.state().overlay).toBeNull();
+  });
+});
 
 describe('producer identity', () => {
   it("is the channel, the type and the channel's sequence number; output folders never repeat", () => {

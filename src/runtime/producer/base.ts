@@ -79,7 +79,10 @@ export interface Producer {
   playContent(segment: PlayoutSegment): Promise<void>;
   /** Replace the plan from now on without interrupting output (re-plan or extension). */
   updatePlan(plan: PlayoutPlan): Promise<void>;
-  /** Show or remove an emergency crawl in place; rejects when the producer cannot (the switch is refused). */
+  /**
+   * Show or remove an emergency overlay in place. Rejects, changing nothing, when this producer
+   * cannot show it (wrong scope, or the output could not be written): the switch is refused.
+   */
   setOverlay(overlay: EmergencyOverlay | null): Promise<void>;
   /** New listings for a guide producer (others ignore them). */
   updateListings(listings: GuideListing[]): void;
@@ -141,8 +144,10 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
     this.plan = plan;
   }
 
+  /** A producer shows no overlay unless it says how: refused, so a switch never counts it as done. */
   async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
-    this.overlay = overlay;
+    if (overlay) throw new Error(`a ${this.mode} producer cannot show an emergency ${overlay.scope}`);
+    this.overlay = null;
   }
 
   updateListings(_listings: GuideListing[]): void {}

@@ -1,13 +1,13 @@
 // FfmpegProducer: what every ffmpeg producer shares. It owns the output folder and the playout
-// engine's lifecycle (start, failure, stop, then the folder's removal), the stream endpoint and its
-// still-card renders.
+// engine's lifecycle (start, failure, stop, then the folder's removal), the stream endpoint, its
+// still-card renders, and the emergency crawl that programming (normal, guide, slate) shows.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
 import type { PlayoutSegment, ProducerType } from '../../shared/domain';
-import { BaseProducer, type ProducerContext, type StreamEndpoint } from './base';
+import { BaseProducer, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
 import { PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { StillCards } from './still-cards';
@@ -127,6 +127,32 @@ export abstract class FfmpegProducer extends BaseProducer {
     this.renders.add(settled);
     void settled.finally(() => this.renders.delete(settled));
     return p;
+  }
+
+  /** Programming shows an emergency as a crawl over its picture; a takeover needs the emergency producer. */
+  protected checkOverlay(overlay: EmergencyOverlay | null): void {
+    if (overlay && overlay.scope !== 'crawl') throw new Error(`a ${this.mode} producer shows only a crawl; a takeover needs the emergency producer`);
+  }
+
+  /** The overlay the producer starts with: checked, shown, with the tone when there is one. */
+  protected startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null): void {
+    this.checkOverlay(overlay);
+    if (overlay) this.applyCrawl(engine, overlay, true);
+    this.overlay = overlay;
+  }
+
+  /** Shows, changes or removes the crawl; rejects, changing nothing, when it cannot (wrong scope, unwritable output). */
+  override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
+    this.checkOverlay(overlay);
+    const fresh = overlay !== null && overlay.message !== this.overlay?.message;
+    if (this.engine) this.applyCrawl(this.engine, overlay, fresh);
+    this.overlay = overlay;
+  }
+
+  /** The tone sounds when a message is first shown, not when it is shown again. */
+  private applyCrawl(engine: PlayoutEngine, overlay: EmergencyOverlay | null, fresh: boolean): void {
+    engine.setCrawl(overlay ? overlay.message : null);
+    if (overlay && fresh) engine.alertTone();
   }
 
   async stop(): Promise<void> {

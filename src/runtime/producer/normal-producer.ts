@@ -1,9 +1,10 @@
 // NormalProducer: normal programming. Plays the playout plan it is given and nothing else, joining
 // the item on air at the exact frame, with seamless item boundaries and output locked to the
 // MasterClock. A missing or broken asset airs the slate for exactly its slot; a gap airs the slate.
+// An emergency shows as a crawl over the programme (FfmpegProducer).
 import { audioBytesPerFrame } from '../../media/profiles';
 import type { AssetInfo, PlayoutPlan, PlayoutSegment } from '../../shared/domain';
-import type { EmergencyOverlay, ProducerContext, ProducerStartOptions } from './base';
+import type { ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine } from './engine';
 import { FfmpegProducer, type FfmpegProducerOptions, type ProducerSlot } from './ffmpeg-producer';
 import { ItemSource, StillSource } from './sources';
@@ -83,24 +84,12 @@ export class NormalProducer extends FfmpegProducer {
     const engine = this.makeEngine(startAtMs, this.black);
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
-    if (options?.overlay?.scope === 'crawl') this.applyCrawl(engine, options.overlay, true);
+    this.startOverlay(engine, options?.overlay ?? null);
     await this.run(engine, startAtMs);
   }
 
   override async updatePlan(plan: PlayoutPlan): Promise<void> {
     this.plan = plan;
     if (this.engine) this.engine.setSlots(this.slotsFor(plan, this.engine));
-  }
-
-  private applyCrawl(engine: PlayoutEngine, overlay: EmergencyOverlay | null, fresh: boolean): void {
-    engine.setCrawl(overlay ? `${overlay.message}` : null);
-    if (overlay && fresh) engine.alertTone();
-  }
-
-  override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
-    if (overlay && overlay.scope !== 'crawl') throw new Error('a normal producer shows only a crawl; takeover needs the emergency producer');
-    const fresh = overlay !== null && (this.overlay === null || this.overlay.message !== overlay.message);
-    this.overlay = overlay;
-    if (this.engine) this.applyCrawl(this.engine, overlay, fresh);
   }
 }
