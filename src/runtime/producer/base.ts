@@ -17,7 +17,10 @@ export interface EmergencyOverlay {
 
 /** Now/next of one channel, for the guide producer's listings. */
 export interface GuideListing {
+  channelUuid: string;
   channelName: string;
+  /** The channel's IANA zone: its times are shown in it. */
+  timezone: string;
   nowTitle: string | null;
   nowEndMs: number | null;
   nextTitle: string | null;

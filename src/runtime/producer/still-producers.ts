@@ -3,13 +3,13 @@
 // engine (one open-ended slot) so their output is as clock-locked as normal programming. The guide
 // and the slate are programming: an emergency crawl shows over them, with the alert tone, as it
 // does over normal programming.
-import { formatInstant } from '../../shared/time';
 import { audioBytesPerFrame } from '../../media/profiles';
 import { wrap } from '../../media/stills';
 import type { PlayoutPlan } from '../../shared/domain';
 import type { EmergencyOverlay, GuideListing, ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine, Slot } from './engine';
 import { FfmpegProducer, type FfmpegProducerOptions } from './ffmpeg-producer';
+import { guideCard } from './guide-card';
 import { StillSource } from './sources';
 import { blackFrame } from './still-cards';
 
@@ -86,12 +86,7 @@ export class GuideProducer extends StillProducer {
     this.listings = options?.listings ?? [];
   }
   protected card() {
-    const hhmm = (ms: number | null) => (ms === null ? '' : formatInstant(ms).slice(11, 16));
-    const rows = this.listings
-      .filter((l) => l.channelName !== this.context.channelName)
-      .slice(0, 8)
-      .map((l) => `${l.channelName}: ${l.nowTitle ?? 'off air'}${l.nextTitle ? `  >  ${hhmm(l.nextStartMs)} UTC ${l.nextTitle}` : ''}`);
-    return { background: '0x0b1f4b', lines: ['What\u2019s on now', ...rows] };
+    return guideCard(this.listings, this.context.channelUuid);
   }
   override updateListings(listings: GuideListing[]): void {
     this.listings = listings;
