@@ -145,7 +145,7 @@ export class Station {
       factory:
         options.producerFactory ??
         (tools
-          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1, processes: this.processes })
+          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1, processes: this.processes, log: logger })
           : unavailableProducers(ffmpegProblem ?? 'ffmpeg is unavailable')),
       outputRoot: path.join(dataDir, OUTPUT_DIR),
       logger,

@@ -1,6 +1,9 @@
-// The guide and slate producers and the producers' shared parts with real ffmpeg: an emergency
-// crawl shows over the guide and the slate (the red band of the crawl in their picture, the alert
-// tone in their sound), and still cards are cached within a bound.
+// The guide, slate and emergency producers and the producers' failure paths with real ffmpeg: an
+// emergency crawl shows over the guide and the slate (the red band of the crawl in their picture,
+// the alert tone in their sound), still cards are cached within a bound, and an output folder that
+// becomes unwritable mid-air ends in a failure and alarms, never in an exception that would take
+// the process down.
+import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +13,8 @@ import { SystemClock } from '../../src/runtime/clock';
 import { ffmpegProducerFactory, type EmergencyOverlay, type Producer, type ProducerContext } from '../../src/runtime/producer';
 import { StillCards } from '../../src/runtime/producer/still-cards';
 import type { PlayoutPlan } from '../../src/shared/domain';
-import { SegmentCollector, sleep } from '../helpers/playout';
+import { fixture } from '../helpers/fixtures';
+import { planOf, SegmentCollector, sleep } from '../helpers/playout';
 import { producerHooks } from '../helpers/producer-hooks';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
@@ -25,10 +29,11 @@ const { processes, cleanups } = producerHooks();
 
 const crawl: EmergencyOverlay = { message: 'TEST ALERT: this is only a test of the emergency crawl', scope: 'crawl', sinceMs: 0 };
 
-function setup() {
+function setup(outputKeepMs?: number) {
   const t = tempDir();
   cleanups.push(t.cleanup);
-  const factory = ffmpegProducerFactory({ tools, profile: PROFILE, segmentSeconds: 1, processes });
+  const warnings: string[] = [];
+  const factory = ffmpegProducerFactory({ tools, profile: PROFILE, segmentSeconds: 1, processes, log: { warn: (_details, message) => warnings.push(message) }, outputKeepMs });
   const clock = new SystemClock();
   const context = (type: string): ProducerContext => ({
     channelUuid: '00000000-0000-4000-8000-00000000cafe',
@@ -37,7 +42,7 @@ function setup() {
     clock,
     sequence: 1,
   });
-  return { dir: t.dir, factory, clock, context };
+  return { dir: t.dir, factory, clock, context, warnings };
 }
 
 const emptyPlan = (at: number): PlayoutPlan => ({ channelUuid: 'test', fromMs: at, toMs: at + 3_600_000, segments: [{ kind: 'gap', startMs: at, endMs: at + 3_600_000 }] });
@@ -162,4 +167,34 @@ describe('still cards (real ffmpeg)', () => {
     await cards.render('0x101820', ['Card 1'], true);
     expect(cards.size).toBe(3);
   });
+});
+
+describe('a hostile disk (real ffmpeg)', () => {
+  it('an output folder that stops being a folder mid-air: failure and alarms, a refused crawl, no exception', async () => {
+    const s = setup(300);
+    const ctx = s.context('normal');
+    const p = s.factory('normal', ctx);
+    const alarms: string[] = [];
+    const failures: Error[] = [];
+    p.on('alarm', (a) => alarms.push(`${a.kind}: ${a.message}`));
+    p.on('failed', ({ error }) => failures.push(error));
+    const now = s.clock.now();
+    await p.start(await planOf(tools, now, [{ asset: fixture('numbered-1.mp4'), durationMs: 60_000 }]), now);
+    // The channel's folder is replaced by a regular file (tests run as root: chmod would not stop us).
+    fs.rmSync(ctx.outputDir, { recursive: true, force: true });
+    fs.writeFileSync(ctx.outputDir, 'not a folder');
+    // A crawl cannot be written now: the switch is refused and nothing changes.
+    await expect(p.setOverlay(crawl)).rejects.toThrow(/ENOTDIR/);
+    expect(p.state().overlay).toBeNull();
+    // The encoder can read its crawl file and write its segments no more: the producer fails, saying why.
+    for (let i = 0; i < 100 && failures.length === 0; i++) await sleep(100);
+    expect(failures.map((e) => e.message)).toEqual([expect.stringMatching(/^encoder exited \(code \d+\): .*(No such file or directory|Not a directory)/)]);
+    expect(p.state()).toMatchObject({ status: 'failed', health: 'stopped' });
+    await p.stop();
+    // Its folder cannot be removed: an alarm, and a log line (after stop nobody listens to alarms).
+    for (let i = 0; i < 50 && s.warnings.length === 0; i++) await sleep(50);
+    const removal = expect.stringMatching(/^output folder could not be removed: ENOTDIR/);
+    expect(alarms).toEqual([`io-error: ${s.warnings[0]}`]);
+    expect(s.warnings).toEqual([removal]);
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 // The producer package's parts that need no ffmpeg: which overlays each producer accepts (the
 // ProgramDirector counts a channel as switched only when its producer accepted), producer ids from
-// the channel's sequence, and the process group ending its members.
+// the channel's sequence, the output folder's removal failing as a report rather than a throw, and
+// the process group ending its members.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
@@ -8,7 +10,7 @@ import { ProcessGroup } from '../../src/media/process';
 import { PROFILES } from '../../src/media/profiles';
 import { SimulatedClock } from '../../src/runtime/clock';
 import { BaseProducer, EmergencyProducer, GuideProducer, NormalProducer, SlateProducer, type EmergencyOverlay, type ProducerContext } from '../../src/runtime/producer';
-import type { OutputFolder } from '../../src/runtime/producer/output-folder';
+import { OutputFolder } from '../../src/runtime/producer/output-folder';
 import { tempDir } from '../helpers/tmp';
 
 // Never run: nothing here starts output.
@@ -80,6 +82,29 @@ describe('producer identity', () => {
     const dirOf = (p: NormalProducer) => (p as unknown as { folder: OutputFolder }).folder.dir;
     expect(path.basename(dirOf(a))).toMatch(/^0123abcd-normal-7-[0-9a-f]+$/);
     expect(path.basename(dirOf(a))).not.toBe(path.basename(dirOf(b)));
+  });
+});
+
+describe('output folder', () => {
+  it('reports a removal that fails on its timer (ENOTDIR) instead of throwing', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const notADir = path.join(t.dir, 'channel');
+    fs.writeFileSync(notADir, 'a regular file where the channel folder was');
+    const folder = new OutputFolder(path.join(notADir, 'producer'));
+    const failed = await new Promise<Error>((resolve) => folder.removeLater(20, resolve));
+    expect((failed as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    // And at once (keep 0), still reported, not thrown.
+    const errors: Error[] = [];
+    expect(() => folder.removeLater(0, (e) => errors.push(e))).not.toThrow();
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOTDIR']);
+  });
+
+  it('refuses a crawl it cannot write, by throwing to the caller', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    fs.writeFileSync(path.join(t.dir, 'channel'), '');
+    expect(() => new OutputFolder(path.join(t.dir, 'channel', 'producer')).writeCrawl('x')).toThrow(/ENOTDIR/);
   });
 });
 

@@ -66,6 +66,8 @@ export class PlayoutEngine {
   private stopped = false;
   private late = false;
   private started = false;
+  /** Why the pump ended the output, when it did (the encoder's own exit explains itself). */
+  private pumpFailure: Error | null = null;
   readonly leadFrames: number;
   private readonly frameMs: number;
 
@@ -113,7 +115,9 @@ export class PlayoutEngine {
     this.encoder = encoder;
     this.pumpTimer = this.o.clock.every(Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)), () => this.pump());
     this.pump();
-    await encoder.firstSegment(timeoutMs);
+    await encoder.firstSegment(timeoutMs).catch((err: unknown) => {
+      throw this.pumpFailure ?? err;
+    });
     this.started = true;
   }
 
@@ -149,6 +153,12 @@ export class PlayoutEngine {
         this.late = isLate;
         this.o.events.late(isLate ? behindMs : null);
       }
+    } catch (err) {
+      // The pump runs on timers and pipe events: whatever fails here (a decoder that cannot be
+      // spawned, a file operation) ends this output as a failure, never the process.
+      this.pumpFailure = err instanceof Error ? err : new Error(String(err));
+      this.fail(this.pumpFailure);
+      void encoder.kill();
     } finally {
       this.pumping = false;
     }

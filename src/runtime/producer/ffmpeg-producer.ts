@@ -12,6 +12,11 @@ import { PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { StillCards } from './still-cards';
 
+/** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
+export interface ProducerLog {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
 export interface FfmpegProducerOptions {
   tools: FfmpegTools;
   profile: OutputProfile;
@@ -20,6 +25,7 @@ export interface FfmpegProducerOptions {
   processes: ProcessGroup;
   /** The station's card renderer and cache (the factory shares one); a private one when absent. */
   cards?: StillCards;
+  log?: ProducerLog;
   /** How long the output folder stays after stop (default OUTPUT_KEEP_MS). */
   outputKeepMs?: number;
 }
@@ -37,6 +43,12 @@ function hash(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
   return h;
+}
+
+/** A failed file operation (EMFILE, ENOSPC, EACCES, ENOTDIR...), as opposed to any other failure. */
+function isIoError(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
 export abstract class FfmpegProducer extends BaseProducer {
@@ -92,6 +104,7 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   private onEngineFailed(error: Error): void {
     if (this.stopping) return;
+    if (isIoError(error)) this.ioAlarm('output failed', error);
     this.status = 'failed';
     this.lastError = error.message;
     this.setHealth('stopped', error.message);
@@ -107,11 +120,7 @@ export abstract class FfmpegProducer extends BaseProducer {
       this.status = 'failed';
       this.lastError = (err as Error).message;
       await engine.stop().catch(() => undefined);
-      try {
-        this.removeOutput(0);
-      } catch {
-        // the start's own error is the one to report
-      }
+      this.removeOutput(0);
       throw err;
     }
     this.status = 'running';
@@ -171,7 +180,14 @@ export abstract class FfmpegProducer extends BaseProducer {
   private removeOutput(keepMs: number): void {
     if (this.outputRemoved) return;
     this.outputRemoved = true;
-    this.folder.removeLater(keepMs);
+    this.folder.removeLater(keepMs, (err) => this.ioAlarm('output folder could not be removed', err));
+  }
+
+  /** A file operation failed: an alarm, and a log line (after stop nobody listens to the alarm). */
+  protected ioAlarm(what: string, err: Error): void {
+    const message = `${what}: ${err.message}`;
+    this.emit('alarm', { kind: 'io-error', severity: 'warning', message, segment: null });
+    this.opts.log?.warn({ producer: this.id, channel: this.context.channelUuid, code: (err as NodeJS.ErrnoException).code ?? null }, message);
   }
 
   streamEndpoint(): StreamEndpoint | null {

@@ -19,7 +19,7 @@ export type {
 } from './base';
 export { BaseProducer } from './base';
 export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
-export type { FfmpegProducerOptions } from './ffmpeg-producer';
+export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
 export { NormalProducer } from './normal-producer';
 export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers';
 

@@ -1,5 +1,7 @@
 // A producer's output folder: the encoder's playlist and segments, and the crawl text the encoder
-// re-reads every frame; removed a while after the producer stops.
+// re-reads every frame. Every file operation here can fail (EMFILE, ENOSPC, EACCES, ENOTDIR...): at
+// start and on a crawl change the error goes to the caller (the start or the switch is refused);
+// the removal after stop runs on a timer, so it reports to a callback and never throws.
 import fs from 'node:fs';
 import path from 'node:path';
 import { PLAYLIST_NAME } from '../../media/commands';
@@ -31,9 +33,15 @@ export class OutputFolder {
     fs.renameSync(tmp, this.crawlFile);
   }
 
-  /** Removes the folder after `keepMs` (at once when 0 or less). */
-  removeLater(keepMs: number): void {
-    const remove = () => fs.rmSync(this.dir, { recursive: true, force: true });
+  /** Removes the folder after `keepMs` (at once when 0 or less). A failure goes to `onError`, never thrown. */
+  removeLater(keepMs: number, onError: (err: Error) => void): void {
+    const remove = () => {
+      try {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+      } catch (err) {
+        onError(err as Error);
+      }
+    };
     if (keepMs <= 0) remove();
     else setTimeout(remove, keepMs).unref();
   }

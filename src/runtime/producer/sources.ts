@@ -110,9 +110,12 @@ export class ItemSource implements FrameSource {
         if (this.videoStderr.length < 5) this.videoStderr.push(line);
       },
     });
-    const stdout = this.decoder.child.stdout!;
+    const stdout = this.decoder.child.stdout;
+    const audio = both ? (this.decoder.child.stdio[3] as Readable | undefined) : stdout;
+    // No pipes: the spawn itself failed (EMFILE, ENOENT...), not the media. The output fails (and restarts).
+    if (!stdout || !audio) throw new Error(`the decoder for ${a.path} could not be started`);
     if (a.hasVideo) this.vq = new ByteQueue(stdout, this.vBytes * 6);
-    if (a.hasAudio) this.aq = new ByteQueue(both ? (this.decoder.child.stdio[3] as Readable) : stdout, Math.max(this.aBytes * 30, 65_536));
+    if (a.hasAudio) this.aq = new ByteQueue(audio, Math.max(this.aBytes * 30, 65_536));
   }
 
   onReady(fn: () => void): void {
