@@ -16,7 +16,7 @@ import { UnknownChannelError } from './runtime/errors';
 import { ProgramDirector } from './runtime/program-director';
 import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
 import { PROFILES, type OutputProfile } from './media/profiles';
-import { killAll, reapOrphans } from './media/process';
+import { ProcessGroup, reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
 import { formatInstant } from './shared/time';
 import { createDemoStation } from './schedule/demo-station';
@@ -133,6 +133,8 @@ export class Station {
 
   readonly schedule: ScheduleService;
   readonly director: ProgramDirector;
+  /** Every ffmpeg this station's producers run (encoders, decoders, card renders). */
+  readonly processes = new ProcessGroup();
 
   private constructor(
     readonly dataDir: string,
@@ -156,7 +158,7 @@ export class Station {
       factory:
         options.producerFactory ??
         (tools
-          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1 })
+          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1, processes: this.processes, log: logger })
           : unavailableProducers(ffmpegProblem ?? 'ffmpeg is unavailable')),
       outputRoot: path.join(dataDir, OUTPUT_DIR),
       logger,
@@ -309,7 +311,7 @@ export class Station {
       // runs even if something above failed, as does closing the database. The folder is let go
       // last, when nothing of this station can touch it any more.
       try {
-        await killAll();
+        await this.processes.killAll();
         this.store.close();
       } finally {
         this.lock.release();

@@ -26,6 +26,15 @@ export interface EncoderOptions {
 export const PLAYLIST_NAME = 'index.m3u8';
 export const SEGMENT_PATTERN = /^seg-(\d+)\.ts$/;
 
+/**
+ * Segments the encoder lists in its own playlist (`-hls_list_size`). The stream server serves
+ * viewers a window of the latest of these (6 segments): this must exceed that served window plus a
+ * margin for slow clients, or a segment a viewer was just handed may already be gone.
+ */
+export const ENCODER_PLAYLIST_SEGMENTS = 8;
+/** Segments kept on disk past the playlist before ffmpeg deletes them (`-hls_delete_threshold`). */
+export const ENCODER_DELETE_THRESHOLD = 2;
+
 export function encoderArgs(o: EncoderOptions): string[] {
   const p = o.profile;
   const gop = Math.round(p.fps * o.segmentSeconds);
@@ -48,8 +57,8 @@ export function encoderArgs(o: EncoderOptions): string[] {
     '-threads', String(p.x264Threads),
     // The fast AAC coder costs half the default's CPU; at these bitrates the difference is not audible on air.
     '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', `${p.audioBitrateK}k`, '-ar', String(p.sampleRate), '-ac', String(p.audioChannels),
-    // Keep about ten segments on disk: the served window (6) plus a margin for slow clients.
-    '-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_list_size', '8', '-hls_delete_threshold', '2',
+    // About ten segments stay on disk: the playlist plus the delete threshold.
+    '-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_list_size', String(ENCODER_PLAYLIST_SEGMENTS), '-hls_delete_threshold', String(ENCODER_DELETE_THRESHOLD),
     '-hls_flags', 'delete_segments+independent_segments+temp_file', '-hls_segment_type', 'mpegts',
     '-hls_segment_filename', `${o.outDir}/seg-%d.ts`,
     `${o.outDir}/${PLAYLIST_NAME}`,

@@ -1,7 +1,14 @@
-// Process supervision for ffmpeg children. Every child has an owner that kills it: the object that
-// spawned it (stop), this registry (station shutdown, process exit) and, after a crash, the pipes
-// themselves (an encoder reading our stdin sees end-of-file, a decoder writing to us gets EPIPE)
-// plus reapOrphans at the next start.
+// Process supervision for ffmpeg children.
+//
+// Every ffmpeg a producer runs (its encoder, each item's decoder) and every still-card render is
+// spawned into a ProcessGroup, one per station (src/station.ts creates it and kills it on close).
+// Each such child has owners that end it: the object that spawned it (stop), its group (station
+// shutdown) and, after a crash of this process, the pipes themselves (an encoder reading our stdin
+// sees end-of-file, a decoder writing to us gets EPIPE) plus reapOrphans at the next start.
+//
+// Not in any group, on purpose: ffmpeg discovery (ffmpeg.ts), probes (probe.ts) and test-card
+// generation (testcards.ts). They are short execa calls bounded by a timeout that write nothing
+// under a station's outputs.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -18,8 +25,6 @@ export interface Child {
   kill(signal?: NodeJS.Signals): boolean;
 }
 
-const live = new Set<ManagedProcess>();
-
 export interface SpawnOptions {
   /** Extra input pipes after stdin/stdout/stderr (fd 3, 4, ...) that we write and the child reads. */
   extraInputPipes?: number;
@@ -30,6 +35,7 @@ export interface SpawnOptions {
   onStderr?: (line: string) => void;
 }
 
+/** One child process; create it through a ProcessGroup. */
 export class ManagedProcess {
   readonly child: Child;
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
@@ -57,7 +63,6 @@ export class ManagedProcess {
       stripFinalNewline: false,
     });
     this.child = subprocess as unknown as Child;
-    live.add(this);
     let stderrTail = '';
     this.child.stderr?.on('data', (chunk: Buffer) => {
       stderrTail += chunk.toString();
@@ -69,12 +74,10 @@ export class ManagedProcess {
     this.exited = subprocess.then(
       (r) => {
         this.done = true;
-        live.delete(this);
         return { code: r.exitCode ?? null, signal: r.signal ?? null };
       },
       () => {
         this.done = true;
-        live.delete(this);
         return { code: null, signal: null };
       },
     );
@@ -103,19 +106,73 @@ export class ManagedProcess {
   }
 }
 
-/** Children alive right now (tests assert this is empty after stop). */
-export function liveProcesses(): ManagedProcess[] {
-  return [...live];
+/**
+ * A station's ffmpeg children. Killing the group (station shutdown) ends every member and anything
+ * spawned into it afterwards, so no child outlives the station that started it.
+ */
+export class ProcessGroup {
+  private readonly members = new Set<ManagedProcess>();
+  private killed = false;
+
+  /** Starts a child in this group; it leaves the group when it exits. */
+  spawn(name: string, file: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
+    const p = new ManagedProcess(name, file, args, options);
+    this.members.add(p);
+    // Registered before anyone else can wait on `exited`: whoever awaits it sees the group without it.
+    void p.exited.then(() => this.members.delete(p));
+    if (this.killed) void p.kill();
+    return p;
+  }
+
+  /**
+   * Runs a short command in this group to completion and resolves with its stdout; rejects when it
+   * fails or outlives `timeoutMs` (it is killed then).
+   */
+  async output(name: string, file: string, args: string[], timeoutMs: number): Promise<Buffer> {
+    const stderr: string[] = [];
+    const p = this.spawn(name, file, args, {
+      onStderr: (line) => {
+        if (stderr.length < 3) stderr.push(line);
+      },
+    });
+    const chunks: Buffer[] = [];
+    p.child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void p.kill();
+    }, timeoutMs);
+    const { code, signal } = await p.exited;
+    clearTimeout(timer);
+    if (timedOut) throw new Error(`${name} took longer than ${timeoutMs / 1000} s`);
+    if (code !== 0) throw new Error(`${name} failed (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.join(' | ')}` : ''}`);
+    return Buffer.concat(chunks);
+  }
+
+  /** Members alive right now (tests assert this is empty after stop). */
+  live(): ManagedProcess[] {
+    return [...this.members];
+  }
+
+  /** Kills every member at once, and from now on anything spawned into the group (station shutdown). */
+  async killAll(): Promise<void> {
+    this.killed = true;
+    await Promise.all([...this.members].map((p) => p.kill()));
+  }
 }
 
-/** Kills every child at once (station shutdown). */
-export async function killAll(): Promise<void> {
-  await Promise.all([...live].map((p) => p.kill()));
+/** The parent pid of a process, from /proc (Linux); undefined when it cannot be read. */
+function parentPid(pid: string): number | undefined {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may contain spaces and parentheses; fields resume after the last ')'.
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number.isFinite(ppid) ? ppid : undefined;
 }
 
 /**
  * After a crash: kills ffmpeg processes of a previous run that still write under `outputRoot`
- * (Linux; elsewhere the pipes end them). Returns how many were killed.
+ * (Linux; elsewhere the pipes end them). Children of this process are never touched: their
+ * owners end them. Returns how many were killed.
  */
 export function reapOrphans(outputRoot: string): number {
   if (process.platform !== 'linux') return 0;
@@ -127,15 +184,15 @@ export function reapOrphans(outputRoot: string): number {
   } catch {
     return 0;
   }
-  const mine = new Set([...live].map((p) => p.pid));
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    if (pid === process.pid || mine.has(pid)) continue;
+    if (pid === process.pid) continue;
     try {
       const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       if (!/ffmpeg/.test(path.basename(cmd[0] ?? ''))) continue;
       if (!cmd.some((a) => a.includes(root))) continue;
+      if (parentPid(entry) === process.pid) continue;
       process.kill(pid, 'SIGKILL');
       killed++;
     } catch {

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { FfmpegTools } from './ffmpeg';
 import { stillFrameArgs } from './commands';
+import type { ProcessGroup } from './process';
 import { frameBytes, type OutputProfile } from './profiles';
 
 export interface StillSpec {
@@ -12,8 +12,11 @@ export interface StillSpec {
   lines: string[];
 }
 
-/** Renders a still card to one raw yuv420p frame of the profile's size. */
-export async function renderStill(tools: FfmpegTools, profile: OutputProfile, spec: StillSpec): Promise<Buffer> {
+/** A render is one frame of a lavfi graph: this bounds a stuck one. */
+const RENDER_TIMEOUT_MS = 20_000;
+
+/** Renders a still card to one raw yuv420p frame of the profile's size (ffmpeg runs in `processes`). */
+export async function renderStill(processes: ProcessGroup, tools: FfmpegTools, profile: OutputProfile, spec: StillSpec): Promise<Buffer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-still-'));
   try {
     // Text goes through files so no character needs filtergraph escaping.
@@ -22,11 +25,8 @@ export async function renderStill(tools: FfmpegTools, profile: OutputProfile, sp
       fs.writeFileSync(f, line);
       return f;
     });
-    const result = await execa(tools.ffmpeg, stillFrameArgs({ profile, background: spec.background, lines: spec.lines, lineFiles }), {
-      encoding: 'buffer',
-      timeout: 20_000,
-    });
-    const frame = Buffer.from(result.stdout);
+    const args = stillFrameArgs({ profile, background: spec.background, lines: spec.lines, lineFiles });
+    const frame = await processes.output('still', tools.ffmpeg, args, RENDER_TIMEOUT_MS);
     if (frame.length !== frameBytes(profile)) throw new Error(`still card came out ${frame.length} bytes, expected ${frameBytes(profile)}`);
     return frame;
   } finally {

@@ -224,7 +224,9 @@ export class ChannelManager {
 
   private listings(now: number): GuideListing[] {
     return this.deps.schedule.listings(now).map((l) => ({
+      channelUuid: l.channel.uuid,
       channelName: l.channel.name,
+      timezone: l.channel.timezone,
       nowTitle: l.now?.title ?? null,
       nowEndMs: l.now?.endMs ?? null,
       nextTitle: l.next?.title ?? null,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
 import { decoderArgs, encoderArgs } from '../../src/media/commands';
+import { ProcessGroup } from '../../src/media/process';
 import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
 import { NormalProducer } from '../../src/runtime/producer';
@@ -172,7 +173,7 @@ async function seams(tools: FfmpegTools): Promise<Figure[]> {
     t0,
     Array.from({ length: items }, (_, i) => ({ asset: fixture(`numbered-${(i % 2) + 1}.mp4`), inPointMs: (i * 1_337) % 20_000, durationMs: 2_000 })),
   );
-  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-0000000be0c4', channelName: 'Seams', outputDir: path.join(t.dir, 'out'), clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-0000000be0c4', channelName: 'Seams', outputDir: path.join(t.dir, 'out'), clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes: new ProcessGroup() });
   try {
     await producer.start(plan, t0);
     const collector = new SegmentCollector(() => producer.streamEndpoint()?.playlist ?? null, path.join(t.dir, 'capture'));

@@ -37,6 +37,15 @@ export async function planOf(tools: FfmpegTools, firstStartMs: number, items: Pl
   return { channelUuid: 'test', fromMs: firstStartMs, toMs: t, segments };
 }
 
+/**
+ * The same plan moved to start at `firstStartMs`. Probing takes seconds on a loaded machine: a
+ * test that means to start "now" probes first (planOf at 0) and sets the times after.
+ */
+export function retime(plan: PlayoutPlan, firstStartMs: number): PlayoutPlan {
+  const by = firstStartMs - plan.fromMs;
+  return { ...plan, fromMs: plan.fromMs + by, toMs: plan.toMs + by, segments: plan.segments.map((s) => ({ ...s, startMs: s.startMs + by, endMs: s.endMs + by })) };
+}
+
 /** Copies each new segment of an HLS output folder as it appears; notes any discontinuity tag. */
 export class SegmentCollector {
   readonly files: string[] = [];

@@ -1,11 +1,11 @@
 // A test-double Producer for runtime tests: no media, fully scriptable, and it keeps count of how
 // many producers are alive per channel so tests can assert "never more than one".
-import { BaseProducer, type EmergencyOverlay, type GuideListing, type ProducerContext, type ProducerEvents, type ProducerFactory, type ProducerMode, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
-import type { PlayoutPlan } from '../../src/shared/domain';
+import { BaseProducer, type EmergencyOverlay, type GuideListing, type ProducerContext, type ProducerEvents, type ProducerFactory, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
+import type { PlayoutPlan, ProducerType } from '../../src/shared/domain';
 
 export interface StartRecord {
   producer: TestProducer;
-  mode: ProducerMode;
+  mode: ProducerType;
   plan: PlayoutPlan;
   startAtMs: number;
   options: ProducerStartOptions | undefined;
@@ -25,7 +25,7 @@ export class TestProducerPool {
   /** Channel uuids whose next N starts fail. */
   failStarts = new Map<string, number>();
   /** Modes that fail to start on a channel (e.g. the emergency producer of channel 5). */
-  failModes = new Map<string, Set<ProducerMode>>();
+  failModes = new Map<string, Set<ProducerType>>();
   /** Channels whose producers refuse an overlay change (crawl). */
   refuseOverlay = new Set<string>();
   /** Simulated start-up time, in clock ms (0: starts on the next microtask). */
@@ -56,7 +56,7 @@ export class TestProducer extends BaseProducer {
   plans: PlayoutPlan[] = [];
 
   constructor(
-    mode: ProducerMode,
+    mode: ProducerType,
     context: ProducerContext,
     private readonly pool: TestProducerPool,
   ) {

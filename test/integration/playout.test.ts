@@ -1,17 +1,16 @@
 // NormalProducer with real ffmpeg on generated media: frame-accurate join, seamless seams across
 // mixed sources, a missing file airing a slate for exactly its slot, and no process left behind.
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
-import { liveProcesses } from '../../src/media/process';
 import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
 import { NormalProducer, type SegmentReport } from '../../src/runtime/producer';
 import type { PlayoutPlan } from '../../src/shared/domain';
 import { fixture } from '../helpers/fixtures';
 import { decodeMarks, type FrameMark } from '../helpers/frames';
-import { packetTimes, planOf, SegmentCollector, sleep, type PlanItem } from '../helpers/playout';
-import { descendants } from '../helpers/processes';
+import { packetTimes, planOf, retime, SegmentCollector, sleep, type PlanItem } from '../helpers/playout';
+import { producerHooks } from '../helpers/producer-hooks';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
 
@@ -23,14 +22,7 @@ let tools: FfmpegTools;
 beforeAll(async () => {
   tools = await getTools();
 });
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  // Every child has an owner that killed it.
-  expect(liveProcesses()).toEqual([]);
-  expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
-});
+const { processes, cleanups } = producerHooks();
 
 interface Run {
   producer: NormalProducer;
@@ -47,7 +39,7 @@ interface Run {
 async function air(plan: PlayoutPlan, t0: number, seconds: number, clock: SystemClock, midway?: (p: NormalProducer) => Promise<void>): Promise<Run> {
   const t = tempDir();
   cleanups.push(t.cleanup);
-  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+  const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes });
   const began: SegmentReport[] = [];
   const ended: Array<SegmentReport & { status: string }> = [];
   const alarms: string[] = [];
@@ -106,14 +98,16 @@ describe('NormalProducer (real ffmpeg)', () => {
 
   it('plays 24 items of mixed sources back to back with no gap, overlap or discontinuity', async () => {
     const clock = new SystemClock();
-    const t0 = clock.now() + 200;
     const items: PlanItem[] = [];
     for (let i = 0; i < 24; i++) {
       const id = (i % 3) + 1;
       // Durations that are not whole frames, and in points all over the sources.
       items.push({ asset: numbered(id), inPointMs: (i * 737) % 20_000, durationMs: 700 + ((i * 211) % 900) });
     }
-    const full = await planOf(tools, t0, items);
+    // Times set after probing: a start seconds late would run the initial plan out before the extension.
+    const probed = await planOf(tools, 0, items);
+    const t0 = clock.now() + 200;
+    const full = retime(probed, t0);
     // The producer starts with the first 16 items; half way through, a re-plan hands it all 24
     // (a plan extension), which must not interrupt or shift anything.
     const plan = full;
@@ -158,14 +152,15 @@ describe('NormalProducer (real ffmpeg)', () => {
 
   it('airs a slate for exactly the slot of a missing file, raises an alarm, and starts the next item on time', async () => {
     const clock = new SystemClock();
-    const t0 = clock.now() + 200;
-    const plan = await planOf(tools, t0, [
+    const probed = await planOf(tools, 0, [
       { asset: numbered(1), inPointMs: 2_000, durationMs: 2_000 },
       { asset: '/nonexistent/lost-episode.mp4', durationMs: 2_000, title: 'Lost Episode' },
       { asset: fixture('corrupt.mp4'), durationMs: 1_000, title: 'Corrupt Episode' },
       { gapMs: 1_000 },
       { asset: numbered(2), inPointMs: 0, durationMs: 2_000 },
     ]);
+    const t0 = clock.now() + 200;
+    const plan = retime(probed, t0);
     const run = await air(plan, t0, 8 + 2.5, clock);
     // Slate frames carry no source strip (it reads as id 0 or unreadable).
     const ids = run.marks.slice(0, 240).map((m) => (m.id > 0 ? m.id : 0));
@@ -188,7 +183,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const plan = await planOf(tools, clock.now(), [{ asset: numbered(1), durationMs: 30_000 }]);
-    const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+    const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes });
     const starting = producer.start(plan, clock.now()).catch((e: Error) => e);
     await sleep(50);
     await producer.stop();

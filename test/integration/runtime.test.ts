@@ -381,6 +381,12 @@ describe('station policy', () => {
     const start = e.pool.startsFor(guide.uuid)[0]!;
     expect(start.mode).toBe('guide');
     expect(start.options?.listings?.map((l) => l.channelName)).toEqual(['Channel 1', 'Channel 2', 'TV Guide']);
+    // Each listing names its channel by uuid and carries its zone (the guide shows times in it).
+    expect(start.options?.listings?.map((l) => [l.channelUuid, l.timezone])).toEqual([
+      [e.channels[0]!.uuid, 'America/New_York'],
+      [e.channels[1]!.uuid, 'America/New_York'],
+      [guide.uuid, 'UTC'],
+    ]);
     expect(start.options?.listings?.[0]?.nowTitle).toBe(e.schedule.airingAt(e.channels[0]!.id, e.clock.now())!.event.title);
     await e.advance(60_000);
     expect(e.pool.aliveFor(guide.uuid)[0]!.listings.length).toBeGreaterThanOrEqual(4);

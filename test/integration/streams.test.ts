@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveProcesses } from '../../src/media/process';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { Station } from '../../src/station';
 import { fixture, loopOf, stationFixture } from '../helpers/fixtures';
@@ -41,7 +40,7 @@ describe('HLS stream server (real ffmpeg)', () => {
   afterAll(async () => {
     await station.close();
     t.cleanup();
-    expect(liveProcesses()).toEqual([]);
+    expect(station.processes.live()).toEqual([]);
     expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
   });
 
@@ -180,7 +179,7 @@ describe('HLS stream server (real ffmpeg)', () => {
     // The grace is 1 s; stopping takes a moment more.
     for (let i = 0; i < 50 && channels.some((c) => station.director.channel(c.uuid).producerStatus !== 'stopped'); i++) await sleep(100);
     for (const c of channels) expect([c.slug, station.director.channel(c.uuid).producerStatus, station.director.channel(c.uuid).sessionCount]).toEqual([c.slug, 'stopped', 0]);
-    expect(liveProcesses()).toEqual([]);
+    expect(station.processes.live()).toEqual([]);
     expect(fixture('a.mp4')).toBeTruthy();
   });
 });

@@ -8,9 +8,6 @@ import { EventEmitter } from 'node:events';
 import type { AlarmKind, AlarmSeverity, EmergencyScope, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
 import type { MasterClock } from '../../shared/clock';
 
-export type ProducerMode = ProducerType;
-export type ContentSegment = PlayoutSegment;
-
 /** The emergency message a producer shows: a crawl over programming, or a full-screen takeover. */
 export interface EmergencyOverlay {
   message: string;
@@ -20,7 +17,10 @@ export interface EmergencyOverlay {
 
 /** Now/next of one channel, for the guide producer's listings. */
 export interface GuideListing {
+  channelUuid: string;
   channelName: string;
+  /** The channel's IANA zone: its times are shown in it. */
+  timezone: string;
   nowTitle: string | null;
   nowEndMs: number | null;
   nextTitle: string | null;
@@ -36,7 +36,7 @@ export interface StreamEndpoint {
 
 export interface ProducerState {
   id: string;
-  mode: ProducerMode;
+  mode: ProducerType;
   status: ProducerStatus;
   health: ProducerHealth;
   startedAtMs: number | null;
@@ -48,7 +48,7 @@ export interface ProducerState {
 }
 
 export interface SegmentReport {
-  segment: ContentSegment;
+  segment: PlayoutSegment;
   /** Actual station time. */
   atMs: number;
   /** True when a slate aired instead of the segment's media (gap, missing or corrupt asset). */
@@ -60,7 +60,7 @@ export interface ProducerEvents {
   'segment-began': [SegmentReport];
   'segment-ended': [SegmentReport & { status: 'aired' | 'slate' | 'partial' }];
   'health-changed': [{ health: ProducerHealth; reason: string | null }];
-  alarm: [{ kind: AlarmKind; severity: AlarmSeverity; message: string; segment: ContentSegment | null }];
+  alarm: [{ kind: AlarmKind; severity: AlarmSeverity; message: string; segment: PlayoutSegment | null }];
   /** The producer died on its own (not through stop()). */
   failed: [{ error: Error; atMs: number }];
   stopped: [{ atMs: number }];
@@ -73,16 +73,19 @@ export interface ProducerStartOptions {
 
 export interface Producer {
   readonly id: string;
-  readonly mode: ProducerMode;
+  readonly mode: ProducerType;
   /** Begin output: air the plan from `startAtMs` (station time), joining an item in progress at the right frame. Rejects when output cannot start. */
   start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
   /** Cleanly end output and release every process. Idempotent. */
   stop(): Promise<void>;
   /** Append one segment after the current plan (a plan extension). */
-  playContent(segment: ContentSegment): Promise<void>;
+  playContent(segment: PlayoutSegment): Promise<void>;
   /** Replace the plan from now on without interrupting output (re-plan or extension). */
   updatePlan(plan: PlayoutPlan): Promise<void>;
-  /** Show or remove an emergency crawl in place; rejects when the producer cannot (the switch is refused). */
+  /**
+   * Show or remove an emergency overlay in place. Rejects, changing nothing, when this producer
+   * cannot show it (wrong scope, or the output could not be written): the switch is refused.
+   */
   setOverlay(overlay: EmergencyOverlay | null): Promise<void>;
   /** New listings for a guide producer (others ignore them). */
   updateListings(listings: GuideListing[]): void;
@@ -100,13 +103,11 @@ export interface ProducerContext {
   /** Folder the producer writes its output into (owned by this channel). */
   outputDir: string;
   clock: MasterClock;
-  /** The n-th producer this channel has started in this station run (part of the producer's id). */
+  /** This producer is the n-th the channel has started in this station run (1, 2, ...; the caller counts): part of its id. */
   sequence: number;
 }
 
-export type ProducerFactory = (mode: ProducerMode, context: ProducerContext) => Producer;
-
-let producerSeq = 0;
+export type ProducerFactory = (type: ProducerType, context: ProducerContext) => Producer;
 
 /**
  * Shared bookkeeping for producers: identity, status and health transitions, typed events.
@@ -122,18 +123,18 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   protected lastError: string | null = null;
 
   constructor(
-    readonly mode: ProducerMode,
+    readonly mode: ProducerType,
     protected readonly context: ProducerContext,
   ) {
     super();
-    this.id = `${context.channelUuid.slice(0, 8)}-${mode}-${++producerSeq}`;
+    this.id = `${context.channelUuid.slice(0, 8)}-${mode}-${context.sequence}`;
   }
 
   abstract start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
   abstract stop(): Promise<void>;
   abstract streamEndpoint(): StreamEndpoint | null;
 
-  async playContent(segment: ContentSegment): Promise<void> {
+  async playContent(segment: PlayoutSegment): Promise<void> {
     if (!this.plan) throw new Error(`producer ${this.id} has no plan to extend`);
     const last = this.plan.segments[this.plan.segments.length - 1];
     if (last && segment.startMs !== last.endMs) {
@@ -146,8 +147,10 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
     this.plan = plan;
   }
 
+  /** A producer shows no overlay unless it says how: refused, so a switch never counts it as done. */
   async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
-    this.overlay = overlay;
+    if (overlay) throw new Error(`a ${this.mode} producer cannot show an emergency ${overlay.scope}`);
+    this.overlay = null;
   }
 
   updateListings(_listings: GuideListing[]): void {}

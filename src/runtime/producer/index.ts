@@ -1,39 +1,50 @@
 // The producers' public surface: the protocol and the implementations. ChannelManager and
 // ProgramDirector import producers only from here.
+//
+// Inside, one job per file: base.ts is the protocol; ffmpeg-producer.ts what every ffmpeg producer
+// shares; normal-producer.ts and still-producers.ts the four types; engine.ts the pacing pump, over
+// encoder.ts (the ffmpeg encoder), slot-cursor.ts (plan slots and prefetch), sources.ts (decoders
+// and stills), alert-tone.ts and output-folder.ts; still-cards.ts and guide-card.ts draw the cards.
 export type {
-  ContentSegment,
   EmergencyOverlay,
   GuideListing,
   Producer,
   ProducerContext,
   ProducerEvents,
   ProducerFactory,
-  ProducerMode,
   ProducerStartOptions,
   ProducerState,
   SegmentReport,
   StreamEndpoint,
 } from './base';
 export { BaseProducer } from './base';
-export { NormalProducer, type FfmpegProducerOptions } from './normal-producer';
+export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
+export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
+export { NormalProducer } from './normal-producer';
 export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers';
 
 import type { ProducerFactory as Factory } from './base';
-import { NormalProducer as Normal, type FfmpegProducerOptions as Options } from './normal-producer';
+import type { FfmpegProducerOptions as Options } from './ffmpeg-producer';
+import { NormalProducer as Normal } from './normal-producer';
+import { StillCards as Cards } from './still-cards';
 import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer as Slate } from './still-producers';
 
-/** Producers backed by ffmpeg, one class per mode. */
+/**
+ * Producers backed by ffmpeg, one class per type. Call once per station: the factory owns the
+ * station's card cache, and every ffmpeg runs in `options.processes`, the station's group.
+ */
 export function ffmpegProducerFactory(options: Options): Factory {
-  return (mode, context) => {
-    switch (mode) {
+  const shared: Options = { ...options, cards: options.cards ?? new Cards(options) };
+  return (type, context) => {
+    switch (type) {
       case 'normal':
-        return new Normal(context, options);
+        return new Normal(context, shared);
       case 'emergency':
-        return new Emergency(context, options);
+        return new Emergency(context, shared);
       case 'guide':
-        return new Guide(context, options);
+        return new Guide(context, shared);
       case 'slate':
-        return new Slate(context, options);
+        return new Slate(context, shared);
     }
   };
 }

@@ -1,13 +1,14 @@
 // Frame sources feed the playout engine exactly one video frame and its audio at a time.
 //
-// An item source runs two decoders (video only, audio only) so that neither pipe can stall the
-// other; a source that ends early or fails is topped up with the slate (and silence) so that the
-// item still fills exactly its slot and the next item starts on time.
+// An item source runs one decoder with video on stdout and audio on fd 3, each read into its own
+// queue so that neither pipe can stall the other; a source that ends early or fails is topped up
+// with the slate (and silence) so that the item still fills exactly its slot and the next item
+// starts on time.
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FfmpegTools } from '../../media/ffmpeg';
 import { decoderArgs } from '../../media/commands';
-import { ManagedProcess } from '../../media/process';
+import type { ManagedProcess, ProcessGroup } from '../../media/process';
 import { audioBytesPerFrame, frameBytes, type OutputProfile } from '../../media/profiles';
 import type { AssetInfo } from '../../shared/domain';
 import { ByteQueue } from './byte-queue';
@@ -60,6 +61,8 @@ export class StillSource implements FrameSource {
 
 export interface ItemSourceOptions {
   tools: FfmpegTools;
+  /** The decoder runs in this group. */
+  processes: ProcessGroup;
   profile: OutputProfile;
   asset: AssetInfo;
   offsetMs: number;
@@ -100,16 +103,19 @@ export class ItemSource implements FrameSource {
     const decode = { asset: a.path, offsetMs: Math.max(0, o.offsetMs), durationMs: o.durationMs, profile: o.profile, sourceFps: a.frameRate };
     if (!a.hasVideo && !a.hasAudio) return;
     const both = a.hasVideo && a.hasAudio;
-    this.decoder = new ManagedProcess('decoder', o.tools.ffmpeg, decoderArgs({ ...decode, video: a.hasVideo, audio: a.hasAudio }), {
+    this.decoder = o.processes.spawn('decoder', o.tools.ffmpeg, decoderArgs({ ...decode, video: a.hasVideo, audio: a.hasAudio }), {
       // Video on stdout, audio on fd 3 (or on stdout when there is no video).
       extraOutputPipes: both ? 1 : 0,
       onStderr: (line) => {
         if (this.videoStderr.length < 5) this.videoStderr.push(line);
       },
     });
-    const stdout = this.decoder.child.stdout!;
+    const stdout = this.decoder.child.stdout;
+    const audio = both ? (this.decoder.child.stdio[3] as Readable | undefined) : stdout;
+    // No pipes: the spawn itself failed (EMFILE, ENOENT...), not the media. The output fails (and restarts).
+    if (!stdout || !audio) throw new Error(`the decoder for ${a.path} could not be started`);
     if (a.hasVideo) this.vq = new ByteQueue(stdout, this.vBytes * 6);
-    if (a.hasAudio) this.aq = new ByteQueue(both ? (this.decoder.child.stdio[3] as Readable) : stdout, Math.max(this.aBytes * 30, 65_536));
+    if (a.hasAudio) this.aq = new ByteQueue(audio, Math.max(this.aBytes * 30, 65_536));
   }
 
   onReady(fn: () => void): void {

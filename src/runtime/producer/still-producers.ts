@@ -1,14 +1,17 @@
 // Producers whose picture is a card rather than the playlog: the emergency takeover, the guide
 // channel's listings, and the slate for a channel with nothing scheduled. They share the playout
-// engine (one open-ended slot) so their output is as clock-locked as normal programming.
-import { formatInstant } from '../../shared/time';
+// engine (one open-ended slot) so their output is as clock-locked as normal programming. The guide
+// and the slate are programming: an emergency crawl shows over them, with the alert tone, as it
+// does over normal programming.
+import { audioBytesPerFrame } from '../../media/profiles';
 import { wrap } from '../../media/stills';
 import type { PlayoutPlan } from '../../shared/domain';
 import type { EmergencyOverlay, GuideListing, ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine, Slot } from './engine';
-import { blackFrame, FfmpegProducer, type FfmpegProducerOptions } from './normal-producer';
+import { FfmpegProducer, type FfmpegProducerOptions } from './ffmpeg-producer';
+import { guideCard } from './guide-card';
 import { StillSource } from './sources';
-import { audioBytesPerFrame } from '../../media/profiles';
+import { blackFrame } from './still-cards';
 
 abstract class StillProducer extends FfmpegProducer {
   protected source: StillSource | null = null;
@@ -17,6 +20,7 @@ abstract class StillProducer extends FfmpegProducer {
   /** Whether the card is worth caching (it recurs) or changes all the time. */
   protected readonly cacheCard: boolean = true;
 
+  /** Renders the card and puts it on air when ready (black or the previous card until then). */
   protected refresh(): void {
     const { background, lines } = this.card();
     void this.still(background, lines, this.cacheCard).then(
@@ -27,24 +31,22 @@ abstract class StillProducer extends FfmpegProducer {
 
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
-    this.overlay = options?.overlay ?? null;
     this.onStartOptions(options);
     const black = blackFrame(this.opts.profile);
-    this.source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.mode === 'slate');
+    const source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.mode === 'slate');
+    this.source = source;
     const engine = this.makeEngine(startAtMs, black);
-    const source = this.source;
     const slot: Slot = { key: `${this.mode}:card`, startFrame: 0, endFrame: Infinity, open: () => source };
     engine.setSlots([slot]);
+    this.startOverlay(engine, options?.overlay ?? null);
     this.refresh();
-    this.afterSlots(engine);
     await this.run(engine, startAtMs);
   }
 
   protected onStartOptions(_options: ProducerStartOptions | undefined): void {}
-  protected afterSlots(_engine: PlayoutEngine): void {}
 }
 
-/** Full-screen emergency card with the message, and the alert tone. */
+/** Full-screen emergency card with the message, and the alert tone. It airs only during a takeover. */
 export class EmergencyProducer extends StillProducer {
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('emergency', context, opts);
@@ -53,12 +55,18 @@ export class EmergencyProducer extends StillProducer {
     const message = this.overlay?.message ?? 'Emergency alert';
     return { background: '0x8a0000', lines: ['EMERGENCY ALERT', ...wrap(message, 44).slice(0, 6)] };
   }
-  protected override afterSlots(engine: PlayoutEngine): void {
+  /** Only a takeover: a crawl is shown by programming, and without an emergency there is nothing to air. */
+  protected override checkOverlay(overlay: EmergencyOverlay | null): void {
+    if (overlay?.scope !== 'takeover') throw new Error(`the emergency producer airs only a takeover, not ${overlay ? 'a crawl' : 'without an emergency'}`);
+  }
+  protected override startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null): void {
+    this.checkOverlay(overlay);
+    this.overlay = overlay;
     engine.alertTone();
   }
   override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
-    if (!overlay) throw new Error('the emergency producer cannot air without an emergency');
-    const changed = overlay.message !== this.overlay?.message;
+    this.checkOverlay(overlay);
+    const changed = overlay!.message !== this.overlay?.message;
     this.overlay = overlay;
     if (changed) {
       this.refresh();
@@ -78,12 +86,7 @@ export class GuideProducer extends StillProducer {
     this.listings = options?.listings ?? [];
   }
   protected card() {
-    const hhmm = (ms: number | null) => (ms === null ? '' : formatInstant(ms).slice(11, 16));
-    const rows = this.listings
-      .filter((l) => l.channelName !== this.context.channelName)
-      .slice(0, 8)
-      .map((l) => `${l.channelName}: ${l.nowTitle ?? 'off air'}${l.nextTitle ? `  >  ${hhmm(l.nextStartMs)} UTC ${l.nextTitle}` : ''}`);
-    return { background: '0x0b1f4b', lines: ['What\u2019s on now', ...rows] };
+    return guideCard(this.listings, this.context.channelUuid);
   }
   override updateListings(listings: GuideListing[]): void {
     this.listings = listings;

@@ -1,0 +1,196 @@
+// FfmpegProducer: what every ffmpeg producer shares. It owns the output folder and the playout
+// engine's lifecycle (start, failure, stop, then the folder's removal), the stream endpoint, its
+// still-card renders, and the emergency crawl that programming (normal, guide, slate) shows.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { FfmpegTools } from '../../media/ffmpeg';
+import type { ProcessGroup } from '../../media/process';
+import type { OutputProfile } from '../../media/profiles';
+import type { PlayoutSegment, ProducerType } from '../../shared/domain';
+import { BaseProducer, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
+import { PlayoutEngine, type Slot } from './engine';
+import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
+import { StillCards } from './still-cards';
+
+/** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
+export interface ProducerLog {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface FfmpegProducerOptions {
+  tools: FfmpegTools;
+  profile: OutputProfile;
+  segmentSeconds: number;
+  /** The station's process group: every ffmpeg the producer runs is spawned in it. */
+  processes: ProcessGroup;
+  /** The station's card renderer and cache (the factory shares one); a private one when absent. */
+  cards?: StillCards;
+  log?: ProducerLog;
+  /** How long the output folder stays after stop (default OUTPUT_KEEP_MS). */
+  outputKeepMs?: number;
+}
+
+/** A slot of the engine; those that air a segment of the plan carry it (still cards do not). */
+export interface ProducerSlot extends Slot {
+  segment?: PlayoutSegment;
+}
+
+/** The next slot's decoders open 3 s ahead, plus up to 6 s more spread by channel. */
+const PREFETCH_SECONDS = 3;
+const PREFETCH_SPREAD_SECONDS = 6;
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+/** A failed file operation (EMFILE, ENOSPC, EACCES, ENOTDIR...), as opposed to any other failure. */
+function isIoError(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
+export abstract class FfmpegProducer extends BaseProducer {
+  protected engine: PlayoutEngine | null = null;
+  protected readonly folder: OutputFolder;
+  private readonly cards: StillCards;
+  private stopping = false;
+  private outputRemoved = false;
+  /** Card renders this producer started; stop() waits for them so no ffmpeg outlives it. */
+  private readonly renders = new Set<Promise<unknown>>();
+
+  constructor(
+    mode: ProducerType,
+    context: ProducerContext,
+    protected readonly opts: FfmpegProducerOptions,
+  ) {
+    super(mode, context);
+    // Named for the producer, and unique: ids recur from one station run to the next (the sequence
+    // starts again), and a folder must never be one that an earlier run's removal still targets.
+    this.folder = new OutputFolder(path.join(context.outputDir, `${this.id}-${crypto.randomBytes(3).toString('hex')}`));
+    this.cards = opts.cards ?? new StillCards(opts);
+  }
+
+  protected makeEngine(t0Ms: number, gapSlate: Buffer): PlayoutEngine {
+    const segmentOf = (slot: Slot) => (slot as ProducerSlot).segment;
+    const fps = this.opts.profile.fps;
+    return new PlayoutEngine({
+      tools: this.opts.tools,
+      profile: this.opts.profile,
+      processes: this.opts.processes,
+      clock: this.context.clock,
+      folder: this.folder,
+      t0Ms,
+      segmentSeconds: this.opts.segmentSeconds,
+      // Spread by channel, so that simultaneous item changes do not start every decoder at once.
+      prefetchFrames: fps * PREFETCH_SECONDS + (hash(this.context.channelUuid) % (fps * PREFETCH_SPREAD_SECONDS)),
+      gapSlate,
+      events: {
+        began: (slot, atMs, slate) => {
+          const segment = segmentOf(slot);
+          if (segment) this.emit('segment-began', { segment, atMs, slate: slate || segment.kind === 'gap' });
+        },
+        ended: (slot, atMs, outcome) => {
+          const segment = segmentOf(slot);
+          if (segment) this.emit('segment-ended', { segment, atMs, slate: outcome !== 'aired', status: segment.kind === 'gap' ? 'slate' : outcome });
+        },
+        alarm: (slot, kind, message) => this.emit('alarm', { kind, severity: 'warning', message, segment: segmentOf(slot) ?? null }),
+        late: (behindMs) => this.setHealth(behindMs === null ? 'running' : 'degraded', behindMs === null ? null : `output ${Math.round(behindMs)} ms behind the clock`),
+        failed: (error) => this.onEngineFailed(error),
+      },
+    });
+  }
+
+  private onEngineFailed(error: Error): void {
+    if (this.stopping) return;
+    if (isIoError(error)) this.ioAlarm('output failed', error);
+    this.status = 'failed';
+    this.lastError = error.message;
+    this.setHealth('stopped', error.message);
+    this.emit('failed', { error, atMs: this.context.clock.now() });
+  }
+
+  protected async run(engine: PlayoutEngine, startAtMs: number): Promise<void> {
+    this.engine = engine;
+    this.status = 'starting';
+    try {
+      await engine.start();
+    } catch (err) {
+      this.status = 'failed';
+      this.lastError = (err as Error).message;
+      await engine.stop().catch(() => undefined);
+      this.removeOutput(0);
+      throw err;
+    }
+    this.status = 'running';
+    this.startedAtMs = startAtMs;
+    this.setHealth('running');
+    this.emit('started', { atMs: startAtMs });
+  }
+
+  /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
+  protected still(background: string, lines: string[], cache = true): Promise<Buffer> {
+    const p = this.cards.render(background, lines, cache);
+    const settled = p.catch(() => undefined);
+    this.renders.add(settled);
+    void settled.finally(() => this.renders.delete(settled));
+    return p;
+  }
+
+  /** Programming shows an emergency as a crawl over its picture; a takeover needs the emergency producer. */
+  protected checkOverlay(overlay: EmergencyOverlay | null): void {
+    if (overlay && overlay.scope !== 'crawl') throw new Error(`a ${this.mode} producer shows only a crawl; a takeover needs the emergency producer`);
+  }
+
+  /** The overlay the producer starts with: checked, shown, with the tone when there is one. */
+  protected startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null): void {
+    this.checkOverlay(overlay);
+    if (overlay) this.applyCrawl(engine, overlay, true);
+    this.overlay = overlay;
+  }
+
+  /** Shows, changes or removes the crawl; rejects, changing nothing, when it cannot (wrong scope, unwritable output). */
+  override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
+    this.checkOverlay(overlay);
+    const fresh = overlay !== null && overlay.message !== this.overlay?.message;
+    if (this.engine) this.applyCrawl(this.engine, overlay, fresh);
+    this.overlay = overlay;
+  }
+
+  /** The tone sounds when a message is first shown, not when it is shown again. */
+  private applyCrawl(engine: PlayoutEngine, overlay: EmergencyOverlay | null, fresh: boolean): void {
+    engine.setCrawl(overlay ? overlay.message : null);
+    if (overlay && fresh) engine.alertTone();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.status = 'stopping';
+    await this.engine?.stop();
+    await Promise.all(this.renders);
+    // Viewers may still fetch the last segments they were given: the folder goes a little later.
+    if (this.engine) this.removeOutput(this.opts.outputKeepMs ?? OUTPUT_KEEP_MS);
+    this.status = 'stopped';
+    this.setHealth('stopped');
+    this.emit('stopped', { atMs: this.context.clock.now() });
+  }
+
+  private removeOutput(keepMs: number): void {
+    if (this.outputRemoved) return;
+    this.outputRemoved = true;
+    this.folder.removeLater(keepMs, (err) => this.ioAlarm('output folder could not be removed', err));
+  }
+
+  /** A file operation failed: an alarm, and a log line (after stop nobody listens to the alarm). */
+  protected ioAlarm(what: string, err: Error): void {
+    const message = `${what}: ${err.message}`;
+    this.emit('alarm', { kind: 'io-error', severity: 'warning', message, segment: null });
+    this.opts.log?.warn({ producer: this.id, channel: this.context.channelUuid, code: (err as NodeJS.ErrnoException).code ?? null }, message);
+  }
+
+  streamEndpoint(): StreamEndpoint | null {
+    return this.engine ? { kind: 'hls', dir: this.folder.dir, playlist: this.folder.playlist } : null;
+  }
+}

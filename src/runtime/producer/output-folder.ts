@@ -1,0 +1,48 @@
+// A producer's output folder: the encoder's playlist and segments, and the crawl text the encoder
+// re-reads every frame. Every file operation here can fail (EMFILE, ENOSPC, EACCES, ENOTDIR...): at
+// start and on a crawl change the error goes to the caller (the start or the switch is refused);
+// the removal after stop runs on a timer, so it reports to a callback and never throws.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PLAYLIST_NAME } from '../../media/commands';
+
+/** How long a stopped producer's folder stays: viewers may still fetch the last segments they were given. */
+export const OUTPUT_KEEP_MS = 20_000;
+
+export class OutputFolder {
+  readonly playlist: string;
+  readonly crawlFile: string;
+
+  constructor(readonly dir: string) {
+    this.playlist = path.join(dir, PLAYLIST_NAME);
+    this.crawlFile = path.join(dir, 'crawl.txt');
+  }
+
+  /** Creates the folder, with an empty crawl unless one was written already. */
+  prepare(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (!fs.existsSync(this.crawlFile)) fs.writeFileSync(this.crawlFile, '');
+  }
+
+  /** Replaces the crawl text (null for none); throws when it cannot be written. */
+  writeCrawl(text: string | null): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const tmp = `${this.crawlFile}.tmp`;
+    // The encoder re-reads the file every frame: replace it atomically so it never sees half a message.
+    fs.writeFileSync(tmp, text ? `   ${text.replace(/\s+/g, ' ')}   ` : '');
+    fs.renameSync(tmp, this.crawlFile);
+  }
+
+  /** Removes the folder after `keepMs` (at once when 0 or less). A failure goes to `onError`, never thrown. */
+  removeLater(keepMs: number, onError: (err: Error) => void): void {
+    const remove = () => {
+      try {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+      } catch (err) {
+        onError(err as Error);
+      }
+    };
+    if (keepMs <= 0) remove();
+    else setTimeout(remove, keepMs).unref();
+  }
+}
