@@ -7,6 +7,7 @@ import type { MasterClock } from '../shared/clock';
 import type { ScheduleService } from '../schedule/service';
 import type { ChannelRow, Store } from '../store';
 import { badRequest, notFound } from './errors';
+import { UUID } from './params';
 import { broadcastDayDto, scheduleItemDto } from '../schedule/dto';
 
 export interface ChannelView {
@@ -18,8 +19,6 @@ export interface ChannelView {
 
 /** The longest range one schedule request may ask for. */
 export const MAX_SCHEDULE_RANGE_MS = 8 * 24 * 3600_000;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Parses an optional ISO instant query parameter, naming it in the error. */
 function instantParam(query: Record<string, unknown>, name: string): number | undefined {

@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
-import { ApiError } from './errors';
+import { ApiError, errorBody, toApiError } from './errors';
 
 export interface HttpServerOptions {
   apiToken: string;
@@ -50,18 +50,10 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
   });
 
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ApiError) {
-      return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
-    }
-    const e = err as { statusCode?: number; code?: string; message?: string };
-    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      // Fastify's own client errors (malformed JSON, wrong content type, body too large).
-      return reply
-        .status(e.statusCode)
-        .send({ error: { code: (e.code ?? 'bad_request').toLowerCase(), message: e.message ?? 'bad request' } });
-    }
+    const api = toApiError(err);
+    if (api) return reply.status(api.status).send(errorBody(api.code, api.message));
     req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'internal', message: 'internal error; see the station log' } });
+    return reply.status(500).send(errorBody('internal', 'internal error; see the station log'));
   });
 
   // JSON bodies, where an empty body (a DELETE from a client that always sets the header) means none.
