@@ -67,6 +67,14 @@ export function createLogger(level = process.env['RETROVUE_LOG_LEVEL'] ?? 'info'
   return pino({ level, base: { app: 'retrovue' } }, pino.destination(2));
 }
 
+/** Fields never logged by value: a session id is a viewer's credential, the token the operator's. */
+const SECRET_LOG_FIELDS = ['session', 'sessionId', 'token', 'apiToken', 'authorization'];
+
+/** The engine's logger, with secrets redacted wherever a part logs them (top level or one level down). */
+export function redactingLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [...SECRET_LOG_FIELDS, ...SECRET_LOG_FIELDS.map((f) => `*.${f}`)], censor: '[redacted]' } });
+}
+
 /** The built operator console, next to this module in a build or under out/ in a checkout. */
 export function findUiDir(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -156,7 +164,7 @@ export class Station {
   static async open(options: StationOptions): Promise<Station> {
     const dataDir = path.resolve(options.dataDir);
     fs.mkdirSync(dataDir, { recursive: true });
-    const logger = options.logger ?? createLogger();
+    const logger = redactingLogger(options.logger ?? createLogger());
     const clock =
       options.clock ??
       new SystemClock({
@@ -220,14 +228,19 @@ export class Station {
     return status;
   }
 
-  /** Starts the HTTP server; resolves to the console URL. */
-  async listen(host: string, port: number): Promise<string> {
-    this.http = await createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger }, [
+  /** The HTTP app over this station, not yet listening (listen() serves it; tests inject into it). */
+  createHttp(): Promise<FastifyInstance> {
+    return createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger }, [
       healthRoutes(this),
       channelRoutes(this),
       runtimeRoutes(this.director),
       streamRoutes(this.director),
     ]);
+  }
+
+  /** Starts the HTTP server; resolves to the console URL. */
+  async listen(host: string, port: number): Promise<string> {
+    this.http = await this.createHttp();
     const address = await this.http.listen({ host, port });
     return address.replace('[::1]', 'localhost');
   }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { StationEvent } from '../shared/api';
 import { EMERGENCY_SCOPES } from '../shared/domain';
 import type { ProgramDirector } from '../runtime/program-director';
-import { badRequest, describeZodError } from './errors';
+import { ApiError, badRequest, describeZodError } from './errors';
 import { channelUuidParam } from './params';
 
 const attachBody = z
@@ -65,15 +65,24 @@ export function runtimeRoutes(director: ProgramDirector) {
       return director.channelStatus(uuid);
     });
 
-    // A snapshot first, then coalesced changes. Messages are JSON StationEvents.
-    app.get('/api/events', { websocket: true }, (socket) => {
-      const send = (event: StationEvent) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
-      };
-      const unsubscribe = director.status.subscribe(send);
-      socket.on('close', unsubscribe);
-      socket.on('error', unsubscribe);
-      // The stream is one-way; anything the client sends is ignored.
+    // A snapshot first, then coalesced changes. Messages are JSON StationEvents. Browsers cannot
+    // set headers on a WebSocket, so this route alone also takes ?access_token=.
+    app.route({
+      method: 'GET',
+      url: '/api/events',
+      config: { access: 'token', upgrade: true },
+      handler: async () => {
+        throw new ApiError(426, 'upgrade_required', 'the event stream is a WebSocket: connect with ws:// and ?access_token=');
+      },
+      wsHandler: (socket) => {
+        const send = (event: StationEvent) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+        };
+        const unsubscribe = director.status.subscribe(send);
+        socket.on('close', unsubscribe);
+        socket.on('error', unsubscribe);
+        // The stream is one-way; anything the client sends is ignored.
+      },
     });
   };
 }
