@@ -25,6 +25,7 @@ import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
 import { createHttpServer } from './server/http';
+import { httpLimitsFromEnv } from './server/connections';
 import { healthRoutes } from './server/health-routes';
 import { type ChannelRow, Store } from './store';
 
@@ -230,7 +231,9 @@ export class Station {
 
   /** The HTTP app over this station, not yet listening (listen() serves it; tests inject into it). */
   createHttp(): Promise<FastifyInstance> {
-    return createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger }, [
+    // Timeouts and connection caps: defaults from the machine, RETROVUE_HTTP_LIMITS for tests.
+    const limits = httpLimitsFromEnv(process.env);
+    return createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger, limits }, [
       healthRoutes(this),
       channelRoutes(this),
       runtimeRoutes(this.director),

@@ -3,7 +3,7 @@
 //
 // Every response that is not a success has the API's error shape, including the ones Fastify and
 // Node would otherwise write themselves (bad URL encoding, over-long parameters or headers,
-// unsupported bodies), and nothing secret (token, session id) reaches a log line.
+// timeouts, unsupported bodies), and nothing secret (token, session id) reaches a log line.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,6 +12,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import pino, { type Logger } from 'pino';
 import { type RouteAccess, registerAccessControl } from './access';
+import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections';
 import { ApiError, badRequest, errorBody, rawErrorResponse, toApiError } from './errors';
 
 export interface HttpServerOptions {
@@ -19,6 +20,8 @@ export interface HttpServerOptions {
   /** The built operator console (index.html and assets); absent in a bare checkout. */
   uiDir?: string;
   logger: Logger;
+  /** Timeouts and connection caps; defaults suit a station (caps from the descriptor limit). */
+  limits?: Partial<HttpLimits>;
 }
 
 /** Routes added by the engine's parts; each registers under the prefix it owns. */
@@ -102,6 +105,7 @@ function onClientError(log: FastifyBaseLogger) {
 }
 
 export async function createHttpServer(options: HttpServerOptions, modules: RouteModule[]): Promise<FastifyInstance> {
+  const limits = resolveLimits(options.limits);
   const log = options.logger.child({ component: 'http' }, { serializers }) as FastifyBaseLogger;
   const app: FastifyInstance = Fastify({
     loggerInstance: log,
@@ -109,6 +113,10 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
     bodyLimit: BODY_LIMIT,
     // Shutting down must not wait on viewers' open connections (players keep them alive).
     forceCloseConnections: true,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: nodeServerOptions(limits),
     // Route params are never decoded into paths, but keep the router strict anyway.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
     frameworkErrors: (err, _req, reply) => {
@@ -155,6 +163,7 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
     ),
   );
 
+  guardConnections(app, limits, log);
   registerAccessControl(app, options.apiToken);
 
   // Upgraded sockets (event streams, refused upgrades) are not closed by the HTTP server's own
