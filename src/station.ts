@@ -26,6 +26,7 @@ import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
 import { createHttpServer } from './server/http';
+import { httpLimitsFromEnv } from './server/connections';
 import { healthRoutes } from './server/health-routes';
 import { importRoutes } from './server/import-routes';
 import { type ChannelRow, StationLock, Store } from './store';
@@ -74,6 +75,14 @@ export function loadOrCreateApiToken(dataDir: string): string {
 
 export function createLogger(level = process.env['RETROVUE_LOG_LEVEL'] ?? 'info'): Logger {
   return pino({ level, base: { app: 'retrovue' } }, pino.destination(2));
+}
+
+/** Fields never logged by value: a session id is a viewer's credential, the token the operator's. */
+const SECRET_LOG_FIELDS = ['session', 'sessionId', 'token', 'apiToken', 'authorization'];
+
+/** The engine's logger, with secrets redacted wherever a part logs them (top level or one level down). */
+export function redactingLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [...SECRET_LOG_FIELDS, ...SECRET_LOG_FIELDS.map((f) => `*.${f}`)], censor: '[redacted]' } });
 }
 
 /** The built operator console, next to this module in a build or under out/ in a checkout. */
@@ -170,7 +179,7 @@ export class Station {
 
   static async open(options: StationOptions): Promise<Station> {
     const dataDir = path.resolve(options.dataDir);
-    const logger = options.logger ?? createLogger();
+    const logger = redactingLogger(options.logger ?? createLogger());
     // The director exists only once the station is built; the clock reports to it from then on.
     const built: { director?: ProgramDirector } = {};
     const clock =
@@ -265,15 +274,22 @@ export class Station {
     return status;
   }
 
-  /** Starts the HTTP server; resolves to the console URL. */
-  async listen(host: string, port: number): Promise<string> {
-    this.http = await createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger }, [
+  /** The HTTP app over this station, not yet listening (listen() serves it; tests inject into it). */
+  createHttp(): Promise<FastifyInstance> {
+    // Timeouts and connection caps: defaults from the machine, RETROVUE_HTTP_LIMITS for tests.
+    const limits = httpLimitsFromEnv(process.env);
+    return createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger, limits }, [
       healthRoutes(this),
       channelRoutes(this),
       runtimeRoutes(this.director),
       streamRoutes(this.director),
       importRoutes(this),
     ]);
+  }
+
+  /** Starts the HTTP server; resolves to the console URL. */
+  async listen(host: string, port: number): Promise<string> {
+    this.http = await this.createHttp();
     const address = await this.http.listen({ host, port });
     const control = this.controlUrl();
     try {

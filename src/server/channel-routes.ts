@@ -2,11 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChannelStatusDto } from '../shared/api';
-import { formatInstant, parseInstant } from '../shared/time';
+import { formatInstant, isPrintable, parseInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
 import type { ScheduleService } from '../schedule/service';
 import type { ChannelRow, Store } from '../store';
 import { badRequest, notFound } from './errors';
+import { UUID } from './params';
 import { broadcastDayDto, scheduleItemDto } from '../schedule/dto';
 
 export interface ChannelView {
@@ -20,8 +21,6 @@ export interface ChannelView {
 /** The longest range one schedule request may ask for. */
 export const MAX_SCHEDULE_RANGE_MS = 8 * 24 * 3600_000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Parses an optional ISO instant query parameter, naming it in the error. */
 function instantParam(query: Record<string, unknown>, name: string): number | undefined {
   const v = query[name];
@@ -31,6 +30,13 @@ function instantParam(query: Record<string, unknown>, name: string): number | un
     return parseInstant(v, `query parameter "${name}"`);
   } catch (err) {
     throw badRequest((err as Error).message, 'invalid_parameter');
+  }
+}
+
+/** Refuses a range the response could not print in the channel's zone (years past 9999, or before 0000). */
+function assertPrintable(zone: string, name: string, ...instants: number[]): void {
+  if (!instants.every((ms) => isPrintable(ms, zone))) {
+    throw badRequest(`query parameter "${name}": the answer would fall outside the years 0000 to 9999 in ${zone}`, 'invalid_parameter');
   }
 }
 
@@ -68,6 +74,8 @@ export function channelRoutes(view: ChannelView) {
       knownParams(query, ['from', 'to']);
       const from = instantParam(query, 'from') ?? view.clock.now();
       const to = instantParam(query, 'to') ?? from + 24 * 3600_000;
+      assertPrintable(channel.timezone, query['to'] === undefined ? 'from' : 'to', to);
+      assertPrintable(channel.timezone, 'from', from);
       if (to <= from) throw badRequest('query parameter "to" must be after "from"', 'invalid_parameter');
       if (to - from > MAX_SCHEDULE_RANGE_MS) {
         throw badRequest(`query parameters "from" to "to" span more than ${MAX_SCHEDULE_RANGE_MS / 86_400_000} days`, 'invalid_parameter');
@@ -82,7 +90,9 @@ export function channelRoutes(view: ChannelView) {
       const query = req.query as Record<string, unknown>;
       knownParams(query, ['at']);
       const at = instantParam(query, 'at') ?? view.clock.now();
-      return broadcastDayDto(channel, view.schedule.broadcastDay(channel, at));
+      const day = view.schedule.broadcastDay(channel, at);
+      assertPrintable(channel.timezone, 'at', day.startMs, day.endMs);
+      return broadcastDayDto(channel, day);
     });
   };
 }

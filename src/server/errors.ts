@@ -1,6 +1,8 @@
 // Every API error has one shape, { error: { code, message } }, and a 4xx/5xx status. A request that
-// fails validation is rejected before anything is changed.
+// fails validation is rejected before anything is changed. The runtime's refusals and Fastify's own
+// client errors are mapped here, once, so routes just let them throw.
 import type { ZodError } from 'zod';
+import { CapacityError, ChannelSwitchError, UnknownChannelError, UnknownSessionError } from '../runtime/errors';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -15,6 +17,54 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, code = 'bad_request'): ApiError => new ApiError(400, code, message);
 export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);
+
+export const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+/** Fastify's own client errors, by its error code: our status, code and a message that echoes no input. */
+const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_BAD_URL: [400, 'invalid_url', 'the request path is not valid percent-encoded UTF-8'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'parameter_too_long', 'a path parameter is too long'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large', 'the request body is too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'the request body must be JSON (content-type: application/json)'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'the request body does not match its content-length'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json', 'the request body is empty'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'the request body is not valid JSON'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, 'bad_request', 'the request could not be routed'],
+};
+
+/**
+ * The API error for anything a route or Fastify threw, or null for a fault of ours (a 500).
+ * Runtime refusals: unknown channel or session 404, over the producer budget 503, a channel that
+ * refused a switch 409 (nothing was switched).
+ */
+export function toApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof UnknownChannelError || err instanceof UnknownSessionError) return notFound(err.message);
+  if (err instanceof CapacityError) return new ApiError(503, 'capacity', err.message);
+  if (err instanceof ChannelSwitchError) return new ApiError(409, 'switch_refused', `${err.message}; no channel was switched`);
+  const e = err as { statusCode?: unknown; code?: unknown; message?: unknown };
+  const known = typeof e.code === 'string' ? FRAMEWORK_ERRORS[e.code] : undefined;
+  if (known) return new ApiError(...known);
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    // Any other client error Fastify raises: keep its status, in our shape.
+    const code = typeof e.code === 'string' ? e.code.toLowerCase() : 'bad_request';
+    return new ApiError(e.statusCode, code, typeof e.message === 'string' ? e.message : 'bad request');
+  }
+  return null;
+}
+
+/** A complete HTTP/1.1 error response for a raw socket (before or outside Fastify), closing the connection. */
+export function rawErrorResponse(status: number, reason: string, code: string, message: string, headers: Record<string, string> = {}): string {
+  const body = JSON.stringify(errorBody(code, message));
+  const head = [
+    `HTTP/1.1 ${status} ${reason}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
+}
 
 /** Renders a zod failure as one sentence naming each offending field, e.g. `body.scope: expected "crawl" | "takeover"`. */
 export function describeZodError(where: string, err: ZodError): string {

@@ -12,7 +12,7 @@ export interface HealthSource {
 export function healthRoutes(station: HealthSource) {
   return (app: FastifyInstance): void => {
     // Public (no token): counts only, for monitors and start-up scripts.
-    app.get('/api/health', async () => {
+    app.get('/api/health', { config: { access: 'public' } }, async () => {
       const now = station.clock.now();
       return { ...station.director.health(now), stationTime: formatInstant(now), mode: station.director.modeDto().mode };
     });

@@ -1,92 +1,170 @@
 // The station's HTTP face: control API under /api, viewer streams, and the operator console at /.
 // The server decides nothing about runtime; it turns requests into calls on the engine.
-import crypto from 'node:crypto';
+//
+// Every response that is not a success has the API's error shape, including the ones Fastify and
+// Node would otherwise write themselves (bad URL encoding, over-long parameters or headers,
+// timeouts, unsupported bodies), and nothing secret (token, session id) reaches a log line.
 import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import type { Logger } from 'pino';
-import { ApiError } from './errors';
+import pino, { type Logger } from 'pino';
+import { type RouteAccess, registerAccessControl } from './access';
+import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections';
+import { ApiError, badRequest, errorBody, rawErrorResponse, toApiError } from './errors';
 
 export interface HttpServerOptions {
   apiToken: string;
   /** The built operator console (index.html and assets); absent in a bare checkout. */
   uiDir?: string;
   logger: Logger;
+  /** Timeouts and connection caps; defaults suit a station (caps from the descriptor limit). */
+  limits?: Partial<HttpLimits>;
 }
 
 /** Routes added by the engine's parts; each registers under the prefix it owns. */
 export type RouteModule = (app: FastifyInstance) => void | Promise<void>;
 
-function tokenMatches(expected: string, presented: string | undefined): boolean {
-  if (!presented) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(presented);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
+  /** Takes a WebSocket upgrade. */
+  upgrade: boolean;
 }
 
-function presentedToken(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  // Browsers cannot set headers on a WebSocket, so the event stream also takes the token in the query.
-  const query = req.query as Record<string, unknown> | undefined;
-  const t = query?.['access_token'];
-  return typeof t === 'string' ? t : undefined;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the app registered, with its access: what the API offers, read from the app itself. */
+    routeTable(): RegisteredRoute[];
+  }
 }
 
-// Liveness needs no credentials so that monitors and start-up scripts can poll it.
-const PUBLIC_API = new Set(['/api/health']);
+const BODY_LIMIT = 1024 * 1024;
+
+/** Log lines name a request by method and path, with ids (sessions, channels) and the query (tokens) left out. */
+export function redactUrl(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  const shown = path
+    .split('/')
+    .map((seg) => (seg.length >= 16 ? ':id' : seg))
+    .join('/');
+  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
+}
+
+const serializers = {
+  req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
+  // Node's client errors carry the raw request bytes (rawPacket), headers and all.
+  err: (err: Error) => {
+    const { rawPacket: _raw, ...rest } = pino.stdSerializers.err(err) as Record<string, unknown>;
+    return rest;
+  },
+};
+
+/** What a JSON body must be: UTF-8 (a declared charset must say so), then JSON; an empty body is none. */
+function parseJsonBody(req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    const named = /^[a-z0-9._:-]{1,40}$/.test(charset) ? `charset=${charset}` : 'an unknown charset';
+    done(new ApiError(415, 'unsupported_charset', `the request body must be UTF-8 JSON, not ${named}`));
+    return;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    done(badRequest('the request body is not valid UTF-8', 'invalid_json'));
+    return;
+  }
+  if (text.trim() === '') return done(null, undefined);
+  try {
+    done(null, JSON.parse(text));
+  } catch (err) {
+    done(badRequest(`the request body is not valid JSON: ${(err as Error).message}`, 'invalid_json'));
+  }
+}
+
+/** Node's own refusals (malformed request, headers too large, timeouts), written in the API's shape. */
+function onClientError(log: FastifyBaseLogger) {
+  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, reason, code, message] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'request_timeout', 'the request did not arrive in time']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request headers are too large']
+          : [400, 'Bad Request', 'bad_request', 'malformed HTTP request'];
+    log.debug({ code: err.code }, 'client error');
+    // As Node does: never write into a response already under way on this socket.
+    const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) socket.write(rawErrorResponse(status, reason, code, message));
+    socket.destroy();
+  };
+}
 
 export async function createHttpServer(options: HttpServerOptions, modules: RouteModule[]): Promise<FastifyInstance> {
+  const limits = resolveLimits(options.limits);
+  const log = options.logger.child({ component: 'http' }, { serializers }) as FastifyBaseLogger;
   const app: FastifyInstance = Fastify({
-    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // Shutting down must not wait on viewers' open connections (players keep them alive).
     forceCloseConnections: true,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: nodeServerOptions(limits),
     // Route params are never decoded into paths, but keep the router strict anyway.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
+    frameworkErrors: (err, _req, reply) => {
+      const api = toApiError(err) ?? badRequest('the request could not be routed');
+      return (reply as FastifyReply).status(api.status).send(errorBody(api.code, api.message));
+    },
+    clientErrorHandler: onClientError(log),
+  });
+
+  // Only a client that sent "Expect: 100-continue" gets a continue; any other expectation, our shape.
+  app.server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify(errorBody('expectation_failed', 'only "Expect: 100-continue" is supported'));
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
   });
 
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ApiError) {
-      return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
-    }
-    const e = err as { statusCode?: number; code?: string; message?: string };
-    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      // Fastify's own client errors (malformed JSON, wrong content type, body too large).
-      return reply
-        .status(e.statusCode)
-        .send({ error: { code: (e.code ?? 'bad_request').toLowerCase(), message: e.message ?? 'bad request' } });
-    }
+    const api = toApiError(err);
+    if (api) return reply.status(api.status).send(errorBody(api.code, api.message));
     req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'internal', message: 'internal error; see the station log' } });
+    return reply.status(500).send(errorBody('internal', 'internal error; see the station log'));
   });
 
-  // JSON bodies, where an empty body (a DELETE from a client that always sets the header) means none.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(new ApiError(400, 'invalid_json', `the request body is not valid JSON: ${(err as Error).message}`), undefined);
-    }
-  });
+  // JSON is the only body the API takes (a form or text body from another site is refused outright).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody);
 
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } });
+    const path = req.url.split('?')[0] ?? '';
+    reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`));
   });
 
-  app.addHook('onRequest', async (req) => {
-    const url = req.url.split('?')[0] ?? '';
-    if (!url.startsWith('/api/') || PUBLIC_API.has(url)) return;
-    if (!tokenMatches(options.apiToken, presentedToken(req))) {
-      throw new ApiError(401, 'unauthorized', 'missing or wrong API token (Authorization: Bearer <token from <data-dir>/api-token>)');
-    }
-  });
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => void routes.push(route));
+  // Read when asked: scopes may still set a route's access after this hook saw it.
+  app.decorate('routeTable', () =>
+    routes.flatMap((r) =>
+      (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({
+        method: String(method),
+        url: r.url,
+        access: r.config?.access ?? 'token',
+        upgrade: r.config?.upgrade === true,
+      })),
+    ),
+  );
+
+  guardConnections(app, limits, log);
+  registerAccessControl(app, options.apiToken);
 
   // Upgraded sockets (event streams, refused upgrades) are not closed by the HTTP server's own
   // shutdown; without this a client holding one open would keep the station from stopping.
@@ -103,16 +181,22 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   for (const m of modules) await app.register(async (scope) => m(scope));
 
-  if (options.uiDir && fs.existsSync(options.uiDir)) {
-    await app.register(fastifyStatic, { root: options.uiDir, prefix: '/', index: ['index.html'], wildcard: false });
-  } else {
-    app.get('/', async (_req, reply) =>
-      reply
-        .type('text/html')
-        .send(
-          '<!doctype html><title>RetroVue</title><p>The operator console has not been built. Run <code>npm run build</code>, then reload.</p>',
-        ),
-    );
-  }
+  // The console's files are public: it asks for the token itself.
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: route.config?.access ?? 'public' };
+    });
+    if (options.uiDir && fs.existsSync(options.uiDir)) {
+      await scope.register(fastifyStatic, { root: options.uiDir, prefix: '/', index: ['index.html'], wildcard: false });
+    } else {
+      scope.get('/', async (_req, reply) =>
+        reply
+          .type('text/html')
+          .send(
+            '<!doctype html><title>RetroVue</title><p>The operator console has not been built. Run <code>npm run build</code>, then reload.</p>',
+          ),
+      );
+    }
+  });
   return app;
 }

@@ -4,11 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { StationEvent } from '../shared/api';
 import { EMERGENCY_SCOPES } from '../shared/domain';
-import { CapacityError, ChannelSwitchError, UnknownChannelError, UnknownSessionError } from '../runtime/errors';
 import type { ProgramDirector } from '../runtime/program-director';
-import { ApiError, badRequest, describeZodError, notFound } from './errors';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { ApiError, badRequest, describeZodError } from './errors';
+import { channelUuidParam } from './params';
 
 const attachBody = z
   .strictObject({
@@ -35,36 +33,20 @@ function parseBody<T extends z.ZodType>(schema: T, req: FastifyRequest): z.outpu
   return result.data;
 }
 
-/** Runtime refusals as API errors. */
-function mapRuntimeError(err: unknown): never {
-  if (err instanceof UnknownChannelError || err instanceof UnknownSessionError) throw notFound(err.message);
-  if (err instanceof CapacityError) throw new ApiError(503, 'capacity', err.message);
-  if (err instanceof ChannelSwitchError) throw new ApiError(409, 'switch_refused', `${err.message}; no channel was switched`);
-  throw err;
-}
-
+// Runtime refusals (unknown channel or session, capacity, a refused switch) are thrown as they are:
+// the server's error handler maps them to API errors (errors.ts).
 export function runtimeRoutes(director: ProgramDirector) {
   return (app: FastifyInstance): void => {
     app.post('/api/channels/:uuid/viewers', async (req, reply) => {
-      const { uuid } = req.params as { uuid: string };
-      if (!UUID.test(uuid)) throw badRequest(`"${uuid}" is not a channel uuid`, 'invalid_parameter');
+      const uuid = channelUuidParam(req.params);
       const body = parseBody(attachBody, req);
       const clientInfo = { ...body.client, address: req.ip, userAgent: req.headers['user-agent'] ?? null };
-      try {
-        const attached = director.attach(uuid, body.purpose, clientInfo);
-        return reply.status(201).send(attached);
-      } catch (err) {
-        mapRuntimeError(err);
-      }
+      return reply.status(201).send(director.attach(uuid, body.purpose, clientInfo));
     });
 
     app.delete('/api/viewers/:sessionId', async (req, reply) => {
       const { sessionId } = req.params as { sessionId: string };
-      try {
-        director.detach(sessionId);
-      } catch (err) {
-        mapRuntimeError(err);
-      }
+      director.detach(sessionId);
       return reply.status(204).send();
     });
 
@@ -72,40 +54,35 @@ export function runtimeRoutes(director: ProgramDirector) {
 
     app.post('/api/emergency', async (req) => {
       const body = parseBody(emergencyBody, req);
-      try {
-        return await director.activateEmergency(body.message, body.scope, 'api');
-      } catch (err) {
-        mapRuntimeError(err);
-      }
+      return director.activateEmergency(body.message, body.scope, 'api');
     });
 
-    app.delete('/api/emergency', async () => {
-      try {
-        return await director.clearEmergency('api');
-      } catch (err) {
-        mapRuntimeError(err);
-      }
-    });
+    app.delete('/api/emergency', async () => director.clearEmergency('api'));
 
     app.post('/api/channels/:uuid/reset', async (req) => {
-      const { uuid } = req.params as { uuid: string };
-      try {
-        director.resetChannel(uuid, 'api');
-      } catch (err) {
-        mapRuntimeError(err);
-      }
+      const uuid = channelUuidParam(req.params);
+      director.resetChannel(uuid, 'api');
       return director.channelStatus(uuid);
     });
 
-    // A snapshot first, then coalesced changes. Messages are JSON StationEvents.
-    app.get('/api/events', { websocket: true }, (socket) => {
-      const send = (event: StationEvent) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
-      };
-      const unsubscribe = director.status.subscribe(send);
-      socket.on('close', unsubscribe);
-      socket.on('error', unsubscribe);
-      // The stream is one-way; anything the client sends is ignored.
+    // A snapshot first, then coalesced changes. Messages are JSON StationEvents. Browsers cannot
+    // set headers on a WebSocket, so this route alone also takes ?access_token=.
+    app.route({
+      method: 'GET',
+      url: '/api/events',
+      config: { access: 'token', upgrade: true },
+      handler: async () => {
+        throw new ApiError(426, 'upgrade_required', 'the event stream is a WebSocket: connect with ws:// and ?access_token=');
+      },
+      wsHandler: (socket) => {
+        const send = (event: StationEvent) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+        };
+        const unsubscribe = director.status.subscribe(send);
+        socket.on('close', unsubscribe);
+        socket.on('error', unsubscribe);
+        // The stream is one-way; anything the client sends is ignored.
+      },
     });
   };
 }

@@ -157,7 +157,8 @@ export function streamRoutes(director: ProgramDirector) {
   };
 
   return (app: FastifyInstance): void => {
-    app.get('/streams/:sessionId/index.m3u8', async (req, reply: FastifyReply) => {
+    // No API token: a viewer's player has only its URL, where the session id is the credential.
+    app.get('/streams/:sessionId/index.m3u8', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
       const { sessionId } = req.params as { sessionId: string };
       const s = session(sessionId);
       // Until the producer now on air has its first segment, the request waits (and not a moment
@@ -181,7 +182,7 @@ export function streamRoutes(director: ProgramDirector) {
         .send(timeline.playlist());
     });
 
-    app.get('/streams/:sessionId/:producerId/:file', async (req, reply: FastifyReply) => {
+    app.get('/streams/:sessionId/:producerId/:file', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
       const { sessionId, producerId, file } = req.params as { sessionId: string; producerId: string; file: string };
       const s = session(sessionId);
       if (!PRODUCER_ID.test(producerId) || !SEGMENT_PATTERN.test(file)) throw new ApiError(404, 'not_found', 'no such segment');

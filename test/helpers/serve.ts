@@ -14,8 +14,10 @@ export interface ServeHandle {
   api: (route: string, init?: RequestInit) => Promise<Response>;
 }
 
-export async function startServe(dataDir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ServeHandle> {
-  const [cmd, args] = nodeTs(path.join(repoRoot, 'src/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0', ...extra);
+/** fdLimit: run under `ulimit -n` (through bash, which then execs node: still a direct child). */
+export async function startServe(dataDir: string, extra: string[] = [], env: Record<string, string> = {}, o: { fdLimit?: number } = {}): Promise<ServeHandle> {
+  const [node, nodeArgs] = nodeTs(path.join(repoRoot, 'src/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0', ...extra);
+  const [cmd, args]: [string, string[]] = o.fdLimit ? ['bash', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, node, ...nodeArgs]] : [node, nodeArgs];
   const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, RETROVUE_LOG_LEVEL: 'warn', ...env } });
   let out = '';
   let err = '';
