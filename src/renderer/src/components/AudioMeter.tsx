@@ -1,0 +1,62 @@
+// A stereo meter (RMS bar, peak line) fed by `levels` events through the LevelsBus, outside React
+// renders. Hidden until the engine reports levels for the channel; falls back to hidden when they
+// stop (the channel's output ended).
+import { useEffect, useRef } from 'react';
+import { useModel } from '../context';
+import { useTick } from '../hooks';
+import type { LevelsReading } from '../state/levels';
+import { FLOOR_DB, meterFraction } from './meter-scale';
+
+const STALE_MS = 1500;
+
+export function AudioMeter({ uuid }: { uuid: string }) {
+  const model = useModel();
+  const root = useRef<HTMLDivElement>(null);
+  const last = useRef<LevelsReading | undefined>(undefined);
+
+  const paint = (r: LevelsReading) => {
+    const el = root.current;
+    if (!el) return;
+    el.hidden = false;
+    const bars = el.querySelectorAll<HTMLElement>('.meter-bar');
+    bars.forEach((bar, i) => {
+      const rms = meterFraction(r.rms[i as 0 | 1]);
+      const peak = meterFraction(r.peak[i as 0 | 1]);
+      (bar.firstElementChild as HTMLElement).style.transform = `scaleY(${1 - rms})`;
+      (bar.lastElementChild as HTMLElement).style.bottom = `${peak * 100}%`;
+    });
+    const loudest = Math.max(r.rms[0], r.rms[1]);
+    el.setAttribute('aria-valuenow', String(Number.isFinite(loudest) ? Math.max(FLOOR_DB, Math.round(loudest)) : FLOOR_DB));
+    el.setAttribute('aria-valuetext', `L ${fmt(r.rms[0])} R ${fmt(r.rms[1])} dBFS RMS`);
+  };
+
+  useEffect(() => {
+    const existing = model.levels.get(uuid);
+    if (existing) {
+      last.current = existing;
+      paint(existing);
+    }
+    return model.levels.subscribe(uuid, (r) => {
+      last.current = r;
+      paint(r);
+    });
+  }, [model, uuid]);
+
+  useTick((mono) => {
+    const r = last.current;
+    if (r && mono - r.atMono > STALE_MS && root.current && !root.current.hidden) root.current.hidden = true;
+  });
+
+  return (
+    <div ref={root} className="meter" role="meter" aria-label="Audio level" aria-valuemin={FLOOR_DB} aria-valuemax={0} aria-valuenow={FLOOR_DB} hidden data-testid="meter">
+      {[0, 1].map((i) => (
+        <div key={i} className="meter-bar">
+          <div className="meter-mask" />
+          <div className="meter-peak" />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const fmt = (db: number) => (Number.isFinite(db) ? db.toFixed(0) : '-∞');

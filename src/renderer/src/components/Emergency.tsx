@@ -1,0 +1,422 @@
+// The emergency control, guarded the way control rooms guard dangerous switches:
+// - a cover: one action lifts it and opens the panel; nothing else happens;
+// - in the panel: the message (templates, among them a ready correction), the scope, and an exact
+//   preview of the text; then a ~3 s hold with a filling bar (release cancels);
+// - pending until the engine confirms; a refusal names the channel that refused and stays on screen;
+// - while on air: an EMERGENCY ON AIR banner and a frame around the whole window; the all-clear
+//   uses the same cover and hold;
+// - a test mode that looks different (blue, hatched, "TEST") runs the same flow in this console
+//   only, without any call to the station.
+// An armed panel left alone closes itself after a minute without input, and changes nothing.
+import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import type { EmergencyDto } from '../../../shared/api';
+import type { EmergencyScope } from '../../../shared/domain';
+import { StationApiError } from '../../../shared/station-api';
+import { useConsole, useModel } from '../context';
+import { formatClock, formatDuration } from '../format';
+import { useTick } from '../hooks';
+import { describeError } from '../state/model';
+import { HoldButton } from './HoldButton';
+
+export interface Template {
+  id: string;
+  name: string;
+  message: string;
+  scope: EmergencyScope;
+}
+
+export const TEMPLATES: Template[] = [
+  {
+    id: 'weather',
+    name: 'Severe weather',
+    scope: 'crawl',
+    message: 'SEVERE WEATHER WARNING for the viewing area. Take shelter now and stay tuned to this station for updates.',
+  },
+  {
+    id: 'civil',
+    name: 'Civil emergency',
+    scope: 'takeover',
+    message: 'CIVIL EMERGENCY: local authorities have declared an emergency in the viewing area. Follow the instructions of officials.',
+  },
+  {
+    id: 'technical',
+    name: 'Technical fault',
+    scope: 'takeover',
+    message: 'We are experiencing technical difficulties. Please stand by.',
+  },
+  {
+    id: 'correction',
+    name: 'Correction (false alert)',
+    scope: 'crawl',
+    message: 'CORRECTION: the previous emergency alert was sent in error. There is NO emergency. No action is needed.',
+  },
+];
+
+const MAX_MESSAGE = 500;
+const IDLE_CLOSE_MS = 60_000;
+/** A command the station accepted should show in its events well within this. */
+const CONFIRM_TIMEOUT_MS = 20_000;
+
+/** The channel a refused unit of work names: from the message, with the console's name for its uuid. */
+export function refusingChannel(err: unknown, names: Record<string, string>): string | null {
+  if (!(err instanceof StationApiError) || err.code !== 'switch_refused') return null;
+  const m = /channel "([^"]*)" \(([0-9a-f-]{36})\)/i.exec(err.message);
+  if (!m) return null;
+  return names[m[2]!.toLowerCase()] ?? names[m[2]!] ?? m[1]!;
+}
+
+export function EmergencyCover() {
+  const model = useModel();
+  const mode = useConsole((s) => s.mode.mode);
+  const test = useConsole((s) => s.ui.testEmergency);
+  const open = useConsole((s) => s.ui.emergencyPanel);
+  const onAir = mode === 'emergency';
+  return (
+    <button
+      type="button"
+      className={`emergency-cover${onAir ? ' on-air' : ''}${test ? ' test' : ''}`}
+      data-testid="emergency-cover"
+      aria-haspopup="dialog"
+      aria-expanded={open}
+      onClick={() => model.setEmergencyPanel(true)}
+    >
+      <span className="cover-caption">{onAir || test ? 'lift cover for' : 'lift cover'}</span>
+      <span className="cover-label">{onAir ? 'ALL CLEAR…' : test ? 'END TEST…' : 'EMERGENCY'}</span>
+    </button>
+  );
+}
+
+/** The message as it will air, in a mock of the crawl band or the full-screen slate. */
+function OnAirPreview({ message, scope, test }: { message: string; scope: EmergencyScope; test: boolean }) {
+  const text = message.trim();
+  return (
+    <figure className={`onair-preview scope-${scope}${test ? ' test' : ''}`} aria-label="Preview of the on-air text">
+      <div className="screen">
+        {scope === 'crawl' ? (
+          <>
+            <div className="crawl-band" data-testid="preview-text">
+              {text || '(no message)'}
+            </div>
+            <div className="programme">programme continues</div>
+          </>
+        ) : (
+          <div className="takeover-slate" data-testid="preview-text">
+            {text || '(no message)'}
+          </div>
+        )}
+      </div>
+      <figcaption>
+        {scope === 'crawl' ? 'Crawl over programming, with alert tone' : 'Full-screen takeover replacing programming, with alert tone'} · exactly this text (
+        {text.length}/{MAX_MESSAGE} characters)
+      </figcaption>
+    </figure>
+  );
+}
+
+type Phase = { kind: 'edit' } | { kind: 'pending' } | { kind: 'refused'; error: unknown; channel: string | null };
+
+export function EmergencyPanel() {
+  const model = useModel();
+  const open = useConsole((s) => s.ui.emergencyPanel);
+  if (!open) return null;
+  return <PanelBody onClose={() => model.setEmergencyPanel(false)} />;
+}
+
+function PanelBody({ onClose }: { onClose: () => void }) {
+  const model = useModel();
+  const mode = useConsole((s) => s.mode);
+  const test = useConsole((s) => s.ui.testEmergency);
+  const [drill, setDrill] = useState(false);
+  const [message, setMessage] = useState('');
+  const [scope, setScope] = useState<EmergencyScope>('crawl');
+  const [phase, setPhase] = useState<Phase>({ kind: 'edit' });
+  const [note, setNote] = useState<string | null>(null);
+  const dialogRef = useRef<HTMLDivElement>(null);
+  const titleId = useId();
+  const idleTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  // What this panel does, decided when it opens and kept while it is open.
+  const [action] = useState<'activate' | 'clear' | 'end-test'>(() => (mode.mode === 'emergency' ? 'clear' : test ? 'end-test' : 'activate'));
+  const isTest = action === 'end-test' || (action === 'activate' && drill);
+  const pending = phase.kind === 'pending';
+
+  // Confirmed by the engine (the mode it reports): close. While editing, a mode change made
+  // elsewhere (another desk, automation) makes this panel's action stale: close it too.
+  const [openedIn] = useState(mode.mode);
+  useEffect(() => {
+    if (phase.kind !== 'pending') {
+      if (mode.mode !== openedIn) onClose();
+    } else if (!isTest && ((action === 'activate' && mode.mode === 'emergency') || (action === 'clear' && mode.mode === 'normal'))) onClose();
+  }, [phase, mode, action, isTest, onClose, openedIn]);
+
+  // The station answered but never confirmed: say so rather than wait forever.
+  useEffect(() => {
+    if (phase.kind !== 'pending' || isTest) return;
+    const t = setTimeout(
+      () => setPhase({ kind: 'refused', error: new Error(`no confirmation from the station within ${CONFIRM_TIMEOUT_MS / 1000} s; check the station`), channel: null }),
+      CONFIRM_TIMEOUT_MS,
+    );
+    return () => clearTimeout(t);
+  }, [phase, isTest]);
+
+  // Left alone, an armed panel closes itself (never while waiting for the engine).
+  const phaseRef = useRef(phase);
+  useEffect(() => {
+    phaseRef.current = phase;
+  }, [phase]);
+  const touch = () => {
+    if (idleTimer.current) clearTimeout(idleTimer.current);
+    idleTimer.current = setTimeout(() => {
+      if (phaseRef.current.kind !== 'pending') onClose();
+    }, IDLE_CLOSE_MS);
+  };
+  useEffect(() => {
+    touch();
+    return () => {
+      if (idleTimer.current) clearTimeout(idleTimer.current);
+    };
+  }, []);
+
+  // Focus moves into the panel and back to the cover when it closes.
+  useEffect(() => {
+    const first = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus]');
+    first?.focus();
+    return () => document.querySelector<HTMLElement>('[data-testid="emergency-cover"]')?.focus();
+  }, []);
+
+  const fire = async () => {
+    setNote(null);
+    setPhase({ kind: 'pending' });
+    if (isTest) {
+      // A drill: the same steps, no call to the station.
+      setTimeout(() => {
+        if (action === 'end-test') model.endTest();
+        else model.startTest(message.trim(), scope);
+        onClose();
+      }, 600);
+      return;
+    }
+    try {
+      if (action === 'activate') await model.activateEmergency(message.trim(), scope);
+      else await model.clearEmergency();
+    } catch (err) {
+      const byUuid = Object.fromEntries(Object.values(model.state.channels).map((c) => [c.uuid, c.name]));
+      setPhase({ kind: 'refused', error: err, channel: refusingChannel(err, byUuid) });
+    }
+  };
+
+  const onKeyDown = (e: ReactKeyboardEvent) => {
+    touch();
+    if (e.key === 'Escape' && !pending) {
+      e.stopPropagation();
+      onClose();
+    }
+    // Keep Tab inside the dialog.
+    if (e.key === 'Tab' && dialogRef.current) {
+      const focusables = [...dialogRef.current.querySelectorAll<HTMLElement>('button:not([disabled]), textarea, input:not([disabled]), [tabindex="0"]')];
+      const first = focusables[0];
+      const last = focusables[focusables.length - 1];
+      if (!first || !last) return;
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  };
+
+  const messageOk = message.trim().length > 0 && message.trim().length <= MAX_MESSAGE;
+  const title =
+    action === 'clear' ? 'All clear: end the emergency' : action === 'end-test' ? 'End the TEST emergency' : isTest ? 'TEST emergency (drill: nothing goes to air)' : 'EMERGENCY: goes to air on every channel';
+
+  return (
+    <div className="dialog-backdrop">
+      <div
+        ref={dialogRef}
+        className={`emergency-panel action-${action}${isTest ? ' test' : ' live'}`}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        data-testid="emergency-panel"
+        data-test-mode={isTest ? 'true' : 'false'}
+        onKeyDown={onKeyDown}
+        onPointerDown={touch}
+        onInput={touch}
+      >
+        <header className="panel-head">
+          <h2 id={titleId}>{title}</h2>
+          {isTest && <span className="test-stamp">TEST · NOT ON AIR</span>}
+        </header>
+
+        {action === 'activate' && (
+          <>
+            <div className="panel-row" role="radiogroup" aria-label="Live or test">
+              <button type="button" role="radio" aria-checked={!drill} className={!drill ? 'on live' : ''} onClick={() => setDrill(false)} disabled={pending}>
+                LIVE (on air)
+              </button>
+              <button type="button" role="radio" aria-checked={drill} className={drill ? 'on test' : ''} onClick={() => setDrill(true)} disabled={pending}>
+                TEST (drill, this console only)
+              </button>
+            </div>
+            <div className="panel-row templates" role="group" aria-label="Message templates">
+              {TEMPLATES.map((t, i) => (
+                <button
+                  key={t.id}
+                  type="button"
+                  data-autofocus={i === 0 ? '' : undefined}
+                  disabled={pending}
+                  className={t.id === 'correction' ? 'correction' : ''}
+                  aria-pressed={message === t.message && scope === t.scope}
+                  onClick={() => {
+                    setMessage(t.message);
+                    setScope(t.scope);
+                  }}
+                >
+                  {t.name}
+                </button>
+              ))}
+            </div>
+            <label className="panel-field">
+              <span>Message</span>
+              <textarea
+                value={message}
+                maxLength={MAX_MESSAGE}
+                rows={3}
+                disabled={pending}
+                onChange={(e) => setMessage(e.target.value)}
+                aria-label="Emergency message"
+                placeholder="Type the message, or pick a template above"
+              />
+            </label>
+            <div className="panel-row" role="radiogroup" aria-label="Scope">
+              {(['crawl', 'takeover'] as const).map((s) => (
+                <label key={s} className={`scope-option${scope === s ? ' on' : ''}`}>
+                  <input type="radio" name="scope" value={s} checked={scope === s} disabled={pending} onChange={() => setScope(s)} />
+                  {s === 'crawl' ? 'Crawl (programming stays on)' : 'Takeover (full screen)'}
+                </label>
+              ))}
+            </div>
+            <OnAirPreview message={message} scope={scope} test={isTest} />
+          </>
+        )}
+
+        {action === 'clear' && mode.emergency && <OnAirSummary emergency={mode.emergency} />}
+        {action === 'end-test' && test && <OnAirSummary emergency={test} test />}
+
+        {phase.kind === 'pending' && (
+          <p className="panel-pending" role="status" data-testid="emergency-pending">
+            {isTest ? 'TEST: simulating the station… (nothing is sent)' : 'Sent. Waiting for the station to confirm every channel…'}
+          </p>
+        )}
+        {phase.kind === 'refused' && (
+          <div className="panel-refused" role="alert" data-testid="emergency-error">
+            <strong>{phase.channel ? `REFUSED by channel “${phase.channel}”.` : action === 'clear' ? 'The all-clear failed.' : 'The emergency did not go to air.'}</strong>{' '}
+            {phase.error instanceof StationApiError && phase.error.code === 'switch_refused'
+              ? 'No channel was switched: the station put every channel back as it was.'
+              : 'Nothing was confirmed: check the station and the mode shown above.'}
+            <small>Station said: {describeError(phase.error)}</small>
+          </div>
+        )}
+        {note && (
+          <p className="panel-note" role="status">
+            {note}
+          </p>
+        )}
+
+        <div className="panel-actions">
+          <HoldButton
+            variant={isTest ? 'test' : action === 'activate' ? 'live' : 'clear'}
+            testId="hold-to-fire"
+            disabled={pending || (action === 'activate' && !messageOk)}
+            label={
+              action === 'activate'
+                ? isTest
+                  ? 'HOLD to run the TEST'
+                  : `HOLD to put EMERGENCY on air (${scope})`
+                : action === 'clear'
+                  ? 'HOLD for ALL CLEAR'
+                  : 'HOLD to end the TEST'
+            }
+            onComplete={() => void fire()}
+            onCancel={() => setNote('Released early: nothing was sent.')}
+          />
+          <button type="button" className="panel-cancel" onClick={onClose} disabled={pending} data-autofocus={action !== 'activate' ? '' : undefined}>
+            Close (Esc)
+          </button>
+        </div>
+        {action === 'activate' && !messageOk && <p className="panel-note">Pick a template or type a message to arm the hold.</p>}
+      </div>
+    </div>
+  );
+}
+
+function OnAirSummary({ emergency, test = false }: { emergency: EmergencyDto; test?: boolean }) {
+  return (
+    <div className="onair-summary">
+      <p>
+        {test ? 'TEST running since ' : 'On air since '}
+        {emergency.since ? formatClock(Date.parse(emergency.since)) : '—'} · {emergency.scope.toUpperCase()}
+      </p>
+      <blockquote>{emergency.message}</blockquote>
+    </div>
+  );
+}
+
+/** Elapsed time since an instant, on the shared tick. */
+function Elapsed({ since }: { since: string }) {
+  const model = useModel();
+  const ref = useRef<HTMLSpanElement>(null);
+  const sinceMs = Date.parse(since);
+  useTick((mono) => {
+    const now = model.stationNow(mono);
+    if (now !== null && ref.current && Number.isFinite(sinceMs)) ref.current.textContent = formatDuration(Math.max(0, now - sinceMs));
+  });
+  return <span ref={ref} className="elapsed" />;
+}
+
+/** EMERGENCY ON AIR over the whole window (and the drill's look-alike that is clearly not it). */
+export function EmergencyBanner() {
+  const model = useModel();
+  const mode = useConsole((s) => s.mode);
+  const test = useConsole((s) => s.ui.testEmergency);
+  const e = mode.mode === 'emergency' ? mode.emergency : null;
+  return (
+    <>
+      {e && (
+        <>
+          <div className="emergency-frame" aria-hidden="true" />
+          <section className="emergency-banner" role="region" aria-label="Emergency on air" data-testid="emergency-banner" data-scope={e.scope}>
+            <div className="banner-title">
+              <strong>EMERGENCY ON AIR</strong>
+              <span className="banner-scope">{e.scope === 'takeover' ? 'TAKEOVER · full screen on every channel' : 'CRAWL · over programming on every channel'}</span>
+              <span className="banner-since">
+                since {formatClock(Date.parse(e.since))} (<Elapsed since={e.since} />)
+              </span>
+            </div>
+            <p className="banner-message" data-testid="banner-message">
+              {e.message}
+            </p>
+            <button type="button" className="banner-clear" onClick={() => model.setEmergencyPanel(true)}>
+              All clear…
+            </button>
+          </section>
+        </>
+      )}
+      {test && !e && (
+        <section className="test-banner" role="region" aria-label="Emergency test (not on air)" data-testid="test-banner">
+          <div className="banner-title">
+            <strong>EMERGENCY TEST · NOT ON AIR</strong>
+            <span className="banner-scope">{test.scope.toUpperCase()} drill in this console only</span>
+            <span className="banner-since">{test.since ? `since ${formatClock(Date.parse(test.since))}` : ''}</span>
+          </div>
+          <p className="banner-message">{test.message}</p>
+          <button type="button" className="banner-clear" onClick={() => model.setEmergencyPanel(true)}>
+            End test…
+          </button>
+        </section>
+      )}
+    </>
+  );
+}
