@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ChannelStatusDto, ModeDto } from '../../src/shared/api';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
 import { PROFILES } from '../../src/media/profiles';
+import { ProcessGroup } from '../../src/media/process';
 import { BaseProducer, ffmpegProducerFactory, type Producer, type ProducerFactory } from '../../src/runtime/producer';
 import { Station } from '../../src/station';
 import { loopOf, stationFixture } from '../helpers/fixtures';
@@ -13,9 +14,9 @@ import { silentLogger } from '../helpers/runtime-env';
 export const CHROMIUM = process.env['RETROVUE_CHROMIUM'] ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** The station's real ffmpeg producers. The one place that builds them: their options may grow. */
-export function realProducers(tools: FfmpegTools): ProducerFactory {
-  return ffmpegProducerFactory({ tools, profile: PROFILES['360p'], segmentSeconds: 1 });
+/** The station's real ffmpeg producers, their children in the given group. The one place that builds them. */
+export function realProducers(tools: FfmpegTools, processes: ProcessGroup): ProducerFactory {
+  return ffmpegProducerFactory({ tools, profile: PROFILES['360p'], segmentSeconds: 1, processes });
 }
 
 /** A producer that cannot start, as a broken encoder or a missing device would leave one. */
@@ -85,11 +86,12 @@ export async function openConsoleStation(): Promise<ConsoleStation> {
   ]);
   const switches = new ProducerSwitches();
   const tools = await locateFfmpeg();
+  const processes = new ProcessGroup();
   const station = await Station.open({
     dataDir: path.join(t.dir, 'data'),
     stationFile: t.file,
     logger: silentLogger,
-    producerFactory: switches.wrap(realProducers(tools)),
+    producerFactory: switches.wrap(realProducers(tools, processes)),
     // Fail fast: a broken channel reaches FAULT in about a second.
     policy: { restartBaseMs: 200, restartCapMs: 500, maxFailures: 3 },
     maxProducers: 6,
@@ -115,6 +117,7 @@ export async function openConsoleStation(): Promise<ConsoleStation> {
     close: async () => {
       await browser.close().catch(() => undefined);
       await station.close();
+      await processes.killAll();
       t.cleanup();
     },
   };
