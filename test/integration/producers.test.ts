@@ -12,6 +12,8 @@ import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
 import { ffmpegProducerFactory, type EmergencyOverlay, type Producer, type ProducerContext } from '../../src/runtime/producer';
 import { StillCards } from '../../src/runtime/producer/still-cards';
+import { Encoder, ENCODER_STALL_MS } from '../../src/runtime/producer/encoder';
+import { OutputFolder } from '../../src/runtime/producer/output-folder';
 import type { PlayoutPlan } from '../../src/shared/domain';
 import { fixture } from '../helpers/fixtures';
 import { planOf, SegmentCollector, sleep } from '../helpers/playout';
@@ -169,6 +171,26 @@ describe('still cards (real ffmpeg)', () => {
   });
 });
 
+describe('a hung encoder', () => {
+  it('is killed and reported as failed when it stops reading its input', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    // An "ffmpeg" that keeps its pipes open and never reads them.
+    const fake = path.join(t.dir, 'ffmpeg');
+    fs.writeFileSync(fake, '#!/bin/sh\nexec sleep 120\n', { mode: 0o755 });
+    const folder = new OutputFolder(path.join(t.dir, 'out'));
+    folder.prepare();
+    const exits: Error[] = [];
+    const encoder = new Encoder({ tools: { ...tools, ffmpeg: fake }, profile: PROFILE, processes, folder, segmentSeconds: 1, onDrain: () => undefined, onExit: (e) => exits.push(e) });
+    const frame = Buffer.alloc(PROFILE.width * PROFILE.height * 1.5);
+    const audio = Buffer.alloc((PROFILE.sampleRate / PROFILE.fps) * 4);
+    while (encoder.canWrite()) encoder.write(frame, audio);
+    for (let i = 0; i < 80 && exits.length === 0; i++) await sleep(100);
+    expect(exits.map((e) => e.message)).toEqual([`encoder stopped reading its input for ${ENCODER_STALL_MS / 1000} s`]);
+    expect(processes.live()).toEqual([]);
+  }, 20_000);
+});
+
 describe('a hostile disk (real ffmpeg)', () => {
   it('an output folder that stops being a folder mid-air: failure and alarms, a refused crawl, no exception', async () => {
     const s = setup(300);
@@ -186,9 +208,12 @@ describe('a hostile disk (real ffmpeg)', () => {
     // A crawl cannot be written now: the switch is refused and nothing changes.
     await expect(p.setOverlay(crawl)).rejects.toThrow(/ENOTDIR/);
     expect(p.state().overlay).toBeNull();
-    // The encoder can read its crawl file and write its segments no more: the producer fails, saying why.
-    for (let i = 0; i < 100 && failures.length === 0; i++) await sleep(100);
-    expect(failures.map((e) => e.message)).toEqual([expect.stringMatching(/^encoder exited \(code \d+\): .*(No such file or directory|Not a directory)/)]);
+    // The encoder can read its crawl file and write its segments no more: the producer fails, saying
+    // why (ffmpeg exits, or sometimes hangs on its input threads and the stall watchdog ends it).
+    for (let i = 0; i < 150 && failures.length === 0; i++) await sleep(100);
+    expect(failures.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^encoder exited \(code \d+\): .*(No such file or directory|Not a directory)|^encoder stopped reading its input for 5 s/),
+    ]);
     expect(p.state()).toMatchObject({ status: 'failed', health: 'stopped' });
     await p.stop();
     // Its folder cannot be removed: an alarm, and a log line (after stop nobody listens to alarms).

@@ -14,6 +14,12 @@ const STDERR_LINES = 20;
 /** Frames of video, and of audio, that may wait in our pipe buffers before the pump waits for 'drain'. */
 const VIDEO_BACKLOG_FRAMES = 4;
 const AUDIO_BACKLOG_FRAMES = 8;
+/**
+ * An encoder that has read nothing for this long has hung (seen when its output folder vanished:
+ * ffmpeg stops reading, then waits on its input threads instead of exiting). It is killed and
+ * reported as failed, so supervision restarts it, rather than leaving the channel frozen.
+ */
+export const ENCODER_STALL_MS = 5_000;
 
 export interface EncoderOptions {
   tools: FfmpegTools;
@@ -35,6 +41,7 @@ export class Encoder {
   private readonly videoBacklog: number;
   private readonly audioBacklog: number;
   private gone = false;
+  private stallTimer: NodeJS.Timeout | undefined;
 
   /** Starts the encoder process. */
   constructor(private readonly o: EncoderOptions) {
@@ -51,6 +58,7 @@ export class Encoder {
       },
     });
     void this.process.exited.then(({ code, signal }) => {
+      clearTimeout(this.stallTimer);
       if (this.gone) return;
       this.gone = true;
       o.onExit(new Error(`encoder exited (${signal ?? `code ${code}`})${this.tail()}`));
@@ -63,7 +71,10 @@ export class Encoder {
     this.audio = audio;
     for (const w of [video, audio]) {
       w.on('error', () => undefined); // EPIPE when the encoder dies; reported through its exit
-      w.on('drain', () => o.onDrain());
+      w.on('drain', () => {
+        if (this.canWrite()) this.clearStall();
+        o.onDrain();
+      });
     }
   }
 
@@ -74,7 +85,26 @@ export class Encoder {
 
   /** The encoder is keeping up: at most a few frames wait in our pipe buffers (else wait for onDrain). */
   canWrite(): boolean {
-    return this.video.writableLength < this.videoBacklog && this.audio.writableLength < this.audioBacklog;
+    const ok = this.video.writableLength < this.videoBacklog && this.audio.writableLength < this.audioBacklog;
+    if (!ok) this.watchStall();
+    return ok;
+  }
+
+  /** Waiting for the encoder to read: if it reads nothing for ENCODER_STALL_MS, it has hung. */
+  private watchStall(): void {
+    if (this.stallTimer || this.gone) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.gone) return;
+      this.gone = true;
+      const error = new Error(`encoder stopped reading its input for ${ENCODER_STALL_MS / 1000} s${this.tail()}`);
+      void this.process.kill().then(() => this.o.onExit(error));
+    }, ENCODER_STALL_MS);
+  }
+
+  private clearStall(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
   }
 
   /** Writes one frame's picture (one writev for the slices of a frame) and its sound. */
@@ -127,6 +157,7 @@ export class Encoder {
   /** Kills the encoder at once (nobody needs its last partial segment) and resolves when it is gone. */
   kill(): Promise<void> {
     this.gone = true;
+    this.clearStall();
     return this.process.kill();
   }
 }
