@@ -7,12 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { ChannelStatusDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
 import { SystemClock } from './runtime/clock';
 import { defaultProducerBudget } from './runtime/budget';
 import type { RuntimePolicy } from './runtime/policy';
-import { UnknownChannelError } from './runtime/errors';
 import { ProgramDirector } from './runtime/program-director';
 import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
 import { PROFILES, type OutputProfile } from './media/profiles';
@@ -26,10 +24,11 @@ import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
 import { createHttpServer } from './server/http';
+import { StationFacade } from './station-facade';
 import { httpLimitsFromEnv } from './server/connections';
 import { healthRoutes } from './server/health-routes';
 import { importRoutes } from './server/import-routes';
-import { type ChannelRow, StationLock, Store } from './store';
+import { StationLock, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
 /** Channels' output folders live under here, one per channel uuid. */
@@ -142,6 +141,8 @@ export class Station {
 
   readonly schedule: ScheduleService;
   readonly director: ProgramDirector;
+  /** The StationApi over this engine: what the HTTP routes and the desktop window's IPC call. */
+  readonly api: StationFacade;
   /** Every ffmpeg this station's producers run (encoders, decoders, card renders). */
   readonly processes = new ProcessGroup();
 
@@ -175,6 +176,7 @@ export class Station {
       producerBudget: options.maxProducers ?? defaultProducerBudget(),
       sessionTimeoutMs: options.sessionTimeoutMs,
     });
+    this.api = new StationFacade({ clock, store, schedule: this.schedule, director: this.director });
   }
 
   static async open(options: StationOptions): Promise<Station> {
@@ -262,26 +264,14 @@ export class Station {
     return result;
   }
 
-  /** Every channel the runtime knows, in the order it learned of them. */
-  allChannelStatus(): ChannelStatusDto[] {
-    return this.director.allChannelStatus();
-  }
-
-  /** A channel's status for the API and the console. */
-  channelStatus(channel: ChannelRow): ChannelStatusDto {
-    const status = this.director.channelStatus(channel.uuid);
-    if (!status) throw new UnknownChannelError(`no channel with uuid ${channel.uuid}`);
-    return status;
-  }
-
   /** The HTTP app over this station, not yet listening (listen() serves it; tests inject into it). */
   createHttp(): Promise<FastifyInstance> {
     // Timeouts and connection caps: defaults from the machine, RETROVUE_HTTP_LIMITS for tests.
     const limits = httpLimitsFromEnv(process.env);
     return createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger, limits }, [
-      healthRoutes(this),
-      channelRoutes(this),
-      runtimeRoutes(this.director),
+      healthRoutes(this.api, this.clock),
+      channelRoutes(this.api.as('api')),
+      runtimeRoutes(this.api.as('api')),
       streamRoutes(this.director),
       importRoutes(this),
     ]);

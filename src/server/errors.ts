@@ -2,7 +2,7 @@
 // fails validation is rejected before anything is changed. The runtime's refusals and Fastify's own
 // client errors are mapped here, once, so routes just let them throw.
 import type { ZodError } from 'zod';
-import { CapacityError, ChannelSwitchError, UnknownChannelError, UnknownSessionError } from '../runtime/errors';
+import { StationApiError } from '../shared/station-api';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -33,15 +33,15 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
 };
 
 /**
- * The API error for anything a route or Fastify threw, or null for a fault of ours (a 500).
- * Runtime refusals: unknown channel or session 404, over the producer budget 503, a channel that
- * refused a switch 409 (nothing was switched).
+ * HTTP status of each StationApi error code: unknown channel, session or alarm 404, over the
+ * producer budget 503, a channel that refused a switch 409 (nothing was switched), a bad request 400.
  */
+const STATUS_OF_CODE: Record<string, number> = { not_found: 404, capacity: 503, switch_refused: 409, unavailable: 503 };
+
+/** The API error for anything a route or Fastify threw, or null for a fault of ours (a 500). */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
-  if (err instanceof UnknownChannelError || err instanceof UnknownSessionError) return notFound(err.message);
-  if (err instanceof CapacityError) return new ApiError(503, 'capacity', err.message);
-  if (err instanceof ChannelSwitchError) return new ApiError(409, 'switch_refused', `${err.message}; no channel was switched`);
+  if (err instanceof StationApiError) return new ApiError(STATUS_OF_CODE[err.code] ?? 400, err.code, err.message);
   const e = err as { statusCode?: unknown; code?: unknown; message?: unknown };
   const known = typeof e.code === 'string' ? FRAMEWORK_ERRORS[e.code] : undefined;
   if (known) return new ApiError(...known);

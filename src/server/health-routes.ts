@@ -1,20 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { StationHealthDto } from '../shared/api';
-import type { GlobalMode } from '../shared/domain';
-import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
+import { formatInstant } from '../shared/time';
+import type { StationFacade } from '../station-facade';
 
-export interface HealthSource {
-  clock: MasterClock;
-  director: { health(now: number): StationHealthDto; modeDto(): { mode: GlobalMode } };
-}
-
-export function healthRoutes(station: HealthSource) {
+export function healthRoutes(api: StationFacade, clock: MasterClock) {
   return (app: FastifyInstance): void => {
     // Public (no token): counts only, for monitors and start-up scripts.
     app.get('/api/health', { config: { access: 'public' } }, async () => {
-      const now = station.clock.now();
-      return { ...station.director.health(now), stationTime: formatInstant(now), mode: station.director.modeDto().mode };
+      const [health, mode] = await Promise.all([api.health(), api.mode()]);
+      return { ...health, stationTime: formatInstant(clock.now()), mode: mode.mode };
     });
   };
 }

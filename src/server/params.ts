@@ -1,15 +1,13 @@
-// Path and query parameters shared by the route modules.
+// Query parameters shared by the route modules.
 import { badRequest } from './errors';
 
-/** A channel's uuid, as the API prints it (any case accepted). */
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The channel uuid path parameter, or a 400 naming it. */
-export function channelUuidParam(params: unknown): string {
-  const uuid = (params as { uuid?: unknown } | undefined)?.uuid;
-  if (typeof uuid !== 'string' || !UUID.test(uuid)) {
-    const shown = typeof uuid === 'string' && uuid.length <= 100 ? `"${uuid}"` : 'the path parameter';
-    throw badRequest(`${shown} is not a channel uuid`, 'invalid_parameter');
-  }
-  return uuid;
+/**
+ * The query, refusing keys the route does not take (a typo must not be silently ignored). Values
+ * are passed on as they came (strings, or arrays for repeated keys) for the facade to validate.
+ */
+export function knownQuery(query: unknown, allowed: string[]): Record<string, unknown> {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const unknown = Object.keys(q).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw badRequest(`unknown query parameter "${unknown[0]}" (allowed: ${allowed.join(', ') || 'none'})`, 'invalid_parameter');
+  return q;
 }

@@ -1,13 +1,14 @@
-// Runtime control: viewer sessions, the station mode and emergencies, and the status event stream.
-// Every body is validated first; an invalid one is a 400 naming the field, and changes nothing.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Runtime control: viewer sessions, the station mode and emergencies, alarms, and the status event
+// stream. Thin adapters over the StationFacade, which validates every request (an invalid one is a
+// 400 naming the field and changes nothing) and turns the runtime's refusals into error codes.
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { StationEvent } from '../shared/api';
-import { EMERGENCY_SCOPES } from '../shared/domain';
-import type { ProgramDirector } from '../runtime/program-director';
+import type { StationFacade } from '../station-facade';
 import { ApiError, badRequest, describeZodError } from './errors';
-import { channelUuidParam } from './params';
+import { knownQuery } from './params';
 
+/** The HTTP API's own request (the console attaches previews through the StationApi). */
 const attachBody = z
   .strictObject({
     purpose: z.enum(['viewer', 'preview'], { error: 'must be "viewer" or "preview"' }).default('viewer'),
@@ -18,52 +19,28 @@ const attachBody = z
   })
   .default({ purpose: 'viewer', client: {} });
 
-const emergencyBody = z.strictObject({
-  message: z
-    .string({ error: 'is required and must be a string' })
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(500, { error: 'must be at most 500 characters' }),
-  scope: z.enum(EMERGENCY_SCOPES as ['crawl', 'takeover'], { error: 'must be "crawl" or "takeover"' }),
-});
-
-function parseBody<T extends z.ZodType>(schema: T, req: FastifyRequest): z.output<T> {
-  const result = schema.safeParse(req.body ?? undefined);
-  if (!result.success) throw badRequest(describeZodError('body', result.error), 'invalid_body');
-  return result.data;
-}
-
-// Runtime refusals (unknown channel or session, capacity, a refused switch) are thrown as they are:
-// the server's error handler maps them to API errors (errors.ts).
-export function runtimeRoutes(director: ProgramDirector) {
+export function runtimeRoutes(api: StationFacade) {
   return (app: FastifyInstance): void => {
     app.post('/api/channels/:uuid/viewers', async (req, reply) => {
-      const uuid = channelUuidParam(req.params);
-      const body = parseBody(attachBody, req);
-      const clientInfo = { ...body.client, address: req.ip, userAgent: req.headers['user-agent'] ?? null };
-      return reply.status(201).send(director.attach(uuid, body.purpose, clientInfo));
+      const body = attachBody.safeParse(req.body ?? undefined);
+      if (!body.success) throw badRequest(describeZodError('body', body.error), 'invalid_body');
+      const clientInfo = { ...body.data.client, address: req.ip, userAgent: req.headers['user-agent'] ?? null };
+      return reply.status(201).send(await api.attach((req.params as { uuid: string }).uuid, body.data.purpose, clientInfo));
     });
 
     app.delete('/api/viewers/:sessionId', async (req, reply) => {
-      const { sessionId } = req.params as { sessionId: string };
-      director.detach(sessionId);
+      await api.detach((req.params as { sessionId: string }).sessionId);
       return reply.status(204).send();
     });
 
-    app.get('/api/mode', async () => director.modeDto());
+    app.get('/api/mode', async () => api.mode());
+    app.post('/api/emergency', async (req) => api.activateEmergency(req.body as never));
+    app.delete('/api/emergency', async () => api.clearEmergency());
 
-    app.post('/api/emergency', async (req) => {
-      const body = parseBody(emergencyBody, req);
-      return director.activateEmergency(body.message, body.scope, 'api');
-    });
+    app.post('/api/channels/:uuid/reset', async (req) => api.resetChannel((req.params as { uuid: string }).uuid));
 
-    app.delete('/api/emergency', async () => director.clearEmergency('api'));
-
-    app.post('/api/channels/:uuid/reset', async (req) => {
-      const uuid = channelUuidParam(req.params);
-      director.resetChannel(uuid, 'api');
-      return director.channelStatus(uuid);
-    });
+    app.get('/api/alarms', async (req) => api.alarms(knownQuery(req.query, ['from', 'to', 'channel']) as never));
+    app.post('/api/alarms/:id/acknowledge', async (req) => api.acknowledgeAlarm((req.params as { id: string }).id));
 
     // A snapshot first, then coalesced changes. Messages are JSON StationEvents. Browsers cannot
     // set headers on a WebSocket, so this route alone also takes ?access_token=.
@@ -78,7 +55,7 @@ export function runtimeRoutes(director: ProgramDirector) {
         const send = (event: StationEvent) => {
           if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
         };
-        const unsubscribe = director.status.subscribe(send);
+        const unsubscribe = api.subscribe(send);
         socket.on('close', unsubscribe);
         socket.on('error', unsubscribe);
         // The stream is one-way; anything the client sends is ignored.

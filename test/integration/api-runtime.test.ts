@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelStatusDto, ModeDto, StationEvent, ViewerAttachDto } from '../../src/shared/api';
+import type { AlarmDto, ChannelStatusDto, ModeDto, StationEvent, ViewerAttachDto } from '../../src/shared/api';
+import type { AlarmHistoryDto } from '../../src/shared/station-api';
 import { Station } from '../../src/station';
 import { loopOf, stationFixture } from '../helpers/fixtures';
 import { silentLogger } from '../helpers/runtime-env';
@@ -110,6 +111,32 @@ describe('runtime API', () => {
     expect(await cleared.json()).toEqual({ mode: 'normal', emergency: null });
     // Clearing again is harmless.
     expect(((await (await api('/api/emergency', { method: 'DELETE' })).json()) as ModeDto).mode).toBe('normal');
+  });
+
+  it('lists alarm history by time and channel, and acknowledges a latched alarm (404 for an unknown one)', async () => {
+    const a = (await (await post(`/api/channels/${uuids[0]}/viewers`, {})).json()) as ViewerAttachDto;
+    await station.director.channel(uuids[0]!).whenIdle();
+    const p = pool.aliveFor(uuids[0]!)[0]!;
+    p.report('health-changed', { health: 'degraded', reason: 'output 900 ms behind the clock' });
+    p.report('health-changed', { health: 'running', reason: null });
+    const history = (await (await api(`/api/alarms?channel=${uuids[0]}`)).json()) as AlarmHistoryDto;
+    const late = history.alarms.filter((x) => x.kind === 'late');
+    expect(late).toHaveLength(1);
+    expect(late[0]).toMatchObject({ code: 'LATE', channelUuid: uuids[0], clearedAt: expect.any(String), acknowledgedAt: null, message: 'output degraded: output 900 ms behind the clock' });
+    expect(((await (await api(`/api/alarms?channel=${uuids[1]}`)).json()) as AlarmHistoryDto).alarms.filter((x) => x.kind === 'late')).toEqual([]);
+    // Latched in the channel's status until acknowledged.
+    const status = () => api(`/api/channels/${uuids[0]}`).then(async (r) => ((await r.json()) as ChannelStatusDto).alarms);
+    expect((await status()).map((x) => x.id)).toContain(late[0]!.id);
+    const ack = await post(`/api/alarms/${late[0]!.id}/acknowledge`, '');
+    expect(ack.status).toBe(200);
+    expect(((await ack.json()) as AlarmDto).acknowledgedAt).toEqual(expect.any(String));
+    expect((await status()).map((x) => x.id)).not.toContain(late[0]!.id);
+    expect(station.store.audit.recent(1)[0]).toMatchObject({ actor: 'api', action: 'alarm-acknowledged' });
+    expect((await post('/api/alarms/987654/acknowledge', '')).status).toBe(404);
+    const bad = await api('/api/alarms?from=yesterday');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string; message: string } }).error.message).toMatch(/"from"/);
+    await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
   });
 
   it('streams a snapshot then changes over a WebSocket, and refuses one without the token', async () => {

@@ -1,0 +1,224 @@
+// The engine's one implementation of the StationApi (src/shared/station-api.ts). The HTTP routes
+// and the desktop window's IPC handlers are thin adapters over it: request validation, the mapping
+// of runtime refusals to error codes and the joining of schedule rows with runtime status live
+// here, once. Every refusal is a StationApiError { code, message } and changes nothing.
+import { type z, type ZodType } from 'zod';
+import type { AlarmDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
+import type { MasterClock } from './shared/clock';
+import type { SessionPurpose } from './shared/domain';
+import {
+  alarmHistoryRequest,
+  type AlarmHistoryDto,
+  type AlarmHistoryRequest,
+  alarmId,
+  channelUuid,
+  emergencyRequest,
+  type EmergencyRequest,
+  scheduleRangeRequest,
+  type ScheduleRangeRequest,
+  sessionId,
+  type StationApi,
+  StationApiError,
+  type StationEventListener,
+} from './shared/station-api';
+import { formatInstant, isPrintable, parseInstant } from './shared/time';
+import { alarmRowDto } from './runtime/alarms';
+import { CapacityError, ChannelSwitchError, UnknownAlarmError, UnknownChannelError, UnknownSessionError } from './runtime/errors';
+import type { ProgramDirector } from './runtime/program-director';
+import { broadcastDayDto, scheduleItemDto } from './schedule/dto';
+import type { ScheduleService } from './schedule/service';
+import type { AuditActor, Store } from './store';
+
+/** The longest range one schedule request may ask for. */
+export const MAX_SCHEDULE_RANGE_MS = 8 * 24 * 3600_000;
+/** The longest range one alarm-history request may ask for. */
+export const MAX_ALARM_RANGE_MS = 31 * 24 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+
+export interface FacadeDeps {
+  clock: MasterClock;
+  store: Store;
+  schedule: ScheduleService;
+  director: ProgramDirector;
+}
+
+const invalid = (message: string, code = 'invalid_parameter') => new StationApiError(code, message);
+
+/** Validates with a shared schema, naming the offending field. */
+function parse<T extends ZodType>(schema: T, value: unknown, where: string, code = 'invalid_parameter'): z.output<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const message = r.error.issues
+    .slice(0, 5)
+    .map((i) => `${[where, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.message}`)
+    .join('; ');
+  throw invalid(message, code);
+}
+
+/** Runtime refusals as the API's error codes; anything else is a fault of ours and passes through. */
+function mapped(err: unknown): unknown {
+  if (err instanceof UnknownChannelError || err instanceof UnknownSessionError || err instanceof UnknownAlarmError) return new StationApiError('not_found', err.message);
+  if (err instanceof CapacityError) return new StationApiError('capacity', err.message);
+  if (err instanceof ChannelSwitchError) return new StationApiError('switch_refused', `${err.message}; no channel was switched`);
+  return err;
+}
+
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw mapped(err);
+  }
+}
+
+async function guardAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw mapped(err);
+  }
+}
+
+export class StationFacade implements StationApi {
+  constructor(
+    private readonly e: FacadeDeps,
+    /** Who the audit log names for commands made through this facade. */
+    private readonly actor: AuditActor = 'operator',
+  ) {}
+
+  /** The same engine, acting for another audit actor (the HTTP API is 'api', the desktop window 'operator'). */
+  as(actor: AuditActor): StationFacade {
+    return new StationFacade(this.e, actor);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private channelOf(uuid: unknown) {
+    if (!channelUuid.safeParse(uuid).success) {
+      throw invalid(`${typeof uuid === 'string' && uuid.length <= 100 ? `"${uuid}"` : 'the value'} is not a channel uuid`);
+    }
+    const id = uuid as string;
+    const channel = this.e.director.channelManagers().find((cm) => cm.uuid.toLowerCase() === id.toLowerCase())?.channel;
+    if (!channel) throw new StationApiError('not_found', `no channel with uuid ${id}`);
+    return channel;
+  }
+
+  private instant(text: string | undefined, name: string): number | undefined {
+    if (text === undefined) return undefined;
+    try {
+      return parseInstant(text, `query parameter "${name}"`);
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+  }
+
+  /** Refuses an answer that could not be printed in the zone (years past 9999, or before 0000). */
+  private printable(zone: string, name: string, ...instants: number[]): void {
+    if (!instants.every((ms) => isPrintable(ms, zone))) throw invalid(`query parameter "${name}": the answer would fall outside the years 0000 to 9999 in ${zone}`);
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  async snapshot(): Promise<StationSnapshotDto> {
+    return this.e.director.status.snapshot();
+  }
+
+  async channel(uuid: string): Promise<ChannelStatusDto> {
+    const c = this.channelOf(uuid);
+    return guard(() => this.e.director.channelStatus(c.uuid) ?? this.e.director.channel(c.uuid).statusDto(this.e.clock.now()));
+  }
+
+  async channels(): Promise<ChannelStatusDto[]> {
+    return this.e.director.allChannelStatus();
+  }
+
+  async schedule(uuid: string, range: ScheduleRangeRequest = {}): Promise<ScheduleRangeDto> {
+    const channel = this.channelOf(uuid);
+    const q = parse(scheduleRangeRequest, range, 'query');
+    const from = this.instant(q.from, 'from') ?? this.e.clock.now();
+    const to = this.instant(q.to, 'to') ?? from + DAY_MS;
+    this.printable(channel.timezone, q.to === undefined ? 'from' : 'to', to);
+    this.printable(channel.timezone, 'from', from);
+    if (to <= from) throw invalid('query parameter "to" must be after "from"');
+    if (to - from > MAX_SCHEDULE_RANGE_MS) throw invalid(`query parameters "from" to "to" span more than ${MAX_SCHEDULE_RANGE_MS / DAY_MS} days`);
+    const items = this.e.schedule.itemsBetween(channel.id, from, to).map((ev) => scheduleItemDto(ev, channel.timezone));
+    return { channelUuid: channel.uuid, from: formatInstant(from, channel.timezone), to: formatInstant(to, channel.timezone), items };
+  }
+
+  async broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto> {
+    const channel = this.channelOf(uuid);
+    const t = this.instant(at, 'at') ?? this.e.clock.now();
+    const day = this.e.schedule.broadcastDay(channel, t);
+    this.printable(channel.timezone, 'at', day.startMs, day.endMs);
+    return broadcastDayDto(channel, day);
+  }
+
+  async mode(): Promise<ModeDto> {
+    return this.e.director.modeDto();
+  }
+
+  async health(): Promise<StationHealthDto> {
+    return this.e.director.health(this.e.clock.now());
+  }
+
+  async alarms(query: AlarmHistoryRequest = {}): Promise<AlarmHistoryDto> {
+    const q = parse(alarmHistoryRequest, query, 'query');
+    const to = this.instant(q.to, 'to') ?? this.e.clock.now() + 1;
+    const from = this.instant(q.from, 'from') ?? to - DAY_MS;
+    if (to <= from) throw invalid('query parameter "to" must be after "from"');
+    if (to - from > MAX_ALARM_RANGE_MS) throw invalid(`query parameters "from" to "to" span more than ${MAX_ALARM_RANGE_MS / DAY_MS} days`);
+    this.printable('UTC', 'from', from, to);
+    const channel = q.channel === undefined ? null : this.channelOf(q.channel);
+    const uuidOf = new Map(this.e.director.channelManagers().map((cm) => [cm.channel.id, cm.uuid]));
+    const alarms = this.e.store.alarms.between(from, to, channel?.id ?? null).map((r) => alarmRowDto(r, r.channelId === null ? null : (uuidOf.get(r.channelId) ?? null)));
+    return { from: formatInstant(from), to: formatInstant(to), alarms };
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  /** Attaches a session (the HTTP API's viewers; the console's previews go through attachPreview). */
+  async attach(uuid: string, purpose: SessionPurpose, client: Record<string, unknown> = {}): Promise<ViewerAttachDto> {
+    const channel = this.channelOf(uuid);
+    return guard(() => this.e.director.attach(channel.uuid, purpose, client));
+  }
+
+  attachPreview(uuid: string): Promise<ViewerAttachDto> {
+    return this.attach(uuid, 'preview', { app: 'console' });
+  }
+
+  async detach(session: string): Promise<void> {
+    // A string that cannot be a session id names no live session: the same answer as an ended one.
+    if (!sessionId.safeParse(session).success) throw new StationApiError('not_found', 'no live viewer session with that id');
+    guard(() => this.e.director.detach(session));
+  }
+
+  detachPreview(session: string): Promise<void> {
+    return this.detach(session);
+  }
+
+  activateEmergency(request: EmergencyRequest): Promise<ModeDto> {
+    const body = parse(emergencyRequest, request, 'body', 'invalid_body');
+    return guardAsync(() => this.e.director.activateEmergency(body.message, body.scope, this.actor));
+  }
+
+  clearEmergency(): Promise<ModeDto> {
+    return guardAsync(() => this.e.director.clearEmergency(this.actor));
+  }
+
+  async resetChannel(uuid: string): Promise<ChannelStatusDto> {
+    const channel = this.channelOf(uuid);
+    guard(() => this.e.director.resetChannel(channel.uuid, this.actor));
+    return this.channel(channel.uuid);
+  }
+
+  async acknowledgeAlarm(id: string): Promise<AlarmDto> {
+    const alarm = parse(alarmId, id, 'id');
+    return guard(() => this.e.director.acknowledgeAlarm(alarm, this.actor));
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  subscribe(listener: StationEventListener): () => void {
+    return this.e.director.status.subscribe(listener);
+  }
+}
