@@ -28,8 +28,8 @@ export const SEGMENT_PATTERN = /^seg-(\d+)\.ts$/;
 
 /**
  * Segments the encoder lists in its own playlist (`-hls_list_size`). The stream server serves
- * viewers a window of the latest of these (6 segments): this must exceed that served window plus a
- * margin for slow clients, or a segment a viewer was just handed may already be gone.
+ * viewers a window of the latest of these, two fewer (server/streams.ts derives it from this), so
+ * that a segment a slow client was just handed is still on disk.
  */
 export const ENCODER_PLAYLIST_SEGMENTS = 8;
 /** Segments kept on disk past the playlist before ffmpeg deletes them (`-hls_delete_threshold`). */

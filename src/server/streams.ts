@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { SEGMENT_PATTERN } from '../media/commands';
+import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands';
 import type { ProgramDirector } from '../runtime/program-director';
-import type { StreamEndpoint } from '../runtime/producer';
+import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../runtime/producer';
 import { ApiError } from './errors';
 
 interface Entry {
@@ -22,10 +22,15 @@ interface Entry {
   discontinuity: boolean;
 }
 
-/** How many segments a viewer's playlist lists. */
-const WINDOW = 6;
-/** How long a first playlist request waits for the first segment before giving up. */
-const FIRST_SEGMENT_WAIT_MS = 20_000;
+/**
+ * How many segments a viewer's playlist lists: the encoder's own list less a margin, so that a
+ * segment handed to a slow client is still on disk when it asks for it.
+ */
+const VIEWER_WINDOW = ENCODER_PLAYLIST_SEGMENTS - 2;
+/** Segments the timeline remembers: a producer's window plus the one before a swap, with room. */
+const TIMELINE_ENTRIES = 3 * VIEWER_WINDOW;
+/** How long a first playlist request waits for the first segment: as long as a producer's start may take. */
+const FIRST_SEGMENT_WAIT_MS = FIRST_SEGMENT_TIMEOUT_MS;
 
 interface ParsedSegment {
   file: string;
@@ -69,7 +74,7 @@ class ChannelTimeline {
       this.lastProducer = producerId;
       this.entries.push({ seq: this.nextSeq++, producerId, file: seg.file, path: path.join(endpoint.dir, seg.file), duration: seg.duration, discontinuity });
     }
-    while (this.entries.length > WINDOW * 3) {
+    while (this.entries.length > TIMELINE_ENTRIES) {
       const dropped = this.entries.shift()!;
       this.known.delete(`${dropped.producerId}/${dropped.file}`);
       if (dropped.discontinuity) this.discontinuitySeq++;
@@ -93,7 +98,7 @@ class ChannelTimeline {
   playlist(): string {
     const current = this.lastProducer;
     const ownStart = this.entries.findIndex((e) => e.producerId === current);
-    const from = Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - WINDOW);
+    const from = Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW);
     const window = this.entries.slice(from);
     const first = window[0];
     // Discontinuities before the window still count (EXT-X-DISCONTINUITY-SEQUENCE).

@@ -16,7 +16,7 @@ describe('runtime API', () => {
   const api = (route: string, init: RequestInit = {}) =>
     fetch(`${base}${route}`, { ...init, headers: { authorization: `Bearer ${station.apiToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
   const post = (route: string, body: unknown) => api(route, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const liveSessions = () => (station.store.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL').get() as { n: number }).n;
+  const liveSessions = () => station.store.sessions.countLive();
 
   beforeAll(async () => {
     const loop = loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'B', asset: 'media/b.mp4', durationMs: 8_000 });

@@ -40,7 +40,7 @@ describe('crash and restart', () => {
     expect(ours()).toEqual([]);
 
     const before = Store.open(data);
-    expect((before.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL').get() as { n: number }).n).toBe(3);
+    expect(before.sessions.countLive()).toBe(3);
     before.close();
 
     const second = await startServe(data);
@@ -49,7 +49,7 @@ describe('crash and restart', () => {
     expect(health).toMatchObject({ producersRunning: 0, viewers: 0, mode: 'emergency' }); // the committed emergency survives
     const store = Store.open(data, { readonly: true });
     try {
-      expect((store.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL').get() as { n: number }).n).toBe(0);
+      expect(store.sessions.countLive()).toBe(0);
       expect(store.producers.countLive()).toBe(0);
       expect(store.channels.list().every((c) => c.viewerCount === 0 && c.producerStatus === 'stopped')).toBe(true);
       expect(store.system.get()).toMatchObject({ globalMode: 'emergency', emergencyMessage: 'Committed before the crash' });

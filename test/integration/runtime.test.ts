@@ -14,7 +14,7 @@ afterEach(async () => {
   for (const e of envs.splice(0)) await e.close();
 });
 
-const liveSessionsInDb = (e: RuntimeEnv) => (e.store.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL').get() as { n: number }).n;
+const liveSessionsInDb = (e: RuntimeEnv) => e.store.sessions.countLive();
 
 describe('viewer fanout', () => {
   it('starts no producer before the first viewer', async () => {
