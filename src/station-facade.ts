@@ -3,11 +3,16 @@
 // of runtime refusals to error codes and the joining of schedule rows with runtime status live
 // here, once. Every refusal is a StationApiError { code, message } and changes nothing.
 import { type z, type ZodType } from 'zod';
-import type { AlarmDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
 import type { SessionPurpose } from './shared/domain';
+import { stringify } from 'csv-stringify/sync';
 import {
   alarmHistoryRequest,
+  asRunReconcileRequest,
+  type AsRunReconcileRequest,
+  asRunRequest,
+  type AsRunRequest,
   type AlarmHistoryDto,
   type AlarmHistoryRequest,
   alarmId,
@@ -23,11 +28,19 @@ import {
 } from './shared/station-api';
 import { formatInstant, isPrintable, parseInstant } from './shared/time';
 import { alarmRowDto } from './runtime/alarms';
+import { asRunRowDto, reconcileDay, withUnloggedTime } from './runtime/as-run-report';
+import { broadcastDayByLabel } from './schedule/broadcast-day';
 import { CapacityError, ChannelSwitchError, UnknownAlarmError, UnknownChannelError, UnknownSessionError } from './runtime/errors';
 import type { ProgramDirector } from './runtime/program-director';
 import { broadcastDayDto, scheduleItemDto } from './schedule/dto';
 import type { ScheduleService } from './schedule/service';
 import type { AuditActor, Store } from './store';
+
+/** The as-run CSV's columns (RFC 4180, header row), in the JSON rows' field names. */
+export const AS_RUN_CSV_COLUMNS: Array<keyof AsRunRowDto> = [
+  'channel', 'channelUuid', 'broadcastDay', 'title', 'asset', 'kind', 'producerType', 'scheduledStart', 'scheduledEnd',
+  'actualStart', 'actualEnd', 'durationMs', 'status', 'reason', 'split',
+];
 
 /** The longest range one schedule request may ask for. */
 export const MAX_SCHEDULE_RANGE_MS = 8 * 24 * 3600_000;
@@ -172,6 +185,46 @@ export class StationFacade implements StationApi {
     const uuidOf = new Map(this.e.director.channelManagers().map((cm) => [cm.channel.id, cm.uuid]));
     const alarms = this.e.store.alarms.between(from, to, channel?.id ?? null).map((r) => alarmRowDto(r, r.channelId === null ? null : (uuidOf.get(r.channelId) ?? null)));
     return { from: formatInstant(from), to: formatInstant(to), alarms };
+  }
+
+  // ---- as-run -------------------------------------------------------------------------------
+
+  /** A channel's broadcast day: the one with this label, or the one on air now. */
+  private dayOf(channel: { timezone: string; rolloverMinutes: number; id: number }, label: string | undefined) {
+    if (label === undefined) return this.e.schedule.broadcastDay(channel, this.e.clock.now());
+    const day = broadcastDayByLabel(label, channel.timezone, channel.rolloverMinutes);
+    if (!day) throw invalid(`query parameter "day": ${label} is not a date`);
+    return day;
+  }
+
+  private asRunContext(uuid: string, label: string | undefined) {
+    const cm = this.e.director.channel(uuid);
+    cm.flushReports();
+    const channel = cm.channel;
+    const day = this.dayOf(channel, label);
+    const ctx = { channel, day, nowMs: this.e.clock.now() };
+    return { channel, ctx, rows: withUnloggedTime(this.e.store.asRun.forDay(channel.id, day.label), ctx, channel.id) };
+  }
+
+  async asRun(query: AsRunRequest = {}): Promise<AsRunDayDto[]> {
+    const q = parse(asRunRequest, query, 'query');
+    const uuids = q.channel === undefined ? this.e.director.channelManagers().map((cm) => cm.uuid) : [this.channelOf(q.channel).uuid];
+    return uuids.map((uuid) => {
+      const { channel, ctx, rows } = this.asRunContext(uuid, q.day);
+      const zone = channel.timezone;
+      return { channelUuid: channel.uuid, broadcastDay: ctx.day.label, start: formatInstant(ctx.day.startMs, zone), end: formatInstant(ctx.day.endMs, zone), rows: rows.map((r) => asRunRowDto(r, ctx)) };
+    });
+  }
+
+  async asRunCsv(query: AsRunRequest = {}): Promise<string> {
+    const rows = (await this.asRun(query)).flatMap((d) => d.rows);
+    return stringify(rows, { header: true, columns: AS_RUN_CSV_COLUMNS, record_delimiter: 'windows' });
+  }
+
+  async asRunReconcile(query: AsRunReconcileRequest): Promise<AsRunReconcileDto> {
+    const q = parse(asRunReconcileRequest, query, 'query');
+    const { channel, ctx, rows } = this.asRunContext(this.channelOf(q.channel).uuid, q.day);
+    return reconcileDay(this.e.schedule.itemsBetween(channel.id, ctx.day.startMs, ctx.day.endMs), rows, ctx);
   }
 
   // ---- commands -----------------------------------------------------------------------------

@@ -1,102 +1,239 @@
-// AsRunLogger: what actually aired, from the producer's own reports (real station times), grouped
-// by broadcast day. An item airing across the rollover is split into two rows for reporting, one
-// per broadcast day; playout itself is never cut. The channel's zone and rollover are read when
-// they matter (a re-import may change them), and the split at the rollover is one transaction.
+// AsRunLogger: what actually aired on one channel, from the producer's own reports (real station
+// times). One row per stretch of output: a scheduled item (or the part of it that aired), a gap's
+// slate, an emergency takeover, the guide, a slate for an empty schedule, or time off air, each
+// with why it began and ended where it did. Rows are labelled with their broadcast day; a stretch
+// airing across the rollover is split into two rows there (one transaction), playout never is.
+//
+// Writing never blocks playout: producers report inside their pacing loop, so rows are queued and
+// written right after, in one transaction per batch; a failed write is reported, never thrown back.
+// While a row is open it is stamped every few seconds, so a crash leaves it closable at the last
+// time it was known to be on air.
 import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { ChannelInfo } from '../shared/domain';
 import { broadcastDayAt } from '../schedule/broadcast-day';
 import type { SegmentReport } from './producer';
-import type { Store } from '../store';
+import type { AsRunKind, AsRunMedia, AsRunProducer, NewAsRunRow, Store } from '../store';
 
-interface OpenRow {
-  id: number;
-  report: SegmentReport;
-  rolloverTimer: TimerHandle | undefined;
+/** How often an open row's "last seen on air" is stamped. */
+export const LAST_SEEN_MS = 2_000;
+/** A stretch that begins this much after its scheduled start (or ends before its end) did so for a reason. */
+export const ON_TIME_MS = 100;
+/** Writes kept for a retry while the store refuses them (hours of a channel's rows); older ones go. */
+const MAX_QUEUED = 10_000;
+
+interface Open {
+  row: NewAsRunRow;
+  /** Set once written. */
+  id?: number;
+  /** Ended before it began (an instant off air): never written. */
+  discarded?: boolean;
+  key: string;
+  rolloverTimer?: TimerHandle;
 }
 
 const segmentKey = (r: SegmentReport): string => `${r.segment.kind}:${r.segment.startMs}`;
 
+/** Producers whose whole run is one row (their picture is a card, not the playlog). */
+const STILL_KINDS: Partial<Record<AsRunProducer, AsRunKind>> = { 'emergency-takeover': 'emergency', guide: 'guide', slate: 'slate' };
+
+/** What a continuation of a row keeps: what aired, not when or where it was cut. */
+const identity = (r: NewAsRunRow) => ({
+  title: r.title,
+  assetPath: r.assetPath,
+  playlogEventId: r.playlogEventId,
+  scheduledStartMs: r.scheduledStartMs,
+  scheduledEndMs: r.scheduledEndMs,
+  producerType: r.producerType,
+  media: r.media,
+});
+
+export interface AsRunOptions {
+  store: Store;
+  clock: MasterClock;
+  channel: () => Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>;
+  /** A write that failed: reported, never thrown into playout. */
+  onError: (err: unknown) => void;
+}
+
 export class AsRunLogger {
-  private open: OpenRow | null = null;
+  private open: Open | null = null;
+  /** Why the last stretch ended: what a late start is explained by. */
+  private lastEndCause = 'no viewers';
+  private producer: AsRunProducer | null = null;
+  private queue: Array<() => void> = [];
+  private flushing: ReturnType<typeof setImmediate> | undefined;
+  private seenTimer: TimerHandle | undefined;
+  /** Rows inserted by the batch being written (their ids go if it rolls back). */
+  private inserted: Open[] = [];
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: MasterClock,
-    private readonly channel: () => Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>,
-    private readonly producerType: () => string,
-    /** A write that failed on a timer (the rollover split): reported, never thrown into the clock. */
-    private readonly onError: (err: unknown) => void,
-  ) {}
+  constructor(private readonly o: AsRunOptions) {}
 
-  private insert(r: SegmentReport, atMs: number, note: string | null): void {
-    const channel = this.channel();
-    const day = broadcastDayAt(atMs, channel.timezone, channel.rolloverMinutes);
-    const s = r.segment;
-    const id = this.store.asRun.begin({
-      channelId: channel.id,
-      broadcastDay: day.label,
-      title: s.kind === 'item' ? s.title : 'Slate (schedule gap)',
-      assetId: null,
-      playlogEventId: s.kind === 'item' ? s.eventId : null,
-      scheduledStartMs: s.startMs,
-      scheduledEndMs: s.endMs,
-      actualStartMs: atMs,
-      actualEndMs: null,
-      producerType: this.producerType(),
-      status: r.slate ? 'slate' : 'aired',
-      note,
-    });
-    this.open = { id, report: r, rolloverTimer: undefined };
-    this.armRollover(atMs);
+  // ---- writing ------------------------------------------------------------------------------
+
+  private defer(op: () => void): void {
+    this.queue.push(op);
+    this.flushing ??= setImmediate(() => this.flush());
   }
 
-  /** Still on air at the rollover: close this day's row there and continue in the next day's. */
-  private armRollover(fromMs: number): void {
+  /**
+   * Writes everything queued now, in one transaction. If the store refuses, nothing of the batch is
+   * kept and it is tried again with the next write (stamps come every few seconds), so a full disk
+   * that frees up loses nothing.
+   */
+  flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    const ops = this.queue;
+    this.queue = [];
+    if (ops.length === 0) return;
+    this.inserted = [];
+    try {
+      this.o.store.transaction(() => ops.forEach((op) => op()));
+    } catch (err) {
+      for (const open of this.inserted) open.id = undefined; // rolled back
+      this.queue = [...ops, ...this.queue].slice(-MAX_QUEUED);
+      this.o.onError(err);
+    }
+  }
+
+  private begin(kind: AsRunKind, fields: Partial<NewAsRunRow> & { title: string }, atMs: number, key: string, splitFrom = false): void {
+    const channel = this.o.channel();
+    const scheduledStartMs = fields.scheduledStartMs ?? null;
+    const late = scheduledStartMs !== null && atMs > scheduledStartMs + ON_TIME_MS && !splitFrom;
+    const row: NewAsRunRow = {
+      channelId: channel.id,
+      broadcastDay: broadcastDayAt(atMs, channel.timezone, channel.rolloverMinutes).label,
+      kind,
+      assetPath: null,
+      playlogEventId: null,
+      scheduledStartMs,
+      scheduledEndMs: null,
+      actualStartMs: atMs,
+      actualEndMs: null,
+      lastSeenMs: atMs,
+      producerType: kind === 'off-air' ? null : this.producer,
+      media: kind === 'off-air' ? 'none' : 'aired',
+      startCause: late ? this.lastEndCause : null,
+      endCause: null,
+      splitFrom,
+      splitTo: false,
+      ...fields,
+    };
+    const open: Open = { row, key };
+    this.open = open;
+    this.defer(() => {
+      if (open.discarded || open.id !== undefined) return;
+      open.id = this.o.store.asRun.insert(row);
+      this.inserted.push(open);
+    });
+    this.armRollover(open);
+    this.seenTimer ??= this.o.clock.every(LAST_SEEN_MS, () => this.stampSeen());
+  }
+
+  private end(atMs: number, cause: string, media?: AsRunMedia, splitTo = false): void {
     const open = this.open;
     if (!open) return;
+    this.open = null;
     open.rolloverTimer?.cancel();
-    const channel = this.channel();
-    const endMs = broadcastDayAt(fromMs, channel.timezone, channel.rolloverMinutes).endMs;
-    open.rolloverTimer = this.clock.at(endMs, () => {
-      if (this.open !== open) return;
-      try {
-        this.store.transaction(() => {
-          this.store.asRun.close(open.id, endMs, open.report.slate ? 'slate' : 'aired', 'continues into the next broadcast day');
-          this.insert(open.report, endMs, 'carryover from the previous broadcast day');
-        });
-      } catch (err) {
-        // Rolled back: the day's row is still the open one.
-        if (this.open !== open) this.open?.rolloverTimer?.cancel();
-        this.open = open;
-        this.onError(err);
-      }
+    const endMs = Math.max(atMs, open.row.actualStartMs);
+    const finalMedia = media ?? open.row.media;
+    // What explains a late start next: for time off air, why the channel was off air.
+    this.lastEndCause = open.row.kind === 'off-air' ? (open.row.startCause ?? cause) : cause;
+    // An instant off air (the channel went on air the moment it was created) is not a stretch of output.
+    if (endMs === open.row.actualStartMs && open.row.kind === 'off-air' && open.id === undefined) {
+      open.discarded = true;
+      return;
+    }
+    this.defer(() => {
+      if (open.id !== undefined) this.o.store.asRun.close(open.id, endMs, finalMedia, cause, splitTo);
     });
+  }
+
+  private stampSeen(): void {
+    const open = this.open;
+    if (!open) {
+      this.seenTimer?.cancel();
+      this.seenTimer = undefined;
+      return;
+    }
+    const at = this.o.clock.now();
+    this.defer(() => {
+      if (open.id !== undefined) this.o.store.asRun.seen(open.id, at);
+    });
+  }
+
+  /** Still on air at the rollover: this day's row ends there and the next day's continues it. */
+  private armRollover(open: Open): void {
+    open.rolloverTimer?.cancel();
+    const c = this.o.channel();
+    const endMs = broadcastDayAt(Math.max(open.row.actualStartMs, this.o.clock.now()), c.timezone, c.rolloverMinutes).endMs;
+    open.rolloverTimer = this.o.clock.at(endMs, () => {
+      if (this.open !== open) return;
+      // Queued together, so the close and the continuation are written in one transaction.
+      this.end(endMs, 'rollover', undefined, true);
+      this.begin(open.row.kind, { ...identity(open.row), startCause: open.row.startCause }, endMs, open.key, true);
+    });
+  }
+
+  // ---- what the channel reports -------------------------------------------------------------
+
+  /** A producer is about to go on air: what the log calls its output (normal, emergency crawl, ...). */
+  expect(producer: AsRunProducer): void {
+    this.producer = producer;
+  }
+
+  /** Its output began. A still producer (takeover, guide, slate) is one row for its whole run. */
+  onAir(atMs: number, title: string): void {
+    if (this.open?.row.kind === 'off-air') this.end(atMs, 'on air');
+    const kind = STILL_KINDS[this.producer ?? 'normal'];
+    if (kind && this.open?.key !== kind) this.begin(kind, { title }, atMs, kind);
+  }
+
+  /** The producer on air now airs under another label (a crawl shown or removed): the open row splits there. */
+  relabel(producer: AsRunProducer, atMs: number, cause: string): void {
+    if (producer === this.producer) return;
+    this.producer = producer;
+    const open = this.open;
+    if (!open || open.row.kind === 'off-air') return;
+    this.end(atMs, cause);
+    this.begin(open.row.kind, { ...identity(open.row), producerType: producer, startCause: cause }, atMs, open.key);
+  }
+
+  /** The producer left the air; `next`: the channel is off air now, another producer follows at once, or nothing does. */
+  offAir(atMs: number, cause: string, next: 'off-air' | 'producer' | 'nothing'): void {
+    this.end(atMs, cause);
+    if (next === 'off-air') this.begin('off-air', { title: 'Off air', startCause: cause }, atMs, 'off-air');
+  }
+
+  segmentBegan(r: SegmentReport): void {
+    const s = r.segment;
+    if (this.open) this.end(r.atMs, this.open.row.kind === 'off-air' ? 'on air' : 'superseded');
+    const fields =
+      s.kind === 'item'
+        ? { title: s.title, assetPath: s.asset?.path ?? null, playlogEventId: s.eventId, scheduledStartMs: s.startMs, scheduledEndMs: s.endMs }
+        : { title: 'Slate (schedule gap)', scheduledStartMs: s.startMs, scheduledEndMs: s.endMs };
+    this.begin(s.kind === 'item' ? 'item' : 'gap', { ...fields, media: r.slate ? 'slate' : 'aired' }, r.atMs, segmentKey(r));
+  }
+
+  segmentEnded(r: SegmentReport & { status: 'aired' | 'slate' | 'partial' }): void {
+    if (this.open?.key !== segmentKey(r)) return;
+    this.end(r.atMs, 'ended', r.status);
   }
 
   /** The channel's zone or rollover changed: the open row splits at the new rollover. */
   channelChanged(): void {
-    if (this.open) this.armRollover(this.clock.now());
+    if (this.open) this.armRollover(this.open);
   }
 
-  began(r: SegmentReport): void {
-    this.closeOpen(r.atMs, 'partial', 'superseded');
-    this.insert(r, r.atMs, null);
+  /** The station is going down: the open row ends now, and everything is written. */
+  shutdown(atMs: number): void {
+    this.end(atMs, 'station shutdown');
+    this.seenTimer?.cancel();
+    this.flush();
   }
 
-  ended(r: SegmentReport & { status: 'aired' | 'slate' | 'partial' }): void {
-    if (!this.open || segmentKey(this.open.report) !== segmentKey(r)) return;
-    this.open.rolloverTimer?.cancel();
-    const id = this.open.id;
-    this.open = null;
-    this.store.asRun.close(id, r.atMs, r.status);
-  }
-
-  /** Output stopped mid-segment (last viewer left, failure, mode switch). */
-  closeOpen(atMs: number, status: 'aired' | 'slate' | 'partial' = 'partial', note: string | null = 'output stopped'): void {
-    if (!this.open) return;
-    this.open.rolloverTimer?.cancel();
-    const id = this.open.id;
-    this.open = null;
-    this.store.asRun.close(id, atMs, status, note);
+  /** Nothing is on air yet (the station just started): the channel is off air, no viewers. */
+  startOffAir(atMs: number): void {
+    if (!this.open) this.begin('off-air', { title: 'Off air', startCause: 'no viewers' }, atMs, 'off-air');
   }
 }

@@ -11,7 +11,7 @@ import type { ChannelStatusDto } from '../shared/api';
 import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { ChannelInfo, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import type { Listing } from '../schedule/service';
-import type { Store } from '../store';
+import type { AsRunProducer, Store } from '../store';
 import { AlarmBoard, type AlarmLog } from './alarms';
 import { AsRunLogger } from './as-run';
 import type { ProducerBudget } from './budget';
@@ -20,7 +20,7 @@ import { channelModeOf, type ModeState } from './mode';
 import type { RuntimePolicy } from './policy';
 import type { GuideListing, Producer, ProducerFactory, StreamEndpoint } from './producer';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
-import { ProducerReports } from './channel/producer-reports';
+import { type OffAir, ProducerReports } from './channel/producer-reports';
 import { ProducerSupervisor, type ProducerSpec } from './channel/producer-supervisor';
 import { SessionFanout } from './channel/session-fanout';
 
@@ -85,7 +85,7 @@ export class ChannelManager {
     });
     this.fanout = new SessionFanout(clock, deps.policy.viewerGraceMs, () => this.supervisor.stopIfUnwanted());
     this.onAir = new OnAirView(clock, deps.schedule, () => this.info, () => this.changed());
-    this.asRun = new AsRunLogger(deps.store, clock, () => this.info, () => this.supervisor.current?.mode ?? 'normal', (err) => this.reportError('as-run', err));
+    this.asRun = new AsRunLogger({ store: deps.store, clock, channel: () => this.info, onError: (err) => this.reportError('as-run', err) });
     this.reports = new ProducerReports({
       clock,
       alarms: this.alarms,
@@ -111,6 +111,7 @@ export class ChannelManager {
       onChange: () => this.changed(),
     });
     this.onAir.refresh();
+    this.asRun.startOffAir(clock.now());
   }
 
   get uuid(): string {
@@ -143,6 +144,11 @@ export class ChannelManager {
     const p = this.supervisor.current;
     const endpoint = p?.streamEndpoint();
     return p && endpoint ? { producerId: p.id, endpoint } : null;
+  }
+
+  /** Writes the as-run rows still queued (a report is about to be read). */
+  flushReports(): void {
+    this.asRun.flush();
   }
 
   /** Resolves when every queued producer transition has run. */
@@ -234,16 +240,25 @@ export class ChannelManager {
     }));
   }
 
+  /** What the as-run log calls a producer's output under a mode, and the title of a still producer's row. */
+  private asRunLabel(type: ProducerType, mode: ModeState): { label: AsRunProducer; title: string } {
+    const e = mode.emergency;
+    if (type === 'emergency') return { label: 'emergency-takeover', title: `Emergency: ${e?.message ?? ''}`.trim() };
+    const label: AsRunProducer = e?.scope === 'crawl' ? 'emergency-crawl' : type;
+    return { label, title: type === 'guide' ? 'Guide listings' : type === 'slate' ? 'Slate (nothing scheduled)' : this.info.name };
+  }
+
   private onAttached(p: Producer): void {
-    this.reports.attach(p);
+    const { label, title } = this.asRunLabel(p.mode, this.mode);
+    this.reports.attach(p, label, title);
     this.guideTimer?.cancel();
     // Listings change at every item boundary of every channel: refresh the guide's card regularly.
     if (p.mode === 'guide') this.guideTimer = this.deps.clock.every(GUIDE_REFRESH_MS, () => p.updateListings(this.listings(this.deps.clock.now())));
   }
 
-  private onDetached(p: Producer, close: { status: 'aired' | 'slate' | 'partial'; note: string }): void {
+  private onDetached(p: Producer, why: OffAir): void {
     if (p.mode === 'guide') this.guideTimer?.cancel();
-    this.reports.detach(p, close);
+    this.reports.detach(p, why);
   }
 
   private persistStatus(status: ProducerStatus, p: Producer | null): void {
@@ -286,11 +301,16 @@ export class ChannelManager {
     const prev = this.mode;
     this.mode = next;
     this.changed();
+    const cause = next.emergency ? 'emergency' : 'emergency cleared';
     try {
-      await this.supervisor.switchMode(
+      const how = await this.supervisor.switchMode(
         () => this.spec(next),
         () => this.spec(prev),
+        cause,
       );
+      // A crawl shown or removed on the producer on air: the as-run row splits there.
+      const p = this.supervisor.current;
+      if (how === 'in place' && p) this.asRun.relabel(this.asRunLabel(p.mode, next).label, this.deps.clock.now(), cause);
     } catch (err) {
       this.mode = prev;
       this.changed();
@@ -339,5 +359,6 @@ export class ChannelManager {
     this.onAir.close();
     this.guideTimer?.cancel();
     await this.supervisor.shutdown();
+    this.asRun.shutdown(this.deps.clock.now());
   }
 }

@@ -51,6 +51,7 @@ export interface ReconcileReport {
   channelsReset: number;
   producersReset: number;
   alarmsCleared: number;
+  asRunClosed: number;
 }
 
 export class ProgramDirector {
@@ -111,6 +112,8 @@ export class ProgramDirector {
         producersReset: store.producers.resetLive(now),
         // Nothing of the previous run is raising any more; unacknowledged ones stay latched.
         alarmsCleared: store.alarms.clearAllActive(now),
+        // What was on air when it stopped ends at the last time it was known to be on air.
+        asRunClosed: store.asRun.closeAllOpen('station stopped'),
       };
       if (Object.values(r).some((n) => n > 0)) store.audit.append(now, 'system', 'reconcile', { ...r });
       return r;

@@ -50,3 +50,11 @@ export function broadcastDayAt(t: EpochMs, zone: string, rolloverMinutes = DEFAU
   if (label === null) throw new Error(`invalid broadcast day for ${t} in ${zone}`);
   return { label, startMs: start, endMs: end };
 }
+
+/** The broadcast day with this label (the local date it starts on) in the zone; null for a date that does not exist. */
+export function broadcastDayByLabel(label: string, zone: string, rolloverMinutes = DEFAULT_ROLLOVER_MINUTES): BroadcastDay | null {
+  assertZone(zone);
+  const date = DateTime.fromISO(label, { zone });
+  if (!date.isValid || date.toISODate() !== label) return null;
+  return { label, startMs: rolloverInstant(date, zone, rolloverMinutes), endMs: rolloverInstant(date.plus({ days: 1 }), zone, rolloverMinutes) };
+}

@@ -40,6 +40,16 @@ export function runtimeRoutes(api: StationFacade) {
     app.post('/api/channels/:uuid/reset', async (req) => api.resetChannel((req.params as { uuid: string }).uuid));
 
     app.get('/api/alarms', async (req) => api.alarms(knownQuery(req.query, ['from', 'to', 'channel']) as never));
+
+    // What aired: JSON by default, RFC 4180 CSV (with a header row) with ?format=csv.
+    app.get('/api/asrun', async (req, reply) => {
+      const { format, ...query } = knownQuery(req.query, ['channel', 'day', 'format']);
+      if (format === undefined || format === 'json') return { days: await api.asRun(query as never) };
+      if (format !== 'csv') throw badRequest('query parameter "format" must be "json" or "csv"', 'invalid_parameter');
+      const csv = await api.asRunCsv(query as never);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="as-run.csv"').send(csv);
+    });
+    app.get('/api/asrun/reconcile', async (req) => api.asRunReconcile(knownQuery(req.query, ['channel', 'day']) as never));
     app.post('/api/alarms/:id/acknowledge', async (req) => api.acknowledgeAlarm((req.params as { id: string }).id));
 
     // A snapshot first, then coalesced changes. Messages are JSON StationEvents. Browsers cannot

@@ -118,6 +118,76 @@ export interface StationHealthDto {
   failedChannels: number;
 }
 
+/**
+ * How a stretch of output compares with the schedule: as scheduled; joined late or cut short (the
+ * reason says why: no viewers, emergency, producer failure...); replaced (a slate aired instead:
+ * missing media, nothing scheduled); off air (no producer: no viewers, or the station not running);
+ * an emergency takeover; a schedule gap's slate.
+ */
+export type AsRunStatus = 'as-scheduled' | 'joined-late' | 'cut-short' | 'replaced' | 'off-air' | 'emergency' | 'gap';
+
+/** One row of the as-run log: a stretch of one channel's output. Times in the channel's zone. */
+export interface AsRunRowDto {
+  channelUuid: string;
+  channel: string;
+  broadcastDay: string;
+  kind: 'item' | 'gap' | 'emergency' | 'guide' | 'slate' | 'off-air';
+  title: string;
+  asset: string | null;
+  /** normal, emergency-crawl, emergency-takeover, guide or slate; null off air. */
+  producerType: string | null;
+  scheduledStart: string | null;
+  scheduledEnd: string | null;
+  actualStart: string;
+  /** Null while it is on air. */
+  actualEnd: string | null;
+  durationMs: number;
+  status: AsRunStatus;
+  reason: string | null;
+  /** The stretch crossed a broadcast-day rollover: this row continues one, or continues into the next day. */
+  split: 'from-previous-day' | 'into-next-day' | 'both' | null;
+}
+
+export interface AsRunDayDto {
+  channelUuid: string;
+  broadcastDay: string;
+  start: string;
+  end: string;
+  rows: AsRunRowDto[];
+}
+
+/** A scheduled item and what aired for it (its part inside the broadcast day). */
+export interface ReconciledItemDto {
+  title: string;
+  asset: string | null;
+  scheduledStart: string;
+  scheduledEnd: string;
+  scheduledMs: number;
+  airedMs: number;
+  outcome: 'as-scheduled' | 'late' | 'short' | 'replaced' | 'not-aired' | 'on-air' | 'upcoming';
+  reason: string | null;
+}
+
+export interface AsRunReconcileDto {
+  channelUuid: string;
+  broadcastDay: string;
+  start: string;
+  end: string;
+  items: ReconciledItemDto[];
+  totals: {
+    items: number;
+    asScheduled: number;
+    late: number;
+    short: number;
+    replaced: number;
+    notAired: number;
+    scheduledMs: number;
+    airedMs: number;
+    offAirMs: number;
+    emergencyMs: number;
+  };
+}
+
 /** Audio levels of one channel's output, dBFS (-Infinity for digital silence): [left, right]. */
 export interface ChannelLevelsDto {
   uuid: string;

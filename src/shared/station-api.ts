@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type {
   AlarmDto,
+  AsRunDayDto,
+  AsRunReconcileDto,
   BroadcastDayDto,
   ChannelStatusDto,
   ModeDto,
@@ -36,6 +38,13 @@ export type ScheduleRangeRequest = z.input<typeof scheduleRangeRequest>;
 
 export const alarmHistoryRequest = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional(), channel: channelUuid.optional() });
 export type AlarmHistoryRequest = z.input<typeof alarmHistoryRequest>;
+
+/** A broadcast day by its label (the local date on which it starts). */
+const dayLabel = z.string({ error: 'must be a broadcast day, YYYY-MM-DD' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a broadcast day, YYYY-MM-DD' });
+export const asRunRequest = z.strictObject({ channel: channelUuid.optional(), day: dayLabel.optional() });
+export type AsRunRequest = z.input<typeof asRunRequest>;
+export const asRunReconcileRequest = z.strictObject({ channel: channelUuid, day: dayLabel.optional() });
+export type AsRunReconcileRequest = z.input<typeof asRunReconcileRequest>;
 
 export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'must be a session id' });
 export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200);
@@ -73,6 +82,12 @@ export interface StationApi {
   mode(): Promise<ModeDto>;
   health(): Promise<StationHealthDto>;
   alarms(query?: AlarmHistoryRequest): Promise<AlarmHistoryDto>;
+  /** What aired on a broadcast day (each channel's current one unless `day` is given); every channel unless `channel` is. */
+  asRun(query?: AsRunRequest): Promise<AsRunDayDto[]>;
+  /** The same rows as RFC 4180 CSV with a header row, for export. */
+  asRunCsv(query?: AsRunRequest): Promise<string>;
+  /** One channel's scheduled items on a broadcast day, each with what aired for it, and the totals. */
+  asRunReconcile(query: AsRunReconcileRequest): Promise<AsRunReconcileDto>;
   // commands
   /** A multiviewer preview: keeps the channel's producer running, never counts as a viewer. */
   attachPreview(uuid: string): Promise<ViewerAttachDto>;
@@ -95,6 +110,9 @@ export const STATION_API_METHODS = [
   'mode',
   'health',
   'alarms',
+  'asRun',
+  'asRunCsv',
+  'asRunReconcile',
   'attachPreview',
   'detachPreview',
   'activateEmergency',

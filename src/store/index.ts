@@ -4,7 +4,8 @@ import { type Db, openDatabase, type OpenOptions } from './database';
 import { ChannelsRepo, ProducersRepo } from './channels';
 import { SessionsRepo } from './sessions';
 import { AuditRepo, SystemStateRepo } from './system';
-import { AsRunRepo, AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
+import { AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
+import { AsRunRepo } from './as-run';
 import { AlarmsRepo } from './alarms';
 
 export { StoreOpenError, checkIntegrity } from './database';
@@ -15,7 +16,8 @@ export type { ChannelRow, NewChannel, ProducerRow } from './channels';
 export type { ViewerSessionRow } from './sessions';
 export type { SystemStateRow, AuditEntry, AuditActor } from './system';
 export type { AlarmRow, NewAlarm } from './alarms';
-export type { AssetRow, NewAsset, PlaylogEventRow, NewPlaylogEvent, PlaylogSource, LoopRow, AsRunEntry } from './playlog';
+export type { AssetRow, NewAsset, PlaylogEventRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
+export type { AsRunKind, AsRunMedia, AsRunProducer, AsRunRow, NewAsRunRow } from './as-run';
 
 export const DATABASE_FILE = 'station.db';
 

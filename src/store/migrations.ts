@@ -163,6 +163,50 @@ CREATE INDEX alarms_by_raised ON alarms (raised_at);
 CREATE INDEX alarms_open ON alarms (id) WHERE cleared_at IS NULL OR acknowledged_at IS NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'as-run facts',
+    sql: `
+-- One row per stretch of output: an item (or part of one), a schedule gap, an emergency, the guide,
+-- a slate, or time off air. Facts only; reports derive "joined late", "cut short", "replaced".
+CREATE TABLE as_run_v3 (
+  id                 INTEGER PRIMARY KEY,
+  channel_id         INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  broadcast_day      TEXT    NOT NULL,
+  kind               TEXT    NOT NULL CHECK (kind IN ('item', 'gap', 'emergency', 'guide', 'slate', 'off-air')),
+  title              TEXT    NOT NULL,
+  asset_path         TEXT,
+  playlog_event_id   INTEGER,
+  scheduled_start_ms INTEGER,
+  scheduled_end_ms   INTEGER,
+  actual_start_ms    INTEGER NOT NULL,
+  actual_end_ms      INTEGER,
+  last_seen_ms       INTEGER,
+  producer_type      TEXT    CHECK (producer_type IN ('normal', 'emergency-crawl', 'emergency-takeover', 'guide', 'slate')),
+  media              TEXT    NOT NULL CHECK (media IN ('aired', 'slate', 'partial', 'none')),
+  start_cause        TEXT,
+  end_cause          TEXT,
+  split_from         INTEGER NOT NULL DEFAULT 0 CHECK (split_from IN (0, 1)),
+  split_to           INTEGER NOT NULL DEFAULT 0 CHECK (split_to IN (0, 1)),
+  CHECK (actual_end_ms IS NULL OR actual_end_ms >= actual_start_ms)
+);
+INSERT INTO as_run_v3 (id, channel_id, broadcast_day, kind, title, asset_path, playlog_event_id, scheduled_start_ms,
+                       scheduled_end_ms, actual_start_ms, actual_end_ms, producer_type, media, end_cause, split_from, split_to)
+SELECT r.id, r.channel_id, r.broadcast_day,
+       CASE WHEN r.playlog_event_id IS NULL THEN 'gap' ELSE 'item' END,
+       r.title, a.path, r.playlog_event_id, r.scheduled_start_ms, r.scheduled_end_ms, r.actual_start_ms,
+       max(coalesce(r.actual_end_ms, r.actual_start_ms), r.actual_start_ms),
+       CASE r.producer_type WHEN 'normal' THEN 'normal' WHEN 'guide' THEN 'guide' WHEN 'slate' THEN 'slate' ELSE 'emergency-takeover' END,
+       r.status, coalesce(r.note, CASE WHEN r.actual_end_ms IS NULL THEN 'station stopped' ELSE 'ended' END),
+       CASE WHEN r.note LIKE 'carryover%' THEN 1 ELSE 0 END,
+       CASE WHEN r.note LIKE 'continues%' THEN 1 ELSE 0 END
+FROM as_run r LEFT JOIN assets a ON a.id = r.asset_id;
+DROP TABLE as_run;
+ALTER TABLE as_run_v3 RENAME TO as_run;
+CREATE INDEX as_run_by_channel_day ON as_run (channel_id, broadcast_day, actual_start_ms);
+CREATE INDEX as_run_open ON as_run (id) WHERE actual_end_ms IS NULL;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,6 +1,7 @@
 // A test-double Producer for runtime tests: no media, fully scriptable, and it keeps count of how
 // many producers are alive per channel so tests can assert "never more than one".
 import { BaseProducer, type EmergencyOverlay, type GuideListing, type ProducerContext, type ProducerEvents, type ProducerFactory, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
+import type { TimerHandle } from '../../src/shared/clock';
 import type { PlayoutPlan, ProducerType } from '../../src/shared/domain';
 
 export interface StartRecord {
@@ -22,6 +23,13 @@ export class TestProducerPool {
   stopDelayMs = 0;
   /** Channels whose producers' stop() rejects (after stopping: the producer is gone either way). */
   failStops = new Set<string>();
+  /**
+   * Normal producers report their plan's segments as the clock reaches them (segment-began and
+   * -ended, at the frame the real engine would), for as-run tests. Off by default.
+   */
+  airSegments = false;
+  /** Asset paths that "cannot be played": their items air as a slate (airSegments only). */
+  missingAssets = new Set<string>();
   /** Channel uuids whose next N starts fail. */
   failStarts = new Map<string, number>();
   /** Modes that fail to start on a channel (e.g. the emergency producer of channel 5). */
@@ -101,12 +109,37 @@ export class TestProducer extends BaseProducer {
     this.status = 'running';
     this.startedAtMs = this.context.clock.now();
     this.setHealth('running');
+    if (this.pool.airSegments && this.mode === 'normal') this.air(plan, startAtMs);
     this.emit('started', { atMs: this.startedAtMs });
+  }
+
+  private airTimers: TimerHandle[] = [];
+  /** The segment on air (a re-plan keeps it, as the real engine keeps its slot). */
+  private onAirKey: string | null = null;
+
+  /** Reports each segment of the plan from `fromMs` on, when the clock reaches it. */
+  private air(plan: PlayoutPlan, fromMs: number): void {
+    for (const t of this.airTimers) t.cancel();
+    this.airTimers = [];
+    const clock = this.context.clock;
+    for (const segment of plan.segments) {
+      if (segment.endMs <= fromMs) continue;
+      const slate = segment.kind === 'gap' || (segment.asset !== null && this.pool.missingAssets.has(segment.asset.path));
+      const key = `${segment.kind}:${segment.startMs}:${segment.endMs}`;
+      const began = () => {
+        this.onAirKey = key;
+        this.emit('segment-began', { segment, atMs: Math.max(segment.startMs, fromMs), slate });
+      };
+      if (segment.startMs > fromMs) this.airTimers.push(clock.at(segment.startMs, began));
+      else if (this.onAirKey !== key) began();
+      this.airTimers.push(clock.at(segment.endMs, () => this.emit('segment-ended', { segment, atMs: segment.endMs, slate, status: slate ? 'slate' : 'aired' })));
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const t of this.airTimers) t.cancel();
     if (this.pool.stopDelayMs > 0) await new Promise<void>((resolve) => this.context.clock.after(this.pool.stopDelayMs, resolve));
     this.markDead();
     this.status = 'stopped';
@@ -123,6 +156,7 @@ export class TestProducer extends BaseProducer {
   override async updatePlan(plan: PlayoutPlan): Promise<void> {
     this.plan = plan;
     this.plans.push(plan);
+    if (this.pool.airSegments && this.mode === 'normal' && this.status === 'running') this.air(plan, this.context.clock.now());
   }
 
   override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
@@ -137,6 +171,7 @@ export class TestProducer extends BaseProducer {
 
   crash(message: string): void {
     if (this.stopped) return;
+    for (const t of this.airTimers) t.cancel();
     this.markDead();
     this.status = 'failed';
     this.emit('failed', { error: new Error(message), atMs: this.context.clock.now() });

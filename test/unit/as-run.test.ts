@@ -1,3 +1,5 @@
+// AsRunLogger on its own: rows with real times, the split at the rollover as one transaction, the
+// channel's zone followed after a change, and writes that never throw back into playout.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/runtime/clock';
 import { AsRunLogger } from '../../src/runtime/as-run';
@@ -21,8 +23,12 @@ describe('AsRunLogger', () => {
     let channel: ChannelInfo = { id: 0, uuid, slug: 'ch', name: 'Channel', timezone: zone, rolloverMinutes: 360, kind: 'normal' };
     channel = { ...channel, id: store.channels.insert(channel, clock.now()) };
     const errors: unknown[] = [];
-    const log = new AsRunLogger(store, clock, () => channel, () => 'normal', (err) => errors.push(err));
-    const rows = () => store.asRun.forChannel(channel.id).reverse();
+    const log = new AsRunLogger({ store, clock, channel: () => channel, onError: (err) => errors.push(err) });
+    log.expect('normal');
+    const rows = () => {
+      log.flush();
+      return store.asRun.recent(channel.id).reverse();
+    };
     return { store, clock, log, rows, errors, setChannel: (c: Partial<ChannelInfo>) => (channel = { ...channel, ...c }) };
   }
 
@@ -33,29 +39,29 @@ describe('AsRunLogger', () => {
     const movie = item('The Late Movie', '2026-11-25T20:00:00Z', '2026-11-25T22:00:00Z');
     const gap: PlayoutSegment = { kind: 'gap', startMs: movie.endMs, endMs: movie.endMs + 60_000 };
     clock.advanceTo(movie.startMs);
-    log.began({ segment: movie, atMs: movie.startMs, slate: false });
+    log.segmentBegan({ segment: movie, atMs: movie.startMs, slate: false });
     clock.advanceTo(movie.endMs); // across 06:00 Tokyo (21:00Z)
-    log.ended({ segment: movie, atMs: movie.endMs, slate: false, status: 'aired' });
-    log.began({ segment: gap, atMs: gap.startMs, slate: true });
+    log.segmentEnded({ segment: movie, atMs: movie.endMs, slate: false, status: 'aired' });
+    log.segmentBegan({ segment: gap, atMs: gap.startMs, slate: true });
     clock.advance(30_000);
-    log.closeOpen(clock.now()); // output stopped mid-gap
-    expect(rows().map((r) => [r.broadcastDay, r.title, r.status, r.actualStartMs, r.actualEndMs, r.note])).toEqual([
-      ['2026-11-25', 'The Late Movie', 'aired', movie.startMs, Date.parse('2026-11-25T21:00:00Z'), 'continues into the next broadcast day'],
-      ['2026-11-26', 'The Late Movie', 'aired', Date.parse('2026-11-25T21:00:00Z'), movie.endMs, 'carryover from the previous broadcast day'],
-      ['2026-11-26', 'Slate (schedule gap)', 'partial', gap.startMs, gap.startMs + 30_000, 'output stopped'],
+    log.offAir(clock.now(), 'no viewers', 'off-air'); // output stopped mid-gap
+    expect(rows().map((r) => [r.broadcastDay, r.kind, r.title, r.media, r.actualStartMs, r.actualEndMs, r.endCause, r.splitFrom, r.splitTo])).toEqual([
+      ['2026-11-25', 'item', 'The Late Movie', 'aired', movie.startMs, Date.parse('2026-11-25T21:00:00Z'), 'rollover', false, true],
+      ['2026-11-26', 'item', 'The Late Movie', 'aired', Date.parse('2026-11-25T21:00:00Z'), movie.endMs, 'ended', true, false],
+      ['2026-11-26', 'gap', 'Slate (schedule gap)', 'slate', gap.startMs, gap.startMs + 30_000, 'no viewers', false, false],
+      ['2026-11-26', 'off-air', 'Off air', 'none', gap.startMs + 30_000, null, null, false, false],
     ]);
-    expect(rows()[0]!.scheduledStartMs).toBe(movie.startMs);
   });
 
   it("follows a change of the channel's zone and rollover while an item airs", () => {
     const { clock, log, rows, setChannel } = setup('2026-11-26T03:00:00Z', 'UTC');
     const long = item('Marathon', '2026-11-26T03:00:00Z', '2026-11-26T09:00:00Z');
-    log.began({ segment: long, atMs: long.startMs, slate: false });
+    log.segmentBegan({ segment: long, atMs: long.startMs, slate: false });
     // A re-import moves the channel to New York with a midnight rollover...
     setChannel({ timezone: 'America/New_York', rolloverMinutes: 0 });
     log.channelChanged();
     clock.advanceTo(long.endMs);
-    log.ended({ segment: long, atMs: long.endMs, slate: false, status: 'aired' });
+    log.segmentEnded({ segment: long, atMs: long.endMs, slate: false, status: 'aired' });
     // ...so the row splits at New York midnight (05:00Z), not at the old 06:00 UTC.
     expect(rows().map((r) => [r.broadcastDay, r.actualStartMs, r.actualEndMs])).toEqual([
       ['2026-11-25', long.startMs, Date.parse('2026-11-26T05:00:00Z')],
@@ -63,19 +69,36 @@ describe('AsRunLogger', () => {
     ]);
   });
 
-  it('splits at the rollover in one transaction: a failed write keeps the open row as it was', () => {
+  it('splits at the rollover in one transaction: a failed write changes nothing, and is written once the store recovers', () => {
     const { store, clock, log, rows, errors } = setup('2026-11-26T05:00:00Z', 'UTC');
     const long = item('Across', '2026-11-26T05:00:00Z', '2026-11-26T07:00:00Z');
-    log.began({ segment: long, atMs: long.startMs, slate: false });
-    const begin = store.asRun.begin.bind(store.asRun);
-    store.asRun.begin = () => {
+    log.segmentBegan({ segment: long, atMs: long.startMs, slate: false });
+    log.flush();
+    const insert = store.asRun.insert.bind(store.asRun);
+    store.asRun.insert = () => {
       throw new Error('SQLITE_FULL: database or disk is full');
     };
     clock.advanceTo(Date.parse('2026-11-26T06:30:00Z'));
-    expect(errors).toEqual([new Error('SQLITE_FULL: database or disk is full')]);
     expect(rows().map((r) => [r.actualStartMs, r.actualEndMs])).toEqual([[long.startMs, null]]); // the close was rolled back
-    store.asRun.begin = begin;
-    log.ended({ segment: long, atMs: long.endMs, slate: false, status: 'aired' });
-    expect(rows().map((r) => [r.actualStartMs, r.actualEndMs])).toEqual([[long.startMs, long.endMs]]);
+    expect(errors[0]).toEqual(new Error('SQLITE_FULL: database or disk is full'));
+    store.asRun.insert = insert;
+    expect(rows().map((r) => [r.broadcastDay, r.actualStartMs, r.actualEndMs, r.splitTo])).toEqual([
+      ['2026-11-25', long.startMs, Date.parse('2026-11-26T06:00:00Z'), true],
+      ['2026-11-26', Date.parse('2026-11-26T06:00:00Z'), null, false],
+    ]);
+  });
+
+  it('never writes inside the producer\u2019s call: rows are queued and written right after', async () => {
+    const { store, log } = setup('2026-11-26T05:00:00Z', 'UTC');
+    const writes: string[] = [];
+    const insert = store.asRun.insert.bind(store.asRun);
+    store.asRun.insert = (r) => {
+      writes.push(r.title);
+      return insert(r);
+    };
+    log.segmentBegan({ segment: item('Queued', '2026-11-26T05:00:00Z', '2026-11-26T06:00:00Z'), atMs: Date.parse('2026-11-26T05:00:00Z'), slate: false });
+    expect(writes).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toEqual(['Queued']);
   });
 });

@@ -3,7 +3,7 @@
 // backoff and the call queue.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, StationEvent } from '../../src/shared/api';
-import { StationApiError } from '../../src/shared/station-api';
+import { StationApiError, STATION_API_METHODS } from '../../src/shared/station-api';
 import { backoffDelay, HttpStationApi, type Timers, type WebSocketLike } from '../../src/renderer/src/transport/http';
 import { chooseTransport, isStationApi } from '../../src/renderer/src/transport/select';
 import { takeApiToken, TOKEN_KEY } from '../../src/renderer/src/transport/token';
@@ -269,13 +269,16 @@ describe('HTTP StationApi transport', () => {
       [() => api.clearEmergency(), `DELETE ${BASE}/api/emergency`],
       [() => api.resetChannel(UUID), `POST ${BASE}/api/channels/${UUID}/reset`],
       [() => api.acknowledgeAlarm('failed'), `POST ${BASE}/api/alarms/failed/acknowledge`],
+      [() => api.asRun({ channel: UUID, day: '2026-11-25' }), `GET ${BASE}/api/asrun?channel=${UUID}&day=2026-11-25`],
+      [() => api.asRunCsv({ channel: UUID }), `GET ${BASE}/api/asrun?channel=${UUID}&format=csv`],
+      [() => api.asRunReconcile({ channel: UUID }), `GET ${BASE}/api/asrun/reconcile?channel=${UUID}`],
     ];
     reply = (call) =>
       call.url.endsWith('/viewers')
         ? json(201, { sessionId: 'abcdefghijklmnop1234', streamUrl: '/streams/abcdefghijklmnop1234/index.m3u8', channelUuid: UUID, purpose: 'preview' })
         : call.method === 'DELETE' && call.url.includes('/viewers/')
           ? new Response(null, { status: 204 })
-          : json(200, { ...channel, status: 'ok', channels: 1, producersRunning: 1, producerBudget: 4, viewers: 0, previews: 1, failedChannels: 0, stationTime: 'x', mode: 'normal' });
+          : json(200, { ...channel, days: [], status: 'ok', channels: 1, producersRunning: 1, producerBudget: 4, viewers: 0, previews: 1, failedChannels: 0, stationTime: 'x', mode: 'normal' });
     for (const [call, route, body] of cases) {
       const before = calls.length;
       await call();
@@ -354,7 +357,7 @@ describe('choosing a transport', () => {
   });
 
   it('uses the preload’s StationApi when there is one, else HTTP, else says what is missing', () => {
-    const methods = ['snapshot', 'channel', 'schedule', 'broadcastDay', 'mode', 'health', 'alarms', 'attachPreview', 'detachPreview', 'activateEmergency', 'clearEmergency', 'resetChannel', 'acknowledgeAlarm', 'subscribe'];
+    const methods = [...STATION_API_METHODS, 'subscribe'];
     const ipc = Object.fromEntries(methods.map((m) => [m, () => undefined]));
     expect(isStationApi(ipc)).toBe(true);
     expect(chooseTransport(host('', { retrovue: ipc })).kind).toBe('ipc');

@@ -6,8 +6,15 @@ import type { MasterClock } from '../../shared/clock';
 import type { AlarmBoard } from '../alarms';
 import type { AsRunLogger } from '../as-run';
 import type { Producer, ProducerEvents } from '../producer';
+import type { AsRunProducer } from '../../store';
 
 type Listeners = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };
+
+/** Why a producer left the air, and what follows: another producer at once, off air, or nothing (the station stops). */
+export interface OffAir {
+  cause: string;
+  next: 'producer' | 'off-air' | 'nothing';
+}
 
 export interface ReportsDeps {
   clock: MasterClock;
@@ -36,11 +43,11 @@ export class ProducerReports {
     };
   }
 
-  private listeners(p: Producer): Listeners {
+  private listeners(p: Producer, title: string): Listeners {
     const { alarms, asRun, channelUuid } = this.d;
     const raise = (key: string, alarm: Parameters<AlarmBoard['raise']>[1], at = this.d.clock.now()) => alarms.raise(key, { ...alarm, owner: p.id }, at);
     return {
-      started: () => undefined,
+      started: this.safe('as-run', ({ atMs }) => asRun.onAir(atMs, title)),
       'segment-began': this.safe('as-run', (r) => {
         if (r.slate && r.segment.kind === 'item') {
           const message = `"${r.segment.title}" could not be played; a slate airs in its slot`;
@@ -50,11 +57,11 @@ export class ProducerReports {
         } else {
           alarms.clear('gap');
         }
-        asRun.began(r);
+        asRun.segmentBegan(r);
       }),
       'segment-ended': this.safe('as-run', (r) => {
         if (r.segment.kind === 'item') alarms.clear(`media:${r.segment.startMs}`);
-        asRun.ended(r);
+        asRun.segmentEnded(r);
       }),
       'health-changed': ({ health, reason }) => {
         if (health !== 'degraded') alarms.clear('degraded');
@@ -66,19 +73,21 @@ export class ProducerReports {
     };
   }
 
-  attach(p: Producer): void {
+  /** A producer is about to go on air: `label` and `title` are what the as-run log calls its output. */
+  attach(p: Producer, label: AsRunProducer, title: string): void {
     this.detachListeners();
-    const listeners = this.listeners(p);
+    this.safe('as-run', () => this.d.asRun.expect(label))();
+    const listeners = this.listeners(p, title);
     for (const [event, fn] of Object.entries(listeners)) p.on(event as keyof ProducerEvents, fn as never);
     this.attached = { producer: p, listeners };
   }
 
-  /** The producer goes off air: its open as-run row closes now, its alarms clear. */
-  detach(p: Producer, close: { status: 'aired' | 'slate' | 'partial'; note: string }): void {
+  /** The producer goes off air: its open as-run row closes now (saying why), its alarms clear. */
+  detach(p: Producer, why: OffAir): void {
     if (this.attached?.producer !== p) return;
     this.detachListeners();
     this.d.alarms.clearOwner(p.id);
-    this.safe('as-run', () => this.d.asRun.closeOpen(this.d.clock.now(), close.status, close.note))();
+    this.safe('as-run', () => this.d.asRun.offAir(this.d.clock.now(), why.cause, why.next))();
   }
 
   private detachListeners(): void {

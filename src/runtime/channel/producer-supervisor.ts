@@ -16,6 +16,7 @@ import type { ProducerBudget } from '../budget';
 import { CapacityError } from '../errors';
 import type { RuntimePolicy } from '../policy';
 import type { Producer, ProducerFactory, ProducerStartOptions } from '../producer';
+import type { OffAir } from './producer-reports';
 
 /** What the channel should air now: the producer type, its plan from the clock's position, options. */
 export interface ProducerSpec {
@@ -40,7 +41,7 @@ export interface SupervisorDeps {
   wanted: () => boolean;
   /** A producer is about to go on air / has gone off air. */
   attached: (p: Producer) => void;
-  detached: (p: Producer, close: { status: 'aired' | 'slate' | 'partial'; note: string }) => void;
+  detached: (p: Producer, why: OffAir) => void;
   /** Mirror of the producer status in the store (may throw; reported, never fatal). */
   persist: (status: ProducerStatus, p: Producer | null) => void;
   onChange: () => void;
@@ -134,7 +135,7 @@ export class ProducerSupervisor {
   stopIfUnwanted(): void {
     this.fire('stop', async () => {
       if (this.d.wanted()) return;
-      await this.stopLocked('if-unwanted');
+      await this.stopLocked('if-unwanted', { cause: 'no viewers', next: 'off-air' });
       this.d.log.info('producer stopped: no viewers');
     });
   }
@@ -152,7 +153,7 @@ export class ProducerSupervisor {
       await p.start(spec.plan, spec.startAtMs, spec.options);
     } catch (err) {
       this.producer = null;
-      this.d.detached(p, { status: 'partial', note: 'producer failed to start' });
+      this.d.detached(p, { cause: 'producer failure', next: 'off-air' });
       await this.stopProducer(p);
       throw err;
     }
@@ -183,13 +184,13 @@ export class ProducerSupervisor {
    * Stops the producer. The budget slot is kept across a swap ('keep'), kept if someone wants
    * output by the time the stop is done ('if-unwanted'), or given up ('release'). Queue only.
    */
-  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release'): Promise<void> {
+  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir): Promise<void> {
     this.replanTimer?.cancel();
     this.stableTimer?.cancel();
     const p = this.producer;
     if (p) {
       this.setStatus('stopping');
-      this.d.detached(p, { status: 'partial', note: 'output stopped' });
+      this.d.detached(p, why);
       try {
         await this.stopProducer(p);
       } finally {
@@ -217,7 +218,7 @@ export class ProducerSupervisor {
     this.fire('restart', async () => {
       if (this.producer !== p) return; // already replaced or stopped
       this.producer = null;
-      this.d.detached(p, { status: 'partial', note: `producer failed: ${error.message}` });
+      this.d.detached(p, { cause: 'producer failure', next: 'off-air' });
       this.replanTimer?.cancel();
       this.stableTimer?.cancel();
       await this.stopProducer(p);
@@ -239,7 +240,7 @@ export class ProducerSupervisor {
       this.restartTimer = undefined;
       this.fire('restart', async () => {
         if (this.closed || this.producer || this.failed) return;
-        if (!this.d.wanted()) return this.stopLocked('release');
+        if (!this.d.wanted()) return this.stopLocked('release', { cause: 'no viewers', next: 'off-air' });
         await this.startOrRegisterFailure(this.d.spec());
       });
     });
@@ -291,7 +292,7 @@ export class ProducerSupervisor {
       if (!p || this.status !== 'running') return;
       const spec = this.d.spec();
       if (spec.type !== p.mode) {
-        await this.stopLocked('keep');
+        await this.stopLocked('keep', { cause: 'schedule changed', next: 'producer' });
         return this.startOrRegisterFailure(spec);
       }
       await p.updatePlan(spec.plan);
@@ -305,17 +306,19 @@ export class ProducerSupervisor {
    * overlay the producer must accept), by a swap otherwise. On refusal the previous spec is
    * restored and the error rethrown; the caller decides what that means for the mode.
    */
-  switchMode(target: () => ProducerSpec, previous: () => ProducerSpec): Promise<void> {
+  switchMode(target: () => ProducerSpec, previous: () => ProducerSpec, cause: string): Promise<'in place' | 'swapped' | 'off air'> {
     return this.queue(async () => {
       const p = this.producer;
-      if (!p || this.failed) return;
+      if (!p || this.failed) return 'off air';
       const spec = target();
       try {
-        if (spec.type === p.mode) await p.setOverlay(spec.options.overlay ?? null);
-        else {
-          await this.stopLocked('keep');
-          await this.startLocked(spec);
+        if (spec.type === p.mode) {
+          await p.setOverlay(spec.options.overlay ?? null);
+          return 'in place';
         }
+        await this.stopLocked('keep', { cause, next: 'producer' });
+        await this.startLocked(spec);
+        return 'swapped';
       } catch (err) {
         if (this.producer) await this.producer.setOverlay(previous().options.overlay ?? null).catch(() => undefined);
         else if (this.d.wanted()) await this.startOrRegisterFailure(previous()); // back to what it was airing
@@ -330,6 +333,6 @@ export class ProducerSupervisor {
     this.closed = true;
     this.restartTimer?.cancel();
     this.restartTimer = undefined;
-    return this.queue(() => this.stopLocked('release'));
+    return this.queue(() => this.stopLocked('release', { cause: 'station shutdown', next: 'nothing' }));
   }
 }

@@ -21,6 +21,8 @@
 import type {
   AlarmDto,
   ApiErrorDto,
+  AsRunDayDto,
+  AsRunReconcileDto,
   BroadcastDayDto,
   ChannelStatusDto,
   ModeDto,
@@ -33,6 +35,8 @@ import type {
 import {
   alarmHistoryRequest,
   alarmId,
+  asRunReconcileRequest,
+  asRunRequest,
   channelUuid,
   emergencyRequest,
   scheduleRangeRequest,
@@ -40,6 +44,8 @@ import {
   StationApiError,
   type AlarmHistoryDto,
   type AlarmHistoryRequest,
+  type AsRunReconcileRequest,
+  type AsRunRequest,
   type EmergencyRequest,
   type ScheduleRangeRequest,
   type StationApi,
@@ -318,7 +324,7 @@ export class HttpStationApi implements StationApi, ConnectionAware {
 
   // ---- requests ------------------------------------------------------------------------------
 
-  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
     const what = `${method} ${path.split('?')[0]}`;
     return this.whenConnected(what, async () => {
       const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
@@ -336,8 +342,9 @@ export class HttpStationApi implements StationApi, ConnectionAware {
       }
       if (res.status === 204) return undefined as T;
       let parsed: unknown;
+      const text = await res.text().catch(() => '');
+      if (res.ok && as === 'text') return text as T;
       try {
-        const text = await res.text();
         parsed = text.length > 0 ? JSON.parse(text) : undefined;
       } catch {
         parsed = undefined;
@@ -446,6 +453,21 @@ export class HttpStationApi implements StationApi, ConnectionAware {
   async alarms(q: AlarmHistoryRequest = {}): Promise<AlarmHistoryDto> {
     const r = this.check(alarmHistoryRequest, q, 'query');
     return this.request('GET', `/api/alarms${query({ from: r.from, to: r.to, channel: r.channel })}`);
+  }
+
+  async asRun(q: AsRunRequest = {}): Promise<AsRunDayDto[]> {
+    const r = this.check(asRunRequest, q, 'query');
+    return (await this.request<{ days: AsRunDayDto[] }>('GET', `/api/asrun${query({ channel: r.channel, day: r.day })}`)).days;
+  }
+
+  async asRunCsv(q: AsRunRequest = {}): Promise<string> {
+    const r = this.check(asRunRequest, q, 'query');
+    return this.request('GET', `/api/asrun${query({ channel: r.channel, day: r.day, format: 'csv' })}`, undefined, 'text');
+  }
+
+  async asRunReconcile(q: AsRunReconcileRequest): Promise<AsRunReconcileDto> {
+    const r = this.check(asRunReconcileRequest, q, 'query');
+    return this.request('GET', `/api/asrun/reconcile${query({ channel: r.channel, day: r.day })}`);
   }
 
   // ---- commands ------------------------------------------------------------------------------
