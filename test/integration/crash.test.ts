@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
+import type { AsRunDayDto, ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { Store } from '../../src/store';
 import { loopOf, stationFixture } from '../helpers/fixtures';
 import { sleep } from '../helpers/playout';
@@ -33,6 +33,8 @@ describe('crash and restart', () => {
     const ours = () => processesMatching(new RegExp(`ffmpeg.*${outputs.replace(/[/.]/g, '\\$&')}`));
     expect(ours().length).toBe(3); // one encoder per live channel
 
+    await sleep(3_000); // on air a little longer: the as-run stamps what is airing every 2 s
+    const killedAt = Date.now();
     first.child.kill('SIGKILL');
     await first.stop();
     // With their parent gone, the encoders see end-of-file on their input and exit on their own.
@@ -57,6 +59,19 @@ describe('crash and restart', () => {
       store.close();
     }
     expect(fs.readdirSync(outputs)).toEqual([]);
+
+    // What aired before the crash is there, the interrupted stretch closed at the last time it was
+    // known to be on air (stamped every 2 s), and the downtime shows as off air.
+    const { days } = (await (await second.api(`/api/asrun?channel=${channels[0]!.uuid}`)).json()) as { days: AsRunDayDto[] };
+    const rows = days[0]!.rows;
+    const interrupted = rows.find((r) => r.reason === 'station stopped')!;
+    expect(interrupted).toMatchObject({ kind: 'item', status: 'cut-short', producerType: 'emergency-crawl' });
+    const end = Date.parse(interrupted.actualEnd!);
+    expect(end).toBeLessThanOrEqual(killedAt);
+    expect(end).toBeGreaterThan(killedAt - 3_000);
+    const after = rows[rows.indexOf(interrupted) + 1]!;
+    expect(after).toMatchObject({ kind: 'off-air', status: 'off-air', reason: 'station not running', actualStart: interrupted.actualEnd });
+    expect(rows.some((r) => r.kind === 'item' && r.producerType === 'normal' && Date.parse(r.actualStart) < end)).toBe(true);
     await second.stop();
   }, 120_000);
 });
