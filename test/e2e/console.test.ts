@@ -4,6 +4,7 @@
 // leaves the station in normal mode.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
@@ -52,7 +53,7 @@ describe('operator console (Chromium)', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     s = await openConsoleStation();
-    page = await s.browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page = await s.browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('request', (r) => {
       if (new URL(r.url()).pathname === '/api/emergency') emergencyCalls.push(r.method());
@@ -290,6 +291,26 @@ describe('operator console (Chromium)', () => {
     const latched = page.locator('[data-testid=alarm][data-alarm-state=latched]', { hasText: 'Channel Two' });
     await expect.poll(() => latched.count()).toBeGreaterThan(0);
     while ((await latched.count()) > 0) await latched.first().getByRole('button', { name: /^Acknowledge/ }).click();
+    await detail.getByRole('button', { name: 'Close channel detail' }).click();
+  });
+
+  it('shows the as-run log of a channel with its reconciliation, and exports it as CSV', async () => {
+    await tile('RetroToons').getByRole('button', { name: 'Details of RetroToons' }).click();
+    const detail = page.getByRole('complementary', { name: 'Channel detail: RetroToons' });
+    await detail.waitFor();
+    const asrun = detail.getByTestId('asrun');
+    // Previewed since the start: items have aired (and the time before the station started, off air).
+    await expect.poll(() => asrun.getByTestId('asrun-rows').locator('tbody tr').count()).toBeGreaterThan(1);
+    expect(await asrun.getByTestId('asrun-rows').textContent()).toMatch(/Cartoon Hour|Space Patrol/);
+    expect(await asrun.getByTestId('asrun-totals').textContent()).toMatch(/scheduled: .* as scheduled/);
+    await asrun.scrollIntoViewIfNeeded();
+    await shot('as-run');
+    const [download] = await Promise.all([page.waitForEvent('download'), asrun.getByTestId('asrun-export').click()]);
+    expect(download.suggestedFilename()).toMatch(/^as-run-toons-\d{4}-\d{2}-\d{2}\.csv$/);
+    const file = await download.path();
+    const records = parse(fs.readFileSync(file), { columns: true }) as Array<Record<string, string>>;
+    expect(records.length).toBeGreaterThan(1);
+    expect(records.some((r) => r['channel'] === 'RetroToons' && /Cartoon Hour|Space Patrol/.test(r['title'] ?? ''))).toBe(true);
     await detail.getByRole('button', { name: 'Close channel detail' }).click();
   });
 

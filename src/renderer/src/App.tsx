@@ -3,7 +3,8 @@
 import { ModelContext } from './context';
 import { AlarmList } from './components/Alarms';
 import { ChannelDetail } from './components/ChannelDetail';
-import { EmergencyBanner, EmergencyPanel } from './components/Emergency';
+import { EmergencyPanel } from './components/Emergency';
+import { EmergencyBanner } from './components/EmergencyBanner';
 import { ConnectionNotice, Header } from './components/Header';
 import { Multiviewer, MultiviewerBar } from './components/Multiviewer';
 import type { ConsoleModel } from './state/model';

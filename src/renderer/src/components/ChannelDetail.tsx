@@ -1,35 +1,17 @@
 // A channel's detail panel: the playout plan ahead (times in the channel's zone), producer type and
-// state, broadcast day and carryover, alarms (current, and history where the station keeps it),
-// what this console saw happen, and the reset of a failed channel.
+// state, broadcast day and carryover, the as-run log, alarms (current, and history where the
+// station keeps it), what this console saw happen, and the reset of a failed channel.
 import { useEffect, useRef, useState } from 'react';
 import type { AlarmDto, BroadcastDayDto, ScheduleItemDto } from '../../../shared/api';
-import { StationApiError } from '../../../shared/station-api';
 import { useConsole, useModel } from '../context';
+import { useLoad } from '../use-load';
+import { AsRunPanel } from './AsRunPanel';
 import { formatClock, formatDate, formatDuration, zoneAbbr } from '../format';
 import { describeError } from '../state/model';
 import { TALLY_DESCRIPTION, tallyText } from '../tally';
 
 const PLAN_AHEAD_MS = 6 * 3600_000;
 const PLAN_ROWS = 40;
-
-type Load<T> = { state: 'loading' } | { state: 'ok'; value: T } | { state: 'error'; message: string; unsupported: boolean };
-
-function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Load<T> {
-  const [result, setResult] = useState<Load<T>>({ state: 'loading' });
-  useEffect(() => {
-    let cancelled = false;
-    load().then(
-      (value) => !cancelled && setResult({ state: 'ok', value }),
-      (err: unknown) =>
-        !cancelled && setResult({ state: 'error', message: describeError(err), unsupported: err instanceof StationApiError && err.code === 'unsupported' }),
-    );
-    return () => {
-      cancelled = true;
-    };
-    // The caller names what the load depends on.
-  }, deps);
-  return result;
-}
 
 export function ChannelDetail() {
   const model = useModel();
@@ -156,6 +138,8 @@ function DetailBody({ uuid }: { uuid: string }) {
           <p className="muted">{plan.state === 'loading' ? 'Loading…' : `Not available: ${plan.message}`}</p>
         )}
       </section>
+
+      <AsRunPanel uuid={uuid} slug={ch.slug} zone={zone} currentDay={dayLabel} />
 
       <section aria-label="Channel alarms">
         <h3>Alarms</h3>

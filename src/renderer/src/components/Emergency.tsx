@@ -13,57 +13,15 @@ import type { EmergencyDto } from '../../../shared/api';
 import type { EmergencyScope } from '../../../shared/domain';
 import { StationApiError } from '../../../shared/station-api';
 import { useConsole, useModel } from '../context';
-import { formatClock, formatDuration } from '../format';
-import { useTick } from '../hooks';
+import { formatClock } from '../format';
 import { describeError } from '../state/model';
 import { HoldButton } from './HoldButton';
-
-export interface Template {
-  id: string;
-  name: string;
-  message: string;
-  scope: EmergencyScope;
-}
-
-export const TEMPLATES: Template[] = [
-  {
-    id: 'weather',
-    name: 'Severe weather',
-    scope: 'crawl',
-    message: 'SEVERE WEATHER WARNING for the viewing area. Take shelter now and stay tuned to this station for updates.',
-  },
-  {
-    id: 'civil',
-    name: 'Civil emergency',
-    scope: 'takeover',
-    message: 'CIVIL EMERGENCY: local authorities have declared an emergency in the viewing area. Follow the instructions of officials.',
-  },
-  {
-    id: 'technical',
-    name: 'Technical fault',
-    scope: 'takeover',
-    message: 'We are experiencing technical difficulties. Please stand by.',
-  },
-  {
-    id: 'correction',
-    name: 'Correction (false alert)',
-    scope: 'crawl',
-    message: 'CORRECTION: the previous emergency alert was sent in error. There is NO emergency. No action is needed.',
-  },
-];
+import { refusingChannel, TEMPLATES } from './emergency-templates';
 
 const MAX_MESSAGE = 500;
 const IDLE_CLOSE_MS = 60_000;
 /** A command the station accepted should show in its events well within this. */
 const CONFIRM_TIMEOUT_MS = 20_000;
-
-/** The channel a refused unit of work names: from the message, with the console's name for its uuid. */
-export function refusingChannel(err: unknown, names: Record<string, string>): string | null {
-  if (!(err instanceof StationApiError) || err.code !== 'switch_refused') return null;
-  const m = /channel "([^"]*)" \(([0-9a-f-]{36})\)/i.exec(err.message);
-  if (!m) return null;
-  return names[m[2]!.toLowerCase()] ?? names[m[2]!] ?? m[1]!;
-}
 
 export function EmergencyCover() {
   const model = useModel();
@@ -361,62 +319,5 @@ function OnAirSummary({ emergency, test = false }: { emergency: EmergencyDto; te
       </p>
       <blockquote>{emergency.message}</blockquote>
     </div>
-  );
-}
-
-/** Elapsed time since an instant, on the shared tick. */
-function Elapsed({ since }: { since: string }) {
-  const model = useModel();
-  const ref = useRef<HTMLSpanElement>(null);
-  const sinceMs = Date.parse(since);
-  useTick((mono) => {
-    const now = model.stationNow(mono);
-    if (now !== null && ref.current && Number.isFinite(sinceMs)) ref.current.textContent = formatDuration(Math.max(0, now - sinceMs));
-  });
-  return <span ref={ref} className="elapsed" />;
-}
-
-/** EMERGENCY ON AIR over the whole window (and the drill's look-alike that is clearly not it). */
-export function EmergencyBanner() {
-  const model = useModel();
-  const mode = useConsole((s) => s.mode);
-  const test = useConsole((s) => s.ui.testEmergency);
-  const e = mode.mode === 'emergency' ? mode.emergency : null;
-  return (
-    <>
-      {e && (
-        <>
-          <div className="emergency-frame" aria-hidden="true" />
-          <section className="emergency-banner" role="region" aria-label="Emergency on air" data-testid="emergency-banner" data-scope={e.scope}>
-            <div className="banner-title">
-              <strong>EMERGENCY ON AIR</strong>
-              <span className="banner-scope">{e.scope === 'takeover' ? 'TAKEOVER · full screen on every channel' : 'CRAWL · over programming on every channel'}</span>
-              <span className="banner-since">
-                since {formatClock(Date.parse(e.since))} (<Elapsed since={e.since} />)
-              </span>
-            </div>
-            <p className="banner-message" data-testid="banner-message">
-              {e.message}
-            </p>
-            <button type="button" className="banner-clear" onClick={() => model.setEmergencyPanel(true)}>
-              All clear…
-            </button>
-          </section>
-        </>
-      )}
-      {test && !e && (
-        <section className="test-banner" role="region" aria-label="Emergency test (not on air)" data-testid="test-banner">
-          <div className="banner-title">
-            <strong>EMERGENCY TEST · NOT ON AIR</strong>
-            <span className="banner-scope">{test.scope.toUpperCase()} drill in this console only</span>
-            <span className="banner-since">{test.since ? `since ${formatClock(Date.parse(test.since))}` : ''}</span>
-          </div>
-          <p className="banner-message">{test.message}</p>
-          <button type="button" className="banner-clear" onClick={() => model.setEmergencyPanel(true)}>
-            End test…
-          </button>
-        </section>
-      )}
-    </>
   );
 }

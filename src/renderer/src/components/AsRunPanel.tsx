@@ -1,0 +1,144 @@
+// The as-run log of one channel for a broadcast day: what actually aired (times in the channel's
+// zone, why a stretch joined late or was cut), the schedule reconciled against it with totals, and
+// the export as CSV for the station's records.
+import { useState } from 'react';
+import type { AsRunDayDto, AsRunReconcileDto, AsRunRowDto } from '../../../shared/api';
+import { useModel } from '../context';
+import { formatClock, formatDuration } from '../format';
+import { describeError } from '../state/model';
+import { useLoad } from '../use-load';
+
+const STATUS_TEXT: Record<AsRunRowDto['status'], string> = {
+  'as-scheduled': 'as scheduled',
+  'joined-late': 'joined late',
+  'cut-short': 'cut short',
+  replaced: 'replaced',
+  'off-air': 'off air',
+  emergency: 'EMERGENCY',
+  gap: 'schedule gap',
+};
+
+export function AsRunPanel({ uuid, slug, zone, currentDay }: { uuid: string; slug: string; zone: string; currentDay: string }) {
+  const model = useModel();
+  const [day, setDay] = useState(currentDay);
+  const [refresh, setRefresh] = useState(0);
+  const [exported, setExported] = useState<string | null>(null);
+  const rows = useLoad<AsRunDayDto[]>(() => model.api.asRun({ channel: uuid, day }), [uuid, day, refresh]);
+  const rec = useLoad<AsRunReconcileDto>(() => model.api.asRunReconcile({ channel: uuid, day }), [uuid, day, refresh]);
+
+  const exportCsv = async () => {
+    try {
+      const csv = await model.api.asRunCsv({ channel: uuid, day });
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `as-run-${slug}-${day}.csv`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setExported(`Exported ${a.download}`);
+    } catch (err) {
+      setExported(`Export failed: ${describeError(err)}`);
+    }
+  };
+
+  return (
+    <section aria-label="As-run" data-testid="asrun">
+      <h3>As-run</h3>
+      <div className="asrun-controls">
+        <label>
+          Broadcast day{' '}
+          <input type="date" value={day} onChange={(e) => e.target.value && setDay(e.target.value)} aria-label="Broadcast day" />
+        </label>
+        <button type="button" onClick={() => setRefresh((n) => n + 1)}>
+          Refresh
+        </button>
+        <button type="button" onClick={() => void exportCsv()} data-testid="asrun-export">
+          Export CSV
+        </button>
+        {exported && <span className="hint">{exported}</span>}
+      </div>
+      {rec.state === 'ok' && <Totals rec={rec.value} />}
+      {rows.state === 'ok' ? (
+        <RowTable rows={rows.value.flatMap((d) => d.rows)} zone={zone} />
+      ) : (
+        <p className="muted">{rows.state === 'loading' ? 'Loading…' : rows.unsupported ? 'This station keeps no as-run log yet.' : `Not available: ${rows.message}`}</p>
+      )}
+      {rec.state === 'ok' && rec.value.items.length > 0 && (
+        <details>
+          <summary>Schedule reconciled ({rec.value.items.length} items)</summary>
+          <table className="plan" data-testid="asrun-reconcile">
+            <thead>
+              <tr>
+                <th scope="col">Sched.</th>
+                <th scope="col">Title</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Aired</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rec.value.items.map((i) => (
+                <tr key={i.scheduledStart} className={`outcome-${i.outcome}`}>
+                  <td>{formatClock(Date.parse(i.scheduledStart), zone)}</td>
+                  <td>{i.title}</td>
+                  <td>
+                    {i.outcome.replace('-', ' ')}
+                    {i.reason ? ` (${i.reason})` : ''}
+                  </td>
+                  <td>
+                    {formatDuration(i.airedMs)} / {formatDuration(i.scheduledMs)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function Totals({ rec }: { rec: AsRunReconcileDto }) {
+  const t = rec.totals;
+  return (
+    <p className="asrun-totals" data-testid="asrun-totals">
+      {t.items} scheduled: {t.asScheduled} as scheduled, {t.late} late, {t.short} short, {t.replaced} replaced, {t.notAired} not aired · aired{' '}
+      {formatDuration(t.airedMs)} of {formatDuration(t.scheduledMs)} · off air {formatDuration(t.offAirMs)}
+      {t.emergencyMs > 0 ? ` · emergency ${formatDuration(t.emergencyMs)}` : ''}
+    </p>
+  );
+}
+
+function RowTable({ rows, zone }: { rows: AsRunRowDto[]; zone: string }) {
+  if (rows.length === 0) return <p className="muted">Nothing logged for this day.</p>;
+  return (
+    <table className="plan" data-testid="asrun-rows">
+      <thead>
+        <tr>
+          <th scope="col">Aired</th>
+          <th scope="col">Title</th>
+          <th scope="col">Status</th>
+          <th scope="col">Dur.</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={`${r.actualStart}-${r.kind}`} className={`asrun-${r.status}`} aria-current={r.actualEnd === null ? 'true' : undefined}>
+            <td>
+              {formatClock(Date.parse(r.actualStart), zone)}
+              {r.split === 'from-previous-day' || r.split === 'both' ? ' ↩' : ''}
+            </td>
+            <td>
+              {r.title}
+              {r.producerType && r.producerType !== 'normal' ? <span className="muted"> · {r.producerType}</span> : null}
+            </td>
+            <td>
+              {STATUS_TEXT[r.status]}
+              {r.reason ? <span className="muted"> ({r.reason})</span> : null}
+            </td>
+            <td>{r.actualEnd === null ? 'on air' : formatDuration(r.durationMs)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
