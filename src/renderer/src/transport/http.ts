@@ -53,27 +53,9 @@ import {
 } from '../../../shared/station-api';
 import type { z } from 'zod';
 import type { ConnectionListener, ConnectionState, ConnectionAware } from './connection';
+import { DEFAULT_BACKOFF, EventStream, type BackoffOptions, type StreamHost, type Timers, type WebSocketLike } from './event-stream';
 
-/** The part of a browser WebSocket this transport uses. */
-export interface WebSocketLike {
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  close(code?: number, reason?: string): void;
-}
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-  /** Each delay is shortened by up to this fraction at random, so many consoles do not reconnect in step. */
-  jitter: number;
-}
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type Timers, type WebSocketLike } from './event-stream';
 
 export interface HttpTransportOptions {
   /** The station's address, e.g. `http://127.0.0.1:8787` (the page's origin in a browser). */
@@ -88,16 +70,9 @@ export interface HttpTransportOptions {
   queueTimeoutMs?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, jitter: 0.2 };
 const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
 /** A one-shot snapshot gives up after this long without its first message. */
 const SNAPSHOT_TIMEOUT_MS = 10_000;
-
-/** The delay before reconnect attempt `attempt` (0-based). */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
-  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base * (1 - options.jitter * random()));
-}
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -106,125 +81,7 @@ interface QueuedCall {
   timer: unknown;
 }
 
-/** One subscription's event stream: its socket, its seq and its reconnects. */
-class EventStream {
-  private socket: WebSocketLike | null = null;
-  private open = false;
-  private seq: number | null = null;
-  private attempt = 0;
-  private retryTimer: unknown = null;
-  private closed = false;
-
-  constructor(
-    private readonly api: HttpStationApi,
-    private readonly listener: StationEventListener,
-  ) {}
-
-  get isOpen(): boolean {
-    return this.open;
-  }
-
-  connect(): void {
-    if (this.closed) return;
-    this.retryTimer = null;
-    this.seq = null;
-    const ws = this.api.openSocket();
-    this.socket = ws;
-    ws.onopen = () => {
-      if (ws !== this.socket) return;
-      this.open = true;
-      this.api.streamChanged();
-    };
-    ws.onmessage = (ev) => {
-      if (ws === this.socket) this.receive(ev.data);
-    };
-    ws.onclose = () => {
-      if (ws === this.socket) this.lost();
-    };
-    // A close always follows an error; the close decides.
-    ws.onerror = () => undefined;
-  }
-
-  private receive(data: unknown): void {
-    let event: StationEvent;
-    try {
-      event = JSON.parse(typeof data === 'string' ? data : String(data)) as StationEvent;
-    } catch {
-      return; // not ours to interpret
-    }
-    switch (event.type) {
-      case 'snapshot':
-        this.seq = event.seq;
-        this.attempt = 0;
-        this.deliver(event);
-        return;
-      case 'changes':
-        if (this.seq === null || event.seq <= this.seq) return; // before the snapshot, or already seen
-        if (event.seq !== this.seq + 1) {
-          this.api.noteResync(this.seq, event.seq);
-          this.resnapshot();
-          return;
-        }
-        this.seq = event.seq;
-        this.deliver(event);
-        return;
-      case 'levels':
-        if (this.seq !== null) this.deliver(event);
-        return;
-      default:
-        return; // a newer station's event type: ignore
-    }
-  }
-
-  private deliver(event: StationEvent): void {
-    try {
-      this.listener(event);
-    } catch (err) {
-      // A broken listener must not break the stream.
-      console.error('station event listener failed', err);
-    }
-  }
-
-  /** A seq was missed: drop this socket and open a new one at once; it starts with a snapshot. */
-  private resnapshot(): void {
-    this.drop(4000, 'missed an update; re-snapshot');
-    this.api.streamChanged();
-    this.connect();
-  }
-
-  private lost(): void {
-    this.socket = null;
-    this.open = false;
-    this.seq = null;
-    if (this.closed) return;
-    const delay = backoffDelay(this.attempt++, this.api.backoff, this.api.random);
-    this.api.streamChanged({ retryInMs: delay });
-    this.retryTimer = this.api.timers.setTimeout(() => this.connect(), delay);
-  }
-
-  private drop(code: number, reason: string): void {
-    const ws = this.socket;
-    this.socket = null;
-    this.open = false;
-    this.seq = null;
-    if (!ws) return;
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-    try {
-      ws.close(code, reason);
-    } catch {
-      // already closing
-    }
-  }
-
-  close(): void {
-    this.closed = true;
-    if (this.retryTimer !== null) this.api.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.drop(1000, 'unsubscribed');
-  }
-}
-
-export class HttpStationApi implements StationApi, ConnectionAware {
+export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
   readonly backoff: BackoffOptions;
   readonly timers: Timers;
   readonly random: () => number;
