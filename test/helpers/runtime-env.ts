@@ -2,6 +2,7 @@
 // get loops of fake assets written straight into the store (the runtime never opens media).
 import path from 'node:path';
 import pino from 'pino';
+import { afterEach } from 'vitest';
 import { SimulatedClock } from '../../src/runtime/clock';
 import type { RuntimePolicy } from '../../src/runtime/policy';
 import { ProgramDirector } from '../../src/runtime/program-director';
@@ -118,4 +119,14 @@ export async function runtimeEnv(o: RuntimeEnvOptions = {}): Promise<RuntimeEnv>
       store.close();
     },
   };
+}
+
+/** Makes runtime environments for a test file; each one is closed after the test that made it. */
+export function runtimeEnvs(): { env: (o?: RuntimeEnvOptions) => Promise<RuntimeEnv>; track: (e: RuntimeEnv) => RuntimeEnv } {
+  const made: RuntimeEnv[] = [];
+  afterEach(async () => {
+    for (const e of made.splice(0)) await e.close();
+  });
+  const track = (e: RuntimeEnv) => (made.push(e), e);
+  return { env: async (o = {}) => track(await runtimeEnv(o)), track };
 }

@@ -1,18 +1,10 @@
 // Alarm life cycle: raised, cleared, latched until acknowledged, kept as history with audit entries,
 // and still there after a crash and restart. Simulated clock, test-double producers, real SQLite.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnknownAlarmError } from '../../src/runtime/errors';
-import { runtimeEnv, type RuntimeEnv } from '../helpers/runtime-env';
+import { runtimeEnv, runtimeEnvs, type RuntimeEnv } from '../helpers/runtime-env';
 
-const envs: RuntimeEnv[] = [];
-async function env(o: Parameters<typeof runtimeEnv>[0] = {}): Promise<RuntimeEnv> {
-  const e = await runtimeEnv(o);
-  envs.push(e);
-  return e;
-}
-afterEach(async () => {
-  for (const e of envs.splice(0)) await e.close();
-});
+const { env } = runtimeEnvs();
 
 async function onAir(e: RuntimeEnv) {
   const uuid = e.channels[0]!.uuid;

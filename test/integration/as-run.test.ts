@@ -1,23 +1,19 @@
 // The as-run log through the runtime: what actually aired, per broadcast day, with the reasons
 // where it differs from the schedule, and the schedule reconciled against it. Simulated clock,
 // test-double producers that report their segments as the clock reaches them, real SQLite.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AsRunRowDto } from '../../src/shared/api';
 import { StationFacade } from '../../src/station-facade';
-import { runtimeEnv, type RuntimeEnv } from '../helpers/runtime-env';
+import { runtimeEnv, runtimeEnvs } from '../helpers/runtime-env';
 
-const envs: RuntimeEnv[] = [];
+const { env: makeEnv, track } = runtimeEnvs();
 async function env(o: Parameters<typeof runtimeEnv>[0] = {}) {
   // Viewers here make no playlist requests: keep their sessions for the test's whole simulated day.
-  const e = await runtimeEnv({ sessionTimeoutMs: 86_400_000, ...o });
-  envs.push(e);
+  const e = await makeEnv({ sessionTimeoutMs: 86_400_000, ...o });
   e.pool.airSegments = true;
   const api = new StationFacade({ clock: e.clock, store: e.store, schedule: e.schedule, director: e.director });
   return { e, api, uuid: e.channels[0]!.uuid };
 }
-afterEach(async () => {
-  for (const e of envs.splice(0)) await e.close();
-});
 
 const HOUR = 3_600_000;
 const brief = (r: AsRunRowDto) => [r.kind, r.title, r.actualStart, r.actualEnd, r.status, r.reason];
@@ -105,8 +101,7 @@ describe('as-run through the runtime', () => {
     await first.advance(10 * 60_000 + 1_000); // on air; stamped every 2 s
     for (const cm of first.director.channelManagers()) cm.flushReports();
     first.crash();
-    const e = await runtimeEnv({ dataDir: first.dataDir, start: '2026-11-25T12:20:00Z' });
-    envs.push(e);
+    const e = track(await runtimeEnv({ dataDir: first.dataDir, start: '2026-11-25T12:20:00Z' }));
     const api = new StationFacade({ clock: e.clock, store: e.store, schedule: e.schedule, director: e.director });
     const rows = (await api.asRun({ channel: e.channels[0]!.uuid }))[0]!.rows.filter((r) => r.actualStart >= '2026-11-25T12:00');
     expect(rows.map((r) => [r.kind, r.actualStart, r.actualEnd, r.status, r.reason])).toEqual([

@@ -2,19 +2,11 @@
 // that belong to what raised them, transitions and writes that fail without taking the station
 // down, and sessions that exist only once committed. Simulated clock, test-double producers, real SQLite.
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CapacityError } from '../../src/runtime/errors';
-import { runtimeEnv, type RuntimeEnv } from '../helpers/runtime-env';
+import { runtimeEnv, runtimeEnvs, type RuntimeEnv } from '../helpers/runtime-env';
 
-const envs: RuntimeEnv[] = [];
-async function env(o: Parameters<typeof runtimeEnv>[0] = {}): Promise<RuntimeEnv> {
-  const e = await runtimeEnv(o);
-  envs.push(e);
-  return e;
-}
-afterEach(async () => {
-  for (const e of envs.splice(0)) await e.close();
-});
+const { env } = runtimeEnvs();
 
 /** The channel's alarms whose condition is present (cleared ones stay listed, latched, until acknowledged). */
 const activeAlarms = (e: RuntimeEnv, uuid: string) => e.director.channelStatus(uuid)!.alarms.filter((a) => a.clearedAt === null);

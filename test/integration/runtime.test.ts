@@ -1,18 +1,10 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CapacityError, ChannelSwitchError } from '../../src/runtime/errors';
 import type { StationEvent } from '../../src/shared/api';
-import { runtimeEnv, type RuntimeEnv } from '../helpers/runtime-env';
+import { runtimeEnv, runtimeEnvs, type RuntimeEnv } from '../helpers/runtime-env';
 
-const envs: RuntimeEnv[] = [];
-async function env(o: Parameters<typeof runtimeEnv>[0] = {}): Promise<RuntimeEnv> {
-  const e = await runtimeEnv(o);
-  envs.push(e);
-  return e;
-}
-afterEach(async () => {
-  for (const e of envs.splice(0)) await e.close();
-});
+const { env } = runtimeEnvs();
 
 const liveSessionsInDb = (e: RuntimeEnv) => e.store.sessions.countLive();
 
