@@ -6,6 +6,7 @@ import { SessionsRepo } from './sessions';
 import { AuditRepo, SystemStateRepo } from './system';
 import { AsRunRepo, AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
 import { AlarmsRepo } from './alarms';
+import { SettingsRepo } from './settings';
 
 export { StoreOpenError, checkIntegrity } from './database';
 export { DataFolderError } from './data-folder';
@@ -30,6 +31,7 @@ export class Store {
   readonly loops: LoopsRepo;
   readonly asRun: AsRunRepo;
   readonly alarms: AlarmsRepo;
+  readonly settings: SettingsRepo;
 
   private constructor(
     readonly db: Db,
@@ -45,6 +47,7 @@ export class Store {
     this.loops = new LoopsRepo(db);
     this.asRun = new AsRunRepo(db);
     this.alarms = new AlarmsRepo(db);
+    this.settings = new SettingsRepo(db);
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

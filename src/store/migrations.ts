@@ -163,6 +163,18 @@ CREATE INDEX alarms_by_raised ON alarms (raised_at);
 CREATE INDEX alarms_open ON alarms (id) WHERE cleared_at IS NULL OR acknowledged_at IS NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'station settings',
+    sql: `
+-- Station-wide settings from the station file (the output health thresholds), one JSON value per key.
+CREATE TABLE station_settings (
+  key        TEXT    PRIMARY KEY,
+  value_json TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;
