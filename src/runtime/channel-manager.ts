@@ -39,12 +39,12 @@ export interface ChannelManagerDeps {
   store: Store;
   factory: ProducerFactory;
   budget: ProducerBudget;
+  /** How outputs are watched (the station's settings). */
+  health: () => OutputHealthSettings;
   outputDir: string;
   policy: RuntimePolicy;
   logger: Logger;
   alarmLog: AlarmLog;
-  /** How outputs are watched (the station's settings). */
-  health: () => OutputHealthSettings;
   /** The channel's status changed (coalesced by the status hub). */
   onChange: (channelUuid: string) => void;
 }

@@ -100,7 +100,7 @@ describe('signal analysis', () => {
 
 describe('condition detector', () => {
   it('raises once the condition lasted its frames, dated when it began; clears after the hold, dated when it ended', () => {
-    const d = new ConditionDetector(60, 15);
+    const d = new ConditionDetector({ on: 60, hold: 15 });
     const changes = [];
     for (let k = 0; k < 300; k++) {
       const c = d.update(k, k >= 100 && k < 200);
@@ -113,7 +113,7 @@ describe('condition detector', () => {
   });
 
   it('a short good blip inside a fault neither clears it nor restarts the count', () => {
-    const d = new ConditionDetector(60, 15);
+    const d = new ConditionDetector({ on: 60, hold: 15 });
     const changes = [];
     for (let k = 0; k < 200; k++) {
       const c = d.update(k, !(k >= 30 && k < 35));
@@ -123,7 +123,7 @@ describe('condition detector', () => {
   });
 
   it('a fault shorter than its duration raises nothing; reset ends a raised one at the reset frame', () => {
-    const d = new ConditionDetector(60, 15);
+    const d = new ConditionDetector({ on: 60, hold: 15 });
     for (let k = 0; k < 59; k++) expect(d.update(k, true)).toBeNull();
     for (let k = 59; k < 100; k++) expect(d.update(k, false)).toBeNull();
     for (let k = 100; k <= 160; k++) d.update(k, true);

@@ -3,28 +3,19 @@
 // good frame inside a fault does not flap the alarm). Counted in frames, so it knows nothing of
 // clocks; the engine turns frames into station times.
 
-export interface ConditionChange {
-  active: boolean;
-  /** The frame at which the condition began (raised) or ended (cleared): the alarm's time. */
-  atFrame: number;
-  /** The frame on which it became known: reported when that frame airs. */
-  dueFrame: number;
-}
-
 export class ConditionDetector {
+  /** The frame the current bad run began on, and the frame good frames began on inside it. */
   private badSince: number | null = null;
   private goodSince: number | null = null;
   private raised = false;
 
   /**
-   * @param onFrames frames the condition must last before it is raised
-   * @param holdFrames frames without it before it clears (and before a run that was not raised yet starts over)
+   * on: frames the condition must last before it is raised; hold: frames without it before it
+   * clears (and before a run that was not raised yet starts over).
    */
-  constructor(
-    private readonly onFrames: number,
-    private readonly holdFrames: number,
-  ) {}
+  constructor(private readonly frames: { on: number; hold: number }) {}
 
+  /** Raised and not cleared since. */
   get active(): boolean {
     return this.raised;
   }
@@ -34,7 +25,7 @@ export class ConditionDetector {
     if (bad) {
       this.goodSince = null;
       if (this.badSince === null) this.badSince = k;
-      if (!this.raised && k - this.badSince >= this.onFrames) {
+      if (!this.raised && k - this.badSince >= this.frames.on) {
         this.raised = true;
         return { active: true, atFrame: this.badSince, dueFrame: k };
       }
@@ -42,7 +33,7 @@ export class ConditionDetector {
     }
     if (this.badSince === null) return null;
     if (this.goodSince === null) this.goodSince = k;
-    if (k - this.goodSince < this.holdFrames) return null;
+    if (k - this.goodSince < this.frames.hold) return null;
     const ended = this.goodSince;
     const wasRaised = this.raised;
     this.reset(k);
@@ -57,4 +48,12 @@ export class ConditionDetector {
     this.raised = false;
     return wasRaised ? { active: false, atFrame: k, dueFrame: k } : null;
   }
+}
+
+export interface ConditionChange {
+  active: boolean;
+  /** The frame at which the condition began (raised) or ended (cleared): the alarm's time. */
+  atFrame: number;
+  /** The frame on which it became known: reported when that frame airs. */
+  dueFrame: number;
 }

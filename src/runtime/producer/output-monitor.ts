@@ -83,7 +83,7 @@ export class OutputMonitor {
     for (const kind of Object.keys(this.detectors) as OutputCondition[]) this.push(kind, this.detectors[kind]!.reset(this.lastWritten + 1));
     this.settings = settings;
     const hold = this.frames(CLEAR_HOLD_MS);
-    const detector = (on: { enabled: boolean; durationMs: number }) => (on.enabled ? new ConditionDetector(this.frames(on.durationMs), hold) : undefined);
+    const detector = (on: { enabled: boolean; durationMs: number }) => (on.enabled ? new ConditionDetector({ on: this.frames(on.durationMs), hold }) : undefined);
     this.detectors = { black: detector(settings.black), freeze: detector(settings.freeze), silence: detector(settings.silence) };
     this.hasPrev = false;
   }
