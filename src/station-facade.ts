@@ -271,7 +271,13 @@ export class StationFacade implements StationApi {
 
   // ---- events -------------------------------------------------------------------------------
 
+  /** A snapshot, then coalesced changes and, about ten times a second while channels are live, their audio levels. */
   subscribe(listener: StationEventListener): () => void {
-    return this.e.director.status.subscribe(listener);
+    const offStatus = this.e.director.status.subscribe(listener);
+    const offLevels = this.e.director.levels.subscribe(listener);
+    return () => {
+      offStatus();
+      offLevels();
+    };
   }
 }

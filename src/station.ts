@@ -117,6 +117,11 @@ export interface StationOptions {
   profile?: OutputProfile['name'];
   /** HLS segment length in seconds (default 1). */
   segmentSeconds?: number;
+  /**
+   * Watch outputs for black, freeze and silence and meter their sound (default true; the
+   * environment's RETROVUE_OUTPUT_MONITOR=off turns it off, to measure what watching costs).
+   */
+  watchOutput?: boolean;
 }
 
 /** Without a usable ffmpeg, every producer refuses to start and says why (the API and console still run). */
@@ -168,7 +173,14 @@ export class Station {
       factory:
         options.producerFactory ??
         (tools
-          ? ffmpegProducerFactory({ tools, profile: PROFILES[options.profile ?? '360p'], segmentSeconds: options.segmentSeconds ?? 1, processes: this.processes, log: logger })
+          ? ffmpegProducerFactory({
+              tools,
+              profile: PROFILES[options.profile ?? '360p'],
+              segmentSeconds: options.segmentSeconds ?? 1,
+              processes: this.processes,
+              log: logger,
+              watchOutput: options.watchOutput ?? process.env['RETROVUE_OUTPUT_MONITOR'] !== 'off',
+            })
           : unavailableProducers(ffmpegProblem ?? 'ffmpeg is unavailable')),
       outputRoot: path.join(dataDir, OUTPUT_DIR),
       logger,

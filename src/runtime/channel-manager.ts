@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ChannelStatusDto } from '../shared/api';
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { ChannelInfo, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
+import type { ChannelInfo, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import type { Listing } from '../schedule/service';
 import type { AsRunProducer, Store } from '../store';
 import { AlarmBoard, type AlarmLog } from './alarms';
@@ -18,7 +18,7 @@ import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
 import { channelModeOf, type ModeState } from './mode';
 import type { RuntimePolicy } from './policy';
-import type { GuideListing, Producer, ProducerFactory, StreamEndpoint } from './producer';
+import type { AudioLevels, GuideListing, Producer, ProducerFactory, StreamEndpoint } from './producer';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
 import { type OffAir, ProducerReports } from './channel/producer-reports';
 import { ProducerSupervisor, type ProducerSpec } from './channel/producer-supervisor';
@@ -39,6 +39,8 @@ export interface ChannelManagerDeps {
   store: Store;
   factory: ProducerFactory;
   budget: ProducerBudget;
+  /** How outputs are watched (the station's settings). */
+  health: () => OutputHealthSettings;
   outputDir: string;
   policy: RuntimePolicy;
   logger: Logger;
@@ -103,6 +105,7 @@ export class ChannelManager {
       alarms: this.alarms,
       channel: () => this.info,
       outputDir: deps.outputDir,
+      health: deps.health,
       spec: () => this.spec(this.mode),
       wanted: () => this.fanout.size > 0,
       attached: (p) => this.onAttached(p),
@@ -149,6 +152,16 @@ export class ChannelManager {
   /** Writes the as-run rows still queued (a report is about to be read). */
   flushReports(): void {
     this.asRun.flush();
+  }
+
+  /** The sound levels of the output on air since the last reading; null when nothing airs. */
+  levels(): AudioLevels | null {
+    return this.supervisor.producerStatus === 'running' ? (this.supervisor.current?.levels() ?? null) : null;
+  }
+
+  /** The station's output health settings changed: the producer on air applies them now. */
+  applyOutputHealth(settings: OutputHealthSettings): void {
+    this.supervisor.current?.updateOutputHealth(settings);
   }
 
   /** Resolves when every queued producer transition has run. */

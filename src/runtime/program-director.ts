@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AlarmDto, ChannelStatusDto, ModeDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
-import type { ChannelInfo, EmergencyScope, SessionPurpose } from '../shared/domain';
+import { DEFAULT_OUTPUT_HEALTH, type ChannelInfo, type EmergencyScope, type OutputHealthSettings, type SessionPurpose } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
 import type { ProducerFactory } from './producer';
@@ -21,6 +21,7 @@ import { channelModeOf, NORMAL_MODE, type ModeState } from './mode';
 import { DEFAULT_POLICY, type RuntimePolicy } from './policy';
 import { type LiveSession, SessionRegistry } from './viewer-sessions';
 import { StatusHub } from './status';
+import { LevelsHub } from './levels';
 import type { AuditActor, Store } from '../store';
 
 export interface ScheduleSource extends ScheduleReader {
@@ -60,7 +61,10 @@ export class ProgramDirector {
   private readonly budget: ProducerBudget;
   readonly sessions: SessionRegistry;
   readonly status: StatusHub;
+  /** Every live channel's sound levels, about ten times a second, while someone subscribes. */
+  readonly levels: LevelsHub;
   readonly alarms: AlarmBoard;
+  private outputHealth: OutputHealthSettings = DEFAULT_OUTPUT_HEALTH;
   private readonly policy: RuntimePolicy;
   private modeOp: Promise<unknown> = Promise.resolve();
   private readonly onScheduleChanged = (ids: number[]) => this.scheduleChanged(ids);
@@ -74,6 +78,12 @@ export class ProgramDirector {
     this.budget = new ProducerBudget(opts.producerBudget, () => this.alarms.clear('capacity'));
     this.log = opts.logger.child({ component: 'program-director' });
     this.status = new StatusHub(opts.clock, this, opts.statusCoalesceMs ?? 100);
+    this.levels = new LevelsHub(opts.clock, () =>
+      [...this.cms.values()].flatMap((cm) => {
+        const l = cm.levels();
+        return l ? [{ uuid: cm.uuid, ...l }] : [];
+      }),
+    );
     this.alarmLog = storeAlarmLog(opts.store);
     this.alarms = new AlarmBoard({
       clock: opts.clock,
@@ -130,6 +140,7 @@ export class ProgramDirector {
       sys.globalMode === 'emergency' && sys.emergencyScope && sys.emergencyMessage !== null
         ? { global: 'emergency', emergency: { message: sys.emergencyMessage, scope: sys.emergencyScope, sinceMs: sys.emergencySinceMs ?? 0 } }
         : NORMAL_MODE;
+    this.outputHealth = this.opts.store.settings.outputHealth();
     for (const c of this.opts.schedule.activeChannels()) this.addChannel(c);
     this.restoreLatchedAlarms();
     this.opts.schedule.on('changed', this.onScheduleChanged);
@@ -155,6 +166,7 @@ export class ProgramDirector {
       policy: this.policy,
       logger: this.opts.logger,
       alarmLog: this.alarmLog,
+      health: () => this.outputHealth,
       onChange: (uuid) => this.status.channelChanged(uuid),
     });
     this.cms.set(row.uuid, cm);
@@ -163,6 +175,12 @@ export class ProgramDirector {
   }
 
   private scheduleChanged(ids: number[]): void {
+    // An import may have changed how outputs are watched: producers on air apply it at once.
+    const health = this.opts.store.settings.outputHealth();
+    if (JSON.stringify(health) !== JSON.stringify(this.outputHealth)) {
+      this.outputHealth = health;
+      for (const cm of this.cms.values()) cm.applyOutputHealth(health);
+    }
     const byId = new Map([...this.cms.values()].map((cm) => [cm.channel.id, cm]));
     for (const id of ids) {
       const row = this.opts.schedule.channelById(id);
@@ -376,5 +394,6 @@ export class ProgramDirector {
     this.sessions.close();
     await Promise.allSettled([...this.cms.values()].map((cm) => cm.shutdown()));
     this.status.close();
+    this.levels.close();
   }
 }

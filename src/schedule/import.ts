@@ -107,7 +107,9 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
       touched.push(id);
       result.channels.push({ slug: c.slug, uuid, created: !existing, items: store.playlog.count(id) });
     }
-    store.audit.append(now, actor, 'station-import', { file: station.file, channels: station.channels.map((c) => c.slug) });
+    // A file without a health section leaves the station's settings as they are (like the channels it does not list).
+    if (station.health) store.settings.setOutputHealth(station.health, now);
+    store.audit.append(now, actor, 'station-import', { file: station.file, channels: station.channels.map((c) => c.slug), ...(station.health ? { health: station.health } : {}) });
   });
   schedule.invalidateAssets();
   schedule.notifyChanged(touched);

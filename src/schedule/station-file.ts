@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
-import { PLAYLOG_ITEM_TYPES } from '../shared/domain';
+import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, PLAYLOG_ITEM_TYPES } from '../shared/domain';
 import { formatInstant, isValidZone, parseInstant } from '../shared/time';
 import type { FfmpegTools } from '../media/ffmpeg';
 import { ProbeError, probeMedia, type ProbeResult } from '../media/probe';
@@ -97,8 +97,33 @@ const channel = z.strictObject({
     .optional(),
 });
 
+// How outputs are watched while media airs; every field defaults to the field's convention.
+const H = DEFAULT_OUTPUT_HEALTH;
+const enabled = z.boolean({ error: 'must be true or false' });
+const conditionMs = z
+  .number({ error: 'must be a number of milliseconds' })
+  .int({ error: 'must be a whole number of milliseconds' })
+  .min(100, { error: 'must be at least 100 ms' })
+  .max(3_600_000, { error: 'must be at most 1 hour' });
+const fraction = z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' });
+const health = z.strictObject(
+  {
+    black: z.strictObject({ enabled: enabled.default(H.black.enabled), threshold: fraction.default(H.black.threshold), durationMs: conditionMs.default(H.black.durationMs) }).optional(),
+    freeze: z.strictObject({ enabled: enabled.default(H.freeze.enabled), threshold: fraction.default(H.freeze.threshold), durationMs: conditionMs.default(H.freeze.durationMs) }).optional(),
+    silence: z
+      .strictObject({
+        enabled: enabled.default(H.silence.enabled),
+        thresholdDb: z.number({ error: 'must be a level in dBFS' }).min(-120, { error: 'must be from -120 to 0 dBFS' }).max(0, { error: 'must be from -120 to 0 dBFS' }).default(H.silence.thresholdDb),
+        durationMs: conditionMs.default(H.silence.durationMs),
+      })
+      .optional(),
+  },
+  { error: 'must be an object { black?, freeze?, silence? }' },
+);
+
 const stationFileSchema = z.strictObject({
   version: z.literal(STATION_FILE_VERSION, { error: `unknown version: this build reads station files of version ${STATION_FILE_VERSION}` }),
+  health: health.optional(),
   channels: z.array(channel, { error: 'must be an array of channels' }).min(1, { error: 'must list at least one channel' }),
 });
 
@@ -122,6 +147,8 @@ export interface ValidatedChannel {
 
 export interface ValidatedStation {
   file: string;
+  /** The `health` section with defaults filled in; null when the file has none (the stored settings stay). */
+  health: OutputHealthSettings | null;
   channels: ValidatedChannel[];
   /** Probe results by absolute asset path. */
   assets: Map<string, ProbeResult>;
@@ -317,5 +344,7 @@ export async function validateStationFile(file: string, options: ValidateOptions
   });
 
   if (problems.length > 0) throw new StationFileError(abs, problems);
-  return { file: abs, channels, assets };
+  const h = parsed.data.health;
+  const healthSettings = h ? { black: h.black ?? { ...H.black }, freeze: h.freeze ?? { ...H.freeze }, silence: h.silence ?? { ...H.silence } } : null;
+  return { file: abs, health: healthSettings, channels, assets };
 }

@@ -188,7 +188,18 @@ export interface AsRunReconcileDto {
   };
 }
 
-/** Audio levels of one channel's output, dBFS (-Infinity for digital silence): [left, right]. */
+/**
+ * The lowest level a `levels` event carries: digital silence (and anything quieter) reads -120 dBFS,
+ * because -Infinity is not JSON. 16-bit sound cannot go below about -96 dBFS otherwise.
+ */
+export const LEVELS_FLOOR_DBFS = -120;
+
+/**
+ * Audio levels of one channel's output, [left, right] in dBFS to 0.1 dB, floored at
+ * LEVELS_FLOOR_DBFS, over the frames that aired since the previous levels event (about 100 ms).
+ * Peak: the largest sample. RMS: referred to a full-scale square wave, as ffmpeg's astats (a
+ * full-scale sine reads -3 dBFS).
+ */
 export interface ChannelLevelsDto {
   uuid: string;
   peak: [number, number];

@@ -7,6 +7,7 @@ import { AuditRepo, SystemStateRepo } from './system';
 import { AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
 import { AsRunRepo } from './as-run';
 import { AlarmsRepo } from './alarms';
+import { SettingsRepo } from './settings';
 
 export { StoreOpenError, checkIntegrity } from './database';
 export { DataFolderError } from './data-folder';
@@ -32,6 +33,7 @@ export class Store {
   readonly loops: LoopsRepo;
   readonly asRun: AsRunRepo;
   readonly alarms: AlarmsRepo;
+  readonly settings: SettingsRepo;
 
   private constructor(
     readonly db: Db,
@@ -47,6 +49,7 @@ export class Store {
     this.loops = new LoopsRepo(db);
     this.asRun = new AsRunRepo(db);
     this.alarms = new AlarmsRepo(db);
+    this.settings = new SettingsRepo(db);
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

@@ -207,6 +207,18 @@ CREATE INDEX as_run_by_channel_day ON as_run (channel_id, broadcast_day, actual_
 CREATE INDEX as_run_open ON as_run (id) WHERE actual_end_ms IS NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'station settings',
+    sql: `
+-- Station-wide settings from the station file (the output health thresholds), one JSON value per key.
+CREATE TABLE station_settings (
+  key        TEXT    PRIMARY KEY,
+  value_json TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

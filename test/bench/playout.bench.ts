@@ -24,6 +24,7 @@ import { decodeBeeps, decodeMarks } from '../helpers/frames';
 import { packetTimes, planOf, SegmentCollector, sleep } from '../helpers/playout';
 import { startServe, type ServeHandle } from '../helpers/serve';
 import { tempDir } from '../helpers/tmp';
+import { childrenOf, cpuBusy, processCpu, pssKb, rssKb } from './proc';
 import { percentile, type Figure } from './stats';
 
 const QUICK = process.env['RETROVUE_BENCH_QUICK'] === '1';
@@ -49,13 +50,13 @@ const SD_LOOP = [
   { title: 'Cartoon', asset: 'media/a.mp4', durationMs: 10_000 },
 ];
 
-async function station(n: number, items = MIXED_LOOP, extra: string[] = []): Promise<Station> {
+async function station(n: number, items = MIXED_LOOP, extra: string[] = [], env: Record<string, string> = {}): Promise<Station> {
   const loop = loopOf(...items);
   const t = stationFixture(
     Array.from({ length: n }, (_, i) => ({ id: `ch-${i + 1}`, name: `Channel ${i + 1}`, timezone: 'UTC', loop })),
     'retrovue-bench-',
   );
-  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file, '--viewer-grace-ms', '0', '--max-producers', '64', '--session-timeout-ms', '600000', ...extra], { RETROVUE_LOG_LEVEL: 'error' });
+  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file, '--viewer-grace-ms', '0', '--max-producers', '64', '--session-timeout-ms', '600000', ...extra], { RETROVUE_LOG_LEVEL: 'error', ...env });
   const { channels } = (await (await serve.api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
   return {
     serve,
@@ -332,50 +333,21 @@ function watchOutput(channelDir: string): { samples: Appearance[]; stop: () => v
   };
 }
 
-function rssKb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
+export interface DensityResult {
+  onTime: boolean;
+  worstLateMs: number;
+  /** Share of the whole machine busy over the measurement. */
+  cpu: number;
+  /** Cores used by the station process alone, and with its ffmpeg children. */
+  station: { own: number; tree: number };
 }
 
-/** Proportional set size: shared library pages divided among the processes that map them. */
-function pssKb(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(e));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-function cpuBusy(): { busy: number; total: number } {
-  const [, ...f] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const v = f.map(Number);
-  const idle = v[3]! + v[4]!;
-  const total = v.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
-/** n channels live for `seconds`: is every segment available by the time its last frame airs? */
-async function densityTrial(n: number, seconds: number, memory: Figure[] | null): Promise<{ onTime: boolean; worstLateMs: number; cpu: number }> {
-  const s = await station(n, SD_LOOP);
+/**
+ * n channels live for `seconds`: is every segment available by the time its last frame airs?
+ * `env` goes to the station process (the health bench turns output watching off with it).
+ */
+export async function densityTrial(n: number, seconds: number, memory: Figure[] | null, env: Record<string, string> = {}): Promise<DensityResult> {
+  const s = await station(n, SD_LOOP, [], env);
   try {
     const follows = [];
     const starts: number[] = [];
@@ -387,12 +359,15 @@ async function densityTrial(n: number, seconds: number, memory: Figure[] | null)
     }
     // Every channel tuned in at the same instant: let the start-up rush settle before measuring.
     await sleep(15_000);
+    const pid = s.serve.child.pid!;
     const cpu0 = cpuBusy();
+    const proc0 = processCpu(pid);
     const from = Date.now();
     await sleep(seconds * 1000);
     const cpu1 = cpuBusy();
+    const proc1 = processCpu(pid);
+    const elapsed = (Date.now() - from) / 1000;
     if (memory) {
-      const pid = s.serve.child.pid!;
       const kids = childrenOf(pid);
       const ffmpegKb = kids.reduce((sum, k) => sum + rssKb(k), 0);
       const ffmpegPss = kids.reduce((sum, k) => sum + pssKb(k), 0);
@@ -414,7 +389,8 @@ async function densityTrial(n: number, seconds: number, memory: Figure[] | null)
       for (const l of lates) worst = Math.max(worst, l);
     });
     const cpu = (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total);
-    return { onTime: worst <= 0, worstLateMs: worst, cpu };
+    const station = { own: (proc1.own - proc0.own) / elapsed, tree: (proc1.tree - proc0.tree) / elapsed };
+    return { onTime: worst <= 0, worstLateMs: worst, cpu, station };
   } finally {
     await s.close();
   }

@@ -1,7 +1,9 @@
 // Runs once before the test workers start: quiet logs, a built console for the HTTP and e2e tests,
-// and the generated media fixtures.
+// and the generated media fixtures (with the media that goes black, freezes and falls silent).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { locateFfmpeg } from '../../src/media/ffmpeg';
+import { ensureFaultMedia } from './fault-media';
 import { ensureFixtures } from './fixtures';
 
 export default async function setup(): Promise<void> {
@@ -11,5 +13,7 @@ export default async function setup(): Promise<void> {
     cwd: root,
     stdio: 'inherit',
   });
-  await ensureFixtures();
+  const tools = await locateFfmpeg();
+  await ensureFixtures(tools);
+  await ensureFaultMedia(tools);
 }

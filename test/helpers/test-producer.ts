@@ -1,8 +1,18 @@
 // A test-double Producer for runtime tests: no media, fully scriptable, and it keeps count of how
 // many producers are alive per channel so tests can assert "never more than one".
-import { BaseProducer, type EmergencyOverlay, type GuideListing, type ProducerContext, type ProducerEvents, type ProducerFactory, type ProducerStartOptions, type StreamEndpoint } from '../../src/runtime/producer';
+import {
+  type AudioLevels,
+  BaseProducer,
+  type EmergencyOverlay,
+  type GuideListing,
+  type ProducerContext,
+  type ProducerEvents,
+  type ProducerFactory,
+  type ProducerStartOptions,
+  type StreamEndpoint,
+} from '../../src/runtime/producer';
 import type { TimerHandle } from '../../src/shared/clock';
-import type { PlayoutPlan, ProducerType } from '../../src/shared/domain';
+import type { OutputHealthSettings, PlayoutPlan, ProducerType } from '../../src/shared/domain';
 
 export interface StartRecord {
   producer: TestProducer;
@@ -184,5 +194,20 @@ export class TestProducer extends BaseProducer {
 
   get currentOverlay(): EmergencyOverlay | null {
     return this.overlay;
+  }
+
+  /** The output health settings it was started with, then every update. */
+  get healthSettings(): Array<OutputHealthSettings | undefined> {
+    return [this.context.health, ...this.healthUpdates];
+  }
+  private readonly healthUpdates: OutputHealthSettings[] = [];
+  override updateOutputHealth(settings: OutputHealthSettings): void {
+    this.healthUpdates.push(settings);
+  }
+
+  /** What levels() reports (a real producer measures its sound). */
+  meter: AudioLevels | null = null;
+  override levels(): AudioLevels | null {
+    return this.meter;
   }
 }

@@ -68,6 +68,11 @@ export class ProducerReports {
         else raise('degraded', { kind: 'late', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid });
       },
       alarm: (a) => raise(`${a.kind}:${a.segment?.startMs ?? 'output'}`, { kind: a.kind, severity: a.severity, message: a.message, channelUuid }),
+      // Raised at the time the condition began on air, cleared at the time it ended.
+      'output-condition': (c) => {
+        if (c.active) raise(`output:${c.kind}`, { kind: c.kind, severity: c.severity, message: c.message, channelUuid }, c.atMs);
+        else alarms.clear(`output:${c.kind}`, c.atMs);
+      },
       failed: ({ error }) => this.d.onFailed(p, error),
       stopped: () => undefined,
     };

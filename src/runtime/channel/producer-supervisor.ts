@@ -10,7 +10,7 @@
 // none escapes as an unhandled rejection.
 import type { Logger } from 'pino';
 import type { MasterClock, TimerHandle } from '../../shared/clock';
-import type { PlayoutPlan, ProducerStatus, ProducerType } from '../../shared/domain';
+import type { OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType } from '../../shared/domain';
 import type { AlarmBoard } from '../alarms';
 import type { ProducerBudget } from '../budget';
 import { CapacityError } from '../errors';
@@ -35,6 +35,8 @@ export interface SupervisorDeps {
   alarms: AlarmBoard;
   channel: () => { uuid: string; name: string };
   outputDir: string;
+  /** How outputs are watched (the station's settings), handed to each producer it starts. */
+  health: () => OutputHealthSettings;
   /** What to run now (for the current mode unless told otherwise). */
   spec: () => ProducerSpec;
   /** Whether anyone wants output (sessions attached). */
@@ -145,7 +147,7 @@ export class ProducerSupervisor {
     const { uuid, name } = this.d.channel();
     // Normally reserved at admission; taken here too so that no path can start without a slot.
     if (!this.d.budget.tryAcquire(uuid)) throw new CapacityError(`the station is at its producer budget (${this.d.budget.max}); "${name}" cannot start now`);
-    const p = this.d.factory(spec.type, { channelUuid: uuid, channelName: name, outputDir: this.d.outputDir, clock: this.d.clock, sequence: ++this.started });
+    const p = this.d.factory(spec.type, { channelUuid: uuid, channelName: name, outputDir: this.d.outputDir, clock: this.d.clock, sequence: ++this.started, health: this.d.health() });
     this.producer = p;
     this.d.attached(p);
     this.setStatus('starting');

@@ -5,8 +5,9 @@
 // schedule or the library and never picks content. It reports what actually aired (segment
 // began/ended with real station times) for the as-run log, and its health.
 import { EventEmitter } from 'node:events';
-import type { AlarmKind, AlarmSeverity, EmergencyScope, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
+import type { AlarmKind, AlarmSeverity, EmergencyScope, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
 import type { MasterClock } from '../../shared/clock';
+import type { AudioLevels, OutputCondition } from './output-monitor';
 
 /** The emergency message a producer shows: a crawl over programming, or a full-screen takeover. */
 export interface EmergencyOverlay {
@@ -61,6 +62,11 @@ export interface ProducerEvents {
   'segment-ended': [SegmentReport & { status: 'aired' | 'slate' | 'partial' }];
   'health-changed': [{ health: ProducerHealth; reason: string | null }];
   alarm: [{ kind: AlarmKind; severity: AlarmSeverity; message: string; segment: PlayoutSegment | null }];
+  /**
+   * A watched condition of the output began (active) or ended. `atMs` is when it began or ended on
+   * air; a begin is told once it has lasted its duration, an end once the good signal held briefly.
+   */
+  'output-condition': [{ kind: OutputCondition; active: boolean; atMs: number; severity: AlarmSeverity; message: string }];
   /** The producer died on its own (not through stop()). */
   failed: [{ error: Error; atMs: number }];
   stopped: [{ atMs: number }];
@@ -89,6 +95,10 @@ export interface Producer {
   setOverlay(overlay: EmergencyOverlay | null): Promise<void>;
   /** New listings for a guide producer (others ignore them). */
   updateListings(listings: GuideListing[]): void;
+  /** New thresholds for the watched conditions, applied from the next frame. */
+  updateOutputHealth(settings: OutputHealthSettings): void;
+  /** Sound levels of the output since the last reading (about every 100 ms); null when none are measured. */
+  levels(): AudioLevels | null;
   streamEndpoint(): StreamEndpoint | null;
   health(): ProducerHealth;
   state(): ProducerState;
@@ -105,6 +115,8 @@ export interface ProducerContext {
   clock: MasterClock;
   /** This producer is the n-th the channel has started in this station run (1, 2, ...; the caller counts): part of its id. */
   sequence: number;
+  /** How the output is watched (the station's settings); the field defaults when absent. */
+  health?: OutputHealthSettings;
 }
 
 export type ProducerFactory = (type: ProducerType, context: ProducerContext) => Producer;
@@ -154,6 +166,12 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   }
 
   updateListings(_listings: GuideListing[]): void {}
+
+  updateOutputHealth(_settings: OutputHealthSettings): void {}
+
+  levels(): AudioLevels | null {
+    return null;
+  }
 
   health(): ProducerHealth {
     return this.currentHealth;

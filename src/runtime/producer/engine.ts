@@ -11,9 +11,11 @@ import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import { audioBytesPerFrame, type OutputProfile } from '../../media/profiles';
 import type { MasterClock, TimerHandle } from '../../shared/clock';
+import type { OutputHealthSettings } from '../../shared/domain';
 import { AlertTone } from './alert-tone';
 import { Encoder } from './encoder';
 import type { OutputFolder } from './output-folder';
+import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor';
 import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor';
 import { StillSource } from './sources';
 
@@ -28,6 +30,8 @@ const PUMP_MIN_INTERVAL_MS = 10;
 
 export interface EngineEvents extends SlotEvents {
   late(behindMs: number | null): void;
+  /** A watched condition began (active) or ended at station time atMs; told when that frame is on air. */
+  condition(kind: OutputCondition, active: boolean, atMs: number): void;
   failed(error: Error): void;
 }
 
@@ -52,6 +56,8 @@ export interface EngineOptions {
    */
   prefetchFrames?: number;
   gapSlate: Buffer;
+  /** Watches every frame written (conditions and levels); none: nothing is measured. */
+  monitor?: OutputMonitor | null;
   events: EngineEvents;
 }
 
@@ -137,6 +143,21 @@ export class PlayoutEngine {
     this.tone.start(this.written);
   }
 
+  /** The frame on air at station time t (the one whose time has come). */
+  private onAirFrame(t: number): number {
+    return Math.floor((t - this.o.t0Ms) / this.frameMs);
+  }
+
+  /** Levels of the sound that aired since the last reading; null when nothing is measured or aired yet. */
+  levels(): AudioLevels | null {
+    return this.o.monitor?.levels(this.onAirFrame(this.o.clock.now())) ?? null;
+  }
+
+  /** New thresholds for the watched conditions, from the next frame written. */
+  configureHealth(settings: OutputHealthSettings): void {
+    this.o.monitor?.configure(settings);
+  }
+
   /** Writes every frame that is due (clock position plus lead) and available. */
   pump(): void {
     const encoder = this.encoder;
@@ -144,7 +165,8 @@ export class PlayoutEngine {
     this.pumping = true;
     try {
       const now = this.o.clock.now();
-      this.writeDue(encoder, Math.floor((now - this.o.t0Ms) / this.frameMs) + this.leadFrames);
+      this.writeDue(encoder, this.onAirFrame(now) + this.leadFrames);
+      this.tellConditions(this.onAirFrame(now));
       // Behind the clock: viewers at the live edge would stall. (Start-up is not lateness: the
       // first frames wait for the decoders by design.)
       const behindMs = now - this.frameTime(this.written);
@@ -180,9 +202,16 @@ export class PlayoutEngine {
         return;
       }
       this.cursor.delivered(frame);
-      encoder.write(frame.video, this.tone.mix(k, frame.audio));
+      const audio = this.tone.mix(k, frame.audio);
+      this.o.monitor?.frame(k, frame, audio, this.cursor.watching());
+      encoder.write(frame.video, audio);
       this.written++;
     }
+  }
+
+  /** Conditions found in frames written ahead are told once their frame is on air. */
+  private tellConditions(onAir: number): void {
+    for (const c of this.o.monitor?.due(onAir) ?? []) this.o.events.condition(c.kind, c.active, this.frameTime(c.atFrame));
   }
 
   /** The output died on its own: stop pumping, close the sources, tell the producer. */

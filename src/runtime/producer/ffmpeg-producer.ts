@@ -6,10 +6,11 @@ import path from 'node:path';
 import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
-import type { PlayoutSegment, ProducerType } from '../../shared/domain';
+import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
 import { BaseProducer, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
 import { PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
+import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
 import { StillCards } from './still-cards';
 
 /** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
@@ -28,6 +29,8 @@ export interface FfmpegProducerOptions {
   log?: ProducerLog;
   /** How long the output folder stays after stop (default OUTPUT_KEEP_MS). */
   outputKeepMs?: number;
+  /** Watch the output (conditions and levels); false measures nothing (to measure what watching costs). Default true. */
+  watchOutput?: boolean;
 }
 
 /** A slot of the engine; those that air a segment of the plan carry it (still cards do not). */
@@ -59,6 +62,7 @@ export abstract class FfmpegProducer extends BaseProducer {
   private outputRemoved = false;
   /** Card renders this producer started; stop() waits for them so no ffmpeg outlives it. */
   private readonly renders = new Set<Promise<unknown>>();
+  private healthSettings: OutputHealthSettings;
 
   constructor(
     mode: ProducerType,
@@ -70,6 +74,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     // starts again), and a folder must never be one that an earlier run's removal still targets.
     this.folder = new OutputFolder(path.join(context.outputDir, `${this.id}-${crypto.randomBytes(3).toString('hex')}`));
     this.cards = opts.cards ?? new StillCards(opts);
+    this.healthSettings = context.health ?? DEFAULT_OUTPUT_HEALTH;
   }
 
   protected makeEngine(t0Ms: number, gapSlate: Buffer): PlayoutEngine {
@@ -86,6 +91,7 @@ export abstract class FfmpegProducer extends BaseProducer {
       // Spread by channel, so that simultaneous item changes do not start every decoder at once.
       prefetchFrames: fps * PREFETCH_SECONDS + (hash(this.context.channelUuid) % (fps * PREFETCH_SPREAD_SECONDS)),
       gapSlate,
+      monitor: this.opts.watchOutput === false ? null : new OutputMonitor(this.opts.profile, this.healthSettings),
       events: {
         began: (slot, atMs, slate) => {
           const segment = segmentOf(slot);
@@ -96,6 +102,7 @@ export abstract class FfmpegProducer extends BaseProducer {
           if (segment) this.emit('segment-ended', { segment, atMs, slate: outcome !== 'aired', status: segment.kind === 'gap' ? 'slate' : outcome });
         },
         alarm: (slot, kind, message) => this.emit('alarm', { kind, severity: 'warning', message, segment: segmentOf(slot) ?? null }),
+        condition: (kind, active, atMs) => this.emit('output-condition', { kind, active, atMs, severity: CONDITION_SEVERITY[kind], message: describeCondition(kind, this.healthSettings) }),
         late: (behindMs) => this.setHealth(behindMs === null ? 'running' : 'degraded', behindMs === null ? null : `output ${Math.round(behindMs)} ms behind the clock`),
         failed: (error) => this.onEngineFailed(error),
       },
@@ -188,6 +195,15 @@ export abstract class FfmpegProducer extends BaseProducer {
     const message = `${what}: ${err.message}`;
     this.emit('alarm', { kind: 'io-error', severity: 'warning', message, segment: null });
     this.opts.log?.warn({ producer: this.id, channel: this.context.channelUuid, code: (err as NodeJS.ErrnoException).code ?? null }, message);
+  }
+
+  override updateOutputHealth(settings: OutputHealthSettings): void {
+    this.healthSettings = settings;
+    this.engine?.configureHealth(settings);
+  }
+
+  override levels(): AudioLevels | null {
+    return this.engine?.levels() ?? null;
   }
 
   streamEndpoint(): StreamEndpoint | null {

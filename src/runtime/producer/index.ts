@@ -4,7 +4,8 @@
 // Inside, one job per file: base.ts is the protocol; ffmpeg-producer.ts what every ffmpeg producer
 // shares; normal-producer.ts and still-producers.ts the four types; engine.ts the pacing pump, over
 // encoder.ts (the ffmpeg encoder), slot-cursor.ts (plan slots and prefetch), sources.ts (decoders
-// and stills), alert-tone.ts and output-folder.ts; still-cards.ts and guide-card.ts draw the cards.
+// and stills), alert-tone.ts and output-folder.ts; still-cards.ts and guide-card.ts draw the cards;
+// output-monitor.ts watches what goes to the encoder (over condition.ts and signal-analysis.ts).
 export type {
   EmergencyOverlay,
   GuideListing,
@@ -19,6 +20,7 @@ export type {
 } from './base';
 export { BaseProducer } from './base';
 export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
+export type { AudioLevels, OutputCondition } from './output-monitor';
 export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
 export { NormalProducer } from './normal-producer';
 export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers';

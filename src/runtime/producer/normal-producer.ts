@@ -57,7 +57,8 @@ export class NormalProducer extends FfmpegProducer {
       const endFrame = engine.frameAt(seg.endMs);
       if (endFrame <= startFrame) continue; // already over, or shorter than a frame
       const key = seg.kind === 'item' ? `item:${seg.eventId}:${seg.startMs}:${seg.endMs}:${seg.inPointMs}:${seg.asset?.path ?? ''}` : `gap:${seg.startMs}:${seg.endMs}`;
-      slots.push({ key, segment: seg, startFrame, endFrame, open: (fromFrame) => this.open(seg, engine, fromFrame, endFrame) });
+      // Items are media, watched for black, freeze and silence; a gap's slate is silent and still on purpose.
+      slots.push({ key, segment: seg, startFrame, endFrame, watch: seg.kind === 'item', open: (fromFrame) => this.open(seg, engine, fromFrame, endFrame) });
     }
     return slots;
   }

@@ -12,6 +12,8 @@ export interface Slot {
   endFrame: number;
   /** Opens the slot's source positioned at `fromFrame`. */
   open(fromFrame: number): FrameSource;
+  /** Its output is watched for black, frozen picture and silence (media, not a card or a slate). */
+  watch?: boolean;
 }
 
 export interface SlotEvents {
@@ -89,6 +91,11 @@ export class SlotCursor {
     if (!cur) return this.o.gapSource;
     if (cur.slot.endFrame - k <= this.o.prefetchFrames) this.prefetchAfter(cur.slot);
     return cur.source;
+  }
+
+  /** Whether the frame last handed out (by sourceFor) belongs to a watched slot. */
+  watching(): boolean {
+    return this.current?.slot.watch === true;
   }
 
   /** Puts the slot covering frame k (if any) on air. */

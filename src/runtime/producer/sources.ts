@@ -17,8 +17,10 @@ export interface Frame {
   /** One frame of raw video, possibly in several slices. */
   video: Buffer | Buffer[];
   audio: Buffer;
-  /** The slate stood in for this frame's picture. */
+  /** The slate stood in for this frame's media (picture and sound). */
   slate: boolean;
+  /** The picture is a card (a slate, a still, the card an audio-only item airs over), not decoded media. */
+  card: boolean;
 }
 
 export type SourceOutcome = 'aired' | 'slate' | 'partial';
@@ -45,7 +47,7 @@ export class StillSource implements FrameSource {
     this.frame = frame;
   }
   next(): Frame {
-    return { video: typeof this.frame === 'function' ? this.frame() : this.frame, audio: this.silence, slate: this.isSlate };
+    return { video: typeof this.frame === 'function' ? this.frame() : this.frame, audio: this.silence, slate: this.isSlate, card: true };
   }
   onReady(fn: () => void): void {
     queueMicrotask(fn);
@@ -133,12 +135,14 @@ export class ItemSource implements FrameSource {
 
   private pendingVideo: Buffer | Buffer[] | null = null;
   private pendingSlate = false;
+  private pendingCard = false;
 
   private takeVideo(): boolean {
     if (this.failure || !this.vq) {
       // Failed, or an audio-only asset (which airs over the slate picture without being a fault).
       this.pendingVideo = this.o.slate();
       this.pendingSlate = this.failure !== null;
+      this.pendingCard = true;
       return true;
     }
     const v = this.vq.takeSlices(this.vBytes);
@@ -146,6 +150,7 @@ export class ItemSource implements FrameSource {
     if (v) {
       this.pendingVideo = v;
       this.pendingSlate = false;
+      this.pendingCard = false;
       return true;
     }
     if (!this.vq.ended) return false;
@@ -156,6 +161,7 @@ export class ItemSource implements FrameSource {
         : { kind: 'media-corrupt', message: `asset ended early after ${this.realFrames} frames: ${this.o.asset.path}` };
     this.pendingVideo = this.o.slate();
     this.pendingSlate = true;
+    this.pendingCard = true;
     return true;
   }
 
@@ -171,7 +177,7 @@ export class ItemSource implements FrameSource {
     if (!this.pendingVideo && !this.takeVideo()) return null;
     const audio = this.takeAudio();
     if (!audio) return null; // the picture waits in pendingVideo for its sound
-    const frame = { video: this.pendingVideo!, audio, slate: this.pendingSlate };
+    const frame = { video: this.pendingVideo!, audio, slate: this.pendingSlate, card: this.pendingCard };
     this.pendingVideo = null;
     if (frame.slate) this.slateFrames++;
     else this.realFrames++;

@@ -1,0 +1,194 @@
+// Output health on this machine: what watching costs and how fast a fault becomes an alarm.
+//
+//   analysis  the output monitor on real decoded frames, in process: microseconds per frame, and
+//             beside it what ffmpeg's own blackdetect + freezedetect + silencedetect + astats cost
+//             on the same media (the alternative the engine's sampling replaces)
+//   density   16 channels of 360p30 with watching on and off, each on its own headless station
+//             (RETROVUE_OUTPUT_MONITOR=off): every segment on time, and the CPU of the station
+//             process alone and with its ffmpeg children, per channel
+//   latency   one station with default thresholds airing media that goes black (5-10 s), freezes
+//             (15-30 s) and falls silent (35-50 s): alarm seen on the event WebSocket - fault, vs
+//             the configured duration; the alarm's time vs the fault; clear seen - fault end
+//
+// `npm run bench -- health`; RETROVUE_BENCH_QUICK=1 measures density for 15 s instead of 60;
+// RETROVUE_BENCH_HEALTH=analysis,density,latency picks parts.
+import path from 'node:path';
+import { execa } from 'execa';
+import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
+import { PROFILES } from '../../src/media/profiles';
+import { OutputMonitor } from '../../src/runtime/producer/output-monitor';
+import type { AlarmDto, ChannelStatusDto, StationEvent } from '../../src/shared/api';
+import { DEFAULT_OUTPUT_HEALTH } from '../../src/shared/domain';
+import { ensureFaultMedia, FAULT_SPECS, faultMediaName } from '../helpers/fault-media';
+import { ensureFixtures, fixture, stationFixture } from '../helpers/fixtures';
+import { sleep } from '../helpers/playout';
+import { startServe } from '../helpers/serve';
+import { densityTrial } from './playout.bench';
+import { processCpu } from './proc';
+import { type Figure } from './stats';
+
+const QUICK = process.env['RETROVUE_BENCH_QUICK'] === '1';
+const P = PROFILES['360p'];
+const log = (msg: string) => process.stderr.write(`  [health] ${msg}\n`);
+
+// ---- analysis -------------------------------------------------------------------------------
+
+async function decode(tools: FfmpegTools, file: string, args: string[]): Promise<Buffer> {
+  const { stdout } = await execa(tools.ffmpeg, ['-v', 'error', '-i', file, ...args, 'pipe:1'], { encoding: 'buffer', maxBuffer: 2 ** 30 });
+  return Buffer.from(stdout);
+}
+
+/** CPU seconds an ffmpeg run takes (its user + system time, read from our reaped children). */
+async function ffmpegCpu(tools: FfmpegTools, args: string[]): Promise<number> {
+  const before = processCpu(process.pid);
+  await execa(tools.ffmpeg, ['-hide_banner', '-v', 'error', ...args]);
+  const after = processCpu(process.pid);
+  return after.tree - after.own - (before.tree - before.own);
+}
+
+async function analysis(tools: FfmpegTools): Promise<Figure[]> {
+  const source = fixture('a.mp4'); // moving test picture over a tone: the monitor's ordinary work
+  const frameBytes = (P.width * P.height * 3) / 2;
+  const audioBytes = (P.sampleRate / P.fps) * 4;
+  const video = await decode(tools, source, ['-frames:v', '150', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  const audio = await decode(tools, source, ['-t', '5', '-f', 's16le', '-ac', '2', '-ar', '48000']);
+  const frames = Math.min(Math.floor(video.length / frameBytes), Math.floor(audio.length / audioBytes));
+  const monitor = new OutputMonitor(P, DEFAULT_OUTPUT_HEALTH);
+  const run = (from: number, count: number) => {
+    for (let k = from; k < from + count; k++) {
+      const i = k % frames;
+      const a = audio.subarray(i * audioBytes, (i + 1) * audioBytes);
+      monitor.frame(k, { video: video.subarray(i * frameBytes, (i + 1) * frameBytes), audio: a, slate: false, card: false }, a, true);
+      monitor.due(k);
+    }
+  };
+  run(0, 3_000); // warm-up
+  const n = 30_000;
+  const t0 = process.hrtime.bigint();
+  run(3_000, n);
+  const perFrameUs = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+
+  // The alternative: ffmpeg's detection filters on the same media, over 30 s of it.
+  const input = ['-stream_loop', '2', '-i', source];
+  const bare = await ffmpegCpu(tools, [...input, '-f', 'null', '-']);
+  const filtered = await ffmpegCpu(tools, [
+    ...input,
+    '-vf', 'blackdetect=d=2:pix_th=0.10,freezedetect=n=0.001:d=10',
+    '-af', 'silencedetect=n=-60dB:d=10,astats=metadata=1:reset=3',
+    '-f', 'null', '-',
+  ]);
+  const filterShare = (filtered - bare) / 30;
+  return [
+    { name: 'analysis: output monitor per frame (picture 1 in 2, sound every frame)', value: perFrameUs, unit: 'us', note: `${frames} decoded 360p frames of a.mp4, ${n} frames timed` },
+    { name: 'analysis: output monitor, share of a core per 360p30 channel', value: (perFrameUs * P.fps) / 1e4, unit: '%', floor: filterShare * 100, note: 'floor: ffmpeg blackdetect+freezedetect+silencedetect+astats on the same media' },
+  ];
+}
+
+// ---- density and cost -----------------------------------------------------------------------
+
+async function density(): Promise<Figure[]> {
+  const n = 16;
+  const seconds = QUICK ? 15 : 60;
+  const figures: Figure[] = [];
+  const results: Record<'off' | 'on', Awaited<ReturnType<typeof densityTrial>>> = {} as never;
+  for (const mode of ['off', 'on'] as const) {
+    log(`density: ${n} channels for ${seconds} s, watching ${mode}`);
+    results[mode] = await densityTrial(n, seconds, null, mode === 'off' ? { RETROVUE_OUTPUT_MONITOR: 'off' } : {});
+  }
+  for (const mode of ['on', 'off'] as const) {
+    const r = results[mode];
+    // Negative: the latest segment was still ready that long before its last frame was due.
+    figures.push({
+      name: `density: ${n} x 360p30 for ${seconds} s, watching ${mode}: latest segment vs due`,
+      value: r.worstLateMs,
+      unit: 'ms',
+      target: '<= 0 ms (every segment on time)',
+      ok: r.onTime,
+      note: `machine CPU ${(r.cpu * 100).toFixed(0)}%`,
+    });
+  }
+  const per = (x: number) => (x * 100) / n;
+  figures.push(
+    { name: 'cost: station process CPU per channel, watching on', value: per(results.on.station.own), unit: '% core', floor: per(results.off.station.own), note: 'floor: watching off, same run' },
+    { name: 'cost: station + ffmpeg CPU per channel, watching on', value: per(results.on.station.tree), unit: '% core', floor: per(results.off.station.tree), note: 'floor: watching off, same run' },
+    { name: 'cost: watching, per channel (station process, on - off)', value: per(results.on.station.own - results.off.station.own), unit: '% core', note: 'noisy: two cores shared with other work' },
+  );
+  return figures;
+}
+
+// ---- fault to alarm -------------------------------------------------------------------------
+
+interface Sighting {
+  raisedSeen?: number;
+  alarm?: AlarmDto;
+  clearedSeen?: number;
+}
+
+async function latency(): Promise<Figure[]> {
+  const spec = FAULT_SPECS['bench-faults'];
+  const start = Math.ceil((Date.now() + 15_000) / 1000) * 1000; // after the station's start-up
+  const t = stationFixture(
+    [{ id: 'faults', name: 'Faults', timezone: 'UTC', schedule: [{ title: 'Faults', asset: `media/${faultMediaName('bench-faults')}`, start: new Date(start).toISOString(), durationMs: spec.durationS * 1000 }] }],
+    'retrovue-bench-health-',
+  );
+  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file, '--session-timeout-ms', '600000'], { RETROVUE_LOG_LEVEL: 'error' });
+  const seen: Record<string, Sighting> = { black: {}, freeze: {}, silence: {} };
+  const ws = new WebSocket(`${serve.url.replace('http', 'ws')}/api/events?access_token=${serve.token}`);
+  ws.onmessage = (m) => {
+    const at = Date.now();
+    const event = JSON.parse(String(m.data)) as StationEvent;
+    if (event.type === 'levels') return;
+    for (const a of event.channels.flatMap((c) => c.alarms)) {
+      const s = seen[a.kind];
+      if (!s) continue;
+      s.alarm ??= a;
+      s.raisedSeen ??= at;
+      if (a.clearedAt !== null && s.clearedSeen === undefined) [s.clearedSeen, s.alarm] = [at, a];
+    }
+  };
+  try {
+    const { channels } = (await (await serve.api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
+    const res = await serve.api(`/api/channels/${channels[0]!.uuid}/viewers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    if (res.status !== 201) throw new Error(`attach failed: ${res.status}`);
+    log(`latency: faults from ${new Date(start).toISOString()}, waiting ${Math.round((start + spec.silence[1] * 1000 + 3_000 - Date.now()) / 1000)} s`);
+    await sleep(start + spec.silence[1] * 1000 + 3_000 - Date.now());
+  } finally {
+    ws.close();
+    await serve.stop();
+    t.cleanup();
+  }
+  const H = DEFAULT_OUTPUT_HEALTH;
+  const figures: Figure[] = [];
+  for (const [kind, window, durationMs] of [
+    ['black', spec.black, H.black.durationMs],
+    ['freeze', spec.freeze, H.freeze.durationMs],
+    ['silence', spec.silence, H.silence.durationMs],
+  ] as const) {
+    const s = seen[kind]!;
+    const [from, to] = window.map((x) => start + x * 1000) as [number, number];
+    if (!s.alarm || s.raisedSeen === undefined) {
+      figures.push({ name: `latency: ${kind} alarm`, value: NaN, unit: '', target: 'raised', ok: false, note: 'never raised' });
+      continue;
+    }
+    const seenAfter = s.raisedSeen - from;
+    const clearAfter = s.clearedSeen === undefined ? NaN : s.clearedSeen - to;
+    figures.push(
+      { name: `latency: ${kind} fault -> alarm seen on the WebSocket`, value: seenAfter, unit: 'ms', target: `<= ${durationMs + 2_000} ms (duration ${durationMs / 1000} s + 2 s)`, ok: seenAfter <= durationMs + 2_000, note: `${seenAfter - durationMs >= 0 ? '+' : ''}${(seenAfter - durationMs).toFixed(0)} ms past the duration` },
+      { name: `latency: ${kind} alarm time - fault time`, value: Date.parse(s.alarm.since) - from, unit: 'ms', note: 'the alarm is dated when the fault began on air' },
+      { name: `latency: ${kind} picture/sound back -> clear seen`, value: clearAfter, unit: 'ms', target: '<= 2000 ms', ok: clearAfter <= 2_000 },
+    );
+  }
+  return figures;
+}
+
+export async function run(): Promise<Figure[]> {
+  const tools = await locateFfmpeg();
+  await ensureFixtures(tools);
+  await ensureFaultMedia(tools);
+  const only = (process.env['RETROVUE_BENCH_HEALTH'] ?? 'analysis,density,latency').split(',');
+  const figures: Figure[] = [];
+  if (only.includes('analysis')) figures.push(...(await analysis(tools)));
+  if (only.includes('density')) figures.push(...(await density()));
+  if (only.includes('latency')) figures.push(...(await latency()));
+  return figures;
+}

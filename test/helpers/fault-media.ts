@@ -1,0 +1,75 @@
+// Media with faults at known instants, for the output-health tests and benchmark: a moving test
+// picture over a steady tone that goes black, freezes and falls silent in given windows. 640x360 at
+// 30 fps, stereo 48 kHz (the channel profile), so what the producer airs is exactly the source.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { FfmpegTools } from '../../src/media/ffmpeg';
+import { fixtureDir } from './fixtures';
+
+/** A window [from, to) in seconds. */
+export type Window = [number, number];
+
+export interface FaultMediaSpec {
+  durationS: number;
+  black?: Window;
+  freeze?: Window;
+  silence?: Window;
+  /** RMS level of the 1 kHz tone per channel, dBFS [left, right] (its peak is 3 dB higher). */
+  toneDb: [number, number];
+}
+
+const FPS = 30;
+
+/** The media the health tests air, with the instants of their faults. */
+export const FAULT_SPECS = {
+  // Each fault lasts 2-3 s, with normal picture and sound between them.
+  faults: { durationS: 15, black: [2, 4], freeze: [6, 9], silence: [10.5, 12.5], toneDb: [-20, -30] },
+  // A steady tone: L at -20 dBFS RMS, R at -30, no fault.
+  tone: { durationS: 6, toneDb: [-20, -30] },
+  // The benchmark's: long enough for the field defaults (black 2 s, freeze and silence 10 s).
+  'bench-faults': { durationS: 60, black: [5, 10], freeze: [15, 30], silence: [35, 50], toneDb: [-20, -20] },
+} satisfies Record<string, FaultMediaSpec>;
+
+export type FaultMediaName = keyof typeof FAULT_SPECS;
+
+const hash = crypto.createHash('sha1').update(JSON.stringify(FAULT_SPECS)).update(renderFaultMedia.toString()).digest('hex').slice(0, 8);
+
+/** The fixture's file name inside the fixture folder (linked as media/ in station fixtures). */
+export const faultMediaName = (name: FaultMediaName): string => `${name}-${hash}.mp4`;
+export const faultMedia = (name: FaultMediaName): string => path.join(fixtureDir, faultMediaName(name));
+
+const within = ([from, to]: Window) => `gte(t\\,${from})*lt(t\\,${to})`;
+
+export async function renderFaultMedia(tools: FfmpegTools, spec: FaultMediaSpec, file: string): Promise<void> {
+  let video = `testsrc2=s=640x360:r=${FPS}`;
+  if (spec.black) video += `,drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='${within(spec.black)}'`;
+  if (spec.freeze) {
+    const [from, to] = spec.freeze.map((s) => Math.round(s * FPS));
+    video += `,split[a][b];[a][b]freezeframes=first=${from}:last=${to! - 1}:replace=${from}`;
+  }
+  video += ',format=yuv420p';
+  const amp = (db: number) => (Math.SQRT2 * 10 ** (db / 20)).toFixed(6);
+  let audio = `aevalsrc=exprs='${amp(spec.toneDb[0])}*sin(2*PI*1000*t)|${amp(spec.toneDb[1])}*sin(2*PI*1000*t)':s=48000:c=stereo`;
+  if (spec.silence) audio += `,volume=volume=0:enable='${within(spec.silence)}'`;
+  const tmp = `${file}.${process.pid}.partial.mp4`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    await execa(tools.ffmpeg, [
+      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', video, '-f', 'lavfi', '-i', audio,
+      '-t', String(spec.durationS), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(FPS * 2), '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '128k', '-f', 'mp4', tmp,
+    ], { timeout: 300_000 });
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Generates any fault media that is missing. */
+export async function ensureFaultMedia(tools: FfmpegTools): Promise<void> {
+  for (const [name, spec] of Object.entries(FAULT_SPECS) as Array<[FaultMediaName, FaultMediaSpec]>) {
+    if (!fs.existsSync(faultMedia(name))) await renderFaultMedia(tools, spec, faultMedia(name));
+  }
+}
