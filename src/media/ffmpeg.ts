@@ -9,21 +9,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 export const MIN_FFMPEG_MAJOR = 5;
-/** Filters and encoders the producers, probes and monitors rely on. */
-export const REQUIRED_FILTERS = [
-  'scale',
-  'pad',
-  'fps',
-  'format',
-  'setsar',
-  'aresample',
-  'aformat',
-  'apad',
-  'drawtext',
-  'blackdetect',
-  'silencedetect',
-  'freezedetect',
-] as const;
+/** Filters and encoders the producers and still cards rely on (output health is watched in the engine, not by filters). */
+export const REQUIRED_FILTERS = ['scale', 'pad', 'setsar', 'fps', 'trim', 'setpts', 'format', 'atrim', 'asetpts', 'aresample', 'aformat', 'drawtext', 'color'] as const;
 export const REQUIRED_ENCODERS = ['libx264', 'aac'] as const;
 
 export interface FfmpegTools {

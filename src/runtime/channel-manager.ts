@@ -333,8 +333,13 @@ export class ChannelManager {
 
   // ---- status -------------------------------------------------------------------------------
 
+  /** Whether a critical condition is present now (black or frozen picture on air, a failed channel). */
+  get hasCriticalAlarm(): boolean {
+    return this.alarms.list().some((a) => a.severity === 'critical');
+  }
+
   tally(): Tally {
-    if (this.supervisor.isFailed || this.supervisor.current?.health() === 'degraded') return 'fault';
+    if (this.supervisor.isFailed || this.supervisor.current?.health() === 'degraded' || this.hasCriticalAlarm) return 'fault';
     if (this.supervisor.producerStatus !== 'running') return 'off';
     if (this.mode.global === 'emergency') return 'emergency';
     return this.fanout.viewerCount > 0 ? 'program' : 'preview';

@@ -237,7 +237,7 @@ export class ProgramDirector {
       if (cm.isFailed) failed++;
     }
     return {
-      status: failed > 0 || this.alarms.list().some((a) => a.severity === 'critical') ? 'degraded' : 'ok',
+      status: failed > 0 || this.alarms.list().some((a) => a.severity === 'critical') || [...this.cms.values()].some((cm) => cm.hasCriticalAlarm) ? 'degraded' : 'ok',
       channels: this.cms.size,
       producersRunning: running,
       producerBudget: this.budget.max,

@@ -78,6 +78,18 @@ describe('alarm life cycle', () => {
     expect(e.store.alarms.open().map((r) => r.kind)).toEqual(['clock-step']);
   });
 
+  it('shows a fault tally and a degraded station while a critical condition (black picture) is on air', async () => {
+    const e = await env();
+    const { uuid, producer } = await onAir(e);
+    expect(e.director.channelStatus(uuid)!.tally).toBe('program');
+    producer.report('output-condition', { kind: 'black', active: true, atMs: e.clock.now(), severity: 'critical', message: 'black picture for 2 s' });
+    expect(e.director.channelStatus(uuid)!).toMatchObject({ tally: 'fault', alarms: [{ code: 'BLACK', clearedAt: null }] });
+    expect(e.director.health().status).toBe('degraded');
+    producer.report('output-condition', { kind: 'black', active: false, atMs: e.clock.now(), severity: 'critical', message: 'picture back' });
+    expect(e.director.channelStatus(uuid)!.tally).toBe('program');
+    expect(e.director.health().status).toBe('ok');
+  });
+
   it('refuses to acknowledge an alarm it does not have', async () => {
     const e = await env();
     expect(() => e.director.acknowledgeAlarm('999')).toThrow(UnknownAlarmError);

@@ -20,7 +20,7 @@ function fake(dir: string, version: string, filters: string[]): string {
   return path.join(dir, 'ffmpeg');
 }
 
-const ALL = ['scale', 'pad', 'fps', 'format', 'setsar', 'aresample', 'aformat', 'apad', 'drawtext', 'blackdetect', 'silencedetect', 'freezedetect'];
+const ALL = ['scale', 'pad', 'setsar', 'fps', 'trim', 'setpts', 'format', 'atrim', 'asetpts', 'aresample', 'aformat', 'drawtext', 'color'];
 const noPath = { PATH: path.join(t.dir, 'empty-path') };
 
 describe('ffmpeg discovery', () => {
@@ -54,8 +54,8 @@ describe('ffmpeg discovery', () => {
   it('refuses an ffmpeg that is too old or lacks what playout needs, naming what is missing', async () => {
     const old = fake(path.join(t.dir, 'old'), '4.4.2', ALL);
     await expect(locateFfmpeg({ ffmpegPath: old, env: noPath })).rejects.toThrow(/version 4\.4\.2; RetroVue needs 5\.0 or newer/);
-    const thin = fake(path.join(t.dir, 'thin'), '6.0', ALL.filter((f) => f !== 'drawtext' && f !== 'freezedetect'));
-    await expect(locateFfmpeg({ ffmpegPath: thin, env: noPath })).rejects.toThrow(/lacks filters drawtext, freezedetect/);
+    const thin = fake(path.join(t.dir, 'thin'), '6.0', ALL.filter((f) => f !== 'drawtext' && f !== 'fps'));
+    await expect(locateFfmpeg({ ffmpegPath: thin, env: noPath })).rejects.toThrow(/lacks filters fps, drawtext/);
     const lonely = path.join(t.dir, 'lonely');
     fs.mkdirSync(lonely);
     fs.copyFileSync(old, path.join(lonely, 'ffmpeg'));
