@@ -16,11 +16,12 @@ import type { ProducerFactory } from './producer';
 import { AlarmBoard, type AlarmLog, storeAlarmLog } from './alarms';
 import { ProducerBudget } from './budget';
 import { ChannelManager, type ChannelOutput, type ScheduleReader } from './channel-manager';
-import { CapacityError, ChannelSwitchError, UnknownAlarmError, UnknownChannelError, UnknownSessionError } from './errors';
+import { CapacityError, UnknownAlarmError, UnknownChannelError, UnknownSessionError } from './errors';
 import { channelModeOf, NORMAL_MODE, type ModeState } from './mode';
 import { DEFAULT_POLICY, type RuntimePolicy } from './policy';
 import { type LiveSession, SessionRegistry } from './viewer-sessions';
 import { StatusHub } from './status';
+import { switchEveryChannel } from './mode-switch';
 import { LevelsHub } from './levels';
 import type { AuditActor, Store } from '../store';
 
@@ -323,42 +324,19 @@ export class ProgramDirector {
   }
 
   private async switchAll(target: ModeState, action: string, actor: AuditActor, details: Record<string, unknown>): Promise<ModeDto> {
-    const prev = this.mode;
     const cms = [...this.cms.values()];
-    const results = await Promise.allSettled(cms.map((cm) => cm.applyMode(target)));
-    const refused = results
-      .map((r, i) => ({ r, cm: cms[i]! }))
-      .filter((x): x is { r: PromiseRejectedResult; cm: ChannelManager } => x.r.status === 'rejected');
-    const rollback = async () => {
-      const back = await Promise.allSettled(cms.filter((_, i) => results[i]!.status === 'fulfilled').map((cm) => cm.applyMode(prev)));
-      for (const b of back) if (b.status === 'rejected') this.log.error({ err: b.reason }, 'channel could not be put back after a refused switch');
-    };
-    if (refused.length > 0) {
-      await rollback();
-      const first = refused[0]!;
-      const err =
-        first.r.reason instanceof ChannelSwitchError ? first.r.reason : new ChannelSwitchError(first.cm.uuid, first.cm.channel.name, first.r.reason);
-      this.log.error({ action, refused: refused.map((x) => x.cm.channel.slug) }, 'switch refused; every channel put back');
-      throw err;
-    }
-    const now = this.opts.clock.now();
-    try {
-      this.opts.store.transaction(() => {
+    const { store, clock } = this.opts;
+    // The mode, every channel's mode and one audit entry: one transaction, after every channel obeyed.
+    const commit = () => {
+      const now = clock.now();
+      store.transaction(() => {
         const e = target.emergency;
-        this.opts.store.system.set({
-          globalMode: target.global,
-          emergencyMessage: e?.message ?? null,
-          emergencyScope: e?.scope ?? null,
-          emergencySinceMs: e?.sinceMs ?? null,
-          updatedAt: now,
-        });
-        for (const cm of cms) this.opts.store.channels.setMode(cm.channel.id, channelModeOf(target.global, cm.channel.kind), now);
-        this.opts.store.audit.append(now, actor, action, { ...details, channels: cms.length });
+        store.system.set({ globalMode: target.global, emergencyMessage: e?.message ?? null, emergencyScope: e?.scope ?? null, emergencySinceMs: e?.sinceMs ?? null, updatedAt: now });
+        for (const cm of cms) store.channels.setMode(cm.channel.id, channelModeOf(target.global, cm.channel.kind), now);
+        store.audit.append(now, actor, action, { ...details, channels: cms.length });
       });
-    } catch (err) {
-      await rollback();
-      throw err;
-    }
+    };
+    await switchEveryChannel(cms, target, this.mode, commit, this.log.child({ action }));
     this.mode = target;
     this.status.stationChanged();
     this.log.warn({ action, ...details }, 'station mode changed');
