@@ -5,7 +5,13 @@ import { rendererConfig } from './vite.web.config';
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
+      // Two entries: the window's main process, and the engine that main forks as a utilityProcess.
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          'engine-process': resolve(import.meta.dirname, 'src/main/engine-process.ts'),
+        },
+      },
     },
   },
   preload: {

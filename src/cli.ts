@@ -3,6 +3,7 @@
 // Usage errors exit 2, runtime failures exit 1.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
+import { terminalLogger } from './logging';
 import { Station, defaultDataDir } from './station';
 import { importIntoDataDir } from './station-import';
 
@@ -22,6 +23,8 @@ const USAGE = `Usage:
   --max-producers N       most channels producing output at once (default: 10 per CPU core, at least 4)
   --profile P             output profile of every channel: 360p (default), 720p or 1080p (H.264 + AAC, 30 fps)
   --segment-seconds N     HLS segment length (default 1)
+
+  Log lines go to stderr: readable on a terminal, JSON otherwise or with RETROVUE_LOG_FORMAT=json.
 `;
 
 class UsageError extends Error {
@@ -87,6 +90,7 @@ async function serve(argv: string[]): Promise<void> {
     maxProducers: args['max-producers'],
     segmentSeconds: args['segment-seconds'],
     profile: args.profile,
+    logger: terminalLogger(),
   });
   const url = await station.listen(args.host, args.port);
   process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`);

@@ -1,92 +1,178 @@
-// Electron main process: window, lifecycle, and the IPC adapter onto the same Station the CLI runs.
-// The engine itself never imports electron; this file only hosts it.
+// Electron main process: the console window, the app's lifecycle, and the wiring between the window
+// (IPC) and the engine (a utilityProcess running the same Station as `serve`). The logic lives in
+// plain modules beside this file (ipc, engine-client, app-protocol, security, window-state); this
+// file only hands them Electron's objects.
 import path from 'node:path';
-import { app, BrowserWindow, net, protocol, shell } from 'electron';
-import { Station } from '../station';
-import { registerIpc } from './ipc';
+import { app, BrowserWindow, dialog, ipcMain, protocol, screen, session, utilityProcess } from 'electron';
+import type { StationApiError } from '../shared/station-api';
+import { APP_SCHEME, CONSOLE_URL, createAppProtocolHandler, isConsoleUrl } from './app-protocol';
+import { EngineClient } from './engine-client';
+import { START_FAILURES } from './engine-protocol';
+import { registerStationIpc } from './ipc';
+import { denyPermissions, guardContents } from './security';
+import { MIN_HEIGHT, MIN_WIDTH, placeWindow, readWindowState, trackWindowState, WINDOW_STATE_FILE } from './window-state';
 
-const APP_SCHEME = 'retrovue';
-const APP_ORIGIN = `${APP_SCHEME}://console`;
+/** How long quitting waits for the engine to stop every producer before it is killed. */
+const ENGINE_CLOSE_TIMEOUT_MS = 15_000;
+const TITLE = 'RetroVue Master Control';
 
-// The console is served from a privileged custom scheme, never file://, so that navigation and
-// requests can be limited to our own origin.
+// The console is served from a privileged custom scheme, never file://: one origin for the page and
+// its previews, which navigation rules and the IPC sender check can name.
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
 ]);
 
-let station: Station | undefined;
+const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+const trusted = (url: string) => isConsoleUrl(url, devServerUrl);
+const warn = (message: string) => console.warn(`[retrovue] ${message}`);
 
-function rendererRoot(): string {
-  return path.join(import.meta.dirname, '../renderer');
-}
+let mainWindow: BrowserWindow | null = null;
+let engine: EngineClient | null = null;
+/** The engine has stopped (or never ran): quitting may proceed. */
+let engineStopped = false;
+let quitting = false;
 
 function createWindow(): BrowserWindow {
+  const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE);
+  const areas = [screen.getPrimaryDisplay(), ...screen.getAllDisplays()].map((d) => d.workArea);
+  const place = placeWindow(readWindowState(stateFile), areas);
   const win = new BrowserWindow({
-    width: 1600,
-    height: 960,
+    ...(place.x !== undefined && place.y !== undefined ? { x: place.x, y: place.y } : {}),
+    width: place.width,
+    height: place.height,
+    minWidth: MIN_WIDTH,
+    minHeight: MIN_HEIGHT,
     backgroundColor: '#0b0d10',
-    title: 'RetroVue Master Control',
+    title: TITLE,
     show: false,
+    ...(app.isPackaged ? {} : { icon: path.join(app.getAppPath(), 'resources', 'icon.png') }),
     webPreferences: {
       preload: path.join(import.meta.dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
     },
   });
+  if (place.maximized) win.maximize();
+  trackWindowState(win, stateFile, (err) => warn(`cannot save the window's position: ${String(err)}`));
   win.once('ready-to-show', () => win.show());
-  // No navigation away from the console and no new windows; external links open in the browser.
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(APP_ORIGIN) && url !== process.env['ELECTRON_RENDERER_URL']) event.preventDefault();
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
   });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  const devUrl = process.env['ELECTRON_RENDERER_URL'];
-  if (!app.isPackaged && devUrl) void win.loadURL(devUrl);
-  else void win.loadURL(`${APP_ORIGIN}/index.html`);
+  // No token anywhere: the page reaches the engine over IPC, its previews through retrovue://.
+  void win.loadURL(devServerUrl ?? CONSOLE_URL);
   return win;
 }
 
-async function start(): Promise<void> {
-  await app.whenReady();
-  const root = rendererRoot();
-  protocol.handle(APP_SCHEME, (request) => {
-    const { pathname } = new URL(request.url);
-    const file = path.normalize(path.join(root, decodeURIComponent(pathname)));
-    if (!file.startsWith(root + path.sep)) return new Response('not found', { status: 404 });
-    return net.fetch(`file://${file}`);
-  });
-
-  // A packaged app may carry its own ffmpeg (electron-builder extraResources), used only as a fallback.
-  const bundledDir = app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg') : path.join(import.meta.dirname, '../../resources/ffmpeg');
-  station = await Station.open({ dataDir: app.getPath('userData'), ffmpeg: { bundledDir } });
-  const port = Number(process.env['RETROVUE_PORT'] ?? 8787);
-  await station.listen(process.env['RETROVUE_HOST'] ?? '127.0.0.1', port);
-  registerIpc(station, APP_ORIGIN);
-  createWindow();
-
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+function startEngine(): EngineClient {
+  const ffmpegDir = app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg') : path.join(app.getAppPath(), 'resources', 'ffmpeg');
+  const args = ['--data-dir', app.getPath('userData'), '--ffmpeg-dir', ffmpegDir];
+  // Loopback and any free port by default; RETROVUE_HOST / RETROVUE_PORT give viewers' players a fixed address.
+  const host = process.env['RETROVUE_HOST'];
+  const port = process.env['RETROVUE_PORT'];
+  if (host) args.push('--host', host);
+  if (port) args.push('--port', port);
+  const child = utilityProcess.fork(path.join(import.meta.dirname, 'engine-process.js'), args, { serviceName: 'RetroVue engine', stdio: 'inherit' });
+  return new EngineClient(child, {
+    onUnexpectedExit: (code) => void engineCrashed(code),
+    log: (message, err) => console.error(`[retrovue] ${message}`, err ?? ''),
   });
 }
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});
-
-let quitting = false;
-app.on('before-quit', (event) => {
-  // Stop every producer (and its ffmpeg children) before the process goes away.
-  if (quitting || !station) return;
-  event.preventDefault();
-  quitting = true;
-  void station.close().finally(() => app.quit());
-});
-
-void start().catch((err: unknown) => {
-  console.error('RetroVue failed to start:', err);
+/** The station could not start: say why (a data folder held by another station, above all) and quit. */
+async function startFailed(err: StationApiError): Promise<void> {
+  const locked = err.code === START_FAILURES.locked;
+  await dialog.showMessageBox({
+    type: 'error',
+    title: TITLE,
+    message: locked ? 'Another RetroVue station is running on this data folder' : 'RetroVue could not start its station',
+    detail: err.message,
+    buttons: ['Quit'],
+  });
+  engineStopped = true;
   app.exit(1);
-});
+}
+
+async function engineCrashed(code: number): Promise<void> {
+  if (quitting) return;
+  const { response } = await dialog.showMessageBox({
+    type: 'error',
+    title: TITLE,
+    message: 'The station engine stopped unexpectedly',
+    detail: `It exited with code ${code}; playout has stopped. Restart RetroVue to resume: the station reconciles its state when it starts.`,
+    buttons: ['Restart RetroVue', 'Quit'],
+    defaultId: 0,
+    cancelId: 1,
+  });
+  if (response === 0) app.relaunch();
+  engineStopped = true;
+  app.quit();
+}
+
+async function start(): Promise<void> {
+  denyPermissions(session.defaultSession, warn);
+  const client = startEngine();
+  engine = client;
+  protocol.handle(
+    APP_SCHEME,
+    createAppProtocolHandler({
+      rendererRoot: path.join(import.meta.dirname, '../renderer'),
+      engineOrigin: () => client.info?.httpOrigin ?? null,
+      fetch: (url, init) => fetch(url, init),
+    }),
+  );
+  registerStationIpc({ ipcMain, backend: client, isTrustedUrl: trusted, log: { warn, error: (m, e) => console.error(`[retrovue] ${m}`, e) } });
+  // The window opens while the engine starts (calls wait for it): window handling never waits on playout.
+  mainWindow = createWindow();
+  client.ready.catch((err: StationApiError) => startFailed(err));
+  app.on('activate', () => {
+    mainWindow ??= createWindow();
+  });
+}
+
+// One app per user: a second launch focuses the first one's window instead.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.show();
+    mainWindow.focus();
+  });
+  app.on('web-contents-created', (_event, contents) => guardContents(contents, trusted, warn));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  // Quitting asks the engine to stop every producer and waits (bounded) before the app goes away.
+  app.on('before-quit', (event) => {
+    if (engineStopped || !engine) return;
+    event.preventDefault();
+    if (quitting) return;
+    quitting = true;
+    void engine
+      .close(ENGINE_CLOSE_TIMEOUT_MS)
+      .then((outcome) => {
+        if (outcome === 'killed') warn('the engine did not stop in time and was killed; the next start reaps what it left');
+      })
+      .finally(() => {
+        engineStopped = true;
+        app.quit();
+      });
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      console.error('RetroVue failed to start:', err);
+      dialog.showErrorBox(TITLE, `RetroVue failed to start: ${(err as Error).message}`);
+      app.exit(1);
+    });
+}

@@ -1,9 +1,6 @@
-// The preload exposes exactly one narrow object to the console: the StationApi over IPC.
+// The preload exposes exactly one object to the console: the StationApi over IPC, as
+// `window.retrovue` (src/renderer/src/transport/select.ts looks for it there).
 import { contextBridge, ipcRenderer } from 'electron';
+import { createStationBridge } from './bridge';
 
-const IPC_INVOKE = 'station:invoke';
-
-contextBridge.exposeInMainWorld('retrovueIpc', {
-  transport: 'ipc',
-  health: () => ipcRenderer.invoke(IPC_INVOKE, 'health'),
-});
+contextBridge.exposeInMainWorld('retrovue', createStationBridge(ipcRenderer));

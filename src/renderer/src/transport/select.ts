@@ -1,6 +1,7 @@
 // The renderer picks its transport by what it finds: the Electron preload exposes the StationApi as
 // `window.retrovue` (over IPC); anywhere else the console talks HTTP + WebSocket to the station that
 // served the page. Nothing else in the renderer knows which one it has.
+import { withStationApiErrors } from '../../../shared/ipc-errors';
 import { STATION_API_METHODS, type StationApi } from '../../../shared/station-api';
 import { HttpStationApi } from './http';
 import { takeApiToken, type TokenSources } from './token';
@@ -24,7 +25,8 @@ export interface TransportHost extends TokenSources {
 
 export function chooseTransport(w: TransportHost): TransportChoice {
   if (w.retrovue !== undefined) {
-    if (isStationApi(w.retrovue)) return { kind: 'ipc', api: w.retrovue };
+    // Failures cross contextBridge as plain { code, message }: give them back their StationApiError class.
+    if (isStationApi(w.retrovue)) return { kind: 'ipc', api: withStationApiErrors(w.retrovue) };
     return { kind: 'none', problem: 'The desktop window exposes an incomplete station interface; reinstall or update the application.' };
   }
   const token = takeApiToken(w);
