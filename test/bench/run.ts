@@ -7,6 +7,7 @@ const benches: Record<string, { title: string; load: () => Promise<{ run: () => 
   runtime: { title: 'Runtime core (256 channels, test-double producers)', load: () => import('./runtime.bench') },
   playout: { title: 'Playout to viewers (real ffmpeg, 360p30, this machine)', load: () => import('./playout.bench') },
   health: { title: 'Output health: cost of watching, 16-channel density with it on and off, fault to alarm (real ffmpeg)', load: () => import('./health.bench') },
+  console: { title: 'Operator console in Chromium (event to DOM, previews over time)', load: () => import('./console.bench') },
   emergency: { title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)', load: () => import('./emergency.bench') },
 };
 
