@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
     setupFiles: ['test/helpers/unhandled.ts'],
+    // Polls wait on real processes (ffmpeg, Chromium) on a shared two-core machine: give them room.
+    expect: { poll: { timeout: 10_000, interval: 50 } },
   },
 });

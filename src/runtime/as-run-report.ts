@@ -102,11 +102,13 @@ export function asRunRowDto(r: AsRunRow, ctx: DayContext): AsRunRowDto {
 
 const durationOf = (r: AsRunRow, ctx: DayContext) => (r.actualEndMs ?? Math.min(ctx.nowMs, ctx.day.endMs)) - r.actualStartMs;
 
+const itemKey = (eventId: number | null, startMs: number | null) => `${eventId}@${startMs}`;
+
 /** What aired for one scheduled item (its part inside the day), from the rows logged for it. */
-function reconcileItem(e: PlaylogEvent, rows: AsRunRow[], emergencies: AsRunRow[], ctx: DayContext): ReconciledItemDto {
+function reconcileItem(e: PlaylogEvent, byItem: Map<string, AsRunRow[]>, emergencies: AsRunRow[], ctx: DayContext): ReconciledItemDto {
   const from = Math.max(e.startMs, ctx.day.startMs);
   const to = Math.min(e.endMs, ctx.day.endMs);
-  const mine = rows.filter((r) => r.kind === 'item' && r.playlogEventId === e.id && r.scheduledStartMs === e.startMs);
+  const mine = byItem.get(itemKey(e.id, e.startMs)) ?? [];
   const aired = mine.filter((r) => r.media === 'aired').reduce((sum, r) => sum + durationOf(r, ctx), 0);
   const first = mine[0];
   const last = mine[mine.length - 1];
@@ -132,7 +134,14 @@ function reconcileItem(e: PlaylogEvent, rows: AsRunRow[], emergencies: AsRunRow[
 /** The day's schedule against what aired: each item's outcome, and the totals. */
 export function reconcileDay(items: PlaylogEvent[], rows: AsRunRow[], ctx: DayContext): AsRunReconcileDto {
   const emergencies = rows.filter((r) => r.kind === 'emergency');
-  const reconciled = items.map((e) => reconcileItem(e, rows, emergencies, ctx));
+  // A day of a loop with short items is thousands of items: find each one's rows by key, not by scan.
+  const byItem = new Map<string, AsRunRow[]>();
+  for (const r of rows) {
+    if (r.kind !== 'item') continue;
+    const key = itemKey(r.playlogEventId, r.scheduledStartMs);
+    byItem.set(key, [...(byItem.get(key) ?? []), r]);
+  }
+  const reconciled = items.map((e) => reconcileItem(e, byItem, emergencies, ctx));
   const count = (o: ReconciledItemDto['outcome']) => reconciled.filter((x) => x.outcome === o).length;
   const sum = (pred: (r: AsRunRow) => boolean) => rows.filter(pred).reduce((s, r) => s + durationOf(r, ctx), 0);
   return {

@@ -63,37 +63,53 @@ export function AsRunPanel({ uuid, slug, zone, currentDay }: { uuid: string; slu
       ) : (
         <p className="muted">{rows.state === 'loading' ? 'Loading…' : rows.unsupported ? 'This station keeps no as-run log yet.' : `Not available: ${rows.message}`}</p>
       )}
-      {rec.state === 'ok' && rec.value.items.length > 0 && (
-        <details>
-          <summary>Schedule reconciled ({rec.value.items.length} items)</summary>
-          <table className="plan" data-testid="asrun-reconcile">
-            <thead>
-              <tr>
-                <th scope="col">Sched.</th>
-                <th scope="col">Title</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Aired</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rec.value.items.map((i) => (
-                <tr key={i.scheduledStart} className={`outcome-${i.outcome}`}>
-                  <td>{formatClock(Date.parse(i.scheduledStart), zone)}</td>
-                  <td>{i.title}</td>
-                  <td>
-                    {i.outcome.replace('-', ' ')}
-                    {i.reason ? ` (${i.reason})` : ''}
-                  </td>
-                  <td>
-                    {formatDuration(i.airedMs)} / {formatDuration(i.scheduledMs)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </details>
-      )}
+      {rec.state === 'ok' && rec.value.items.length > 0 && <Reconciled rec={rec.value} zone={zone} />}
     </section>
+  );
+}
+
+/** Items rendered at most: a day of a loop of short items is thousands; the CSV has them all. */
+const MAX_RECONCILED_ROWS = 200;
+
+/** The schedule against what aired, rendered only when opened, and only what has come to air. */
+function Reconciled({ rec, zone }: { rec: AsRunReconcileDto; zone: string }) {
+  const [open, setOpen] = useState(false);
+  const done = rec.items.filter((i) => i.outcome !== 'upcoming');
+  const shown = done.slice(-MAX_RECONCILED_ROWS);
+  return (
+    <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>
+        Schedule reconciled ({done.length} items so far{rec.items.length > done.length ? `, ${rec.items.length - done.length} to come` : ''}
+        {shown.length < done.length ? `; the last ${shown.length} shown` : ''})
+      </summary>
+      {open && (
+        <table className="plan" data-testid="asrun-reconcile">
+          <thead>
+            <tr>
+              <th scope="col">Sched.</th>
+              <th scope="col">Title</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Aired</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((i) => (
+              <tr key={i.scheduledStart} className={`outcome-${i.outcome}`}>
+                <td>{formatClock(Date.parse(i.scheduledStart), zone)}</td>
+                <td>{i.title}</td>
+                <td>
+                  {i.outcome.replace('-', ' ')}
+                  {i.reason ? ` (${i.reason})` : ''}
+                </td>
+                <td>
+                  {formatDuration(i.airedMs)} / {formatDuration(i.scheduledMs)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
   );
 }
 
