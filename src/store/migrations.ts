@@ -207,6 +207,16 @@ CREATE INDEX as_run_by_channel_day ON as_run (channel_id, broadcast_day, actual_
 CREATE INDEX as_run_open ON as_run (id) WHERE actual_end_ms IS NULL;
 `,
   },
+  {
+    // Numbered 10, not 4, so that migrations written on other branches meanwhile do not collide.
+    version: 10,
+    name: 'channel numbers',
+    sql: `
+-- A stable channel number from the station file ("7", "7.1"), for viewers' guides and tuners.
+ALTER TABLE channels ADD COLUMN number TEXT;
+CREATE UNIQUE INDEX channels_by_number ON channels (number) WHERE number IS NOT NULL;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;
