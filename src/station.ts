@@ -23,6 +23,7 @@ import { ScheduleService } from './schedule/service';
 import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
+import { ChannelTimelines } from './server/timeline';
 import { createHttpServer } from './server/http';
 import { StationFacade } from './station-facade';
 import { httpLimitsFromEnv } from './server/connections';
@@ -145,6 +146,8 @@ export class Station {
   readonly api: StationFacade;
   /** Every ffmpeg this station's producers run (encoders, decoders, card renders). */
   readonly processes = new ProcessGroup();
+  /** Each channel's output segments across producers, read by every kind of viewer URL. */
+  readonly timelines: ChannelTimelines;
 
   private constructor(
     readonly dataDir: string,
@@ -177,6 +180,7 @@ export class Station {
       sessionTimeoutMs: options.sessionTimeoutMs,
     });
     this.api = new StationFacade({ clock, store, schedule: this.schedule, director: this.director });
+    this.timelines = new ChannelTimelines(this.director);
   }
 
   static async open(options: StationOptions): Promise<Station> {
@@ -272,7 +276,7 @@ export class Station {
       healthRoutes(this.api, this.clock),
       channelRoutes(this.api.as('api')),
       runtimeRoutes(this.api.as('api')),
-      streamRoutes(this.director),
+      streamRoutes(this.director, this.timelines),
       importRoutes(this),
     ]);
   }

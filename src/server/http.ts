@@ -13,7 +13,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import pino, { type Logger } from 'pino';
 import { type RouteAccess, registerAccessControl } from './access';
 import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections';
-import { ApiError, badRequest, errorBody, rawErrorResponse, toApiError } from './errors';
+import { ApiError, badRequest, DEFAULT_RETRY_AFTER_S, errorBody, rawErrorResponse, toApiError } from './errors';
 
 export interface HttpServerOptions {
   apiToken: string;
@@ -135,6 +135,7 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
 
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const api = toApiError(err);
+    if (api?.status === 503) reply.header('retry-after', String(api.retryAfterS ?? DEFAULT_RETRY_AFTER_S));
     if (api) return reply.status(api.status).send(errorBody(api.code, api.message));
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send(errorBody('internal', 'internal error; see the station log'));
