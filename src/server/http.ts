@@ -17,6 +17,8 @@ import { ApiError, badRequest, DEFAULT_RETRY_AFTER_S, errorBody, rawErrorRespons
 
 export interface HttpServerOptions {
   apiToken: string;
+  /** When set, viewers' URLs carry it (/iptv/<key>/...); see access.ts. */
+  streamKey?: string | null;
   /** The built operator console (index.html and assets); absent in a bare checkout. */
   uiDir?: string;
   logger: Logger;
@@ -165,7 +167,7 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
   );
 
   guardConnections(app, limits, log);
-  registerAccessControl(app, options.apiToken);
+  registerAccessControl(app, options.apiToken, options.streamKey ?? null);
 
   // Upgraded sockets (event streams, refused upgrades) are not closed by the HTTP server's own
   // shutdown; without this a client holding one open would keep the station from stopping.
