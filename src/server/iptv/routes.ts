@@ -90,7 +90,12 @@ export function iptvRoutes(deps: IptvDeps) {
       if (!open) return;
       open = false;
       clearInterval(watch);
-      if (director.sessions.get(sessionId)) director.detach(sessionId, reason);
+      try {
+        if (director.sessions.get(sessionId)) director.detach(sessionId, reason);
+      } catch (err) {
+        // The store refused the write: the session stays live, silent, and the inactivity sweep ends it.
+        req.log.warn({ err }, 'a viewer session could not be ended at disconnect; it ends after the session timeout');
+      }
     };
     // A response that ran to its end (the channel stalled) finishes first; anything else is the client leaving.
     reply.raw.once('finish', () => end('stream ended'));
