@@ -4,6 +4,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
 import { terminalLogger } from './logging';
+import path from 'node:path';
+import { DEFAULT_VIEWER_LIMITS } from './server/viewer-limits';
+import { loadOrCreateStreamKey, STREAM_KEY_FILE, STREAM_KEY_PATTERN, STREAM_KEY_RULE } from './server/iptv/stream-key';
 import { Station, defaultDataDir } from './station';
 import { importIntoDataDir } from './station-import';
 
@@ -11,6 +14,8 @@ const USAGE = `Usage:
   retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
                  [--viewer-grace-ms N] [--session-timeout-ms N] [--max-producers N]
                  [--profile 360p|720p|1080p] [--segment-seconds N]
+                 [--public-url URL] [--stream-key KEY|generate] [--max-viewers N]
+                 [--max-viewers-per-channel N] [--guide-hours N]
   retrovue import [--data-dir D] FILE
   retrovue help
 
@@ -25,6 +30,14 @@ const USAGE = `Usage:
   --segment-seconds N     HLS segment length (default 1)
 
   Log lines go to stderr: readable on a terminal, JSON otherwise or with RETROVUE_LOG_FORMAT=json.
+  Viewers' software (M3U /iptv/channels.m3u, XMLTV /iptv/xmltv.xml, HDHomeRun at the station's address):
+  --public-url URL        base of the URLs handed to viewers (e.g. https://tv.example.com behind a proxy);
+                          default: the address each client used
+  --stream-key KEY        require KEY in every viewer URL (/iptv/KEY/channels.m3u, HDHomeRun at /iptv/KEY);
+                          "generate" makes one, kept in <data-dir>/stream-key (default: no key)
+  --max-viewers N         most viewers at once, all channels (default 300); past it 503 + Retry-After
+  --max-viewers-per-channel N  most viewers of one channel at once (default 100)
+  --guide-hours N         how far ahead the XMLTV guide reaches (default 48)
 `;
 
 class UsageError extends Error {
@@ -48,6 +61,18 @@ const serveSchema = z.object({
   'max-producers': intArg('max-producers', 1, 1000).optional(),
   'segment-seconds': intArg('segment-seconds', 1, 10).default(1),
   profile: z.enum(['360p', '720p', '1080p'], { error: '--profile must be 360p, 720p or 1080p' }).default('360p'),
+  'public-url': z
+    .string()
+    .transform((u) => u.replace(/\/+$/, ''))
+    .refine((u) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(u) && URL.canParse(u), '--public-url must be an http:// or https:// URL without a query or fragment')
+    .optional(),
+  'stream-key': z
+    .string()
+    .refine((k) => k === 'generate' || STREAM_KEY_PATTERN.test(k), `--stream-key: ${STREAM_KEY_RULE}, or "generate"`)
+    .optional(),
+  'max-viewers': intArg('max-viewers', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perStation),
+  'max-viewers-per-channel': intArg('max-viewers-per-channel', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perChannel),
+  'guide-hours': intArg('guide-hours', 1, 336).default(48),
 });
 
 type ServeArgs = z.output<typeof serveSchema>;
@@ -75,6 +100,11 @@ function parseServeArgs(argv: string[]): ServeArgs {
     'max-producers': { type: 'string' },
     'segment-seconds': { type: 'string' },
     profile: { type: 'string' },
+    'public-url': { type: 'string' },
+    'stream-key': { type: 'string' },
+    'max-viewers': { type: 'string' },
+    'max-viewers-per-channel': { type: 'string' },
+    'guide-hours': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`);
   return values;
@@ -82,8 +112,10 @@ function parseServeArgs(argv: string[]): ServeArgs {
 
 async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv);
+  const dataDir = args['data-dir'] ?? defaultDataDir();
+  const keyArg = args['stream-key'];
   const station = await Station.open({
-    dataDir: args['data-dir'] ?? defaultDataDir(),
+    dataDir,
     stationFile: args.station,
     policy: { viewerGraceMs: args['viewer-grace-ms'] },
     sessionTimeoutMs: args['session-timeout-ms'],
@@ -91,10 +123,23 @@ async function serve(argv: string[]): Promise<void> {
     segmentSeconds: args['segment-seconds'],
     profile: args.profile,
     logger: terminalLogger(),
+    iptv: {
+      publicUrl: args['public-url'] ?? null,
+      streamKey: keyArg === 'generate' ? loadOrCreateStreamKey(dataDir) : (keyArg ?? null),
+      limits: { perChannel: args['max-viewers-per-channel'], perStation: args['max-viewers'] },
+      guideHorizonMs: args['guide-hours'] * 3_600_000,
+    },
   });
   const url = await station.listen(args.host, args.port);
   process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`);
   process.stdout.write(`Data directory: ${station.dataDir}\n`);
+  // The key itself is never printed or logged: it is the one given, or in its file.
+  const viewers = args['public-url'] ?? url;
+  const keyNote = keyArg === 'generate' ? ` (the key is in ${path.join(station.dataDir, STREAM_KEY_FILE)})` : keyArg ? ' (the key given with --stream-key)' : '';
+  process.stdout.write(`Viewers' playlist: ${viewers}/iptv/${keyArg ? '<stream key>/' : ''}channels.m3u, guide ${viewers}/iptv/${keyArg ? '<stream key>/' : ''}xmltv.xml${keyNote}\n`);
+  if (!keyArg && !/^(127\.|localhost$|::1$|\[::1\]$)/.test(args.host)) {
+    process.stdout.write('Viewer URLs need no key: anyone who can reach this address can watch (add --stream-key generate to require one).\n');
+  }
   const shutdown = (signal: string): void => {
     station.logger.info({ signal }, 'shutting down');
     void station.close().then(

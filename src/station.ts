@@ -12,7 +12,7 @@ import { SystemClock } from './runtime/clock';
 import { defaultProducerBudget } from './runtime/budget';
 import type { RuntimePolicy } from './runtime/policy';
 import { ProgramDirector } from './runtime/program-director';
-import { BaseProducer, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
+import { BaseProducer, FIRST_SEGMENT_TIMEOUT_MS, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
 import { PROFILES, type OutputProfile } from './media/profiles';
 import { ProcessGroup, reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
@@ -23,6 +23,12 @@ import { ScheduleService } from './schedule/service';
 import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
+import { ChannelTimelines } from './server/timeline';
+import { loadOrCreateDeviceId, type TunerIdentity } from './server/iptv/hdhomerun';
+import { type IptvSettings, iptvRoutes } from './server/iptv/routes';
+import { STREAM_KEY_PATTERN, STREAM_KEY_RULE } from './server/iptv/stream-key';
+import { DEFAULT_GUIDE_HORIZON_MS } from './server/iptv/xmltv';
+import { checkViewerLimits, DEFAULT_VIEWER_LIMITS } from './server/viewer-limits';
 import { createHttpServer } from './server/http';
 import { StationFacade } from './station-facade';
 import { httpLimitsFromEnv } from './server/connections';
@@ -77,7 +83,7 @@ export function createLogger(level = process.env['RETROVUE_LOG_LEVEL'] ?? 'info'
 }
 
 /** Fields never logged by value: a session id is a viewer's credential, the token the operator's. */
-const SECRET_LOG_FIELDS = ['session', 'sessionId', 'token', 'apiToken', 'authorization'];
+const SECRET_LOG_FIELDS = ['session', 'sessionId', 'token', 'apiToken', 'authorization', 'streamKey'];
 
 /** The engine's logger, with secrets redacted wherever a part logs them (top level or one level down). */
 export function redactingLogger(logger: Logger): Logger {
@@ -122,6 +128,8 @@ export interface StationOptions {
    * environment's RETROVUE_OUTPUT_MONITOR=off turns it off, to measure what watching costs).
    */
   watchOutput?: boolean;
+  /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300, 48 h). */
+  iptv?: Partial<IptvSettings>;
 }
 
 /** Without a usable ffmpeg, every producer refuses to start and says why (the API and console still run). */
@@ -150,6 +158,11 @@ export class Station {
   readonly api: StationFacade;
   /** Every ffmpeg this station's producers run (encoders, decoders, card renders). */
   readonly processes = new ProcessGroup();
+  /** Each channel's output segments across producers, read by every kind of viewer URL. */
+  readonly timelines: ChannelTimelines;
+  readonly iptv: IptvSettings;
+  /** What HDHomeRun clients see of this station. */
+  readonly tuner: TunerIdentity;
 
   private constructor(
     readonly dataDir: string,
@@ -166,6 +179,7 @@ export class Station {
     options: StationOptions,
   ) {
     this.schedule = new ScheduleService(store, clock);
+    const producerBudget = options.maxProducers ?? defaultProducerBudget();
     this.director = new ProgramDirector({
       store,
       clock,
@@ -185,10 +199,24 @@ export class Station {
       outputRoot: path.join(dataDir, OUTPUT_DIR),
       logger,
       policy: options.policy,
-      producerBudget: options.maxProducers ?? defaultProducerBudget(),
+      producerBudget,
       sessionTimeoutMs: options.sessionTimeoutMs,
     });
     this.api = new StationFacade({ clock, store, schedule: this.schedule, director: this.director });
+    this.timelines = new ChannelTimelines(this.director);
+    this.iptv = {
+      publicUrl: null,
+      streamKey: null,
+      limits: DEFAULT_VIEWER_LIMITS,
+      guideHorizonMs: DEFAULT_GUIDE_HORIZON_MS,
+      stallTimeoutMs: FIRST_SEGMENT_TIMEOUT_MS,
+      ...options.iptv,
+    };
+    if (this.iptv.streamKey !== null && !STREAM_KEY_PATTERN.test(this.iptv.streamKey)) {
+      throw new Error(`invalid stream key: ${STREAM_KEY_RULE}`);
+    }
+    const profile = PROFILES[options.profile ?? '360p'];
+    this.tuner = { deviceId: loadOrCreateDeviceId(dataDir), friendlyName: 'RetroVue', tunerCount: producerBudget, hd: profile.height >= 720 };
   }
 
   static async open(options: StationOptions): Promise<Station> {
@@ -280,12 +308,14 @@ export class Station {
   createHttp(): Promise<FastifyInstance> {
     // Timeouts and connection caps: defaults from the machine, RETROVUE_HTTP_LIMITS for tests.
     const limits = httpLimitsFromEnv(process.env);
-    return createHttpServer({ apiToken: this.apiToken, uiDir: this.uiDir, logger: this.logger, limits }, [
+    const viewer = this.api.as('api');
+    return createHttpServer({ apiToken: this.apiToken, streamKey: this.iptv.streamKey, uiDir: this.uiDir, logger: this.logger, limits }, [
       healthRoutes(this.api, this.clock),
       channelRoutes(this.api.as('api')),
-      runtimeRoutes(this.api.as('api')),
-      streamRoutes(this.director),
+      runtimeRoutes(viewer, (uuid) => checkViewerLimits(this.director, uuid, this.iptv.limits)),
+      streamRoutes(this.director, this.timelines),
       importRoutes(this),
+      iptvRoutes({ api: viewer, director: this.director, schedule: this.schedule, clock: this.clock, timelines: this.timelines, tuner: this.tuner, settings: this.iptv }),
     ]);
   }
 

@@ -11,7 +11,7 @@ import type { FfmpegTools } from '../media/ffmpeg';
 import { parseProbe, type ProbeResult } from '../media/probe';
 import type { LoopItem } from './horizon';
 import type { ScheduleService } from './service';
-import { validateStationFile, type ValidatedStation } from './station-file';
+import { StationFileError, type StationFileProblem, validateStationFile, type ValidatedStation } from './station-file';
 import { cycleLength } from './horizon';
 
 export interface ImportResult {
@@ -35,9 +35,24 @@ function knownProbe(store: Store) {
   };
 }
 
+/**
+ * Channel numbers are unique across the station: a number the file gives must not belong to a
+ * channel the file leaves alone. (Numbers moving between channels of the file are fine.)
+ */
+function numberConflicts(station: ValidatedStation, store: Store): StationFileProblem[] {
+  const inFile = new Set(station.channels.map((c) => c.slug));
+  const held = new Map(store.channels.list().filter((c) => c.number && !inFile.has(c.slug)).map((c) => [c.number!, c.slug]));
+  return station.channels.flatMap((c, i) => {
+    const holder = c.number === null ? undefined : held.get(c.number);
+    return holder === undefined ? [] : [{ path: `$.channels[${i}].number`, message: `channel number "${c.number}" already belongs to channel "${holder}", which this file does not list` }];
+  });
+}
+
 /** Writes a validated station in one transaction. */
 export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, 'tools'>, actor: 'import' | 'operator' | 'system' = 'import'): ImportResult {
   const { store, schedule, clock } = deps;
+  const conflicts = numberConflicts(station, store);
+  if (conflicts.length > 0) throw new StationFileError(station.file, conflicts);
   const now = clock.now();
   const result: ImportResult = { file: station.file, channels: [] };
   const touched: number[] = [];
@@ -68,9 +83,11 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
       return id;
     };
 
+    // Numbers are set afresh: two channels of the file swapping numbers must not collide midway.
+    store.channels.clearNumbers(station.channels.flatMap((c) => store.channels.bySlug(c.slug)?.id ?? []));
     for (const c of station.channels) {
       const existing = store.channels.bySlug(c.slug);
-      const meta = { name: c.name, timezone: c.timezone, rolloverMinutes: c.rolloverMinutes, kind: c.kind };
+      const meta = { name: c.name, timezone: c.timezone, rolloverMinutes: c.rolloverMinutes, kind: c.kind, number: c.number };
       let id: number;
       let uuid: string;
       if (existing) {

@@ -39,7 +39,16 @@ export interface ScheduleEvents {
 }
 
 /** The schedule's view of a channel row: identity and time settings, none of the runtime's columns. */
-const channelInfo = (r: ChannelRow): ChannelInfo => ({ id: r.id, uuid: r.uuid, slug: r.slug, name: r.name, timezone: r.timezone, rolloverMinutes: r.rolloverMinutes, kind: r.kind });
+const channelInfo = (r: ChannelRow): ChannelInfo => ({
+  id: r.id,
+  uuid: r.uuid,
+  slug: r.slug,
+  name: r.name,
+  timezone: r.timezone,
+  rolloverMinutes: r.rolloverMinutes,
+  kind: r.kind,
+  number: r.number ?? null,
+});
 
 export class ScheduleService extends EventEmitter<ScheduleEvents> {
   private horizonTimer: TimerHandle | undefined;

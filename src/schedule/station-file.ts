@@ -75,9 +75,23 @@ const loopItem = z.union(
   { error: 'must be an item { title, asset, durationMs, inPointMs?, type? } or a gap { gapMs }' },
 );
 
+/**
+ * A channel number as viewers' software shows it: a major number, optionally with a minor one
+ * ("7", "7.1"), no leading zeros (so "7" and "07" cannot both exist). A JSON whole number is taken too.
+ */
+const CHANNEL_NUMBER = /^[1-9]\d{0,4}(\.[1-9]\d{0,2})?$/;
+const channelNumber = z
+  .union([z.string(), z.number()], { error: 'must be a channel number such as "7" or "7.1"' })
+  .transform((n) => (typeof n === 'number' && Number.isInteger(n) ? String(n) : n))
+  .refine((n) => typeof n === 'string' && CHANNEL_NUMBER.test(n), {
+    error: 'must be a channel number such as "7" or "7.1" (1 to 99999, optionally a dot and 1 to 999, no leading zeros; a decimal like 7.1 must be a string)',
+  })
+  .transform((n) => n as string);
+
 const channel = z.strictObject({
   id: slug,
   name: title,
+  number: channelNumber.optional(),
   timezone: z.string({ error: 'must be an IANA time zone name' }).refine(isValidZone, {
     error: (issue) => `"${String(issue.input)}" is not a known IANA time zone`,
   }),
@@ -133,6 +147,8 @@ export type StationFileJson = z.output<typeof stationFileSchema>;
 export interface ValidatedChannel {
   slug: string;
   name: string;
+  /** The channel number, or null when the file gives none. */
+  number: string | null;
   timezone: string;
   rolloverMinutes: number;
   kind: 'normal' | 'guide';
@@ -287,12 +303,18 @@ export async function validateStationFile(file: string, options: ValidateOptions
   };
 
   const seen = new Map<string, number>();
+  const numbers = new Map<string, number>();
   const channels: ValidatedChannel[] = [];
   parsed.data.channels.forEach((c, ci) => {
     const at = `$.channels[${ci}]`;
     const dup = seen.get(c.id);
     if (dup !== undefined) problems.push({ path: `${at}.id`, message: `duplicate channel id "${c.id}" (also $.channels[${dup}].id)` });
     seen.set(c.id, ci);
+    if (c.number !== undefined) {
+      const other = numbers.get(c.number);
+      if (other !== undefined) problems.push({ path: `${at}.number`, message: `duplicate channel number "${c.number}" (also $.channels[${other}].number)` });
+      else numbers.set(c.number, ci);
+    }
 
     if (c.kind === 'guide') {
       if (c.schedule?.length || c.loop) {
@@ -335,6 +357,7 @@ export async function validateStationFile(file: string, options: ValidateOptions
     channels.push({
       slug: c.id,
       name: c.name,
+      number: c.number ?? null,
       timezone: c.timezone,
       rolloverMinutes: c.rolloverMinutes,
       kind: c.kind,

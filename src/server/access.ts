@@ -7,9 +7,11 @@ import { ApiError } from './errors';
 
 /**
  * public: anyone (health, the console's files); token: the API token (the default);
- * stream: a viewer's URL, where the session id in the path is the credential.
+ * stream: a viewer's URL, where the session id in the path is the credential;
+ * viewer: viewers' software (M3U, XMLTV, channel streams, HDHomeRun): no token, and when the
+ * station has a stream key, only the routes with the key in their path, presented correctly.
  */
-export type RouteAccess = 'public' | 'token' | 'stream';
+export type RouteAccess = 'public' | 'token' | 'stream' | 'viewer';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,7 +43,7 @@ function presentedToken(req: FastifyRequest, queryAllowed: boolean): string | un
 }
 
 /** host[:port] as a URL would normalize it (lower case, default port dropped); null when malformed. */
-function normalHost(host: string, scheme = 'http:'): string | null {
+export function normalHost(host: string, scheme = 'http:'): string | null {
   try {
     const u = new URL(`${scheme}//${host}`);
     return u.username || u.password || u.pathname !== '/' || u.search || u.hash ? null : u.host;
@@ -77,7 +79,20 @@ function loopbackHosts(app: FastifyInstance): Set<string> | null {
  * The access hook: Host (DNS rebinding, when on loopback), Origin (state changes and WebSocket
  * upgrades from other sites), then the route's own access. Unknown routes answer 404 to anyone.
  */
-export function registerAccessControl(app: FastifyInstance, apiToken: string): void {
+/**
+ * The stream key, decided on the matched route: a viewer route whose pattern has a `:key` segment
+ * answers only with a stream key set and presented (compared in equal time); one without answers
+ * only when no key is set. Either refusal is the 404 of a URL that does not exist.
+ */
+function checkStreamKey(req: FastifyRequest, streamKey: string | null): void {
+  const params = (req.params ?? {}) as Record<string, unknown>;
+  const keyed = Object.hasOwn(params, 'key');
+  const presented = typeof params['key'] === 'string' ? params['key'] : undefined;
+  const ok = streamKey === null ? !keyed : keyed && tokenMatches(streamKey, presented);
+  if (!ok) throw new ApiError(404, 'not_found', 'no such viewer URL (with a stream key set, viewer URLs start /iptv/<key>/)');
+}
+
+export function registerAccessControl(app: FastifyInstance, apiToken: string, streamKey: string | null = null): void {
   // The bound address is known once listening and never changes after; undefined until then.
   let allowedHosts: Set<string> | null | undefined;
   app.addHook('onRequest', async (req) => {
@@ -95,6 +110,7 @@ export function registerAccessControl(app: FastifyInstance, apiToken: string): v
     if (req.is404) return;
     const config = req.routeOptions.config;
     if ((req.raw as { upgrade?: boolean }).upgrade === true && !config.upgrade) throw new ApiError(400, 'upgrade_not_supported', 'this route does not take a connection upgrade');
+    if (config.access === 'viewer') return checkStreamKey(req, streamKey);
     if ((config.access ?? 'token') !== 'token') return;
     if (!tokenMatches(apiToken, presentedToken(req, config.upgrade === true))) {
       throw new ApiError(

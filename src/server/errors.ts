@@ -10,10 +10,15 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For a 503: when to try again (Retry-After, seconds); every 503 carries one. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }
 }
+
+/** Retry-After of a 503 that does not say: a viewer leaving or a producer stopping frees room within this. */
+export const DEFAULT_RETRY_AFTER_S = 30;
 
 export const badRequest = (message: string, code = 'bad_request'): ApiError => new ApiError(400, code, message);
 export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);

@@ -13,10 +13,12 @@ import fastifyWebsocket from '@fastify/websocket';
 import pino, { type Logger } from 'pino';
 import { type RouteAccess, registerAccessControl } from './access';
 import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections';
-import { ApiError, badRequest, errorBody, rawErrorResponse, toApiError } from './errors';
+import { ApiError, badRequest, DEFAULT_RETRY_AFTER_S, errorBody, rawErrorResponse, toApiError } from './errors';
 
 export interface HttpServerOptions {
   apiToken: string;
+  /** When set, viewers' URLs carry it (/iptv/<key>/...); see access.ts. */
+  streamKey?: string | null;
   /** The built operator console (index.html and assets); absent in a bare checkout. */
   uiDir?: string;
   logger: Logger;
@@ -135,6 +137,7 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
 
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const api = toApiError(err);
+    if (api?.status === 503) reply.header('retry-after', String(api.retryAfterS ?? DEFAULT_RETRY_AFTER_S));
     if (api) return reply.status(api.status).send(errorBody(api.code, api.message));
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send(errorBody('internal', 'internal error; see the station log'));
@@ -164,7 +167,7 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
   );
 
   guardConnections(app, limits, log);
-  registerAccessControl(app, options.apiToken);
+  registerAccessControl(app, options.apiToken, options.streamKey ?? null);
 
   // Upgraded sockets (event streams, refused upgrades) are not closed by the HTTP server's own
   // shutdown; without this a client holding one open would keep the station from stopping.

@@ -19,11 +19,13 @@ const attachBody = z
   })
   .default({ purpose: 'viewer', client: {} });
 
-export function runtimeRoutes(api: StationFacade) {
+/** `admitViewer` refuses one more viewer of a channel past the station's viewer limits. */
+export function runtimeRoutes(api: StationFacade, admitViewer: (channelUuid: string) => void = () => undefined) {
   return (app: FastifyInstance): void => {
     app.post('/api/channels/:uuid/viewers', async (req, reply) => {
       const body = attachBody.safeParse(req.body ?? undefined);
       if (!body.success) throw badRequest(describeZodError('body', body.error), 'invalid_body');
+      if (body.data.purpose === 'viewer') admitViewer((req.params as { uuid: string }).uuid);
       const clientInfo = { ...body.data.client, address: req.ip, userAgent: req.headers['user-agent'] ?? null };
       return reply.status(201).send(await api.attach((req.params as { uuid: string }).uuid, body.data.purpose, clientInfo));
     });

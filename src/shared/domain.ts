@@ -83,6 +83,8 @@ export interface ChannelInfo {
   timezone: string;
   rolloverMinutes: number;
   kind: ChannelKind;
+  /** The channel number from the station file ("7", "7.1"), stable for viewers' guides; null or absent when none was set. */
+  number?: string | null;
 }
 
 export type PlaylogSource = 'schedule' | 'loop';

@@ -18,6 +18,7 @@ interface RawChannel {
   timezone: string;
   rollover_minutes: number;
   kind: ChannelKind;
+  number: string | null;
   is_active: number;
   current_mode: ChannelMode;
   viewer_count: number;
@@ -34,6 +35,7 @@ const toChannel = (r: RawChannel): ChannelRow => ({
   timezone: r.timezone,
   rolloverMinutes: r.rollover_minutes,
   kind: r.kind,
+  number: r.number,
   isActive: r.is_active === 1,
   currentMode: r.current_mode,
   viewerCount: r.viewer_count,
@@ -43,6 +45,8 @@ const toChannel = (r: RawChannel): ChannelRow => ({
 });
 
 export type NewChannel = Omit<ChannelInfo, 'id'>;
+
+const withNumber = <T extends { number?: string | null }>(c: T) => ({ ...c, number: c.number ?? null });
 
 export class ChannelsRepo {
   private readonly all;
@@ -61,12 +65,12 @@ export class ChannelsRepo {
     this.bySlugStmt = db.prepare<[string], RawChannel>('SELECT * FROM channels WHERE slug = ?');
     this.byIdStmt = db.prepare<[number], RawChannel>('SELECT * FROM channels WHERE id = ?');
     this.insertStmt = db.prepare(
-      `INSERT INTO channels (uuid, slug, name, timezone, rollover_minutes, kind, created_at, updated_at)
-       VALUES (@uuid, @slug, @name, @timezone, @rolloverMinutes, @kind, @at, @at)`,
+      `INSERT INTO channels (uuid, slug, name, timezone, rollover_minutes, kind, number, created_at, updated_at)
+       VALUES (@uuid, @slug, @name, @timezone, @rolloverMinutes, @kind, @number, @at, @at)`,
     );
     this.updateMetaStmt = db.prepare(
       `UPDATE channels SET name = @name, timezone = @timezone, rollover_minutes = @rolloverMinutes, kind = @kind,
-              is_active = 1, updated_at = @at WHERE id = @id`,
+              number = @number, is_active = 1, updated_at = @at WHERE id = @id`,
     );
     this.setViewersStmt = db.prepare('UPDATE channels SET viewer_count = ?, updated_at = ? WHERE id = ?');
     this.setProducerStatusStmt = db.prepare('UPDATE channels SET producer_status = ?, updated_at = ? WHERE id = ?');
@@ -92,10 +96,15 @@ export class ChannelsRepo {
     return r && toChannel(r);
   }
   insert(c: NewChannel, at: number): number {
-    return Number(this.insertStmt.run({ ...c, at }).lastInsertRowid);
+    return Number(this.insertStmt.run({ ...withNumber(c), at }).lastInsertRowid);
   }
   updateMeta(id: number, c: Omit<NewChannel, 'uuid' | 'slug'>, at: number): void {
-    this.updateMetaStmt.run({ ...c, id, at });
+    this.updateMetaStmt.run({ ...withNumber(c), id, at });
+  }
+  /** Frees these channels' numbers (an import renumbering channels sets them afresh; swaps must not collide). */
+  clearNumbers(ids: number[]): void {
+    const stmt = this.db.prepare('UPDATE channels SET number = NULL WHERE id = ?');
+    for (const id of ids) stmt.run(id);
   }
   setViewerCount(id: number, count: number, at: number): void {
     this.setViewersStmt.run(count, at, id);

@@ -219,6 +219,15 @@ CREATE TABLE station_settings (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'channel numbers',
+    sql: `
+-- A stable channel number from the station file ("7", "7.1"), for viewers' guides and tuners.
+ALTER TABLE channels ADD COLUMN number TEXT;
+CREATE UNIQUE INDEX channels_by_number ON channels (number) WHERE number IS NOT NULL;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

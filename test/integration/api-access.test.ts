@@ -57,6 +57,10 @@ describe('HTTP access control', () => {
     expect(open.filter((r) => r.includes('/api/'))).toEqual(['GET /api/health', 'HEAD /api/health']);
     expect(table.filter((r) => r.access === 'stream').every((r) => r.url.startsWith('/streams/'))).toBe(true);
     expect(table.filter((r) => r.url.startsWith('/streams/')).every((r) => r.access === 'stream')).toBe(true);
+    // Viewers' software (no token): /iptv and the HDHomeRun files, nothing else.
+    const hdhr = /^(\/iptv\/:key)?\/(discover\.json|lineup\.json|lineup_status\.json|device\.xml|lineup\.post)$/;
+    expect(table.filter((r) => r.access === 'viewer').every((r) => r.url.startsWith('/iptv/') || hdhr.test(r.url))).toBe(true);
+    expect(table.filter((r) => r.url.startsWith('/iptv/') || hdhr.test(r.url)).every((r) => r.access === 'viewer')).toBe(true);
     for (const r of table.filter((x) => x.access === 'token')) {
       const url = r.url.replace(/:uuid/g, env.uuids[0]!).replace(/:(\w+)/g, 'abcdefghijklmnop1234');
       const res = await env.app.inject({ method: r.method as 'GET', url, headers: { host: env.host } });

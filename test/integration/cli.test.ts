@@ -27,6 +27,13 @@ describe('retrovue CLI', () => {
     [['serve', '--viewer-grace-ms', '-5'], /viewer-grace-ms/],
     [['serve', 'extra'], /no positional arguments/],
     [['serve', '--data-dir'], /--data-dir/],
+    [['serve', '--stream-key', 'short'], /--stream-key: a stream key is 16 to 128/],
+    [['serve', '--stream-key', 'has spaces in it, long enough'], /--stream-key/],
+    [['serve', '--public-url', 'ftp://tv.example'], /--public-url must be an http/],
+    [['serve', '--public-url', 'http://tv.example/?x=1'], /--public-url/],
+    [['serve', '--max-viewers', '0'], /--max-viewers must be between 1/],
+    [['serve', '--max-viewers-per-channel', 'many'], /--max-viewers-per-channel must be a whole number/],
+    [['serve', '--guide-hours', '1000'], /--guide-hours must be between 1 and 336/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['import'], /import takes exactly one station file \(got 0\)/],
     [['import', 'a.json', 'b.json'], /exactly one station file \(got 2\)/],
@@ -176,6 +183,30 @@ describe('retrovue CLI', () => {
     store.close();
     orphan.kill('SIGKILL');
     await orphanExit;
+  });
+
+  it('serve --stream-key generate keeps the key in the data folder (0600), never prints it, and puts it in viewer URLs', async () => {
+    const t = stationFixture([{ id: 'only', name: 'Only', number: '3', timezone: 'UTC', loop: loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10000 }) }]);
+    cleanups.push(t.cleanup);
+    const data = path.join(t.dir, 'data');
+    const publicUrl = 'https://tv.example.test/retrovue';
+    const serve = await startServe(data, ['--station', t.file, '--stream-key', 'generate', '--public-url', `${publicUrl}/`, '--max-viewers', '5', '--guide-hours', '6']);
+    cleanups.push(() => serve.stop());
+    const keyFile = path.join(data, 'stream-key');
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = fs.readFileSync(keyFile, 'utf8').trim();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    for (let i = 0; i < 50 && !serve.stdout().includes("Viewers' playlist"); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(serve.stdout()).toContain(`${publicUrl}/iptv/<stream key>/channels.m3u`);
+    expect(serve.stdout() + serve.stderr()).not.toContain(key);
+    expect((await fetch(`${serve.url}/iptv/channels.m3u`)).status).toBe(404);
+    const m3u = await (await fetch(`${serve.url}/iptv/${key}/channels.m3u`)).text();
+    expect(m3u).toContain(`${publicUrl}/iptv/${key}/channels/3.m3u8`);
+    await serve.stop();
+    // The same key on the next start.
+    const again = await startServe(data, ['--stream-key', 'generate']);
+    cleanups.push(() => again.stop());
+    expect((await fetch(`${again.url}/iptv/${key}/xmltv.xml`)).status).toBe(200);
   });
 
   it('serve --station imports the file before going on air', async () => {

@@ -1,0 +1,199 @@
+// One timeline of HLS segments per channel, across producers: media sequence numbers keep counting
+// when a producer is swapped (emergency takeover, restart) and a discontinuity is marked only
+// there, never between items of a plan (the producer's own output has none). Only segments the
+// timeline knows are ever served, so no request can reach any other file. The viewers' HLS
+// playlists (streams.ts) and the continuous MPEG-TS streams (iptv/ts-stream.ts) read the same
+// timeline, so every viewer of a channel is fed by its one producer.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands';
+import type { ProgramDirector } from '../runtime/program-director';
+import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../runtime/producer';
+import { ApiError } from './errors';
+
+export interface SegmentEntry {
+  seq: number;
+  producerId: string;
+  file: string;
+  path: string;
+  duration: number;
+  discontinuity: boolean;
+}
+
+/**
+ * How many segments a viewer's playlist lists: the encoder's own list less a margin, so that a
+ * segment handed to a slow client is still on disk when it asks for it.
+ */
+export const VIEWER_WINDOW = ENCODER_PLAYLIST_SEGMENTS - 2;
+/** Segments the timeline remembers: a producer's window plus the one before a swap, with room. */
+const TIMELINE_ENTRIES = 3 * VIEWER_WINDOW;
+/** How long a first request waits for the first segment: as long as a producer's start may take. */
+export const FIRST_SEGMENT_WAIT_MS = FIRST_SEGMENT_TIMEOUT_MS;
+
+interface ParsedSegment {
+  file: string;
+  duration: number;
+}
+
+function parseProducerPlaylist(text: string): ParsedSegment[] {
+  const out: ParsedSegment[] = [];
+  let duration = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+    else if (line && !line.startsWith('#') && SEGMENT_PATTERN.test(line)) {
+      out.push({ file: line, duration });
+      duration = 0;
+    }
+  }
+  return out;
+}
+
+export class ChannelTimeline {
+  private entries: SegmentEntry[] = [];
+  private nextSeq = 0;
+  private discontinuitySeq = 0;
+  private lastProducer: string | null = null;
+  private readonly known = new Set<string>();
+
+  /** Reads the producer's playlist and appends the segments not seen yet. */
+  refresh(producerId: string, endpoint: StreamEndpoint): void {
+    let text: string;
+    try {
+      text = fs.readFileSync(endpoint.playlist, 'utf8');
+    } catch {
+      return; // not written yet
+    }
+    for (const seg of parseProducerPlaylist(text)) {
+      const key = `${producerId}/${seg.file}`;
+      if (this.known.has(key)) continue;
+      this.known.add(key);
+      const discontinuity = this.lastProducer !== null && this.lastProducer !== producerId;
+      this.lastProducer = producerId;
+      this.entries.push({ seq: this.nextSeq++, producerId, file: seg.file, path: path.join(endpoint.dir, seg.file), duration: seg.duration, discontinuity });
+    }
+    while (this.entries.length > TIMELINE_ENTRIES) {
+      const dropped = this.entries.shift()!;
+      this.known.delete(`${dropped.producerId}/${dropped.file}`);
+      if (dropped.discontinuity) this.discontinuitySeq++;
+    }
+  }
+
+  /** Whether the given producer's output has reached the timeline. */
+  hasOutputFrom(producerId: string): boolean {
+    return this.lastProducer === producerId;
+  }
+
+  find(producerId: string, file: string): SegmentEntry | undefined {
+    return this.entries.find((e) => e.producerId === producerId && e.file === file);
+  }
+
+  /** Index of the first entry of the live window (see playlist()). */
+  private windowStart(): number {
+    const ownStart = this.entries.findIndex((e) => e.producerId === this.lastProducer);
+    return Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW);
+  }
+
+  /**
+   * The entries after `seq`, in order, for a reader going through the output segment by segment.
+   * A reader that fell so far behind that the next one was forgotten goes on from the live window.
+   */
+  after(seq: number): SegmentEntry[] {
+    const i = this.entries.findIndex((e) => e.seq > seq);
+    if (i < 0) return [];
+    return this.entries[i]!.seq === seq + 1 ? this.entries.slice(i) : this.entries.slice(this.windowStart());
+  }
+
+  /** The newest entries of the current producer, at most `count`. */
+  latest(count: number): SegmentEntry[] {
+    return this.entries.slice(this.windowStart()).slice(-count);
+  }
+
+  /**
+   * The live window: the current producer's latest segments. Earlier producers' segments stay
+   * listed only until the new one has output (a swap never leaves a viewer with an empty list), so
+   * a viewer arriving after a channel restarted never starts in its past.
+   */
+  playlist(): string {
+    const from = this.windowStart();
+    const window = this.entries.slice(from);
+    const first = window[0];
+    // Discontinuities before the window still count (EXT-X-DISCONTINUITY-SEQUENCE).
+    let discSeq = this.discontinuitySeq;
+    for (const e of this.entries.slice(0, from)) if (e.discontinuity) discSeq++;
+    const target = Math.max(1, Math.ceil(Math.max(...window.map((e) => e.duration), 1)));
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${discSeq}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
+    window.forEach((e) => {
+      if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+      lines.push(`#EXTINF:${e.duration.toFixed(6)},`, `${e.producerId}/${e.file}`);
+    });
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** Resolves when something changes in the output folder (ffmpeg renames its playlist into place), or after a short poll. */
+export function outputChanged(dir: string | undefined, pollMs = 25): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, dir ? pollMs : 5);
+    if (!dir) return;
+    try {
+      watcher = fs.watch(dir, done);
+      watcher.on('error', done);
+    } catch {
+      // not created yet: the poll covers it
+    }
+  });
+}
+
+/** Every channel's timeline, read from the producer on air when asked. */
+export class ChannelTimelines {
+  private readonly timelines = new Map<string, ChannelTimeline>();
+
+  constructor(private readonly director: ProgramDirector) {}
+
+  of(channelUuid: string): ChannelTimeline {
+    let t = this.timelines.get(channelUuid);
+    if (!t) this.timelines.set(channelUuid, (t = new ChannelTimeline()));
+    return t;
+  }
+
+  /** Reads the current producer's output into the timeline; true once that producer has segments. */
+  refresh(channelUuid: string): boolean {
+    const timeline = this.of(channelUuid);
+    const output = this.director.channelOutput(channelUuid);
+    if (!output) return false;
+    timeline.refresh(output.producerId, output.endpoint);
+    return timeline.hasOutputFrom(output.producerId);
+  }
+
+  /** The folder the channel's producer writes to now, if any (to watch for changes). */
+  outputDir(channelUuid: string): string | undefined {
+    return this.director.channelOutput(channelUuid)?.endpoint.dir;
+  }
+
+  /**
+   * Waits (and not a moment longer) until the producer now on air has its first segment, so a
+   * viewer never starts in the output of an earlier run of the channel. Resolves false when the
+   * client went away or `alive` turned false; throws 503 not_ready after the start-up bound.
+   */
+  async firstOutput(channelUuid: string, alive: () => boolean): Promise<boolean> {
+    let timedOut = false;
+    const deadline = setTimeout(() => (timedOut = true), FIRST_SEGMENT_WAIT_MS);
+    try {
+      while (!this.refresh(channelUuid)) {
+        if (timedOut) throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly', 2);
+        if (!alive()) return false;
+        await outputChanged(this.outputDir(channelUuid));
+      }
+      return true;
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+}

@@ -1,0 +1,273 @@
+// Viewers' software over the station's real HTTP app (test-double producers): the M3U parsed by an
+// IPTV playlist parser with every URL answering, the XMLTV guide valid against the XMLTV DTD,
+// HDHomeRun emulation, the token-free access level, the stream key, and the viewer limits.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseM3u } from 'iptv-playlist-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateDeviceId, newDeviceId, validDeviceId } from '../../src/server/iptv/hdhomerun';
+import { type HttpEnv, httpEnv } from '../helpers/http-env';
+import { loopOf, stationFixture } from '../helpers/fixtures';
+import { tempDir } from '../helpers/tmp';
+import type { StationOptions } from '../../src/station';
+
+const XMLTV_DTD = '/usr/share/xmltv/xmltv.dtd';
+const NASTY = `Tom & Jerry <"Live"> 'n' \u0001bell\u0007 \uFFFE`;
+
+const channels = [
+  { id: 'one', name: 'One', number: '7', timezone: 'UTC', loop: loopOf({ title: 'Movie', asset: 'media/movie.mp4', durationMs: 3_600_000 }, { title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }) },
+  { id: 'two', name: 'Two', timezone: 'Asia/Tokyo', loop: loopOf({ title: 'Feature', asset: 'media/movie.mp4', durationMs: 600_000 }) },
+  // A deliberate hole after every item: gaps must be absent from the guide.
+  { id: 'nasty', name: 'Q"uote & <Co>', number: '7.1', timezone: 'America/New_York', loop: loopOf({ title: NASTY, asset: 'media/a.mp4', durationMs: 10_000 }, { gapMs: 1_200_000 }) },
+  { id: 'tv-guide', name: 'TV Guide', timezone: 'Europe/Berlin', kind: 'guide' },
+];
+
+async function iptvEnv(station: Partial<StationOptions> = {}): Promise<HttpEnv> {
+  const t = stationFixture(channels);
+  const env = await httpEnv({ station: { stationFile: t.file, ...station } });
+  const close = env.close;
+  return { ...env, close: async () => (await close(), t.cleanup()) };
+}
+
+/** xmllint's verdict on a document (stdin) against a DTD; a missing tool is a failure, never a skip. */
+function xmllint(doc: string, dtd?: string): { status: number | null; stderr: string } {
+  const which = spawnSync('sh', ['-c', 'command -v xmllint']);
+  if (which.status !== 0) throw new Error('xmllint is not installed: apt-get install libxml2-utils (bash .ci/run installs it)');
+  if (dtd && !fs.existsSync(dtd)) throw new Error(`the XMLTV DTD is not at ${dtd}: apt-get install xmltv-util (bash .ci/run installs it)`);
+  // --path: where the document's own <!DOCTYPE tv SYSTEM "xmltv.dtd"> is found, as guide readers would.
+  const r = spawnSync('xmllint', ['--noout', '--nonet', ...(dtd ? ['--path', path.dirname(dtd), '--dtdvalid', dtd] : []), '-'], { input: doc, encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
+  let env: HttpEnv;
+  const get = (url: string, init: RequestInit = {}) => fetch(url.startsWith('http') ? url : `${env.base}${url}`, { redirect: 'manual', ...init });
+  const liveViewers = () => env.station.director.sessions.liveSessions().filter((s) => s.purpose === 'viewer');
+
+  beforeAll(async () => {
+    env = await iptvEnv();
+  });
+  afterAll(() => env?.close());
+
+  it('offers every viewer route without a token, at the viewer access level', async () => {
+    const viewerRoutes = env.app.routeTable().filter((r) => r.access === 'viewer').map((r) => `${r.method} ${r.url}`);
+    for (const r of ['GET /iptv/channels.m3u', 'GET /iptv/xmltv.xml', 'GET /iptv/channels/:stream', 'GET /discover.json', 'GET /lineup.json', 'GET /lineup_status.json', 'GET /device.xml', 'POST /lineup.post']) {
+      expect(viewerRoutes).toContain(r);
+      expect(viewerRoutes).toContain(r.replace(/ \/(iptv\/)?/, ' /iptv/:key/'));
+    }
+    expect(env.app.routeTable().filter((r) => r.url.startsWith('/iptv') && r.access !== 'viewer')).toEqual([]);
+  });
+
+  it('lists every channel in an M3U that an IPTV parser reads, and every URL in it answers', async () => {
+    const res = await get('/iptv/channels.m3u');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('mpegurl');
+    const text = await res.text();
+    const playlist = parseM3u(text);
+    expect(playlist.header.attrs['x-tvg-url']).toBe(`${env.base}/iptv/xmltv.xml`);
+    expect(text.split('\n')[0]).toContain(`url-tvg="${env.base}/iptv/xmltv.xml"`);
+    expect(playlist.items.map((i) => [i.tvg.id, i.tvg.name, i.group.title])).toEqual([
+      ['two', 'Two', 'RetroVue'], // no number: its place in creation order, 2
+      ['tv-guide', 'TV Guide', 'RetroVue'],
+      ['one', 'One', 'RetroVue'],
+      ['nasty', "Q'uote & <Co>", 'RetroVue'],
+    ]);
+    expect(playlist.items.map((i) => /tvg-chno="([^"]*)"/.exec(i.raw)?.[1])).toEqual(['2', '4', '7', '7.1']);
+    expect(playlist.items.map((i) => i.url)).toEqual(['two', 'tv-guide', '7', '7.1'].map((id) => `${env.base}/iptv/channels/${id}.m3u8`));
+
+    for (const item of playlist.items) {
+      // The channel URL opens a session and redirects to its playlist, which is a live HLS playlist.
+      const first = await get(item.url);
+      expect(first.status, item.url).toBe(302);
+      const location = first.headers.get('location')!;
+      expect(location).toMatch(/^\/streams\/[A-Za-z0-9_-]{16,}\/index\.m3u8$/);
+      const hlsPlaylist = await get(location);
+      expect(hlsPlaylist.status).toBe(200);
+      expect(await hlsPlaylist.text()).toMatch(/^#EXTM3U[\s\S]*#EXTINF:[\s\S]*\.ts\n$/);
+    }
+    const guide = await get(playlist.header.attrs['x-tvg-url']);
+    expect(guide.status).toBe(200);
+
+    // The MPEG-TS flavour: one continuous stream per channel URL.
+    const tsList = parseM3u(await (await get('/iptv/channels-ts.m3u')).text());
+    for (const item of tsList.items) {
+      expect(item.url).toMatch(/\.ts$/);
+      const abort = new AbortController();
+      const stream = await get(item.url, { signal: abort.signal });
+      expect(stream.status, item.url).toBe(200);
+      expect(stream.headers.get('content-type')).toBe('video/mp2t');
+      const reader = stream.body!.getReader();
+      const { value } = await reader.read();
+      expect(value?.[0]).toBe(0x47);
+      abort.abort();
+    }
+  });
+
+  it('keeps one HLS session per player, opens none for a HEAD, and lets silent sessions end', async () => {
+    const ua = { 'user-agent': 'VLC/3.0.21 LibVLC/3.0.21' };
+    const sessionsOf = (agent: string) =>
+      (env.station.store.db.prepare('SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL AND client_info LIKE ?').get(`%${agent}%`) as { n: number }).n;
+    const a = await get('/iptv/channels/two.m3u8', { headers: ua });
+    const b = await get('/iptv/channels/TWO.m3u8', { headers: ua });
+    expect(b.headers.get('location')).toBe(a.headers.get('location'));
+    expect(sessionsOf('VLC/3.0.21')).toBe(1);
+    const other = await get('/iptv/channels/two.m3u8', { headers: { 'user-agent': 'mpv 0.38' } });
+    expect(other.headers.get('location')).not.toBe(a.headers.get('location'));
+    expect(sessionsOf('mpv 0.38')).toBe(1);
+    expect((await get('/iptv/channels/two.ts', { method: 'HEAD', headers: { 'user-agent': 'curl-head' } })).status).toBe(200);
+    expect(sessionsOf('curl-head')).toBe(0);
+    // Nobody asks for anything for longer than the session timeout: both end, and the URL opens a new one.
+    await env.clock.advanceAsync(env.station.director.sessions.timeoutMs * 2);
+    expect(liveViewers().length).toBe(0);
+    const again = await get('/iptv/channels/two.m3u8', { headers: ua });
+    expect(again.headers.get('location')).not.toBe(a.headers.get('location'));
+  });
+
+  it('answers unknown channels and names with 404 in the API error shape', async () => {
+    for (const url of ['/iptv/channels/99.ts', '/iptv/channels/nope.m3u8', '/iptv/channels/7.mp4', '/iptv/channels/7', '/iptv/x/channels.m3u']) {
+      const res = await get(url);
+      expect(res.status, url).toBe(404);
+      expect(await res.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    }
+  });
+
+  it('serves an XMLTV guide that validates against the DTD, with offsets, no overlaps, no gaps and the M3U ids', async () => {
+    const res = await get('/iptv/xmltv.xml');
+    expect(res.status).toBe(200);
+    const doc = await res.text();
+    const verdict = xmllint(doc, XMLTV_DTD);
+    expect(verdict.stderr).toBe('');
+    expect(verdict.status).toBe(0);
+
+    const ids = [...doc.matchAll(/<channel id="([^"]+)">/g)].map((m) => m[1]!);
+    expect(ids).toEqual(['two', 'tv-guide', 'one', 'nasty']);
+    const offsets: Record<string, string> = { one: '+0000', two: '+0900', nasty: '-0500', 'tv-guide': '+0100' };
+    const programmes = [...doc.matchAll(/<programme start="([^"]+)" stop="([^"]+)" channel="([^"]+)">\s*<title>([^<]*)<\/title>/g)].map((m) => ({ start: m[1]!, stop: m[2]!, channel: m[3]!, title: m[4]! }));
+    const toMs = (t: string) => Date.parse(`${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}${t.slice(15, 18)}:${t.slice(18)}`);
+    const now = env.clock.now();
+    for (const id of ids) {
+      const own = programmes.filter((p) => p.channel === id);
+      expect(own.length, id).toBeGreaterThan(0);
+      for (const p of own) {
+        expect(p.start).toMatch(/^\d{14} [+-]\d{4}$/);
+        expect(p.start.slice(15)).toBe(offsets[id]);
+        expect(p.stop.slice(15)).toBe(offsets[id]);
+        expect(toMs(p.stop)).toBeGreaterThan(toMs(p.start));
+      }
+      // In order and never overlapping; the guide reaches 48 h ahead.
+      for (let i = 1; i < own.length; i++) expect(toMs(own[i]!.start)).toBeGreaterThanOrEqual(toMs(own[i - 1]!.stop));
+      expect(toMs(own[own.length - 1]!.stop)).toBeGreaterThanOrEqual(now + 47 * 3_600_000);
+    }
+    // The gap channel: 10 s items, then 20 minutes of nothing, never listed.
+    const nasty = programmes.filter((p) => p.channel === 'nasty');
+    for (const p of nasty) expect(toMs(p.stop) - toMs(p.start)).toBe(10_000);
+    for (let i = 1; i < nasty.length; i++) expect(toMs(nasty[i]!.start) - toMs(nasty[i - 1]!.stop)).toBe(1_200_000);
+    // Markup escaped, characters XML cannot carry dropped.
+    expect(nasty[0]!.title).toBe('Tom &amp; Jerry &lt;&quot;Live&quot;&gt; &apos;n&apos; bell ');
+    expect(doc).toContain('<display-name>Q&quot;uote &amp; &lt;Co&gt;</display-name>');
+    expect(doc).toContain('<category lang="en">Program</category>');
+    // The guide channel has listings too (media servers hide channels without guide data).
+    expect(programmes.filter((p) => p.channel === 'tv-guide').every((p) => p.title === 'Listings')).toBe(true);
+  });
+
+  it('emulates an HDHomeRun: discover, lineup without query strings, status, device description, scan requests', async () => {
+    const discover = (await (await get('/discover.json')).json()) as { DeviceID: string; LineupURL: string; BaseURL: string };
+    expect(discover).toMatchObject({ FriendlyName: 'RetroVue', ModelNumber: 'HDTC-2US', BaseURL: env.base, LineupURL: `${env.base}/lineup.json`, TunerCount: 16 });
+    expect(validDeviceId(discover.DeviceID)).toBe(true);
+    expect(discover.DeviceID).toBe(fs.readFileSync(path.join(env.station.dataDir, 'hdhomerun-device-id'), 'utf8').trim());
+    const lineup = (await (await get(discover.LineupURL)).json()) as Array<{ GuideNumber: string; GuideName: string; URL: string }>;
+    expect(lineup.map((c) => [c.GuideNumber, c.GuideName])).toEqual([['2', 'Two'], ['4', 'TV Guide'], ['7', 'One'], ['7.1', 'Q"uote & <Co>']]);
+    for (const c of lineup) {
+      expect(c.URL).not.toContain('?');
+      expect(c.URL).toMatch(new RegExp(`^${env.base}/iptv/channels/[^/]+\\.ts$`));
+    }
+    // Jellyfin asks HDTC models for ?transcode=...: the query is ignored, the stream plays.
+    const abort = new AbortController();
+    const transcode = await get(`${lineup[2]!.URL}?transcode=internet540`, { signal: abort.signal });
+    expect(transcode.status).toBe(200);
+    abort.abort();
+    expect(await (await get('/lineup_status.json')).json()).toEqual({ ScanInProgress: 0, ScanPossible: 1, Source: 'Cable', SourceList: ['Cable'] });
+    const device = await (await get('/device.xml')).text();
+    expect(xmllint(device).status).toBe(0);
+    expect(device).toContain('<friendlyName>RetroVue</friendlyName>');
+    expect(device).toMatch(/<UDN>uuid:[0-9a-f-]{36}<\/UDN>/);
+    for (const type of ['application/x-www-form-urlencoded', undefined]) {
+      const scan = await get('/lineup.post?scan=start&source=Cable', { method: 'POST', headers: type ? { 'content-type': type } : {}, body: type ? 'scan=start' : undefined });
+      expect(scan.status).toBe(200);
+    }
+  });
+
+  it('keeps its HDHomeRun DeviceID per data folder, always with a valid check digit', () => {
+    const t = tempDir();
+    try {
+      const id = loadOrCreateDeviceId(t.dir);
+      expect(validDeviceId(id)).toBe(true);
+      expect(loadOrCreateDeviceId(t.dir)).toBe(id);
+    } finally {
+      t.cleanup();
+    }
+    for (let i = 0; i < 200; i++) expect(validDeviceId(newDeviceId())).toBe(true);
+    // Any single wrong digit fails the check.
+    const id = newDeviceId();
+    for (let i = 0; i < 8; i++) {
+      const wrong = id.slice(0, i) + ((Number.parseInt(id[i]!, 16) + 1) % 16).toString(16).toUpperCase() + id.slice(i + 1);
+      expect(validDeviceId(wrong), wrong).toBe(false);
+    }
+  });
+});
+
+describe('stream key and viewer limits', () => {
+  const KEY = 'k3y-for-tests-0123456789';
+  let env: HttpEnv;
+  const get = (url: string, init: RequestInit = {}) => fetch(`${env.base}${url}`, { redirect: 'manual', ...init });
+
+  beforeAll(async () => {
+    env = await iptvEnv({ iptv: { streamKey: KEY, limits: { perChannel: 2, perStation: 3 } } });
+  });
+  afterAll(() => env?.close());
+
+  it('refuses viewer URLs without the key or with a wrong one (404), and puts the key in every URL it hands out', async () => {
+    for (const url of ['/iptv/channels.m3u', '/iptv/xmltv.xml', '/discover.json', '/lineup.json', '/iptv/channels/7.ts', `/iptv/${KEY}x/channels.m3u`, `/iptv/${KEY.toUpperCase()}/channels.m3u`, '/iptv/wrong-key-0123456789/lineup.json']) {
+      const res = await get(url);
+      expect(res.status, url).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    }
+    const m3u = parseM3u(await (await get(`/iptv/${KEY}/channels.m3u`)).text());
+    expect(m3u.header.attrs['x-tvg-url']).toBe(`${env.base}/iptv/${KEY}/xmltv.xml`);
+    for (const item of m3u.items) expect(item.url.startsWith(`${env.base}/iptv/${KEY}/channels/`)).toBe(true);
+    const discover = (await (await get(`/iptv/${KEY}/discover.json`)).json()) as { DeviceID: string; LineupURL: string; BaseURL: string };
+    expect(discover.BaseURL).toBe(`${env.base}/iptv/${KEY}`);
+    const lineup = (await (await fetch(discover.LineupURL)).json()) as Array<{ URL: string }>;
+    for (const c of lineup) expect(c.URL.startsWith(`${env.base}/iptv/${KEY}/channels/`)).toBe(true);
+    // The key spelled with percent-encoding reaches the same route: it is compared after decoding.
+    expect((await get(`/iptv/${encodeURIComponent(KEY).replace('k', '%6B')}/xmltv.xml`)).status).toBe(200);
+    // The control API still wants its token; the key is no substitute.
+    expect((await get(`/api/channels`)).status).toBe(401);
+  });
+
+  it('refuses viewers past the per-channel and per-station limits with 503, Retry-After and the error shape', async () => {
+    const open = (channel: string, n: number) => get(`/iptv/${KEY}/channels/${channel}.m3u8`, { headers: { 'user-agent': `player-${n}` } });
+    expect((await open('7', 1)).status).toBe(302);
+    expect((await open('7', 2)).status).toBe(302);
+    const full = await open('7', 3);
+    expect(full.status).toBe(503);
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await full.json()).toEqual({ error: { code: 'viewer_limit', message: expect.stringContaining('(2)') } });
+    // The same player again is no new viewer.
+    expect((await open('7', 1)).status).toBe(302);
+    expect((await open('two', 4)).status).toBe(302);
+    const stationFull = await open('two', 5);
+    expect(stationFull.status).toBe(503);
+    expect(Number(stationFull.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await stationFull.json()) as { error: { message: string } }).error.message).toContain('(3)');
+    const ts = await get(`/iptv/${KEY}/channels/two.ts`);
+    expect(ts.status).toBe(503);
+    // The API's viewers count against the same limits; the console's previews never do.
+    const api = (purpose: string) =>
+      get(`/api/channels/${env.uuids[1]}/viewers`, { method: 'POST', headers: { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ purpose }) });
+    expect((await api('viewer')).status).toBe(503);
+    expect((await api('preview')).status).toBe(201);
+    expect(env.station.director.sessions.liveSessions().filter((s) => s.purpose === 'viewer')).toHaveLength(3);
+  });
+});
