@@ -4,17 +4,7 @@
 // `<argument>.<field>: <problem>`), so the console sees the same failure over IPC and HTTP. The
 // engine's facade validates again; this keeps malformed input out of the main process and the engine.
 import { z, type ZodType } from 'zod';
-import {
-  alarmHistoryRequest,
-  alarmId,
-  asRunReconcileRequest,
-  asRunRequest,
-  channelUuid,
-  emergencyRequest,
-  scheduleRangeRequest,
-  sessionId,
-  type STATION_API_METHODS,
-} from '../shared/station-api';
+import { alarmHistoryRequest, alarmId, asRunReconcileRequest, asRunRequest, channelUuid, emergencyRequest, scheduleRangeRequest, sessionId, type STATION_API_METHODS } from '../shared/station-api';
 import type { IpcRequest } from '../shared/ipc';
 import { refusal } from './errors';
 

@@ -3,19 +3,7 @@
 // The renderer cannot tell them apart. Requests are validated with these schemas on the engine's
 // side of every transport; every failure arrives as a StationApiError with a code and a message.
 import { z } from 'zod';
-import type {
-  AlarmDto,
-  AsRunDayDto,
-  AsRunReconcileDto,
-  BroadcastDayDto,
-  ChannelStatusDto,
-  ModeDto,
-  ScheduleRangeDto,
-  StationEvent,
-  StationHealthDto,
-  StationSnapshotDto,
-  ViewerAttachDto,
-} from './api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './api';
 import { EMERGENCY_SCOPES, type EmergencyScope } from './domain';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { AsRunDayDto, AsRunReconcileDto, AsRunRowDto } from '../../../shared/api';
 import { useModel } from '../context';
+import { TableHead } from './table-head';
 import { formatClock, formatDuration } from '../format';
 import { describeError } from '../state/model';
 import { useLoad } from '../use-load';
@@ -84,14 +85,7 @@ function Reconciled({ rec, zone }: { rec: AsRunReconcileDto; zone: string }) {
       </summary>
       {open && (
         <table className="plan" data-testid="asrun-reconcile">
-          <thead>
-            <tr>
-              <th scope="col">Sched.</th>
-              <th scope="col">Title</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Aired</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Sched.', 'Title', 'Outcome', 'Aired']} />
           <tbody>
             {shown.map((i) => (
               <tr key={i.scheduledStart} className={`outcome-${i.outcome}`}>
@@ -128,14 +122,7 @@ function RowTable({ rows, zone }: { rows: AsRunRowDto[]; zone: string }) {
   if (rows.length === 0) return <p className="muted">Nothing logged for this day.</p>;
   return (
     <table className="plan" data-testid="asrun-rows">
-      <thead>
-        <tr>
-          <th scope="col">Aired</th>
-          <th scope="col">Title</th>
-          <th scope="col">Status</th>
-          <th scope="col">Dur.</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Aired', 'Title', 'Status', 'Dur.']} />
       <tbody>
         {rows.map((r) => (
           <tr key={`${r.actualStart}-${r.kind}`} className={`asrun-${r.status}`} aria-current={r.actualEnd === null ? 'true' : undefined}>

@@ -6,6 +6,7 @@ import type { AlarmDto, BroadcastDayDto, ScheduleItemDto } from '../../../shared
 import { useConsole, useModel } from '../context';
 import { useLoad } from '../use-load';
 import { AsRunPanel } from './AsRunPanel';
+import { TableHead } from './table-head';
 import { formatClock, formatDate, formatDuration, zoneAbbr } from '../format';
 import { describeError } from '../state/model';
 import { TALLY_DESCRIPTION, tallyText } from '../tally';
@@ -176,14 +177,7 @@ function DetailBody({ uuid }: { uuid: string }) {
 function PlanTable({ items, zone, nowId }: { items: ScheduleItemDto[]; zone: string; nowId: number | null }) {
   return (
     <table className="plan" data-testid="plan">
-      <thead>
-        <tr>
-          <th scope="col">Start</th>
-          <th scope="col">Title</th>
-          <th scope="col">Type</th>
-          <th scope="col">Dur.</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Start', 'Title', 'Type', 'Dur.']} />
       <tbody>
         {items.map((i) => (
           <tr key={`${i.id}-${i.start}`} className={i.id === nowId ? 'on-air' : ''} aria-current={i.id === nowId ? 'true' : undefined}>

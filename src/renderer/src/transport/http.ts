@@ -18,20 +18,7 @@
 //   calls wait in a queue and are sent once a socket opens. A queued call that waits longer than
 //   `queueTimeoutMs` fails with `unavailable` and is never sent later: a command held back for
 //   minutes (an emergency!) must not reach the air by surprise.
-import type {
-  AlarmDto,
-  ApiErrorDto,
-  AsRunDayDto,
-  AsRunReconcileDto,
-  BroadcastDayDto,
-  ChannelStatusDto,
-  ModeDto,
-  ScheduleRangeDto,
-  StationEvent,
-  StationHealthDto,
-  StationSnapshotDto,
-  ViewerAttachDto,
-} from '../../../shared/api';
+import type { AlarmDto, ApiErrorDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from '../../../shared/api';
 import {
   alarmHistoryRequest,
   alarmId,
