@@ -45,7 +45,8 @@ export function withUnloggedTime(rows: AsRunRow[], ctx: DayContext, channelId: n
   const until = Math.min(ctx.day.endMs, ctx.nowMs);
   let cursor = ctx.day.startMs;
   for (const r of rows) {
-    if (r.actualEndMs === r.actualStartMs) continue; // an instant (on air the moment it was off): not a stretch
+    // An instant is not a stretch of output, unless it is what the station was airing when it stopped.
+    if (r.actualEndMs === r.actualStartMs && r.endCause !== 'station stopped') continue;
     if (r.actualStartMs > cursor + ON_TIME_MS) out.push(gapRow(channelId, ctx.day.label, cursor, r.actualStartMs));
     out.push(r);
     cursor = Math.max(cursor, r.actualEndMs ?? until);

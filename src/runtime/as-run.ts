@@ -63,6 +63,8 @@ export class AsRunLogger {
   private queue: Array<() => void> = [];
   private flushing: ReturnType<typeof setImmediate> | undefined;
   private seenTimer: TimerHandle | undefined;
+  /** The latest time logged (see forward()). */
+  private latestMs = -Infinity;
   /** Rows inserted by the batch being written (their ids go if it rolls back). */
   private inserted: Open[] = [];
 
@@ -96,6 +98,18 @@ export class AsRunLogger {
     }
   }
 
+  /**
+   * Times only move forward in the log. Producers report at the time a frame airs, which is up to
+   * their lead (a couple of seconds) after the station time at which they report it; an operator's
+   * action at station time T changes the output only after what was already written. So a time
+   * before one already logged is taken as that one: rows never overlap.
+   */
+  private forward(atMs: number): number {
+    this.latestMs = Math.max(this.latestMs, atMs);
+    return this.latestMs;
+  }
+
+  /** Opens a row at `atMs` (already moved forward). */
   private begin(kind: AsRunKind, fields: Partial<NewAsRunRow> & { title: string }, atMs: number, key: string, splitFrom = false): void {
     const channel = this.o.channel();
     const scheduledStartMs = fields.scheduledStartMs ?? null;
@@ -130,23 +144,45 @@ export class AsRunLogger {
     this.seenTimer ??= this.o.clock.every(LAST_SEEN_MS, () => this.stampSeen());
   }
 
-  private end(atMs: number, cause: string, media?: AsRunMedia, splitTo = false): void {
+  private dayEndOf(ms: number): number {
+    const c = this.o.channel();
+    return broadcastDayAt(ms, c.timezone, c.rolloverMinutes).endMs;
+  }
+
+  /** Ends the open row at `atMs` (already moved forward); a row that crossed a rollover is split there first. */
+  private end(atMs: number, cause: string, media?: AsRunMedia): void {
     const open = this.open;
     if (!open) return;
+    const rollover = this.dayEndOf(open.row.actualStartMs);
+    if (atMs > rollover) {
+      this.split(open, rollover);
+      return this.end(atMs, cause, media);
+    }
+    this.close(open, atMs, cause, media, false);
+  }
+
+  private close(open: Open, atMs: number, cause: string, media: AsRunMedia | undefined, splitTo: boolean): void {
     this.open = null;
     open.rolloverTimer?.cancel();
     const endMs = Math.max(atMs, open.row.actualStartMs);
     const finalMedia = media ?? open.row.media;
     // What explains a late start next: for time off air, why the channel was off air.
     this.lastEndCause = open.row.kind === 'off-air' ? (open.row.startCause ?? cause) : cause;
-    // An instant off air (the channel went on air the moment it was created) is not a stretch of output.
-    if (endMs === open.row.actualStartMs && open.row.kind === 'off-air' && open.id === undefined) {
+    // An instant (off air the moment the channel was created, a label changed as an item began) is
+    // not a stretch of output: not written at all if it is not yet.
+    if (endMs === open.row.actualStartMs && open.id === undefined) {
       open.discarded = true;
       return;
     }
     this.defer(() => {
       if (open.id !== undefined) this.o.store.asRun.close(open.id, endMs, finalMedia, cause, splitTo);
     });
+  }
+
+  /** This day's row ends at the rollover and the next day's continues it: queued together, one transaction. */
+  private split(open: Open, rollover: number): void {
+    this.close(open, rollover, 'rollover', undefined, true);
+    this.begin(open.row.kind, { ...identity(open.row), startCause: open.row.startCause }, rollover, open.key, true);
   }
 
   private stampSeen(): void {
@@ -156,22 +192,22 @@ export class AsRunLogger {
       this.seenTimer = undefined;
       return;
     }
-    const at = this.o.clock.now();
+    // Known on air up to now, or up to the latest frame reported if that airs later.
+    const at = this.forward(this.o.clock.now());
     this.defer(() => {
       if (open.id !== undefined) this.o.store.asRun.seen(open.id, at);
     });
   }
 
-  /** Still on air at the rollover: this day's row ends there and the next day's continues it. */
+  /** Still on air when the clock reaches the rollover: split there, so the day's log shows it. */
   private armRollover(open: Open): void {
     open.rolloverTimer?.cancel();
-    const c = this.o.channel();
-    const endMs = broadcastDayAt(Math.max(open.row.actualStartMs, this.o.clock.now()), c.timezone, c.rolloverMinutes).endMs;
-    open.rolloverTimer = this.o.clock.at(endMs, () => {
+    const rollover = this.dayEndOf(Math.max(open.row.actualStartMs, this.o.clock.now()));
+    open.rolloverTimer = this.o.clock.at(rollover, () => {
       if (this.open !== open) return;
-      // Queued together, so the close and the continuation are written in one transaction.
-      this.end(endMs, 'rollover', undefined, true);
-      this.begin(open.row.kind, { ...identity(open.row), startCause: open.row.startCause }, endMs, open.key, true);
+      if (open.row.actualStartMs >= rollover) return this.armRollover(open);
+      this.forward(rollover);
+      this.split(open, rollover);
     });
   }
 
@@ -183,41 +219,45 @@ export class AsRunLogger {
   }
 
   /** Its output began. A still producer (takeover, guide, slate) is one row for its whole run. */
-  onAir(atMs: number, title: string): void {
+  onAir(at: number, title: string): void {
+    const atMs = this.forward(at);
     if (this.open?.row.kind === 'off-air') this.end(atMs, 'on air');
     const kind = STILL_KINDS[this.producer ?? 'normal'];
     if (kind && this.open?.key !== kind) this.begin(kind, { title }, atMs, kind);
   }
 
   /** The producer on air now airs under another label (a crawl shown or removed): the open row splits there. */
-  relabel(producer: AsRunProducer, atMs: number, cause: string): void {
+  relabel(producer: AsRunProducer, at: number, cause: string): void {
     if (producer === this.producer) return;
     this.producer = producer;
     const open = this.open;
     if (!open || open.row.kind === 'off-air') return;
+    const atMs = this.forward(at);
     this.end(atMs, cause);
     this.begin(open.row.kind, { ...identity(open.row), producerType: producer, startCause: cause }, atMs, open.key);
   }
 
   /** The producer left the air; `next`: the channel is off air now, another producer follows at once, or nothing does. */
-  offAir(atMs: number, cause: string, next: 'off-air' | 'producer' | 'nothing'): void {
+  offAir(at: number, cause: string, next: 'off-air' | 'producer' | 'nothing'): void {
+    const atMs = this.forward(at);
     this.end(atMs, cause);
     if (next === 'off-air') this.begin('off-air', { title: 'Off air', startCause: cause }, atMs, 'off-air');
   }
 
   segmentBegan(r: SegmentReport): void {
     const s = r.segment;
-    if (this.open) this.end(r.atMs, this.open.row.kind === 'off-air' ? 'on air' : 'superseded');
+    const atMs = this.forward(r.atMs);
+    if (this.open) this.end(atMs, this.open.row.kind === 'off-air' ? 'on air' : 'superseded');
     const fields =
       s.kind === 'item'
         ? { title: s.title, assetPath: s.asset?.path ?? null, playlogEventId: s.eventId, scheduledStartMs: s.startMs, scheduledEndMs: s.endMs }
         : { title: 'Slate (schedule gap)', scheduledStartMs: s.startMs, scheduledEndMs: s.endMs };
-    this.begin(s.kind === 'item' ? 'item' : 'gap', { ...fields, media: r.slate ? 'slate' : 'aired' }, r.atMs, segmentKey(r));
+    this.begin(s.kind === 'item' ? 'item' : 'gap', { ...fields, media: r.slate ? 'slate' : 'aired' }, atMs, segmentKey(r));
   }
 
   segmentEnded(r: SegmentReport & { status: 'aired' | 'slate' | 'partial' }): void {
     if (this.open?.key !== segmentKey(r)) return;
-    this.end(r.atMs, 'ended', r.status);
+    this.end(this.forward(r.atMs), 'ended', r.status);
   }
 
   /** The channel's zone or rollover changed: the open row splits at the new rollover. */
@@ -227,13 +267,13 @@ export class AsRunLogger {
 
   /** The station is going down: the open row ends now, and everything is written. */
   shutdown(atMs: number): void {
-    this.end(atMs, 'station shutdown');
+    this.end(this.forward(atMs), 'station shutdown');
     this.seenTimer?.cancel();
     this.flush();
   }
 
   /** Nothing is on air yet (the station just started): the channel is off air, no viewers. */
   startOffAir(atMs: number): void {
-    if (!this.open) this.begin('off-air', { title: 'Off air', startCause: 'no viewers' }, atMs, 'off-air');
+    if (!this.open) this.begin('off-air', { title: 'Off air', startCause: 'no viewers' }, this.forward(atMs), 'off-air');
   }
 }

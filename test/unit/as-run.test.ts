@@ -88,6 +88,32 @@ describe('AsRunLogger', () => {
     ]);
   });
 
+  it('keeps rows in order when the producer reports frames ahead of the clock', () => {
+    // The producer writes frames about 2 s ahead and reports them as they are written.
+    const { clock, log, rows } = setup('2026-11-26T05:59:50Z', 'UTC');
+    const a = item('A', '2026-11-26T05:59:40Z', '2026-11-26T06:00:01Z');
+    const b = item('B', '2026-11-26T06:00:01Z', '2026-11-26T06:10:00Z');
+    log.segmentBegan({ segment: a, atMs: clock.now(), slate: false });
+    clock.advanceTo(Date.parse('2026-11-26T05:59:59Z'));
+    // At 05:59:59 the producer already reports A ending and B beginning at 06:00:01, past the rollover.
+    log.segmentEnded({ segment: a, atMs: a.endMs, slate: false, status: 'aired' });
+    log.segmentBegan({ segment: b, atMs: b.startMs, slate: false });
+    // An operator's crawl at 06:00:00 on the clock changes frames after those already written.
+    clock.advanceTo(Date.parse('2026-11-26T06:00:00Z'));
+    log.relabel('emergency-crawl', clock.now(), 'emergency');
+    clock.advanceTo(Date.parse('2026-11-26T06:05:00Z'));
+    log.offAir(clock.now(), 'no viewers', 'off-air');
+    const r = rows().map((x) => [x.broadcastDay, x.title, x.producerType, new Date(x.actualStartMs).toISOString().slice(11, 19), x.actualEndMs && new Date(x.actualEndMs).toISOString().slice(11, 19), x.endCause]);
+    expect(r).toEqual([
+      // A crossed the rollover: split there, though the clock had not reached it when A's end was reported.
+      ['2026-11-25', 'A', 'normal', '05:59:50', '06:00:00', 'rollover'],
+      ['2026-11-26', 'A', 'normal', '06:00:00', '06:00:01', 'ended'],
+      // B began at 06:00:01; the crawl at 06:00:00 on the clock applies from there, not before.
+      ['2026-11-26', 'B', 'emergency-crawl', '06:00:01', '06:05:00', 'no viewers'],
+      ['2026-11-26', 'Off air', null, '06:05:00', null, null],
+    ]);
+  });
+
   it('never writes inside the producer\u2019s call: rows are queued and written right after', async () => {
     const { store, log } = setup('2026-11-26T05:00:00Z', 'UTC');
     const writes: string[] = [];
