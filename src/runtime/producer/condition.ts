@@ -1,7 +1,8 @@
 // One watched condition (black, frozen, silent) over a stream of frames: raised once it has lasted
 // its duration, cleared once the good picture or sound has lasted a short hold (so that a single
-// good frame inside a fault does not flap the alarm). Counted in frames, so it knows nothing of
-// clocks; the engine turns frames into station times.
+// good frame inside a fault does not flap the alarm). Counted in frames (or any other count that
+// only goes up: the engine also watches lateness with it in station milliseconds), so it knows
+// nothing of clocks; the engine turns frames into station times.
 
 export class ConditionDetector {
   /** The frame the current bad run began on, and the frame good frames began on inside it. */

@@ -18,6 +18,7 @@ import type { OutputFolder } from './output-folder';
 import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor';
 import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor';
 import { StillSource } from './sources';
+import { ConditionDetector } from './condition';
 
 export type { Slot } from './slot-cursor';
 
@@ -25,6 +26,13 @@ export type { Slot } from './slot-cursor';
 export const FIRST_SEGMENT_TIMEOUT_MS = 20_000;
 /** Output this far behind the clock is late: viewers at the live edge would stall. */
 const LATE_MS = 500;
+/**
+ * Late only once it has lasted this long, and on time again once that has lasted LATE_CLEAR_MS: a
+ * hiccup of a few hundred milliseconds (a burst of decoder starts) is absorbed by the players'
+ * buffers and would only flood the operator with alarms that come and go.
+ */
+const LATE_TRIGGER_MS = 2_000;
+const LATE_CLEAR_MS = 1_000;
 /** The pump runs at least this often (and once a frame at lower frame rates). */
 const PUMP_MIN_INTERVAL_MS = 10;
 
@@ -70,7 +78,7 @@ export class PlayoutEngine {
   private pumping = false;
   private waitingForSource = false;
   private stopped = false;
-  private late = false;
+  private readonly lateness = new ConditionDetector({ on: LATE_TRIGGER_MS, hold: LATE_CLEAR_MS });
   private started = false;
   /** Why the pump ended the output, when it did (the encoder's own exit explains itself). */
   private pumpFailure: Error | null = null;
@@ -158,6 +166,12 @@ export class PlayoutEngine {
     this.o.monitor?.configure(settings);
   }
 
+  /** Reports lateness that has lasted (and its end once that has lasted): a condition counted in station ms. */
+  private watchLateness(now: number, behindMs: number): void {
+    const change = this.lateness.update(now, this.started && behindMs > LATE_MS);
+    if (change) this.o.events.late(change.active ? behindMs : null);
+  }
+
   /** Writes every frame that is due (clock position plus lead) and available. */
   pump(): void {
     const encoder = this.encoder;
@@ -169,12 +183,7 @@ export class PlayoutEngine {
       this.tellConditions(this.onAirFrame(now));
       // Behind the clock: viewers at the live edge would stall. (Start-up is not lateness: the
       // first frames wait for the decoders by design.)
-      const behindMs = now - this.frameTime(this.written);
-      const isLate = this.started && behindMs > LATE_MS;
-      if (isLate !== this.late) {
-        this.late = isLate;
-        this.o.events.late(isLate ? behindMs : null);
-      }
+      this.watchLateness(now, now - this.frameTime(this.written));
     } catch (err) {
       // The pump runs on timers and pipe events: whatever fails here (a decoder that cannot be
       // spawned, a file operation) ends this output as a failure, never the process.
