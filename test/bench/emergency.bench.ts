@@ -58,17 +58,35 @@ class Follower {
     for (const s of await this.segments()) this.seen.add(s);
   }
 
-  /** Polls until a segment listed after now is of the wanted kind; resolves with the time it was first listed. */
+  /**
+   * Polls until a segment listed after now is of the wanted kind; resolves with the time it was
+   * first listed. Listing is watched on its own (every 50 ms) and segments are judged as they come:
+   * the time a segment took to fetch and decode here is not counted against the station.
+   */
   async waitFor(tools: FfmpegTools, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<number> {
-    for (;;) {
-      const listed = now();
-      for (const seg of await this.segments()) {
-        if (this.seen.has(seg)) continue;
-        this.seen.add(seg);
-        if (await this.isKind(tools, seg, scope, want, dir)) return listed;
+    const firstListed = new Map<string, number>();
+    let found: number | null = null;
+    const watching = (async () => {
+      while (found === null) {
+        const at = now();
+        for (const seg of await this.segments()) if (!this.seen.has(seg) && !firstListed.has(seg)) firstListed.set(seg, at);
+        await sleep(50);
       }
-      await sleep(50);
+    })();
+    const judged = new Set<string>();
+    while (found === null) {
+      const next = [...firstListed.keys()].find((s) => !judged.has(s));
+      if (!next) {
+        await sleep(20);
+        continue;
+      }
+      judged.add(next);
+      this.seen.add(next);
+      if (await this.isKind(tools, next, scope, want, dir)) found = firstListed.get(next)!;
     }
+    await watching;
+    for (const seg of firstListed.keys()) this.seen.add(seg);
+    return found;
   }
 
   private async isKind(tools: FfmpegTools, seg: string, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<boolean> {
