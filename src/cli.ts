@@ -140,7 +140,11 @@ async function serve(argv: string[]): Promise<void> {
   if (!keyArg && !/^(127\.|localhost$|::1$|\[::1\]$)/.test(args.host)) {
     process.stdout.write('Viewer URLs need no key: anyone who can reach this address can watch (add --stream-key generate to require one).\n');
   }
+  let shuttingDown = false;
   const shutdown = (signal: string): void => {
+    // A second signal while closing changes nothing: the producers are already being stopped.
+    if (shuttingDown) return;
+    shuttingDown = true;
     station.logger.info({ signal }, 'shutting down');
     void station.close().then(
       () => process.exit(0),
@@ -150,8 +154,11 @@ async function serve(argv: string[]): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // `on`, not `once`: execa's child cleanup (signal-exit) re-raises a signal it sees no other
+  // listener for, and a `once` listener is gone by the time it looks, so the process died at once
+  // and left the encoders to finish writing into the outputs on their own.
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 const importSchema = z.object({ 'data-dir': z.string().min(1, '--data-dir must not be empty').optional() });

@@ -1,5 +1,6 @@
-// The station killed with SIGKILL while channels are live: its ffmpeg children do not outlive it,
-// and the next start reconciles (no stale sessions or producer statuses) and loses nothing committed.
+// The station stopped while channels are live, politely (SIGTERM) or not (SIGKILL): its ffmpeg
+// children do not outlive it, and the next start reconciles (no stale sessions or producer
+// statuses) and loses nothing committed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,4 +77,34 @@ describe('crash and restart', () => {
     expect(rows.some((r) => r.kind === 'item' && r.producerType === 'normal' && Date.parse(r.actualStart) < end)).toBe(true);
     await second.stop();
   }, 120_000);
+
+  it('on SIGTERM closes every producer before it exits: exit code 0, no ffmpeg left writing, nothing live in the store', async () => {
+    const loop = loopOf({ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 });
+    const t = stationFixture([1, 2].map((i) => ({ id: `ch-${i}`, name: `Channel ${i}`, timezone: 'UTC', loop })));
+    cleanups.push(t.cleanup);
+    const data = path.join(t.dir, 'data');
+    const serve = await startServe(data, ['--station', t.file]);
+    cleanups.push(() => serve.stop());
+    const { channels } = (await (await serve.api('/api/channels')).json()) as { channels: ChannelStatusDto[] };
+    for (const c of channels) {
+      const a = (await (await serve.api(`/api/channels/${c.uuid}/viewers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as ViewerAttachDto;
+      expect((await fetch(`${serve.url}${a.streamUrl}`)).status).toBe(200);
+    }
+    const outputs = path.join(data, 'outputs');
+    const ours = () => processesMatching(new RegExp(`ffmpeg.*${outputs.replace(/[/.]/g, '\\$&')}`));
+    expect(ours().length).toBe(2);
+
+    // The encoders are our children: once serve has exited, none may be left (an encoder left on
+    // its own finishes writing into the outputs after the station has let the folder go).
+    expect(await serve.stop()).toBe(0);
+    expect(ours()).toEqual([]);
+    expect(serve.stdout() + serve.stderr()).not.toMatch(/shutdown failed/);
+    const store = Store.open(data, { readonly: true });
+    try {
+      expect(store.sessions.countLive()).toBe(0);
+      expect(store.producers.countLive()).toBe(0);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
 });
