@@ -35,9 +35,27 @@ export const ENCODER_PLAYLIST_SEGMENTS = 8;
 /** Segments kept on disk past the playlist before ffmpeg deletes them (`-hls_delete_threshold`). */
 export const ENCODER_DELETE_THRESHOLD = 2;
 
+/** Frames from one keyframe to the next: a segment is cut at every keyframe, so one segment each. */
+export const gopFrames = (profile: OutputProfile, segmentSeconds: number): number => Math.round(profile.fps * segmentSeconds);
+
+/**
+ * The first keyframe comes after a third of a segment: a new output (a first viewer, a swap into or
+ * out of an emergency takeover) is listed as soon as that much is encoded, not a whole segment. The
+ * keyframes after it keep the segment length.
+ */
+const firstKeyframe = (gop: number): number => Math.max(1, Math.round(gop / 3));
+
+/** The next keyframe after frame k: where the segment holding frame k ends. */
+export function keyframeAfter(k: number, profile: OutputProfile, segmentSeconds: number): number {
+  const gop = gopFrames(profile, segmentSeconds);
+  const first = firstKeyframe(gop);
+  return k < first ? first : first + (Math.floor((k - first) / gop) + 1) * gop;
+}
+
 export function encoderArgs(o: EncoderOptions): string[] {
   const p = o.profile;
-  const gop = Math.round(p.fps * o.segmentSeconds);
+  const gop = gopFrames(p, o.segmentSeconds);
+  const first = firstKeyframe(gop);
   const font = o.fontFile ? `fontfile=${filterPath(o.fontFile)}` : 'font=Sans';
   const size = Math.round(p.height / 14);
   // The crawl is always in the graph (empty text draws nothing), so it can appear without a restart.
@@ -52,13 +70,14 @@ export function encoderArgs(o: EncoderOptions): string[] {
     '-map', '0:v', '-map', '1:a',
     '-vf', crawl,
     '-c:v', 'libx264', '-preset', p.x264Preset, '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
-    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0', '-force_key_frames', `expr:eq(n,${first})`,
     '-b:v', `${p.videoBitrateK}k`, '-maxrate', `${p.videoBitrateK}k`, '-bufsize', `${p.videoBitrateK * 2}k`,
     '-threads', String(p.x264Threads),
     // The fast AAC coder costs half the default's CPU; at these bitrates the difference is not audible on air.
     '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', `${p.audioBitrateK}k`, '-ar', String(p.sampleRate), '-ac', String(p.audioChannels),
     // About ten segments stay on disk: the playlist plus the delete threshold.
-    '-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_list_size', String(ENCODER_PLAYLIST_SEGMENTS), '-hls_delete_threshold', String(ENCODER_DELETE_THRESHOLD),
+    // The first segments are cut at the first keyframe past hls_init_time: the short one, then whole ones.
+    '-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_init_time', ((first - 0.5) / p.fps).toFixed(3), '-hls_list_size', String(ENCODER_PLAYLIST_SEGMENTS), '-hls_delete_threshold', String(ENCODER_DELETE_THRESHOLD),
     '-hls_flags', 'delete_segments+independent_segments+temp_file', '-hls_segment_type', 'mpegts',
     '-hls_segment_filename', `${o.outDir}/seg-%d.ts`,
     `${o.outDir}/${PLAYLIST_NAME}`,

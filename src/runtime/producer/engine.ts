@@ -8,6 +8,7 @@
 // frame ranges; every slot delivers exactly its frame count (topped up with the slate where its
 // media fails), so the next item always starts on its frame.
 import type { FfmpegTools } from '../../media/ffmpeg';
+import { keyframeAfter } from '../../media/commands';
 import type { ProcessGroup } from '../../media/process';
 import { audioBytesPerFrame, type OutputProfile } from '../../media/profiles';
 import type { MasterClock, TimerHandle } from '../../shared/clock';
@@ -33,6 +34,8 @@ const LATE_MS = 500;
  */
 const LATE_TRIGGER_MS = 2_000;
 const LATE_CLEAR_MS = 1_000;
+/** Frames past a closing keyframe that get it written (see segmentEndAfter). */
+const MUX_INTERLEAVE_FRAMES = 6;
 /** The pump runs at least this often (and once a frame at lower frame rates). */
 const PUMP_MIN_INTERVAL_MS = 10;
 
@@ -72,6 +75,8 @@ export interface EngineOptions {
 export class PlayoutEngine {
   private encoder: Encoder | null = null;
   private written = 0;
+  /** Frames up to (not including) this one are written as soon as they are available (see setCrawl). */
+  private flushThrough = 0;
   private readonly cursor: SlotCursor;
   private readonly tone: AlertTone;
   private pumpTimer: TimerHandle | undefined;
@@ -141,9 +146,25 @@ export class PlayoutEngine {
     this.pump();
   }
 
-  /** Shows (or with null removes) the crawl; applied from the next frame the encoder reads. Throws when it cannot be written. */
+  /**
+   * Shows (or with null removes) the crawl; applied from the next frame the encoder reads. Throws
+   * when it cannot be written. The rest of the segment being encoded is written at once rather
+   * than at the clock's pace, so the first segment that carries the change is closed and listed
+   * now, not up to a segment later (its frames still air at their own times).
+   */
   setCrawl(text: string | null): void {
     this.o.folder.writeCrawl(text);
+    this.flushThrough = Math.max(this.flushThrough, this.segmentEndAfter(this.written));
+    this.pump();
+  }
+
+  /**
+   * The frame to write up to so that the segment holding frame k is closed: its closing keyframe
+   * and a little more, because the muxer interleaves and writes that keyframe only once the
+   * audio encoder (which holds back about two of its frames) has caught up past it.
+   */
+  private segmentEndAfter(k: number): number {
+    return keyframeAfter(k, this.o.profile, this.o.segmentSeconds) + MUX_INTERLEAVE_FRAMES;
   }
 
   /** Sounds the alert tone from the next frame written. */
@@ -179,7 +200,7 @@ export class PlayoutEngine {
     this.pumping = true;
     try {
       const now = this.o.clock.now();
-      this.writeDue(encoder, this.onAirFrame(now) + this.leadFrames);
+      this.writeDue(encoder, Math.max(this.onAirFrame(now) + this.leadFrames, this.flushThrough));
       this.tellConditions(this.onAirFrame(now));
       // Behind the clock: viewers at the live edge would stall. (Start-up is not lateness: the
       // first frames wait for the decoders by design.)
