@@ -18,6 +18,8 @@ import { percentile, type Figure } from './stats';
 
 const CHANNELS = 8;
 const TRIALS = Number(process.env['RETROVUE_BENCH_TRIALS'] ?? 10);
+/** Segments listed within this long after a switch are collected before any is judged. */
+const WATCH_WINDOW_MS = 3_500;
 const log = (msg: string) => process.stderr.write(`  [emergency] ${msg}\n`);
 const now = () => performance.now();
 
@@ -59,40 +61,40 @@ class Follower {
   }
 
   /**
-   * Polls until a segment listed after now is of the wanted kind; resolves with the time it was
-   * first listed. Listing is watched on its own (every 50 ms) and segments are judged as they come:
-   * the time a segment took to fetch and decode here is not counted against the station.
+   * Watches the playlist (every 50 ms) for a window of a few seconds, fetching each segment as it
+   * is listed, and only then judges them: decoding segments here (an ffmpeg per segment, per
+   * channel) would take CPU from the station while it switches and count the bench's own work
+   * against it. Resolves with the time the first segment of the wanted kind was first listed.
    */
   async waitFor(tools: FfmpegTools, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<number> {
-    const firstListed = new Map<string, number>();
-    let found: number | null = null;
-    const watching = (async () => {
-      while (found === null) {
+    const listed: Array<{ seg: string; at: number; body: Promise<Buffer> }> = [];
+    let judged = 0;
+    for (let window = 0; window < 5; window++) {
+      const until = now() + WATCH_WINDOW_MS;
+      while (now() < until) {
         const at = now();
-        for (const seg of await this.segments()) if (!this.seen.has(seg) && !firstListed.has(seg)) firstListed.set(seg, at);
+        for (const seg of await this.segments()) {
+          if (this.seen.has(seg)) continue;
+          this.seen.add(seg);
+          listed.push({ seg, at, body: scope === 'crawl' ? this.fetchSegment(seg) : Promise.resolve(Buffer.alloc(0)) });
+        }
         await sleep(50);
       }
-    })();
-    const judged = new Set<string>();
-    while (found === null) {
-      const next = [...firstListed.keys()].find((s) => !judged.has(s));
-      if (!next) {
-        await sleep(20);
-        continue;
+      for (; judged < listed.length; judged++) {
+        const { seg, at, body } = listed[judged]!;
+        if (await this.isKind(tools, seg, await body, scope, want, dir)) return at;
       }
-      judged.add(next);
-      this.seen.add(next);
-      if (await this.isKind(tools, next, scope, want, dir)) found = firstListed.get(next)!;
     }
-    await watching;
-    for (const seg of firstListed.keys()) this.seen.add(seg);
-    return found;
+    throw new Error(`no ${want} segment listed within ${(5 * WATCH_WINDOW_MS) / 1000} s`);
   }
 
-  private async isKind(tools: FfmpegTools, seg: string, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<boolean> {
+  private async fetchSegment(seg: string): Promise<Buffer> {
+    return Buffer.from(await (await fetch(`${this.base}${this.session.streamUrl.replace('index.m3u8', seg)}`)).arrayBuffer());
+  }
+
+  private async isKind(tools: FfmpegTools, seg: string, body: Buffer, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<boolean> {
     const emergencyProducer = seg.includes('-emergency-');
     if (scope === 'takeover') return want === 'emergency' ? emergencyProducer : seg.includes('-normal-');
-    const body = Buffer.from(await (await fetch(`${this.base}${this.session.streamUrl.replace('index.m3u8', seg)}`)).arrayBuffer());
     const file = path.join(dir, seg.replace('/', '_'));
     fs.writeFileSync(file, body);
     const frames = await crawlFrames(tools, file);
