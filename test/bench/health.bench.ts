@@ -87,7 +87,8 @@ async function analysis(tools: FfmpegTools): Promise<Figure[]> {
 // ---- density and cost -----------------------------------------------------------------------
 
 async function density(): Promise<Figure[]> {
-  const n = 16;
+  // 16 is the playout density target; RETROVUE_BENCH_HEALTH_CHANNELS finds what fits on a slower machine.
+  const n = Number(process.env['RETROVUE_BENCH_HEALTH_CHANNELS'] ?? 16);
   const seconds = QUICK ? 15 : 60;
   const figures: Figure[] = [];
   const results: Record<'off' | 'on', Awaited<ReturnType<typeof densityTrial>>> = {} as never;
