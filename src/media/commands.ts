@@ -36,7 +36,7 @@ export const ENCODER_PLAYLIST_SEGMENTS = 8;
 export const ENCODER_DELETE_THRESHOLD = 2;
 
 /** Frames from one keyframe to the next: a segment is cut at every keyframe, so one segment each. */
-export const gopFrames = (profile: OutputProfile, segmentSeconds: number): number => Math.round(profile.fps * segmentSeconds);
+const gopFrames = (profile: OutputProfile, segmentSeconds: number): number => Math.round(profile.fps * segmentSeconds);
 
 /**
  * The first keyframe comes after a third of a segment: a new output (a first viewer, a swap into or
