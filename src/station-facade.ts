@@ -3,11 +3,13 @@
 // of runtime refusals to error codes and the joining of schedule rows with runtime status live
 // here, once. Every refusal is a StationApiError { code, message } and changes nothing.
 import { type z, type ZodType } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
 import type { SessionPurpose } from './shared/domain';
 import { stringify } from 'csv-stringify/sync';
 import {
+  addOutputRequest,
+  type AddOutputRequest,
   alarmHistoryRequest,
   asRunReconcileRequest,
   type AsRunReconcileRequest,
@@ -19,6 +21,7 @@ import {
   channelUuid,
   emergencyRequest,
   type EmergencyRequest,
+  outputId,
   scheduleRangeRequest,
   type ScheduleRangeRequest,
   sessionId,
@@ -35,6 +38,7 @@ import type { ProgramDirector } from './runtime/program-director';
 import { broadcastDayDto, scheduleItemDto } from './schedule/dto';
 import type { ScheduleService } from './schedule/service';
 import type { AuditActor, Store } from './store';
+import { DuplicateOutputError, type OutputService, UnknownOutputError } from './server/outputs/service';
 
 /** The as-run CSV's columns (RFC 4180, header row), in the JSON rows' field names. */
 export const AS_RUN_CSV_COLUMNS: Array<keyof AsRunRowDto> = [
@@ -53,6 +57,8 @@ export interface FacadeDeps {
   store: Store;
   schedule: ScheduleService;
   director: ProgramDirector;
+  /** Push outputs; an engine without a stream server has none. */
+  outputs?: OutputService;
 }
 
 const invalid = (message: string, code = 'invalid_parameter') => new StationApiError(code, message);
@@ -72,6 +78,8 @@ function parse<T extends ZodType>(schema: T, value: unknown, where: string, code
 function mapped(err: unknown): unknown {
   if (err instanceof UnknownChannelError || err instanceof UnknownSessionError || err instanceof UnknownAlarmError) return new StationApiError('not_found', err.message);
   if (err instanceof CapacityError) return new StationApiError('capacity', err.message);
+  if (err instanceof UnknownOutputError) return new StationApiError('not_found', err.message);
+  if (err instanceof DuplicateOutputError) return new StationApiError('duplicate_output', err.message);
   if (err instanceof ChannelSwitchError) return new StationApiError('switch_refused', `${err.message}; no channel was switched`);
   return err;
 }
@@ -267,6 +275,33 @@ export class StationFacade implements StationApi {
   async acknowledgeAlarm(id: string): Promise<AlarmDto> {
     const alarm = parse(alarmId, id, 'id');
     return guard(() => this.e.director.acknowledgeAlarm(alarm, this.actor));
+  }
+
+  private get pushOutputs(): OutputService {
+    if (!this.e.outputs) throw new StationApiError('unavailable', 'this engine has no push outputs');
+    return this.e.outputs;
+  }
+
+  async outputs(uuid: string): Promise<OutputDto[]> {
+    const channel = this.channelOf(uuid);
+    return guard(() => this.pushOutputs.list(channel.uuid));
+  }
+
+  async addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto> {
+    const channel = this.channelOf(uuid);
+    const body = parse(addOutputRequest, request, 'body', 'invalid_body');
+    return guard(() => this.pushOutputs.add(channel.uuid, body.url, body.enabled, this.actor));
+  }
+
+  async setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto> {
+    const output = parse(outputId, id, 'id');
+    if (typeof enabled !== 'boolean') throw invalid('enabled: must be true or false');
+    return guard(() => this.pushOutputs.setEnabled(output, enabled, this.actor));
+  }
+
+  async removeOutput(id: string): Promise<void> {
+    const output = parse(outputId, id, 'id');
+    guard(() => this.pushOutputs.remove(output, this.actor));
   }
 
   // ---- events -------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ import { StationFacade } from './station-facade';
 import { httpLimitsFromEnv } from './server/connections';
 import { healthRoutes } from './server/health-routes';
 import { importRoutes } from './server/import-routes';
+import { outputRoutes } from './server/output-routes';
+import { OutputService } from './server/outputs/service';
 import { StationLock, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
@@ -160,6 +162,8 @@ export class Station {
   readonly processes = new ProcessGroup();
   /** Each channel's output segments across producers, read by every kind of viewer URL. */
   readonly timelines: ChannelTimelines;
+  /** Push destinations (RTMP/SRT), each an ffmpeg remuxing a channel's output to a media server. */
+  readonly outputs: OutputService;
   readonly iptv: IptvSettings;
   /** What HDHomeRun clients see of this station. */
   readonly tuner: TunerIdentity;
@@ -202,8 +206,9 @@ export class Station {
       producerBudget,
       sessionTimeoutMs: options.sessionTimeoutMs,
     });
-    this.api = new StationFacade({ clock, store, schedule: this.schedule, director: this.director });
     this.timelines = new ChannelTimelines(this.director);
+    this.outputs = new OutputService({ store, director: this.director, timelines: this.timelines, processes: this.processes, clock, log: logger, ffmpeg: tools?.ffmpeg ?? null });
+    this.api = new StationFacade({ clock, store, schedule: this.schedule, director: this.director, outputs: this.outputs });
     this.iptv = {
       publicUrl: null,
       streamKey: null,
@@ -271,6 +276,7 @@ export class Station {
       station.schedule.startHorizonBuilder();
       station.reconcileOutputs();
       station.director.start();
+      station.outputs.sync();
     } catch (err) {
       await station.close();
       throw err;
@@ -298,7 +304,12 @@ export class Station {
    */
   importStationFile(file: string): Promise<ImportResult> {
     if (this.closed) return Promise.reject(new Error('the station is shutting down; nothing was imported'));
-    const run = () => importStationFile(file, { store: this.store, schedule: this.schedule, clock: this.clock, tools: this.requireTools() });
+    const run = async () => {
+      const result = await importStationFile(file, { store: this.store, schedule: this.schedule, clock: this.clock, tools: this.requireTools() });
+      // The file may have added, enabled or removed push outputs.
+      this.outputs.sync();
+      return result;
+    };
     const result = this.importQueue.then(run, run);
     this.importQueue = result.catch(() => undefined);
     return result;
@@ -315,6 +326,7 @@ export class Station {
       runtimeRoutes(viewer, (uuid) => checkViewerLimits(this.director, uuid, this.iptv.limits)),
       streamRoutes(this.director, this.timelines),
       importRoutes(this),
+      outputRoutes(this.api.as('api')),
       iptvRoutes({ api: viewer, director: this.director, schedule: this.schedule, clock: this.clock, timelines: this.timelines, tuner: this.tuner, settings: this.iptv }),
     ]);
   }
@@ -352,6 +364,7 @@ export class Station {
     this.closed = true;
     try {
       this.schedule.stop();
+      await this.outputs.close();
       await this.director.shutdown();
       await this.http?.close();
     } finally {

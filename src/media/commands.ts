@@ -163,3 +163,32 @@ export function stillFrameArgs(o: StillOptions): string[] {
   const chain = [`color=c=${o.background}:s=${p.width}x${p.height}:r=${p.fps}`, ...draws, 'format=yuv420p'].join(',');
   return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', chain, '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'];
 }
+
+export interface PushOptions {
+  /** The destination (rtmp://, rtmps:// or srt://). */
+  url: string;
+  /** The container the destination takes: FLV for RTMP, MPEG-TS for SRT. */
+  format: 'flv' | 'mpegts';
+  /** A write blocked this long fails (a destination gone without closing the connection). */
+  writeTimeoutMs: number;
+}
+
+/**
+ * Pushing a channel to a media server: the channel's MPEG-TS output on stdin, remuxed (never
+ * encoded again) to the destination, progress on stdout. Where the input jumps (every producer
+ * starts its timeline at the same point, so a swap jumps back) ffmpeg's discontinuity correction
+ * re-bases it and the pushed timeline runs on, one connection across swaps: a jump back is always
+ * corrected, a jump forward past the threshold (1 s, above any gap within one producer's output).
+ */
+export function pushArgs(o: PushOptions): string[] {
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostats',
+    '-dts_delta_threshold', '1',
+    '-analyzeduration', '2000000', '-f', 'mpegts', '-i', 'pipe:0',
+    '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy',
+    '-progress', 'pipe:1', '-stats_period', '0.5',
+    ...(o.format === 'flv' ? ['-flvflags', 'no_duration_filesize'] : []),
+    '-rw_timeout', String(o.writeTimeoutMs * 1000),
+    '-f', o.format, o.url,
+  ];
+}

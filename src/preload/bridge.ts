@@ -49,6 +49,10 @@ export function createStationBridge(ipc: IpcRendererLike): StationApi {
     clearEmergency: () => call('clearEmergency'),
     resetChannel: (uuid) => call('resetChannel', uuid),
     acknowledgeAlarm: (id) => call('acknowledgeAlarm', id),
+    outputs: (uuid) => call('outputs', uuid),
+    addOutput: (uuid, request) => call('addOutput', uuid, request),
+    setOutputEnabled: (id, enabled) => call('setOutputEnabled', id, enabled),
+    removeOutput: (id) => call('removeOutput', id),
     subscribe: (listener) => {
       const sub = nextSub++;
       listeners.set(sub, listener);

@@ -7,7 +7,7 @@
 // the ScheduleService for the playout plan at the clock's position. It never writes schedule data,
 // never picks content and never touches ffmpeg. The rest of the engine sees read-only status.
 import type { Logger } from 'pino';
-import type { ChannelStatusDto } from '../shared/api';
+import type { ChannelStatusDto, OutputDto } from '../shared/api';
 import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { ChannelInfo, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import type { Listing } from '../schedule/service';
@@ -59,6 +59,7 @@ export class ChannelManager {
   private info: ChannelInfo;
   private mode: ModeState;
   private closed = false;
+  private pushOutputs: OutputDto[] = [];
   private guideTimer: TimerHandle | undefined;
   readonly alarms: AlarmBoard;
   private readonly fanout: SessionFanout;
@@ -129,6 +130,9 @@ export class ChannelManager {
   get previewCount(): number {
     return this.fanout.previewCount;
   }
+  get outputCount(): number {
+    return this.fanout.outputCount;
+  }
   get sessionCount(): number {
     return this.fanout.size;
   }
@@ -147,6 +151,12 @@ export class ChannelManager {
     const p = this.supervisor.current;
     const endpoint = p?.streamEndpoint();
     return p && endpoint ? { producerId: p.id, endpoint } : null;
+  }
+
+  /** How the channel's push outputs stand, as the output service reports them (shown in status). */
+  reportOutputs(outputs: OutputDto[]): void {
+    this.pushOutputs = outputs;
+    this.changed();
   }
 
   /** Writes the as-run rows still queued (a report is about to be read). */
@@ -342,7 +352,7 @@ export class ChannelManager {
     if (this.supervisor.isFailed || this.supervisor.current?.health() === 'degraded' || this.hasCriticalAlarm) return 'fault';
     if (this.supervisor.producerStatus !== 'running') return 'off';
     if (this.mode.global === 'emergency') return 'emergency';
-    return this.fanout.viewerCount > 0 ? 'program' : 'preview';
+    return this.fanout.viewerCount > 0 || this.fanout.outputCount > 0 ? 'program' : 'preview';
   }
 
   /** The channel's status at `now`: a read, with no effect on anything. */
@@ -361,6 +371,8 @@ export class ChannelManager {
       producerType: this.supervisor.current?.mode ?? null,
       viewerCount: this.fanout.viewerCount,
       previewCount: this.fanout.previewCount,
+      outputCount: this.fanout.outputCount,
+      outputs: this.pushOutputs,
       tally: this.tally(),
       failed: this.supervisor.isFailed,
       nowPlaying: onAir.nowPlaying,

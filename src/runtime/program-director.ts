@@ -8,7 +8,7 @@
 // nothing is stored, and the error names the channel that refused.
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { AlarmDto, ChannelStatusDto, ModeDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
+import type { AlarmDto, ChannelStatusDto, ModeDto, OutputDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
 import { DEFAULT_OUTPUT_HEALTH, type ChannelInfo, type EmergencyScope, type OutputHealthSettings, type SessionPurpose } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
@@ -295,6 +295,21 @@ export class ProgramDirector {
 
   detach(sessionId: string, reason = 'detached'): void {
     if (!this.sessions.end(sessionId, reason)) throw new UnknownSessionError(`no live viewer session ${sessionId}`);
+  }
+
+  // ---- push outputs -------------------------------------------------------------------------
+
+  /** How a channel's push outputs stand (the output service reports; status shows it). */
+  outputsChanged(channelUuid: string, outputs: OutputDto[]): void {
+    this.channel(channelUuid).reportOutputs(outputs);
+  }
+
+  /** A push destination went down (a message) or is flowing again (null): the channel's `output-down` alarm. */
+  outputDown(channelUuid: string, outputId: string, message: string | null): void {
+    const cm = this.channel(channelUuid);
+    const key = `output-down:${outputId}`;
+    if (message === null) cm.alarms.clear(key);
+    else cm.alarms.raise(key, { kind: 'output-down', severity: 'critical', message, channelUuid, owner: `output:${outputId}` });
   }
 
   /** An operator acknowledges an alarm (by its id): a latched one goes, an active one is marked seen. */

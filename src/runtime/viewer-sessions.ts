@@ -114,12 +114,12 @@ export class SessionRegistry {
     return this.live.size;
   }
 
-  /** Ends sessions that have been silent for longer than the timeout. */
+  /** Ends sessions that have been silent for longer than the timeout (an output's lasts until it is disabled). */
   sweep(): number {
     const cutoff = this.clock.now() - this.timeoutMs;
     let ended = 0;
     for (const s of [...this.live.values()]) {
-      if (s.lastActivityMs >= cutoff) continue;
+      if (s.lastActivityMs >= cutoff || s.purpose === 'output') continue;
       try {
         if (this.end(s.sessionId, 'inactive')) ended++;
       } catch (err) {

@@ -120,6 +120,7 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
       } else {
         store.loops.remove(id);
       }
+      if (c.outputs) store.outputs.replaceForChannel(id, c.outputs, now, () => crypto.randomUUID());
       schedule.rebuildLoop(id, now);
       touched.push(id);
       result.channels.push({ slug: c.slug, uuid, created: !existing, items: store.playlog.count(id) });

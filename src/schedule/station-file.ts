@@ -9,6 +9,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { z } from 'zod';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, PLAYLOG_ITEM_TYPES } from '../shared/domain';
 import { formatInstant, isValidZone, parseInstant } from '../shared/time';
+import { outputUrl } from '../shared/output-url';
 import type { FfmpegTools } from '../media/ffmpeg';
 import { ProbeError, probeMedia, type ProbeResult } from '../media/probe';
 import { DEFAULT_ROLLOVER_MINUTES } from './broadcast-day';
@@ -109,6 +110,11 @@ const channel = z.strictObject({
       items: z.array(loopItem, { error: 'must be an array' }).min(1, { error: 'must have at least one item' }),
     })
     .optional(),
+  // Push destinations; absent leaves the channel's stored outputs as they are, [] removes them.
+  outputs: z
+    .array(z.strictObject({ url: outputUrl, enabled: z.boolean({ error: 'must be true or false' }).default(true) }), { error: 'must be an array of { "url": "rtmp://..." }' })
+    .max(8, { error: 'must list at most 8 outputs' })
+    .optional(),
 });
 
 // How outputs are watched while media airs; every field defaults to the field's convention.
@@ -159,6 +165,8 @@ export interface ValidatedChannel {
       { kind: 'item'; title: string; assetPath: string; durationMs: number; inPointMs: number; type: string } | { kind: 'gap'; durationMs: number }
     >;
   } | null;
+  /** Push destinations, or null when the file gives none (the stored ones stay). */
+  outputs: Array<{ url: string; enabled: boolean }> | null;
 }
 
 export interface ValidatedStation {
@@ -315,6 +323,10 @@ export async function validateStationFile(file: string, options: ValidateOptions
       if (other !== undefined) problems.push({ path: `${at}.number`, message: `duplicate channel number "${c.number}" (also $.channels[${other}].number)` });
       else numbers.set(c.number, ci);
     }
+    (c.outputs ?? []).forEach((o, oi) => {
+      const first = c.outputs!.findIndex((other) => other.url === o.url);
+      if (first !== oi) problems.push({ path: `${at}.outputs[${oi}].url`, message: `the same destination as ${at}.outputs[${first}]` });
+    });
 
     if (c.kind === 'guide') {
       if (c.schedule?.length || c.loop) {
@@ -363,6 +375,7 @@ export async function validateStationFile(file: string, options: ValidateOptions
       kind: c.kind,
       schedule: byStart.map(({ index: _index, ...rest }) => rest),
       loop,
+      outputs: c.outputs ?? null,
     });
   });
 

@@ -1,6 +1,7 @@
 // Every API error has one shape, { error: { code, message } }, and a 4xx/5xx status. A request that
 // fails validation is rejected before anything is changed. The runtime's refusals and Fastify's own
 // client errors are mapped here, once, so routes just let them throw.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
 import { StationApiError } from '../shared/station-api';
 
@@ -25,6 +26,11 @@ export const notFound = (message: string): ApiError => new ApiError(404, 'not_fo
 
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
+/** onSend hook for viewers' media routes: an error (aged-out segment, not ready yet) holds only for now, so no cache may keep it. */
+export async function errorsUncached(_req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
+}
+
 /** Fastify's own client errors, by its error code: our status, code and a message that echoes no input. */
 const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_BAD_URL: [400, 'invalid_url', 'the request path is not valid percent-encoded UTF-8'],
@@ -39,9 +45,10 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
 
 /**
  * HTTP status of each StationApi error code: unknown channel, session or alarm 404, over the
- * producer budget 503, a channel that refused a switch 409 (nothing was switched), a bad request 400.
+ * producer budget 503, a channel that refused a switch 409 (nothing was switched), a destination
+ * the channel already pushes to 409, a bad request 400.
  */
-const STATUS_OF_CODE: Record<string, number> = { not_found: 404, capacity: 503, switch_refused: 409, unavailable: 503 };
+const STATUS_OF_CODE: Record<string, number> = { not_found: 404, capacity: 503, switch_refused: 409, unavailable: 503, duplicate_output: 409 };
 
 /** The API error for anything a route or Fastify threw, or null for a fault of ours (a 500). */
 export function toApiError(err: unknown): ApiError | null {

@@ -74,15 +74,37 @@ export interface ChannelStatusDto {
   mode: ChannelMode;
   producerStatus: ProducerStatus;
   producerType: ProducerType | null;
-  /** Real viewers (previews excluded). */
+  /** Real viewers (previews and outputs excluded). */
   viewerCount: number;
   previewCount: number;
+  /** Enabled push outputs holding the channel on air. */
+  outputCount: number;
+  outputs: OutputDto[];
   tally: Tally;
   failed: boolean;
   nowPlaying: NowPlayingDto | null;
   next: ScheduleItemDto | null;
   broadcastDay: BroadcastDayStatusDto;
   alarms: AlarmDto[];
+}
+
+/**
+ * A push destination (RTMP/SRT) and how it stands: off (disabled), connecting, live (the push is
+ * flowing), retrying (down: refused, dropped or unreachable; tried again with backoff).
+ */
+export interface OutputDto {
+  id: string;
+  channelUuid: string;
+  /** The URL with its stream key and credentials hidden. */
+  url: string;
+  enabled: boolean;
+  state: 'off' | 'connecting' | 'live' | 'retrying';
+  /** Since when it is in this state. */
+  since: string;
+  /** Why the last attempt ended, tool output with the secrets hidden; null when none failed. */
+  lastError: string | null;
+  /** Connections made since the station started (one while it stays up). */
+  connections: number;
 }
 
 export interface EmergencyDto {

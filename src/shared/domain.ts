@@ -24,8 +24,11 @@ export type ProducerHealth = 'running' | 'degraded' | 'stopped';
  */
 export type Tally = 'program' | 'preview' | 'emergency' | 'off' | 'fault';
 
-/** Why a viewer session exists: a real viewer, or the operator's multiviewer preview. */
-export type SessionPurpose = 'viewer' | 'preview';
+/**
+ * Why a viewer session exists: a real viewer, the operator's multiviewer preview, or a push output
+ * (an enabled RTMP/SRT destination keeps its channel on air like a viewer that never goes idle).
+ */
+export type SessionPurpose = 'viewer' | 'preview' | 'output';
 
 export type PlaylogItemType = 'program' | 'promo' | 'bumper' | 'commercial' | 'filler' | 'station-id';
 export const PLAYLOG_ITEM_TYPES: readonly PlaylogItemType[] = [
@@ -53,7 +56,9 @@ export type AlarmKind =
   /** A file operation failed (EMFILE, ENOSPC, EACCES...): output or housekeeping could not write. */
   | 'io-error'
   /** Output falling behind the clock. */
-  | 'late';
+  | 'late'
+  /** A push destination (RTMP/SRT) is down, refused or dropped the connection. */
+  | 'output-down';
 
 /** The short code an alarm shows beside its colour (colour is never the only signal). */
 export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
@@ -70,6 +75,7 @@ export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
   'clock-step': 'CLOCK',
   'io-error': 'IO',
   late: 'LATE',
+  'output-down': 'OUT',
 };
 
 /** A channel as the schedule and the runtime know it: identity, zone and broadcast-day rollover. */

@@ -3,7 +3,8 @@
 // The renderer cannot tell them apart. Requests are validated with these schemas on the engine's
 // side of every transport; every failure arrives as a StationApiError with a code and a message.
 import { z } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './api';
+import { outputUrl } from './output-url';
 import { EMERGENCY_SCOPES, type EmergencyScope } from './domain';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,6 +34,10 @@ export const asRunRequest = z.strictObject({ channel: channelUuid.optional(), da
 export type AsRunRequest = z.input<typeof asRunRequest>;
 export const asRunReconcileRequest = z.strictObject({ channel: channelUuid, day: dayLabel.optional() });
 export type AsRunReconcileRequest = z.input<typeof asRunReconcileRequest>;
+
+export const addOutputRequest = z.strictObject({ url: outputUrl, enabled: z.boolean({ error: 'must be true or false' }).default(true) });
+export type AddOutputRequest = z.input<typeof addOutputRequest>;
+export const outputId = z.string({ error: 'must be an output id' }).regex(UUID_PATTERN, { error: 'must be an output id' });
 
 export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'must be a session id' });
 export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200);
@@ -84,6 +89,12 @@ export interface StationApi {
   clearEmergency(): Promise<ModeDto>;
   resetChannel(uuid: string): Promise<ChannelStatusDto>;
   acknowledgeAlarm(id: string): Promise<AlarmDto>;
+  /** A channel's push destinations (URLs redacted) and how each stands. */
+  outputs(uuid: string): Promise<OutputDto[]>;
+  /** Adds a push destination; an enabled one goes on air at once (`capacity` past the producer budget, and nothing is added). */
+  addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto>;
+  setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto>;
+  removeOutput(id: string): Promise<void>;
   // events
   /** Delivers a snapshot first, then every change, until the returned function is called. */
   subscribe(listener: StationEventListener): () => void;
@@ -107,4 +118,8 @@ export const STATION_API_METHODS = [
   'clearEmergency',
   'resetChannel',
   'acknowledgeAlarm',
+  'outputs',
+  'addOutput',
+  'setOutputEnabled',
+  'removeOutput',
 ] as const satisfies ReadonlyArray<Exclude<keyof StationApi, 'subscribe'>>;

@@ -8,6 +8,7 @@ import { AssetsRepo, LoopsRepo, PlaylogRepo } from './playlog';
 import { AsRunRepo } from './as-run';
 import { AlarmsRepo } from './alarms';
 import { SettingsRepo } from './settings';
+import { OutputsRepo } from './outputs';
 
 export { StoreOpenError, checkIntegrity } from './database';
 export { DataFolderError } from './data-folder';
@@ -17,6 +18,7 @@ export type { ChannelRow, NewChannel, ProducerRow } from './channels';
 export type { ViewerSessionRow } from './sessions';
 export type { SystemStateRow, AuditEntry, AuditActor } from './system';
 export type { AlarmRow, NewAlarm } from './alarms';
+export type { OutputRow } from './outputs';
 export type { AssetRow, NewAsset, PlaylogEventRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
 export type { AsRunKind, AsRunMedia, AsRunProducer, AsRunRow, NewAsRunRow } from './as-run';
 
@@ -34,6 +36,7 @@ export class Store {
   readonly asRun: AsRunRepo;
   readonly alarms: AlarmsRepo;
   readonly settings: SettingsRepo;
+  readonly outputs: OutputsRepo;
 
   private constructor(
     readonly db: Db,
@@ -50,6 +53,7 @@ export class Store {
     this.asRun = new AsRunRepo(db);
     this.alarms = new AlarmsRepo(db);
     this.settings = new SettingsRepo(db);
+    this.outputs = new OutputsRepo(db);
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

@@ -228,6 +228,42 @@ ALTER TABLE channels ADD COLUMN number TEXT;
 CREATE UNIQUE INDEX channels_by_number ON channels (number) WHERE number IS NOT NULL;
 `,
   },
+  {
+    version: 6,
+    name: 'push outputs',
+    sql: `
+-- Push destinations per channel (RTMP/SRT ingests). The URL holds the stream key: it never leaves
+-- the store unredacted.
+CREATE TABLE channel_outputs (
+  id         INTEGER PRIMARY KEY,
+  output_id  TEXT    NOT NULL UNIQUE,
+  channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  url        TEXT    NOT NULL,
+  enabled    INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (channel_id, url)
+);
+
+-- An enabled output holds a session of its own ('output'); the purpose check is rebuilt to allow it.
+CREATE TABLE viewer_sessions_v6 (
+  id               INTEGER PRIMARY KEY,
+  session_id       TEXT    NOT NULL UNIQUE,
+  channel_id       INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  purpose          TEXT    NOT NULL DEFAULT 'viewer' CHECK (purpose IN ('viewer', 'preview', 'output')),
+  started_at       INTEGER NOT NULL,
+  last_activity_at INTEGER NOT NULL,
+  ended_at         INTEGER,
+  end_reason       TEXT,
+  client_info      TEXT    NOT NULL DEFAULT '{}',
+  stream_url       TEXT
+);
+INSERT INTO viewer_sessions_v6 SELECT id, session_id, channel_id, purpose, started_at, last_activity_at, ended_at, end_reason, client_info, stream_url FROM viewer_sessions;
+DROP TABLE viewer_sessions;
+ALTER TABLE viewer_sessions_v6 RENAME TO viewer_sessions;
+CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at IS NULL;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

@@ -26,6 +26,8 @@ function channel(n: number, patch: Partial<ChannelStatusDto> = {}): ChannelStatu
     producerType: 'normal',
     viewerCount: 0,
     previewCount: 1,
+    outputCount: 0,
+    outputs: [],
     tally: 'preview',
     failed: false,
     nowPlaying: null,
@@ -90,6 +92,10 @@ function fakeApi(overrides: Partial<StationApi> = {}): StationApi & { push(e: St
     clearEmergency: nope,
     resetChannel: nope,
     acknowledgeAlarm: nope,
+    outputs: nope,
+    addOutput: nope,
+    setOutputEnabled: nope,
+    removeOutput: nope,
     subscribe: (l) => {
       listener = l;
       return () => (listener = null);

@@ -1,4 +1,5 @@
-// Viewer fanout for one channel: the sessions attached to it (viewers and multiviewer previews).
+// Viewer fanout for one channel: the sessions attached to it (viewers, multiviewer previews and
+// enabled push outputs).
 // The first session creates demand for a producer; when the last one leaves a grace period starts,
 // and if nobody returns within it the channel is idle. It decides nothing about producers: the
 // ChannelManager acts on demand and on `onIdle`.
@@ -8,6 +9,7 @@ import type { SessionPurpose } from '../../shared/domain';
 export class SessionFanout {
   private readonly sessions = new Map<string, SessionPurpose>();
   private viewers = 0;
+  private outputs = 0;
   private graceTimer: TimerHandle | undefined;
 
   constructor(
@@ -22,8 +24,11 @@ export class SessionFanout {
   get viewerCount(): number {
     return this.viewers;
   }
+  get outputCount(): number {
+    return this.outputs;
+  }
   get previewCount(): number {
-    return this.sessions.size - this.viewers;
+    return this.sessions.size - this.viewers - this.outputs;
   }
 
   /** The viewer count once a session of this purpose has joined (+1) or left (-1). */
@@ -36,6 +41,7 @@ export class SessionFanout {
     if (this.sessions.has(sessionId)) return false;
     this.sessions.set(sessionId, purpose);
     if (purpose === 'viewer') this.viewers++;
+    if (purpose === 'output') this.outputs++;
     this.graceTimer?.cancel();
     this.graceTimer = undefined;
     return true;
@@ -47,6 +53,7 @@ export class SessionFanout {
     if (purpose === undefined) return false;
     this.sessions.delete(sessionId);
     if (purpose === 'viewer') this.viewers--;
+    if (purpose === 'output') this.outputs--;
     if (this.sessions.size === 0) this.startGrace();
     return true;
   }

@@ -18,17 +18,20 @@
 //   calls wait in a queue and are sent once a socket opens. A queued call that waits longer than
 //   `queueTimeoutMs` fails with `unavailable` and is never sent later: a command held back for
 //   minutes (an emergency!) must not reach the air by surprise.
-import type { AlarmDto, ApiErrorDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from '../../../shared/api';
+import type { AlarmDto, ApiErrorDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from '../../../shared/api';
 import {
+  addOutputRequest,
   alarmHistoryRequest,
   alarmId,
   asRunReconcileRequest,
   asRunRequest,
   channelUuid,
   emergencyRequest,
+  outputId,
   scheduleRangeRequest,
   sessionId,
   StationApiError,
+  type AddOutputRequest,
   type AlarmHistoryDto,
   type AlarmHistoryRequest,
   type AsRunReconcileRequest,
@@ -340,6 +343,22 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
 
   async acknowledgeAlarm(id: string): Promise<AlarmDto> {
     return this.request('POST', `/api/alarms/${encodeURIComponent(this.check(alarmId, id, 'id'))}/acknowledge`);
+  }
+
+  async outputs(uuid: string): Promise<OutputDto[]> {
+    return (await this.request<{ outputs: OutputDto[] }>('GET', `${this.channelPath(uuid)}/outputs`)).outputs;
+  }
+
+  async addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto> {
+    return this.request('POST', `${this.channelPath(uuid)}/outputs`, this.check(addOutputRequest, request, 'request'));
+  }
+
+  async setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto> {
+    return this.request('POST', `/api/outputs/${encodeURIComponent(this.check(outputId, id, 'id'))}/${enabled ? 'enable' : 'disable'}`);
+  }
+
+  async removeOutput(id: string): Promise<void> {
+    return this.request('DELETE', `/api/outputs/${encodeURIComponent(this.check(outputId, id, 'id'))}`);
   }
 
   // ---- events --------------------------------------------------------------------------------
