@@ -57,6 +57,8 @@ export interface Nginx {
 }
 
 export async function startNginx(prefix: string): Promise<Nginx> {
+  // Not a skip: CI installs them (.ci/run), and a test that quietly did nothing would hide it.
+  if (!nginxAvailable()) throw new Error(`nginx with the RTMP module is needed (${NGINX}, ${RTMP_MODULE}): apt-get install nginx-light libnginx-mod-rtmp`);
   fs.mkdirSync(path.join(prefix, 'hls'), { recursive: true });
   const rtmpPort = await freePort();
   const httpPort = await freePort();

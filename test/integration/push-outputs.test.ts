@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, OutputDto } from '../../src/shared/api';
 import { Station } from '../../src/station';
 import { stationFixture } from '../helpers/fixtures';
-import { type Nginx, nginxAvailable, startNginx } from '../helpers/nginx';
+import { type Nginx, startNginx } from '../helpers/nginx';
 import { sleep } from '../helpers/playout';
 import { descendants } from '../helpers/processes';
 import { tools as getTools } from '../helpers/schedule-env';
@@ -29,7 +29,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
-describe.runIf(nginxAvailable())('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
+describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
   let t: ReturnType<typeof stationFixture>;
   let ngx: ReturnType<typeof tempDir>;
   let nginx: Nginx;
