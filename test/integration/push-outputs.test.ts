@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, OutputDto } from '../../src/shared/api';
 import { Station } from '../../src/station';
 import { stationFixture } from '../helpers/fixtures';
-import { type Nginx, startNginx } from '../helpers/nginx';
+import { freePort, type Nginx, startNginx } from '../helpers/nginx';
 import { sleep } from '../helpers/playout';
 import { descendants } from '../helpers/processes';
 import { tools as getTools } from '../helpers/schedule-env';
@@ -180,6 +180,22 @@ describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
     expect(station.director.channelOutput(uuid)!.producerId).toBe(producer);
     expect((await api(`/api/viewers/${viewer.body.sessionId}`, { method: 'DELETE' })).status).toBe(204);
   }, 60_000);
+
+  it('a destination that refuses the connection is down at once (output-down, the reason without the key), retried, and removing it clears the alarm', async () => {
+    const closed = await freePort();
+    const added = await api<OutputDto>(`/api/channels/${uuid}/outputs`, { method: 'POST', body: JSON.stringify({ url: `rtmp://127.0.0.1:${closed}/live/${KEY}-2` }) });
+    expect(added.status).toBe(201);
+    const { value: down } = await until('the refused output is down', 5_000, async () => (await status()).outputs.find((o) => o.id === added.body.id && o.state === 'retrying'));
+    expect(down.lastError).toMatch(/refused/i);
+    expect(down.lastError).not.toContain(KEY);
+    const alarm = (await status()).alarms.find((a) => a.kind === 'output-down' && a.clearedAt === null);
+    expect(alarm?.message).toContain(`rtmp://127.0.0.1:${closed}/live/****`);
+    // The other output is not disturbed.
+    expect((await output()).state).toBe('live');
+    expect((await api(`/api/outputs/${added.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    const after = (await status()).alarms.find((a) => a.id === alarm!.id);
+    expect(after?.clearedAt).not.toBeNull();
+  }, 30_000);
 
   it('disabling the output ends its push and its session; the key was never logged', async () => {
     const o = await output();
