@@ -8,6 +8,7 @@ const benches: Record<string, { title: string; load: () => Promise<{ run: () => 
   playout: { title: 'Playout to viewers (real ffmpeg, 360p30, this machine)', load: () => import('./playout.bench') },
   health: { title: 'Output health: cost of watching, 16-channel density with it on and off, fault to alarm (real ffmpeg)', load: () => import('./health.bench') },
   console: { title: 'Operator console in Chromium (event to DOM, previews over time)', load: () => import('./console.bench') },
+  outputs: { title: 'Outputs to a media server: 200 HLS viewers on nginx-rtmp vs on the station, push faults (real ffmpeg, real nginx)', load: () => import('./outputs.bench') },
   emergency: { title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)', load: () => import('./emergency.bench') },
 };
 

@@ -54,6 +54,8 @@ export interface Nginx {
   start(): Promise<void>;
   stop(): Promise<void>;
   log(): string;
+  /** The master process (its workers are its children), while running. */
+  pid(): number | undefined;
 }
 
 export async function startNginx(prefix: string): Promise<Nginx> {
@@ -105,6 +107,7 @@ export async function startNginx(prefix: string): Promise<Nginx> {
       c.kill('SIGTERM');
       await gone;
     },
+    pid: () => child?.pid,
     log: () => {
       try {
         return fs.readFileSync(path.join(prefix, 'error.log'), 'utf8');

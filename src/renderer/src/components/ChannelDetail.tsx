@@ -2,7 +2,7 @@
 // state, broadcast day and carryover, the as-run log, alarms (current, and history where the
 // station keeps it), what this console saw happen, and the reset of a failed channel.
 import { useEffect, useRef, useState } from 'react';
-import type { AlarmDto, BroadcastDayDto, ScheduleItemDto } from '../../../shared/api';
+import type { AlarmDto, BroadcastDayDto, OutputDto, ScheduleItemDto } from '../../../shared/api';
 import { useConsole, useModel } from '../context';
 import { useLoad } from '../use-load';
 import { AsRunPanel } from './AsRunPanel';
@@ -13,6 +13,9 @@ import { TALLY_DESCRIPTION, tallyText } from '../tally';
 
 const PLAN_AHEAD_MS = 6 * 3600_000;
 const PLAN_ROWS = 40;
+
+/** A push output's state as the operator reads it (never colour alone). */
+const OUTPUT_STATE: Record<OutputDto['state'], string> = { off: 'OFF', connecting: 'CONNECTING', live: 'LIVE', retrying: 'DOWN' };
 
 export function ChannelDetail() {
   const model = useModel();
@@ -92,6 +95,21 @@ function DetailBody({ uuid }: { uuid: string }) {
           </dd>
           <dt>Zone</dt>
           <dd>{zone}</dd>
+          <dt>Outputs</dt>
+          <dd data-testid="outputs">
+            {ch.outputs.length === 0 ? (
+              'none'
+            ) : (
+              <ul className="outputs">
+                {ch.outputs.map((o) => (
+                  <li key={o.id} className={`output output-${o.state}`} title={o.lastError ?? undefined}>
+                    <span className="output-state">{OUTPUT_STATE[o.state]}</span> {o.url}
+                    {o.state === 'retrying' && o.lastError ? ` · ${o.lastError}` : ''}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </dd>
         </dl>
         <div className="reset">
           <button type="button" onClick={doReset} disabled={!ch.failed || reset.state === 'busy'} data-testid="reset-channel">

@@ -135,6 +135,11 @@ export const Tile = memo(function Tile({ uuid, large = false, hidden = false }: 
         <span className="viewers" data-testid="viewers" title="Viewers (the console's previews are not counted)">
           {ch.viewerCount} {ch.viewerCount === 1 ? 'viewer' : 'viewers'}
         </span>
+        {ch.outputCount > 0 && (
+          <span className="viewers" data-testid="output-count" title="Push outputs (RTMP/SRT) keeping this channel on air">
+            {ch.outputCount} {ch.outputCount === 1 ? 'output' : 'outputs'}
+          </span>
+        )}
       </div>
       <div className="monitor" ref={monitorRef} onClick={() => model.toggleListen(uuid)} title={listening ? 'Listening: click to mute' : 'Click to listen'}>
         <PreviewVideo uuid={uuid} visible={onScreen && !hidden} listening={listening} />
