@@ -13,7 +13,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import pino, { type Logger } from 'pino';
 import { type RouteAccess, registerAccessControl } from './access';
 import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections';
-import { ApiError, badRequest, DEFAULT_RETRY_AFTER_S, errorBody, rawErrorResponse, toApiError } from './errors';
+import { ApiError, badRequest, DEFAULT_RETRY_AFTER_S, errorBody, errorsUncached, rawErrorResponse, toApiError } from './errors';
 
 export interface HttpServerOptions {
   apiToken: string;
@@ -135,6 +135,8 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
     res.end(body);
   });
 
+  // An error is true only for now (a segment not yet written, a full station): no cache may keep one.
+  app.addHook('onSend', errorsUncached);
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const api = toApiError(err);
     if (api?.status === 503) reply.header('retry-after', String(api.retryAfterS ?? DEFAULT_RETRY_AFTER_S));

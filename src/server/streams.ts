@@ -4,6 +4,10 @@
 // discontinuity only where a producer was swapped. Only segments the timeline knows are served, so
 // no request can reach any other file. Every playlist or segment request is session activity;
 // unknown or ended sessions are refused.
+//
+// Caching: the URLs hold a session, so no shared cache may keep them (private). Segment names
+// (producer id, file) start over when the station restarts, so a segment is kept only briefly, and
+// errors never (no-store).
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SEGMENT_PATTERN } from '../media/commands';
@@ -57,7 +61,7 @@ export function streamRoutes(director: ProgramDirector, timelines: ChannelTimeli
       } catch {
         throw new ApiError(404, 'not_found', 'segment no longer available');
       }
-      return reply.header('content-type', 'video/mp2t').header('cache-control', 'max-age=60').send(stream);
+      return reply.header('content-type', 'video/mp2t').header('cache-control', 'private, max-age=60').send(stream);
     });
   };
 }

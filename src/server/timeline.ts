@@ -4,6 +4,11 @@
 // timeline knows are ever served, so no request can reach any other file. The viewers' HLS
 // playlists (streams.ts) and the continuous MPEG-TS streams (iptv/ts-stream.ts) read the same
 // timeline, so every viewer of a channel is fed by its one producer.
+//
+// The shared playlist (iptv/live.ts) names segments `<run>-<seq>.ts`: the seq counts across
+// producers and the run is drawn at random when the timeline is made (each station start), so no
+// name comes back with other content and a cache may keep a segment as long as it likes.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands';
@@ -49,7 +54,18 @@ function parseProducerPlaylist(text: string): ParsedSegment[] {
   return out;
 }
 
+/** `<run>-<seq>.ts`; the run is base64url (it may hold `-`), the seq has no leading zeros. */
+const SHARED_SEGMENT = /^([A-Za-z0-9_-]{8})-(0|[1-9]\d{0,14})\.ts$/;
+
+/** The run and sequence number a shared segment name carries, or null for anything else. */
+export function parseSharedSegment(name: string): { run: string; seq: number } | null {
+  const m = SHARED_SEGMENT.exec(name);
+  return m ? { run: m[1]!, seq: Number(m[2]) } : null;
+}
+
 export class ChannelTimeline {
+  /** This timeline's run: 48 random bits, so two runs (this process's or an earlier one's) do not share segment names. */
+  readonly run = crypto.randomBytes(6).toString('base64url');
   private entries: SegmentEntry[] = [];
   private nextSeq = 0;
   private discontinuitySeq = 0;
@@ -88,6 +104,16 @@ export class ChannelTimeline {
     return this.entries.find((e) => e.producerId === producerId && e.file === file);
   }
 
+  /** The entry a shared segment name (run, seq) stands for; none for another run or a forgotten seq. */
+  findShared(run: string, seq: number): SegmentEntry | undefined {
+    return run === this.run ? this.entries.find((e) => e.seq === seq) : undefined;
+  }
+
+  /** A segment's name in the shared playlist. */
+  sharedName(e: SegmentEntry): string {
+    return `${this.run}-${e.seq}.ts`;
+  }
+
   /** Index of the first entry of the live window (see playlist()). */
   private windowStart(): number {
     const ownStart = this.entries.findIndex((e) => e.producerId === this.lastProducer);
@@ -112,9 +138,19 @@ export class ChannelTimeline {
   /**
    * The live window: the current producer's latest segments. Earlier producers' segments stay
    * listed only until the new one has output (a swap never leaves a viewer with an empty list), so
-   * a viewer arriving after a channel restarted never starts in its past.
+   * a viewer arriving after a channel restarted never starts in its past. Segment URIs are relative
+   * to a session's playlist (`<producer>/<file>`).
    */
   playlist(): string {
+    return this.render((e) => `${e.producerId}/${e.file}`);
+  }
+
+  /** The same live window for the shared, session-less playlist: URIs `<run>-<seq>.ts`. */
+  sharedPlaylist(): string {
+    return this.render((e) => this.sharedName(e));
+  }
+
+  private render(uri: (e: SegmentEntry) => string): string {
     const from = this.windowStart();
     const window = this.entries.slice(from);
     const first = window[0];
@@ -125,7 +161,7 @@ export class ChannelTimeline {
     const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${discSeq}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
     window.forEach((e) => {
       if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-      lines.push(`#EXTINF:${e.duration.toFixed(6)},`, `${e.producerId}/${e.file}`);
+      lines.push(`#EXTINF:${e.duration.toFixed(6)},`, uri(e));
     });
     return `${lines.join('\n')}\n`;
   }

@@ -14,7 +14,7 @@ const SEED = process.env['RETROVUE_FUZZ_SEED'] ? Number(process.env['RETROVUE_FU
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 // Placeholders resolved when the request runs, against the station as it is then.
-const REAL = { uuid: '{uuid}', sessionId: '{session}', producerId: '{producer}', file: 'seg-00001.ts' } as Record<string, string>;
+const REAL = { uuid: '{uuid}', sessionId: '{session}', producerId: '{producer}', file: 'seg-00001.ts', channel: '1' } as Record<string, string>;
 const BOGUS = ['x', '00000000-0000-4000-8000-000000000000', 'A'.repeat(101), 'A'.repeat(10_000), '%ff', '%c3%28', '..', '%2e%2e', '%2F', 'ü', '%00', 'seg-99999.ts', 'index.m3u8'];
 
 /** A route's pattern with its params filled by real or bogus values. */

@@ -1,7 +1,9 @@
 // Viewers' software against real ffmpeg output: the continuous MPEG-TS URL read by ffmpeg for 60 s
 // across item boundaries (no decode error, timestamps only forward) while 19 more readers share the
 // channel's one producer and one encoder; the HDHomeRun discovery chain ending in a decoded picture;
-// the HLS channel URL played through its redirect on one session.
+// the HLS channel URL played through its redirect on one session; the shared HLS for caches, its
+// segments probed as MPEG-TS with H.264 and AAC and played by several clients on one session.
+import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,5 +160,42 @@ describe('IPTV streams (real ffmpeg)', () => {
     // Eight seconds of playlist refreshes and segments: one session.
     const after = (station.store.db.prepare("SELECT count(*) AS n FROM viewer_sessions WHERE client_info LIKE '%iptv-hls%'").get() as { n: number }).n;
     expect(after - before).toBe(1);
+  }, 90_000);
+
+  it('serves the shared HLS for caches: real MPEG-TS segments, cache headers, one session for every client', async () => {
+    const tools = await getTools();
+    const live = `${base}/iptv/live/7`;
+    const sharedLive = () => (station.store.db.prepare("SELECT count(*) AS n FROM viewer_sessions WHERE ended_at IS NULL AND client_info LIKE '%iptv-shared%'").get() as { n: number }).n;
+    const res = await fetch(`${live}/index.m3u8`, { headers: { 'user-agent': 'nginx/1.26 cache-a' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=1');
+    const names = (await res.text()).split('\n').filter((l) => l.endsWith('.ts'));
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(n).toMatch(/^[A-Za-z0-9_-]{8}-\d+\.ts$/);
+
+    const seg = await fetch(`${live}/${names[names.length - 1]}`, { headers: { 'user-agent': 'Varnish cache-b' } });
+    expect(seg.status).toBe(200);
+    expect(seg.headers.get('content-type')).toBe('video/mp2t');
+    expect(seg.headers.get('cache-control')).toBe('public, max-age=86400, immutable');
+    const bytes = Buffer.from(await seg.arrayBuffer());
+    expect(Number(seg.headers.get('content-length'))).toBe(bytes.length);
+    const file = path.join(t.dir, 'shared-segment.ts');
+    fs.writeFileSync(file, bytes);
+    const probe = await execa(tools.ffprobe, ['-v', 'error', '-show_entries', 'format=format_name:stream=codec_type,codec_name', '-of', 'json', file]);
+    const info = JSON.parse(String(probe.stdout)) as { format: { format_name: string }; streams: Array<{ codec_type: string; codec_name: string }> };
+    expect(info.format.format_name).toBe('mpegts');
+    expect(info.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+
+    // A player on the shared URL while another client polls it: no decode error, and still one session.
+    const result = await execa(tools.ffmpeg, ['-hide_banner', '-v', 'error', '-user_agent', 'player-c', '-i', `${live}/index.m3u8`, '-t', '6', '-map', '0', '-f', 'framecrc', '-'], { reject: false, timeout: 60_000 });
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stderr).trim()).toBe('');
+    const lines = frames(String(result.stdout));
+    expectForwardOnly(lines);
+    expect(lines.filter((f) => f.stream === '0').length).toBeGreaterThanOrEqual(5 * 30);
+    expect((await fetch(`${live}/index.m3u8`, { headers: { 'user-agent': 'nginx/1.26 cache-a' } })).status).toBe(200);
+    expect(sharedLive()).toBe(1);
+    expect(station.director.channel(uuid).viewerCount).toBe(1);
   }, 90_000);
 });

@@ -52,7 +52,7 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
 
   it('offers every viewer route without a token, at the viewer access level', async () => {
     const viewerRoutes = env.app.routeTable().filter((r) => r.access === 'viewer').map((r) => `${r.method} ${r.url}`);
-    for (const r of ['GET /iptv/channels.m3u', 'GET /iptv/xmltv.xml', 'GET /iptv/channels/:stream', 'GET /discover.json', 'GET /lineup.json', 'GET /lineup_status.json', 'GET /device.xml', 'POST /lineup.post']) {
+    for (const r of ['GET /iptv/channels.m3u', 'GET /iptv/xmltv.xml', 'GET /iptv/channels/:stream', 'GET /iptv/live/:channel/index.m3u8', 'HEAD /iptv/live/:channel/:segment', 'GET /discover.json', 'GET /lineup.json', 'GET /lineup_status.json', 'GET /device.xml', 'POST /lineup.post']) {
       expect(viewerRoutes).toContain(r);
       expect(viewerRoutes).toContain(r.replace(/ \/(iptv\/)?/, ' /iptv/:key/'));
     }
@@ -122,6 +122,102 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     expect(liveViewers().length).toBe(0);
     const again = await get('/iptv/channels/two.m3u8', { headers: ua });
     expect(again.headers.get('location')).not.toBe(a.headers.get('location'));
+  });
+
+  it('serves a shared HLS per channel for caches: one session however many clients, names unique to the run, errors never cached', async () => {
+    const uuid = env.station.store.channels.bySlug('one')!.uuid;
+    const shared = () => env.station.director.sessions.liveSessions().filter((s) => s.channelUuid === uuid && s.purpose === 'viewer');
+    const sharedRows = () => env.station.store.db.prepare("SELECT session_id FROM viewer_sessions WHERE ended_at IS NULL AND client_info LIKE '%iptv-shared%'").all() as Array<{ session_id: string }>;
+    // Start from silence: every earlier session has timed out.
+    await env.clock.advanceAsync(env.station.director.sessions.timeoutMs * 2);
+    expect(liveViewers()).toEqual([]);
+
+    // A HEAD opens nothing.
+    const head = await get('/iptv/live/7/index.m3u8', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(shared()).toEqual([]);
+
+    // Two caches (or players) polling, the first requests at once: one viewer session between them.
+    const poll = async (agent: string) => {
+      const res = await get('/iptv/live/7/index.m3u8', { headers: { 'user-agent': agent } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+      expect(res.headers.get('cache-control')).toBe('public, max-age=1');
+      return res.text();
+    };
+    const playlists = await Promise.all([poll('nginx-cache-a'), poll('Varnish/7 b'), poll('nginx-cache-a')]);
+    playlists.push(await poll('Varnish/7 b'));
+    expect(shared()).toHaveLength(1);
+    expect(sharedRows()).toEqual([{ session_id: shared()[0]!.sessionId }]);
+    expect(env.station.director.channel(uuid).viewerCount).toBe(1);
+    // The same channel by id or uuid is the same session.
+    expect((await get('/iptv/live/one/index.m3u8')).status).toBe(200);
+    expect((await get(`/iptv/live/${uuid.toUpperCase()}/index.m3u8`)).status).toBe(200);
+    expect(shared()).toHaveLength(1);
+
+    const text = playlists[0]!;
+    expect(text).toMatch(/^#EXTM3U\n[\s\S]*#EXT-X-TARGETDURATION:\d+\n[\s\S]*#EXTINF:/);
+    const names = text.split('\n').filter((l) => l.endsWith('.ts'));
+    expect(names.length).toBeGreaterThan(0);
+    const run = env.station.timelines.of(uuid).run;
+    for (const n of names) expect(n).toMatch(new RegExp(`^${run}-\\d+\\.ts$`));
+    const seg = await get(`/iptv/live/7/${names[0]}`);
+    expect(seg.status).toBe(200);
+    expect(seg.headers.get('content-type')).toBe('video/mp2t');
+    expect(seg.headers.get('cache-control')).toBe('public, max-age=86400, immutable');
+    const bytes = Buffer.from(await seg.arrayBuffer());
+    expect(Number(seg.headers.get('content-length'))).toBe(bytes.length);
+    expect(bytes[0]).toBe(0x47);
+    const segHead = await get(`/iptv/live/7/${names[0]}`, { method: 'HEAD' });
+    expect([segHead.status, segHead.headers.get('content-length'), segHead.headers.get('cache-control')]).toEqual([200, String(bytes.length), 'public, max-age=86400, immutable']);
+    expect(Buffer.from(await segHead.arrayBuffer()).length).toBe(0);
+
+    // Nothing but a segment the timeline knows, and no error a cache would keep.
+    const seq = Number(/-(\d+)\.ts$/.exec(names[0]!)![1]);
+    const otherRun = `${run[0] === 'A' ? 'B' : 'A'}${run.slice(1)}`;
+    const file = env.station.director.channelOutput(uuid)!.endpoint;
+    for (const url of [
+      `/iptv/live/7/${otherRun}-${seq}.ts`,
+      `/iptv/live/7/${run}-999999.ts`,
+      `/iptv/live/7/${run}-0${seq}.ts`,
+      `/iptv/live/7/${run}-${seq}.m3u8`,
+      `/iptv/live/7/seg-00001.ts`,
+      `/iptv/live/7/..%2f..%2fapi-token`,
+      `/iptv/live/7/..%2F..%2F..%2Fstation.db`,
+      `/iptv/live/7/${run}-${seq}.ts%2f..%2f..%2fapi-token`,
+      `/iptv/live/..%2f..%2fapi-token/index.m3u8`,
+      `/iptv/live/${encodeURIComponent(path.basename(file.dir))}/seg-00001.ts`,
+      `/iptv/live/99/index.m3u8`,
+      `/iptv/live/two/${names[0]}`, // another channel's timeline, another run
+      `/iptv/wrong-key-0123456789/live/7/index.m3u8`,
+    ]) {
+      const res = await get(url);
+      expect(res.status, url).toBe(404);
+      expect(res.headers.get('cache-control'), url).toBe('no-store');
+      const body = await res.text();
+      expect(JSON.parse(body), url).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+      expect(body).not.toContain(env.station.apiToken);
+    }
+    expect(shared()).toHaveLength(1);
+
+    // The cache stops polling: the session ends like any other, and the channel has no viewer.
+    const first = shared()[0]!.sessionId;
+    await env.clock.advanceAsync(env.station.director.sessions.timeoutMs * 2);
+    expect(shared()).toEqual([]);
+    expect(env.station.director.channel(uuid).viewerCount).toBe(0);
+    expect(env.station.store.sessions.get(first)?.endReason).toBe('inactive');
+    // A segment request alone opens none (a segment needs no producer); the next playlist request does.
+    const again = await get(`/iptv/live/7/${names[0]}`);
+    expect(again.status).toBe(200); // still remembered, served without a session
+    expect(shared()).toEqual([]);
+    expect((await get('/iptv/live/7/index.m3u8')).status).toBe(200);
+    expect(shared()).toHaveLength(1);
+    expect(shared()[0]!.sessionId).not.toBe(first);
+    expect(env.station.director.channel(uuid).viewerCount).toBe(1);
+    // Same run after the channel went off air and back: names go on counting, never reused.
+    const later = (await (await get('/iptv/live/7/index.m3u8')).text()).split('\n').filter((l) => l.endsWith('.ts'));
+    expect(later.every((n) => n.startsWith(`${run}-`))).toBe(true);
   });
 
   it('answers unknown channels and names with 404 in the API error shape', async () => {
@@ -269,5 +365,12 @@ describe('stream key and viewer limits', () => {
     expect((await api('viewer')).status).toBe(503);
     expect((await api('preview')).status).toBe(201);
     expect(env.station.director.sessions.liveSessions().filter((s) => s.purpose === 'viewer')).toHaveLength(3);
+    // The shared HLS opens a viewer like any other, and its refusal is never cached.
+    const sharedFull = await get(`/iptv/${KEY}/live/7/index.m3u8`);
+    expect(sharedFull.status).toBe(503);
+    expect(sharedFull.headers.get('cache-control')).toBe('no-store');
+    expect(Number(sharedFull.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await sharedFull.json()) as { error: { code: string } }).error.code).toBe('viewer_limit');
+    expect((await get('/iptv/live/7/index.m3u8')).headers.get('cache-control')).toBe('no-store');
   });
 });

@@ -1,5 +1,6 @@
-// The stream server with real producers: session URLs, first-playlist latency, no path traversal,
-// segment retention, emergency output, an outside ffmpeg client for 30 s, and no ffmpeg left over.
+// The stream server with real producers: session URLs and their cache headers, first-playlist
+// latency, no path traversal, segment retention, emergency output, an outside ffmpeg client for
+// 30 s, and no ffmpeg left over.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -63,6 +64,8 @@ describe('HLS stream server (real ffmpeg)', () => {
     const elapsed = performance.now() - t0;
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
+    // A session's URLs are its own: never kept by a shared cache.
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-store');
     const text = await res.text();
     expect(text).toMatch(/^#EXTM3U/);
     expect(text).not.toContain('#EXT-X-ENDLIST');
@@ -73,6 +76,7 @@ describe('HLS stream server (real ffmpeg)', () => {
     const seg = await fetch(`${base}${a.streamUrl.replace('index.m3u8', segment)}`);
     expect(seg.status).toBe(200);
     expect(seg.headers.get('content-type')).toBe('video/mp2t');
+    expect(seg.headers.get('cache-control')).toBe('private, max-age=60');
     const bytes = Buffer.from(await seg.arrayBuffer());
     expect(bytes[0]).toBe(0x47); // MPEG-TS sync byte
     // The first frame is what the schedule says is on air now.
@@ -100,6 +104,8 @@ describe('HLS stream server (real ffmpeg)', () => {
     ]) {
       const res = await fetch(probe);
       expect(res.status, probe).toBe(404);
+      // Refusals are never cached, whether a stream route or no route at all answered.
+      expect(res.headers.get('cache-control'), probe).toBe('no-store');
       const body = await res.text();
       expect(body).not.toContain(station.apiToken);
     }
@@ -107,6 +113,7 @@ describe('HLS stream server (real ffmpeg)', () => {
     await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
     const ended = await fetch(`${base}${a.streamUrl}`);
     expect(ended.status).toBe(404);
+    expect(ended.headers.get('cache-control')).toBe('no-store');
     expect(((await ended.json()) as { error: { code: string } }).error.code).toBe('unknown_session');
   });
 

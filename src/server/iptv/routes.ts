@@ -7,7 +7,10 @@
 // playlist, which the player then polls (one session however long it watches; a player that comes
 // back to the channel URL while its session lives gets the same one). A .ts response is one
 // session from its first byte to the client's disconnect. Either way the channel's one producer
-// feeds it, and inactivity ends a session like any other.
+// feeds it, and inactivity ends a session like any other. The shared HLS under /iptv/live/ (live.ts)
+// has no session in its URL and holds one session per channel, for a caching proxy or CDN.
+//
+// No error from these routes is ever cached (no-store): a 404 or 503 is true only for now.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProgramDirector } from '../../runtime/program-director';
 import type { ChannelInfo, PlaylogEvent } from '../../shared/domain';
@@ -18,6 +21,7 @@ import type { ChannelTimelines } from '../timeline';
 import { checkViewerLimits, type ViewerLimits } from '../viewer-limits';
 import { findChannel, requestOrigin, type ViewerChannel, viewerChannels } from './directory';
 import { deviceXml, discoverJson, LINEUP_STATUS, lineupJson, type TunerIdentity } from './hdhomerun';
+import { SharedHls } from './live';
 import { renderM3u } from './m3u';
 import { TsFeeds } from './ts-stream';
 import { renderXmltv } from './xmltv';
@@ -51,6 +55,7 @@ const STREAM_NAME = /^(.{1,80})\.(m3u8|ts)$/;
 export function iptvRoutes(deps: IptvDeps) {
   const { director, timelines, settings } = deps;
   const feeds = new TsFeeds(timelines);
+  const shared = new SharedHls({ api: deps.api, director, timelines, limits: settings.limits });
   /** The HLS session each client (address and user agent) has on each channel. */
   const hlsSessions = new Map<string, string>();
 
@@ -145,6 +150,23 @@ export function iptvRoutes(deps: IptvDeps) {
         // A HEAD asks what is there; it opens no session.
         if (req.method === 'HEAD') return reply.type(kind === 'ts' ? 'video/mp2t' : 'application/vnd.apple.mpegurl').send();
         return kind === 'm3u8' ? hls(req, reply, c) : ts(req, reply, c);
+      });
+
+      // The shared HLS. GET and HEAD are declared together so a HEAD answers with the segment's own length.
+      app.route({
+        method: ['GET', 'HEAD'],
+        url: `${iptv}/live/:channel/index.m3u8`,
+        config,
+        handler: async (req, reply) => shared.playlist(req, reply, channelFor((req.params as { channel: string }).channel)),
+      });
+      app.route({
+        method: ['GET', 'HEAD'],
+        url: `${iptv}/live/:channel/:segment`,
+        config,
+        handler: async (req, reply) => {
+          const { channel, segment } = req.params as { channel: string; segment: string };
+          return shared.segment(req, reply, channelFor(channel), segment);
+        },
       });
 
       app.get(`${tuner}/discover.json`, { config }, async (req) => discoverJson(deps.tuner, roots(req).tuner));

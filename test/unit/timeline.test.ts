@@ -1,0 +1,66 @@
+// The shared playlist's segment names: `<run>-<seq>.ts`, a run per timeline, found only by the run
+// and a sequence number the timeline still remembers; the same window as a session's playlist.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChannelTimeline, parseSharedSegment } from '../../src/server/timeline';
+import { tempDir } from '../helpers/tmp';
+
+const dirs: Array<ReturnType<typeof tempDir>> = [];
+afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+
+/** A producer's output folder whose playlist lists seg-<from>..seg-<to>. */
+function producerOutput(from: number, to: number) {
+  const t = tempDir();
+  dirs.push(t);
+  const lines = ['#EXTM3U', '#EXT-X-TARGETDURATION:2'];
+  for (let i = from; i <= to; i++) lines.push('#EXTINF:2.000000,', `seg-${i}.ts`);
+  const playlist = path.join(t.dir, 'index.m3u8');
+  fs.writeFileSync(playlist, `${lines.join('\n')}\n`);
+  return { kind: 'hls' as const, dir: t.dir, playlist };
+}
+
+describe('ChannelTimeline shared segment names', () => {
+  it('names segments <run>-<seq>.ts across producers, with the session playlist\u2019s window and discontinuities', () => {
+    const timeline = new ChannelTimeline();
+    expect(timeline.run).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    timeline.refresh('aaaa0001-normal-1', producerOutput(0, 2));
+    expect(timeline.sharedPlaylist().split('\n').filter((l) => l.endsWith('.ts'))).toEqual([0, 1, 2].map((seq) => `${timeline.run}-${seq}.ts`));
+    // A producer swap: the numbers go on, the window moves to the new producer.
+    timeline.refresh('aaaa0001-emergency-2', producerOutput(0, 1));
+    const shared = timeline.sharedPlaylist();
+    const own = timeline.playlist();
+    // Same tags, only the URIs differ.
+    expect(shared.split('\n').filter((l) => l.startsWith('#'))).toEqual(own.split('\n').filter((l) => l.startsWith('#')));
+    expect(shared).toContain('#EXT-X-DISCONTINUITY\n');
+    const names = shared.split('\n').filter((l) => l.endsWith('.ts'));
+    expect(names).toEqual([3, 4].map((seq) => `${timeline.run}-${seq}.ts`));
+    const emergency = timeline.findShared(timeline.run, 3)!;
+    expect([emergency.producerId, emergency.file]).toEqual(['aaaa0001-emergency-2', 'seg-0.ts']);
+    expect(timeline.sharedName(emergency)).toBe(names[0]);
+    // The earlier producer's segments are still found while remembered.
+    expect(timeline.findShared(timeline.run, 1)?.producerId).toBe('aaaa0001-normal-1');
+  });
+
+  it('finds an entry only by its own run and a remembered seq', () => {
+    const timeline = new ChannelTimeline();
+    const other = new ChannelTimeline();
+    expect(other.run).not.toBe(timeline.run);
+    timeline.refresh('p1', producerOutput(0, 3));
+    expect(timeline.findShared(timeline.run, 2)?.file).toBe('seg-2.ts');
+    expect(timeline.findShared(other.run, 2)).toBeUndefined();
+    expect(timeline.findShared(timeline.run, 4)).toBeUndefined();
+    // Far more segments than it remembers: the first ones are forgotten.
+    timeline.refresh('p1', producerOutput(4, 60));
+    expect(timeline.findShared(timeline.run, 0)).toBeUndefined();
+    expect(timeline.findShared(timeline.run, 60)?.file).toBe('seg-60.ts');
+  });
+
+  it('parses only the exact name form', () => {
+    expect(parseSharedSegment('Ab-_x9Zq-17.ts')).toEqual({ run: 'Ab-_x9Zq', seq: 17 });
+    expect(parseSharedSegment('Ab-_x9Zq-0.ts')).toEqual({ run: 'Ab-_x9Zq', seq: 0 });
+    for (const bad of ['Ab-_x9Zq-017.ts', 'Ab-_x9Zq-1.ts.ts', 'Ab-_x9Z-1.ts', 'Ab-_x9Zq-.ts', '../Ab-_x9Zq-1.ts', 'Ab-_x9Zq-1.m3u8', 'Ab-_x9Zq--1.ts', 'Ab-_x9Zq-1e3.ts', 'seg-1.ts', 'Ab-_x9Zq-9999999999999999.ts']) {
+      expect(parseSharedSegment(bad), bad).toBeNull();
+    }
+  });
+});
