@@ -91,7 +91,12 @@ export async function startNginx(prefix: string): Promise<Nginx> {
     hlsUrl: (name) => `http://127.0.0.1:${httpPort}/hls/${name}.m3u8`,
     stats: async () => (await fetch(`http://127.0.0.1:${httpPort}/stat`)).text(),
     async start() {
-      child = spawn(NGINX, ['-p', prefix, '-c', confFile, '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(NGINX, ['-p', prefix, '-c', confFile, '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      // Owned by this process: a test run that dies without stopping it does not leave a server behind.
+      const killOnExit = () => c.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      c.once('exit', () => process.off('exit', killOnExit));
       child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
       child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
       const deadline = Date.now() + 10_000;

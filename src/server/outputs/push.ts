@@ -79,7 +79,8 @@ export class OutputPush {
     let lastLine: string | null = null;
     const proc = this.d.processes.spawn(`push ${this.redacted}`, this.d.ffmpeg, pushArgs({ url: this.url, format, writeTimeoutMs: WRITE_TIMEOUT_MS }), {
       stdin: 'pipe',
-      onStderr: (line) => (lastLine = scrubOutputUrl(line, this.url).slice(0, 300)),
+      // ffmpeg names the URL in its errors; the output's own (redacted) URL says it already.
+      onStderr: (line) => (lastLine = scrubOutputUrl(line, this.url).replace(`${this.redacted}: `, '').slice(0, 300)),
     });
     this.proc = proc;
     this.outTimeUs = -1;
