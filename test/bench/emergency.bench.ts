@@ -72,8 +72,11 @@ class Follower {
     for (let window = 0; window < 5; window++) {
       const until = now() + WATCH_WINDOW_MS;
       while (now() < until) {
+        // Listed when the answer arrives: a playlist request made during a swap waits for the new
+        // producer's first segment, so the moment it was asked says nothing.
+        const segments = await this.segments();
         const at = now();
-        for (const seg of await this.segments()) {
+        for (const seg of segments) {
           if (this.seen.has(seg)) continue;
           this.seen.add(seg);
           listed.push({ seg, at, body: scope === 'crawl' ? this.fetchSegment(seg) : Promise.resolve(Buffer.alloc(0)) });
