@@ -130,18 +130,30 @@ export async function run(): Promise<Figure[]> {
     await waitFor('the push is live', (c) => c.outputs[0]?.state === 'live', 30_000);
     await sleep(5_000);
 
+    // Quiet and nginx phases alternate around the direct one: the station's own load moves with its
+    // items (a decoder per item), so each is read twice and compared by their means and spread.
     log(`no viewers, ${PHASE_MS / 1000} s`);
     const idleBefore = await phase(serve, nginx, 0, () => '');
     log(`${VIEWERS} viewers on nginx's HLS`);
-    const viaNginx = await phase(serve, nginx, VIEWERS, () => nginx.hlsUrl('pushed'));
+    const nginxFirst = await phase(serve, nginx, VIEWERS, () => nginx.hlsUrl('pushed'));
     log(`${VIEWERS} viewers on the station's HLS`);
     const direct = await phase(serve, nginx, VIEWERS, () => `${serve.url}/iptv/channels/5.m3u8`);
-    // The direct viewers' sessions end (they went silent), then no viewers again: the station's own
-    // load moves with its items (a decoder per item), so the floor is the mean of both quiet runs.
-    await sleep(2_000);
+    // The direct viewers' sessions end when they go silent; they are not watched meanwhile.
     log(`no viewers again, ${PHASE_MS / 1000} s`);
     const idleAfter = await phase(serve, nginx, 0, () => '');
-    const idle = { push: (idleBefore.push + idleAfter.push) / 2, stationOwn: (idleBefore.stationOwn + idleAfter.stationOwn) / 2, stationTree: (idleBefore.stationTree + idleAfter.stationTree) / 2, nginx: (idleBefore.nginx + idleAfter.nginx) / 2 };
+    log(`${VIEWERS} viewers on nginx's HLS again`);
+    const nginxSecond = await phase(serve, nginx, VIEWERS, () => nginx.hlsUrl('pushed'));
+    const mean = (a: Phase, b: Phase): Phase => {
+      const out = { ...a };
+      for (const k of Object.keys(a) as Array<keyof Phase>) out[k] = (a[k] + b[k]) / 2;
+      return out;
+    };
+    const idle = mean(idleBefore, idleAfter);
+    const viaNginx = mean(nginxFirst, nginxSecond);
+    viaNginx.p95 = Math.max(nginxFirst.p95, nginxSecond.p95);
+    viaNginx.fetches = nginxFirst.fetches + nginxSecond.fetches;
+    viaNginx.errors = nginxFirst.errors + nginxSecond.errors;
+    const quietHigh = Math.max(idleBefore.stationOwn, idleAfter.stationOwn);
 
     // The channel's encoder (its producer): the same process before the fault and after the resume.
     const encoders = () => childrenWith(serve.child.pid!, 'libx264');
@@ -157,8 +169,16 @@ export async function run(): Promise<Figure[]> {
     const pct = (n: number) => Math.round(n * 100) / 100;
     const ms = (n: number) => Math.round(n * 10) / 10;
     return [
-      { name: 'station CPU (node), no viewers, pushing (before, after)', value: pct(idle.stationOwn), unit: '% core', note: `${pct(idleBefore.stationOwn)}, ${pct(idleAfter.stationOwn)}` },
-      { name: `station CPU (node), ${VIEWERS} viewers on nginx`, value: pct(viaNginx.stationOwn), unit: '% core', target: 'no more than with none (+1 % core noise)', ok: viaNginx.stationOwn <= idle.stationOwn + 1, floor: pct(idle.stationOwn) },
+      { name: 'station CPU (node), no viewers, pushing (mean of 2)', value: pct(idle.stationOwn), unit: '% core', note: `readings ${pct(idleBefore.stationOwn)}, ${pct(idleAfter.stationOwn)}` },
+      {
+        name: `station CPU (node), ${VIEWERS} viewers on nginx (mean of 2)`,
+        value: pct(viaNginx.stationOwn),
+        unit: '% core',
+        target: 'within the quiet readings (+1 % core)',
+        ok: viaNginx.stationOwn <= quietHigh + 1,
+        floor: pct(idle.stationOwn),
+        note: `readings ${pct(nginxFirst.stationOwn)}, ${pct(nginxSecond.stationOwn)}`,
+      },
       { name: `station CPU (node), ${VIEWERS} viewers direct`, value: pct(direct.stationOwn), unit: '% core', floor: pct(idle.stationOwn) },
       { name: 'the push itself (ffmpeg remuxing to RTMP), no viewers', value: pct(idleBefore.push), unit: '% core' },
       { name: 'station + ffmpeg CPU, no viewers, pushing', value: pct(idle.stationTree), unit: '% core' },
