@@ -38,7 +38,7 @@ import type { ProgramDirector } from './runtime/program-director';
 import { broadcastDayDto, scheduleItemDto } from './schedule/dto';
 import type { ScheduleService } from './schedule/service';
 import type { AuditActor, Store } from './store';
-import { DuplicateOutputError, type OutputService, UnknownOutputError } from './server/outputs/service';
+import { DuplicateOutputError, OutputLimitError, type OutputService, UnknownOutputError } from './server/outputs/service';
 
 /** The as-run CSV's columns (RFC 4180, header row), in the JSON rows' field names. */
 export const AS_RUN_CSV_COLUMNS: Array<keyof AsRunRowDto> = [
@@ -80,6 +80,7 @@ function mapped(err: unknown): unknown {
   if (err instanceof CapacityError) return new StationApiError('capacity', err.message);
   if (err instanceof UnknownOutputError) return new StationApiError('not_found', err.message);
   if (err instanceof DuplicateOutputError) return new StationApiError('duplicate_output', err.message);
+  if (err instanceof OutputLimitError) return new StationApiError('output_limit', err.message);
   if (err instanceof ChannelSwitchError) return new StationApiError('switch_refused', `${err.message}; no channel was switched`);
   return err;
 }
@@ -294,13 +295,13 @@ export class StationFacade implements StationApi {
   }
 
   async setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto> {
-    const output = parse(outputId, id, 'id');
+    const output = parse(outputId, id, 'id').toLowerCase();
     if (typeof enabled !== 'boolean') throw invalid('enabled: must be true or false');
     return guard(() => this.pushOutputs.setEnabled(output, enabled, this.actor));
   }
 
   async removeOutput(id: string): Promise<void> {
-    const output = parse(outputId, id, 'id');
+    const output = parse(outputId, id, 'id').toLowerCase();
     guard(() => this.pushOutputs.remove(output, this.actor));
   }
 

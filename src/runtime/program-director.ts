@@ -304,12 +304,16 @@ export class ProgramDirector {
     this.channel(channelUuid).reportOutputs(outputs);
   }
 
-  /** A push destination went down (a message) or is flowing again (null): the channel's `output-down` alarm. */
+  /**
+   * A push destination went down (a message) or is flowing again (null): the channel's `output-down`
+   * alarm. A warning: the channel itself is on air and its local viewers see it, so its tally
+   * stays red; the alarm says the feed beyond this PC is broken.
+   */
   outputDown(channelUuid: string, outputId: string, message: string | null): void {
     const cm = this.channel(channelUuid);
     const key = `output-down:${outputId}`;
     if (message === null) cm.alarms.clear(key);
-    else cm.alarms.raise(key, { kind: 'output-down', severity: 'critical', message, channelUuid, owner: `output:${outputId}` });
+    else cm.alarms.raise(key, { kind: 'output-down', severity: 'warning', message, channelUuid, owner: `output:${outputId}` });
   }
 
   /** An operator acknowledges an alarm (by its id): a latched one goes, an active one is marked seen. */

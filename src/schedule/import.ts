@@ -13,6 +13,7 @@ import type { LoopItem } from './horizon';
 import type { ScheduleService } from './service';
 import { StationFileError, type StationFileProblem, validateStationFile, type ValidatedStation } from './station-file';
 import { cycleLength } from './horizon';
+import { redactOutputUrl } from '../shared/output-url';
 
 export interface ImportResult {
   file: string;
@@ -120,7 +121,10 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
       } else {
         store.loops.remove(id);
       }
-      if (c.outputs) store.outputs.replaceForChannel(id, c.outputs, now, () => crypto.randomUUID());
+      // Each output the file adds, switches or drops is audited on its own (the key hidden).
+      for (const change of c.outputs ? store.outputs.replaceForChannel(id, c.outputs, now, () => crypto.randomUUID()) : []) {
+        store.audit.append(now, actor, change.action, { output: change.outputId, url: redactOutputUrl(change.url), via: 'station file' }, id);
+      }
       schedule.rebuildLoop(id, now);
       touched.push(id);
       result.channels.push({ slug: c.slug, uuid, created: !existing, items: store.playlog.count(id) });

@@ -9,7 +9,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { z } from 'zod';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, PLAYLOG_ITEM_TYPES } from '../shared/domain';
 import { formatInstant, isValidZone, parseInstant } from '../shared/time';
-import { outputUrl } from '../shared/output-url';
+import { MAX_OUTPUTS_PER_CHANNEL, outputUrl, sameDestination } from '../shared/output-url';
 import type { FfmpegTools } from '../media/ffmpeg';
 import { ProbeError, probeMedia, type ProbeResult } from '../media/probe';
 import { DEFAULT_ROLLOVER_MINUTES } from './broadcast-day';
@@ -113,7 +113,7 @@ const channel = z.strictObject({
   // Push destinations; absent leaves the channel's stored outputs as they are, [] removes them.
   outputs: z
     .array(z.strictObject({ url: outputUrl, enabled: z.boolean({ error: 'must be true or false' }).default(true) }), { error: 'must be an array of { "url": "rtmp://..." }' })
-    .max(8, { error: 'must list at most 8 outputs' })
+    .max(MAX_OUTPUTS_PER_CHANNEL, { error: `must list at most ${MAX_OUTPUTS_PER_CHANNEL} outputs` })
     .optional(),
 });
 
@@ -324,7 +324,7 @@ export async function validateStationFile(file: string, options: ValidateOptions
       else numbers.set(c.number, ci);
     }
     (c.outputs ?? []).forEach((o, oi) => {
-      const first = c.outputs!.findIndex((other) => other.url === o.url);
+      const first = c.outputs!.findIndex((other) => sameDestination(other.url, o.url));
       if (first !== oi) problems.push({ path: `${at}.outputs[${oi}].url`, message: `the same destination as ${at}.outputs[${first}]` });
     });
 

@@ -48,7 +48,7 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
  * producer budget 503, a channel that refused a switch 409 (nothing was switched), a destination
  * the channel already pushes to 409, a bad request 400.
  */
-const STATUS_OF_CODE: Record<string, number> = { not_found: 404, capacity: 503, switch_refused: 409, unavailable: 503, duplicate_output: 409 };
+const STATUS_OF_CODE: Record<string, number> = { not_found: 404, capacity: 503, switch_refused: 409, unavailable: 503, duplicate_output: 409, output_limit: 409 };
 
 /** The API error for anything a route or Fastify threw, or null for a fault of ours (a 500). */
 export function toApiError(err: unknown): ApiError | null {

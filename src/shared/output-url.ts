@@ -7,6 +7,9 @@ import { z } from 'zod';
 export const OUTPUT_SCHEMES = { 'rtmp:': 'flv', 'rtmps:': 'flv', 'srt:': 'mpegts' } as const;
 export type OutputScheme = keyof typeof OUTPUT_SCHEMES;
 
+/** Outputs per channel (the station file and the API alike): each is an ffmpeg and a connection. */
+export const MAX_OUTPUTS_PER_CHANNEL = 8;
+
 /** SRT query parameters that are secrets. */
 const SRT_SECRETS = new Set(['passphrase', 'streamid', 'pbkeylen']);
 const HIDDEN = '****';
@@ -22,6 +25,8 @@ export function outputUrlProblem(text: string): string | null {
     return 'must be an absolute URL such as rtmp://host/app/key or srt://host:port';
   }
   if (!(url.protocol in OUTPUT_SCHEMES)) return `must be an rtmp://, rtmps:// or srt:// URL (not ${url.protocol}//)`;
+  // ffmpeg looks protocols up as written: RTMP:// would never connect.
+  if (!text.startsWith(url.protocol)) return `must spell its scheme in lower case (${url.protocol}//)`;
   if (!url.hostname) return 'must name a host';
   if (url.protocol === 'srt:') {
     if (!url.port) return 'an srt:// URL must give a port (srt://host:port)';
@@ -62,10 +67,40 @@ export function redactOutputUrl(text: string): string {
     const secret = key.join('/');
     pathPart = `/${app ?? ''}/${secret.length > 6 ? `${HIDDEN}${secret.slice(-2)}` : HIDDEN}`;
   }
-  const query = [...url.searchParams.keys()]
-    .map((k) => `${k}=${url.protocol === 'srt:' && !SRT_SECRETS.has(k.toLowerCase()) ? url.searchParams.get(k) : HIDDEN}`)
+  const query = queryParams(text)
+    .map(([k, v]) => `${k}=${url.protocol === 'srt:' && !SRT_SECRETS.has(k.toLowerCase()) ? v : HIDDEN}`)
     .join('&');
   return `${url.protocol}//${auth}${host}${pathPart}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * The query's parameters as written, split by hand: SRT's streamid often starts with `#`, which
+ * the URL parser takes for a fragment (and everything after it with it).
+ */
+function queryParams(text: string): Array<[string, string]> {
+  const q = text.indexOf('?');
+  if (q < 0) return [];
+  return text
+    .slice(q + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    });
+}
+
+/** Whether two URLs name the same destination (host names compared without case; the rest as written). */
+export function sameDestination(a: string, b: string): boolean {
+  const key = (text: string) => {
+    try {
+      const u = new URL(text);
+      return `${u.protocol}//${u.username}:${u.password}@${u.hostname.toLowerCase()}:${u.port}${u.pathname}${u.search}`;
+    } catch {
+      return text;
+    }
+  };
+  return key(a) === key(b);
 }
 
 /** Every secret substring of the URL, for scrubbing text that may quote it (a tool's error message). */
@@ -76,10 +111,18 @@ export function outputUrlSecrets(text: string): string[] {
   } catch {
     return [text];
   }
-  const secrets = [text, url.username, url.password, url.search.slice(1)];
-  if (url.protocol !== 'srt:') secrets.push(url.pathname.split('/').filter(Boolean).slice(1).join('/'));
-  for (const [k, v] of url.searchParams) if (url.protocol !== 'srt:' || SRT_SECRETS.has(k.toLowerCase())) secrets.push(v);
-  return secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  const secrets = [text, url.username, url.password];
+  if (url.protocol !== 'srt:') secrets.push(url.pathname.split('/').filter(Boolean).slice(1).join('/'), url.search.slice(1), url.hash.slice(1));
+  for (const [k, v] of queryParams(text)) if (url.protocol !== 'srt:' || SRT_SECRETS.has(k.toLowerCase())) secrets.push(v);
+  // Raw and decoded forms: a tool may quote either.
+  const decoded = secrets.map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  return [...new Set([...secrets, ...decoded])].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
 }
 
 /** Replaces any secret of the URL in `text` (longest first) with the redacted form. */

@@ -23,6 +23,13 @@ interface Raw {
 const row = (r: Raw): OutputRow => ({ outputId: r.output_id, channelId: r.channel_id, url: r.url, enabled: r.enabled === 1, createdAt: r.created_at, updatedAt: r.updated_at });
 const COLUMNS = 'output_id, channel_id, url, enabled, created_at, updated_at';
 
+/** What a station file's outputs changed, for the audit log. */
+export interface OutputChange {
+  action: 'output-added' | 'output-enabled' | 'output-disabled' | 'output-removed';
+  outputId: string;
+  url: string;
+}
+
 export class OutputsRepo {
   private readonly allStmt;
   private readonly byIdStmt;
@@ -69,17 +76,26 @@ export class OutputsRepo {
    * Makes a channel's outputs exactly `wanted` (a station file's list): a URL already there keeps
    * its id and takes the file's enabled flag, the rest are added or removed. Call in a transaction.
    */
-  replaceForChannel(channelId: number, wanted: Array<{ url: string; enabled: boolean }>, atMs: number, newId: () => string): void {
+  replaceForChannel(channelId: number, wanted: Array<{ url: string; enabled: boolean }>, atMs: number, newId: () => string): OutputChange[] {
     const existing = new Map(this.ofChannel(channelId).map((o) => [o.url, o]));
+    const changes: OutputChange[] = [];
     for (const w of wanted) {
       const have = existing.get(w.url);
       if (have) {
         existing.delete(w.url);
-        if (have.enabled !== w.enabled) this.setEnabled(have.outputId, w.enabled, atMs);
+        if (have.enabled === w.enabled) continue;
+        this.setEnabled(have.outputId, w.enabled, atMs);
+        changes.push({ action: w.enabled ? 'output-enabled' : 'output-disabled', outputId: have.outputId, url: w.url });
       } else {
-        this.insert({ outputId: newId(), channelId, url: w.url, enabled: w.enabled }, atMs);
+        const outputId = newId();
+        this.insert({ outputId, channelId, url: w.url, enabled: w.enabled }, atMs);
+        changes.push({ action: 'output-added', outputId, url: w.url });
       }
     }
-    for (const gone of existing.values()) this.remove(gone.outputId);
+    for (const gone of existing.values()) {
+      this.remove(gone.outputId);
+      changes.push({ action: 'output-removed', outputId: gone.outputId, url: gone.url });
+    }
+    return changes;
   }
 }

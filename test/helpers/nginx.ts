@@ -91,10 +91,17 @@ export async function startNginx(prefix: string): Promise<Nginx> {
     hlsUrl: (name) => `http://127.0.0.1:${httpPort}/hls/${name}.m3u8`,
     stats: async () => (await fetch(`http://127.0.0.1:${httpPort}/stat`)).text(),
     async start() {
-      const c = spawn(NGINX, ['-p', prefix, '-c', confFile, '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group, so the master and its workers go together.
+      const c = spawn(NGINX, ['-p', prefix, '-c', confFile, '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       child = c;
       // Owned by this process: a test run that dies without stopping it does not leave a server behind.
-      const killOnExit = () => c.kill('SIGKILL');
+      const killOnExit = () => {
+        try {
+          process.kill(-c.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
       process.once('exit', killOnExit);
       c.once('exit', () => process.off('exit', killOnExit));
       child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
@@ -106,7 +113,7 @@ export async function startNginx(prefix: string): Promise<Nginx> {
     async stop() {
       const c = child;
       child = undefined;
-      if (!c || c.exitCode !== null) return;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const gone = new Promise((r) => c.once('exit', r));
       // SIGTERM is nginx's fast shutdown: connections are closed at once, as when a server dies.
       c.kill('SIGTERM');
@@ -121,6 +128,11 @@ export async function startNginx(prefix: string): Promise<Nginx> {
       }
     },
   };
-  await handle.start();
+  try {
+    await handle.start();
+  } catch (err) {
+    await handle.stop();
+    throw err;
+  }
   return handle;
 }

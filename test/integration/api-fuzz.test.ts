@@ -14,7 +14,7 @@ const SEED = process.env['RETROVUE_FUZZ_SEED'] ? Number(process.env['RETROVUE_FU
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 // Placeholders resolved when the request runs, against the station as it is then.
-const REAL = { uuid: '{uuid}', sessionId: '{session}', producerId: '{producer}', file: 'seg-00001.ts', channel: '1' } as Record<string, string>;
+const REAL = { uuid: '{uuid}', sessionId: '{session}', producerId: '{producer}', file: 'seg-00001.ts', channel: '1', id: '{output}' } as Record<string, string>;
 const BOGUS = ['x', '00000000-0000-4000-8000-000000000000', 'A'.repeat(101), 'A'.repeat(10_000), '%ff', '%c3%28', '..', '%2e%2e', '%2F', 'ü', '%00', 'seg-99999.ts', 'index.m3u8'];
 
 /** A route's pattern with its params filled by real or bogus values. */
@@ -119,6 +119,8 @@ describe('HTTP fuzz', () => {
     routes = env.app.routeTable();
     // A live viewer, so stream and session routes have real ids to be called with.
     await env.app.inject({ method: 'POST', url: `/api/channels/${env.uuids[0]}/viewers`, headers: { authorization: `Bearer ${env.token}`, host: env.host, 'content-type': 'application/json' }, payload: '{}' });
+    // A push output (off; its destination refuses), so output routes have a real id too.
+    await env.app.inject({ method: 'POST', url: `/api/channels/${env.uuids[1]}/outputs`, headers: { authorization: `Bearer ${env.token}`, host: env.host, 'content-type': 'application/json' }, payload: JSON.stringify({ url: 'rtmp://127.0.0.1:1/live/fuzz-key', enabled: false }) });
   });
   afterAll(() => env.close());
 
@@ -133,6 +135,7 @@ describe('HTTP fuzz', () => {
       channels: await get('/api/channels'),
       channelRows: sql('SELECT * FROM channels ORDER BY id'),
       sessions: sql('SELECT session_id, ended_at, end_reason FROM viewer_sessions ORDER BY id'),
+      outputs: sql('SELECT output_id, channel_id, url, enabled FROM channel_outputs ORDER BY id'),
       audit: sql('SELECT count(*) AS n FROM audit_log'),
       alarms: env.station.director.alarms.dtos(),
     };
@@ -149,7 +152,8 @@ describe('HTTP fuzz', () => {
       .replaceAll('{port}', port)
       .replaceAll('{uuid}', session?.uuid ?? env.uuids[0]!)
       .replaceAll('{session}', session?.session_id ?? 'no-live-session-0000')
-      .replaceAll('{producer}', producer ?? 'no-producer');
+      .replaceAll('{producer}', producer ?? 'no-producer')
+      .replaceAll('{output}', sql<{ output_id: string }>('SELECT output_id FROM channel_outputs ORDER BY id LIMIT 1')[0]?.output_id ?? 'no-output');
   };
 
   it(`survives ${RUNS} random requests: no 5xx, errors in shape, refusals change nothing`, async () => {

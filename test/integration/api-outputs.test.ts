@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, OutputDto } from '../../src/shared/api';
+import { DEFAULT_POLICY } from '../../src/runtime/policy';
 import { type HttpEnv, httpEnv } from '../helpers/http-env';
 import { descendants } from '../helpers/processes';
 
@@ -107,5 +108,41 @@ describe('push outputs over the HTTP API', () => {
     expect((await call('POST', `/api/outputs/${off.body.id}/enable`)).status).toBe(503);
     expect(stored()).toEqual([expect.objectContaining({ enabled: false })]);
     expect((await status(one!)).outputCount).toBe(0);
+  });
+
+  it('an output enabled in the store but past the budget at start waits, down and retried, and goes on air when a slot frees', async () => {
+    env = await httpEnv({ station: { maxProducers: 1 } });
+    const [one, two] = env.uuids;
+    const first = await call<OutputDto>('POST', `/api/channels/${one}/outputs`, { url: URL_ });
+    expect(first.status).toBe(201);
+    // As a station file import or a restart would leave it: enabled in the store, not running.
+    const second = await call<OutputDto>('POST', `/api/channels/${two}/outputs`, { url: `${URL_}-2`, enabled: false });
+    env.station.store.outputs.setEnabled(second.body.id, true, env.clock.now());
+    env.station.outputs.sync();
+    const waiting = (await status(two!)).outputs[0]!;
+    expect(waiting).toMatchObject({ id: second.body.id, enabled: true, state: 'retrying', lastError: expect.stringContaining('producer budget') });
+    expect((await status(two!)).alarms).toContainEqual(expect.objectContaining({ kind: 'output-down', severity: 'warning', code: 'OUT' }));
+    expect((await status(two!)).outputCount).toBe(0);
+
+    expect((await call('POST', `/api/outputs/${first.body.id}/disable`)).status).toBe(200);
+    // Channel one leaves the air after the viewer grace; the waiting output's next try finds the slot.
+    env.clock.advance(DEFAULT_POLICY.viewerGraceMs + 1);
+    await env.station.director.channel(one!).whenIdle();
+    expect((await status(one!)).producerStatus).toBe('stopped');
+    env.clock.advance(5_000);
+    await env.station.director.channel(two!).whenIdle();
+    expect((await status(two!)).outputCount).toBe(1);
+    expect((await status(two!)).producerStatus).toBe('running');
+  });
+
+  it('caps a channel at 8 outputs (409) and knows a destination whatever the case of its host', async () => {
+    env = await httpEnv();
+    const [one] = env.uuids;
+    for (let i = 0; i < 8; i++) expect((await call('POST', `/api/channels/${one}/outputs`, { url: `rtmp://Media.Example.com/live/k${i}`, enabled: false })).status).toBe(201);
+    const ninth = await call<{ error: { code: string } }>('POST', `/api/channels/${one}/outputs`, { url: 'rtmp://media.example.com/live/k9', enabled: false });
+    expect([ninth.status, ninth.body.error.code]).toEqual([409, 'output_limit']);
+    const dup = await call<{ error: { code: string } }>('POST', `/api/channels/${one}/outputs`, { url: 'rtmp://media.example.com/live/k0', enabled: false });
+    expect([dup.status, dup.body.error.code]).toEqual([409, 'duplicate_output']);
+    expect(stored()).toHaveLength(8);
   });
 });

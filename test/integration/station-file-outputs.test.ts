@@ -29,6 +29,15 @@ describe('push outputs in the station file', () => {
       { id: first[0]!.id, url: 'rtmp://a/live/k1', enabled: false },
       { id: expect.any(String), url: 'rtmp://c/live/k2', enabled: true },
     ]);
+    // Each change is audited on its own, the key hidden.
+    const audit = env.store.audit.recent(100).filter((a) => a.action.startsWith('output-')).map((a) => [a.action, a.details['url']]);
+    expect(audit.reverse()).toEqual([
+      ['output-added', 'rtmp://a/live/****'],
+      ['output-added', 'srt://b:9000'],
+      ['output-disabled', 'rtmp://a/live/****'],
+      ['output-added', 'rtmp://c/live/****'],
+      ['output-removed', 'srt://b:9000'],
+    ]);
     await env.importStation({ version: 1, channels: [ch()] });
     expect(outputs()).toEqual(second);
     await env.importStation({ version: 1, channels: [ch([])] });

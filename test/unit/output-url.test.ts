@@ -1,6 +1,6 @@
 // Push destination URLs: what is accepted, and the redacted form everything outside the store shows.
 import { describe, expect, it } from 'vitest';
-import { outputUrlProblem, redactOutputUrl, scrubOutputUrl } from '../../src/shared/output-url';
+import { outputUrlProblem, redactOutputUrl, sameDestination, scrubOutputUrl } from '../../src/shared/output-url';
 
 describe('push destination URLs', () => {
   it.each([
@@ -25,6 +25,7 @@ describe('push destination URLs', () => {
     ['live/key', 'must be an absolute URL'],
     [`rtmp://host/app/${'k'.repeat(2000)}`, 'at most 2000 characters'],
     ['rtmp://host/app/key\n-f null', 'control characters'],
+    ['RTMP://host/app/key', 'lower case'],
   ])('refuses %.60j: %s', (url, problem) => {
     expect(outputUrlProblem(url)).toContain(problem);
   });
@@ -36,5 +37,19 @@ describe('push destination URLs', () => {
     for (const secret of ['sk_live_abcdef123', 'tok999', 'pw12']) expect(scrubbed).not.toContain(secret);
     expect(scrubbed).toContain('Connection refused');
     expect(scrubbed).toContain('host:1935/app/');
+  });
+
+  it('scrubs the decoded forms and an SRT streamid the parser takes for a fragment', () => {
+    const url = 'srt://ingest:9000?streamid=#!::r=live/k%C3%A9y99,m=publish&passphrase=p%40ss-word1';
+    const line = 'Connection to srt://ingest:9000?streamid=#!::r=live/kéy99,m=publish failed (passphrase p@ss-word1)';
+    const scrubbed = scrubOutputUrl(line, url);
+    for (const secret of ['kéy99', 'p@ss-word1', 'r=live']) expect(scrubbed).not.toContain(secret);
+    expect(redactOutputUrl(url)).toBe('srt://ingest:9000?streamid=****&passphrase=****');
+  });
+
+  it('knows one destination however its host is cased', () => {
+    expect(sameDestination('rtmp://Media.Example.com/live/k', 'rtmp://media.example.com/live/k')).toBe(true);
+    expect(sameDestination('rtmp://media.example.com/live/k', 'rtmp://media.example.com/live/K')).toBe(false);
+    expect(sameDestination('rtmp://media.example.com:1935/live/k', 'rtmp://media.example.com/live/k')).toBe(false);
   });
 });

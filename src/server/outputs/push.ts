@@ -30,6 +30,8 @@ export interface PushDeps {
   feeds: TsFeeds;
   clock: MasterClock;
   log: Logger;
+  /** Takes the output's session if it has none (throws when the producer budget has no room). */
+  acquire: () => void;
   /** Session activity of the output's session (keeps it current in the store). */
   touch: () => void;
   /** The state changed (status, alarms). */
@@ -75,6 +77,12 @@ export class OutputPush {
     if (this.stopped) return;
     this.retry = undefined;
     if (!this.d.ffmpeg) return this.failed('ffmpeg is unavailable');
+    try {
+      this.d.acquire();
+    } catch (err) {
+      // Past the producer budget the channel cannot go on air for it: down, and tried again.
+      return this.failed((err as Error).message);
+    }
     const format = OUTPUT_SCHEMES[new URL(this.url).protocol as keyof typeof OUTPUT_SCHEMES];
     let lastLine: string | null = null;
     const proc = this.d.processes.spawn(`push ${this.redacted}`, this.d.ffmpeg, pushArgs({ url: this.url, format, writeTimeoutMs: WRITE_TIMEOUT_MS }), {

@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import type { ProcessGroup } from '../../media/process';
 import type { ProgramDirector } from '../../runtime/program-director';
 import type { OutputDto } from '../../shared/api';
-import type { MasterClock } from '../../shared/clock';
-import { redactOutputUrl } from '../../shared/output-url';
+import type { MasterClock, TimerHandle } from '../../shared/clock';
+import { MAX_OUTPUTS_PER_CHANNEL, sameDestination, redactOutputUrl } from '../../shared/output-url';
 import { formatInstant } from '../../shared/time';
 import type { AuditActor, OutputRow, Store } from '../../store';
 import { TsFeeds } from '../iptv/ts-stream';
@@ -28,13 +28,24 @@ export interface OutputServiceDeps {
 
 interface Running {
   push: OutputPush;
-  sessionId: string;
+  /** The output session; null while the producer budget has no room for the channel. */
+  sessionId: string | null;
 }
 
 export class UnknownOutputError extends Error {}
+export class DuplicateOutputError extends Error {}
+export class OutputLimitError extends Error {}
+
+/** How often sessions that could not be ended (the store refused) are tried again. */
+const ORPHAN_RETRY_MS = 5_000;
 
 export class OutputService {
   private readonly running = new Map<string, Running>();
+  /** Pushes being stopped, by output: a new push to the same destination waits for the old one to let go. */
+  private readonly stopping = new Map<string, Promise<void>>();
+  /** Output sessions whose end the store refused: ended on a timer, so none holds a channel on air for good. */
+  private readonly orphans = new Set<string>();
+  private orphanTimer: TimerHandle | undefined;
   private readonly feeds: TsFeeds;
   private readonly log: Logger;
   private closed = false;
@@ -66,7 +77,9 @@ export class OutputService {
   /** Adds a destination (validated by the caller); an enabled one starts at once (503 past the budget: nothing is added). */
   add(channelUuid: string, url: string, enabled: boolean, actor: AuditActor): OutputDto {
     const cm = this.d.director.channel(channelUuid);
-    if (this.d.store.outputs.ofChannel(cm.channel.id).some((o) => o.url === url)) throw new DuplicateOutputError('this channel already pushes to that destination');
+    const existing = this.d.store.outputs.ofChannel(cm.channel.id);
+    if (existing.some((o) => sameDestination(o.url, url))) throw new DuplicateOutputError('this channel already pushes to that destination');
+    if (existing.length >= MAX_OUTPUTS_PER_CHANNEL) throw new OutputLimitError(`a channel has at most ${MAX_OUTPUTS_PER_CHANNEL} outputs; remove one first`);
     const outputId = crypto.randomUUID();
     const now = this.d.clock.now();
     this.commit(outputId, channelUuid, url, enabled, () =>
@@ -80,18 +93,16 @@ export class OutputService {
 
   setEnabled(outputId: string, enabled: boolean, actor: AuditActor): OutputDto {
     const row = this.row(outputId);
-    if (row.enabled !== enabled) {
-      const now = this.d.clock.now();
-      const write = () =>
-        this.d.store.transaction(() => {
-          this.d.store.outputs.setEnabled(outputId, enabled, now);
-          this.d.store.audit.append(now, actor, enabled ? 'output-enabled' : 'output-disabled', { output: outputId, url: redactOutputUrl(row.url) }, row.channelId);
-        });
-      if (enabled) this.commit(outputId, row.channelUuid, row.url, true, write);
-      else {
-        write();
-        this.halt(outputId, row.channelUuid);
-      }
+    const now = this.d.clock.now();
+    const write = () =>
+      this.d.store.transaction(() => {
+        this.d.store.outputs.setEnabled(outputId, enabled, now);
+        this.d.store.audit.append(now, actor, enabled ? 'output-enabled' : 'output-disabled', { output: outputId, url: redactOutputUrl(row.url) }, row.channelId);
+      });
+    if (enabled && !this.running.has(outputId)) this.commit(outputId, row.channelUuid, row.url, true, row.enabled ? () => undefined : write);
+    else if (!enabled && row.enabled) {
+      write();
+      this.halt(outputId, row.channelUuid);
     }
     return this.dto(this.row(outputId), row.channelUuid);
   }
@@ -111,7 +122,7 @@ export class OutputService {
    * nothing) and let go again if the write fails.
    */
   private commit(outputId: string, channelUuid: string, url: string, enabled: boolean, write: () => void): void {
-    if (enabled) this.launch(outputId, channelUuid, url);
+    if (enabled) this.launch(outputId, channelUuid, url, true);
     try {
       write();
     } catch (err) {
@@ -129,49 +140,70 @@ export class OutputService {
     for (const [id, run] of this.running) if (!wanted.has(id)) this.halt(id, run.push.channelUuid);
     for (const row of rows) {
       const cm = this.d.director.channelManagers().find((c) => c.channel.id === row.channelId);
-      if (!cm || !row.enabled || this.running.has(row.outputId)) continue;
-      try {
-        this.launch(row.outputId, cm.uuid, row.url);
-      } catch (err) {
-        // Past the producer budget (the director raised `capacity`): it stays off until enabled again.
-        this.log.error({ err, output: row.outputId }, 'an enabled push output could not start');
-      }
+      // Past the producer budget it waits, down and retried, rather than refusing: the file asked for it.
+      if (cm && row.enabled && !this.running.has(row.outputId)) this.launch(row.outputId, cm.uuid, row.url, false);
     }
     for (const cm of this.d.director.channelManagers()) this.report(cm.uuid);
   }
 
-  private launch(outputId: string, channelUuid: string, url: string): void {
-    const { sessionId } = this.d.director.attach(channelUuid, 'output', { via: 'output', output: outputId, url: redactOutputUrl(url) });
-    const push = new OutputPush(outputId, channelUuid, url, {
+  /** `eager`: take the session now and throw if the budget refuses; otherwise the push takes it when it can. */
+  private launch(outputId: string, channelUuid: string, url: string, eager: boolean): void {
+    if (this.closed) throw new Error('the station is shutting down');
+    const run: Running = { push: undefined as unknown as OutputPush, sessionId: null };
+    const acquire = () => {
+      if (run.sessionId && this.d.director.sessions.get(run.sessionId)) return;
+      run.sessionId = this.d.director.attach(channelUuid, 'output', { via: 'output', output: outputId, url: redactOutputUrl(url) }).sessionId;
+    };
+    if (eager) acquire();
+    run.push = new OutputPush(outputId, channelUuid, url, {
       ffmpeg: this.d.ffmpeg,
       processes: this.d.processes,
       feeds: this.feeds,
       clock: this.d.clock,
       log: this.log,
-      touch: () => this.d.director.sessions.touch(sessionId),
+      acquire,
+      touch: () => run.sessionId && this.d.director.sessions.touch(run.sessionId),
       onChange: () => {
-        if (this.running.get(outputId)?.push !== push) return;
-        this.d.director.outputDown(channelUuid, outputId, push.downReason);
+        if (this.running.get(outputId) !== run) return;
+        this.d.director.outputDown(channelUuid, outputId, run.push.downReason);
         this.report(channelUuid);
       },
     });
-    this.running.set(outputId, { push, sessionId });
-    push.start();
+    this.running.set(outputId, run);
+    const previous = this.stopping.get(outputId);
+    if (previous) void previous.then(() => this.running.get(outputId) === run && run.push.start());
+    else run.push.start();
   }
 
   private halt(outputId: string, channelUuid: string): void {
     const run = this.running.get(outputId);
     if (!run) return;
     this.running.delete(outputId);
-    void run.push.stop();
-    try {
-      this.d.director.outputDown(channelUuid, outputId, null);
-      if (this.d.director.sessions.get(run.sessionId)) this.d.director.detach(run.sessionId, 'output disabled');
-    } catch (err) {
-      // The store refused: the session ends with the station (outputs' sessions never time out).
-      this.log.error({ err, output: outputId }, 'an output session could not be ended');
-    }
+    const stopped = run.push.stop().finally(() => {
+      if (this.stopping.get(outputId) === stopped) this.stopping.delete(outputId);
+    });
+    this.stopping.set(outputId, stopped);
+    this.d.director.outputDown(channelUuid, outputId, null);
+    if (run.sessionId) this.endSession(run.sessionId);
     this.report(channelUuid);
+  }
+
+  private endSession(sessionId: string): void {
+    try {
+      if (this.d.director.sessions.get(sessionId)) this.d.director.detach(sessionId, 'output disabled');
+      this.orphans.delete(sessionId);
+    } catch (err) {
+      // The store refused: output sessions never time out, so it is ended later, not left on air.
+      this.log.error({ err }, 'an output session could not be ended; trying again');
+      this.orphans.add(sessionId);
+      this.orphanTimer ??= this.d.clock.every(ORPHAN_RETRY_MS, () => {
+        for (const id of [...this.orphans]) this.endSession(id);
+        if (this.orphans.size === 0) {
+          this.orphanTimer?.cancel();
+          this.orphanTimer = undefined;
+        }
+      });
+    }
   }
 
   private report(channelUuid: string): void {
@@ -186,10 +218,9 @@ export class OutputService {
   /** Stops every push (station shutdown; the director ends the sessions). */
   async close(): Promise<void> {
     this.closed = true;
+    this.orphanTimer?.cancel();
     const runs = [...this.running.values()];
     this.running.clear();
-    await Promise.all(runs.map((r) => r.push.stop()));
+    await Promise.all([...runs.map((r) => r.push.stop()), ...this.stopping.values()]);
   }
 }
-
-export class DuplicateOutputError extends Error {}
