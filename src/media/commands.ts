@@ -180,12 +180,18 @@ export interface PushOptions {
  * re-bases it and the pushed timeline runs on, one connection across swaps: a jump back is always
  * corrected, a jump forward past the threshold (1 s, above any gap within one producer's output).
  */
+/** Timestamps that only move forward, by at least a packet's duration (the bsf keeps whatever is later). */
+const MONOTONIC_TS = 'setts=ts=max(PTS\\,PREV_OUTPTS+DURATION)';
+
 export function pushArgs(o: PushOptions): string[] {
   return [
     '-hide_banner', '-loglevel', 'error', '-nostats',
     '-dts_delta_threshold', '1',
     '-analyzeduration', '2000000', '-f', 'mpegts', '-i', 'pipe:0',
     '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy',
+    // Re-based at a swap, one stream may still begin a few milliseconds inside the other's last
+    // packet (a producer killed mid-segment): each packet starts no earlier than the one before it ended.
+    '-bsf:v', MONOTONIC_TS, '-bsf:a', MONOTONIC_TS,
     '-progress', 'pipe:1', '-stats_period', '0.5',
     ...(o.format === 'flv' ? ['-flvflags', 'no_duration_filesize'] : []),
     '-rw_timeout', String(o.writeTimeoutMs * 1000),

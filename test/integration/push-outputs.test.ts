@@ -1,6 +1,7 @@
 // A channel pushed to a real media server: nginx with the RTMP module (the README's config),
 // read back from nginx's HLS by an outside ffmpeg across item boundaries, an emergency takeover
-// and its clear, on one RTMP connection with a timeline that runs on. Then the server goes away
+// and its clear, on one RTMP connection with a timeline that runs on, and across a producer that
+// crashes and is restarted. Then the server goes away
 // (output-down within 5 s, local viewers unaffected) and comes back (the push resumes within 10 s,
 // the producer never restarted). The stream key never appears in the API or the logs.
 import path from 'node:path';
@@ -146,6 +147,24 @@ describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
     expect(publisherAfter?.id).toBe(publisherBefore!.id);
     expect(publisherAfter!.timeMs - publisherBefore!.timeMs).toBeGreaterThanOrEqual(ended - started - 1_000);
   }, 120_000);
+
+  it('a producer that crashes is restarted while the push stays on its one connection, its timeline running on', async () => {
+    const publisherBefore = await publisher();
+    const producer = station.director.channelOutput(uuid)!.producerId;
+    const encoder = station.processes.live().find((p) => p.name === 'encoder');
+    expect(encoder).toBeDefined();
+    process.kill(encoder!.pid!, 'SIGKILL');
+    await until('a new producer is on air', 20_000, () => {
+      const now = station.director.channelOutput(uuid)?.producerId;
+      return now && now !== producer && station.director.channel(uuid).producerStatus === 'running' ? now : undefined;
+    });
+    // nginx keeps receiving: its HLS decodes on, and the publisher is the same connection.
+    const tools = await getTools();
+    const r = await execa(tools.ffmpeg, ['-hide_banner', '-v', 'error', '-live_start_index', '-3', '-i', nginx.hlsUrl(KEY), '-t', '4', '-f', 'null', '-'], { reject: false, timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect((await publisher())?.id).toBe(publisherBefore!.id);
+    expect(await output()).toMatchObject({ state: 'live', connections: 1 });
+  }, 60_000);
 
   it('a server that goes away raises output-down within 5 s without touching local viewers; back again, the push resumes within 10 s on the same producer', async () => {
     const producer = station.director.channelOutput(uuid)!.producerId;
