@@ -1,29 +1,22 @@
 // Who may do what over HTTP: access decided on the matched route, Origin and Host checks, the
 // token only where a browser cannot send a header, and no secret in any log line.
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { StationEvent, ViewerAttachDto } from '../../src/shared/api';
 import { tokenMatches } from '../../src/server/access';
 import { type HttpEnv, httpEnv } from '../helpers/http-env';
+import { captureLogs } from '../helpers/log-capture';
 
 describe('HTTP access control', () => {
   let env: HttpEnv;
-  const logLines: string[] = [];
-  const capture = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
+  const { logger, lines: logLines } = captureLogs();
   const auth = () => ({ authorization: `Bearer ${env.token}`, host: env.host });
   const mode = () => env.station.store.system.get().globalMode;
   const emergency = { message: 'Test', scope: 'crawl' };
 
   beforeAll(async () => {
     // Everything the engine logs, at every level, goes to memory for the last test.
-    env = await httpEnv({ logger: pino({ level: 'trace' }, capture) });
+    env = await httpEnv({ logger });
   });
   afterAll(() => env.close());
 

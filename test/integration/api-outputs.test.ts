@@ -1,12 +1,11 @@
 // Push outputs through the HTTP API (the StationApi's adapters): add, enable, disable, remove;
 // bad input is a 400 naming the field and changes nothing; the producer budget and duplicates are
 // refused; the stream key never comes back in a response, the audit log or a log line.
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, OutputDto } from '../../src/shared/api';
 import { DEFAULT_POLICY } from '../../src/runtime/policy';
 import { type HttpEnv, httpEnv } from '../helpers/http-env';
+import { captureLogs } from '../helpers/log-capture';
 import { descendants } from '../helpers/processes';
 
 const KEY = 'sk_test_5e6f7a8b9c';
@@ -14,13 +13,7 @@ const URL_ = `rtmp://127.0.0.1:1/live/${KEY}`;
 
 describe('push outputs over the HTTP API', () => {
   let env: HttpEnv;
-  const logLines: string[] = [];
-  const capture = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
+  const { logger, lines: logLines } = captureLogs();
   afterEach(async () => {
     await env.close();
     expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
@@ -35,7 +28,7 @@ describe('push outputs over the HTTP API', () => {
   const stored = () => env.station.store.outputs.list();
 
   it('adds, enables, disables and removes an output; an enabled one holds the channel on air as an output session', async () => {
-    env = await httpEnv({ logger: pino({ level: 'trace' }, capture) });
+    env = await httpEnv({ logger });
     const [one] = env.uuids;
     const added = await call<OutputDto>('POST', `/api/channels/${one}/outputs`, { url: URL_, enabled: false });
     expect(added.status).toBe(201);

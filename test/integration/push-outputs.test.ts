@@ -5,13 +5,12 @@
 // (output-down within 5 s, local viewers unaffected) and comes back (the push resumes within 10 s,
 // the producer never restarted). The stream key never appears in the API or the logs.
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { execa } from 'execa';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, OutputDto } from '../../src/shared/api';
 import { Station } from '../../src/station';
 import { stationFixture } from '../helpers/fixtures';
+import { captureLogs } from '../helpers/log-capture';
 import { freePort, type Nginx, startNginx } from '../helpers/nginx';
 import { sleep } from '../helpers/playout';
 import { descendants } from '../helpers/processes';
@@ -37,7 +36,7 @@ describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
   let station: Station;
   let base: string;
   let uuid: string;
-  const logLines: string[] = [];
+  const { logger, lines: logLines } = captureLogs('debug');
 
   const api = async <T,>(route: string, init: RequestInit = {}): Promise<{ status: number; body: T; text: string }> => {
     const res = await fetch(`${base}${route}`, { ...init, headers: { authorization: `Bearer ${station.apiToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
@@ -74,13 +73,7 @@ describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
         outputs: [{ url: nginx.rtmpUrl(KEY) }],
       },
     ]);
-    const capture = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(chunk.toString());
-        done();
-      },
-    });
-    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, logger: pino({ level: 'debug' }, capture), sessionTimeoutMs: 10_000, policy: { viewerGraceMs: 1_000 } });
+    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, logger, sessionTimeoutMs: 10_000, policy: { viewerGraceMs: 1_000 } });
     base = await station.listen('127.0.0.1', 0);
     uuid = station.store.channels.bySlug('shorts')!.uuid;
   });
