@@ -11,7 +11,7 @@ export const TALLY_LABEL: Record<Tally, string> = {
 };
 
 export const TALLY_DESCRIPTION: Record<Tally, string> = {
-  program: 'on air to viewers',
+  program: 'on air to viewers or a push output',
   preview: 'previewed only',
   emergency: 'emergency override on air',
   off: 'standby',
