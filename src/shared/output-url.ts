@@ -104,7 +104,7 @@ export function sameDestination(a: string, b: string): boolean {
 }
 
 /** Every secret substring of the URL, for scrubbing text that may quote it (a tool's error message). */
-export function outputUrlSecrets(text: string): string[] {
+function outputUrlSecrets(text: string): string[] {
   let url: URL;
   try {
     url = new URL(text);

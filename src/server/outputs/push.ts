@@ -9,12 +9,12 @@ import { pushArgs } from '../../media/commands';
 import type { ManagedProcess, ProcessGroup } from '../../media/process';
 import type { OutputDto } from '../../shared/api';
 import type { MasterClock, TimerHandle } from '../../shared/clock';
-import { OUTPUT_SCHEMES, redactOutputUrl, scrubOutputUrl } from '../../shared/output-url';
+import { OUTPUT_SCHEMES, type OutputScheme, redactOutputUrl, scrubOutputUrl } from '../../shared/output-url';
 import { formatInstant } from '../../shared/time';
 import type { TsFeeds } from '../iptv/ts-stream';
 
 /** Waits before the next attempt after a failure: 1 s, doubling to at most 4 s (a returning server is reached within seconds). */
-export const PUSH_RETRY_MS = [1_000, 2_000, 4_000] as const;
+const PUSH_RETRY_MS = [1_000, 2_000, 4_000] as const;
 /** A write that blocks this long fails: a destination gone without closing the connection. */
 const WRITE_TIMEOUT_MS = 5_000;
 /** No progress for this long while the channel feeds it: the push is stuck and is restarted. */
@@ -83,7 +83,7 @@ export class OutputPush {
       // Past the producer budget the channel cannot go on air for it: down, and tried again.
       return this.failed((err as Error).message);
     }
-    const format = OUTPUT_SCHEMES[new URL(this.url).protocol as keyof typeof OUTPUT_SCHEMES];
+    const format = OUTPUT_SCHEMES[new URL(this.url).protocol as OutputScheme];
     let lastLine: string | null = null;
     const proc = this.d.processes.spawn(`push ${this.redacted}`, this.d.ffmpeg, pushArgs({ url: this.url, format, writeTimeoutMs: WRITE_TIMEOUT_MS }), {
       stdin: 'pipe',

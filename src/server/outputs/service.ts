@@ -28,8 +28,8 @@ export interface OutputServiceDeps {
 
 interface Running {
   push: OutputPush;
-  /** The output session; null while the producer budget has no room for the channel. */
-  sessionId: string | null;
+  /** The output session's id; null while the producer budget has no room for the channel. */
+  session: { id: string | null };
 }
 
 export class UnknownOutputError extends Error {}
@@ -149,26 +149,27 @@ export class OutputService {
   /** `eager`: take the session now and throw if the budget refuses; otherwise the push takes it when it can. */
   private launch(outputId: string, channelUuid: string, url: string, eager: boolean): void {
     if (this.closed) throw new Error('the station is shutting down');
-    const run: Running = { push: undefined as unknown as OutputPush, sessionId: null };
+    const session: Running['session'] = { id: null };
     const acquire = () => {
-      if (run.sessionId && this.d.director.sessions.get(run.sessionId)) return;
-      run.sessionId = this.d.director.attach(channelUuid, 'output', { via: 'output', output: outputId, url: redactOutputUrl(url) }).sessionId;
+      if (session.id && this.d.director.sessions.get(session.id)) return;
+      session.id = this.d.director.attach(channelUuid, 'output', { via: 'output', output: outputId, url: redactOutputUrl(url) }).sessionId;
     };
     if (eager) acquire();
-    run.push = new OutputPush(outputId, channelUuid, url, {
+    const push = new OutputPush(outputId, channelUuid, url, {
       ffmpeg: this.d.ffmpeg,
       processes: this.d.processes,
       feeds: this.feeds,
       clock: this.d.clock,
       log: this.log,
       acquire,
-      touch: () => run.sessionId && this.d.director.sessions.touch(run.sessionId),
+      touch: () => session.id && this.d.director.sessions.touch(session.id),
       onChange: () => {
         if (this.running.get(outputId) !== run) return;
-        this.d.director.outputDown(channelUuid, outputId, run.push.downReason);
+        this.d.director.outputDown(channelUuid, outputId, push.downReason);
         this.report(channelUuid);
       },
     });
+    const run: Running = { push, session };
     this.running.set(outputId, run);
     const previous = this.stopping.get(outputId);
     if (previous) void previous.then(() => this.running.get(outputId) === run && run.push.start());
@@ -184,7 +185,7 @@ export class OutputService {
     });
     this.stopping.set(outputId, stopped);
     this.d.director.outputDown(channelUuid, outputId, null);
-    if (run.sessionId) this.endSession(run.sessionId);
+    if (run.session.id) this.endSession(run.session.id);
     this.report(channelUuid);
   }
 
