@@ -1,12 +1,12 @@
 // HLS for viewers, behind each viewer's session URL (/streams/<session>/index.m3u8).
 //
 // The playlist is the channel's timeline (timeline.ts): one sequence across producers, with a
-// discontinuity only where a producer was swapped. Only segments the timeline knows are served, so
+// discontinuity only where the channel's output was restarted. Only segments the timeline knows are served, so
 // no request can reach any other file. Every playlist or segment request is session activity;
 // unknown or ended sessions are refused.
 //
 // Caching: the URLs hold a session, so no shared cache may keep them (private). Segment names
-// (producer id, file) start over when the station restarts, so a segment is kept only briefly, and
+// (output id, file) start over when the station restarts, so a segment is kept only briefly, and
 // errors never (no-store).
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -16,7 +16,7 @@ import { ApiError } from './errors';
 import type { ChannelTimelines } from './timeline';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
-const PRODUCER_ID = /^[A-Za-z0-9-]{1,64}$/;
+const OUTPUT_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export function streamRoutes(director: ProgramDirector, timelines: ChannelTimelines) {
   const session = (sessionId: string) => {
@@ -43,14 +43,14 @@ export function streamRoutes(director: ProgramDirector, timelines: ChannelTimeli
         .send(timeline.playlist());
     });
 
-    app.get('/streams/:sessionId/:producerId/:file', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
-      const { sessionId, producerId, file } = req.params as { sessionId: string; producerId: string; file: string };
+    app.get('/streams/:sessionId/:outputId/:file', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
+      const { sessionId, outputId, file } = req.params as { sessionId: string; outputId: string; file: string };
       const s = session(sessionId);
-      if (!PRODUCER_ID.test(producerId) || !SEGMENT_PATTERN.test(file)) throw new ApiError(404, 'not_found', 'no such segment');
-      let entry = timelines.of(s.channelUuid).find(producerId, file);
+      if (!OUTPUT_ID.test(outputId) || !SEGMENT_PATTERN.test(file)) throw new ApiError(404, 'not_found', 'no such segment');
+      let entry = timelines.of(s.channelUuid).find(outputId, file);
       if (!entry) {
         timelines.refresh(s.channelUuid);
-        entry = timelines.of(s.channelUuid).find(producerId, file);
+        entry = timelines.of(s.channelUuid).find(outputId, file);
       }
       if (!entry) throw new ApiError(404, 'not_found', 'no such segment (it may have aged out of the live window)');
       let stream: fs.ReadStream;

@@ -1,6 +1,7 @@
-// One timeline of HLS segments per channel, across producers: media sequence numbers keep counting
-// when a producer is swapped (emergency takeover, restart) and a discontinuity is marked only
-// there, never between items of a plan (the producer's own output has none). Only segments the
+// One timeline of HLS segments per channel, across outputs: media sequence numbers keep counting
+// when the channel's output changes (a producer restarted) and a discontinuity is marked only
+// there, never between items of a plan, nor at a swap of producer type (an emergency takeover and
+// its clear hand the output over: one encoder, one stream). Only segments the
 // timeline knows are ever served, so no request can reach any other file. The viewers' HLS
 // playlists (streams.ts) and the continuous MPEG-TS streams (iptv/ts-stream.ts) read the same
 // timeline, so every viewer of a channel is fed by its one producer.
@@ -18,7 +19,8 @@ import { ApiError } from './errors';
 
 export interface SegmentEntry {
   seq: number;
-  producerId: string;
+  /** The output (encoder and folder) that wrote it: a producer's own, or one handed from producer to producer. */
+  outputId: string;
   file: string;
   path: string;
   duration: number;
@@ -69,11 +71,12 @@ export class ChannelTimeline {
   private entries: SegmentEntry[] = [];
   private nextSeq = 0;
   private discontinuitySeq = 0;
-  private lastProducer: string | null = null;
+  private lastOutput: string | null = null;
   private readonly known = new Set<string>();
 
-  /** Reads the producer's playlist and appends the segments not seen yet. */
-  refresh(producerId: string, endpoint: StreamEndpoint): void {
+  /** Reads the output's playlist and appends the segments not seen yet. */
+  refresh(endpoint: StreamEndpoint): void {
+    const outputId = endpoint.id;
     let text: string;
     try {
       text = fs.readFileSync(endpoint.playlist, 'utf8');
@@ -81,27 +84,27 @@ export class ChannelTimeline {
       return; // not written yet
     }
     for (const seg of parseProducerPlaylist(text)) {
-      const key = `${producerId}/${seg.file}`;
+      const key = `${outputId}/${seg.file}`;
       if (this.known.has(key)) continue;
       this.known.add(key);
-      const discontinuity = this.lastProducer !== null && this.lastProducer !== producerId;
-      this.lastProducer = producerId;
-      this.entries.push({ seq: this.nextSeq++, producerId, file: seg.file, path: path.join(endpoint.dir, seg.file), duration: seg.duration, discontinuity });
+      const discontinuity = this.lastOutput !== null && this.lastOutput !== outputId;
+      this.lastOutput = outputId;
+      this.entries.push({ seq: this.nextSeq++, outputId, file: seg.file, path: path.join(endpoint.dir, seg.file), duration: seg.duration, discontinuity });
     }
     while (this.entries.length > TIMELINE_ENTRIES) {
       const dropped = this.entries.shift()!;
-      this.known.delete(`${dropped.producerId}/${dropped.file}`);
+      this.known.delete(`${dropped.outputId}/${dropped.file}`);
       if (dropped.discontinuity) this.discontinuitySeq++;
     }
   }
 
-  /** Whether the given producer's output has reached the timeline. */
-  hasOutputFrom(producerId: string): boolean {
-    return this.lastProducer === producerId;
+  /** Whether the given output has reached the timeline. */
+  hasOutputFrom(outputId: string): boolean {
+    return this.lastOutput === outputId;
   }
 
-  find(producerId: string, file: string): SegmentEntry | undefined {
-    return this.entries.find((e) => e.producerId === producerId && e.file === file);
+  find(outputId: string, file: string): SegmentEntry | undefined {
+    return this.entries.find((e) => e.outputId === outputId && e.file === file);
   }
 
   /** The entry a shared segment name (run, seq) stands for; none for another run or a forgotten seq. */
@@ -116,7 +119,7 @@ export class ChannelTimeline {
 
   /** Index of the first entry of the live window (see playlist()). */
   private windowStart(): number {
-    const ownStart = this.entries.findIndex((e) => e.producerId === this.lastProducer);
+    const ownStart = this.entries.findIndex((e) => e.outputId === this.lastOutput);
     return Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW);
   }
 
@@ -136,13 +139,13 @@ export class ChannelTimeline {
   }
 
   /**
-   * The live window: the current producer's latest segments. Earlier producers' segments stay
-   * listed only until the new one has output (a swap never leaves a viewer with an empty list), so
+   * The live window: the current output's latest segments. Earlier outputs' segments stay listed
+   * only until the new one has segments (a restart never leaves a viewer with an empty list), so
    * a viewer arriving after a channel restarted never starts in its past. Segment URIs are relative
-   * to a session's playlist (`<producer>/<file>`).
+   * to a session's playlist (`<output>/<file>`).
    */
   playlist(): string {
-    return this.render((e) => `${e.producerId}/${e.file}`);
+    return this.render((e) => `${e.outputId}/${e.file}`);
   }
 
   /** The same live window for the shared, session-less playlist: URIs `<run>-<seq>.ts`. */
@@ -199,13 +202,13 @@ export class ChannelTimelines {
     return t;
   }
 
-  /** Reads the current producer's output into the timeline; true once that producer has segments. */
+  /** Reads the current producer's output into the timeline; true once that output has segments. */
   refresh(channelUuid: string): boolean {
     const timeline = this.of(channelUuid);
     const output = this.director.channelOutput(channelUuid);
     if (!output) return false;
-    timeline.refresh(output.producerId, output.endpoint);
-    return timeline.hasOutputFrom(output.producerId);
+    timeline.refresh(output.endpoint);
+    return timeline.hasOutputFrom(output.endpoint.id);
   }
 
   /** The folder the channel's producer writes to now, if any (to watch for changes). */

@@ -1,11 +1,12 @@
 // Emergency switch timing, seen the way viewers see it: 8 live channels on a headless station, an
 // emergency activated (and cleared) through the HTTP API, and the time until every channel's
 // stream serves emergency output, found by reading each viewer's playlist and its segments:
-//   takeover  the playlist lists a segment of the emergency producer (its card)
+//   takeover  a segment whose picture is the emergency card (its dark red top band, in any frame)
 //   crawl     a segment whose picture carries the red crawl band at the bottom (in any frame)
-//   clear     a segment of normal programming again (for crawl: the band gone by its last frame)
+//   clear     a segment whose last frame no longer shows it (programming again)
 // 10 trials per switch; p50 and p95 of the slowest channel of each trial. Target p95 <= 1.5 s with
-// 1 s segments. The media is a plain blue card, so red at the bottom can only be the crawl.
+// 1 s segments. The media is a plain blue card, so red at the top can only be the emergency card,
+// and at the bottom only the crawl (segment names say nothing: a takeover continues the output).
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -25,9 +26,10 @@ const now = () => performance.now();
 
 type Kind = 'emergency' | 'normal';
 
-/** Per frame of a segment: whether its bottom fifth shows the crawl's red band. */
-async function crawlFrames(tools: FfmpegTools, file: string): Promise<boolean[]> {
-  const { stdout } = await execa(tools.ffmpeg, ['-v', 'error', '-i', file, '-vf', 'crop=iw:ih/5:0:ih*4/5,scale=64:8', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
+/** Per frame of a segment: whether its bottom fifth shows the crawl's red band (crawl), or its top fifth is the card's red (takeover). */
+async function redFrames(tools: FfmpegTools, file: string, scope: 'crawl' | 'takeover'): Promise<boolean[]> {
+  const band = scope === 'crawl' ? 'crop=iw:ih/5:0:ih*4/5' : 'crop=iw:ih/5:0:0';
+  const { stdout } = await execa(tools.ffmpeg, ['-v', 'error', '-i', file, '-vf', `${band},scale=64:8`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
     encoding: 'buffer',
     reject: false,
   });
@@ -37,7 +39,8 @@ async function crawlFrames(tools: FfmpegTools, file: string): Promise<boolean[]>
   for (let f = 0; (f + 1) * frameBytes <= px.length; f++) {
     let red = 0;
     for (let i = f * frameBytes; i < (f + 1) * frameBytes; i += 3) if (px[i]! > 120 && px[i + 1]! < 60 && px[i + 2]! < 60) red++;
-    frames.push(red >= 4);
+    // The crawl's band is a strip of the picture; the card fills it.
+    frames.push(red >= (scope === 'crawl' ? 4 : 400));
   }
   return frames;
 }
@@ -79,7 +82,7 @@ class Follower {
         for (const seg of segments) {
           if (this.seen.has(seg)) continue;
           this.seen.add(seg);
-          listed.push({ seg, at, body: scope === 'crawl' ? this.fetchSegment(seg) : Promise.resolve(Buffer.alloc(0)) });
+          listed.push({ seg, at, body: this.fetchSegment(seg) });
         }
         await sleep(50);
       }
@@ -96,14 +99,12 @@ class Follower {
   }
 
   private async isKind(tools: FfmpegTools, seg: string, body: Buffer, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<boolean> {
-    const emergencyProducer = seg.includes('-emergency-');
-    if (scope === 'takeover') return want === 'emergency' ? emergencyProducer : seg.includes('-normal-');
     const file = path.join(dir, seg.replace('/', '_'));
     fs.writeFileSync(file, body);
-    const frames = await crawlFrames(tools, file);
+    const frames = await redFrames(tools, file, scope);
     fs.rmSync(file, { force: true });
-    // The first segment that carries output after the switch: for on, a frame with the crawl; for
-    // clear, the crawl gone by the segment's end (symmetric: the change shows within the segment).
+    // The first segment that carries output after the switch: for on, a frame with the crawl or the
+    // card; for clear, gone by the segment's end (symmetric: the change shows within the segment).
     return want === 'emergency' ? frames.some(Boolean) : frames.length > 0 && !frames[frames.length - 1];
   }
 }

@@ -176,7 +176,7 @@ export class TestProducer extends BaseProducer {
   }
 
   streamEndpoint(): StreamEndpoint | null {
-    return this.status === 'running' ? { kind: 'hls', dir: this.context.outputDir, playlist: `${this.context.outputDir}/index.m3u8` } : null;
+    return this.status === 'running' ? { kind: 'hls', id: this.id, dir: this.context.outputDir, playlist: `${this.context.outputDir}/index.m3u8` } : null;
   }
 
   crash(message: string): void {

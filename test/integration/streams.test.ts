@@ -15,6 +15,20 @@ import { descendants } from '../helpers/processes';
 import { silentLogger } from '../helpers/runtime-env';
 import { tools as getTools } from '../helpers/schedule-env';
 
+/** Per frame of a segment: whether its top band is the emergency card's dark red (the media here is never red). */
+async function cardFrames(file: string): Promise<boolean[]> {
+  const tools = await getTools();
+  const { stdout } = await execa(tools.ffmpeg, ['-v', 'error', '-i', file, '-vf', 'crop=iw:ih/6:0:0,scale=16:2', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer' });
+  const px = Buffer.from(stdout);
+  const frames: boolean[] = [];
+  for (let f = 0; (f + 1) * 96 <= px.length; f++) {
+    let red = 0;
+    for (let i = f * 96; i < (f + 1) * 96; i += 3) if (px[i]! > 100 && px[i + 1]! < 50 && px[i + 2]! < 50) red++;
+    frames.push(red >= 28);
+  }
+  return frames;
+}
+
 describe('HLS stream server (real ffmpeg)', () => {
   let t: ReturnType<typeof stationFixture>;
   let station: Station;
@@ -70,7 +84,7 @@ describe('HLS stream server (real ffmpeg)', () => {
     expect(text).toMatch(/^#EXTM3U/);
     expect(text).not.toContain('#EXT-X-ENDLIST');
     const segment = text.split('\n').find((l) => l.endsWith('.ts'))!;
-    expect(segment).toMatch(/^[0-9a-f]{8}-normal-\d+\/seg-\d+\.ts$/);
+    expect(segment).toMatch(/^[0-9a-f]{8}-normal-\d+-[0-9a-f]{6}\/seg-\d+\.ts$/);
     // A functional bound, not a benchmark (see npm run bench): no multi-second gate.
     expect(elapsed).toBeLessThan(3_000);
     const seg = await fetch(`${base}${a.streamUrl.replace('index.m3u8', segment)}`);
@@ -147,26 +161,63 @@ describe('HLS stream server (real ffmpeg)', () => {
     expect(onDisk).not.toContain('seg-0.ts');
   }, 60_000);
 
-  it('puts the crawl on the running output and swaps to the emergency card on takeover', async () => {
+  it('puts the crawl on the running output; a takeover and its clear go on in the same output (one encoder, no discontinuity)', async () => {
     const a = await attach('numbers');
     await fetch(`${base}${a.streamUrl}`);
     const uuid = channels.find((c) => c.slug === 'numbers')!.uuid;
-    const before = station.director.channelOutput(uuid)!.producerId;
+    const before = station.director.channelOutput(uuid)!;
+    const encoderPid = () => {
+      const dir = station.director.channelOutput(uuid)!.endpoint.dir;
+      return station.processes.live().filter((p) => p.name === 'encoder' && fs.readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8').includes(dir)).map((p) => p.child.pid);
+    };
+    const encoder = encoderPid();
+    expect(encoder).toHaveLength(1);
     expect((await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'TEST ALERT: this is only a test', scope: 'crawl' }) })).status).toBe(200);
-    expect(station.director.channelOutput(uuid)!.producerId).toBe(before); // crawl: same producer, no restart
+    expect(station.director.channelOutput(uuid)!.producerId).toBe(before.producerId); // crawl: same producer, no restart
     const crawlFile = path.join(station.director.channelOutput(uuid)!.endpoint.dir, 'crawl.txt');
     expect(fs.readFileSync(crawlFile, 'utf8')).toContain('TEST ALERT: this is only a test');
 
+    const listed = async () => (await (await fetch(`${base}${a.streamUrl}`)).text()).split('\n').filter((l) => l.endsWith('.ts'));
+    const seen = new Set(await listed());
+    /** The picture of a segment listed after now: whether some frame shows the emergency card (its dark red top). */
+    const nextSegmentShowsCard = async (want: boolean): Promise<boolean> => {
+      for (let tries = 0; tries < 40; tries++) {
+        for (const uri of await listed()) {
+          if (seen.has(uri)) continue;
+          seen.add(uri);
+          const file = path.join(t.dir, 'probe.ts');
+          fs.writeFileSync(file, Buffer.from(await (await fetch(`${base}${a.streamUrl.replace('index.m3u8', uri)}`)).arrayBuffer()));
+          if ((await cardFrames(file)).some((card) => card === want)) return true;
+        }
+        await sleep(250);
+      }
+      return false;
+    };
     expect((await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'Takeover test', scope: 'takeover' }) })).status).toBe(200);
     const producerType = () => station.director.channelStatus(uuid)!.producerType;
     expect(producerType()).toBe('emergency');
-    // The viewer's playlist continues, with a discontinuity where the producer changed.
-    let text = '';
-    await until(async () => (text = await (await fetch(`${base}${a.streamUrl}`)).text()).includes('emergency'), 10_000, 250);
-    expect(text).toContain('-emergency-');
-    expect(text).toContain('#EXT-X-DISCONTINUITY');
+    // The emergency producer took the output over: same folder, same encoder process; the crawl is gone.
+    expect(station.director.channelOutput(uuid)!.endpoint.id).toBe(before.endpoint.id);
+    expect(station.director.channelOutput(uuid)!.producerId).not.toBe(before.producerId);
+    expect(encoderPid()).toEqual(encoder);
+    expect(fs.readFileSync(crawlFile, 'utf8')).toBe('');
+    expect(await nextSegmentShowsCard(true)).toBe(true);
+
     expect((await api('/api/emergency', { method: 'DELETE' })).status).toBe(200);
     expect(producerType()).toBe('normal');
+    expect(station.director.channelOutput(uuid)!.endpoint.id).toBe(before.endpoint.id);
+    expect(encoderPid()).toEqual(encoder);
+    expect(await nextSegmentShowsCard(false)).toBe(true);
+    // The viewer's playlist ran on through both switches: one output, no discontinuity.
+    const text = await (await fetch(`${base}${a.streamUrl}`)).text();
+    const uris = text.split('\n').filter((l) => l.endsWith('.ts'));
+    expect(uris.length).toBeGreaterThan(3);
+    expect(uris.every((u) => u.startsWith(`${before.endpoint.id}/seg-`))).toBe(true);
+    // A discontinuity only where this output began (after an earlier test's), never inside it.
+    const lines = text.split('\n');
+    lines.forEach((l, i) => {
+      if (l === '#EXT-X-DISCONTINUITY') expect(lines.slice(i).find((u) => u.endsWith('.ts'))).toBe(`${before.endpoint.id}/seg-0.ts`);
+    });
     await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });
   }, 60_000);
 

@@ -79,9 +79,11 @@ describe('producer identity', () => {
     expect(new SlateProducer(context(8), options()).id).toBe('0123abcd-slate-8');
     expect(b.id).toBe(a.id);
     // Same id in another station run, yet its own folder: an earlier run's removal cannot reach it.
-    const dirOf = (p: NormalProducer) => (p as unknown as { folder: OutputFolder }).folder.dir;
-    expect(path.basename(dirOf(a))).toMatch(/^0123abcd-normal-7-[0-9a-f]+$/);
-    expect(path.basename(dirOf(a))).not.toBe(path.basename(dirOf(b)));
+    const first = OutputFolder.fresh('/srv/out', a.id);
+    const again = OutputFolder.fresh('/srv/out', b.id);
+    expect(path.basename(first.dir)).toMatch(/^0123abcd-normal-7-[0-9a-f]{6}$/);
+    expect(path.dirname(first.dir)).toBe('/srv/out');
+    expect(first.dir).not.toBe(again.dir);
   });
 });
 

@@ -9,25 +9,25 @@ import { tempDir } from '../helpers/tmp';
 const dirs: Array<ReturnType<typeof tempDir>> = [];
 afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
 
-/** A producer's output folder whose playlist lists seg-<from>..seg-<to>. */
-function producerOutput(from: number, to: number) {
+/** An output folder (id `id`) whose playlist lists seg-<from>..seg-<to>. */
+function output(id: string, from: number, to: number) {
   const t = tempDir();
   dirs.push(t);
   const lines = ['#EXTM3U', '#EXT-X-TARGETDURATION:2'];
   for (let i = from; i <= to; i++) lines.push('#EXTINF:2.000000,', `seg-${i}.ts`);
   const playlist = path.join(t.dir, 'index.m3u8');
   fs.writeFileSync(playlist, `${lines.join('\n')}\n`);
-  return { kind: 'hls' as const, dir: t.dir, playlist };
+  return { kind: 'hls' as const, id, dir: t.dir, playlist };
 }
 
 describe('ChannelTimeline shared segment names', () => {
-  it('names segments <run>-<seq>.ts across producers, with the session playlist\u2019s window and discontinuities', () => {
+  it('names segments <run>-<seq>.ts across outputs, with the session playlist\u2019s window and discontinuities', () => {
     const timeline = new ChannelTimeline();
     expect(timeline.run).toMatch(/^[A-Za-z0-9_-]{8}$/);
-    timeline.refresh('aaaa0001-normal-1', producerOutput(0, 2));
+    timeline.refresh(output('aaaa0001-normal-1-0a0b0c', 0, 2));
     expect(timeline.sharedPlaylist().split('\n').filter((l) => l.endsWith('.ts'))).toEqual([0, 1, 2].map((seq) => `${timeline.run}-${seq}.ts`));
-    // A producer swap: the numbers go on, the window moves to the new producer.
-    timeline.refresh('aaaa0001-emergency-2', producerOutput(0, 1));
+    // A new output (the channel restarted): the numbers go on, the window moves to it.
+    timeline.refresh(output('aaaa0001-normal-2-0d0e0f', 0, 1));
     const shared = timeline.sharedPlaylist();
     const own = timeline.playlist();
     // Same tags, only the URIs differ.
@@ -35,23 +35,25 @@ describe('ChannelTimeline shared segment names', () => {
     expect(shared).toContain('#EXT-X-DISCONTINUITY\n');
     const names = shared.split('\n').filter((l) => l.endsWith('.ts'));
     expect(names).toEqual([3, 4].map((seq) => `${timeline.run}-${seq}.ts`));
-    const emergency = timeline.findShared(timeline.run, 3)!;
-    expect([emergency.producerId, emergency.file]).toEqual(['aaaa0001-emergency-2', 'seg-0.ts']);
-    expect(timeline.sharedName(emergency)).toBe(names[0]);
-    // The earlier producer's segments are still found while remembered.
-    expect(timeline.findShared(timeline.run, 1)?.producerId).toBe('aaaa0001-normal-1');
+    const restarted = timeline.findShared(timeline.run, 3)!;
+    expect([restarted.outputId, restarted.file]).toEqual(['aaaa0001-normal-2-0d0e0f', 'seg-0.ts']);
+    expect(timeline.sharedName(restarted)).toBe(names[0]);
+    // The earlier output's segments are still found while remembered.
+    expect(timeline.findShared(timeline.run, 1)?.outputId).toBe('aaaa0001-normal-1-0a0b0c');
   });
 
   it('finds an entry only by its own run and a remembered seq', () => {
     const timeline = new ChannelTimeline();
     const other = new ChannelTimeline();
     expect(other.run).not.toBe(timeline.run);
-    timeline.refresh('p1', producerOutput(0, 3));
+    timeline.refresh(output('p1', 0, 3));
     expect(timeline.findShared(timeline.run, 2)?.file).toBe('seg-2.ts');
     expect(timeline.findShared(other.run, 2)).toBeUndefined();
     expect(timeline.findShared(timeline.run, 4)).toBeUndefined();
     // Far more segments than it remembers: the first ones are forgotten.
-    timeline.refresh('p1', producerOutput(4, 60));
+    timeline.refresh(output('p1', 4, 60));
+    // One output goes on (across a hand-over from producer to producer too): no discontinuity.
+    expect(timeline.playlist()).not.toContain('DISCONTINUITY\n');
     expect(timeline.findShared(timeline.run, 0)).toBeUndefined();
     expect(timeline.findShared(timeline.run, 60)?.file).toBe('seg-60.ts');
   });

@@ -15,7 +15,7 @@ import type { AlarmBoard } from '../alarms';
 import type { ProducerBudget } from '../budget';
 import { CapacityError } from '../errors';
 import type { RuntimePolicy } from '../policy';
-import type { Producer, ProducerFactory, ProducerStartOptions } from '../producer';
+import type { Carryover, Producer, ProducerFactory, ProducerStartOptions } from '../producer';
 import type { OffAir } from './producer-reports';
 
 /** What the channel should air now: the producer type, its plan from the clock's position, options. */
@@ -182,19 +182,34 @@ export class ProducerSupervisor {
     }
   }
 
+  /** Stops a producer for a swap, keeping its output on air for the next one (null: it simply stopped). */
+  private async handOverProducer(p: Producer): Promise<Carryover | null> {
+    try {
+      return await p.handOver();
+    } catch (err) {
+      this.d.log.error({ err, producer: p.id }, 'producer did not hand over cleanly');
+      const message = `producer ${p.id} did not stop cleanly: ${(err as Error).message}`;
+      this.d.alarms.raise('stop', { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+      return null;
+    }
+  }
+
   /**
    * Stops the producer. The budget slot is kept across a swap ('keep'), kept if someone wants
-   * output by the time the stop is done ('if-unwanted'), or given up ('release'). Queue only.
+   * output by the time the stop is done ('if-unwanted'), or given up ('release'). With `handOver`
+   * its output stays on air and is returned for the next producer. Queue only.
    */
-  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir): Promise<void> {
+  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir, handOver = false): Promise<Carryover | null> {
     this.replanTimer?.cancel();
     this.stableTimer?.cancel();
     const p = this.producer;
+    let carryover: Carryover | null = null;
     if (p) {
       this.setStatus('stopping');
       this.d.detached(p, why);
       try {
-        await this.stopProducer(p);
+        if (handOver) carryover = await this.handOverProducer(p);
+        else await this.stopProducer(p);
       } finally {
         this.producer = null;
       }
@@ -205,6 +220,22 @@ export class ProducerSupervisor {
       if (slot === 'release' || !this.d.wanted()) this.d.budget.release(this.uuid);
     }
     if (!this.failed) this.setStatus('stopped');
+    return carryover;
+  }
+
+  /**
+   * Replaces the producer on air with one of another type. The new one continues the old one's
+   * output (its encoder, its timeline): no encoder starts, viewers see no discontinuity. A start
+   * that fails closes the output it was handed. Queue only.
+   */
+  private async swapLocked(spec: ProducerSpec, why: OffAir): Promise<void> {
+    const carryover = await this.stopLocked('keep', why, true);
+    try {
+      await this.startLocked({ ...spec, options: { ...spec.options, carryover } });
+    } catch (err) {
+      await carryover?.close();
+      throw err;
+    }
   }
 
   private async startOrRegisterFailure(spec: ProducerSpec): Promise<void> {
@@ -242,7 +273,10 @@ export class ProducerSupervisor {
       this.restartTimer = undefined;
       this.fire('restart', async () => {
         if (this.closed || this.producer || this.failed) return;
-        if (!this.d.wanted()) return this.stopLocked('release', { cause: 'no viewers', next: 'off-air' });
+        if (!this.d.wanted()) {
+          await this.stopLocked('release', { cause: 'no viewers', next: 'off-air' });
+          return;
+        }
         await this.startOrRegisterFailure(this.d.spec());
       });
     });
@@ -294,8 +328,12 @@ export class ProducerSupervisor {
       if (!p || this.status !== 'running') return;
       const spec = this.d.spec();
       if (spec.type !== p.mode) {
-        await this.stopLocked('keep', { cause: 'schedule changed', next: 'producer' });
-        return this.startOrRegisterFailure(spec);
+        try {
+          await this.swapLocked(spec, { cause: 'schedule changed', next: 'producer' });
+        } catch (err) {
+          this.registerFailure(err);
+        }
+        return;
       }
       await p.updatePlan(spec.plan);
       if (spec.options.listings) p.updateListings(spec.options.listings);
@@ -318,8 +356,7 @@ export class ProducerSupervisor {
           await p.setOverlay(spec.options.overlay ?? null);
           return 'in place';
         }
-        await this.stopLocked('keep', { cause, next: 'producer' });
-        await this.startLocked(spec);
+        await this.swapLocked(spec, { cause, next: 'producer' });
         return 'swapped';
       } catch (err) {
         if (this.producer) await this.producer.setOverlay(previous().options.overlay ?? null).catch(() => undefined);
@@ -335,6 +372,8 @@ export class ProducerSupervisor {
     this.closed = true;
     this.restartTimer?.cancel();
     this.restartTimer = undefined;
-    return this.queue(() => this.stopLocked('release', { cause: 'station shutdown', next: 'nothing' }));
+    return this.queue(async () => {
+      await this.stopLocked('release', { cause: 'station shutdown', next: 'nothing' });
+    });
   }
 }

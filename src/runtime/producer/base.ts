@@ -31,6 +31,8 @@ export interface GuideListing {
 /** Where viewers attach: an HLS playlist on disk that the stream server serves. */
 export interface StreamEndpoint {
   kind: 'hls';
+  /** The output's identity: the same across a hand-over from one producer to the next, new after a restart. */
+  id: string;
   dir: string;
   playlist: string;
 }
@@ -72,9 +74,23 @@ export interface ProducerEvents {
   stopped: [{ atMs: number }];
 }
 
+/**
+ * A channel's output still on air after its producer handed it over (see Producer.handOver): the
+ * next producer takes it over instead of starting an encoder of its own. Whoever holds one and does
+ * not hand it to a producer that starts closes it.
+ */
+export interface Carryover {
+  /** The output's identity in stream URLs (it stays the same across the hand-over). */
+  readonly id: string;
+  /** Ends the output (idempotent): the encoder stops, its folder goes after a while. */
+  close(): Promise<void>;
+}
+
 export interface ProducerStartOptions {
   overlay?: EmergencyOverlay | null;
   listings?: GuideListing[];
+  /** The output the previous producer handed over: continue it rather than start a new one. */
+  carryover?: Carryover | null;
 }
 
 export interface Producer {
@@ -84,6 +100,11 @@ export interface Producer {
   start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
   /** Cleanly end output and release every process. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stop, but leave the channel's output running for the next producer (a swap): resolves with
+   * it, or null when there is none to hand over (then this is stop()).
+   */
+  handOver(): Promise<Carryover | null>;
   /** Append one segment after the current plan (a plan extension). */
   playContent(segment: PlayoutSegment): Promise<void>;
   /** Replace the plan from now on without interrupting output (re-plan or extension). */
@@ -145,6 +166,12 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   abstract start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
   abstract stop(): Promise<void>;
   abstract streamEndpoint(): StreamEndpoint | null;
+
+  /** Producers without a program output to hand over simply stop. */
+  async handOver(): Promise<Carryover | null> {
+    await this.stop();
+    return null;
+  }
 
   async playContent(segment: PlayoutSegment): Promise<void> {
     if (!this.plan) throw new Error(`producer ${this.id} has no plan to extend`);

@@ -7,16 +7,18 @@
 // the first segment appear as fast as the encoder can encode it. Slots map the playout plan onto
 // frame ranges; every slot delivers exactly its frame count (topped up with the slate where its
 // media fails), so the next item always starts on its frame.
-import type { FfmpegTools } from '../../media/ffmpeg';
+//
+// The engine belongs to one producer; the output it feeds (program-output.ts: encoder, folder,
+// frame count) may have been handed over by the producer before it, and may be handed on: at a
+// swap the old engine's slot ends at the next frame to be written, and the new engine's first slot
+// begins on that same frame.
 import { keyframeAfter } from '../../media/commands';
-import type { ProcessGroup } from '../../media/process';
-import { audioBytesPerFrame, type OutputProfile } from '../../media/profiles';
+import { audioBytesPerFrame } from '../../media/profiles';
 import type { MasterClock, TimerHandle } from '../../shared/clock';
 import type { OutputHealthSettings } from '../../shared/domain';
 import { AlertTone } from './alert-tone';
-import { Encoder } from './encoder';
-import type { OutputFolder } from './output-folder';
 import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor';
+import type { OutputFeeder, ProgramOutput } from './program-output';
 import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor';
 import { StillSource } from './sources';
 import { ConditionDetector } from './condition';
@@ -47,13 +49,9 @@ export interface EngineEvents extends SlotEvents {
 }
 
 export interface EngineOptions {
-  tools: FfmpegTools;
-  profile: OutputProfile;
-  processes: ProcessGroup;
+  /** The channel's program output this engine feeds: a new one (opened by start) or a carryover. */
+  output: ProgramOutput;
   clock: MasterClock;
-  folder: OutputFolder;
-  t0Ms: number;
-  segmentSeconds: number;
   /**
    * Frames written ahead of the clock: one segment, so the encoder can close it, plus one second
    * of jitter buffer so that a burst of load (every channel changing items on the hour) never
@@ -72,11 +70,8 @@ export interface EngineOptions {
   events: EngineEvents;
 }
 
-export class PlayoutEngine {
-  private encoder: Encoder | null = null;
-  private written = 0;
-  /** Frames up to (not including) this one are written as soon as they are available (see setCrawl). */
-  private flushThrough = 0;
+export class PlayoutEngine implements OutputFeeder {
+  private readonly output: ProgramOutput;
   private readonly cursor: SlotCursor;
   private readonly tone: AlertTone;
   private pumpTimer: TimerHandle | undefined;
@@ -89,14 +84,22 @@ export class PlayoutEngine {
   private pumpFailure: Error | null = null;
   readonly leadFrames: number;
   private readonly frameMs: number;
+  private readonly first: number;
+  /** The output was on air before this engine: a carryover from the previous producer. */
+  readonly carried: boolean;
 
   constructor(private readonly o: EngineOptions) {
-    const fps = o.profile.fps;
+    const profile = o.output.profile;
+    const fps = profile.fps;
+    this.output = o.output;
+    // Nothing writes between the previous engine's hand-over and this one's start.
+    this.first = o.output.written;
+    this.carried = o.output.opened;
     this.frameMs = 1000 / fps;
-    this.leadFrames = o.leadFrames ?? Math.round(fps * o.segmentSeconds) + fps;
-    this.tone = new AlertTone(o.profile);
+    this.leadFrames = o.leadFrames ?? Math.round(fps * o.output.segmentSeconds) + fps;
+    this.tone = new AlertTone(profile);
     this.cursor = new SlotCursor({
-      gapSource: new StillSource(o.gapSlate, Buffer.alloc(audioBytesPerFrame(o.profile)), true),
+      gapSource: new StillSource(o.gapSlate, Buffer.alloc(audioBytesPerFrame(profile)), true),
       prefetchFrames: o.prefetchFrames ?? fps * 2,
       frameTime: (k) => this.frameTime(k),
       events: o.events,
@@ -104,40 +107,56 @@ export class PlayoutEngine {
   }
 
   get t0Ms(): number {
-    return this.o.t0Ms;
+    return this.output.t0Ms;
   }
   get framesWritten(): number {
-    return this.written;
+    return this.output.written;
+  }
+  private get written(): number {
+    return this.output.written;
   }
   /** Station time at which frame k airs. */
   frameTime(k: number): number {
-    return this.o.t0Ms + k * this.frameMs;
+    return this.output.t0Ms + k * this.frameMs;
   }
   /** The frame that airs at station time t (nearest). */
   frameAt(t: number): number {
-    return Math.round((t - this.o.t0Ms) / this.frameMs);
+    return Math.round((t - this.output.t0Ms) / this.frameMs);
+  }
+  /** The first frame this engine writes: 0 on a new output, the switch frame on a carryover. */
+  get firstFrame(): number {
+    return this.first;
   }
 
-  /** Starts the encoder and the pump; resolves once the first segment is on disk. */
+  /**
+   * Starts feeding the output. A new output: starts its encoder and resolves once the first segment
+   * is on disk. A carryover (already on air): takes it over from the next frame, and writes the
+   * rest of that segment at once so the switch is listed now, not up to a segment later.
+   */
   async start(timeoutMs = FIRST_SEGMENT_TIMEOUT_MS): Promise<void> {
     if (this.stopped) throw new Error('output stopped before it started');
-    this.o.folder.prepare();
-    const encoder = new Encoder({
-      tools: this.o.tools,
-      profile: this.o.profile,
-      processes: this.o.processes,
-      folder: this.o.folder,
-      segmentSeconds: this.o.segmentSeconds,
-      onDrain: () => this.pump(),
-      onExit: (error) => this.fail(error),
-    });
-    this.encoder = encoder;
+    const carried = this.carried;
+    if (!carried) this.output.open();
+    this.output.attach(this);
     this.pumpTimer = this.o.clock.every(Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)), () => this.pump());
+    if (carried) {
+      this.started = true;
+      this.flush();
+      return;
+    }
     this.pump();
-    await encoder.firstSegment(timeoutMs).catch((err: unknown) => {
+    await this.output.firstSegment(timeoutMs).catch((err: unknown) => {
       throw this.pumpFailure ?? err;
     });
     this.started = true;
+  }
+
+  drained(): void {
+    this.pump();
+  }
+
+  failed(error: Error): void {
+    this.fail(error);
   }
 
   /** Replaces the upcoming slots (a re-plan). The slot on air continues if the new plan keeps it. */
@@ -153,8 +172,13 @@ export class PlayoutEngine {
    * now, not up to a segment later (its frames still air at their own times).
    */
   setCrawl(text: string | null): void {
-    this.o.folder.writeCrawl(text);
-    this.flushThrough = Math.max(this.flushThrough, this.segmentEndAfter(this.written));
+    this.output.folder.writeCrawl(text);
+    this.flush();
+  }
+
+  /** Writes the rest of the segment being encoded at once (its frames still air at their own times). */
+  private flush(): void {
+    this.output.flushThrough = Math.max(this.output.flushThrough, this.segmentEndAfter(this.written));
     this.pump();
   }
 
@@ -164,7 +188,7 @@ export class PlayoutEngine {
    * audio encoder (which holds back about two of its frames) has caught up past it.
    */
   private segmentEndAfter(k: number): number {
-    return keyframeAfter(k, this.o.profile, this.o.segmentSeconds) + MUX_INTERLEAVE_FRAMES;
+    return keyframeAfter(k, this.output.profile, this.output.segmentSeconds) + MUX_INTERLEAVE_FRAMES;
   }
 
   /** Sounds the alert tone from the next frame written. */
@@ -174,7 +198,7 @@ export class PlayoutEngine {
 
   /** The frame on air at station time t (the one whose time has come). */
   private onAirFrame(t: number): number {
-    return Math.floor((t - this.o.t0Ms) / this.frameMs);
+    return Math.floor((t - this.output.t0Ms) / this.frameMs);
   }
 
   /** Levels of the sound that aired since the last reading; null when nothing is measured or aired yet. */
@@ -195,12 +219,12 @@ export class PlayoutEngine {
 
   /** Writes every frame that is due (clock position plus lead) and available. */
   pump(): void {
-    const encoder = this.encoder;
-    if (this.pumping || this.stopped || !encoder) return;
+    const output = this.output;
+    if (this.pumping || this.stopped || !this.pumpTimer) return;
     this.pumping = true;
     try {
       const now = this.o.clock.now();
-      this.writeDue(encoder, Math.max(this.onAirFrame(now) + this.leadFrames, this.flushThrough));
+      this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough));
       this.tellConditions(this.onAirFrame(now));
       // Behind the clock: viewers at the live edge would stall. (Start-up is not lateness: the
       // first frames wait for the decoders by design.)
@@ -210,14 +234,14 @@ export class PlayoutEngine {
       // spawned, a file operation) ends this output as a failure, never the process.
       this.pumpFailure = err instanceof Error ? err : new Error(String(err));
       this.fail(this.pumpFailure);
-      void encoder.kill();
+      void output.kill();
     } finally {
       this.pumping = false;
     }
   }
 
-  private writeDue(encoder: Encoder, due: number): void {
-    while (this.written < due && encoder.canWrite()) {
+  private writeDue(output: ProgramOutput, due: number): void {
+    while (this.written < due && output.canWrite()) {
       const k = this.written;
       const source = this.cursor.sourceFor(k);
       const frame = source.next();
@@ -234,8 +258,7 @@ export class PlayoutEngine {
       this.cursor.delivered(frame);
       const audio = this.tone.mix(k, frame.audio);
       this.o.monitor?.frame(k, frame, audio, this.cursor.watching());
-      encoder.write(frame.video, audio);
-      this.written++;
+      output.write(frame.video, audio);
     }
   }
 
@@ -248,6 +271,7 @@ export class PlayoutEngine {
   private fail(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.output.detach(this);
     void this.teardown();
     this.o.events.failed(error);
   }
@@ -264,8 +288,30 @@ export class PlayoutEngine {
     const wasStopped = this.stopped;
     this.stopped = true;
     if (!wasStopped) this.cursor.finish(this.written);
+    this.output.detach(this);
     const closed = this.teardown();
-    await this.encoder?.kill();
+    await this.output.kill();
     await closed;
+  }
+
+  /**
+   * Ends this engine's part and leaves the output running for the next producer: the slot on air
+   * ends at the next frame to be written (the switch frame), its sources are closed. Resolves with
+   * the output, or null when it cannot be handed over (failed, or this engine stopped already);
+   * the encoder is then gone as after stop().
+   */
+  async handOver(): Promise<ProgramOutput | null> {
+    if (this.stopped || !this.started || !this.output.live) {
+      await this.stop();
+      return null;
+    }
+    this.stopped = true;
+    this.cursor.finish(this.written);
+    this.output.detach(this);
+    await this.teardown();
+    // The encoder may have died while the sources closed: then there is nothing to hand over.
+    if (this.output.live) return this.output;
+    await this.output.kill();
+    return null;
   }
 }

@@ -1,15 +1,15 @@
-// FfmpegProducer: what every ffmpeg producer shares. It owns the output folder and the playout
-// engine's lifecycle (start, failure, stop, then the folder's removal), the stream endpoint, its
-// still-card renders, and the emergency crawl that programming (normal, guide, slate) shows.
-import crypto from 'node:crypto';
-import path from 'node:path';
+// FfmpegProducer: what every ffmpeg producer shares. It owns the playout engine's lifecycle and
+// the program output it feeds (start, failure, stop then the output's close, or a hand-over of the
+// output to the next producer), the stream endpoint, its still-card renders, and the emergency
+// crawl that programming (normal, guide, slate) shows.
 import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
-import { BaseProducer, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
+import { BaseProducer, type Carryover, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
 import { PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
+import { ProgramOutput } from './program-output';
 import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
 import { StillCards } from './still-cards';
 
@@ -56,10 +56,10 @@ function isIoError(err: Error): boolean {
 
 export abstract class FfmpegProducer extends BaseProducer {
   protected engine: PlayoutEngine | null = null;
-  protected readonly folder: OutputFolder;
+  /** The program output this producer feeds: opened by it, or carried over from the one before. */
+  private output: ProgramOutput | null = null;
   private readonly cards: StillCards;
   private stopping = false;
-  private outputRemoved = false;
   /** Card renders this producer started; stop() waits for them so no ffmpeg outlives it. */
   private readonly renders = new Set<Promise<unknown>>();
   private healthSettings: OutputHealthSettings;
@@ -70,24 +70,40 @@ export abstract class FfmpegProducer extends BaseProducer {
     protected readonly opts: FfmpegProducerOptions,
   ) {
     super(mode, context);
-    // Named for the producer, and unique: ids recur from one station run to the next (the sequence
-    // starts again), and a folder must never be one that an earlier run's removal still targets.
-    this.folder = new OutputFolder(path.join(context.outputDir, `${this.id}-${crypto.randomBytes(3).toString('hex')}`));
     this.cards = opts.cards ?? new StillCards(opts);
     this.healthSettings = context.health ?? DEFAULT_OUTPUT_HEALTH;
   }
 
-  protected makeEngine(t0Ms: number, gapSlate: Buffer): PlayoutEngine {
+  /**
+   * The output to feed: the carryover when it is a live output of this profile, else a new one
+   * starting its timeline at `t0Ms` (a carryover that cannot be continued is closed).
+   */
+  private takeOutput(t0Ms: number, carryover: Carryover | null | undefined): { output: ProgramOutput; carried: boolean } {
+    const o = this.opts;
+    if (carryover instanceof ProgramOutput && carryover.live && carryover.profile === o.profile && carryover.segmentSeconds === o.segmentSeconds) {
+      return { output: carryover, carried: true };
+    }
+    if (carryover) void carryover.close();
+    const folder = OutputFolder.fresh(this.context.outputDir, this.id);
+    const log = o.log;
+    const onRemoveError = (err: Error) => log?.warn({ folder: folder.dir, code: (err as NodeJS.ErrnoException).code ?? null }, `output folder could not be removed: ${err.message}`);
+    return { output: new ProgramOutput({ tools: o.tools, profile: o.profile, processes: o.processes, folder, t0Ms, segmentSeconds: o.segmentSeconds, onRemoveError }), carried: false };
+  }
+
+  /**
+   * The engine, feeding the carried-over output (its timeline: slots are placed by its frame
+   * count) or a new one whose frame 0 airs at `t0Ms`. A carried-over output shows no crawl until
+   * this producer says so.
+   */
+  protected makeEngine(t0Ms: number, gapSlate: Buffer, carryover?: Carryover | null): PlayoutEngine {
     const segmentOf = (slot: Slot) => (slot as ProducerSlot).segment;
     const fps = this.opts.profile.fps;
+    const { output, carried } = this.takeOutput(t0Ms, carryover);
+    this.output = output;
+    if (carried) output.folder.writeCrawl(null);
     return new PlayoutEngine({
-      tools: this.opts.tools,
-      profile: this.opts.profile,
-      processes: this.opts.processes,
+      output,
       clock: this.context.clock,
-      folder: this.folder,
-      t0Ms,
-      segmentSeconds: this.opts.segmentSeconds,
       // Spread by channel, so that simultaneous item changes do not start every decoder at once.
       prefetchFrames: fps * PREFETCH_SECONDS + (hash(this.context.channelUuid) % (fps * PREFETCH_SPREAD_SECONDS)),
       gapSlate,
@@ -118,7 +134,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     this.emit('failed', { error, atMs: this.context.clock.now() });
   }
 
-  protected async run(engine: PlayoutEngine, startAtMs: number): Promise<void> {
+  protected async run(engine: PlayoutEngine): Promise<void> {
     this.engine = engine;
     this.status = 'starting';
     try {
@@ -127,13 +143,14 @@ export abstract class FfmpegProducer extends BaseProducer {
       this.status = 'failed';
       this.lastError = (err as Error).message;
       await engine.stop().catch(() => undefined);
-      this.removeOutput(0);
+      await this.closeOutput(0);
       throw err;
     }
     this.status = 'running';
-    this.startedAtMs = startAtMs;
+    // On a carried-over output this producer's picture begins at the switch frame, not at startAtMs.
+    this.startedAtMs = engine.frameTime(engine.firstFrame);
     this.setHealth('running');
-    this.emit('started', { atMs: startAtMs });
+    this.emit('started', { atMs: this.startedAtMs });
   }
 
   /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
@@ -178,16 +195,33 @@ export abstract class FfmpegProducer extends BaseProducer {
     await this.engine?.stop();
     await Promise.all(this.renders);
     // Viewers may still fetch the last segments they were given: the folder goes a little later.
-    if (this.engine) this.removeOutput(this.opts.outputKeepMs ?? OUTPUT_KEEP_MS);
+    if (this.engine) await this.closeOutput(this.opts.outputKeepMs ?? OUTPUT_KEEP_MS);
+    this.stopped();
+  }
+
+  /**
+   * Stops feeding the output and hands it, still encoding, to the next producer: the slot on air
+   * ends at the switch frame. Null (and a plain stop) when the output cannot go on.
+   */
+  override async handOver(): Promise<Carryover | null> {
+    if (this.stopping) return null;
+    this.stopping = true;
+    this.status = 'stopping';
+    const output = (await this.engine?.handOver()) ?? null;
+    await Promise.all(this.renders);
+    if (!output && this.engine) await this.closeOutput(this.opts.outputKeepMs ?? OUTPUT_KEEP_MS);
+    this.stopped();
+    return output;
+  }
+
+  private stopped(): void {
     this.status = 'stopped';
     this.setHealth('stopped');
     this.emit('stopped', { atMs: this.context.clock.now() });
   }
 
-  private removeOutput(keepMs: number): void {
-    if (this.outputRemoved) return;
-    this.outputRemoved = true;
-    this.folder.removeLater(keepMs, (err) => this.ioAlarm('output folder could not be removed', err));
+  private closeOutput(keepMs: number): Promise<void> {
+    return this.output?.close(keepMs, (err) => this.ioAlarm('output folder could not be removed', err)) ?? Promise.resolve();
   }
 
   /** A file operation failed: an alarm, and a log line (after stop nobody listens to the alarm). */
@@ -207,6 +241,7 @@ export abstract class FfmpegProducer extends BaseProducer {
   }
 
   streamEndpoint(): StreamEndpoint | null {
-    return this.engine ? { kind: 'hls', dir: this.folder.dir, playlist: this.folder.playlist } : null;
+    const output = this.engine ? this.output : null;
+    return output ? { kind: 'hls', id: output.id, dir: output.folder.dir, playlist: output.folder.playlist } : null;
   }
 }

@@ -82,11 +82,11 @@ export class NormalProducer extends FfmpegProducer {
 
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
-    const engine = this.makeEngine(startAtMs, this.black);
+    const engine = this.makeEngine(startAtMs, this.black, options?.carryover);
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
     this.startOverlay(engine, options?.overlay ?? null);
-    await this.run(engine, startAtMs);
+    await this.run(engine);
   }
 
   override async updatePlan(plan: PlayoutPlan): Promise<void> {

@@ -2,6 +2,7 @@
 // re-reads every frame. Every file operation here can fail (EMFILE, ENOSPC, EACCES, ENOTDIR...): at
 // start and on a crawl change the error goes to the caller (the start or the switch is refused);
 // the removal after stop runs on a timer, so it reports to a callback and never throws.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PLAYLIST_NAME } from '../../media/commands';
@@ -12,6 +13,15 @@ export const OUTPUT_KEEP_MS = 20_000;
 export class OutputFolder {
   readonly playlist: string;
   readonly crawlFile: string;
+
+  /**
+   * A new folder for an output opened by producer `producerId`: named for it, and unique, because
+   * ids recur from one station run to the next (the sequence starts again) and a folder must never
+   * be one that an earlier run's removal still targets.
+   */
+  static fresh(outputDir: string, producerId: string): OutputFolder {
+    return new OutputFolder(path.join(outputDir, `${producerId}-${crypto.randomBytes(3).toString('hex')}`));
+  }
 
   constructor(readonly dir: string) {
     this.playlist = path.join(dir, PLAYLIST_NAME);

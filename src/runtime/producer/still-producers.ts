@@ -13,6 +13,20 @@ import { guideCard } from './guide-card';
 import { StillSource } from './sources';
 import { blackFrame } from './still-cards';
 
+/** How long a switch onto a carried-over output waits for its card (a render is one short ffmpeg). */
+const CARD_WAIT_MS = 1_000;
+
+/** Resolves when `p` settles or after `ms` (real time: the bound is on a real render). */
+function firstOf(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 abstract class StillProducer extends FfmpegProducer {
   protected source: StillSource | null = null;
 
@@ -21,9 +35,9 @@ abstract class StillProducer extends FfmpegProducer {
   protected readonly cacheCard: boolean = true;
 
   /** Renders the card and puts it on air when ready (black or the previous card until then). */
-  protected refresh(): void {
+  protected refresh(): Promise<void> {
     const { background, lines } = this.card();
-    void this.still(background, lines, this.cacheCard).then(
+    return this.still(background, lines, this.cacheCard).then(
       (frame) => this.source?.setFrame(frame),
       () => undefined,
     );
@@ -35,12 +49,15 @@ abstract class StillProducer extends FfmpegProducer {
     const black = blackFrame(this.opts.profile);
     const source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.mode === 'slate');
     this.source = source;
-    const engine = this.makeEngine(startAtMs, black);
+    const card = this.refresh();
+    const engine = this.makeEngine(startAtMs, black, options?.carryover);
     const slot: Slot = { key: `${this.mode}:card`, startFrame: 0, endFrame: Infinity, open: () => source };
     engine.setSlots([slot]);
     this.startOverlay(engine, options?.overlay ?? null);
-    this.refresh();
-    await this.run(engine, startAtMs);
+    // A carried-over output lists the switch at once: the card comes first, so that the segment
+    // carrying the switch shows it rather than black (the output's lead covers the wait).
+    if (engine.carried) await firstOf(card, CARD_WAIT_MS);
+    await this.run(engine);
   }
 
   protected onStartOptions(_options: ProducerStartOptions | undefined): void {}
@@ -69,7 +86,7 @@ export class EmergencyProducer extends StillProducer {
     const changed = overlay!.message !== this.overlay?.message;
     this.overlay = overlay;
     if (changed) {
-      this.refresh();
+      void this.refresh();
       this.engine?.alertTone();
     }
   }
@@ -90,7 +107,7 @@ export class GuideProducer extends StillProducer {
   }
   override updateListings(listings: GuideListing[]): void {
     this.listings = listings;
-    this.refresh();
+    void this.refresh();
   }
 }
 
