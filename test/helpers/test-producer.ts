@@ -3,6 +3,7 @@
 import {
   type AudioLevels,
   BaseProducer,
+  type Carryover,
   type EmergencyOverlay,
   type GuideListing,
   type ProducerContext,
@@ -22,8 +23,21 @@ export interface StartRecord {
   options: ProducerStartOptions | undefined;
 }
 
+/** A stand-in for a program output handed from producer to producer. */
+export class TestCarryover implements Carryover {
+  closed = false;
+  constructor(readonly id: string) {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
 export class TestProducerPool {
   readonly starts: StartRecord[] = [];
+  /** Producers hand their output over at a swap (as the ffmpeg producers do); off: they just stop. */
+  carryovers = false;
+  /** Every output handed over, in order. */
+  readonly handedOver: TestCarryover[] = [];
   readonly live = new Map<string, Set<TestProducer>>();
   /** Most producers alive at once for any channel, ever. */
   maxAlivePerChannel = 0;
@@ -156,6 +170,17 @@ export class TestProducer extends BaseProducer {
     this.setHealth('stopped');
     this.emit('stopped', { atMs: this.context.clock.now() });
     if (this.pool.failStops.has(this.channelUuid)) throw new Error(`test producer for ${this.channelUuid} failed to stop cleanly`);
+  }
+
+  /** With `pool.carryovers`: stops, handing over the output it was given (or one of its own). */
+  override async handOver(): Promise<Carryover | null> {
+    if (!this.pool.carryovers) return super.handOver();
+    if (this.stopped) return null;
+    const given = this.pool.starts.find((s) => s.producer === this)?.options?.carryover;
+    const output = given instanceof TestCarryover ? given : new TestCarryover(`${this.id}-out`);
+    await this.stop();
+    this.pool.handedOver.push(output);
+    return output;
   }
 
   /** Reports as a real producer would (for alarm and as-run tests). */

@@ -1,11 +1,11 @@
 // NormalProducer with real ffmpeg on generated media: frame-accurate join, seamless seams across
-// mixed sources, a missing file airing a slate for exactly its slot, and no process left behind.
+// mixed sources, the output handed over at a swap (takeover and back) frame-accurately, a missing file airing a slate for exactly its slot, and no process left behind.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
 import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
-import { NormalProducer, type SegmentReport } from '../../src/runtime/producer';
+import { EmergencyProducer, NormalProducer, type SegmentReport } from '../../src/runtime/producer';
 import type { PlayoutPlan } from '../../src/shared/domain';
 import { fixture } from '../helpers/fixtures';
 import { decodeMarks, type FrameMark } from '../helpers/frames';
@@ -148,6 +148,73 @@ describe('NormalProducer (real ffmpeg)', () => {
     const vEnd = video.at(-1)! + 3000;
     const aEnd = audio.at(-1)! + 1920;
     expect(Math.abs(vEnd - aEnd) / 90).toBeLessThanOrEqual(34);
+  }, 120_000);
+
+  it('hands its output over at a swap: a takeover and the return air on their frames, in one stream from one encoder', async () => {
+    const clock = new SystemClock();
+    const t0 = clock.now();
+    const plan = await planOf(tools, t0 - 4_200, [{ asset: numbered(1), inPointMs: 1_000, durationMs: 60_000 }]);
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const context = (sequence: number) => ({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
+    const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes };
+    const encoders = () => processes.live().filter((p) => p.name === 'encoder').map((p) => p.child.pid);
+
+    const a = new NormalProducer(context(1), opts);
+    const aEnded: SegmentReport[] = [];
+    a.on('segment-ended', (r) => aEnded.push(r));
+    await a.start(plan, t0);
+    const endpoint = a.streamEndpoint()!;
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(t.dir, 'capture'));
+    const encoder = encoders();
+    expect(encoder).toHaveLength(1);
+    await sleep(2_000);
+
+    const toEmergency = await a.handOver();
+    expect(toEmergency?.id).toBe(endpoint.id);
+    expect(a.state().status).toBe('stopped');
+    const e = new EmergencyProducer(context(2), opts);
+    await e.start(plan, clock.now(), { overlay: { message: 'Swap test', scope: 'takeover', sinceMs: clock.now() }, carryover: toEmergency });
+    expect(e.streamEndpoint()).toEqual(endpoint);
+    expect(encoders()).toEqual(encoder);
+    await sleep(2_000);
+
+    const back = await e.handOver();
+    const b = new NormalProducer(context(3), opts);
+    const bBegan: SegmentReport[] = [];
+    b.on('segment-began', (r) => bBegan.push(r));
+    await b.start(plan, clock.now(), { carryover: back });
+    expect(b.streamEndpoint()).toEqual(endpoint);
+    expect(encoders()).toEqual(encoder);
+    await sleep(3_000);
+    collector.poll();
+    collector.stop();
+    await b.stop();
+    expect(processes.live()).toEqual([]);
+
+    // Programme, the card, programme again: one run each, every programme frame the one the clock says.
+    expect(collector.discontinuities).toBe(0);
+    const file = collector.concat(path.join(t.dir, 'all.ts'));
+    const marks = await decodeMarks(tools, file);
+    const runs: Array<{ card: boolean; from: number }> = [];
+    marks.forEach((m, k) => {
+      const card = m.id !== 1;
+      if (runs.at(-1)?.card !== card) runs.push({ card, from: k });
+    });
+    expect(runs.map((r) => r.card)).toEqual([false, true, false]);
+    let worst = 0;
+    marks.forEach((m, k) => {
+      if (m.id === 1) worst = Math.max(worst, Math.abs(m.n - expectedFrame(plan, t0, k)!.n));
+    });
+    expect(worst).toBeLessThanOrEqual(1);
+    // The switches are on the frames the producers reported: the item cut at the first, rejoined at the second.
+    const frameMs = 1000 / FPS;
+    expect(aEnded.at(-1)!.atMs).toBeCloseTo(t0 + runs[1]!.from * frameMs, 6);
+    expect(bBegan[0]!.atMs).toBeCloseTo(t0 + runs[2]!.from * frameMs, 6);
+    // One stream: timestamps run on across both switches.
+    const { video, audio } = await packetTimes(tools, file);
+    expect([...new Set(video.slice(1).map((p, i) => p - video[i]!))]).toEqual([3000]);
+    expect([...new Set(audio.slice(1).map((p, i) => p - audio[i]!))]).toEqual([1920]);
   }, 120_000);
 
   it('airs a slate for exactly the slot of a missing file, raises an alarm, and starts the next item on time', async () => {

@@ -204,6 +204,44 @@ describe('emergency unit of work', () => {
     expect(e.pool.maxAlivePerChannel).toBe(1);
   });
 
+  it('a swap hands the output to the next producer; a start that is refused closes it, and the channel goes back on air', async () => {
+    const e = await eightLive();
+    e.pool.carryovers = true;
+    const five = e.channels[4]!;
+    const normals = new Map(e.channels.map((c) => [c.uuid, e.pool.aliveFor(c.uuid)[0]!]));
+    const carried = new Map<string, unknown>();
+    await e.director.activateEmergency('Hand over', 'takeover');
+    await e.settle();
+    for (const c of e.channels) {
+      const start = e.pool.startsFor(c.uuid).at(-1)!;
+      expect(start.mode).toBe('emergency');
+      expect(start.options?.carryover).toMatchObject({ id: `${normals.get(c.uuid)!.id}-out`, closed: false });
+      carried.set(c.uuid, start.options!.carryover!);
+    }
+    await e.director.clearEmergency();
+    await e.settle();
+    for (const c of e.channels) {
+      // The same output again: handed from the normal producer to the emergency one and back.
+      const start = e.pool.startsFor(c.uuid).at(-1)!;
+      expect(start.mode).toBe('normal');
+      expect(start.options?.carryover).toBe(carried.get(c.uuid));
+      expect(start.options?.carryover).toMatchObject({ closed: false });
+    }
+    // Channel 5's emergency producer cannot start: the output it was handed is closed, nothing leaks,
+    // and the channel is back on air with a fresh output of its own.
+    e.pool.failModes.set(five.uuid, new Set(['emergency']));
+    await expect(e.director.activateEmergency('Refused', 'takeover')).rejects.toBeInstanceOf(ChannelSwitchError);
+    await e.settle();
+    const refused = e.pool.startsFor(five.uuid).at(-2)!;
+    expect(refused.mode).toBe('emergency');
+    expect(refused.options?.carryover).toMatchObject({ closed: true });
+    const restarted = e.pool.startsFor(five.uuid).at(-1)!;
+    expect(restarted.mode).toBe('normal');
+    expect(restarted.options?.carryover ?? null).toBeNull();
+    expect(e.pool.aliveFor(five.uuid)).toHaveLength(1);
+    expect(e.pool.maxAlivePerChannel).toBe(1);
+  });
+
   it('clear returns every channel to its schedule at the clock position', async () => {
     const e = await eightLive();
     await e.director.activateEmergency('Evacuate', 'takeover');
