@@ -39,8 +39,8 @@ export const ENCODER_DELETE_THRESHOLD = 2;
 const gopFrames = (profile: OutputProfile, segmentSeconds: number): number => Math.round(profile.fps * segmentSeconds);
 
 /**
- * The first keyframe comes after a third of a segment: a new output (a first viewer, a swap into or
- * out of an emergency takeover) is listed as soon as that much is encoded, not a whole segment. The
+ * The first keyframe comes after a third of a segment: a new output (a first viewer, a restart) is
+ * listed as soon as that much is encoded, not a whole segment. The
  * keyframes after it keep the segment length.
  */
 const firstKeyframe = (gop: number): number => Math.max(1, Math.round(gop / 3));
@@ -175,9 +175,10 @@ export interface PushOptions {
 
 /**
  * Pushing a channel to a media server: the channel's MPEG-TS output on stdin, remuxed (never
- * encoded again) to the destination, progress on stdout. Where the input jumps (every producer
- * starts its timeline at the same point, so a swap jumps back) ffmpeg's discontinuity correction
- * re-bases it and the pushed timeline runs on, one connection across swaps: a jump back is always
+ * encoded again) to the destination, progress on stdout. Where the input jumps (every new output
+ * starts its timeline at the same point, so a restart jumps back; a swap hands the output over and
+ * does not jump) ffmpeg's discontinuity correction re-bases it and the pushed timeline runs on, one
+ * connection across restarts: a jump back is always
  * corrected, a jump forward past the threshold (1 s, above any gap within one producer's output).
  */
 /** Timestamps that only move forward, by at least a packet's duration (the bsf keeps whatever is later). */
@@ -189,7 +190,7 @@ export function pushArgs(o: PushOptions): string[] {
     '-dts_delta_threshold', '1',
     '-analyzeduration', '2000000', '-f', 'mpegts', '-i', 'pipe:0',
     '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy',
-    // Re-based at a swap, one stream may still begin a few milliseconds inside the other's last
+    // Re-based at a restart, one stream may still begin a few milliseconds inside the other's last
     // packet (a producer killed mid-segment): each packet starts no earlier than the one before it ended.
     '-bsf:v', MONOTONIC_TS, '-bsf:a', MONOTONIC_TS,
     '-progress', 'pipe:1', '-stats_period', '0.5',

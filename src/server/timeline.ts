@@ -32,7 +32,7 @@ export interface SegmentEntry {
  * segment handed to a slow client is still on disk when it asks for it.
  */
 export const VIEWER_WINDOW = ENCODER_PLAYLIST_SEGMENTS - 2;
-/** Segments the timeline remembers: a producer's window plus the one before a swap, with room. */
+/** Segments the timeline remembers: an output's window plus the one before a restart, with room. */
 const TIMELINE_ENTRIES = 3 * VIEWER_WINDOW;
 /** How long a first request waits for the first segment: as long as a producer's start may take. */
 export const FIRST_SEGMENT_WAIT_MS = FIRST_SEGMENT_TIMEOUT_MS;

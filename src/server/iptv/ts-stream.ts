@@ -1,8 +1,9 @@
 // One continuous MPEG-TS stream over one HTTP response, for clients that want a single connection
 // (HDHomeRun clients such as Plex and Jellyfin, IPTV boxes). It is the channel's HLS output itself,
 // segment after segment in timeline order: no second encoder, however many read it. Within one
-// producer the segments are one muxer's output, so timestamps and continuity counters run on; at a
-// producer swap they jump, which is a discontinuity MPEG-TS readers take in their stride.
+// output (across producer swaps too: the output is handed over) the segments are one muxer's
+// output, so timestamps and continuity counters run on; where the output restarts they jump, which
+// is a discontinuity MPEG-TS readers take in their stride.
 //
 // The response starts a little behind the live edge (a short burst fills the client's buffer) and
 // then goes at the pace the producer writes. A client that stops reading stops being fed: its

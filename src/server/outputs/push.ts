@@ -1,5 +1,5 @@
 // One push destination of one channel: an ffmpeg that remuxes the channel's MPEG-TS output (the
-// same segments local viewers get, timeline order, across producer swaps) to an RTMP or SRT
+// same segments local viewers get, timeline order, across producer swaps and restarts) to an RTMP or SRT
 // ingest. It runs while the output is enabled; a destination that is down, refuses or drops the
 // connection is reported and tried again with backoff, and nothing of it reaches the producer or
 // local viewers: the pusher is one more reader of the channel's timeline.
