@@ -101,6 +101,7 @@ export class PlayoutEngine implements OutputFeeder {
     this.cursor = new SlotCursor({
       gapSource: new StillSource(o.gapSlate, Buffer.alloc(audioBytesPerFrame(profile)), true),
       prefetchFrames: o.prefetchFrames ?? fps * 2,
+      prefetchFrom: () => this.output.flushThrough,
       frameTime: (k) => this.frameTime(k),
       events: o.events,
     });

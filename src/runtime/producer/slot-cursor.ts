@@ -27,6 +27,11 @@ export interface SlotCursorOptions {
   gapSource: FrameSource;
   /** Open the next slot's source this many frames before it starts. */
   prefetchFrames: number;
+  /**
+   * No prefetch for frames before this one: while a switch is being written at once (a flush),
+   * the decoders it needs come first, and a second one starting beside them would only delay it.
+   */
+  prefetchFrom?: () => number;
   /** Station time at which frame k airs. */
   frameTime: (k: number) => number;
   events: SlotEvents;
@@ -89,7 +94,7 @@ export class SlotCursor {
     if (!this.current) this.enter(k);
     const cur = this.current;
     if (!cur) return this.o.gapSource;
-    if (cur.slot.endFrame - k <= this.o.prefetchFrames) this.prefetchAfter(cur.slot);
+    if (cur.slot.endFrame - k <= this.o.prefetchFrames && k >= (this.o.prefetchFrom?.() ?? 0)) this.prefetchAfter(cur.slot);
     return cur.source;
   }
 
