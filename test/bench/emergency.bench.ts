@@ -125,6 +125,7 @@ async function switchTimes(serve: ServeHandle, followers: Follower[], tools: Ffm
       if (res.status !== 200) throw new Error(`${want} ${scope} answered ${res.status}: ${await res.text()}`);
       const at = await Promise.all(seen);
       times.push(Math.max(...at) - t0);
+      if (process.env["RETROVUE_BENCH_VERBOSE"]) log(`${scope} ${want}: ${at.map((x) => (x - t0).toFixed(0)).join(" ")}`);
       await sleep(2_000); // let the station settle before the next switch
     }
     log(`${scope} trial ${trial + 1}: on ${on.at(-1)!.toFixed(0)} ms, clear ${off.at(-1)!.toFixed(0)} ms`);
