@@ -13,6 +13,7 @@ import { packetTimes, planOf, retime, SegmentCollector, sleep, type PlanItem } f
 import { producerHooks } from '../helpers/producer-hooks';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
+import { StillCards } from '../../src/runtime/producer/still-cards';
 
 const FPS = 30;
 const SOURCE_FPS: Record<number, number> = { 1: 30, 2: 25, 3: 24 };
@@ -157,7 +158,15 @@ describe('NormalProducer (real ffmpeg)', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const context = (sequence: number) => ({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
-    const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes };
+    // The cards asked for: the emergency card must carry the message, also when it takes an output over.
+    const rendered: string[][] = [];
+    class RecordingCards extends StillCards {
+      override render(background: string, lines: string[], cache: boolean): Promise<Buffer> {
+        rendered.push(lines);
+        return super.render(background, lines, cache);
+      }
+    }
+    const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes, cards: new RecordingCards({ tools, profile: PROFILES['360p'], processes }) };
     const encoders = () => processes.live().filter((p) => p.name === 'encoder').map((p) => p.child.pid);
 
     const a = new NormalProducer(context(1), opts);
@@ -177,6 +186,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     await e.start(plan, clock.now(), { overlay: { message: 'Swap test', scope: 'takeover', sinceMs: clock.now() }, carryover: toEmergency });
     expect(e.streamEndpoint()).toEqual(endpoint);
     expect(encoders()).toEqual(encoder);
+    expect(rendered).toEqual([['EMERGENCY ALERT', 'Swap test']]);
     await sleep(2_000);
 
     const back = await e.handOver();

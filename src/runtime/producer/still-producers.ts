@@ -49,11 +49,12 @@ abstract class StillProducer extends FfmpegProducer {
     const black = blackFrame(this.opts.profile);
     const source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.mode === 'slate');
     this.source = source;
-    const card = this.refresh();
     const engine = this.makeEngine(startAtMs, black, options?.carryover);
     const slot: Slot = { key: `${this.mode}:card`, startFrame: 0, endFrame: Infinity, open: () => source };
     engine.setSlots([slot]);
     this.startOverlay(engine, options?.overlay ?? null);
+    // After the overlay: the emergency card carries its message.
+    const card = this.refresh();
     // A carried-over output lists the switch at once: the card comes first, so that the segment
     // carrying the switch shows it rather than black (the output's lead covers the wait).
     if (engine.carried) await firstOf(card, CARD_WAIT_MS);
