@@ -208,6 +208,14 @@ describe('HLS stream server (real ffmpeg)', () => {
     expect(station.director.channelOutput(uuid)!.endpoint.id).toBe(before.endpoint.id);
     expect(encoderPid()).toEqual(encoder);
     expect(await nextSegmentShowsCard(false)).toBe(true);
+    // The as-run runs on without a hole: the item cut at the takeover, the emergency, the item rejoined at the clear.
+    type Row = { kind: string; status: string; actualStart: string; actualEnd: string | null };
+    const { days } = (await (await api(`/api/asrun?channel=${uuid}`)).json()) as { days: Array<{ rows: Row[] }> };
+    const rows = days.flatMap((d) => d.rows);
+    const e = rows.findLastIndex((r) => r.kind === 'emergency');
+    expect(e).toBeGreaterThan(0);
+    expect([rows[e - 1]!.kind, rows[e - 1]!.actualEnd]).toEqual(['item', rows[e]!.actualStart]);
+    expect([rows[e + 1]?.kind, rows[e + 1]?.status, rows[e + 1]?.actualStart]).toEqual(['item', 'joined-late', rows[e]!.actualEnd]);
     // The viewer's playlist ran on through both switches: one output, no discontinuity.
     const text = await (await fetch(`${base}${a.streamUrl}`)).text();
     const uris = text.split('\n').filter((l) => l.endsWith('.ts'));

@@ -101,6 +101,11 @@ export abstract class FfmpegProducer extends BaseProducer {
     const { output, carried } = this.takeOutput(t0Ms, carryover);
     this.output = output;
     if (carried) output.folder.writeCrawl(null);
+    // On a carried-over output the first slot reaches the air at the switch frame, one lead after the
+    // switch was asked for (the frames before it are the previous producer's). The as-run counts a
+    // switch from when it was asked, on both sides (the previous producer's cut too, and a new
+    // output's frame 0 airs then), so the first slot is reported from t0Ms: no gap in the log.
+    let joinedAt: number | null = carried ? t0Ms : null;
     return new PlayoutEngine({
       output,
       clock: this.context.clock,
@@ -111,7 +116,9 @@ export abstract class FfmpegProducer extends BaseProducer {
       events: {
         began: (slot, atMs, slate) => {
           const segment = segmentOf(slot);
-          if (segment) this.emit('segment-began', { segment, atMs, slate: slate || segment.kind === 'gap' });
+          const at = joinedAt ?? atMs;
+          joinedAt = null;
+          if (segment) this.emit('segment-began', { segment, atMs: at, slate: slate || segment.kind === 'gap' });
         },
         ended: (slot, atMs, outcome) => {
           const segment = segmentOf(slot);
@@ -134,7 +141,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     this.emit('failed', { error, atMs: this.context.clock.now() });
   }
 
-  protected async run(engine: PlayoutEngine): Promise<void> {
+  protected async run(engine: PlayoutEngine, startAtMs: number): Promise<void> {
     this.engine = engine;
     this.status = 'starting';
     try {
@@ -147,10 +154,11 @@ export abstract class FfmpegProducer extends BaseProducer {
       throw err;
     }
     this.status = 'running';
-    // On a carried-over output this producer's picture begins at the switch frame, not at startAtMs.
-    this.startedAtMs = engine.frameTime(engine.firstFrame);
+    // The time the producer was asked to start at (on a carried-over output its first frame airs one
+    // lead later, at the switch frame; the as-run counts the switch from this, as for a new output).
+    this.startedAtMs = startAtMs;
     this.setHealth('running');
-    this.emit('started', { atMs: this.startedAtMs });
+    this.emit('started', { atMs: startAtMs });
   }
 
   /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
