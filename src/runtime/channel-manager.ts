@@ -110,7 +110,7 @@ export class ChannelManager {
       spec: () => this.spec(this.mode),
       wanted: () => this.fanout.size > 0,
       attached: (p) => this.onAttached(p),
-      detached: (p, close) => this.onDetached(p, close),
+      detached: (p, close, atMs) => this.onDetached(p, close, atMs),
       persist: (status, p) => this.persistStatus(status, p),
       onChange: () => this.changed(),
     });
@@ -279,9 +279,9 @@ export class ChannelManager {
     if (p.mode === 'guide') this.guideTimer = this.deps.clock.every(GUIDE_REFRESH_MS, () => p.updateListings(this.listings(this.deps.clock.now())));
   }
 
-  private onDetached(p: Producer, why: OffAir): void {
+  private onDetached(p: Producer, why: OffAir, atMs?: number): void {
     if (p.mode === 'guide') this.guideTimer?.cancel();
-    this.reports.detach(p, why);
+    this.reports.detach(p, why, atMs);
   }
 
   private persistStatus(status: ProducerStatus, p: Producer | null): void {

@@ -189,6 +189,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(rendered).toEqual([['EMERGENCY ALERT', 'Swap test']]);
     await sleep(2_000);
 
+    const switchAt = e.handOverAt()!;
     const back = await e.handOver();
     const b = new NormalProducer(context(3), opts);
     const bBegan: SegmentReport[] = [];
@@ -218,12 +219,13 @@ describe('NormalProducer (real ffmpeg)', () => {
       if (m.id === 1) worst = Math.max(worst, Math.abs(m.n - expectedFrame(plan, t0, k)!.n));
     });
     expect(worst).toBeLessThanOrEqual(1);
-    // The item is cut on the frame the first producer reported; the return is reported from when it
-    // was asked (as the as-run counts switches), and airs from the next frame the output had not written.
+    // The switches are on the frames the producers reported: the item cut at the first, rejoined at the
+    // second (one lead after the clear was asked for), the hand-over's own time said beforehand.
     const frameMs = 1000 / FPS;
     expect(aEnded.at(-1)!.atMs).toBeCloseTo(t0 + runs[1]!.from * frameMs, 6);
-    expect(bBegan[0]!.atMs).toBe(clearedAt);
-    expect(runs[2]!.from * frameMs + t0).toBeGreaterThan(clearedAt);
+    expect(bBegan[0]!.atMs).toBeCloseTo(t0 + runs[2]!.from * frameMs, 6);
+    expect(bBegan[0]!.atMs).toBe(switchAt);
+    expect(switchAt).toBeGreaterThan(clearedAt);
     // One stream: timestamps run on across both switches.
     const { video, audio } = await packetTimes(tools, file);
     expect([...new Set(video.slice(1).map((p, i) => p - video[i]!))]).toEqual([3000]);

@@ -215,7 +215,9 @@ describe('HLS stream server (real ffmpeg)', () => {
     const e = rows.findLastIndex((r) => r.kind === 'emergency');
     expect(e).toBeGreaterThan(0);
     expect([rows[e - 1]!.kind, rows[e - 1]!.actualEnd]).toEqual(['item', rows[e]!.actualStart]);
-    expect([rows[e + 1]?.kind, rows[e + 1]?.status, rows[e + 1]?.actualStart]).toEqual(['item', 'joined-late', rows[e]!.actualEnd]);
+    expect([rows[e + 1]?.kind, rows[e + 1]?.actualStart]).toEqual(['item', rows[e]!.actualEnd]);
+    // Rejoined where the clear switched (an item boundary only by chance, then as scheduled).
+    expect(['joined-late', 'as-scheduled']).toContain(rows[e + 1]!.status);
     // The viewer's playlist ran on through both switches: one output, no discontinuity.
     const text = await (await fetch(`${base}${a.streamUrl}`)).text();
     const uris = text.split('\n').filter((l) => l.endsWith('.ts'));

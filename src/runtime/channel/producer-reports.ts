@@ -87,12 +87,12 @@ export class ProducerReports {
     this.attached = { producer: p, listeners };
   }
 
-  /** The producer goes off air: its open as-run row closes now (saying why), its alarms clear. */
-  detach(p: Producer, why: OffAir): void {
+  /** The producer goes off air: its open as-run row closes now, or at `atMs` (saying why), its alarms clear. */
+  detach(p: Producer, why: OffAir, atMs?: number): void {
     if (this.attached?.producer !== p) return;
     this.detachListeners();
     this.d.alarms.clearOwner(p.id);
-    this.safe('as-run', () => this.d.asRun.offAir(this.d.clock.now(), why.cause, why.next))();
+    this.safe('as-run', () => this.d.asRun.offAir(atMs ?? this.d.clock.now(), why.cause, why.next))();
   }
 
   private detachListeners(): void {

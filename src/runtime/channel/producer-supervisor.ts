@@ -43,7 +43,8 @@ export interface SupervisorDeps {
   wanted: () => boolean;
   /** A producer is about to go on air / has gone off air. */
   attached: (p: Producer) => void;
-  detached: (p: Producer, why: OffAir) => void;
+  /** `atMs`: when its picture leaves the air, if not now (a hand-over switches at the next frame it had not written). */
+  detached: (p: Producer, why: OffAir, atMs?: number) => void;
   /** Mirror of the producer status in the store (may throw; reported, never fatal). */
   persist: (status: ProducerStatus, p: Producer | null) => void;
   onChange: () => void;
@@ -206,7 +207,8 @@ export class ProducerSupervisor {
     let carryover: Carryover | null = null;
     if (p) {
       this.setStatus('stopping');
-      this.d.detached(p, why);
+      // Asked right before the hand-over, with nothing written in between: the frame it switches at.
+      this.d.detached(p, why, (handOver ? p.handOverAt() : null) ?? undefined);
       try {
         if (handOver) carryover = await this.handOverProducer(p);
         else await this.stopProducer(p);

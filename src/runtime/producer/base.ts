@@ -105,6 +105,11 @@ export interface Producer {
    * it, or null when there is none to hand over (then this is stop()).
    */
   handOver(): Promise<Carryover | null>;
+  /**
+   * The station time a hand-over started now would switch at: the air time of the next frame not
+   * yet written. Null when there is no output to hand over.
+   */
+  handOverAt(): number | null;
   /** Append one segment after the current plan (a plan extension). */
   playContent(segment: PlayoutSegment): Promise<void>;
   /** Replace the plan from now on without interrupting output (re-plan or extension). */
@@ -170,6 +175,10 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   /** Producers without a program output to hand over simply stop. */
   async handOver(): Promise<Carryover | null> {
     await this.stop();
+    return null;
+  }
+
+  handOverAt(): number | null {
     return null;
   }
 

@@ -101,11 +101,6 @@ export abstract class FfmpegProducer extends BaseProducer {
     const { output, carried } = this.takeOutput(t0Ms, carryover);
     this.output = output;
     if (carried) output.folder.writeCrawl(null);
-    // On a carried-over output the first slot reaches the air at the switch frame, one lead after the
-    // switch was asked for (the frames before it are the previous producer's). The as-run counts a
-    // switch from when it was asked, on both sides (the previous producer's cut too, and a new
-    // output's frame 0 airs then), so the first slot is reported from t0Ms: no gap in the log.
-    let joinedAt: number | null = carried ? t0Ms : null;
     return new PlayoutEngine({
       output,
       clock: this.context.clock,
@@ -116,9 +111,7 @@ export abstract class FfmpegProducer extends BaseProducer {
       events: {
         began: (slot, atMs, slate) => {
           const segment = segmentOf(slot);
-          const at = joinedAt ?? atMs;
-          joinedAt = null;
-          if (segment) this.emit('segment-began', { segment, atMs: at, slate: slate || segment.kind === 'gap' });
+          if (segment) this.emit('segment-began', { segment, atMs, slate: slate || segment.kind === 'gap' });
         },
         ended: (slot, atMs, outcome) => {
           const segment = segmentOf(slot);
@@ -141,7 +134,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     this.emit('failed', { error, atMs: this.context.clock.now() });
   }
 
-  protected async run(engine: PlayoutEngine, startAtMs: number): Promise<void> {
+  protected async run(engine: PlayoutEngine): Promise<void> {
     this.engine = engine;
     this.status = 'starting';
     try {
@@ -154,11 +147,12 @@ export abstract class FfmpegProducer extends BaseProducer {
       throw err;
     }
     this.status = 'running';
-    // The time the producer was asked to start at (on a carried-over output its first frame airs one
-    // lead later, at the switch frame; the as-run counts the switch from this, as for a new output).
-    this.startedAtMs = startAtMs;
+    // When its first frame airs: startAtMs on a new output (frame 0), the switch frame on a carried-over
+    // one (one lead after the switch was asked for; the previous producer's picture airs until then, and
+    // its as-run row closes there).
+    this.startedAtMs = engine.frameTime(engine.firstFrame);
     this.setHealth('running');
-    this.emit('started', { atMs: startAtMs });
+    this.emit('started', { atMs: this.startedAtMs });
   }
 
   /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
@@ -211,6 +205,11 @@ export abstract class FfmpegProducer extends BaseProducer {
    * Stops feeding the output and hands it, still encoding, to the next producer: the slot on air
    * ends at the switch frame. Null (and a plain stop) when the output cannot go on.
    */
+  override handOverAt(): number | null {
+    const engine = this.stopping ? null : this.engine;
+    return engine && this.output?.live ? engine.frameTime(engine.framesWritten) : null;
+  }
+
   override async handOver(): Promise<Carryover | null> {
     if (this.stopping) return null;
     this.stopping = true;

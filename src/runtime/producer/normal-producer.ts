@@ -86,7 +86,7 @@ export class NormalProducer extends FfmpegProducer {
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
     this.startOverlay(engine, options?.overlay ?? null);
-    await this.run(engine, startAtMs);
+    await this.run(engine);
   }
 
   override async updatePlan(plan: PlayoutPlan): Promise<void> {

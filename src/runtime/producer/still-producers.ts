@@ -58,7 +58,7 @@ abstract class StillProducer extends FfmpegProducer {
     // A carried-over output lists the switch at once: the card comes first, so that the segment
     // carrying the switch shows it rather than black (the output's lead covers the wait).
     if (engine.carried) await firstOf(card, CARD_WAIT_MS);
-    await this.run(engine, startAtMs);
+    await this.run(engine);
   }
 
   protected onStartOptions(_options: ProducerStartOptions | undefined): void {}
