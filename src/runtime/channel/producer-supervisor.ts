@@ -173,25 +173,24 @@ export class ProducerSupervisor {
   }
 
   /** Stops a producer; a stop that fails is reported and the producer is considered gone. */
-  private async stopProducer(p: Producer): Promise<void> {
+  private stopProducer(p: Producer): Promise<void> {
+    return this.endProducer(p, () => p.stop(), undefined);
+  }
+
+  /** Stops a producer for a swap, keeping its output on air for the next one (null: it simply stopped). */
+  private handOverProducer(p: Producer): Promise<Carryover | null> {
+    return this.endProducer(p, () => p.handOver(), null);
+  }
+
+  /** Ends a producer one way or the other; a failure is reported (`fallback` then) and the producer is considered gone. */
+  private async endProducer<T>(p: Producer, end: () => Promise<T>, fallback: T): Promise<T> {
     try {
-      await p.stop();
+      return await end();
     } catch (err) {
       this.d.log.error({ err, producer: p.id }, 'producer did not stop cleanly');
       const message = `producer ${p.id} did not stop cleanly: ${(err as Error).message}`;
       this.d.alarms.raise('stop', { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
-    }
-  }
-
-  /** Stops a producer for a swap, keeping its output on air for the next one (null: it simply stopped). */
-  private async handOverProducer(p: Producer): Promise<Carryover | null> {
-    try {
-      return await p.handOver();
-    } catch (err) {
-      this.d.log.error({ err, producer: p.id }, 'producer did not hand over cleanly');
-      const message = `producer ${p.id} did not stop cleanly: ${(err as Error).message}`;
-      this.d.alarms.raise('stop', { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
-      return null;
+      return fallback;
     }
   }
 

@@ -136,11 +136,10 @@ export class PlayoutEngine implements OutputFeeder {
    */
   async start(timeoutMs = FIRST_SEGMENT_TIMEOUT_MS): Promise<void> {
     if (this.stopped) throw new Error('output stopped before it started');
-    const carried = this.carried;
-    if (!carried) this.output.open();
+    if (!this.carried) this.output.open();
     this.output.attach(this);
     this.pumpTimer = this.o.clock.every(Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)), () => this.pump());
-    if (carried) {
+    if (this.carried) {
       this.started = true;
       this.flush();
       return;

@@ -191,40 +191,37 @@ export abstract class FfmpegProducer extends BaseProducer {
   }
 
   async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.status = 'stopping';
-    await this.engine?.stop();
-    await Promise.all(this.renders);
-    // Viewers may still fetch the last segments they were given: the folder goes a little later.
-    if (this.engine) await this.closeOutput(this.opts.outputKeepMs ?? OUTPUT_KEEP_MS);
-    this.stopped();
+    await this.end(false);
+  }
+
+  override handOverAt(): number | null {
+    const engine = this.stopping ? null : this.engine;
+    return engine && this.output?.live ? engine.frameTime(engine.framesWritten) : null;
   }
 
   /**
    * Stops feeding the output and hands it, still encoding, to the next producer: the slot on air
    * ends at the switch frame. Null (and a plain stop) when the output cannot go on.
    */
-  override handOverAt(): number | null {
-    const engine = this.stopping ? null : this.engine;
-    return engine && this.output?.live ? engine.frameTime(engine.framesWritten) : null;
+  override handOver(): Promise<Carryover | null> {
+    return this.end(true);
   }
 
-  override async handOver(): Promise<Carryover | null> {
+  /** Stops, and closes the output unless it was handed over (resolved with it then). */
+  private async end(handOver: boolean): Promise<Carryover | null> {
     if (this.stopping) return null;
     this.stopping = true;
     this.status = 'stopping';
-    const output = (await this.engine?.handOver()) ?? null;
+    let output: ProgramOutput | null = null;
+    if (handOver) output = (await this.engine?.handOver()) ?? null;
+    else await this.engine?.stop();
     await Promise.all(this.renders);
+    // Viewers may still fetch the last segments they were given: the folder goes a little later.
     if (!output && this.engine) await this.closeOutput(this.opts.outputKeepMs ?? OUTPUT_KEEP_MS);
-    this.stopped();
-    return output;
-  }
-
-  private stopped(): void {
     this.status = 'stopped';
     this.setHealth('stopped');
     this.emit('stopped', { atMs: this.context.clock.now() });
+    return output;
   }
 
   private closeOutput(keepMs: number): Promise<void> {
