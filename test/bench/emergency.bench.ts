@@ -9,10 +9,10 @@
 // and at the bottom only the crawl (segment names say nothing: a takeover continues the output).
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { ensureFixtures, loopOf, stationFixture } from '../helpers/fixtures';
+import { redFrames } from '../helpers/frames';
 import { sleep } from '../helpers/playout';
 import { startServe, type ServeHandle } from '../helpers/serve';
 import { percentile, type Figure } from './stats';
@@ -25,25 +25,6 @@ const log = (msg: string) => process.stderr.write(`  [emergency] ${msg}\n`);
 const now = () => performance.now();
 
 type Kind = 'emergency' | 'normal';
-
-/** Per frame of a segment: whether its bottom fifth shows the crawl's red band (crawl), or its top fifth is the card's red (takeover). */
-async function redFrames(tools: FfmpegTools, file: string, scope: 'crawl' | 'takeover'): Promise<boolean[]> {
-  const band = scope === 'crawl' ? 'crop=iw:ih/5:0:ih*4/5' : 'crop=iw:ih/5:0:0';
-  const { stdout } = await execa(tools.ffmpeg, ['-v', 'error', '-i', file, '-vf', `${band},scale=64:8`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-    encoding: 'buffer',
-    reject: false,
-  });
-  const px = Buffer.from(stdout);
-  const frameBytes = 64 * 8 * 3;
-  const frames: boolean[] = [];
-  for (let f = 0; (f + 1) * frameBytes <= px.length; f++) {
-    let red = 0;
-    for (let i = f * frameBytes; i < (f + 1) * frameBytes; i += 3) if (px[i]! > 120 && px[i + 1]! < 60 && px[i + 2]! < 60) red++;
-    // The crawl's band is a strip of the picture; the card fills it.
-    frames.push(red >= (scope === 'crawl' ? 4 : 400));
-  }
-  return frames;
-}
 
 /** A viewer that keeps its session alive and reports the first new segment of the wanted kind. */
 class Follower {
@@ -101,7 +82,8 @@ class Follower {
   private async isKind(tools: FfmpegTools, seg: string, body: Buffer, scope: 'crawl' | 'takeover', want: Kind, dir: string): Promise<boolean> {
     const file = path.join(dir, seg.replace('/', '_'));
     fs.writeFileSync(file, body);
-    const frames = await redFrames(tools, file, scope);
+    // The crawl's band is a strip of the picture's bottom; the card fills the top.
+    const frames = scope === 'crawl' ? await redFrames(tools, file, 'bottom', 4 / 512) : await redFrames(tools, file, 'top', 400 / 512);
     fs.rmSync(file, { force: true });
     // The first segment that carries output after the switch: for on, a frame with the crawl or the
     // card; for clear, gone by the segment's end (symmetric: the change shows within the segment).

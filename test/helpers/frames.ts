@@ -132,3 +132,22 @@ export async function decodeBeeps(tools: FfmpegTools, input: string): Promise<nu
   }
   return onsets;
 }
+
+/**
+ * Per frame of a media file: whether a band of the picture is red (the emergency card's top, the
+ * crawl's band at the bottom), as a share of its pixels. The band is a fifth of the height, read
+ * at 64x8; a pixel is red when R > 120 and G, B < 60.
+ */
+export async function redFrames(tools: FfmpegTools, file: string, band: 'top' | 'bottom', minShare: number): Promise<boolean[]> {
+  const crop = band === 'top' ? 'crop=iw:ih/5:0:0' : 'crop=iw:ih/5:0:ih*4/5';
+  const { stdout } = await execa(tools.ffmpeg, ['-v', 'error', '-i', file, '-vf', `${crop},scale=64:8`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer', reject: false });
+  const px = Buffer.from(stdout);
+  const frameBytes = 64 * 8 * 3;
+  const frames: boolean[] = [];
+  for (let f = 0; (f + 1) * frameBytes <= px.length; f++) {
+    let red = 0;
+    for (let i = f * frameBytes; i < (f + 1) * frameBytes; i += 3) if (px[i]! > 120 && px[i + 1]! < 60 && px[i + 2]! < 60) red++;
+    frames.push(red >= minShare * 64 * 8);
+  }
+  return frames;
+}
