@@ -7,6 +7,8 @@
 // 10 trials per switch; p50 and p95 of the slowest channel of each trial. Target p95 <= 1.5 s with
 // 1 s segments. The media is a plain blue card, so red at the top can only be the emergency card,
 // and at the bottom only the crawl (segment names say nothing: a takeover continues the output).
+// RETROVUE_BENCH_EMERGENCY=crawl or =takeover runs one kind; RETROVUE_BENCH_TRIALS sets the number
+// of trials; RETROVUE_BENCH_VERBOSE=1 prints every channel's time.
 import fs from 'node:fs';
 import path from 'node:path';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
@@ -135,7 +137,7 @@ export async function run(): Promise<Figure[]> {
     await Promise.all(followers.map((f) => f.reset())); // first playlists: every channel on air
     await sleep(3_000);
     const figures: Figure[] = [];
-    for (const scope of ['crawl', 'takeover'] as const) {
+    for (const scope of (process.env['RETROVUE_BENCH_EMERGENCY'] ?? 'crawl,takeover').split(',') as Array<'crawl' | 'takeover'>) {
       const { on, off } = await switchTimes(serve, followers, tools, scope, t.dir);
       const target = (xs: number[]) => ({ target: '<= 1500 ms', ok: percentile(xs, 95) <= 1500 });
       figures.push(

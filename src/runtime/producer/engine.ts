@@ -21,6 +21,7 @@ import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monit
 import type { OutputFeeder, ProgramOutput } from './program-output';
 import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor';
 import { StillSource } from './sources';
+import { SwitchWindow } from './switch-window';
 import { ConditionDetector } from './condition';
 
 export type { Slot } from './slot-cursor';
@@ -65,6 +66,8 @@ export interface EngineOptions {
    */
   prefetchFrames?: number;
   gapSlate: Buffer;
+  /** The station's channels writing a switch (prefetch waits for them); a private one when absent. */
+  switches?: SwitchWindow;
   /** Watches every frame written (conditions and levels); none: nothing is measured. */
   monitor?: OutputMonitor | null;
   events: EngineEvents;
@@ -87,6 +90,9 @@ export class PlayoutEngine implements OutputFeeder {
   private readonly first: number;
   /** The output was on air before this engine: a carryover from the previous producer. */
   readonly carried: boolean;
+  private readonly switches: SwitchWindow;
+  /** Ends this channel's part in the station's switch window: set while a flush is being written. */
+  private switching: (() => void) | null = null;
 
   constructor(private readonly o: EngineOptions) {
     const profile = o.output.profile;
@@ -98,10 +104,13 @@ export class PlayoutEngine implements OutputFeeder {
     this.frameMs = 1000 / fps;
     this.leadFrames = o.leadFrames ?? Math.round(fps * o.output.segmentSeconds) + fps;
     this.tone = new AlertTone(profile);
+    this.switches = o.switches ?? new SwitchWindow();
     this.cursor = new SlotCursor({
       gapSource: new StillSource(o.gapSlate, Buffer.alloc(audioBytesPerFrame(profile)), true),
       prefetchFrames: o.prefetchFrames ?? fps * 2,
-      prefetchFrom: () => this.output.flushThrough,
+      fps,
+      // Not while a switch is being written, this channel's or another's: its decoders come first.
+      mayPrefetch: (k) => k >= this.output.flushThrough && !this.switches.busy(o.clock.now()),
       frameTime: (k) => this.frameTime(k),
       events: o.events,
     });
@@ -179,7 +188,13 @@ export class PlayoutEngine implements OutputFeeder {
   /** Writes the rest of the segment being encoded at once (its frames still air at their own times). */
   private flush(): void {
     this.output.flushThrough = Math.max(this.output.flushThrough, this.segmentEndAfter(this.written));
+    this.switching ??= this.switches.hold(this.o.clock.now());
     this.pump();
+  }
+
+  private endSwitch(): void {
+    this.switching?.();
+    this.switching = null;
   }
 
   /**
@@ -225,6 +240,7 @@ export class PlayoutEngine implements OutputFeeder {
     try {
       const now = this.o.clock.now();
       this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough));
+      if (this.written >= output.flushThrough) this.endSwitch();
       this.tellConditions(this.onAirFrame(now));
       // Behind the clock: viewers at the live edge would stall. (Start-up is not lateness: the
       // first frames wait for the decoders by design.)
@@ -278,6 +294,7 @@ export class PlayoutEngine implements OutputFeeder {
 
   /** Stops pumping and closes every source (their decoders are killed and waited for). */
   private teardown(): Promise<unknown> {
+    this.endSwitch();
     this.pumpTimer?.cancel();
     this.pumpTimer = undefined;
     return this.cursor.close();

@@ -12,6 +12,7 @@ import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
 import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
 import { StillCards } from './still-cards';
+import type { SwitchWindow } from './switch-window';
 
 /** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
 export interface ProducerLog {
@@ -29,6 +30,8 @@ export interface FfmpegProducerOptions {
   log?: ProducerLog;
   /** How long the output folder stays after stop (default OUTPUT_KEEP_MS). */
   outputKeepMs?: number;
+  /** The station's channels writing a switch (the factory shares one; a private one when absent). */
+  switches?: SwitchWindow;
   /** Watch the output (conditions and levels); false measures nothing (to measure what watching costs). Default true. */
   watchOutput?: boolean;
 }
@@ -107,6 +110,7 @@ export abstract class FfmpegProducer extends BaseProducer {
       // Spread by channel, so that simultaneous item changes do not start every decoder at once.
       prefetchFrames: fps * PREFETCH_SECONDS + (hash(this.context.channelUuid) % (fps * PREFETCH_SPREAD_SECONDS)),
       gapSlate,
+      switches: this.opts.switches,
       monitor: this.opts.watchOutput === false ? null : new OutputMonitor(this.opts.profile, this.healthSettings),
       events: {
         began: (slot, atMs, slate) => {

@@ -4,9 +4,10 @@
 // Inside, one job per file: base.ts is the protocol; ffmpeg-producer.ts what every ffmpeg producer
 // shares; normal-producer.ts and still-producers.ts the four types; engine.ts the pacing pump, over
 // program-output.ts (the encoder and its folder, handed from producer to producer at a swap) over
-// encoder.ts (the ffmpeg encoder), slot-cursor.ts (plan slots and prefetch), sources.ts (decoders
-// and stills), alert-tone.ts and output-folder.ts; still-cards.ts and guide-card.ts draw the cards;
-// output-monitor.ts watches what goes to the encoder (over condition.ts and signal-analysis.ts).
+// encoder.ts (the ffmpeg encoder), slot-cursor.ts (plan slots and prefetch) with switch-window.ts
+// (prefetch waits while channels switch), sources.ts (decoders and stills), alert-tone.ts and
+// output-folder.ts; still-cards.ts and guide-card.ts draw the cards; output-monitor.ts watches
+// what goes to the encoder (over condition.ts and signal-analysis.ts).
 export type {
   Carryover,
   EmergencyOverlay,
@@ -31,14 +32,16 @@ import type { ProducerFactory as Factory } from './base';
 import type { FfmpegProducerOptions as Options } from './ffmpeg-producer';
 import { NormalProducer as Normal } from './normal-producer';
 import { StillCards as Cards } from './still-cards';
+import { SwitchWindow } from './switch-window';
 import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer as Slate } from './still-producers';
 
 /**
  * Producers backed by ffmpeg, one class per type. Call once per station: the factory owns the
- * station's card cache, and every ffmpeg runs in `options.processes`, the station's group.
+ * station's card cache and its switch window, and every ffmpeg runs in `options.processes`, the
+ * station's group.
  */
 export function ffmpegProducerFactory(options: Options): Factory {
-  const shared: Options = { ...options, cards: options.cards ?? new Cards(options) };
+  const shared: Options = { ...options, cards: options.cards ?? new Cards(options), switches: options.switches ?? new SwitchWindow() };
   return (type, context) => {
     switch (type) {
       case 'normal':

@@ -16,6 +16,12 @@ export interface Slot {
   watch?: boolean;
 }
 
+/**
+ * A prefetch held back still opens this long before its slot's first frame is written (which is a
+ * lead ahead of air): a decoder starts within that even on a loaded machine.
+ */
+export const URGENT_PREFETCH_SECONDS = 1;
+
 export interface SlotEvents {
   began(slot: Slot, atMs: number, slate: boolean): void;
   ended(slot: Slot, atMs: number, outcome: SourceOutcome): void;
@@ -28,10 +34,13 @@ export interface SlotCursorOptions {
   /** Open the next slot's source this many frames before it starts. */
   prefetchFrames: number;
   /**
-   * No prefetch for frames before this one: while a switch is being written at once (a flush),
-   * the decoders it needs come first, and a second one starting beside them would only delay it.
+   * Whether the next slot's source may open now, as frame k is written (prefetch is held back while
+   * switches are written: see SwitchWindow). It opens regardless once the slot on air is down to
+   * URGENT_PREFETCH_SECONDS. Default: yes.
    */
-  prefetchFrom?: () => number;
+  mayPrefetch?: (k: number) => boolean;
+  /** Frames per second of the output (sets the urgent prefetch window). */
+  fps: number;
   /** Station time at which frame k airs. */
   frameTime: (k: number) => number;
   events: SlotEvents;
@@ -94,7 +103,8 @@ export class SlotCursor {
     if (!this.current) this.enter(k);
     const cur = this.current;
     if (!cur) return this.o.gapSource;
-    if (cur.slot.endFrame - k <= this.o.prefetchFrames && k >= (this.o.prefetchFrom?.() ?? 0)) this.prefetchAfter(cur.slot);
+    const left = cur.slot.endFrame - k;
+    if (left <= this.o.prefetchFrames && (left <= URGENT_PREFETCH_SECONDS * this.o.fps || (this.o.mayPrefetch?.(k) ?? true))) this.prefetchAfter(cur.slot);
     return cur.source;
   }
 
