@@ -4,6 +4,7 @@ import {
   type AudioLevels,
   BaseProducer,
   type Carryover,
+  type CuedProgramme,
   type EmergencyOverlay,
   type GuideListing,
   type ProducerContext,
@@ -32,12 +33,27 @@ export class TestCarryover implements Carryover {
   }
 }
 
+/** A stand-in for programming kept rolling off air under a takeover. */
+export class TestCued implements CuedProgramme {
+  closed = false;
+  /** The producer that continued it, if one did (closing it then does nothing, as with the real one). */
+  takenBy: TestProducer | null = null;
+  constructor(readonly from: string) {}
+  async close(): Promise<void> {
+    if (!this.takenBy) this.closed = true;
+  }
+}
+
 export class TestProducerPool {
   readonly starts: StartRecord[] = [];
   /** Producers hand their output over at a swap (as the ffmpeg producers do); off: they just stop. */
   carryovers = false;
   /** Every output handed over, in order. */
   readonly handedOver: TestCarryover[] = [];
+  /** Normal producers keep their programme rolling when handing over to a takeover (with carryovers on). */
+  cues = false;
+  /** Every programme cued, in order. */
+  readonly cued: TestCued[] = [];
   readonly live = new Map<string, Set<TestProducer>>();
   /** Most producers alive at once for any channel, ever. */
   maxAlivePerChannel = 0;
@@ -118,6 +134,8 @@ export class TestProducer extends BaseProducer {
     this.plans.push(plan);
     this.overlay = options?.overlay ?? null;
     this.pool.starts.push({ producer: this, mode: this.mode, plan, startAtMs, options });
+    // A normal producer continues a cued programme it is handed with the output (as the real one does).
+    if (this.mode === 'normal' && options?.carryover && options.cued instanceof TestCued) options.cued.takenBy = this;
     if (this.pool.startDelayMs > 0) {
       await new Promise<void>((resolve) => this.context.clock.after(this.pool.startDelayMs, resolve));
     } else {
@@ -181,6 +199,15 @@ export class TestProducer extends BaseProducer {
     await this.stop();
     this.pool.handedOver.push(output);
     return output;
+  }
+
+  /** With `pool.cues`, a normal producer's programme stays cued (rolling) when it hands over. */
+  override async handOverCued(): Promise<{ carryover: Carryover | null; cued: CuedProgramme | null }> {
+    const carryover = await this.handOver();
+    if (!this.pool.cues || this.mode !== 'normal' || !carryover) return { carryover, cued: null };
+    const cued = new TestCued(this.id);
+    this.pool.cued.push(cued);
+    return { carryover, cued };
   }
 
   /** Reports as a real producer would (for alarm and as-run tests). */

@@ -1,5 +1,7 @@
 // NormalProducer with real ffmpeg on generated media: frame-accurate join, seamless seams across
-// mixed sources, the output handed over at a swap (takeover and back) frame-accurately, a missing file airing a slate for exactly its slot, and no process left behind.
+// mixed sources, the output handed over at a swap (takeover and back) frame-accurately, programming
+// kept rolling off air under a takeover and continued at the clear, a missing file airing a slate
+// for exactly its slot, and no process left behind.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
@@ -34,6 +36,31 @@ interface Run {
   discontinuities: number;
   t0: number;
   file: string;
+}
+
+/**
+ * What a takeover and its clear put out: programme, the card, programme again, one run each, every
+ * programme frame the one the clock says, in one stream (timestamps run on across both switches).
+ */
+async function programmeCardProgramme(collector: SegmentCollector, file: string, plan: PlayoutPlan, t0: number): Promise<Array<{ card: boolean; from: number }>> {
+  expect(collector.discontinuities).toBe(0);
+  collector.concat(file);
+  const marks = await decodeMarks(tools, file);
+  const runs: Array<{ card: boolean; from: number }> = [];
+  marks.forEach((m, k) => {
+    const card = m.id !== 1;
+    if (runs.at(-1)?.card !== card) runs.push({ card, from: k });
+  });
+  expect(runs.map((r) => r.card)).toEqual([false, true, false]);
+  let worst = 0;
+  marks.forEach((m, k) => {
+    if (m.id === 1) worst = Math.max(worst, Math.abs(m.n - expectedFrame(plan, t0, k)!.n));
+  });
+  expect(worst).toBeLessThanOrEqual(1);
+  const { video, audio } = await packetTimes(tools, file);
+  expect([...new Set(video.slice(1).map((p, i) => p - video[i]!))]).toEqual([3000]);
+  expect([...new Set(audio.slice(1).map((p, i) => p - audio[i]!))]).toEqual([1920]);
+  return runs;
 }
 
 /** Starts a producer on the plan at t0, lets it air `seconds`, and decodes what it put out. */
@@ -204,21 +231,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     await b.stop();
     expect(processes.live()).toEqual([]);
 
-    // Programme, the card, programme again: one run each, every programme frame the one the clock says.
-    expect(collector.discontinuities).toBe(0);
-    const file = collector.concat(path.join(t.dir, 'all.ts'));
-    const marks = await decodeMarks(tools, file);
-    const runs: Array<{ card: boolean; from: number }> = [];
-    marks.forEach((m, k) => {
-      const card = m.id !== 1;
-      if (runs.at(-1)?.card !== card) runs.push({ card, from: k });
-    });
-    expect(runs.map((r) => r.card)).toEqual([false, true, false]);
-    let worst = 0;
-    marks.forEach((m, k) => {
-      if (m.id === 1) worst = Math.max(worst, Math.abs(m.n - expectedFrame(plan, t0, k)!.n));
-    });
-    expect(worst).toBeLessThanOrEqual(1);
+    const runs = await programmeCardProgramme(collector, path.join(t.dir, 'all.ts'), plan, t0);
     // The switches are on the frames the producers reported: the item cut at the first, rejoined at the
     // second (one lead after the clear was asked for), the hand-over's own time said beforehand.
     const frameMs = 1000 / FPS;
@@ -226,11 +239,94 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(bBegan[0]!.atMs).toBeCloseTo(t0 + runs[2]!.from * frameMs, 6);
     expect(bBegan[0]!.atMs).toBe(switchAt);
     expect(switchAt).toBeGreaterThan(clearedAt);
-    // One stream: timestamps run on across both switches.
-    const { video, audio } = await packetTimes(tools, file);
-    expect([...new Set(video.slice(1).map((p, i) => p - video[i]!))]).toEqual([3000]);
-    expect([...new Set(audio.slice(1).map((p, i) => p - audio[i]!))]).toEqual([1920]);
   }, 120_000);
+
+  it('keeps programming rolling off air under a takeover; the clear continues it on the frame the clock says, starting no decoder', async () => {
+    const clock = new SystemClock();
+    const t0 = clock.now();
+    const plan = await planOf(tools, t0 - 4_200, [{ asset: numbered(1), inPointMs: 1_000, durationMs: 60_000 }]);
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const context = (sequence: number) => ({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
+    const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes };
+    const pids = (name: string) => processes.live().filter((p) => p.name === name).map((p) => p.child.pid);
+
+    const a = new NormalProducer(context(1), opts);
+    const aReports: string[] = [];
+    a.on('segment-began', () => aReports.push('began'));
+    a.on('segment-ended', (r) => aReports.push(`ended at ${r.atMs}`));
+    await a.start(plan, t0);
+    const endpoint = a.streamEndpoint()!;
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(t.dir, 'capture'));
+    const encoder = pids('encoder');
+    await sleep(2_000);
+
+    const takeoverAt = a.handOverAt()!;
+    const { carryover: toEmergency, cued } = await a.handOverCued();
+    expect(toEmergency?.id).toBe(endpoint.id);
+    expect(cued).not.toBeNull();
+    // The producer is gone (one producer per channel); its decoder rolls on for the cued programme.
+    expect(a.state().status).toBe('stopped');
+    const decoders = pids('decoder');
+    expect(decoders).toHaveLength(1);
+    const e = new EmergencyProducer(context(2), opts);
+    await e.start(plan, clock.now(), { overlay: { message: 'Cue test', scope: 'takeover', sinceMs: clock.now() }, carryover: toEmergency });
+    await sleep(2_500);
+    // Its item ended at the takeover's frame; nothing more was reported off air.
+    expect(aReports).toEqual(['began', `ended at ${takeoverAt}`]);
+
+    const clearAt = e.handOverAt()!;
+    const back = await e.handOver();
+    const b = new NormalProducer(context(3), opts);
+    const bBegan: SegmentReport[] = [];
+    b.on('segment-began', (r) => bBegan.push(r));
+    const started: number[] = [];
+    b.on('started', ({ atMs }) => started.push(atMs));
+    await b.start(plan, clock.now(), { carryover: back, cued });
+    expect(b.streamEndpoint()).toEqual(endpoint);
+    expect(started).toEqual([clearAt]);
+    await cued!.close(); // taken over: closing it now does nothing
+    await sleep(3_000);
+    // The same decoder and encoder throughout: the clear started no process.
+    expect(pids('decoder')).toEqual(decoders);
+    expect(pids('encoder')).toEqual(encoder);
+    collector.poll();
+    collector.stop();
+    await b.stop();
+    expect(processes.live()).toEqual([]);
+
+    const runs = await programmeCardProgramme(collector, path.join(t.dir, 'all.ts'), plan, t0);
+    const frameMs = 1000 / FPS;
+    expect(takeoverAt).toBeCloseTo(t0 + runs[1]!.from * frameMs, 6);
+    expect(bBegan.map((r) => r.atMs)).toEqual([clearAt]);
+    expect(clearAt).toBeCloseTo(t0 + runs[2]!.from * frameMs, 6);
+  }, 120_000);
+
+  it('closes a cued programme that nobody takes without touching the output, and takes none for another output', async () => {
+    const clock = new SystemClock();
+    const t0 = clock.now();
+    const plan = await planOf(tools, t0 - 1_000, [{ asset: numbered(1), inPointMs: 0, durationMs: 60_000 }]);
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const context = (sequence: number) => ({ channelUuid: '00000000-0000-4000-8000-00000000abcf', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
+    const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes };
+    const a = new NormalProducer(context(1), opts);
+    await a.start(plan, t0);
+    const { carryover, cued } = await a.handOverCued();
+    const e = new EmergencyProducer(context(2), opts);
+    await e.start(plan, clock.now(), { overlay: { message: 'Close test', scope: 'takeover', sinceMs: clock.now() }, carryover });
+    await e.stop(); // the output ends (a failure, say): the cued programme cannot continue it
+    const b = new NormalProducer(context(3), opts);
+    await b.start(plan, clock.now(), { cued });
+    expect(b.streamEndpoint()!.id).not.toBe(carryover!.id);
+    // Not taken: still rolling, off air, until its holder closes it.
+    expect(processes.live().filter((p) => p.name === 'decoder')).toHaveLength(2);
+    await cued!.close();
+    expect(processes.live().filter((p) => p.name === 'decoder')).toHaveLength(1);
+    expect(b.state().status).toBe('running');
+    await b.stop();
+    expect(processes.live()).toEqual([]);
+  }, 60_000);
 
   it('airs a slate for exactly the slot of a missing file, raises an alarm, and starts the next item on time', async () => {
     const clock = new SystemClock();

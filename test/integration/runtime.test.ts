@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CapacityError, ChannelSwitchError } from '../../src/runtime/errors';
 import type { StationEvent } from '../../src/shared/api';
 import { runtimeEnv, runtimeEnvs, type RuntimeEnv } from '../helpers/runtime-env';
+import type { TestCued } from '../helpers/test-producer';
 
 const { env } = runtimeEnvs();
 
@@ -113,10 +114,10 @@ describe('viewer fanout', () => {
 describe('emergency unit of work', () => {
   async function eightLive() {
     const e = await env({ channels: 8 });
-    for (const c of e.channels) e.director.attach(c.uuid);
+    const sessions = e.channels.map((c) => e.director.attach(c.uuid).sessionId);
     await e.settle();
     expect(e.pool.totalAlive()).toBe(8);
-    return e;
+    return Object.assign(e, { sessions });
   }
 
   /** Records which store transaction each mode write happened in. */
@@ -239,6 +240,41 @@ describe('emergency unit of work', () => {
     expect(restarted.mode).toBe('normal');
     expect(restarted.options?.carryover ?? null).toBeNull();
     expect(e.pool.aliveFor(five.uuid)).toHaveLength(1);
+    expect(e.pool.maxAlivePerChannel).toBe(1);
+  });
+
+  it('a takeover keeps programming cued (never a second producer); the clear continues it; anything else closes it', async () => {
+    const e = await eightLive();
+    e.pool.carryovers = true;
+    e.pool.cues = true;
+    const [one, two] = e.channels;
+    await e.director.activateEmergency('Cue', 'takeover');
+    await e.settle();
+    expect(e.pool.cued).toHaveLength(8);
+    expect(e.pool.cued.every((c) => !c.closed && !c.takenBy)).toBe(true);
+    await e.director.clearEmergency();
+    await e.settle();
+    for (const c of e.channels) {
+      const start = e.pool.startsFor(c.uuid).at(-1)!;
+      expect(start.mode).toBe('normal');
+      const cued = start.options?.cued as TestCued;
+      expect(cued.takenBy).toBe(start.producer);
+      expect(cued.closed).toBe(false);
+    }
+    // Takeover again, then the last viewer of channel 1 leaves and channel 2's emergency producer
+    // dies (its restart is a fresh start): both cued programmes are closed, nothing else is.
+    await e.director.activateEmergency('Cue again', 'takeover');
+    await e.settle();
+    const second = new Map(e.channels.map((c, i) => [c.uuid, e.pool.cued[8 + i]!]));
+    e.director.detach(e.sessions[0]!);
+    e.pool.crash(two!.uuid);
+    await e.advance(30_000);
+    expect(second.get(one!.uuid)!.closed).toBe(true);
+    expect(second.get(two!.uuid)!.closed).toBe(true);
+    expect(e.channels.slice(2).every((c) => !second.get(c.uuid)!.closed)).toBe(true);
+    await e.director.clearEmergency();
+    await e.settle();
+    expect(e.pool.startsFor(two!.uuid).at(-1)!.options?.cued ?? null).toBeNull();
     expect(e.pool.maxAlivePerChannel).toBe(1);
   });
 

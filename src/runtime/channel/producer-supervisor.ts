@@ -15,7 +15,7 @@ import type { AlarmBoard } from '../alarms';
 import type { ProducerBudget } from '../budget';
 import { CapacityError } from '../errors';
 import type { RuntimePolicy } from '../policy';
-import type { Carryover, Producer, ProducerFactory, ProducerStartOptions } from '../producer';
+import type { Carryover, CuedProgramme, Producer, ProducerFactory, ProducerStartOptions } from '../producer';
 import type { OffAir } from './producer-reports';
 
 /** What the channel should air now: the producer type, its plan from the clock's position, options. */
@@ -52,6 +52,11 @@ export interface SupervisorDeps {
 
 export class ProducerSupervisor {
   private producer: Producer | null = null;
+  /**
+   * Programming kept rolling off air under an emergency takeover (not a producer: it airs nothing),
+   * for the producer that takes the output back at the clear. Closed whenever anything else follows.
+   */
+  private cued: CuedProgramme | null = null;
   private status: ProducerStatus = 'stopped';
   private failed = false;
   private failures = 0;
@@ -143,8 +148,12 @@ export class ProducerSupervisor {
     });
   }
 
-  /** Starts the producer the spec calls for at the clock's position. Call only from the queue. */
-  private async startLocked(spec: ProducerSpec): Promise<void> {
+  /**
+   * Starts the producer the spec calls for at the clock's position. Call only from the queue. A
+   * cued programme is closed first, unless `keepCued` (the takeover that cued it).
+   */
+  private async startLocked(spec: ProducerSpec, keepCued = false): Promise<void> {
+    if (!keepCued) await this.dropCued();
     const { uuid, name } = this.d.channel();
     // Normally reserved at admission; taken here too so that no path can start without a slot.
     if (!this.d.budget.tryAcquire(uuid)) throw new CapacityError(`the station is at its producer budget (${this.d.budget.max}); "${name}" cannot start now`);
@@ -172,6 +181,13 @@ export class ProducerSupervisor {
     this.d.log.info({ producer: p.id, type: spec.type, startAtMs: spec.startAtMs }, 'producer started');
   }
 
+  /** Closes the cued programme, if any (its decoders stop). Queue only. */
+  private async dropCued(): Promise<void> {
+    const cued = this.cued;
+    this.cued = null;
+    await cued?.close();
+  }
+
   /** Stops a producer; a stop that fails is reported and the producer is considered gone. */
   private stopProducer(p: Producer): Promise<void> {
     return this.endProducer(p, () => p.stop(), undefined);
@@ -180,6 +196,13 @@ export class ProducerSupervisor {
   /** Stops a producer for a swap, keeping its output on air for the next one (null: it simply stopped). */
   private handOverProducer(p: Producer): Promise<Carryover | null> {
     return this.endProducer(p, () => p.handOver(), null);
+  }
+
+  /** As handOverProducer, keeping its programme rolling off air (cued) where the producer can. */
+  private async handOverCued(p: Producer): Promise<Carryover | null> {
+    const { carryover, cued } = await this.endProducer(p, () => p.handOverCued(), { carryover: null, cued: null });
+    this.cued = cued;
+    return carryover;
   }
 
   /** Ends a producer one way or the other; a failure is reported (`fallback` then) and the producer is considered gone. */
@@ -199,17 +222,19 @@ export class ProducerSupervisor {
    * output by the time the stop is done ('if-unwanted'), or given up ('release'). With `handOver`
    * its output stays on air and is returned for the next producer. Queue only.
    */
-  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir, handOver = false): Promise<Carryover | null> {
+  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir, end: 'stop' | 'hand-over' | 'cue' = 'stop'): Promise<Carryover | null> {
     this.replanTimer?.cancel();
     this.stableTimer?.cancel();
     const p = this.producer;
     let carryover: Carryover | null = null;
+    if (end === 'stop') await this.dropCued();
     if (p) {
       this.setStatus('stopping');
       // Asked right before the hand-over, with nothing written in between: the frame it switches at.
-      this.d.detached(p, why, (handOver ? p.handOverAt() : null) ?? undefined);
+      this.d.detached(p, why, (end !== 'stop' ? p.handOverAt() : null) ?? undefined);
       try {
-        if (handOver) carryover = await this.handOverProducer(p);
+        if (end === 'cue') carryover = await this.handOverCued(p);
+        else if (end === 'hand-over') carryover = await this.handOverProducer(p);
         else await this.stopProducer(p);
       } finally {
         this.producer = null;
@@ -228,14 +253,24 @@ export class ProducerSupervisor {
    * Replaces the producer on air with one of another type. The new one continues the old one's
    * output (its encoder, its timeline): no encoder starts, viewers see no discontinuity. A start
    * that fails closes the output it was handed. Queue only.
+   *
+   * Programming taken over by an emergency stays cued (its sources rolling off air) and the next
+   * swap hands it on with the output: the clear's normal producer continues it rather than start
+   * a decoder and seek. In an emergency every channel switches at once, and on a small machine
+   * those decoder starts made the clear the slowest switch of all.
    */
   private async swapLocked(spec: ProducerSpec, why: OffAir): Promise<void> {
-    const carryover = await this.stopLocked('keep', why, true);
+    const cue = this.producer?.mode === 'normal' && spec.type === 'emergency';
+    const carryover = await this.stopLocked('keep', why, cue ? 'cue' : 'hand-over');
+    const cued = cue ? null : this.cued;
+    if (!cue) this.cued = null;
     try {
-      await this.startLocked({ ...spec, options: { ...spec.options, carryover } });
+      await this.startLocked({ ...spec, options: { ...spec.options, carryover, cued } }, cue);
     } catch (err) {
       await carryover?.close();
       throw err;
+    } finally {
+      await cued?.close(); // nothing if the new producer took it over
     }
   }
 
@@ -286,6 +321,7 @@ export class ProducerSupervisor {
   /** Fully failed: no producer, no budget slot, status says failed, an alarm, until reset or a new viewer. */
   private markFailed(): void {
     this.failed = true;
+    this.fire('stop', () => this.dropCued());
     this.restartTimer?.cancel();
     this.restartTimer = undefined;
     this.d.budget.release(this.uuid);

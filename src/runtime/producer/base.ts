@@ -86,11 +86,22 @@ export interface Carryover {
   close(): Promise<void>;
 }
 
+/**
+ * Programming kept rolling off air after its producer handed the output on to an emergency
+ * takeover (cued-programme.ts): the producer that takes the output back continues it instead of
+ * starting decoders. Whoever holds it closes it (idempotent; nothing happens once it was taken).
+ */
+export interface CuedProgramme {
+  close(): Promise<void>;
+}
+
 export interface ProducerStartOptions {
   overlay?: EmergencyOverlay | null;
   listings?: GuideListing[];
   /** The output the previous producer handed over: continue it rather than start a new one. */
   carryover?: Carryover | null;
+  /** The programme kept rolling since the output was handed on (with the carryover): continue it if it fits. */
+  cued?: CuedProgramme | null;
 }
 
 export interface Producer {
@@ -110,6 +121,12 @@ export interface Producer {
    * yet written. Null when there is no output to hand over.
    */
   handOverAt(): number | null;
+  /**
+   * Hand the output over as handOver() does, and keep the programme rolling off air for the
+   * producer that takes the output back (an emergency takeover and its clear). Producers with
+   * nothing worth keeping hand over only (cued null).
+   */
+  handOverCued(): Promise<{ carryover: Carryover | null; cued: CuedProgramme | null }>;
   /** Append one segment after the current plan (a plan extension). */
   playContent(segment: PlayoutSegment): Promise<void>;
   /** Replace the plan from now on without interrupting output (re-plan or extension). */
@@ -180,6 +197,10 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
 
   handOverAt(): number | null {
     return null;
+  }
+
+  async handOverCued(): Promise<{ carryover: Carryover | null; cued: CuedProgramme | null }> {
+    return { carryover: await this.handOver(), cued: null };
   }
 
   async playContent(segment: PlayoutSegment): Promise<void> {

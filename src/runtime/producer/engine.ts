@@ -11,7 +11,11 @@
 // The engine belongs to one producer; the output it feeds (program-output.ts: encoder, folder,
 // frame count) may have been handed over by the producer before it, and may be handed on: at a
 // swap the old engine's slot ends at the next frame to be written, and the new engine's first slot
-// begins on that same frame.
+// begins on that same frame. Programming taken off air by an emergency takeover can also be kept
+// rolling (cued, see cued-programme.ts): the engine hands the output on but goes on reading its
+// sources at the clock's pace, dropping the frames, and the producer that takes the output back
+// at the clear adopts the engine, which rejoins the air on the frame the clock says with its
+// decoders already running, not after a decoder start and a seek on every channel at once.
 import { keyframeAfter } from '../../media/commands';
 import { audioBytesPerFrame } from '../../media/profiles';
 import type { MasterClock, TimerHandle } from '../../shared/clock';
@@ -41,6 +45,11 @@ const LATE_CLEAR_MS = 1_000;
 const MUX_INTERLEAVE_FRAMES = 6;
 /** The pump runs at least this often (and once a frame at lower frame rates). */
 const PUMP_MIN_INTERVAL_MS = 10;
+/**
+ * Rolling off air, the sources are read this many frames behind the output's write position, so
+ * that the output (fed by another producer at the same pace) is never behind them when it comes back.
+ */
+const OFF_AIR_BEHIND_FRAMES = 5;
 
 export interface EngineEvents extends SlotEvents {
   late(behindMs: number | null): void;
@@ -87,9 +96,17 @@ export class PlayoutEngine implements OutputFeeder {
   private pumpFailure: Error | null = null;
   readonly leadFrames: number;
   private readonly frameMs: number;
-  private readonly first: number;
+  private first: number;
   /** The output was on air before this engine: a carryover from the previous producer. */
-  readonly carried: boolean;
+  carried: boolean;
+  /**
+   * Rolling off air (see rollOffAir): the next frame the sources give, read and dropped; null on
+   * air. While rejoining, the sources are read up to the output's next frame before anything is written.
+   */
+  private offAir: number | null = null;
+  private rejoining = false;
+  /** The producer the engine reports to (a cued engine is adopted by the producer that takes it back). */
+  private events: EngineEvents;
   private readonly switches: SwitchWindow;
   /** Ends this channel's part in the station's switch window: set while a flush is being written. */
   private switching: (() => void) | null = null;
@@ -105,6 +122,7 @@ export class PlayoutEngine implements OutputFeeder {
     this.leadFrames = o.leadFrames ?? Math.round(fps * o.output.segmentSeconds) + fps;
     this.tone = new AlertTone(profile);
     this.switches = o.switches ?? new SwitchWindow();
+    this.events = o.events;
     this.cursor = new SlotCursor({
       gapSource: new StillSource(o.gapSlate, Buffer.alloc(audioBytesPerFrame(profile)), true),
       prefetchFrames: o.prefetchFrames ?? fps * 2,
@@ -112,7 +130,12 @@ export class PlayoutEngine implements OutputFeeder {
       // Not while a switch is being written, this channel's or another's: its decoders come first.
       mayPrefetch: (k) => k >= this.output.flushThrough && !this.switches.busy(o.clock.now()),
       frameTime: (k) => this.frameTime(k),
-      events: o.events,
+      // Off air the slots that begin and end are not reported: nothing of them airs.
+      events: {
+        began: (...a) => this.offAir === null && this.events.began(...a),
+        ended: (...a) => this.offAir === null && this.events.ended(...a),
+        alarm: (...a) => this.offAir === null && this.events.alarm(...a),
+      },
     });
   }
 
@@ -145,6 +168,7 @@ export class PlayoutEngine implements OutputFeeder {
    */
   async start(timeoutMs = FIRST_SEGMENT_TIMEOUT_MS): Promise<void> {
     if (this.stopped) throw new Error('output stopped before it started');
+    if (this.offAir !== null) return this.rejoin();
     if (!this.carried) this.output.open();
     this.output.attach(this);
     this.pumpTimer = this.o.clock.every(Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)), () => this.pump());
@@ -170,7 +194,7 @@ export class PlayoutEngine implements OutputFeeder {
 
   /** Replaces the upcoming slots (a re-plan). The slot on air continues if the new plan keeps it. */
   setSlots(slots: Slot[]): void {
-    this.cursor.setSlots(slots, this.written);
+    this.cursor.setSlots(slots, this.offAir ?? this.written);
     this.pump();
   }
 
@@ -229,7 +253,7 @@ export class PlayoutEngine implements OutputFeeder {
   /** Reports lateness that has lasted (and its end once that has lasted): a condition counted in station ms. */
   private watchLateness(now: number, behindMs: number): void {
     const change = this.lateness.update(now, this.started && behindMs > LATE_MS);
-    if (change) this.o.events.late(change.active ? behindMs : null);
+    if (change) this.events.late(change.active ? behindMs : null);
   }
 
   /** Writes every frame that is due (clock position plus lead) and available. */
@@ -239,6 +263,12 @@ export class PlayoutEngine implements OutputFeeder {
     this.pumping = true;
     try {
       const now = this.o.clock.now();
+      if (this.offAir !== null) {
+        // Off air: keep the sources at the pace of the output; rejoining, catch up with it first.
+        const to = this.rejoining ? output.written : this.onAirFrame(now) + this.leadFrames - OFF_AIR_BEHIND_FRAMES;
+        if (!this.readOffAir(to) || !this.rejoining) return;
+        this.onAirAgain();
+      }
       this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough));
       if (this.written >= output.flushThrough) this.endSwitch();
       this.tellConditions(this.onAirFrame(now));
@@ -247,13 +277,46 @@ export class PlayoutEngine implements OutputFeeder {
       this.watchLateness(now, now - this.frameTime(this.written));
     } catch (err) {
       // The pump runs on timers and pipe events: whatever fails here (a decoder that cannot be
-      // spawned, a file operation) ends this output as a failure, never the process.
+      // spawned, a file operation) ends this output as a failure, never the process. Off air the
+      // output is another producer's: only this engine ends.
       this.pumpFailure = err instanceof Error ? err : new Error(String(err));
+      const feeding = this.offAir === null;
       this.fail(this.pumpFailure);
-      void output.kill();
+      if (feeding) void output.kill();
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Reads (and drops) the sources' frames up to frame `to`; false when one is not decoded yet. */
+  private readOffAir(to: number): boolean {
+    while (this.offAir! < to) {
+      const source = this.cursor.sourceFor(this.offAir!);
+      if (!source.next()) {
+        this.waitFor(source);
+        return false;
+      }
+      this.offAir!++;
+    }
+    return true;
+  }
+
+  /** Caught up with the output after rolling off air: on air again from its next frame. */
+  private onAirAgain(): void {
+    const k = this.output.written;
+    this.rejoining = false;
+    this.offAir = null;
+    this.o.monitor?.resumeAt(k);
+    this.cursor.rejoinAir(k);
+  }
+
+  private waitFor(source: { onReady(fn: () => void): void }): void {
+    if (this.waitingForSource) return;
+    this.waitingForSource = true;
+    source.onReady(() => {
+      this.waitingForSource = false;
+      this.pump();
+    });
   }
 
   private writeDue(output: ProgramOutput, due: number): void {
@@ -262,13 +325,7 @@ export class PlayoutEngine implements OutputFeeder {
       const source = this.cursor.sourceFor(k);
       const frame = source.next();
       if (!frame) {
-        if (!this.waitingForSource) {
-          this.waitingForSource = true;
-          source.onReady(() => {
-            this.waitingForSource = false;
-            this.pump();
-          });
-        }
+        this.waitFor(source);
         return;
       }
       this.cursor.delivered(frame);
@@ -280,16 +337,16 @@ export class PlayoutEngine implements OutputFeeder {
 
   /** Conditions found in frames written ahead are told once their frame is on air. */
   private tellConditions(onAir: number): void {
-    for (const c of this.o.monitor?.due(onAir) ?? []) this.o.events.condition(c.kind, c.active, this.frameTime(c.atFrame));
+    for (const c of this.o.monitor?.due(onAir) ?? []) this.events.condition(c.kind, c.active, this.frameTime(c.atFrame));
   }
 
-  /** The output died on its own: stop pumping, close the sources, tell the producer. */
+  /** The output died on its own (or, off air, this engine's pump did): stop pumping, close the sources, tell the producer. */
   private fail(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
     this.output.detach(this);
     void this.teardown();
-    this.o.events.failed(error);
+    this.events.failed(error);
   }
 
   /** Stops pumping and closes every source (their decoders are killed and waited for). */
@@ -300,15 +357,73 @@ export class PlayoutEngine implements OutputFeeder {
     return this.cursor.close();
   }
 
-  /** Ends output and every child process. The output folder stays: its owner removes it. */
+  /**
+   * Ends output and every child process. The output folder stays: its owner removes it. Off air
+   * the output is another producer's and goes on: only the sources close.
+   */
   async stop(): Promise<void> {
     const wasStopped = this.stopped;
     this.stopped = true;
+    if (this.offAir !== null) {
+      this.output.detach(this); // attached already if it was rejoining
+      return void (await this.teardown());
+    }
     if (!wasStopped) this.cursor.finish(this.written);
     this.output.detach(this);
     const closed = this.teardown();
     await this.output.kill();
     await closed;
+  }
+
+  /** Whether `output` is the one this engine feeds, or handed on and rolls off air for. */
+  feeds(output: ProgramOutput): boolean {
+    return output === this.output;
+  }
+
+  /** Rolling off air, ready to be adopted (see rollOffAir). */
+  get rollingOffAir(): boolean {
+    return this.offAir !== null && !this.rejoining && !this.stopped;
+  }
+
+  /**
+   * Hands the output on like handOver, but keeps the sources: they go on being read off air at
+   * the clock's pace (and the next items' decoders start as their time comes), so that the engine,
+   * adopted by the producer that takes the output back, rejoins the air with no decoder start. The
+   * slot on air is reported as ended at the switch frame. Resolves with the output, or null when
+   * there is none to hand on (as handOver: this engine stopped).
+   */
+  async rollOffAir(): Promise<ProgramOutput | null> {
+    if (this.stopped || !this.started || !this.output.live || this.offAir !== null) return this.handOver();
+    const k = this.written;
+    this.cursor.leaveAir(k);
+    this.offAir = k;
+    this.output.detach(this);
+    this.endSwitch();
+    this.pump();
+    return this.output;
+  }
+
+  /**
+   * A producer takes this engine (rolling off air) over: from now on it reports to `events`, and
+   * starts it (start() then rejoins the air) once its slots are set.
+   */
+  adopt(events: EngineEvents): void {
+    if (!this.rollingOffAir) throw new Error('the engine is not rolling off air');
+    this.events = events;
+  }
+
+  /**
+   * Back on air with the output it handed on (carried on by others meanwhile) from that output's
+   * next frame: the sources are read up to it, dropping what aired meanwhile, and the rest of that
+   * segment is written at once, as at a carried-over start. Throws when the output cannot be fed.
+   */
+  private rejoin(): void {
+    this.output.attach(this);
+    this.first = this.output.written;
+    this.carried = true;
+    this.rejoining = true;
+    this.started = true;
+    this.flush();
   }
 
   /**
@@ -318,7 +433,7 @@ export class PlayoutEngine implements OutputFeeder {
    * the encoder is then gone as after stop().
    */
   async handOver(): Promise<ProgramOutput | null> {
-    if (this.stopped || !this.started || !this.output.live) {
+    if (this.stopped || !this.started || !this.output.live || this.offAir !== null) {
       await this.stop();
       return null;
     }

@@ -6,8 +6,9 @@ import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
-import { BaseProducer, type Carryover, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
-import { PlayoutEngine, type Slot } from './engine';
+import { BaseProducer, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
+import { CuedProgramme } from './cued-programme';
+import { type EngineEvents, PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
 import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
@@ -66,6 +67,8 @@ export abstract class FfmpegProducer extends BaseProducer {
   /** Card renders this producer started; stop() waits for them so no ffmpeg outlives it. */
   private readonly renders = new Set<Promise<unknown>>();
   private healthSettings: OutputHealthSettings;
+  /** Types whose sources are worth keeping rolling under a takeover (programming: a restart costs a decoder start and a seek). */
+  protected readonly keepsSourcesRolling: boolean = false;
 
   constructor(
     mode: ProducerType,
@@ -96,14 +99,20 @@ export abstract class FfmpegProducer extends BaseProducer {
   /**
    * The engine, feeding the carried-over output (its timeline: slots are placed by its frame
    * count) or a new one whose frame 0 airs at `t0Ms`. A carried-over output shows no crawl until
-   * this producer says so.
+   * this producer says so. With a cued programme that rolls for that output, its engine is adopted
+   * (it rejoins the air at start, its decoders already running).
    */
-  protected makeEngine(t0Ms: number, gapSlate: Buffer, carryover?: Carryover | null): PlayoutEngine {
-    const segmentOf = (slot: Slot) => (slot as ProducerSlot).segment;
+  protected makeEngine(t0Ms: number, gapSlate: Buffer, carryover?: Carryover | null, cued?: Cued | null): PlayoutEngine {
     const fps = this.opts.profile.fps;
     const { output, carried } = this.takeOutput(t0Ms, carryover);
     this.output = output;
     if (carried) output.folder.writeCrawl(null);
+    const rolling = carried && this.keepsSourcesRolling && cued instanceof CuedProgramme ? cued.take(output) : null;
+    if (rolling) {
+      rolling.adopt(this.engineEvents());
+      rolling.configureHealth(this.healthSettings);
+      return rolling;
+    }
     return new PlayoutEngine({
       output,
       clock: this.context.clock,
@@ -112,21 +121,27 @@ export abstract class FfmpegProducer extends BaseProducer {
       gapSlate,
       switches: this.opts.switches,
       monitor: this.opts.watchOutput === false ? null : new OutputMonitor(this.opts.profile, this.healthSettings),
-      events: {
-        began: (slot, atMs, slate) => {
-          const segment = segmentOf(slot);
-          if (segment) this.emit('segment-began', { segment, atMs, slate: slate || segment.kind === 'gap' });
-        },
-        ended: (slot, atMs, outcome) => {
-          const segment = segmentOf(slot);
-          if (segment) this.emit('segment-ended', { segment, atMs, slate: outcome !== 'aired', status: segment.kind === 'gap' ? 'slate' : outcome });
-        },
-        alarm: (slot, kind, message) => this.emit('alarm', { kind, severity: 'warning', message, segment: segmentOf(slot) ?? null }),
-        condition: (kind, active, atMs) => this.emit('output-condition', { kind, active, atMs, severity: CONDITION_SEVERITY[kind], message: describeCondition(kind, this.healthSettings) }),
-        late: (behindMs) => this.setHealth(behindMs === null ? 'running' : 'degraded', behindMs === null ? null : `output ${Math.round(behindMs)} ms behind the clock`),
-        failed: (error) => this.onEngineFailed(error),
-      },
+      events: this.engineEvents(),
     });
+  }
+
+  /** What the engine reports, as this producer's events. */
+  private engineEvents(): EngineEvents {
+    const segmentOf = (slot: Slot) => (slot as ProducerSlot).segment;
+    return {
+      began: (slot, atMs, slate) => {
+        const segment = segmentOf(slot);
+        if (segment) this.emit('segment-began', { segment, atMs, slate: slate || segment.kind === 'gap' });
+      },
+      ended: (slot, atMs, outcome) => {
+        const segment = segmentOf(slot);
+        if (segment) this.emit('segment-ended', { segment, atMs, slate: outcome !== 'aired', status: segment.kind === 'gap' ? 'slate' : outcome });
+      },
+      alarm: (slot, kind, message) => this.emit('alarm', { kind, severity: 'warning', message, segment: segmentOf(slot) ?? null }),
+      condition: (kind, active, atMs) => this.emit('output-condition', { kind, active, atMs, severity: CONDITION_SEVERITY[kind], message: describeCondition(kind, this.healthSettings) }),
+      late: (behindMs) => this.setHealth(behindMs === null ? 'running' : 'degraded', behindMs === null ? null : `output ${Math.round(behindMs)} ms behind the clock`),
+      failed: (error) => this.onEngineFailed(error),
+    };
   }
 
   private onEngineFailed(error: Error): void {
@@ -195,7 +210,7 @@ export abstract class FfmpegProducer extends BaseProducer {
   }
 
   async stop(): Promise<void> {
-    await this.end(false);
+    await this.end('stop');
   }
 
   override handOverAt(): number | null {
@@ -208,16 +223,28 @@ export abstract class FfmpegProducer extends BaseProducer {
    * ends at the switch frame. Null (and a plain stop) when the output cannot go on.
    */
   override handOver(): Promise<Carryover | null> {
-    return this.end(true);
+    return this.end('hand-over');
   }
 
-  /** Stops, and closes the output unless it was handed over (resolved with it then). */
-  private async end(handOver: boolean): Promise<Carryover | null> {
+  /**
+   * Hands the output over and, for the types that keep them, leaves the sources rolling off air
+   * in a cued programme for the producer that takes the output back.
+   */
+  override async handOverCued(): Promise<{ carryover: Carryover | null; cued: Cued | null }> {
+    if (!this.keepsSourcesRolling) return { carryover: await this.handOver(), cued: null };
+    const engine = this.engine;
+    const carryover = await this.end('roll');
+    return { carryover, cued: carryover && engine?.rollingOffAir ? new CuedProgramme(engine) : null };
+  }
+
+  /** Stops, and closes the output unless it was handed over (resolved with it then), its engine left rolling off air for 'roll'. */
+  private async end(how: 'stop' | 'hand-over' | 'roll'): Promise<Carryover | null> {
     if (this.stopping) return null;
     this.stopping = true;
     this.status = 'stopping';
     let output: ProgramOutput | null = null;
-    if (handOver) output = (await this.engine?.handOver()) ?? null;
+    if (how === 'roll') output = (await this.engine?.rollOffAir()) ?? null;
+    else if (how === 'hand-over') output = (await this.engine?.handOver()) ?? null;
     else await this.engine?.stop();
     await Promise.all(this.renders);
     // Viewers may still fetch the last segments they were given: the folder goes a little later.

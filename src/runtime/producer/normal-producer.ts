@@ -39,6 +39,7 @@ export class NormalProducer extends FfmpegProducer {
   private readonly faultCard: LazyCard;
   private gapSource: StillSource | null = null;
   private readonly silence: Buffer;
+  protected override readonly keepsSourcesRolling = true;
 
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('normal', context, opts);
@@ -82,7 +83,7 @@ export class NormalProducer extends FfmpegProducer {
 
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
-    const engine = this.makeEngine(startAtMs, this.black, options?.carryover);
+    const engine = this.makeEngine(startAtMs, this.black, options?.carryover, options?.cued);
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
     this.startOverlay(engine, options?.overlay ?? null);

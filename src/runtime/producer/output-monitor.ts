@@ -88,6 +88,16 @@ export class OutputMonitor {
     this.hasPrev = false;
   }
 
+  /**
+   * The output goes on at frame k after frames this monitor did not see (a producer back from a
+   * stand-by): every condition starts over, and no levels are read from before k.
+   */
+  resumeAt(k: number): void {
+    this.configure(this.settings);
+    this.lastWritten = k - 1;
+    this.lastRead = k - 1;
+  }
+
   /** Frame k on its way to the encoder with the sound it carries; `watched` when it airs media (not a slate or a card). */
   frame(k: number, frame: Frame, audio: Buffer, watched: boolean): void {
     const block = measureAudio(audio, this.profile.audioChannels);

@@ -92,6 +92,22 @@ export class SlotCursor {
     this.track(cur.source.close());
   }
 
+  /**
+   * The producer leaves the air at frame `atFrame` but stands by: the slot on air is reported as
+   * ended there, its source stays open (and goes on being read, off air).
+   */
+  leaveAir(atFrame: number): void {
+    const cur = this.current;
+    if (cur) this.o.events.ended(cur.slot, this.o.frameTime(atFrame), cur.source.outcome());
+  }
+
+  /** Back on air from frame k (after a stand-by): the slot covering k is reported as beginning there. */
+  rejoinAir(k: number): void {
+    this.sourceFor(k);
+    const cur = this.current;
+    if (cur) this.o.events.began(cur.slot, this.o.frameTime(k), cur.source.problem() !== null);
+  }
+
   private track(p: Promise<void>): void {
     this.closing.add(p);
     void p.finally(() => this.closing.delete(p));
