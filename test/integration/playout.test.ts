@@ -38,11 +38,29 @@ interface Run {
   file: string;
 }
 
+/** A channel on one long item of numbered media, joined `joinMs` in, for the swap tests. */
+async function swapChannel(uuidTail: string, joinMs: number, inPointMs: number) {
+  const clock = new SystemClock();
+  const t0 = clock.now();
+  const plan = await planOf(tools, t0 - joinMs, [{ asset: numbered(1), inPointMs, durationMs: 60_000 }]);
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const context = (sequence: number) => ({ channelUuid: `00000000-0000-4000-8000-00000000${uuidTail}`, channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
+  const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes };
+  const pids = (name: string) => processes.live().filter((p) => p.name === name).map((p) => p.child.pid);
+  return { clock, t0, plan, dir: t.dir, context, opts, pids };
+}
+
 /**
- * What a takeover and its clear put out: programme, the card, programme again, one run each, every
- * programme frame the one the clock says, in one stream (timestamps run on across both switches).
+ * Ends a takeover-and-clear test (the producer on air stops, no process is left) and checks what it
+ * put out: programme, the card, programme again, one run each, every programme frame the one the
+ * clock says, in one stream (timestamps run on across both switches).
  */
-async function programmeCardProgramme(collector: SegmentCollector, file: string, plan: PlayoutPlan, t0: number): Promise<Array<{ card: boolean; from: number }>> {
+async function programmeCardProgramme(collector: SegmentCollector, onAir: NormalProducer, file: string, plan: PlayoutPlan, t0: number): Promise<Array<{ card: boolean; from: number }>> {
+  collector.poll();
+  collector.stop();
+  await onAir.stop();
+  expect(processes.live()).toEqual([]);
   expect(collector.discontinuities).toBe(0);
   collector.concat(file);
   const marks = await decodeMarks(tools, file);
@@ -179,12 +197,7 @@ describe('NormalProducer (real ffmpeg)', () => {
   }, 120_000);
 
   it('hands its output over at a swap: a takeover and the return air on their frames, in one stream from one encoder', async () => {
-    const clock = new SystemClock();
-    const t0 = clock.now();
-    const plan = await planOf(tools, t0 - 4_200, [{ asset: numbered(1), inPointMs: 1_000, durationMs: 60_000 }]);
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const context = (sequence: number) => ({ channelUuid: '00000000-0000-4000-8000-00000000abcd', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
+    const { clock, t0, plan, dir, context, pids } = await swapChannel('abcd', 4_200, 1_000);
     // The cards asked for: the emergency card must carry the message, also when it takes an output over.
     const rendered: string[][] = [];
     class RecordingCards extends StillCards {
@@ -194,14 +207,14 @@ describe('NormalProducer (real ffmpeg)', () => {
       }
     }
     const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes, cards: new RecordingCards({ tools, profile: PROFILES['360p'], processes }) };
-    const encoders = () => processes.live().filter((p) => p.name === 'encoder').map((p) => p.child.pid);
+    const encoders = () => pids('encoder');
 
     const a = new NormalProducer(context(1), opts);
     const aEnded: SegmentReport[] = [];
     a.on('segment-ended', (r) => aEnded.push(r));
     await a.start(plan, t0);
     const endpoint = a.streamEndpoint()!;
-    const collector = new SegmentCollector(() => endpoint.playlist, path.join(t.dir, 'capture'));
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'));
     const encoder = encoders();
     expect(encoder).toHaveLength(1);
     await sleep(2_000);
@@ -226,12 +239,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(b.streamEndpoint()).toEqual(endpoint);
     expect(encoders()).toEqual(encoder);
     await sleep(3_000);
-    collector.poll();
-    collector.stop();
-    await b.stop();
-    expect(processes.live()).toEqual([]);
-
-    const runs = await programmeCardProgramme(collector, path.join(t.dir, 'all.ts'), plan, t0);
+    const runs = await programmeCardProgramme(collector, b, path.join(dir, 'all.ts'), plan, t0);
     // The switches are on the frames the producers reported: the item cut at the first, rejoined at the
     // second (one lead after the clear was asked for), the hand-over's own time said beforehand.
     const frameMs = 1000 / FPS;
@@ -242,14 +250,7 @@ describe('NormalProducer (real ffmpeg)', () => {
   }, 120_000);
 
   it('keeps programming rolling off air under a takeover; the clear continues it on the frame the clock says, starting no decoder', async () => {
-    const clock = new SystemClock();
-    const t0 = clock.now();
-    const plan = await planOf(tools, t0 - 4_200, [{ asset: numbered(1), inPointMs: 1_000, durationMs: 60_000 }]);
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const context = (sequence: number) => ({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
-    const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes };
-    const pids = (name: string) => processes.live().filter((p) => p.name === name).map((p) => p.child.pid);
+    const { clock, t0, plan, dir, context, opts, pids } = await swapChannel('abce', 4_200, 1_000);
 
     const a = new NormalProducer(context(1), opts);
     const aReports: string[] = [];
@@ -257,7 +258,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     a.on('segment-ended', (r) => aReports.push(`ended at ${r.atMs}`));
     await a.start(plan, t0);
     const endpoint = a.streamEndpoint()!;
-    const collector = new SegmentCollector(() => endpoint.playlist, path.join(t.dir, 'capture'));
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'));
     const encoder = pids('encoder');
     await sleep(2_000);
 
@@ -290,12 +291,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     // The same decoder and encoder throughout: the clear started no process.
     expect(pids('decoder')).toEqual(decoders);
     expect(pids('encoder')).toEqual(encoder);
-    collector.poll();
-    collector.stop();
-    await b.stop();
-    expect(processes.live()).toEqual([]);
-
-    const runs = await programmeCardProgramme(collector, path.join(t.dir, 'all.ts'), plan, t0);
+    const runs = await programmeCardProgramme(collector, b, path.join(dir, 'all.ts'), plan, t0);
     const frameMs = 1000 / FPS;
     expect(takeoverAt).toBeCloseTo(t0 + runs[1]!.from * frameMs, 6);
     expect(bBegan.map((r) => r.atMs)).toEqual([clearAt]);
@@ -303,13 +299,7 @@ describe('NormalProducer (real ffmpeg)', () => {
   }, 120_000);
 
   it('closes a cued programme that nobody takes without touching the output, and takes none for another output', async () => {
-    const clock = new SystemClock();
-    const t0 = clock.now();
-    const plan = await planOf(tools, t0 - 1_000, [{ asset: numbered(1), inPointMs: 0, durationMs: 60_000 }]);
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const context = (sequence: number) => ({ channelUuid: '00000000-0000-4000-8000-00000000abcf', channelName: 'Test', outputDir: path.join(t.dir, 'out'), clock, sequence });
-    const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes };
+    const { clock, t0, plan, context, opts, pids } = await swapChannel('abcf', 1_000, 0);
     const a = new NormalProducer(context(1), opts);
     await a.start(plan, t0);
     const { carryover, cued } = await a.handOverCued();
@@ -320,9 +310,9 @@ describe('NormalProducer (real ffmpeg)', () => {
     await b.start(plan, clock.now(), { cued });
     expect(b.streamEndpoint()!.id).not.toBe(carryover!.id);
     // Not taken: still rolling, off air, until its holder closes it.
-    expect(processes.live().filter((p) => p.name === 'decoder')).toHaveLength(2);
+    expect(pids('decoder')).toHaveLength(2);
     await cued!.close();
-    expect(processes.live().filter((p) => p.name === 'decoder')).toHaveLength(1);
+    expect(pids('decoder')).toHaveLength(1);
     expect(b.state().status).toBe('running');
     await b.stop();
     expect(processes.live()).toEqual([]);
