@@ -21,7 +21,8 @@ import type { RuntimePolicy } from './policy';
 import type { AudioLevels, GuideListing, Producer, ProducerFactory, StreamEndpoint } from './producer';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
 import { type OffAir, ProducerReports } from './channel/producer-reports';
-import { ProducerSupervisor, type ProducerSpec } from './channel/producer-supervisor';
+import { ProducerSupervisor } from './channel/producer-supervisor';
+import type { ProducerSpec } from './channel/supervisor-deps';
 import { SessionFanout } from './channel/session-fanout';
 
 /** What the ChannelManager may ask of the ScheduleService: reads only. */

@@ -8,47 +8,12 @@
 // class never reads the schedule. Failures restart with a growing delay; repeated failure marks the
 // channel fully failed. Every transition's failure is logged, shown in status and as an alarm:
 // none escapes as an unhandled rejection.
-import type { Logger } from 'pino';
-import type { MasterClock, TimerHandle } from '../../shared/clock';
-import type { OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType } from '../../shared/domain';
-import type { AlarmBoard } from '../alarms';
-import type { ProducerBudget } from '../budget';
+import type { TimerHandle } from '../../shared/clock';
+import type { PlayoutPlan, ProducerStatus } from '../../shared/domain';
 import { CapacityError } from '../errors';
-import type { RuntimePolicy } from '../policy';
-import type { Carryover, CuedProgramme, Producer, ProducerFactory, ProducerStartOptions } from '../producer';
+import type { Carryover, CuedProgramme, Producer } from '../producer';
 import type { OffAir } from './producer-reports';
-
-/** What the channel should air now: the producer type, its plan from the clock's position, options. */
-export interface ProducerSpec {
-  type: ProducerType;
-  plan: PlayoutPlan;
-  startAtMs: number;
-  options: ProducerStartOptions;
-}
-
-export interface SupervisorDeps {
-  clock: MasterClock;
-  factory: ProducerFactory;
-  budget: ProducerBudget;
-  policy: RuntimePolicy;
-  log: Logger;
-  alarms: AlarmBoard;
-  channel: () => { uuid: string; name: string };
-  outputDir: string;
-  /** How outputs are watched (the station's settings), handed to each producer it starts. */
-  health: () => OutputHealthSettings;
-  /** What to run now (for the current mode unless told otherwise). */
-  spec: () => ProducerSpec;
-  /** Whether anyone wants output (sessions attached). */
-  wanted: () => boolean;
-  /** A producer is about to go on air / has gone off air. */
-  attached: (p: Producer) => void;
-  /** `atMs`: when its picture leaves the air, if not now (a hand-over switches at the next frame it had not written). */
-  detached: (p: Producer, why: OffAir, atMs?: number) => void;
-  /** Mirror of the producer status in the store (may throw; reported, never fatal). */
-  persist: (status: ProducerStatus, p: Producer | null) => void;
-  onChange: () => void;
-}
+import type { ProducerSpec, SupervisorDeps } from './supervisor-deps';
 
 export class ProducerSupervisor {
   private producer: Producer | null = null;
@@ -219,8 +184,10 @@ export class ProducerSupervisor {
 
   /**
    * Stops the producer. The budget slot is kept across a swap ('keep'), kept if someone wants
-   * output by the time the stop is done ('if-unwanted'), or given up ('release'). With `handOver`
-   * its output stays on air and is returned for the next producer. Queue only.
+   * output by the time the stop is done ('if-unwanted'), or given up ('release'). `end`: a plain
+   * stop (a cued programme is closed too), a hand-over (its output stays on air and is returned for
+   * the next producer) or a cue (a hand-over that also keeps its programme rolling off air for the
+   * clear). Queue only.
    */
   private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir, end: 'stop' | 'hand-over' | 'cue' = 'stop'): Promise<Carryover | null> {
     this.replanTimer?.cancel();

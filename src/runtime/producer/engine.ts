@@ -18,29 +18,22 @@
 // decoders already running, not after a decoder start and a seek on every channel at once.
 import { keyframeAfter } from '../../media/commands';
 import { audioBytesPerFrame } from '../../media/profiles';
-import type { MasterClock, TimerHandle } from '../../shared/clock';
+import type { TimerHandle } from '../../shared/clock';
 import type { OutputHealthSettings } from '../../shared/domain';
 import { AlertTone } from './alert-tone';
-import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor';
+import type { AudioLevels } from './output-monitor';
 import type { OutputFeeder, ProgramOutput } from './program-output';
-import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor';
+import type { EngineEvents, EngineOptions } from './engine-options';
+import { SlotCursor, type Slot } from './slot-cursor';
 import { StillSource } from './sources';
 import { SwitchWindow } from './switch-window';
-import { ConditionDetector } from './condition';
+import { Lateness } from './lateness';
 
 export type { Slot } from './slot-cursor';
+export type { EngineEvents, EngineOptions } from './engine-options';
 
 /** How long a start may wait for the encoder's first segment. */
 export const FIRST_SEGMENT_TIMEOUT_MS = 20_000;
-/** Output this far behind the clock is late: viewers at the live edge would stall. */
-const LATE_MS = 500;
-/**
- * Late only once it has lasted this long, and on time again once that has lasted LATE_CLEAR_MS: a
- * hiccup of a few hundred milliseconds (a burst of decoder starts) is absorbed by the players'
- * buffers and would only flood the operator with alarms that come and go.
- */
-const LATE_TRIGGER_MS = 2_000;
-const LATE_CLEAR_MS = 1_000;
 /** Frames past a closing keyframe that get it written (see segmentEndAfter). */
 const MUX_INTERLEAVE_FRAMES = 6;
 /** The pump runs at least this often (and once a frame at lower frame rates). */
@@ -51,37 +44,6 @@ const PUMP_MIN_INTERVAL_MS = 10;
  */
 const OFF_AIR_BEHIND_FRAMES = 5;
 
-export interface EngineEvents extends SlotEvents {
-  late(behindMs: number | null): void;
-  /** A watched condition began (active) or ended at station time atMs; told when that frame is on air. */
-  condition(kind: OutputCondition, active: boolean, atMs: number): void;
-  failed(error: Error): void;
-}
-
-export interface EngineOptions {
-  /** The channel's program output this engine feeds: a new one (opened by start) or a carryover. */
-  output: ProgramOutput;
-  clock: MasterClock;
-  /**
-   * Frames written ahead of the clock: one segment, so the encoder can close it, plus one second
-   * of jitter buffer so that a burst of load (every channel changing items on the hour) never
-   * reaches viewers as a stall.
-   */
-  leadFrames?: number;
-  /**
-   * Open the next slot's source this many frames before it starts. Channels on the same schedule
-   * change items at the same instant; producers pass different values so their decoders do not all
-   * start (each a burst of CPU) in the same moment.
-   */
-  prefetchFrames?: number;
-  gapSlate: Buffer;
-  /** The station's channels writing a switch (prefetch waits for them); a private one when absent. */
-  switches?: SwitchWindow;
-  /** Watches every frame written (conditions and levels); none: nothing is measured. */
-  monitor?: OutputMonitor | null;
-  events: EngineEvents;
-}
-
 export class PlayoutEngine implements OutputFeeder {
   private readonly output: ProgramOutput;
   private readonly cursor: SlotCursor;
@@ -90,7 +52,7 @@ export class PlayoutEngine implements OutputFeeder {
   private pumping = false;
   private waitingForSource = false;
   private stopped = false;
-  private readonly lateness = new ConditionDetector({ on: LATE_TRIGGER_MS, hold: LATE_CLEAR_MS });
+  private readonly lateness = new Lateness();
   private started = false;
   /** Why the pump ended the output, when it did (the encoder's own exit explains itself). */
   private pumpFailure: Error | null = null;
@@ -250,12 +212,6 @@ export class PlayoutEngine implements OutputFeeder {
     this.o.monitor?.configure(settings);
   }
 
-  /** Reports lateness that has lasted (and its end once that has lasted): a condition counted in station ms. */
-  private watchLateness(now: number, behindMs: number): void {
-    const change = this.lateness.update(now, this.started && behindMs > LATE_MS);
-    if (change) this.events.late(change.active ? behindMs : null);
-  }
-
   /** Writes every frame that is due (clock position plus lead) and available. */
   pump(): void {
     const output = this.output;
@@ -272,9 +228,9 @@ export class PlayoutEngine implements OutputFeeder {
       this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough));
       if (this.written >= output.flushThrough) this.endSwitch();
       this.tellConditions(this.onAirFrame(now));
-      // Behind the clock: viewers at the live edge would stall. (Start-up is not lateness: the
-      // first frames wait for the decoders by design.)
-      this.watchLateness(now, now - this.frameTime(this.written));
+      // Behind the clock (start-up is not lateness: the first frames wait for the decoders by design).
+      const late = this.lateness.update(now, now - this.frameTime(this.written), this.started);
+      if (late !== undefined) this.events.late(late);
     } catch (err) {
       // The pump runs on timers and pipe events: whatever fails here (a decoder that cannot be
       // spawned, a file operation) ends this output as a failure, never the process. Off air the
@@ -290,15 +246,10 @@ export class PlayoutEngine implements OutputFeeder {
 
   /** Reads (and drops) the sources' frames up to frame `to`; false when one is not decoded yet. */
   private readOffAir(to: number): boolean {
-    while (this.offAir! < to) {
-      const source = this.cursor.sourceFor(this.offAir!);
-      if (!source.next()) {
-        this.waitFor(source);
-        return false;
-      }
-      this.offAir!++;
-    }
-    return true;
+    const { next, waiting } = this.cursor.drop(this.offAir!, to);
+    this.offAir = next;
+    if (waiting) this.waitFor(waiting);
+    return !waiting;
   }
 
   /** Caught up with the output after rolling off air: on air again from its next frame. */

@@ -2,13 +2,14 @@
 // ProgramDirector import producers only from here.
 //
 // Inside, one job per file: base.ts is the protocol; ffmpeg-producer.ts what every ffmpeg producer
-// shares; normal-producer.ts and still-producers.ts the four types; engine.ts the pacing pump, over
-// program-output.ts (the encoder and its folder, handed from producer to producer at a swap, and
-// cued-programme.ts, programming kept rolling off air under a takeover) over
-// encoder.ts (the ffmpeg encoder), slot-cursor.ts (plan slots and prefetch) with switch-window.ts
-// (prefetch waits while channels switch), sources.ts (decoders and stills), alert-tone.ts and
-// output-folder.ts; still-cards.ts and guide-card.ts draw the cards; output-monitor.ts watches
-// what goes to the encoder (over condition.ts and signal-analysis.ts).
+// shares; normal-producer.ts and still-producers.ts the four types; engine.ts the pacing pump (what
+// it is given and reports: engine-options.ts; its lateness: lateness.ts), over program-output.ts
+// (the encoder and its folder, handed from producer to producer at a swap; cued-programme.ts keeps
+// programming rolling off air under a takeover) over encoder.ts (the ffmpeg encoder), slot-cursor.ts
+// (plan slots and prefetch) with switch-window.ts (prefetch waits while channels switch),
+// sources.ts (decoders and stills), alert-tone.ts and output-folder.ts; still-cards.ts and
+// guide-card.ts draw the cards; output-monitor.ts watches what goes to the encoder (over
+// condition.ts and signal-analysis.ts).
 export type {
   Carryover,
   CuedProgramme,

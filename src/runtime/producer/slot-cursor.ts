@@ -124,6 +124,18 @@ export class SlotCursor {
     return cur.source;
   }
 
+  /**
+   * Reads and drops frames `from` up to `to` (off air), as far as they are decoded: the next frame
+   * not read, and the source it waits for when that one is not decoded yet.
+   */
+  drop(from: number, to: number): { next: number; waiting: FrameSource | null } {
+    for (let k = from; k < to; k++) {
+      const source = this.sourceFor(k);
+      if (!source.next()) return { next: k, waiting: source };
+    }
+    return { next: Math.max(from, to), waiting: null };
+  }
+
   /** Whether the frame last handed out (by sourceFor) belongs to a watched slot. */
   watching(): boolean {
     return this.current?.slot.watch === true;
