@@ -2,8 +2,9 @@
 // and the desktop window's IPC handlers are thin adapters over it: request validation, the mapping
 // of runtime refusals to error codes and the joining of schedule rows with runtime status live
 // here, once. Every refusal is a StationApiError { code, message } and changes nothing.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type z, type ZodType } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
 import type { SessionPurpose } from './shared/domain';
 import { stringify } from 'csv-stringify/sync';
@@ -30,6 +31,7 @@ import {
   type StationEventListener,
 } from './shared/station-api';
 import { formatInstant, isPrintable, parseInstant } from './shared/time';
+import { ZoneTimes } from './shared/zone-times';
 import { alarmRowDto } from './runtime/alarms';
 import { asRunRowDto, reconcileDay, withUnloggedTime } from './runtime/as-run-report';
 import { broadcastDayByLabel } from './schedule/broadcast-day';
@@ -163,8 +165,20 @@ export class StationFacade implements StationApi {
     this.printable(channel.timezone, 'from', from);
     if (to <= from) throw invalid('query parameter "to" must be after "from"');
     if (to - from > MAX_SCHEDULE_RANGE_MS) throw invalid(`query parameters "from" to "to" span more than ${MAX_SCHEDULE_RANGE_MS / DAY_MS} days`);
-    const items = this.e.schedule.itemsBetween(channel.id, from, to).map((ev) => scheduleItemDto(ev, channel.timezone));
-    return { channelUuid: channel.uuid, from: formatInstant(from, channel.timezone), to: formatInstant(to, channel.timezone), items };
+    const times = new ZoneTimes(channel.timezone);
+    // Read a page at a time with a turn for the event loop between pages (8 days of short items are
+    // tens of thousands); a range that changed while it was read (an import) is read again.
+    let items: ScheduleItemDto[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const version = this.e.schedule.version;
+      items = [];
+      for (const page of this.e.schedule.itemPages(channel.id, from, to)) {
+        for (const ev of page) items.push(scheduleItemDto(ev, times));
+        await nextTurn();
+      }
+      if (this.e.schedule.version === version) break;
+    }
+    return { channelUuid: channel.uuid, from: times.iso(from), to: times.iso(to), items };
   }
 
   async broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto> {

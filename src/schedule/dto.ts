@@ -3,16 +3,19 @@
 import path from 'node:path';
 import type { BroadcastDayDto, ScheduleItemDto } from '../shared/api';
 import { formatInstant } from '../shared/time';
+import { ZoneTimes } from '../shared/zone-times';
 import type { ChannelInfo, PlaylogEvent } from '../shared/domain';
 import type { BroadcastDayInfo } from './service';
 
-export function scheduleItemDto(e: PlaylogEvent, zone: string): ScheduleItemDto {
+/** One item; a listing of many passes one ZoneTimes for them all (it prints each offset once). */
+export function scheduleItemDto(e: PlaylogEvent, zone: string | ZoneTimes): ScheduleItemDto {
+  const times = typeof zone === 'string' ? new ZoneTimes(zone) : zone;
   return {
     id: e.id,
     title: e.title,
     type: e.type,
-    start: formatInstant(e.startMs, zone),
-    end: formatInstant(e.endMs, zone),
+    start: times.iso(e.startMs),
+    end: times.iso(e.endMs),
     durationMs: e.endMs - e.startMs,
     inPointMs: e.inPointMs,
     asset: e.assetPath ? path.basename(e.assetPath) : null,

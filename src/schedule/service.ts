@@ -53,6 +53,7 @@ const channelInfo = (r: ChannelRow): ChannelInfo => ({
 export class ScheduleService extends EventEmitter<ScheduleEvents> {
   private horizonTimer: TimerHandle | undefined;
   private readonly assetCache = new Map<number, AssetInfo | null>();
+  private playlogVersion = 0;
 
   constructor(
     private readonly store: Store,
@@ -60,6 +61,16 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     readonly horizonMs = DEFAULT_HORIZON_MS,
   ) {
     super();
+    // First listener: anyone told of a change already sees the new version.
+    this.on('changed', () => this.playlogVersion++);
+  }
+
+  /**
+   * Changes whenever a playlog or the channel list changes (an import, a horizon extension): what a
+   * listing built from them (the XMLTV guide) stays valid for.
+   */
+  get version(): number {
+    return this.playlogVersion;
   }
 
   // ---- read side ----------------------------------------------------------------------------
@@ -85,6 +96,22 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   /** The first item starting after t. */
   nextAfter(channelId: number, t: number): PlaylogEvent | null {
     return this.store.playlog.firstStartingAfter(channelId, t) ?? null;
+  }
+
+  /**
+   * Items overlapping [from, to), in order, in pages of at most `pageSize`: each page is read when
+   * asked for (no statement stays open between pages), so a reader can yield between them.
+   */
+  *itemPages(channelId: number, from: number, to: number, pageSize = 1000): Generator<PlaylogEvent[]> {
+    const before = this.store.playlog.lastStartingBefore(channelId, from);
+    if (before && before.endMs > from) yield [before];
+    let after = { startMs: from, id: -1 };
+    for (;;) {
+      const rows = this.store.playlog.startingAfter(channelId, after.startMs, after.id, to, pageSize);
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!;
+    }
   }
 
   /** Items overlapping [from, to), in order. */

@@ -38,7 +38,10 @@ export function parseInstant(text: string, what = 'time'): EpochMs {
 }
 
 export function isValidZone(zone: string): boolean {
-  return typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+  // IANAZone.create remembers each zone and its validity; IANAZone.isValidZone builds an
+  // Intl.DateTimeFormat on every call (about a millisecond and memory the process keeps), and every
+  // instant printed for a listing checks its zone.
+  return typeof zone === 'string' && zone.length > 0 && IANAZone.create(zone).isValid;
 }
 
 export function assertZone(zone: string, what = 'timezone'): void {

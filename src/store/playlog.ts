@@ -88,6 +88,7 @@ export class PlaylogRepo {
   private readonly insertStmt;
   private readonly atStmt;
   private readonly rangeStmt;
+  private readonly pageStmt;
   private readonly nextStmt;
   private readonly prevStmt;
   private readonly countStmt;
@@ -105,6 +106,11 @@ export class PlaylogRepo {
     this.rangeStmt = db.prepare<[number, number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
        WHERE e.channel_id = ? AND e.start_ms >= ? AND e.start_ms < ? ORDER BY e.start_ms`,
+    );
+    // Keyset paging on (start, id), the index's order: each page is one seek, however deep into the range.
+    this.pageStmt = db.prepare<[number, number, number, number, number], PlaylogEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE e.channel_id = ? AND (e.start_ms, e.id) > (?, ?) AND e.start_ms < ? ORDER BY e.start_ms, e.id LIMIT ?`,
     );
     this.nextStmt = db.prepare<[number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
@@ -136,6 +142,13 @@ export class PlaylogRepo {
   /** Events whose start lies in [from, to). */
   startingIn(channelId: number, from: number, to: number): PlaylogEventRow[] {
     return this.rangeStmt.all(channelId, from, to);
+  }
+  /**
+   * One page of a range read in pages: up to `limit` events starting before `to` that come after
+   * (afterStartMs, afterId) in start order (pass afterId -1 to include events starting at afterStartMs).
+   */
+  startingAfter(channelId: number, afterStartMs: number, afterId: number, to: number, limit: number): PlaylogEventRow[] {
+    return this.pageStmt.all(channelId, afterStartMs, afterId, to, limit);
   }
   /** [start, end) of the channel's events from one source that overlap [from, to), in order. */
   intervalsOf(channelId: number, source: PlaylogSource, from: number, to: number): Array<[number, number]> {

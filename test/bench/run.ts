@@ -9,6 +9,7 @@ const benches: Record<string, { title: string; load: () => Promise<{ run: () => 
   health: { title: 'Output health: cost of watching, 16-channel density with it on and off, fault to alarm (real ffmpeg)', load: () => import('./health.bench') },
   console: { title: 'Operator console in Chromium (event to DOM, previews over time)', load: () => import('./console.bench') },
   outputs: { title: 'Outputs to a media server: 200 HLS viewers on nginx-rtmp vs on the station, push faults (real ffmpeg, real nginx)', load: () => import('./outputs.bench') },
+  iptv: { title: 'Viewers\u2019 guide (XMLTV) and the schedule API: first byte, whole answer, event-loop stall, RSS', load: () => import('./iptv.bench') },
   emergency: { title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)', load: () => import('./emergency.bench') },
 };
 

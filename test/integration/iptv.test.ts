@@ -313,6 +313,56 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
   });
 });
 
+describe('the guide answered again: ETag, If-None-Match, 304', () => {
+  it('answers the same guide with the same ETag, 304 to a client that has it, and a new one when the schedule or the channels change', async () => {
+    const t = stationFixture(channels);
+    const env = await httpEnv({ station: { stationFile: t.file } });
+    try {
+      const guide = (headers: Record<string, string> = {}) => fetch(`${env.base}/iptv/xmltv.xml`, { headers });
+      const first = await guide();
+      expect(first.status).toBe(200);
+      const etag = first.headers.get('etag')!;
+      expect(etag).toMatch(/^"[^"]+"$/);
+      expect(first.headers.get('cache-control')).toBe('no-cache');
+      const body = await first.text();
+      expect(xmllint(body, XMLTV_DTD).status).toBe(0);
+
+      // Asked again: the same guide, byte for byte, under the same tag (kept, not rebuilt).
+      env.clock.advance(60_000);
+      const again = await guide();
+      expect(again.headers.get('etag')).toBe(etag);
+      expect(await again.text()).toBe(body);
+      // A client that has it gets 304 and no body, whatever list or weak form it sends.
+      for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+        const res = await guide({ 'if-none-match': inm });
+        expect(res.status, inm).toBe(304);
+        expect(res.headers.get('etag')).toBe(etag);
+        expect(await res.text()).toBe('');
+      }
+      expect((await guide({ 'if-none-match': '"other"' })).status).toBe(200);
+
+      // The horizon builder extends the loops as time passes: a new guide, under a new tag.
+      env.clock.advance(3_600_000);
+      const later = await guide({ 'if-none-match': etag });
+      expect(later.status).toBe(200);
+      const laterTag = later.headers.get('etag')!;
+      expect(laterTag).not.toBe(etag);
+      expect(await later.text()).not.toBe(body);
+
+      // A re-import that renames a channel: a new tag, and the guide says the new name.
+      fs.writeFileSync(t.file, JSON.stringify({ version: 1, channels: channels.map((c) => (c.id === 'two' ? { ...c, name: 'Two Renamed' } : c)) }));
+      await env.station.importStationFile(t.file);
+      const renamed = await guide({ 'if-none-match': laterTag });
+      expect(renamed.status).toBe(200);
+      expect(renamed.headers.get('etag')).not.toBe(laterTag);
+      expect(await renamed.text()).toContain('<display-name>Two Renamed</display-name>');
+    } finally {
+      await env.close();
+      t.cleanup();
+    }
+  });
+});
+
 describe('stream key and viewer limits', () => {
   const KEY = 'k3y-for-tests-0123456789';
   let env: HttpEnv;

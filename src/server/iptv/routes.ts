@@ -24,7 +24,7 @@ import { deviceXml, discoverJson, LINEUP_STATUS, lineupJson, type TunerIdentity 
 import { SharedHls } from './live';
 import { renderM3u } from './m3u';
 import { TsFeeds } from './ts-stream';
-import { renderXmltv } from './xmltv';
+import { GuideAnswers } from './guide';
 
 export interface IptvSettings {
   /** Base of every URL handed to viewers (e.g. https://tv.example.com); null: the request's Host. */
@@ -41,7 +41,7 @@ export interface IptvSettings {
 export interface IptvDeps {
   api: StationFacade;
   director: ProgramDirector;
-  schedule: { activeChannels(): ChannelInfo[]; itemsBetween(channelId: number, from: number, to: number): PlaylogEvent[] };
+  schedule: { activeChannels(): ChannelInfo[]; itemPages(channelId: number, from: number, to: number): Iterable<PlaylogEvent[]>; readonly version: number };
   clock: MasterClock;
   timelines: ChannelTimelines;
   tuner: TunerIdentity;
@@ -60,6 +60,13 @@ export function iptvRoutes(deps: IptvDeps) {
   const hlsSessions = new Map<string, string>();
 
   const channels = () => viewerChannels(deps.schedule.activeChannels());
+  const guide = new GuideAnswers({
+    version: () => deps.schedule.version,
+    channels,
+    pages: (channelId, from, to) => deps.schedule.itemPages(channelId, from, to),
+    now: () => deps.clock.now(),
+    horizonMs: settings.guideHorizonMs,
+  });
   /** The channel a stream URL names, if it is on air in this station's runtime. */
   const channelFor = (id: string): ViewerChannel => {
     const c = findChannel(channels(), id);
@@ -137,9 +144,7 @@ export function iptvRoutes(deps: IptvDeps) {
       app.get(`${iptv}/channels.m3u`, { config }, async (req, reply) => reply.type('audio/x-mpegurl; charset=utf-8').send(renderM3u(channels(), roots(req).iptv, 'm3u8')));
       app.get(`${iptv}/channels-ts.m3u`, { config }, async (req, reply) => reply.type('audio/x-mpegurl; charset=utf-8').send(renderM3u(channels(), roots(req).iptv, 'ts')));
 
-      app.get(`${iptv}/xmltv.xml`, { config }, async (_req, reply) =>
-        reply.type('application/xml; charset=utf-8').send(renderXmltv(channels(), deps.schedule.itemsBetween.bind(deps.schedule), deps.clock.now(), settings.guideHorizonMs)),
-      );
+      app.get(`${iptv}/xmltv.xml`, { config }, async (req, reply) => guide.answer(req, reply));
 
       // Query strings are ignored: players add cache busters, Jellyfin adds ?transcode= for HDTC models.
       app.get(`${iptv}/channels/:stream`, { config }, async (req, reply) => {

@@ -2,21 +2,23 @@
 // hours on every channel, each time in the channel's own zone with its offset, the same channel ids
 // as the M3U's tvg-id. Schedule gaps are simply absent (a guide shows nothing there); loops are
 // in the playlog ahead of time, so they are listed like any schedule.
+//
+// A guide runs to tens of thousands of programmes (the demo station has about 19,000 in 48 hours), so
+// it is written in pieces: each piece is one page of the playlog, and the event loop gets a turn
+// between pieces (playout, viewers' playlists and the API never wait for a whole guide). Times are
+// printed with ZoneTimes: one offset lookup per hour of a channel's zone, not a Luxon format per time.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PlaylogEvent } from '../../shared/domain';
 import { inZone } from '../../shared/time';
+import { ZoneTimes } from '../../shared/zone-times';
 import type { ViewerChannel } from './directory';
 import { escapeXml } from './xml';
 
 export const DEFAULT_GUIDE_HORIZON_MS = 48 * 3600_000;
 const HOUR_MS = 3600_000;
 
-/** What the guide needs of the schedule: the playlog overlapping a range. */
-export type PlaylogReader = (channelId: number, from: number, to: number) => PlaylogEvent[];
-
-/** XMLTV's time format, in the channel's zone: 20261125060000 -0500. */
-export function xmltvTime(ms: number, zone: string): string {
-  return inZone(ms, zone).toFormat('yyyyMMddHHmmss ZZZ');
-}
+/** What the guide needs of the schedule: the playlog overlapping a range, in start order, in pages. */
+export type PlaylogPages = (channelId: number, from: number, to: number) => Iterable<PlaylogEvent[]>;
 
 /** The playlog's item types as guide categories. */
 const CATEGORIES: Record<string, string> = {
@@ -28,61 +30,88 @@ const CATEGORIES: Record<string, string> = {
   'station-id': 'Station ID',
 };
 
-interface Programme {
-  startMs: number;
-  endMs: number;
-  title: string;
-  category: string | null;
-}
+/** One channel's programmes as XML, built a page at a time. */
+class ProgrammeWriter {
+  private readonly times: ZoneTimes;
+  private readonly channel: string;
+  /** The last item seen, written once the next one's start tells where it ends. */
+  private held: PlaylogEvent | null = null;
 
-/** A channel's programmes over [from, to): in order, never overlapping (a later start cuts the one before). */
-function programmesOf(events: PlaylogEvent[]): Programme[] {
-  const sorted = [...events].sort((a, b) => a.startMs - b.startMs);
-  const out: Programme[] = [];
-  sorted.forEach((e, i) => {
-    const next = sorted[i + 1];
-    const endMs = next ? Math.min(e.endMs, next.startMs) : e.endMs;
-    if (endMs > e.startMs) out.push({ startMs: e.startMs, endMs, title: e.title, category: CATEGORIES[e.type] ?? null });
-  });
-  return out;
+  constructor(guideId: string, zone: string) {
+    this.times = new ZoneTimes(zone);
+    this.channel = escapeXml(guideId);
+  }
+
+  private programme(startMs: number, endMs: number, title: string, category: string | null): string {
+    const c = category ? `    <category lang="en">${category}</category>\n` : '';
+    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${escapeXml(title)}</title>\n${c}  </programme>\n`;
+  }
+
+  /** Items in start order; never overlapping in the guide (a later start cuts the one before). */
+  page(events: PlaylogEvent[]): string {
+    let out = '';
+    for (const e of events) {
+      if (this.held) out += this.cut(this.held, e.startMs);
+      this.held = e;
+    }
+    return out;
+  }
+
+  end(): string {
+    const last = this.held;
+    this.held = null;
+    return last ? this.cut(last, Infinity) : '';
+  }
+
+  private cut(e: PlaylogEvent, nextStartMs: number): string {
+    const endMs = Math.min(e.endMs, nextStartMs);
+    return endMs > e.startMs ? this.programme(e.startMs, endMs, e.title, CATEGORIES[e.type] ?? null) : '';
+  }
+
+  /**
+   * The guide channel airs listings of the others; it gets hour-long "Listings" programmes so that
+   * media servers, which hide or refuse channels without guide data, keep it like any other.
+   */
+  listings(from: number, to: number): string {
+    let out = '';
+    for (let start = inZone(from, this.times.zoneName).startOf('hour').toMillis(); start < to; start += HOUR_MS) out += this.programme(start, start + HOUR_MS, 'Listings', null);
+    return out;
+  }
 }
 
 /**
- * The guide channel airs listings of the others; it gets hour-long "Listings" programmes so that
- * media servers, which hide or refuse channels without guide data, keep it like any other.
+ * The guide over [from, from + horizon), in pieces (strings) to be sent as they come; the event loop
+ * has a turn between pieces.
  */
-function listingsBlocks(from: number, to: number, zone: string): Programme[] {
-  const out: Programme[] = [];
-  let start = inZone(from, zone).startOf('hour').toMillis();
-  while (start < to) {
-    out.push({ startMs: start, endMs: start + HOUR_MS, title: 'Listings', category: null });
-    start += HOUR_MS;
-  }
-  return out;
-}
-
-export function renderXmltv(channels: ViewerChannel[], read: PlaylogReader, from: number, horizonMs: number): string {
+export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number): AsyncGenerator<string> {
   const to = from + horizonMs;
-  const out = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<!DOCTYPE tv SYSTEM "xmltv.dtd">',
-    '<tv source-info-name="RetroVue" generator-info-name="RetroVue Master Control">',
-  ];
+  let head = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n<tv source-info-name="RetroVue" generator-info-name="RetroVue Master Control">\n';
   for (const c of channels) {
     // The name first (what guides show), then the number forms tuners and media servers match on.
     const names = [c.info.name, c.number, `${c.number} ${c.info.name}`];
-    out.push(`  <channel id="${escapeXml(c.guideId)}">`, ...names.map((n) => `    <display-name>${escapeXml(n)}</display-name>`), '  </channel>');
+    head += `  <channel id="${escapeXml(c.guideId)}">\n${names.map((n) => `    <display-name>${escapeXml(n)}</display-name>\n`).join('')}  </channel>\n`;
   }
+  yield head;
   for (const c of channels) {
-    const zone = c.info.timezone;
-    const programmes = c.info.kind === 'guide' ? listingsBlocks(from, to, zone) : programmesOf(read(c.info.id, from, to));
-    for (const p of programmes) {
-      out.push(`  <programme start="${xmltvTime(p.startMs, zone)}" stop="${xmltvTime(p.endMs, zone)}" channel="${escapeXml(c.guideId)}">`);
-      out.push(`    <title>${escapeXml(p.title)}</title>`);
-      if (p.category) out.push(`    <category lang="en">${p.category}</category>`);
-      out.push('  </programme>');
+    const writer = new ProgrammeWriter(c.guideId, c.info.timezone);
+    if (c.info.kind === 'guide') {
+      yield writer.listings(from, to);
+      continue;
     }
+    for (const page of pages(c.info.id, from, to)) {
+      const piece = writer.page(page);
+      if (piece) yield piece;
+      await nextTurn();
+    }
+    const last = writer.end();
+    if (last) yield last;
   }
-  out.push('</tv>', '');
-  return out.join('\n');
+  yield '</tv>\n';
+}
+
+/** The whole guide as one string (tests, small stations). */
+export async function renderXmltv(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number): Promise<string> {
+  let out = '';
+  for await (const piece of xmltvPieces(channels, pages, from, horizonMs)) out += piece;
+  return out;
 }
