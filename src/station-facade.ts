@@ -172,7 +172,7 @@ export class StationFacade implements StationApi {
     for (let attempt = 0; attempt < 3; attempt++) {
       const version = this.e.schedule.version;
       items = [];
-      for (const page of this.e.schedule.itemPages(channel.id, from, to)) {
+      for (const page of this.e.schedule.itemPages(channel.id, from, to, 500)) {
         for (const ev of page) items.push(scheduleItemDto(ev, times));
         await nextTurn();
       }

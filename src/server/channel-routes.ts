@@ -8,7 +8,7 @@ import type { StationFacade } from '../station-facade';
 import { knownQuery } from './params';
 
 /** Items serialised per piece of a schedule answer: a day of short items is megabytes of JSON. */
-const ITEMS_A_PIECE = 500;
+const ITEMS_A_PIECE = 250;
 
 /** A schedule range as JSON text in pieces, with a turn for the event loop between them (the same text JSON.stringify gives). */
 async function* scheduleJson(dto: ScheduleRangeDto): AsyncGenerator<string> {

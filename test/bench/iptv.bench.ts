@@ -5,9 +5,11 @@
 //   demo station  the demo's station file (3 loop channels of 5-25 s items and a guide channel)
 //   50 channels   2-minute items in ten time zones: 72,000 programmes in 48 h
 // RETROVUE_BENCH_REQUESTS sets the number of guide requests (20).
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { locateFfmpeg } from '../../src/media/ffmpeg';
 import { createDemoStation, DEMO_DIR } from '../../src/schedule/demo-station';
 import { ensureFixtures, fixture, loopOf, stationFixture } from '../helpers/fixtures';
@@ -15,6 +17,7 @@ import { type HttpEnv, httpEnv } from '../helpers/http-env';
 import { tempDir } from '../helpers/tmp';
 import type { Figure } from './stats';
 
+const execFileP = promisify(execFile);
 const REQUESTS = Number(process.env['RETROVUE_BENCH_REQUESTS'] ?? 20);
 const MB = 1024 * 1024;
 const log = (msg: string) => process.stderr.write(`  [iptv] ${msg}\n`);
@@ -29,24 +32,18 @@ interface Answer {
   etag: string | null;
 }
 
-/** One request, read to its end, with the event loop watched throughout. */
+/**
+ * One request, read to its end by curl (the client's work stays out of this process, which is the
+ * station), with the station's event loop watched throughout.
+ */
 async function ask(url: string, headers: Record<string, string> = {}): Promise<Answer> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
-  const t0 = performance.now();
-  const res = await fetch(url, { headers });
-  const reader = res.body!.getReader();
-  let firstByteMs = NaN;
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (Number.isNaN(firstByteMs)) firstByteMs = performance.now() - t0;
-    if (done) break;
-    bytes += value.byteLength;
-  }
-  const totalMs = performance.now() - t0;
+  const args = ['-s', '-o', '/dev/null', '-D', '-', '-w', '\n%{http_code} %{time_starttransfer} %{time_total} %{size_download}', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const { stdout } = await execFileP('curl', args);
   h.disable();
-  return { status: res.status, firstByteMs, totalMs, stallMs: h.max / 1e6, bytes, etag: res.headers.get('etag') };
+  const [status, firstByte, total, bytes] = stdout.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { status: status!, firstByteMs: firstByte! * 1000, totalMs: total! * 1000, stallMs: h.max / 1e6, bytes: bytes!, etag: /^etag: (.*)$/im.exec(stdout)?.[1]?.trim() ?? null };
 }
 
 /** The demo station's own file over fixture media of sufficient length (the guide reads the playlog, not the pictures). */
@@ -76,8 +73,18 @@ async function fiftyEnv(): Promise<{ env: HttpEnv; cleanup: () => void }> {
   return { env, cleanup: t.cleanup };
 }
 
+/** The longest event-loop delay with nothing asked of the station for a while: what this machine's load alone causes. */
+async function idleStall(ms = 3_000): Promise<number> {
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  await new Promise((r) => setTimeout(r, ms));
+  h.disable();
+  return h.max / 1e6;
+}
+
 async function guideFigures(label: string, env: HttpEnv): Promise<Figure[]> {
   const url = `${env.base}/iptv/xmltv.xml`;
+  const idle = await idleStall();
   const rss0 = process.memoryUsage().rss;
   const answers: Answer[] = [];
   for (let i = 0; i < REQUESTS; i++) {
@@ -96,7 +103,7 @@ async function guideFigures(label: string, env: HttpEnv): Promise<Figure[]> {
     { name: `${label}: guide whole answer, first request`, value: first.totalMs, unit: 'ms', target: '< 500 ms', ok: first.totalMs < 500 },
     { name: `${label}: guide first byte, worst of requests 2-${REQUESTS}`, value: max(later.map((a) => a.firstByteMs)), unit: 'ms', target: '< 100 ms', ok: max(later.map((a) => a.firstByteMs)) < 100 },
     { name: `${label}: guide whole answer, worst of requests 2-${REQUESTS}`, value: max(later.map((a) => a.totalMs)), unit: 'ms', target: '< 500 ms', ok: max(later.map((a) => a.totalMs)) < 500 },
-    { name: `${label}: longest event-loop stall, ${REQUESTS} requests`, value: max(answers.map((a) => a.stallMs)), unit: 'ms', target: '< 50 ms', ok: max(answers.map((a) => a.stallMs)) < 50, note: `first request ${first.stallMs.toFixed(1)} ms` },
+    { name: `${label}: longest event-loop stall, ${REQUESTS} requests`, value: max(answers.map((a) => a.stallMs)), unit: 'ms', floor: idle, target: '< 50 ms', ok: max(answers.map((a) => a.stallMs)) < 50, note: `first request ${first.stallMs.toFixed(1)} ms; floor: 3 s idle` },
     { name: `${label}: RSS growth over ${REQUESTS} requests`, value: growth, unit: 'MB', target: '< 20 MB', ok: growth < 20, note: `${(rss0 / MB).toFixed(0)} MB before` },
   ];
   // A media server that already has this guide asks with its ETag.
@@ -110,6 +117,7 @@ async function guideFigures(label: string, env: HttpEnv): Promise<Figure[]> {
 async function scheduleFigures(label: string, env: HttpEnv): Promise<Figure[]> {
   const uuid = env.station.store.channels.listActive()[0]!.uuid;
   const figures: Figure[] = [];
+  const idle = await idleStall();
   for (const days of [1, 8]) {
     const from = env.clock.now();
     const q = `from=${encodeURIComponent(new Date(from).toISOString())}&to=${encodeURIComponent(new Date(from + days * 86_400_000).toISOString())}`;
@@ -120,7 +128,7 @@ async function scheduleFigures(label: string, env: HttpEnv): Promise<Figure[]> {
     log(`${label} schedule ${days} d: total ${a.totalMs.toFixed(1)} ms, stall ${a.stallMs.toFixed(1)} ms, ${(a.bytes / MB).toFixed(2)} MB, rss +${growth.toFixed(0)} MB`);
     figures.push(
       { name: `${label}: schedule ${days * 24} h of the first channel, whole answer`, value: a.totalMs, unit: 'ms', note: `${(a.bytes / MB).toFixed(1)} MB, RSS +${growth.toFixed(0)} MB` },
-      { name: `${label}: schedule ${days * 24} h, longest event-loop stall`, value: a.stallMs, unit: 'ms', target: '< 50 ms', ok: a.stallMs < 50 },
+      { name: `${label}: schedule ${days * 24} h, longest event-loop stall`, value: a.stallMs, unit: 'ms', floor: idle, target: '< 50 ms', ok: a.stallMs < 50 },
     );
   }
   return figures;

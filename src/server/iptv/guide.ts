@@ -24,7 +24,9 @@ interface Kept {
   version: number;
   builtAt: number;
   etag: string;
-  body: Buffer;
+  /** The guide as it was sent, piece by piece (not joined: no second copy of megabytes). */
+  pieces: Buffer[];
+  bytes: number;
 }
 
 /** Whether an If-None-Match header names this entity tag (a list, weak tags and * included, RFC 9110 13.1.2). */
@@ -48,18 +50,20 @@ export class GuideAnswers {
     const etag = kept?.etag ?? `"${this.run}-${version}-${now.toString(36)}"`;
     reply.type('application/xml; charset=utf-8').header('etag', etag).header('cache-control', 'no-cache');
     if (noneMatchHits(req.headers['if-none-match'], etag)) return reply.code(304).send();
-    if (kept) return reply.send(kept.body);
+    if (kept) return reply.header('content-length', kept.bytes).send(Readable.from(kept.pieces));
     return reply.send(Readable.from(this.build(version, now, etag), { objectMode: false }));
   }
 
   /** The guide's pieces as they are built; the whole is kept when it ran to its end on an unchanged schedule. */
   private async *build(version: number, from: number, etag: string): AsyncGenerator<Buffer> {
     const pieces: Buffer[] = [];
+    let bytes = 0;
     for await (const piece of xmltvPieces(this.source.channels(), this.source.pages, from, this.source.horizonMs)) {
-      const bytes = Buffer.from(piece, 'utf8');
-      pieces.push(bytes);
-      yield bytes;
+      const buffer = Buffer.from(piece, 'utf8');
+      pieces.push(buffer);
+      bytes += buffer.length;
+      yield buffer;
     }
-    if (this.source.version() === version) this.kept = { version, builtAt: from, etag, body: Buffer.concat(pieces) };
+    if (this.source.version() === version) this.kept = { version, builtAt: from, etag, pieces, bytes };
   }
 }

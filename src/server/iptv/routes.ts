@@ -41,7 +41,7 @@ export interface IptvSettings {
 export interface IptvDeps {
   api: StationFacade;
   director: ProgramDirector;
-  schedule: { activeChannels(): ChannelInfo[]; itemPages(channelId: number, from: number, to: number): Iterable<PlaylogEvent[]>; readonly version: number };
+  schedule: { activeChannels(): ChannelInfo[]; itemPages(channelId: number, from: number, to: number, pageSize: number): Iterable<PlaylogEvent[]>; readonly version: number };
   clock: MasterClock;
   timelines: ChannelTimelines;
   tuner: TunerIdentity;
@@ -51,6 +51,8 @@ export interface IptvDeps {
 /** How often an open .ts response checks that its session still lives (ended by the operator, a timeout or shutdown). */
 const SESSION_CHECK_MS = 1_000;
 const STREAM_NAME = /^(.{1,80})\.(m3u8|ts)$/;
+/** Programmes the guide writes between two turns of the event loop (a few milliseconds of work). */
+const GUIDE_PAGE_ITEMS = 250;
 
 export function iptvRoutes(deps: IptvDeps) {
   const { director, timelines, settings } = deps;
@@ -63,7 +65,7 @@ export function iptvRoutes(deps: IptvDeps) {
   const guide = new GuideAnswers({
     version: () => deps.schedule.version,
     channels,
-    pages: (channelId, from, to) => deps.schedule.itemPages(channelId, from, to),
+    pages: (channelId, from, to) => deps.schedule.itemPages(channelId, from, to, GUIDE_PAGE_ITEMS),
     now: () => deps.clock.now(),
     horizonMs: settings.guideHorizonMs,
   });
