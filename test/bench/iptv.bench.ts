@@ -7,6 +7,7 @@
 // RETROVUE_BENCH_REQUESTS sets the number of guide requests (20).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -89,6 +90,8 @@ async function idleStall(ms = 3_000): Promise<number> {
 async function guideFigures(label: string, env: HttpEnv): Promise<Figure[]> {
   const url = `${env.base}/iptv/xmltv.xml`;
   const idle = await idleStall();
+  // The same request machinery on a tiny answer: what spawning curl and routing cost this process.
+  const trivial = await ask(`${env.base}/lineup_status.json`);
   const rss0 = process.memoryUsage().rss;
   const answers: Answer[] = [];
   for (let i = 0; i < REQUESTS; i++) {
@@ -105,10 +108,10 @@ async function guideFigures(label: string, env: HttpEnv): Promise<Figure[]> {
   const figures: Figure[] = [
     { name: `${label}: guide first byte, first request`, value: first.firstByteMs, unit: 'ms', target: '< 100 ms', ok: first.firstByteMs < 100, note: `${programmes.toLocaleString('en')} programmes, ${(first.bytes / MB).toFixed(1)} MB` },
     { name: `${label}: guide whole answer, first request`, value: first.totalMs, unit: 'ms', target: '< 500 ms', ok: first.totalMs < 500 },
-    { name: `${label}: station CPU time, first request (built)`, value: first.cpuMs, unit: 'ms', note: `requests 2-${REQUESTS} (kept): worst ${max(later.map((a) => a.cpuMs)).toFixed(1)} ms` },
+    { name: `${label}: station CPU time, first request (built)`, value: first.cpuMs, unit: 'ms', floor: trivial.cpuMs, note: `requests 2-${REQUESTS} (kept): worst ${max(later.map((a) => a.cpuMs)).toFixed(1)} ms` },
     { name: `${label}: guide first byte, worst of requests 2-${REQUESTS}`, value: max(later.map((a) => a.firstByteMs)), unit: 'ms', target: '< 100 ms', ok: max(later.map((a) => a.firstByteMs)) < 100 },
     { name: `${label}: guide whole answer, worst of requests 2-${REQUESTS}`, value: max(later.map((a) => a.totalMs)), unit: 'ms', target: '< 500 ms', ok: max(later.map((a) => a.totalMs)) < 500 },
-    { name: `${label}: longest event-loop stall, ${REQUESTS} requests`, value: max(answers.map((a) => a.stallMs)), unit: 'ms', floor: idle, target: '< 50 ms', ok: max(answers.map((a) => a.stallMs)) < 50, note: `first request ${first.stallMs.toFixed(1)} ms; floor: 3 s idle` },
+    { name: `${label}: longest event-loop stall, ${REQUESTS} requests`, value: max(answers.map((a) => a.stallMs)), unit: 'ms', floor: idle, target: '< 50 ms', ok: max(answers.map((a) => a.stallMs)) < 50, note: `first request ${first.stallMs.toFixed(1)} ms; floor: 3 s idle; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} CPUs` },
     { name: `${label}: RSS growth over ${REQUESTS} requests`, value: growth, unit: 'MB', target: '< 20 MB', ok: growth < 20, note: `${(rss0 / MB).toFixed(0)} MB before` },
   ];
   // A media server that already has this guide asks with its ETag.

@@ -96,7 +96,7 @@ describe('the guide while a viewer watches the demo station', () => {
     await player;
 
     const programmes = first.match(/<programme /g)?.length ?? 0;
-    console.log(`guide: ${etags.size} ETag(s), ${programmes} programmes, ${(first.length / 1e6).toFixed(1)} MB; request times ${guideTimes.map((ms) => ms.toFixed(0)).join(' ')} ms; playlist polls ${latencies.length}, slowest ${Math.max(...latencies).toFixed(0)} ms (with no guide asked: ${control.length} polls, slowest ${Math.max(...control).toFixed(0)} ms); RSS ${rssBefore.toFixed(0)} -> ${rssSeen.map((r) => r.toFixed(0)).join(' ')} MB; latencies ${latencies.map((ms) => ms.toFixed(0)).join(' ')}`);
+    console.log(`guide: ${etags.size} ETag(s), ${programmes} programmes, ${(first.length / 1e6).toFixed(1)} MB; request times ${guideTimes.map((ms) => ms.toFixed(0)).join(' ')} ms; playlist polls ${latencies.length}, slowest ${Math.max(...latencies).toFixed(0)} ms (with no guide asked: ${control.length} polls, slowest ${Math.max(...control).toFixed(0)} ms); RSS ${rssBefore.toFixed(0)} MB, after each request ${rssSeen.map((r) => r.toFixed(0)).join(' ')} MB`);
     // The demo station's 48 hours: about 19,000 programmes.
     expect(programmes).toBeGreaterThan(15_000);
     expect(latencies.length).toBeGreaterThan(0);
