@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { AssetInfo, ChannelInfo, PlaylogEvent, PlayoutPlan, PlayoutSegment } from '../shared/domain';
 import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { AssetRow, ChannelRow, Store } from '../store';
+import type { PlaylogListingRow as PlaylogListing } from '../store';
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day';
 import { materializeLoop, type LoopDefinition, type Intervals } from './horizon';
 
@@ -102,15 +103,25 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
    * Items overlapping [from, to), in order, in pages of at most `pageSize`: each page is read when
    * asked for (no statement stays open between pages), so a reader can yield between them.
    */
-  *itemPages(channelId: number, from: number, to: number, pageSize = 1000): Generator<PlaylogEvent[]> {
-    const before = this.store.playlog.lastStartingBefore(channelId, from);
+  itemPages(channelId: number, from: number, to: number, pageSize = 1000): Generator<PlaylogEvent[]> {
+    return this.pages<PlaylogEvent>(channelId, from, to, pageSize, (a, id, n) => this.store.playlog.startingAfter(channelId, a, id, to, n));
+  }
+
+  /** itemPages with only what a listing shows (the guide): lighter to read. */
+  listingPages(channelId: number, from: number, to: number, pageSize = 1000): Generator<PlaylogListing[]> {
+    return this.pages<PlaylogListing>(channelId, from, to, pageSize, (a, id, n) => this.store.playlog.listingsAfter(channelId, a, id, to, n));
+  }
+
+  private *pages<T extends PlaylogListing>(channelId: number, from: number, to: number, pageSize: number, after: (startMs: number, id: number, limit: number) => T[]): Generator<T[]> {
+    // The item spanning `from` (a full event: it has every field a listing has).
+    const before = this.store.playlog.lastStartingBefore(channelId, from) as T | undefined;
     if (before && before.endMs > from) yield [before];
-    let after = { startMs: from, id: -1 };
+    let last = { startMs: from, id: -1 };
     for (;;) {
-      const rows = this.store.playlog.startingAfter(channelId, after.startMs, after.id, to, pageSize);
+      const rows = after(last.startMs, last.id, pageSize);
       if (rows.length > 0) yield rows;
       if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!;
+      last = rows[rows.length - 1]!;
     }
   }
 

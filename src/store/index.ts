@@ -19,7 +19,7 @@ export type { ViewerSessionRow } from './sessions';
 export type { SystemStateRow, AuditEntry, AuditActor } from './system';
 export type { AlarmRow, NewAlarm } from './alarms';
 export type { OutputRow } from './outputs';
-export type { AssetRow, NewAsset, PlaylogEventRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
+export type { AssetRow, NewAsset, PlaylogEventRow, PlaylogListingRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
 export type { AsRunKind, AsRunMedia, AsRunProducer, AsRunRow, NewAsRunRow } from './as-run';
 
 export const DATABASE_FILE = 'station.db';

@@ -79,6 +79,9 @@ export class AssetsRepo {
 /** Playlog rows are the domain's playlog events (assetPath joined from assets). */
 export type PlaylogEventRow = PlaylogEvent;
 
+/** What a listing (the guide) shows of a playlog event. */
+export type PlaylogListingRow = Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs' | 'title' | 'type'>;
+
 export type NewPlaylogEvent = Omit<PlaylogEventRow, 'id' | 'channelId' | 'assetPath'>;
 
 const EVENT_COLUMNS = `e.id, e.channel_id AS channelId, e.start_ms AS startMs, e.end_ms AS endMs, e.title, e.type,
@@ -89,6 +92,7 @@ export class PlaylogRepo {
   private readonly atStmt;
   private readonly rangeStmt;
   private readonly pageStmt;
+  private readonly listingPageStmt;
   private readonly nextStmt;
   private readonly prevStmt;
   private readonly countStmt;
@@ -111,6 +115,11 @@ export class PlaylogRepo {
     this.pageStmt = db.prepare<[number, number, number, number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
        WHERE e.channel_id = ? AND (e.start_ms, e.id) > (?, ?) AND e.start_ms < ? ORDER BY e.start_ms, e.id LIMIT ?`,
+    );
+    // The same for listings (the guide): only what a listing shows, no join.
+    this.listingPageStmt = db.prepare<[number, number, number, number, number], PlaylogListingRow>(
+      `SELECT id, start_ms AS startMs, end_ms AS endMs, title, type FROM playlog_events
+       WHERE channel_id = ? AND (start_ms, id) > (?, ?) AND start_ms < ? ORDER BY start_ms, id LIMIT ?`,
     );
     this.nextStmt = db.prepare<[number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
@@ -149,6 +158,10 @@ export class PlaylogRepo {
    */
   startingAfter(channelId: number, afterStartMs: number, afterId: number, to: number, limit: number): PlaylogEventRow[] {
     return this.pageStmt.all(channelId, afterStartMs, afterId, to, limit);
+  }
+  /** startingAfter with only what a listing shows. */
+  listingsAfter(channelId: number, afterStartMs: number, afterId: number, to: number, limit: number): PlaylogListingRow[] {
+    return this.listingPageStmt.all(channelId, afterStartMs, afterId, to, limit);
   }
   /** [start, end) of the channel's events from one source that overlap [from, to), in order. */
   intervalsOf(channelId: number, source: PlaylogSource, from: number, to: number): Array<[number, number]> {

@@ -79,7 +79,7 @@ describe('the XMLTV guide in pieces', () => {
     expect(reference).toContain('-0400" channel="ch-0"');
     expect(reference).toContain('-0500" channel="ch-0"');
     for (const pageSize of [1, 2, 7, 1000]) {
-      const pieces = await renderXmltv(channels, (id, f, t) => schedule.itemPages(id, f, t, pageSize), from, 48 * 3_600_000);
+      const pieces = await renderXmltv(channels, (id, f, t) => schedule.listingPages(id, f, t, pageSize), from, 48 * 3_600_000);
       expect(pieces, `page size ${pageSize}`).toBe(reference);
     }
   });
@@ -101,6 +101,9 @@ describe('the XMLTV guide in pieces', () => {
     expect(pages.every((p) => p.length <= 100)).toBe(true);
     expect(pages.flat()).toEqual(env.schedule.itemsBetween(id, from, to));
     expect(pages.flat()[0]!.startMs).toBeLessThan(from);
+    // The guide's lighter read: the same items, only what a listing shows.
+    const listings = [...env.schedule.listingPages(id, from, to, 100)].flat();
+    expect(listings.map((l) => [l.id, l.startMs, l.endMs, l.title, l.type])).toEqual(pages.flat().map((e) => [e.id, e.startMs, e.endMs, e.title, e.type]));
     // The horizon builder extends the loop as time passes: a new version.
     env.clock.advance(2 * 3_600_000);
     expect(env.schedule.extendHorizons().length).toBe(1);

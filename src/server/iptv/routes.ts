@@ -13,7 +13,7 @@
 // No error from these routes is ever cached (no-store): a 404 or 503 is true only for now.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProgramDirector } from '../../runtime/program-director';
-import type { ChannelInfo, PlaylogEvent } from '../../shared/domain';
+import type { ChannelInfo } from '../../shared/domain';
 import type { MasterClock } from '../../shared/clock';
 import type { StationFacade } from '../../station-facade';
 import { notFound } from '../errors';
@@ -25,6 +25,7 @@ import { SharedHls } from './live';
 import { renderM3u } from './m3u';
 import { TsFeeds } from './ts-stream';
 import { GuideAnswers } from './guide';
+import type { GuideItem } from './xmltv';
 
 export interface IptvSettings {
   /** Base of every URL handed to viewers (e.g. https://tv.example.com); null: the request's Host. */
@@ -41,7 +42,7 @@ export interface IptvSettings {
 export interface IptvDeps {
   api: StationFacade;
   director: ProgramDirector;
-  schedule: { activeChannels(): ChannelInfo[]; itemPages(channelId: number, from: number, to: number, pageSize: number): Iterable<PlaylogEvent[]>; readonly version: number };
+  schedule: { activeChannels(): ChannelInfo[]; listingPages(channelId: number, from: number, to: number, pageSize: number): Iterable<GuideItem[]>; readonly version: number };
   clock: MasterClock;
   timelines: ChannelTimelines;
   tuner: TunerIdentity;
@@ -52,7 +53,7 @@ export interface IptvDeps {
 const SESSION_CHECK_MS = 1_000;
 const STREAM_NAME = /^(.{1,80})\.(m3u8|ts)$/;
 /** Programmes the guide writes between two turns of the event loop (a few milliseconds of work). */
-const GUIDE_PAGE_ITEMS = 250;
+const GUIDE_PAGE_ITEMS = 100;
 
 export function iptvRoutes(deps: IptvDeps) {
   const { director, timelines, settings } = deps;
@@ -65,7 +66,7 @@ export function iptvRoutes(deps: IptvDeps) {
   const guide = new GuideAnswers({
     version: () => deps.schedule.version,
     channels,
-    pages: (channelId, from, to) => deps.schedule.itemPages(channelId, from, to, GUIDE_PAGE_ITEMS),
+    pages: (channelId, from, to) => deps.schedule.listingPages(channelId, from, to, GUIDE_PAGE_ITEMS),
     now: () => deps.clock.now(),
     horizonMs: settings.guideHorizonMs,
   });

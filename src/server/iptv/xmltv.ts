@@ -17,8 +17,11 @@ import { escapeXml } from './xml';
 export const DEFAULT_GUIDE_HORIZON_MS = 48 * 3600_000;
 const HOUR_MS = 3600_000;
 
+/** What a programme is made of. */
+export type GuideItem = Pick<PlaylogEvent, 'startMs' | 'endMs' | 'title' | 'type'>;
+
 /** What the guide needs of the schedule: the playlog overlapping a range, in start order, in pages. */
-export type PlaylogPages = (channelId: number, from: number, to: number) => Iterable<PlaylogEvent[]>;
+export type PlaylogPages = (channelId: number, from: number, to: number) => Iterable<GuideItem[]>;
 
 /** The playlog's item types as guide categories. */
 const CATEGORIES: Record<string, string> = {
@@ -35,7 +38,7 @@ class ProgrammeWriter {
   private readonly times: ZoneTimes;
   private readonly channel: string;
   /** The last item seen, written once the next one's start tells where it ends. */
-  private held: PlaylogEvent | null = null;
+  private held: GuideItem | null = null;
 
   constructor(guideId: string, zone: string) {
     this.times = new ZoneTimes(zone);
@@ -48,7 +51,7 @@ class ProgrammeWriter {
   }
 
   /** Items in start order; never overlapping in the guide (a later start cuts the one before). */
-  page(events: PlaylogEvent[]): string {
+  page(events: GuideItem[]): string {
     let out = '';
     for (const e of events) {
       if (this.held) out += this.cut(this.held, e.startMs);
@@ -63,7 +66,7 @@ class ProgrammeWriter {
     return last ? this.cut(last, Infinity) : '';
   }
 
-  private cut(e: PlaylogEvent, nextStartMs: number): string {
+  private cut(e: GuideItem, nextStartMs: number): string {
     const endMs = Math.min(e.endMs, nextStartMs);
     return endMs > e.startMs ? this.programme(e.startMs, endMs, e.title, CATEGORIES[e.type] ?? null) : '';
   }
