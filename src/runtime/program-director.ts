@@ -465,7 +465,14 @@ export class ProgramDirector {
     if (this.closed) return;
     this.closed = true;
     this.opts.schedule.off('changed', this.onScheduleChanged);
-    for (const s of this.sessions.liveSessions()) this.sessions.end(s.sessionId, 'station shutdown');
+    for (const s of this.sessions.liveSessions()) {
+      try {
+        this.sessions.end(s.sessionId, 'station shutdown');
+      } catch (err) {
+        // A full disk must not keep the station from stopping: the next start's reconcile ends it.
+        this.log.error({ err, channel: s.channelUuid }, 'a viewer session could not be ended in the store at shutdown');
+      }
+    }
     this.sessions.close();
     this.disk?.stop();
     await Promise.allSettled([...this.cms.values()].map((cm) => cm.shutdown()));
