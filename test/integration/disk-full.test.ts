@@ -7,7 +7,6 @@
 // as-run). When space returns everything recovers: alarm cleared, health ok, writes accepted.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, StationHealthDto, ViewerAttachDto } from '../../src/shared/api';
 import { segmentProblem } from '../../src/media/ts-segment';
@@ -16,21 +15,9 @@ import { loopOf, stationFixture } from '../helpers/fixtures';
 import { sleep } from '../helpers/playout';
 import { descendants } from '../helpers/processes';
 import { silentLogger } from '../helpers/runtime-env';
+import { mountSmallDisk } from '../helpers/small-disk';
 
 const MB = 1024 * 1024;
-
-/** Mounts a 40 MB file system on `dir`: a tmpfs, else an ext4 loop file. Throws saying why if neither is permitted. */
-async function mountSmallDisk(dir: string, scratch: string): Promise<string> {
-  const tmpfs = await execa('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', dir], { reject: false });
-  if (tmpfs.exitCode === 0) return 'tmpfs';
-  const image = path.join(scratch, 'disk.img');
-  fs.writeFileSync(image, '');
-  fs.truncateSync(image, 40 * MB);
-  await execa('mkfs.ext4', ['-q', '-F', image], { reject: false });
-  const loop = await execa('mount', ['-o', 'loop', image, dir], { reject: false });
-  if (loop.exitCode === 0) return 'loop';
-  throw new Error(`this test needs to mount a small file system (run it as root): tmpfs: ${tmpfs.stderr.trim()}; loop: ${loop.stderr.trim()}`);
-}
 
 /** Fills a disk; then, once `keep()` is called, takes any space that comes free again at once, until stopped. */
 function fill(file: string) {
@@ -64,7 +51,7 @@ function fill(file: string) {
 describe('a full data disk (real file system, real ffmpeg)', () => {
   let t: ReturnType<typeof stationFixture>;
   let dataDir: string;
-  let mounted = false;
+  let disk: Awaited<ReturnType<typeof mountSmallDisk>> | undefined;
   let station: Station;
   let base: string;
   let channels: ChannelStatusDto[] = [];
@@ -109,8 +96,7 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
     );
     dataDir = path.join(t.dir, 'data');
     fs.mkdirSync(dataDir);
-    await mountSmallDisk(dataDir, t.dir);
-    mounted = true;
+    disk = await mountSmallDisk(dataDir, t.dir, 40);
     station = await Station.open({
       dataDir,
       stationFile: t.file,
@@ -123,14 +109,9 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
   });
 
   afterAll(async () => {
-    const T0 = Date.now(); const step = (m: string) => process.stderr.write(`DBG after ${Date.now() - T0} ${m}\n`);
     filler?.stop();
-    step('closing');
-    const t1 = setInterval(() => step(`still closing; processes ${JSON.stringify(station.processes.live().map((p) => [p.name, p.pid, p.running, p.child.exitCode, p.child.stdout?.readableLength, p.child.stdout?.readableFlowing, p.child.stderr?.readableFlowing]))}`), 5000);
     await station?.close();
-    clearInterval(t1);
-    step('closed');
-    if (mounted) await execa('umount', [dataDir]).catch(() => execa('umount', ['-l', dataDir]));
+    await disk?.unmount();
     t?.cleanup();
     expect(station.processes.live()).toEqual([]);
     expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
@@ -147,9 +128,9 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
     expect(await health()).toMatchObject({ status: 'ok', reasons: [] });
     expect(diskAlarm()).toBeUndefined();
 
-    // Fill the disk. The encoders delete their old segments as they go: the new ones get what that frees, partly.
+    // Fill the disk. The encoders delete their old segments as they go: the new ones get what that
+    // frees, partly, and ffmpeg lists them all the same (0 bytes, or cut at a page boundary).
     filler = fill(path.join(dataDir, 'filler'));
-    // The encoders go on writing segments they cannot finish; viewers keep watching and are never given one.
     const read = (file: string) => {
       try {
         return fs.readFileSync(file);
@@ -157,33 +138,41 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
         return null; // not written (yet), or aged out
       }
     };
-    const brokenOnDisk = () =>
-      viewers.some((v) => {
-        const o = station.director.channelOutput(v.channelUuid)?.endpoint;
-        const listed = o ? (read(o.playlist)?.toString('utf8') ?? '').split('\n').filter((l) => l.endsWith('.ts')) : [];
-        return listed.some((f) => {
-          const data = read(path.join(o!.dir, f));
-          return data !== null && segmentProblem(data, 1) !== null;
-        });
+    const outputs = () => viewers.flatMap((v) => station.director.channelOutput(v.channelUuid)?.endpoint ?? []);
+    const broken = (dir: string, files: string[]) =>
+      files.some((f) => {
+        const data = read(path.join(dir, f));
+        return data !== null && segmentProblem(data, 1) !== null;
       });
-    let sawBroken = false;
-    for (const until = Date.now() + 45_000; Date.now() < until && !(sawBroken && diskAlarm()?.severity === 'critical'); ) {
+    const listedBroken = () => outputs().some((o) => broken(o.dir, (read(o.playlist)?.toString('utf8') ?? '').split('\n').filter((l) => l.endsWith('.ts'))));
+    const writtenBroken = () => outputs().some((o) => broken(o.dir, (fs.existsSync(o.dir) ? fs.readdirSync(o.dir) : []).filter((f) => /^seg-\d+\.ts$/.test(f))));
+    // Viewers keep watching (watch() checks every segment a 200 carried) while the encoders list broken ones.
+    let sawListed = false;
+    let sawWritten = false;
+    for (const until = Date.now() + 30_000; Date.now() < until && !sawListed; ) {
       for (const v of viewers) await watch(v);
-      sawBroken ||= brokenOnDisk();
+      sawListed = listedBroken();
+      sawWritten ||= sawListed || writtenBroken();
       await sleep(100);
     }
-    // The test did exercise what it claims: the encoder listed broken segments.
-    expect(sawBroken).toBe(true);
+    // Then the disk stays full (whatever comes free is taken at once) and the database's write-ahead
+    // log is emptied, so that its next commit needs space it cannot get.
+    filler.keep();
+    station.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const until = Date.now() + 30_000; Date.now() < until && diskAlarm()?.severity !== 'critical'; ) {
+      for (const v of viewers) await watch(v);
+      sawWritten ||= writtenBroken();
+      await sleep(100);
+    }
+    // The test did exercise what it claims: the encoders wrote broken segments (none was served).
+    expect(sawWritten || writtenBroken()).toBe(true);
     expect(diskAlarm()).toMatchObject({ severity: 'critical', code: 'DISK' });
     const h = await health();
     expect(h.status).toBe('degraded');
     expect(h.reasons?.join('\n')).toMatch(/DISK: .*could not be written/);
     for (const v of viewers) await watch(v);
 
-    // An emergency: all or nothing, even now. The disk stays full (whatever comes free is taken at once)
-    // and the database's write-ahead log is emptied, so that its next commit needs new space.
-    filler.keep();
-    station.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    // An emergency: all or nothing, even now.
     const res = await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'Disk full test', scope: 'takeover' }) });
     const stored = station.store.system.get();
     if (res.status === 503) {
@@ -218,10 +207,10 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
     if (refused) expect(emergencies()).toEqual([]);
     else expect(new Set(emergencies().map((r) => r.channelId)).size).toBe(channels.length);
     if (station.director.modeDto().mode === 'emergency') expect((await api('/api/emergency', { method: 'DELETE' })).status).toBe(200);
-    const again = await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'After the disk', scope: 'takeover' }) });
+    const again = await api('/api/emergency', { method: 'POST', body: JSON.stringify({ message: 'After the disk', scope: 'crawl' }) });
     expect(again.status).toBe(200);
-    expect(station.store.system.get().globalMode).toBe('emergency');
-    await expect.poll(() => channels.every((c) => station.director.channelStatus(c.uuid)?.producerType === 'emergency'), { timeout: 20_000 }).toBe(true);
+    expect(station.store.system.get()).toMatchObject({ globalMode: 'emergency', emergencyMessage: 'After the disk' });
+    for (const c of channels) expect(station.store.channels.byUuid(c.uuid)!.currentMode).toBe('emergency');
     expect((await api('/api/emergency', { method: 'DELETE' })).status).toBe(200);
     await expect.poll(async () => (await watch(viewers[0]!)).served, { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
   }, 180_000);
