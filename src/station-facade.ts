@@ -35,6 +35,7 @@ import { ZoneTimes } from './shared/zone-times';
 import { alarmRowDto } from './runtime/alarms';
 import { asRunRowDto, reconcileDay, withUnloggedTime } from './runtime/as-run-report';
 import { broadcastDayByLabel } from './schedule/broadcast-day';
+import { storageFailedMessage, storageFailureOf } from './store/write-failure';
 import { CapacityError, ChannelSwitchError, UnknownAlarmError, UnknownChannelError, UnknownSessionError } from './runtime/errors';
 import type { ProgramDirector } from './runtime/program-director';
 import { broadcastDayDto, scheduleItemDto } from './schedule/dto';
@@ -84,6 +85,8 @@ function mapped(err: unknown): unknown {
   if (err instanceof DuplicateOutputError) return new StationApiError('duplicate_output', err.message);
   if (err instanceof OutputLimitError) return new StationApiError('output_limit', err.message);
   if (err instanceof ChannelSwitchError) return new StationApiError('switch_refused', `${err.message}; no channel was switched`);
+  const storage = storageFailureOf(err);
+  if (storage) return new StationApiError('storage_failed', storageFailedMessage(storage));
   return err;
 }
 

@@ -130,8 +130,22 @@ export interface StationOptions {
    * environment's RETROVUE_OUTPUT_MONITOR=off turns it off, to measure what watching costs).
    */
   watchOutput?: boolean;
+  /**
+   * Free space watched in the data folder and the outputs (DISK alarm). Default: warn below 256 MiB
+   * (RETROVUE_DISK_WARN_MB in the environment sets it), read every 5 s.
+   */
+  disk?: { warnFreeBytes?: number; pollMs?: number };
   /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300, 48 h). */
   iptv?: Partial<IptvSettings>;
+}
+
+/** RETROVUE_DISK_WARN_MB: the DISK warning's level in MB of free space (unset: the default). */
+export function diskWarnFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env['RETROVUE_DISK_WARN_MB'];
+  if (text === undefined || text.trim() === '') return undefined;
+  const mb = Number(text);
+  if (!Number.isFinite(mb) || mb < 0) throw new Error(`RETROVUE_DISK_WARN_MB: "${text.slice(0, 40)}" is not a number of megabytes (free space below which the DISK alarm warns)`);
+  return Math.round(mb * 1024 * 1024);
 }
 
 /** Without a usable ffmpeg, every producer refuses to start and says why (the API and console still run). */
@@ -205,6 +219,14 @@ export class Station {
       policy: options.policy,
       producerBudget,
       sessionTimeoutMs: options.sessionTimeoutMs,
+      disk: {
+        folders: [
+          { name: 'data folder', path: dataDir },
+          { name: 'outputs', path: path.join(dataDir, OUTPUT_DIR) },
+        ],
+        warnFreeBytes: diskWarnFromEnv(process.env),
+        ...options.disk,
+      },
     });
     this.timelines = new ChannelTimelines(this.director);
     this.outputs = new OutputService({ store, director: this.director, timelines: this.timelines, processes: this.processes, clock, log: logger, ffmpeg: tools?.ffmpeg ?? null });

@@ -130,9 +130,11 @@ export class ProcessGroup {
    */
   async output(name: string, file: string, args: string[], timeoutMs: number): Promise<Buffer> {
     const stderr: string[] = [];
+    let noSpace = false;
     const p = this.spawn(name, file, args, {
       onStderr: (line) => {
         if (stderr.length < 3) stderr.push(line);
+        if (/No space left on device/i.test(line)) noSpace = true;
       },
     });
     const chunks: Buffer[] = [];
@@ -145,6 +147,8 @@ export class ProcessGroup {
     const { code, signal } = await p.exited;
     clearTimeout(timer);
     if (timedOut) throw new Error(`${name} took longer than ${timeoutMs / 1000} s`);
+    // A full disk is said first, whatever line of ffmpeg's it was in.
+    if (code !== 0 && noSpace) throw new Error(`No space left on device: ${name} could not write its output (the disk is full)`);
     if (code !== 0) throw new Error(`${name} failed (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.join(' | ')}` : ''}`);
     return Buffer.concat(chunks);
   }

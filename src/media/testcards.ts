@@ -26,8 +26,30 @@ function sourceWith(source: string, width: number, height: number, fps: number):
   return source.includes('=') ? `${source}:${sized}` : `${source}=${sized}`;
 }
 
+/**
+ * A failed render as a plain sentence: a full disk said first, with the folder; otherwise what ffmpeg
+ * said. The command line (hundreds of characters of filtergraph) is left out; it is not the news.
+ */
+export function renderFailure(file: string, err: unknown): Error {
+  const e = err as { stderr?: unknown; code?: unknown; message?: unknown };
+  const stderr = typeof e.stderr === 'string' ? e.stderr.trim() : '';
+  if (e.code === 'ENOSPC' || /No space left on device/i.test(stderr)) {
+    return new Error(`No space left on device: the disk holding ${path.dirname(file)} is full, so ${path.basename(file)} could not be written. Free space there, or use another data folder.`);
+  }
+  if (stderr) return new Error(`ffmpeg could not render ${file}: ${stderr.split('\n').slice(-3).join(' | ')}`);
+  return new Error(`could not render ${file}: ${e.code === undefined ? '' : `${String(e.code)} `}${typeof e.message === 'string' ? e.message.split('\n')[0] : String(err)}`);
+}
+
 /** Renders a test card; long low-rate cards loop a short tone by stream copy so they are quick to make. */
 export async function renderTestCard(tools: FfmpegTools, spec: TestCardSpec): Promise<void> {
+  try {
+    await render(tools, spec);
+  } catch (err) {
+    throw renderFailure(spec.file, err);
+  }
+}
+
+async function render(tools: FfmpegTools, spec: TestCardSpec): Promise<void> {
   const width = spec.width ?? 640;
   const height = spec.height ?? 360;
   const fps = spec.fps ?? 30;

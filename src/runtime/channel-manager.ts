@@ -46,6 +46,8 @@ export interface ChannelManagerDeps {
   policy: RuntimePolicy;
   logger: Logger;
   alarmLog: AlarmLog;
+  /** Something could not be written (a full or failing disk raises the station's DISK alarm). */
+  writeFailed?: (what: string, err: unknown) => void;
   /** The channel's status changed (coalesced by the status hub). */
   onChange: (channelUuid: string) => void;
 }
@@ -188,6 +190,7 @@ export class ChannelManager {
     this.log.error({ err, what }, 'a report could not be recorded');
     const message = `${what} could not be recorded: ${(err as Error).message ?? String(err)}`;
     this.alarms.raise(`record:${what}`, { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid });
+    this.deps.writeFailed?.(`the ${what} of ${this.info.name}`, err);
   }
 
   // ---- viewers ------------------------------------------------------------------------------

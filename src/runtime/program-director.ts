@@ -3,13 +3,14 @@
 // budget), and reports system health. It coordinates; it does not schedule, and it never starts a
 // producer itself: ChannelManagers do, obeying the mode it sets.
 //
-// Switching every channel into or out of an emergency is a unit of work: all channels switch and
-// the state is committed in one transaction with one audit entry, or every channel is put back,
-// nothing is stored, and the error names the channel that refused.
+// Switching every channel into or out of an emergency is a unit of work: the state is committed in
+// one transaction with one audit entry and then all channels switch; a store that cannot write
+// refuses it before anything airs, and if a channel refuses every channel is put back, nothing is
+// stored, and the error names the channel that refused.
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AlarmDto, ChannelStatusDto, ModeDto, OutputDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
-import { DEFAULT_OUTPUT_HEALTH, type ChannelInfo, type EmergencyScope, type OutputHealthSettings, type SessionPurpose } from '../shared/domain';
+import { ALARM_CODES, DEFAULT_OUTPUT_HEALTH, type ChannelInfo, type EmergencyScope, type OutputHealthSettings, type SessionPurpose } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
 import type { ProducerFactory } from './producer';
@@ -23,7 +24,9 @@ import { type LiveSession, SessionRegistry } from './viewer-sessions';
 import { StatusHub } from './status';
 import { switchEveryChannel } from './mode-switch';
 import { LevelsHub } from './levels';
+import { DiskWatch, type StatFs } from './disk-watch';
 import type { AuditActor, Store } from '../store';
+import { describeStorageFailure, storageFailureOf } from '../store/write-failure';
 
 export interface ScheduleSource extends ScheduleReader {
   activeChannels(): ChannelInfo[];
@@ -46,6 +49,8 @@ export interface ProgramDirectorOptions {
   sessionTimeoutMs?: number;
   /** Coalescing window for status events. */
   statusCoalesceMs?: number;
+  /** Free space watched where the station writes (none: not watched). */
+  disk?: { folders: Array<{ name: string; path: string }>; warnFreeBytes?: number; pollMs?: number; statfs?: StatFs };
 }
 
 export interface ReconcileReport {
@@ -72,6 +77,9 @@ export class ProgramDirector {
   private closed = false;
   private readonly log: Logger;
   private readonly alarmLog: AlarmLog;
+  readonly disk: DiskWatch | null;
+  /** An emergency's record the store took but could not take back after a channel refused: retried. */
+  private undoPending: (() => void) | null = null;
 
   constructor(private readonly opts: ProgramDirectorOptions) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
@@ -94,6 +102,9 @@ export class ProgramDirector {
       onChange: () => this.status.stationChanged(),
       onError: (err) => this.log.error({ err }, 'an alarm could not be recorded'),
     });
+    this.disk = opts.disk
+      ? new DiskWatch({ clock: opts.clock, alarms: this.alarms, log: this.log, ...opts.disk, onPoll: () => void this.retryUndo() })
+      : null;
     this.sessions = new SessionRegistry(opts.store, opts.clock, opts.sessionTimeoutMs ?? 60_000, {
       persist: (s, delta) => this.persistViewerCount(s, delta),
       ended: (s, reason) => {
@@ -145,6 +156,7 @@ export class ProgramDirector {
     for (const c of this.opts.schedule.activeChannels()) this.addChannel(c);
     this.restoreLatchedAlarms();
     this.opts.schedule.on('changed', this.onScheduleChanged);
+    this.disk?.start();
     return report;
   }
 
@@ -168,6 +180,7 @@ export class ProgramDirector {
       logger: this.opts.logger,
       alarmLog: this.alarmLog,
       health: () => this.outputHealth,
+      writeFailed: (what, err) => this.writeFailed(what, err),
       onChange: (uuid) => this.status.channelChanged(uuid),
     });
     this.cms.set(row.uuid, cm);
@@ -231,14 +244,22 @@ export class ProgramDirector {
     let viewers = 0;
     let previews = 0;
     let failed = 0;
+    // Why the station is degraded, one sentence each: failed channels, critical alarms, the disk.
+    const reasons: string[] = [];
     for (const cm of this.cms.values()) {
       if (cm.producerStatus === 'running') running++;
       viewers += cm.viewerCount;
       previews += cm.previewCount;
-      if (cm.isFailed) failed++;
+      if (cm.isFailed) {
+        failed++;
+        reasons.push(`${cm.channel.name}: channel failed`);
+      }
+      for (const a of cm.alarms.list()) if (a.severity === 'critical') reasons.push(`${cm.channel.name}: ${a.message}`);
     }
+    for (const a of this.alarms.list()) if (a.severity === 'critical' || a.kind === 'disk') reasons.push(`${ALARM_CODES[a.kind]}: ${a.message}`);
     return {
-      status: failed > 0 || this.alarms.list().some((a) => a.severity === 'critical') || [...this.cms.values()].some((cm) => cm.hasCriticalAlarm) ? 'degraded' : 'ok',
+      status: reasons.length > 0 ? 'degraded' : 'ok',
+      reasons,
       channels: this.cms.size,
       producersRunning: running,
       producerBudget: this.budget.max,
@@ -265,6 +286,23 @@ export class ProgramDirector {
     this.log.error({ err }, 'station work on a timer failed');
     const message = `station work failed: ${err instanceof Error ? err.message : String(err)}`;
     this.alarms.raise('timer', { kind: 'io-error', severity: 'warning', message, channelUuid: null });
+    this.writeFailed('station work on a timer', err);
+  }
+
+  /**
+   * Something the station had to write could not be (the store, an output folder, an encoder's
+   * segment). A full or failing disk raises the critical DISK alarm; other failures are not the disk's.
+   */
+  writeFailed(where: string, err: unknown): void {
+    const kind = storageFailureOf(err);
+    if (kind) this.disk?.writeFailed(where, describeStorageFailure(kind));
+  }
+
+  /** An encoder's segment came out truncated or empty (its disk was full): never listed, and said aloud. */
+  segmentIncomplete(channelUuid: string, file: string, problem: string): void {
+    this.log.error({ channel: channelUuid, file, problem }, 'an output segment was not written whole; it is not served');
+    const channel = this.cms.get(channelUuid)?.channel.name ?? channelUuid;
+    this.disk?.writeFailed(`the output segment ${file} of ${channel} (${problem})`, 'the output folder is full or failing');
   }
 
   // ---- viewers ------------------------------------------------------------------------------
@@ -345,21 +383,61 @@ export class ProgramDirector {
   private async switchAll(target: ModeState, action: string, actor: AuditActor, details: Record<string, unknown>): Promise<ModeDto> {
     const cms = [...this.cms.values()];
     const { store, clock } = this.opts;
-    // The mode, every channel's mode and one audit entry: one transaction, after every channel obeyed.
-    const commit = () => {
+    // A refusal's record still stored (the disk failed in between) goes first; if it still cannot, neither can this.
+    const stuck = this.retryUndo();
+    if (stuck) throw stuck;
+    const before = store.system.get();
+    let auditId = 0;
+    const channelModes = (mode: ModeState) => {
       const now = clock.now();
-      store.transaction(() => {
-        const e = target.emergency;
-        store.system.set({ globalMode: target.global, emergencyMessage: e?.message ?? null, emergencyScope: e?.scope ?? null, emergencySinceMs: e?.sinceMs ?? null, updatedAt: now });
-        for (const cm of cms) store.channels.setMode(cm.channel.id, channelModeOf(target.global, cm.channel.kind), now);
-        store.audit.append(now, actor, action, { ...details, channels: cms.length });
-      });
+      for (const cm of cms) store.channels.setMode(cm.channel.id, channelModeOf(mode.global, cm.channel.kind), now);
     };
-    await switchEveryChannel(cms, target, this.mode, commit, this.log.child({ action }));
+    const record = {
+      // The mode, every channel's mode and one audit entry: one transaction, before any channel switches.
+      commit: () => {
+        const now = clock.now();
+        try {
+          store.transaction(() => {
+            const e = target.emergency;
+            store.system.set({ globalMode: target.global, emergencyMessage: e?.message ?? null, emergencyScope: e?.scope ?? null, emergencySinceMs: e?.sinceMs ?? null, updatedAt: now });
+            channelModes(target);
+            auditId = store.audit.append(now, actor, action, { ...details, channels: cms.length });
+          });
+        } catch (err) {
+          this.writeFailed('the station mode', err);
+          throw err;
+        }
+      },
+      // A channel refused: as if it never happened (the state before, no audit entry).
+      undo: () =>
+        store.transaction(() => {
+          store.system.set(before);
+          channelModes(this.mode);
+          store.audit.remove(auditId);
+        }),
+    };
+    await switchEveryChannel(cms, target, this.mode, record, this.log.child({ action }), (err) => {
+      this.writeFailed('the station mode', err);
+      this.undoPending = record.undo;
+    });
     this.mode = target;
     this.status.stationChanged();
     this.log.warn({ action, ...details }, 'station mode changed');
     return this.modeDto();
+  }
+
+  /** Takes back a refused switch's record the store could not take back at the time. */
+  private retryUndo(): unknown {
+    if (!this.undoPending) return undefined;
+    try {
+      this.undoPending();
+      this.undoPending = null;
+      this.log.info('the refused switch was taken back in the store');
+      return undefined;
+    } catch (err) {
+      this.writeFailed('the station mode', err);
+      return err;
+    }
   }
 
   /** Takes every channel into an emergency (all or none). Only the ProgramDirector does this. */
@@ -387,8 +465,16 @@ export class ProgramDirector {
     if (this.closed) return;
     this.closed = true;
     this.opts.schedule.off('changed', this.onScheduleChanged);
-    for (const s of this.sessions.liveSessions()) this.sessions.end(s.sessionId, 'station shutdown');
+    for (const s of this.sessions.liveSessions()) {
+      try {
+        this.sessions.end(s.sessionId, 'station shutdown');
+      } catch (err) {
+        // A full disk must not keep the station from stopping: the next start's reconcile ends it.
+        this.log.error({ err, channel: s.channelUuid }, 'a viewer session could not be ended in the store at shutdown');
+      }
+    }
     this.sessions.close();
+    this.disk?.stop();
     await Promise.allSettled([...this.cms.values()].map((cm) => cm.shutdown()));
     this.status.close();
     this.levels.close();

@@ -100,7 +100,10 @@ export async function createDemoStation(dataDir: string, tools: FfmpegTools, log
   if (todo.length > 0) log(`generating demo media (${todo.length} clips, first start only)`);
   // Two at a time: this machine class has two cores.
   for (let i = 0; i < todo.length; i += 2) {
-    await Promise.all(todo.slice(i, i + 2).map(({ name, ...spec }) => renderTestCard(tools, { ...spec, file: path.join(mediaDir, `${name}.mp4`) })));
+    // Both renders end before a failure is reported: no ffmpeg goes on writing after the start failed.
+    const done = await Promise.allSettled(todo.slice(i, i + 2).map(({ name, ...spec }) => renderTestCard(tools, { ...spec, file: path.join(mediaDir, `${name}.mp4`) })));
+    const failed = done.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
   const file = path.join(dir, DEMO_STATION_FILE);
   fs.writeFileSync(file, `${JSON.stringify(stationFile(), null, 2)}\n`);

@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
 import { StationApiError } from '../shared/station-api';
+import { storageFailedMessage, storageFailureOf } from '../store/write-failure';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -48,12 +49,24 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
  * producer budget 503, a channel that refused a switch 409 (nothing was switched), a destination
  * the channel already pushes to 409, a bad request 400.
  */
-const STATUS_OF_CODE: Record<string, number> = { not_found: 404, capacity: 503, switch_refused: 409, unavailable: 503, duplicate_output: 409, output_limit: 409 };
+const STATUS_OF_CODE: Record<string, number> = {
+  not_found: 404,
+  capacity: 503,
+  switch_refused: 409,
+  unavailable: 503,
+  duplicate_output: 409,
+  output_limit: 409,
+  // The store could not write (a full or failing disk): nothing changed; retry once space is back.
+  storage_failed: 503,
+};
 
 /** The API error for anything a route or Fastify threw, or null for a fault of ours (a 500). */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof StationApiError) return new ApiError(STATUS_OF_CODE[err.code] ?? 400, err.code, err.message);
+  // A write of a route outside the facade (an import, an output change) the disk refused.
+  const storage = storageFailureOf(err);
+  if (storage) return new ApiError(503, 'storage_failed', storageFailedMessage(storage));
   const e = err as { statusCode?: unknown; code?: unknown; message?: unknown };
   const known = typeof e.code === 'string' ? FRAMEWORK_ERRORS[e.code] : undefined;
   if (known) return new ApiError(...known);

@@ -56,6 +56,8 @@ export function streamRoutes(director: ProgramDirector, timelines: ChannelTimeli
       let stream: fs.ReadStream;
       try {
         const stat = fs.statSync(entry.path);
+        // Not the file that was checked whole (replaced or cut since): never a truncated segment with 200.
+        if (stat.size !== entry.bytes) throw new Error('segment changed');
         stream = fs.createReadStream(entry.path);
         reply.header('content-length', stat.size);
       } catch {

@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands';
+import { segmentProblem } from '../media/ts-segment';
 import type { ProgramDirector } from '../runtime/program-director';
 import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../runtime/producer';
 import { ApiError } from './errors';
@@ -24,8 +25,13 @@ export interface SegmentEntry {
   file: string;
   path: string;
   duration: number;
+  /** Its size when it was checked whole: a file of another size is not this segment. */
+  bytes: number;
   discontinuity: boolean;
 }
+
+/** A segment the encoder listed that was not written whole (its disk was full): never listed or served. */
+export type IncompleteSegment = (file: string, problem: string) => void;
 
 /**
  * How many segments a viewer's playlist lists: the encoder's own list less a margin, so that a
@@ -73,8 +79,32 @@ export class ChannelTimeline {
   private discontinuitySeq = 0;
   private lastOutput: string | null = null;
   private readonly known = new Set<string>();
+  /** Segments refused as incomplete (the newest few, so each is reported once). */
+  private readonly refused: string[] = [];
+  /** A segment was left out: the next one listed follows a gap. */
+  private gap = false;
 
-  /** Reads the output's playlist and appends the segments not seen yet. */
+  constructor(private readonly onIncomplete: IncompleteSegment = () => {}) {}
+
+  /** The segment's size if it is whole; null (reported once) if it is not, or cannot be read. */
+  private check(key: string, file: string, duration: number): number | null {
+    if (this.refused.includes(key)) return null;
+    let problem: string;
+    try {
+      const data = fs.readFileSync(file);
+      const p = segmentProblem(data, duration);
+      if (p === null) return data.length;
+      problem = p;
+    } catch (err) {
+      problem = `it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    }
+    this.refused.push(key);
+    if (this.refused.length > TIMELINE_ENTRIES) this.refused.shift();
+    this.onIncomplete(path.basename(file), problem);
+    return null;
+  }
+
+  /** Reads the output's playlist and appends the segments not seen yet (and whole). */
   refresh(endpoint: StreamEndpoint): void {
     const outputId = endpoint.id;
     let text: string;
@@ -86,10 +116,18 @@ export class ChannelTimeline {
     for (const seg of parseProducerPlaylist(text)) {
       const key = `${outputId}/${seg.file}`;
       if (this.known.has(key)) continue;
+      const file = path.join(endpoint.dir, seg.file);
+      const bytes = this.check(key, file, seg.duration);
+      if (bytes === null) {
+        this.gap = true;
+        continue;
+      }
       this.known.add(key);
-      const discontinuity = this.lastOutput !== null && this.lastOutput !== outputId;
+      // After a segment left out, players must not splice across the hole as if it were not there.
+      const discontinuity = (this.lastOutput !== null && this.lastOutput !== outputId) || (this.gap && this.lastOutput !== null);
+      this.gap = false;
       this.lastOutput = outputId;
-      this.entries.push({ seq: this.nextSeq++, outputId, file: seg.file, path: path.join(endpoint.dir, seg.file), duration: seg.duration, discontinuity });
+      this.entries.push({ seq: this.nextSeq++, outputId, file: seg.file, path: file, duration: seg.duration, bytes, discontinuity });
     }
     while (this.entries.length > TIMELINE_ENTRIES) {
       const dropped = this.entries.shift()!;
@@ -198,7 +236,7 @@ export class ChannelTimelines {
 
   of(channelUuid: string): ChannelTimeline {
     let t = this.timelines.get(channelUuid);
-    if (!t) this.timelines.set(channelUuid, (t = new ChannelTimeline()));
+    if (!t) this.timelines.set(channelUuid, (t = new ChannelTimeline((file, problem) => this.director.segmentIncomplete(channelUuid, file, problem))));
     return t;
   }
 

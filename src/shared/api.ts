@@ -132,6 +132,8 @@ export interface ApiErrorDto {
 
 export interface StationHealthDto {
   status: 'ok' | 'degraded';
+  /** Why it is degraded, one sentence each (a failed channel, a critical alarm, the disk); empty when ok. */
+  reasons?: string[];
   channels: number;
   producersRunning: number;
   producerBudget: number;

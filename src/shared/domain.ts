@@ -58,7 +58,9 @@ export type AlarmKind =
   /** Output falling behind the clock. */
   | 'late'
   /** A push destination (RTMP/SRT) is down, refused or dropped the connection. */
-  | 'output-down';
+  | 'output-down'
+  /** Little free space where the station writes (warning), or writes failing there (critical). */
+  | 'disk';
 
 /** The short code an alarm shows beside its colour (colour is never the only signal). */
 export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
@@ -76,6 +78,7 @@ export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
   'io-error': 'IO',
   late: 'LATE',
   'output-down': 'OUT',
+  disk: 'DISK',
 };
 
 /** A channel as the schedule and the runtime know it: identity, zone and broadcast-day rollover. */

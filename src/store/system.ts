@@ -47,7 +47,9 @@ export interface AuditEntry {
 export class AuditRepo {
   private readonly insertStmt;
   private readonly recentStmt;
+  private readonly removeStmt;
   constructor(db: Db) {
+    this.removeStmt = db.prepare('DELETE FROM audit_log WHERE id = ?');
     this.insertStmt = db.prepare(
       'INSERT INTO audit_log (at_ms, actor, action, channel_id, details_json) VALUES (?, ?, ?, ?, ?)',
     );
@@ -58,6 +60,10 @@ export class AuditRepo {
   }
   append(atMs: number, actor: AuditActor, action: string, details: Record<string, unknown> = {}, channelId: number | null = null): number {
     return Number(this.insertStmt.run(atMs, actor, action, channelId, JSON.stringify(details)).lastInsertRowid);
+  }
+  /** Takes back an entry of a unit of work that did not happen after all (a refused emergency switch). */
+  remove(id: number): void {
+    this.removeStmt.run(id);
   }
   recent(limit = 50): AuditEntry[] {
     return this.recentStmt.all(limit).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));

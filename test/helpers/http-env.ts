@@ -12,6 +12,7 @@ import type { ProducerStartOptions } from '../../src/runtime/producer';
 import { loopOf, stationFixture } from './fixtures';
 import { silentLogger } from './runtime-env';
 import { TestProducer, TestProducerPool } from './test-producer';
+import { syntheticSegment } from './ts-segment';
 
 class PlaylistProducer extends TestProducer {
   override async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
@@ -19,7 +20,7 @@ class PlaylistProducer extends TestProducer {
     const endpoint = this.streamEndpoint();
     if (!endpoint) return;
     fs.mkdirSync(endpoint.dir, { recursive: true });
-    fs.writeFileSync(path.join(endpoint.dir, 'seg-00001.ts'), Buffer.alloc(188, 0x47));
+    fs.writeFileSync(path.join(endpoint.dir, 'seg-00001.ts'), syntheticSegment(1));
     fs.writeFileSync(endpoint.playlist, '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.000000,\nseg-00001.ts\n');
   }
 }

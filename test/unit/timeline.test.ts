@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChannelTimeline, parseSharedSegment } from '../../src/server/timeline';
 import { tempDir } from '../helpers/tmp';
+import { syntheticSegment } from '../helpers/ts-segment';
 
 const dirs: Array<ReturnType<typeof tempDir>> = [];
 afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
@@ -14,7 +15,10 @@ function output(id: string, from: number, to: number) {
   const t = tempDir();
   dirs.push(t);
   const lines = ['#EXTM3U', '#EXT-X-TARGETDURATION:2'];
-  for (let i = from; i <= to; i++) lines.push('#EXTINF:2.000000,', `seg-${i}.ts`);
+  for (let i = from; i <= to; i++) {
+    lines.push('#EXTINF:2.000000,', `seg-${i}.ts`);
+    fs.writeFileSync(path.join(t.dir, `seg-${i}.ts`), syntheticSegment(2));
+  }
   const playlist = path.join(t.dir, 'index.m3u8');
   fs.writeFileSync(playlist, `${lines.join('\n')}\n`);
   return { kind: 'hls' as const, id, dir: t.dir, playlist };
@@ -64,5 +68,40 @@ describe('ChannelTimeline shared segment names', () => {
     for (const bad of ['Ab-_x9Zq-017.ts', 'Ab-_x9Zq-1.ts.ts', 'Ab-_x9Z-1.ts', 'Ab-_x9Zq-.ts', '../Ab-_x9Zq-1.ts', 'Ab-_x9Zq-1.m3u8', 'Ab-_x9Zq--1.ts', 'Ab-_x9Zq-1e3.ts', 'seg-1.ts', 'Ab-_x9Zq-9999999999999999.ts']) {
       expect(parseSharedSegment(bad), bad).toBeNull();
     }
+  });
+
+  it('never lists a segment the encoder did not write whole (empty, cut mid-packet, pictures cut short), and reports each once', () => {
+    const t = tempDir();
+    dirs.push(t);
+    const whole = syntheticSegment(1);
+    const files: Record<string, Buffer> = {
+      'seg-0.ts': whole,
+      'seg-1.ts': Buffer.alloc(0),
+      'seg-2.ts': whole.subarray(0, 4096),
+      // A whole number of packets, but only the first half of the pictures.
+      'seg-3.ts': whole.subarray(0, 188 * 15),
+      'seg-4.ts': whole,
+    };
+    const lines = ['#EXTM3U', '#EXT-X-TARGETDURATION:1'];
+    for (const [name, data] of Object.entries(files)) {
+      fs.writeFileSync(path.join(t.dir, name), data);
+      lines.push('#EXTINF:1.000000,', name);
+    }
+    const playlist = path.join(t.dir, 'index.m3u8');
+    fs.writeFileSync(playlist, `${lines.join('\n')}\n`);
+    const reported: string[] = [];
+    const timeline = new ChannelTimeline((file, problem) => reported.push(`${file}: ${problem}`));
+    const endpoint = { kind: 'hls' as const, id: 'p1', dir: t.dir, playlist };
+    timeline.refresh(endpoint);
+    timeline.refresh(endpoint);
+    expect(timeline.playlist().split('\n').filter((l) => l.endsWith('.ts'))).toEqual(['p1/seg-0.ts', 'p1/seg-4.ts']);
+    // The hole is marked: a player does not splice seg-4 onto seg-0 as if nothing were missing.
+    expect(timeline.playlist()).toContain('#EXT-X-DISCONTINUITY\n#EXTINF:1.000000,\np1/seg-4.ts');
+    expect(reported).toEqual([
+      'seg-1.ts: it is empty',
+      'seg-2.ts: its 4096 bytes are not a whole number of 188-byte packets',
+      'seg-3.ts: its pictures span 0.47 s of the 1.00 s listed',
+    ]);
+    expect(timeline.find('p1', 'seg-4.ts')?.bytes).toBe(whole.length);
   });
 });
