@@ -130,7 +130,7 @@ export interface StationOptions {
    * environment's RETROVUE_OUTPUT_MONITOR=off turns it off, to measure what watching costs).
    */
   watchOutput?: boolean;
-  /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300, 48 h). */
+  /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300/10 per address, 48 h). */
   iptv?: Partial<IptvSettings>;
 }
 
