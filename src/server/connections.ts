@@ -106,6 +106,8 @@ export function nodeServerOptions(limits: HttpLimits) {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node would answer an HTTP/1.1 request without Host with an empty 400: the access hook answers it in the API's shape.
+    requireHostHeader: false,
     // How often Node looks for requests past their timeouts; the default (30 s) would stretch them.
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
   };
