@@ -15,7 +15,7 @@ const USAGE = `Usage:
                  [--viewer-grace-ms N] [--session-timeout-ms N] [--max-producers N]
                  [--profile 360p|720p|1080p] [--segment-seconds N]
                  [--public-url URL] [--stream-key KEY|generate] [--max-viewers N]
-                 [--max-viewers-per-channel N] [--guide-hours N]
+                 [--max-viewers-per-channel N] [--max-viewers-per-address N] [--guide-hours N]
   retrovue import [--data-dir D] FILE
   retrovue help
 
@@ -37,6 +37,8 @@ const USAGE = `Usage:
                           "generate" makes one, kept in <data-dir>/stream-key (default: no key)
   --max-viewers N         most viewers at once, all channels (default 300); past it 503 + Retry-After
   --max-viewers-per-channel N  most viewers of one channel at once (default 100)
+  --max-viewers-per-address N  most viewers opened through the viewers' URLs from one client address
+                          (default ${DEFAULT_VIEWER_LIMITS.perAddress}); past it 503 for that address only
   --guide-hours N         how far ahead the XMLTV guide reaches (default 48)
 `;
 
@@ -72,6 +74,7 @@ const serveSchema = z.object({
     .optional(),
   'max-viewers': intArg('max-viewers', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perStation),
   'max-viewers-per-channel': intArg('max-viewers-per-channel', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perChannel),
+  'max-viewers-per-address': intArg('max-viewers-per-address', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perAddress),
   'guide-hours': intArg('guide-hours', 1, 336).default(48),
 });
 
@@ -104,6 +107,7 @@ function parseServeArgs(argv: string[]): ServeArgs {
     'stream-key': { type: 'string' },
     'max-viewers': { type: 'string' },
     'max-viewers-per-channel': { type: 'string' },
+    'max-viewers-per-address': { type: 'string' },
     'guide-hours': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`);
@@ -126,7 +130,7 @@ async function serve(argv: string[]): Promise<void> {
     iptv: {
       publicUrl: args['public-url'] ?? null,
       streamKey: keyArg === 'generate' ? loadOrCreateStreamKey(dataDir) : (keyArg ?? null),
-      limits: { perChannel: args['max-viewers-per-channel'], perStation: args['max-viewers'] },
+      limits: { perChannel: args['max-viewers-per-channel'], perStation: args['max-viewers'], perAddress: args['max-viewers-per-address'] },
       guideHorizonMs: args['guide-hours'] * 3_600_000,
     },
   });

@@ -135,7 +135,7 @@ export interface StationOptions {
    * (RETROVUE_DISK_WARN_MB in the environment sets it), read every 5 s.
    */
   disk?: { warnFreeBytes?: number; pollMs?: number };
-  /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300, 48 h). */
+  /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300/10 per address, 48 h). */
   iptv?: Partial<IptvSettings>;
 }
 

@@ -196,6 +196,8 @@ export function pushArgs(o: PushOptions): string[] {
     '-progress', 'pipe:1', '-stats_period', '0.5',
     ...(o.format === 'flv' ? ['-flvflags', 'no_duration_filesize'] : []),
     '-rw_timeout', String(o.writeTimeoutMs * 1000),
+    // The destination, secrets and all, can only be an argument: ffmpeg reads it from nowhere else
+    // (README, "Pushing channels": what protects it from other local users).
     '-f', o.format, o.url,
   ];
 }

@@ -5,7 +5,6 @@
 // Validation collects every problem it can find rather than stopping at the first.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, PLAYLOG_ITEM_TYPES } from '../shared/domain';
 import { formatInstant, isValidZone, parseInstant } from '../shared/time';
@@ -13,6 +12,7 @@ import { MAX_OUTPUTS_PER_CHANNEL, outputUrl, sameDestination } from '../shared/o
 import type { FfmpegTools } from '../media/ffmpeg';
 import { ProbeError, probeMedia, type ProbeResult } from '../media/probe';
 import { DEFAULT_ROLLOVER_MINUTES } from './broadcast-day';
+import { jsonPath, MAX_STATION_FILE_BYTES, parseStrictJson } from './strict-json';
 
 export const STATION_FILE_VERSION = 1;
 /** An item may end this much past its asset's probed end (container durations are rounded, audio primed). */
@@ -178,42 +178,6 @@ export interface ValidatedStation {
   assets: Map<string, ProbeResult>;
 }
 
-function jsonPath(segments: ReadonlyArray<PropertyKey>): string {
-  return segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : `${acc}.${String(s)}`), '$');
-}
-
-const JSON_ERRORS: Record<string, string> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'malformed number',
-  PropertyNameExpected: 'a property name in double quotes was expected',
-  ValueExpected: 'a value was expected',
-  ColonExpected: 'a colon was expected',
-  CommaExpected: 'a comma was expected',
-  CloseBraceExpected: 'a closing } was expected',
-  CloseBracketExpected: 'a closing ] was expected',
-  EndOfFileExpected: 'unexpected content after the end of the document',
-  InvalidCommentToken: 'comments are not allowed in JSON',
-  UnexpectedEndOfComment: 'comments are not allowed in JSON',
-  UnexpectedEndOfString: 'unterminated string',
-  UnexpectedEndOfNumber: 'malformed number',
-  InvalidUnicode: 'invalid unicode escape',
-  InvalidEscapeCharacter: 'invalid escape character in a string',
-  InvalidCharacter: 'invalid character in a string',
-};
-
-/** Strict JSON (no comments, no trailing commas) with the position of the first syntax error. */
-function parseJson(text: string): { value: unknown } | { problem: StationFileProblem } {
-  const errors: ParseError[] = [];
-  const value: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (!first) return { value };
-  const before = text.slice(0, first.offset);
-  const line = before.split('\n').length;
-  const column = first.offset - before.lastIndexOf('\n');
-  const code = printParseErrorCode(first.error);
-  return { problem: { path: '$', message: `not valid JSON at line ${line}, column ${column}: ${JSON_ERRORS[code] ?? code}` } };
-}
-
 export interface ValidateOptions {
   tools: FfmpegTools;
   /** Probe results already known (same path, size and mtime): skips running ffprobe again. */
@@ -225,17 +189,34 @@ function fmtMs(ms: number): string {
   return Number.isInteger(s) ? `${s} s` : `${s.toFixed(3)} s`;
 }
 
-/** Reads, parses and validates a station file. Throws StationFileError listing every problem. */
-export async function validateStationFile(file: string, options: ValidateOptions): Promise<ValidatedStation> {
-  const abs = path.resolve(file);
-  let text: string;
+/** The file's bytes: a regular file within the size limit (checked before reading: a FIFO or a disk image is refused). */
+function readStationFile(abs: string): Buffer {
+  let fd: number;
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     throw new StationFileError(abs, [{ path: '$', message: `cannot read the station file: ${(err as Error).message}` }]);
   }
-  const parsedJson = parseJson(text);
-  if ('problem' in parsedJson) throw new StationFileError(abs, [parsedJson.problem]);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new StationFileError(abs, [{ path: '$', message: 'cannot read the station file: not a regular file' }]);
+    if (st.size > MAX_STATION_FILE_BYTES) {
+      throw new StationFileError(abs, [{ path: '$', message: `the station file is ${st.size} bytes; at most ${MAX_STATION_FILE_BYTES} are accepted` }]);
+    }
+    return fs.readFileSync(fd);
+  } catch (err) {
+    if (err instanceof StationFileError) throw err;
+    throw new StationFileError(abs, [{ path: '$', message: `cannot read the station file: ${(err as Error).message}` }]);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads, parses and validates a station file. Throws StationFileError listing every problem. */
+export async function validateStationFile(file: string, options: ValidateOptions): Promise<ValidatedStation> {
+  const abs = path.resolve(file);
+  const parsedJson = parseStrictJson(readStationFile(abs));
+  if ('problems' in parsedJson) throw new StationFileError(abs, parsedJson.problems);
   const json = parsedJson.value;
   if (json && typeof json === 'object' && 'version' in json && (json as { version: unknown }).version !== STATION_FILE_VERSION) {
     // Do not report a newer file's shape as a hundred errors: the version says it all.

@@ -98,6 +98,7 @@ export function registerAccessControl(app: FastifyInstance, apiToken: string, st
   app.addHook('onRequest', async (req) => {
     if (allowedHosts === undefined && app.server.listening) allowedHosts = loopbackHosts(app);
     const host = req.headers.host;
+    if (host === undefined && req.raw.httpVersion === '1.1') throw new ApiError(400, 'missing_host', 'an HTTP/1.1 request must send a Host header');
     // A request without Host (HTTP/1.0) cannot come from a browser, so it is no rebinding.
     if (allowedHosts && host !== undefined && !allowedHosts.has(normalHost(host) ?? '')) {
       throw new ApiError(403, 'forbidden_host', 'this station answers only to localhost, 127.0.0.1 or [::1] with its port');

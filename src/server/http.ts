@@ -88,10 +88,20 @@ function parseJsonBody(req: FastifyRequest, body: Buffer, done: (err: Error | nu
   }
 }
 
+/**
+ * How long a refused client may go on sending what it was sending (an oversized header, say)
+ * before its connection is closed anyway.
+ */
+const REFUSAL_LINGER_MS = 2_000;
+
 /** Node's own refusals (malformed request, headers too large, timeouts), written in the API's shape. */
 function onClientError(log: FastifyBaseLogger) {
+  const answered = new WeakSet<Duplex>();
   return (err: NodeJS.ErrnoException, socket: Duplex): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    // The parser repeats its error on every further chunk the client sends: answered once.
+    if (answered.has(socket)) return;
+    answered.add(socket);
     const [status, reason, code, message] =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'request_timeout', 'the request did not arrive in time']
@@ -101,8 +111,17 @@ function onClientError(log: FastifyBaseLogger) {
     log.debug({ code: err.code }, 'client error');
     // As Node does: never write into a response already under way on this socket.
     const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
-    if (socket.writable && !inFlight?.headersSent) socket.write(rawErrorResponse(status, reason, code, message));
-    socket.destroy();
+    if (!socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    // Answer, then read on (discarding) until the client has finished sending: closing with its
+    // bytes unread would reset the connection, and a reset loses the answer before it is read.
+    socket.end(rawErrorResponse(status, reason, code, message));
+    const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+    linger.unref();
+    socket.once('end', () => socket.destroy());
+    socket.once('close', () => clearTimeout(linger));
   };
 }
 

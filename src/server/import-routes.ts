@@ -8,14 +8,13 @@ import { z } from 'zod';
 import { FfmpegUnavailableError } from '../media/ffmpeg';
 import type { ImportResult } from '../schedule/import';
 import { StationFileError } from '../schedule/station-file';
+import { MAX_STATION_FILE_BYTES } from '../schedule/strict-json';
 import { ApiError, badRequest, describeZodError } from './errors';
 
 export interface StationImporter {
   importStationFile(file: string): Promise<ImportResult>;
 }
 
-/** Far above any real station file; keeps a stray path (a disk image, a log) from filling memory. */
-export const MAX_STATION_FILE_BYTES = 16 * 1024 * 1024;
 
 const importBody = z.strictObject({
   file: z

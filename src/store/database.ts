@@ -98,12 +98,42 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+/** The database and the files SQLite keeps beside it, which hold the same rows. */
+const databaseFiles = (file: string) => [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
+
+/**
+ * The database holds the station's whole log (and its settings): readable by its owner only, as
+ * the API token and stream key are. Existing files from an older build are tightened (only their
+ * mode changes, never their content); where that is not allowed (another owner, a read-only
+ * disk) they are left as they are and opening reports what matters.
+ */
+function restrictToOwner(file: string): void {
+  for (const f of databaseFiles(file)) {
+    try {
+      if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch {
+      // absent, or not ours to change
+    }
+  }
+}
+
 /** Opens (creating if needed) the database file, checking an existing file before touching it. */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const exists = fs.existsSync(file);
-  if (exists) checkIntegrity(file);
-  else if (options.readonly) throw new StoreOpenError(file, `The station database ${file} does not exist.`);
-  else fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (exists) {
+    if (!options.readonly) restrictToOwner(file);
+    checkIntegrity(file);
+  } else if (options.readonly) throw new StoreOpenError(file, `The station database ${file} does not exist.`);
+  else {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Created empty (an empty file is an empty database) with the owner-only mode, which SQLite
+    // gives the -wal and -shm files it creates beside it too.
+    try {
+      fs.closeSync(fs.openSync(file, 'wx', 0o600));
+    } catch (err) {
+      throw accessProblem(file) ?? new StoreOpenError(file, `Cannot create the station database ${file}: ${describe(err)}`);
+    }
+  }
 
   // SQLite quietly opens a file it may not write read-only (even BEGIN IMMEDIATE passes); find out
   // now, not at the first write on air.
@@ -111,7 +141,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: exists });
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true });
   } catch (err) {
     throw (!options.readonly && accessProblem(file)) || new StoreOpenError(file, `Cannot open the station database ${file}: ${describe(err)}`);
   }

@@ -116,7 +116,7 @@ export async function run(): Promise<Figure[]> {
   const t = stationFixture([
     { id: 'pushed', name: 'Pushed', number: '5', timezone: 'UTC', loop: { epoch: '2026-01-01T00:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }] }, outputs: [{ url: nginx.rtmpUrl('pushed') }] },
   ]);
-  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file, '--max-viewers', '1000', '--max-viewers-per-channel', '1000', '--session-timeout-ms', '600000'], { RETROVUE_LOG_LEVEL: 'error' });
+  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file, '--max-viewers', '1000', '--max-viewers-per-channel', '1000', '--max-viewers-per-address', '1000', '--session-timeout-ms', '600000'], { RETROVUE_LOG_LEVEL: 'error' });
   const channel = async () => ((await (await serve.api('/api/channels')).json()) as { channels: ChannelStatusDto[] }).channels[0]!;
   try {
     const waitFor = async (what: string, ok: (c: ChannelStatusDto) => boolean, timeoutMs: number) => {

@@ -33,7 +33,7 @@ export function scheduleEnv(start = '2026-11-25T12:00:00Z'): ScheduleEnv {
   let n = 0;
   const writeStation = (json: unknown, name = `station-${n++}.json`) => {
     const file = path.join(t.dir, name);
-    fs.writeFileSync(file, typeof json === 'string' ? json : JSON.stringify(json, null, 2));
+    fs.writeFileSync(file, typeof json === 'string' || json instanceof Uint8Array ? json : JSON.stringify(json, null, 2));
     return file;
   };
   return {

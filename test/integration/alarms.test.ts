@@ -90,6 +90,33 @@ describe('alarm life cycle', () => {
     expect(e.director.health().status).toBe('ok');
   });
 
+  it('clears a MEDIA alarm at the end of its slot, whichever kind it was, and raises none once the file is restored', async () => {
+    const e = await env({ items: [['Episode', 10 * 60_000]], sessionTimeoutMs: 86_400_000 });
+    e.pool.airSegments = true;
+    e.pool.missingAssets.add('/media/fake.mp4');
+    const { uuid, producer } = await onAir(e);
+    // From the second airing on, the decoder also reports why (here: the file ended early).
+    producer.on('segment-began', (r) => {
+      if (r.slate && r.segment.kind === 'item') producer.report('alarm', { kind: 'media-corrupt', severity: 'warning', message: 'asset ended early', segment: r.segment });
+    });
+    const active = () => alarmsOf(e, uuid).filter((a) => a.clearedAt === null).map((a) => a.kind).sort();
+    await e.advance(60_000);
+    expect(active()).toEqual(['media-missing']);
+    await e.advance(10 * 60_000); // the next airing: the first slot's alarm cleared at its end
+    expect(active()).toEqual(['media-corrupt', 'media-missing']);
+    expect(alarmsOf(e, uuid).filter((a) => a.code === 'MEDIA' && a.clearedAt === null)).toHaveLength(2);
+    // Restored: the slot on air still ends as a slate, the next airings play the file.
+    e.pool.missingAssets.delete('/media/fake.mp4');
+    e.schedule.notifyChanged(e.channels.map((c) => c.id));
+    await e.advance(10 * 60_000);
+    expect(active()).toEqual([]);
+    await e.advance(30 * 60_000);
+    expect(active()).toEqual([]);
+    const media = alarmsOf(e, uuid).filter((a) => a.code === 'MEDIA');
+    expect(media.length).toBeGreaterThanOrEqual(3);
+    expect(media.every((a) => a.clearedAt !== null)).toBe(true);
+  });
+
   it('refuses to acknowledge an alarm it does not have', async () => {
     const e = await env();
     expect(() => e.director.acknowledgeAlarm('999')).toThrow(UnknownAlarmError);

@@ -16,6 +16,29 @@ function raw(base: string, request: string): Promise<string> {
   });
 }
 
+/**
+ * Sends a request in 4 KB pieces a few ms apart and reads only once it has sent all of it (as a
+ * client busy uploading would): the answer must still be there, not lost to a connection reset.
+ */
+function sendThenRead(base: string, request: string): Promise<{ out: string; error: string | null }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve) => {
+    let out = '';
+    let error: string | null = null;
+    const socket = net.connect({ host: hostname, port: Number(port) }, async () => {
+      socket.pause();
+      for (let i = 0; i < request.length && !socket.destroyed; i += 4096) {
+        socket.write(request.slice(i, i + 4096));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      socket.on('data', (c: Buffer) => (out += c.toString()));
+      socket.resume();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
+    socket.on('close', () => resolve({ out, error }));
+  });
+}
+
 const errorOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string } };
 
 describe('HTTP error shapes and strict input', () => {
@@ -110,5 +133,24 @@ describe('HTTP error shapes and strict input', () => {
     const expectation = await raw(env.base, `GET /api/health HTTP/1.1\r\nHost: ${env.host}\r\nExpect: teapot\r\nConnection: close\r\n\r\n`);
     expect(expectation).toMatch(/^HTTP\/1\.1 417 /);
     expect(errorOf(expectation).error.code).toBe('expectation_failed');
+  });
+
+  it('answers an HTTP/1.1 request without Host with 400 in the error shape (HTTP/1.0 needs none)', async () => {
+    const noHost = await raw(env.base, 'GET /api/health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 /);
+    expect(errorOf(noHost).error).toEqual({ code: 'missing_host', message: 'an HTTP/1.1 request must send a Host header' });
+    const old = await raw(env.base, 'GET /api/health HTTP/1.0\r\n\r\n');
+    expect(old).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('answers an 80 KB header with 431 in the error shape, even to a client still sending it, rather than resetting the connection', async () => {
+    const request = `GET /api/health HTTP/1.1\r\nHost: ${env.host}\r\nX-Pad: ${'x'.repeat(80 * 1024)}\r\n\r\n`;
+    const { out, error } = await sendThenRead(env.base, request);
+    expect(error).toBeNull();
+    expect(out).toMatch(/^HTTP\/1\.1 431 /);
+    expect(errorOf(out).error.code).toBe('headers_too_large');
+    // Many headers adding up to 80 KB, all at once.
+    const many = await raw(env.base, `GET /api/health HTTP/1.1\r\nHost: ${env.host}\r\n${Array.from({ length: 80 }, (_, i) => `X-H${i}: ${'a'.repeat(1000)}\r\n`).join('')}\r\n`);
+    expect(many).toMatch(/^HTTP\/1\.1 431 /);
   });
 });

@@ -33,6 +33,7 @@ describe('retrovue CLI', () => {
     [['serve', '--public-url', 'http://tv.example/?x=1'], /--public-url/],
     [['serve', '--max-viewers', '0'], /--max-viewers must be between 1/],
     [['serve', '--max-viewers-per-channel', 'many'], /--max-viewers-per-channel must be a whole number/],
+    [['serve', '--max-viewers-per-address', '0'], /--max-viewers-per-address must be between 1/],
     [['serve', '--guide-hours', '1000'], /--guide-hours must be between 1 and 336/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['import'], /import takes exactly one station file \(got 0\)/],

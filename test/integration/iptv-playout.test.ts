@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_VIEWER_LIMITS } from '../../src/server/viewer-limits';
 import { Station } from '../../src/station';
 import { loopOf, stationFixture } from '../helpers/fixtures';
 import { sleep } from '../helpers/playout';
@@ -56,7 +57,15 @@ describe('IPTV streams (real ffmpeg)', () => {
       },
       { id: 'other', name: 'Other', timezone: 'UTC', loop: loopOf({ title: 'C', asset: 'media/c.mp4', durationMs: 6_000 }) },
     ]);
-    station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, logger: silentLogger, sessionTimeoutMs: 10_000, policy: { viewerGraceMs: 1_000 } });
+    // Twenty readers from one address: past the default per-address viewer limit.
+    station = await Station.open({
+      dataDir: path.join(t.dir, 'data'),
+      stationFile: t.file,
+      logger: silentLogger,
+      sessionTimeoutMs: 10_000,
+      policy: { viewerGraceMs: 1_000 },
+      iptv: { limits: { ...DEFAULT_VIEWER_LIMITS, perAddress: 20 } },
+    });
     base = await station.listen('127.0.0.1', 0);
     uuid = station.store.channels.bySlug('shorts')!.uuid;
   });

@@ -2,6 +2,7 @@
 // IPTV playlist parser with every URL answering, the XMLTV guide valid against the XMLTV DTD,
 // HDHomeRun emulation, the token-free access level, the stream key, and the viewer limits.
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseM3u } from 'iptv-playlist-parser';
@@ -369,7 +370,7 @@ describe('stream key and viewer limits', () => {
   const get = (url: string, init: RequestInit = {}) => fetch(`${env.base}${url}`, { redirect: 'manual', ...init });
 
   beforeAll(async () => {
-    env = await iptvEnv({ iptv: { streamKey: KEY, limits: { perChannel: 2, perStation: 3 } } });
+    env = await iptvEnv({ iptv: { streamKey: KEY, limits: { perChannel: 2, perStation: 3, perAddress: 100 } } });
   });
   afterAll(() => env?.close());
 
@@ -422,5 +423,56 @@ describe('stream key and viewer limits', () => {
     expect(Number(sharedFull.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await sharedFull.json()) as { error: { code: string } }).error.code).toBe('viewer_limit');
     expect((await get('/iptv/live/7/index.m3u8')).headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('viewers per client address', () => {
+  const PER_ADDRESS = 3;
+  let env: HttpEnv;
+  const liveViewers = () => env.station.director.sessions.liveSessions().filter((s) => s.purpose === 'viewer');
+
+  /** A viewer URL asked from a given loopback address (Linux routes all of 127/8 to loopback). */
+  const ask = (route: string, from: string, userAgent: string, method = 'GET'): Promise<{ status: number; body: string; location?: string }> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${env.base}${route}`, { method, localAddress: from, agent: false, headers: { 'user-agent': userAgent } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
+        // A .ts answer is a stream that never ends: its status is all this needs.
+        if (res.headers['content-type'] === 'video/mp2t') resolve({ status: res.statusCode ?? 0, body: '' });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  beforeAll(async () => {
+    env = await iptvEnv({ iptv: { limits: { perChannel: 100, perStation: 300, perAddress: PER_ADDRESS } } });
+  });
+  afterAll(() => env?.close());
+
+  it('refuses one address past its viewers however it varies its User-Agent, all at once or one by one, and lets others in', async () => {
+    // Fifty requests at once from one address, each a "different player".
+    const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => ask('/iptv/channels/7.m3u8', '127.0.0.2', `player-${i}`)));
+    expect(burst.filter((r) => r.status === 302)).toHaveLength(PER_ADDRESS);
+    const refused = burst.filter((r) => r.status === 503);
+    expect(refused).toHaveLength(50 - PER_ADDRESS);
+    expect(JSON.parse(refused[0]!.body)).toEqual({ error: { code: 'viewer_limit', message: expect.stringContaining(`your address has as many viewers as it takes (${PER_ADDRESS})`) } });
+    // Other channels, and .ts streams, count against the same address.
+    expect((await ask('/iptv/channels/two.m3u8', '127.0.0.2', 'another')).status).toBe(503);
+    expect((await ask('/iptv/channels/two.ts', '127.0.0.2', 'another')).status).toBe(503);
+    // A player already watching is no new viewer: it keeps its session.
+    const again = await ask('/iptv/channels/7.m3u8', '127.0.0.2', 'player-0');
+    const first = burst.find((r) => r.status === 302 && r.location === again.location);
+    expect(again.status === 302 && first !== undefined).toBe(true);
+    // Another address is let in.
+    expect((await ask('/iptv/channels/7.m3u8', '127.0.0.3', 'player-0')).status).toBe(302);
+    expect(liveViewers()).toHaveLength(PER_ADDRESS + 1);
+  });
+
+  it('gives the address a place again when one of its viewers ends', async () => {
+    const ended = (await ask('/iptv/channels/7.m3u8', '127.0.0.2', 'player-0')).location!.split('/')[2]!;
+    env.station.director.detach(ended, 'test');
+    expect((await ask('/iptv/channels/two.m3u8', '127.0.0.2', 'newcomer')).status).toBe(302);
+    expect((await ask('/iptv/channels/two.m3u8', '127.0.0.2', 'one-more')).status).toBe(503);
   });
 });

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, StoreOpenError } from '../../src/store';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations';
@@ -41,6 +42,30 @@ describe('Store', () => {
     const again = Store.open(dir);
     expect(again.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     again.close();
+  });
+
+  it("creates the database and its -wal and -shm readable by the owner only, and tightens an older build's files", () => {
+    const dir = dataDir();
+    const file = path.join(dir, 'station.db');
+    const modes = () => ['', '-wal', '-shm'].map((x) => fs.statSync(file + x).mode & 0o777);
+    const previous = process.umask(0o022);
+    try {
+      const store = Store.open(dir);
+      expect(modes()).toEqual([0o600, 0o600, 0o600]);
+      store.close();
+      // An older build's files, world-readable, held open (with their -wal and -shm) by a reader.
+      fs.chmodSync(file, 0o644);
+      const reader = new Database(file);
+      reader.pragma('journal_mode = WAL');
+      reader.prepare('SELECT count(*) FROM channels').get();
+      expect(modes()).toEqual([0o644, 0o644, 0o644]);
+      const again = Store.open(dir);
+      expect(modes()).toEqual([0o600, 0o600, 0o600]);
+      again.close();
+      reader.close();
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it('commits a transaction as a whole or not at all', () => {

@@ -10,6 +10,17 @@ import type { AsRunProducer } from '../../store';
 
 type Listeners = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };
 
+/** The MEDIA alarm kinds: a slot's media could not be played (missing, or failed to decode). */
+const MEDIA_KINDS = ['media-missing', 'media-corrupt'] as const;
+
+/**
+ * The key of a slot's MEDIA alarm of one kind. Raise and clear both build it here, so the alarm a
+ * slot raised is the one its end clears.
+ */
+export function mediaAlarmKey(kind: (typeof MEDIA_KINDS)[number], segmentStartMs: number): string {
+  return `${kind}:${segmentStartMs}`;
+}
+
 /** Why a producer left the air, and what follows: another producer at once, off air, or nothing (the station stops). */
 export interface OffAir {
   cause: string;
@@ -51,7 +62,7 @@ export class ProducerReports {
       'segment-began': this.safe('as-run', (r) => {
         if (r.slate && r.segment.kind === 'item') {
           const message = `"${r.segment.title}" could not be played; a slate airs in its slot`;
-          raise(`media:${r.segment.startMs}`, { kind: 'media-missing', severity: 'warning', message, channelUuid }, r.atMs);
+          raise(mediaAlarmKey('media-missing', r.segment.startMs), { kind: 'media-missing', severity: 'warning', message, channelUuid }, r.atMs);
         } else if (r.slate) {
           raise('gap', { kind: 'schedule-gap', severity: 'warning', message: 'nothing is scheduled: the channel airs its slate', channelUuid }, r.atMs);
         } else {
@@ -60,14 +71,18 @@ export class ProducerReports {
         asRun.segmentBegan(r);
       }),
       'segment-ended': this.safe('as-run', (r) => {
-        if (r.segment.kind === 'item') alarms.clear(`media:${r.segment.startMs}`);
+        if (r.segment.kind === 'item') for (const kind of MEDIA_KINDS) alarms.clear(mediaAlarmKey(kind, r.segment.startMs));
         asRun.segmentEnded(r);
       }),
       'health-changed': ({ health, reason }) => {
         if (health !== 'degraded') alarms.clear('degraded');
         else raise('degraded', { kind: 'late', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid });
       },
-      alarm: (a) => raise(`${a.kind}:${a.segment?.startMs ?? 'output'}`, { kind: a.kind, severity: a.severity, message: a.message, channelUuid }),
+      alarm: (a) => {
+        const media = MEDIA_KINDS.find((k) => k === a.kind);
+        const key = media && a.segment ? mediaAlarmKey(media, a.segment.startMs) : `${a.kind}:${a.segment?.startMs ?? 'output'}`;
+        raise(key, { kind: a.kind, severity: a.severity, message: a.message, channelUuid });
+      },
       // Raised at the time the condition began on air, cleared at the time it ended.
       'output-condition': (c) => {
         if (c.active) raise(`output:${c.kind}`, { kind: c.kind, severity: c.severity, message: c.message, channelUuid }, c.atMs);

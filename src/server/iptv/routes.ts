@@ -18,7 +18,7 @@ import type { MasterClock } from '../../shared/clock';
 import type { StationFacade } from '../../station-facade';
 import { notFound } from '../errors';
 import type { ChannelTimelines } from '../timeline';
-import { checkViewerLimits, type ViewerLimits } from '../viewer-limits';
+import { AddressViewers, checkViewerLimits, type ViewerLimits } from '../viewer-limits';
 import { findChannel, requestOrigin, type ViewerChannel, viewerChannels } from './directory';
 import { deviceXml, discoverJson, LINEUP_STATUS, lineupJson, type TunerIdentity } from './hdhomerun';
 import { SharedHls } from './live';
@@ -78,9 +78,14 @@ export function iptvRoutes(deps: IptvDeps) {
   };
   const clientOf = (req: FastifyRequest) => ({ address: req.ip, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200) });
 
+  const perAddress = new AddressViewers((id) => director.sessions.get(id) !== undefined, settings.limits.perAddress);
+
   const openSession = async (req: FastifyRequest, c: ViewerChannel, via: string): Promise<string> => {
-    checkViewerLimits(director, c.info.uuid, settings.limits);
-    return (await deps.api.attach(c.info.uuid, 'viewer', { via, ...clientOf(req) })).sessionId;
+    const client = clientOf(req);
+    return perAddress.admit(client.address, async () => {
+      checkViewerLimits(director, c.info.uuid, settings.limits);
+      return (await deps.api.attach(c.info.uuid, 'viewer', { via, ...client })).sessionId;
+    });
   };
 
   const hls = async (req: FastifyRequest, reply: FastifyReply, c: ViewerChannel) => {
