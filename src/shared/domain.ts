@@ -141,7 +141,8 @@ export type PlayoutSegment =
       inPointMs: number;
       asset: AssetInfo | null;
     }
-  | { kind: 'gap'; startMs: number; endMs: number };
+  /** A hole: `deliberate` when the schedule leaves it on purpose (a loop's `{ gapMs }`), else nothing was scheduled there. */
+  | { kind: 'gap'; startMs: number; endMs: number; deliberate?: boolean };
 
 /** The resolved segment sequence a channel should air over [fromMs, toMs). */
 export interface PlayoutPlan {
