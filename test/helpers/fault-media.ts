@@ -39,11 +39,12 @@ export const FAULT_SPECS = {
   tone: { durationS: 6, toneDb: [-20, -30] },
   // The benchmark's: long enough for the field defaults (black 2 s, freeze and silence 10 s).
   'bench-faults': { durationS: 60, black: [5, 10], freeze: [15, 30], silence: [35, 50], toneDb: [-20, -20] },
-  // Small motion on a still picture is not a freeze; a whole still picture is; black is black whatever moves on it.
-  'still-clock': { durationS: 8, picture: 'still-clock', toneDb: [-20, -20] },
-  'still-region': { durationS: 8, picture: 'still-region', toneDb: [-20, -20] },
-  'all-frozen': { durationS: 8, freeze: [0, 8], toneDb: [-20, -20] },
-  'black-region': { durationS: 8, picture: 'black-region', toneDb: [-20, -20] },
+  // Small motion on a still picture is not a freeze; a whole still picture is; black is black whatever
+  // moves on it. Long enough for the default 10 s freeze.
+  'still-clock': { durationS: 14, picture: 'still-clock', toneDb: [-20, -20] },
+  'still-region': { durationS: 14, picture: 'still-region', toneDb: [-20, -20] },
+  'all-frozen': { durationS: 14, freeze: [0, 14], toneDb: [-20, -20] },
+  'black-region': { durationS: 14, picture: 'black-region', toneDb: [-20, -20] },
 } satisfies Record<string, FaultMediaSpec>;
 
 export type FaultMediaName = keyof typeof FAULT_SPECS;
