@@ -87,8 +87,8 @@ const CHANGE_OF = Uint16Array.from({ length: 511 }, (_, i) => (Math.abs(i - 255)
 /**
  * Whether a picture changed, judged per region against a reference: the last picture that changed.
  * Comparing with the reference rather than with the previous picture means a slow change (a fade,
- * a clock that ticks once a second) adds up until it shows, and codec noise on a still picture
- * (an I-frame re-coding it, a few levels here and there) never does.
+ * an element creeping a pixel at a time) adds up until it shows, and codec noise on a still
+ * picture (an I-frame re-coding it, a few levels here and there) never does.
  */
 export class RegionChange {
   /** Region index of each grid point. */
@@ -96,7 +96,7 @@ export class RegionChange {
   /** Points per region (edge regions may hold fewer). */
   private readonly count: Float64Array;
   private readonly sums: Int32Array;
-  private reference: Uint8Array;
+  private readonly reference: Uint8Array;
   private hasReference = false;
 
   constructor(width: number, height: number, columns = GRID_COLUMNS, rows = GRID_ROWS) {
@@ -124,9 +124,9 @@ export class RegionChange {
 
   /**
    * The largest mean absolute luma difference of any region between `samples` and the reference,
-   * noise left out, as a fraction of full scale (freezedetect's measure, per region); null when there is no
-   * reference yet. When it exceeds `threshold` the picture changed and becomes the reference.
-   * `samples` is not kept: the caller may reuse it.
+   * noise left out, as a fraction of full scale (freezedetect's measure, per region); null when
+   * there is no reference yet. When it exceeds `threshold` the picture changed and becomes the
+   * reference. `samples` is not kept: the caller may reuse it.
    */
   compare(samples: Uint8Array, threshold: number): number | null {
     if (!this.hasReference) {
