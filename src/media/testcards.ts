@@ -1,5 +1,6 @@
-// Generated media: test cards with a burnt-in title and running timecode over a tone. Used for the
-// demo station and by tests and benchmarks that need real, recognizable media.
+// Generated media: test cards with a burnt-in title, a running timecode and a moving marker over a
+// tone at programme loudness, so that no card looks frozen, black or silent to the output monitor.
+// Used for the demo station and by tests and benchmarks that need real, recognizable media.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -20,6 +21,13 @@ export interface TestCardSpec {
   audioChannels?: number;
   sampleRate?: number;
 }
+
+/**
+ * The tone's gain: ffmpeg's sine source peaks at 1/8 of full scale, which measures -21.8 LUFS (and
+ * so does the stereo pair made of it, each side 3 dB down); 1.3 dB under it sits at EBU R128's
+ * -23 LUFS target, a level no loudness or silence alarm objects to.
+ */
+const TONE = (hz: number, rate: number) => `sine=frequency=${hz}:sample_rate=${rate},volume=-1.3dB`;
 
 function sourceWith(source: string, width: number, height: number, fps: number): string {
   const sized = `size=${width}x${height}:rate=${fps}`;
@@ -65,6 +73,9 @@ async function render(tools: FfmpegTools, spec: TestCardSpec): Promise<void> {
     `${sourceWith(spec.source ?? 'testsrc2', width, height, fps)},` +
     `drawtext=font=Sans:expansion=none:textfile=${filterPath(titleFile)}:fontcolor=white:fontsize=${big}:box=1:boxcolor=black@0.6:boxborderw=${Math.round(big / 4)}:x=(w-tw)/2:y=h*0.32,` +
     `drawtext=font=Mono:text='%{pts\\:hms}':fontcolor=yellow:fontsize=${small}:box=1:boxcolor=black@0.6:boxborderw=${Math.round(small / 4)}:x=(w-tw)/2:y=h*0.62,` +
+    // A marker gliding across the upper middle (never the corners, where a logo sits, nor the
+    // bottom, where a crawl runs): even a plain colour card moves, as programming does.
+    `drawtext=font=Sans:text='RetroVue':fontcolor=black:fontsize=${small}:box=1:boxcolor=0x40c8e0:boxborderw=${Math.round(small / 3)}:x='w*0.2+(w*0.6-tw)*(0.5+0.5*sin(t*1.3))':y=h*0.1,` +
     `format=yuv420p`;
   const tmp = `${spec.file}.${process.pid}.partial.mp4`;
   const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', video];
@@ -74,12 +85,12 @@ async function render(tools: FfmpegTools, spec: TestCardSpec): Promise<void> {
       // Encoding hours of AAC is the slow part: encode 10 s once and loop it by stream copy.
       toneFile = `${spec.file}.${process.pid}.tone.m4a`;
       await execa(tools.ffmpeg, [
-        '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${spec.toneHz ?? 440}:sample_rate=${rate}:duration=10`,
+        '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${TONE(spec.toneHz ?? 440, rate)},atrim=duration=10`,
         '-ac', String(channels), '-c:a', 'aac', '-b:a', '32k', toneFile,
       ]);
       args.push('-stream_loop', '-1', '-i', toneFile);
     } else {
-      args.push('-f', 'lavfi', '-i', `sine=frequency=${spec.toneHz ?? 440}:sample_rate=${rate}`);
+      args.push('-f', 'lavfi', '-i', TONE(spec.toneHz ?? 440, rate));
     }
   }
   args.push('-t', String(spec.durationS), '-map', '0:v');

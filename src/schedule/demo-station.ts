@@ -1,5 +1,6 @@
 // The demo station: what a newcomer's first start shows. Real media generated with ffmpeg (distinct
-// pictures, burnt-in title and running timecode, a tone) and a station file that exercises what
+// pictures, burnt-in title, running timecode and a moving marker, a tone at -23 LUFS: nothing that
+// looks frozen, black or silent to the station's own monitors) and a station file that exercises what
 // matters: channels in several time zones, a longform item spanning its 06:00 rollover, a guide
 // channel, and a deliberate gap. Every channel is an epoch-anchored loop, so its playlog never
 // goes stale however long the station runs.

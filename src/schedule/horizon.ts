@@ -85,3 +85,22 @@ export function materializeLoop(
   }
   return out;
 }
+
+/**
+ * The loop's deliberate holes (its `{ gapMs }` items) overlapping [fromMs, toMs), in order: what a
+ * plan airs as a slate by design, as against a hole where nothing was scheduled.
+ */
+export function loopGaps(loop: LoopDefinition, fromMs: number, toMs: number): Array<[number, number]> {
+  const cycle = cycleLength(loop);
+  if (cycle <= 0 || toMs <= fromMs || !loop.items.some((i) => i.kind === 'gap')) return [];
+  const out: Array<[number, number]> = [];
+  for (let k = Math.max(0, Math.floor((fromMs - loop.epochMs) / cycle)); loop.epochMs + k * cycle < toMs; k++) {
+    let start = loop.epochMs + k * cycle;
+    for (const item of loop.items) {
+      const end = start + item.durationMs;
+      if (item.kind === 'gap' && end > fromMs && start < toMs) out.push([start, end]);
+      start = end;
+    }
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { AssetRow, ChannelRow, Store } from '../store';
 import type { PlaylogListingRow as PlaylogListing } from '../store';
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day';
-import { materializeLoop, type LoopDefinition, type Intervals } from './horizon';
+import { loopGaps, materializeLoop, type LoopDefinition, type Intervals } from './horizon';
 
 export const DEFAULT_HORIZON_MS = 48 * 3600_000;
 /** Loop events are materialized this far into the past when a loop is (re)built, for listings and reports. */
@@ -152,9 +152,15 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   playoutPlan(channel: Pick<ChannelInfo, 'id' | 'uuid'>, t: number, horizonMs: number): PlayoutPlan {
     const to = t + horizonMs;
     const segments: PlayoutSegment[] = [];
+    // The loop is read only when there is a hole to tell apart.
+    let loop: LoopDefinition | null | undefined = null;
+    const hole = (startMs: number, endMs: number) => {
+      if (loop === null) loop = this.loopOf(channel.id);
+      segments.push(...this.holes(loop, startMs, endMs));
+    };
     let cursor = t;
     for (const e of this.itemsBetween(channel.id, t, to)) {
-      if (e.startMs > cursor) segments.push({ kind: 'gap', startMs: cursor, endMs: e.startMs });
+      if (e.startMs > cursor) hole(cursor, e.startMs);
       segments.push({
         kind: 'item',
         eventId: e.id,
@@ -169,10 +175,26 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     }
     if (cursor < to) {
       const next = this.store.playlog.firstStartingAfter(channel.id, cursor - 1);
-      segments.push({ kind: 'gap', startMs: cursor, endMs: next && next.startMs > cursor ? next.startMs : to });
+      hole(cursor, next && next.startMs > cursor ? next.startMs : to);
     }
     const last = segments[segments.length - 1];
     return { channelUuid: channel.uuid, fromMs: t, toMs: Math.max(to, last ? last.endMs : to), segments };
+  }
+
+  /** The gap segments of a hole [from, to): the parts the loop leaves on purpose are deliberate, the rest had nothing scheduled. */
+  private holes(loop: LoopDefinition | undefined, from: number, to: number): PlayoutSegment[] {
+    const out: PlayoutSegment[] = [];
+    let cursor = from;
+    for (const [gs, ge] of loop ? loopGaps(loop, from, to) : []) {
+      const s = Math.max(gs, cursor);
+      const e = Math.min(ge, to);
+      if (e <= s) continue;
+      if (s > cursor) out.push({ kind: 'gap', startMs: cursor, endMs: s });
+      out.push({ kind: 'gap', startMs: s, endMs: e, deliberate: true });
+      cursor = e;
+    }
+    if (cursor < to) out.push({ kind: 'gap', startMs: cursor, endMs: to });
+    return out;
   }
 
   broadcastDay(channel: Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>, t: number): BroadcastDayInfo {

@@ -144,7 +144,8 @@ export type PlayoutSegment =
       inPointMs: number;
       asset: AssetInfo | null;
     }
-  | { kind: 'gap'; startMs: number; endMs: number };
+  /** A hole: `deliberate` when the schedule leaves it on purpose (a loop's `{ gapMs }`), else nothing was scheduled there. */
+  | { kind: 'gap'; startMs: number; endMs: number; deliberate?: boolean };
 
 /** The resolved segment sequence a channel should air over [fromMs, toMs). */
 export interface PlayoutPlan {
@@ -161,7 +162,7 @@ export interface PlayoutPlan {
 export interface OutputHealthSettings {
   /** Picture black: at least 98% of the picture darker than `threshold` (0-1 of the way from video black to white, as ffmpeg blackdetect's pixel threshold). */
   black: { enabled: boolean; threshold: number; durationMs: number };
-  /** Picture frozen: the mean luma change between successive pictures at most `threshold` (0-1 of full scale, as ffmpeg freezedetect's noise). */
+  /** Picture frozen: no region of the picture (1/144 of it) changed by a mean luma difference above `threshold` (0-1 of full scale, as ffmpeg freezedetect's noise, per region). */
   freeze: { enabled: boolean; threshold: number; durationMs: number };
   /** Sound silent: the RMS level of both channels below `thresholdDb` dBFS. */
   silence: { enabled: boolean; thresholdDb: number; durationMs: number };
@@ -170,6 +171,6 @@ export interface OutputHealthSettings {
 /** Field defaults: blackdetect's 2 s at 0.10, a broadcast multiviewer's ~10 s freeze and -60 dBFS for 10 s silence. */
 export const DEFAULT_OUTPUT_HEALTH: Readonly<OutputHealthSettings> = {
   black: { enabled: true, threshold: 0.1, durationMs: 2_000 },
-  freeze: { enabled: true, threshold: 0.001, durationMs: 10_000 },
+  freeze: { enabled: true, threshold: 0.004, durationMs: 10_000 },
   silence: { enabled: true, thresholdDb: -60, durationMs: 10_000 },
 };

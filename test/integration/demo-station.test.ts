@@ -35,12 +35,11 @@ describe('demo station', () => {
     expect(found).toBe(true);
   });
 
-  it('has a deliberate gap in one channel', () => {
-    const gaps = env.store.channels
-      .list()
-      .filter((c) => c.kind === 'normal')
-      .filter((c) => env.schedule.playoutPlan(c, env.clock.now(), 10 * 60_000).segments.some((s) => s.kind === 'gap'));
-    expect(gaps.map((c) => c.slug)).toEqual(['newsroom']);
+  it('has a deliberate gap in one channel, and no hole where nothing is scheduled', () => {
+    const normal = env.store.channels.list().filter((c) => c.kind === 'normal');
+    const gapsOf = (c: (typeof normal)[number]) => env.schedule.playoutPlan(c, env.clock.now(), 10 * 60_000).segments.filter((s) => s.kind === 'gap');
+    expect(normal.filter((c) => gapsOf(c).length > 0).map((c) => c.slug)).toEqual(['newsroom']);
+    for (const c of normal) expect(gapsOf(c).every((s) => s.kind === 'gap' && s.deliberate), c.slug).toBe(true);
   });
 
   it('never goes stale: a month later every normal channel still has a playlog ahead', () => {

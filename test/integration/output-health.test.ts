@@ -1,6 +1,7 @@
 // Output health at the producer, with real ffmpeg on generated media: a source that goes black,
 // freezes and falls silent mid-item raises each condition dated when it began on air, reported
-// within its duration plus 2 s, and clears it within 2 s of the picture or sound returning; the
+// within its duration plus 2 s, and clears it within 2 s of the picture or sound returning; small
+// motion on a still picture (a clock, 1 % of it) is no freeze, a whole still picture is; the
 // slate, the guide, an emergency takeover, a gap and missing media raise none; levels read what
 // the source carries (a -20 dBFS RMS tone reads -20).
 import path from 'node:path';
@@ -87,6 +88,37 @@ describe('output health at the producer (real ffmpeg)', () => {
       expect(cleared.toldAtMs - to, `${e.kind} clear told after`).toBeLessThanOrEqual(2_000);
     }
   }, 60_000);
+
+  it('with the default settings: a still card with a running clock and a still picture moving on 1 % of it raise no freeze; a fully frozen picture raises it within its duration + 2 s; black with motion on it is black', async () => {
+    type Clip = 'still-clock' | 'still-region' | 'all-frozen' | 'black-region';
+    const durationS = FAULT_SPECS['all-frozen'].durationS;
+    /** Airs clips side by side (two at a time: a busy two-core machine keeps them on time) until just before they end. */
+    const air = async (names: Clip[]) => {
+      const runs = names.map(() => setup('normal', DEFAULT_OUTPUT_HEALTH));
+      const plans = await Promise.all(names.map((name) => planOf(tools, 0, [{ asset: faultMedia(name), durationMs: durationS * 1000 }])));
+      const t0 = clock.now();
+      await Promise.all(runs.map((r, i) => r.producer.start(retime(plans[i]!, t0), t0)));
+      // The faults are there from the first frame, so they are on air once the output is (a loaded machine takes seconds to start one).
+      const onAir = clock.now();
+      // Their ends are slates, which end what was raised: what counts is what was raised before.
+      await sleep(t0 + durationS * 1000 - 300 - clock.now());
+      await Promise.all(runs.map((r) => r.producer.stop()));
+      return { t0, onAir, raised: runs.map((r) => r.conditions.filter((c) => c.active)) };
+    };
+    const first = await air(['all-frozen', 'still-clock']);
+    const [frozen, clock1] = first.raised as [Condition[], Condition[]];
+    expect(frozen.map((c) => c.kind)).toEqual(['freeze']);
+    // Frozen from its first picture (the second analysed frame is the first compared), told once it lasted 10 s.
+    expect(Math.abs(frozen[0]!.atMs - first.t0)).toBeLessThanOrEqual(150);
+    expect(frozen[0]!.toldAtMs - first.t0).toBeGreaterThanOrEqual(DEFAULT_OUTPUT_HEALTH.freeze.durationMs - 50);
+    expect(frozen[0]!.toldAtMs - first.onAir).toBeLessThanOrEqual(DEFAULT_OUTPUT_HEALTH.freeze.durationMs + 2_000);
+    expect(clock1).toEqual([]);
+    const second = await air(['still-region', 'black-region']);
+    const [region, black] = second.raised as [Condition[], Condition[]];
+    expect(region).toEqual([]);
+    expect(black.map((c) => c.kind)).toEqual(['black']);
+    expect(black[0]!.toldAtMs - second.onAir).toBeLessThanOrEqual(DEFAULT_OUTPUT_HEALTH.black.durationMs + 2_000);
+  }, 120_000);
 
   it('levels read the source: a -20 dBFS RMS tone on the left reads -20 +- 1, -30 on the right reads -30', async () => {
     const { producer, conditions } = setup('normal');

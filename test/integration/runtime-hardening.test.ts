@@ -129,6 +129,28 @@ describe('alarms belong to what raised them', () => {
     expect(e.director.channelStatus(uuid)!.alarms).toEqual([]);
   });
 
+  it("a loop's deliberate gap raises nothing at any pass; a hole with nothing scheduled is one GAP while it lasts, cleared when programming returns", async () => {
+    const e = await env();
+    const uuid = e.channels[0]!.uuid;
+    e.director.attach(uuid);
+    await e.settle();
+    const p = e.pool.aliveFor(uuid)[0]!;
+    const item = e.pool.startsFor(uuid)[0]!.plan.segments.find((x) => x.kind === 'item')!;
+    const gaps = () => e.director.channelStatus(uuid)!.alarms.filter((a) => a.kind === 'schedule-gap');
+    const at = (ms: number) => ({ startMs: e.clock.now() + ms, endMs: e.clock.now() + ms + 1_000 });
+    for (let pass = 0; pass < 3; pass++) {
+      p.report('segment-began', { segment: item, atMs: e.clock.now(), slate: false });
+      p.report('segment-began', { segment: { kind: 'gap', ...at(0), deliberate: true }, atMs: e.clock.now(), slate: true });
+    }
+    expect(gaps()).toEqual([]);
+    // Nothing scheduled: one hole the plan airs as several gap segments.
+    for (let part = 0; part < 3; part++) p.report('segment-began', { segment: { kind: 'gap', ...at(part * 1_000) }, atMs: e.clock.now(), slate: true });
+    expect(gaps()).toMatchObject([{ code: 'GAP', severity: 'warning', clearedAt: null }]);
+    p.report('segment-began', { segment: item, atMs: e.clock.now(), slate: false });
+    expect(gaps()).toHaveLength(1);
+    expect(gaps()[0]!.clearedAt).not.toBeNull();
+  });
+
   it("clears the replaced producer's alarms on an emergency takeover", async () => {
     const e = await env();
     const uuid = e.channels[0]!.uuid;

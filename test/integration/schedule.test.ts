@@ -55,6 +55,8 @@ describe('ScheduleService', () => {
       ['item', 'Three', 20_000, 26_000],
       ['gap', '', 26_000, 65_000], // nothing more: a gap to the horizon
     ]);
+    // Holes in an absolute schedule are not deliberate: nothing was scheduled there.
+    expect(plan.segments.filter((s) => s.kind === 'gap' && s.deliberate)).toEqual([]);
     const first = plan.segments[0]!;
     expect(first.kind === 'item' && first.asset?.path).toBe(path.join(env.dir, 'media/a.mp4'));
     expect(first.kind === 'item' && first.asset?.durationMs).toBe(10_000);
@@ -150,6 +152,51 @@ describe('ScheduleService', () => {
     for (const dt of [0, 7_777, 12_000, 47 * H]) expectAt(later + dt);
     // Old loop events are pruned only past the retention; recent history remains for listings.
     expect(env.schedule.airingAt(ch.id, later - 2 * 24 * H)).not.toBeUndefined();
+  });
+
+  it("tells a loop's deliberate gap from a hole where nothing is scheduled", async () => {
+    await env.importStation({
+      version: 1,
+      channels: [
+        {
+          id: 'holes',
+          name: 'Holes',
+          timezone: 'UTC',
+          // The loop starts at 12:00; before it only an absolute item airs, then nothing until the loop.
+          schedule: [{ title: 'Early', asset: 'media/c.mp4', start: '2026-11-25T11:59:40Z', durationMs: 6_000 }],
+          loop: { epoch: '2026-11-25T12:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { gapMs: 5_000 }, { title: 'B', asset: 'media/b.mp4', durationMs: 8_000 }] },
+        },
+      ],
+    });
+    const ch = env.store.channels.bySlug('holes')!;
+    const t0 = T('2026-11-25T12:00:00Z');
+    const plan = env.schedule.playoutPlan(ch, t0 - 20_000, 60_000);
+    const seen = plan.segments.map((s) => [s.kind === 'item' ? s.title : s.deliberate ? 'deliberate gap' : 'nothing scheduled', (s.startMs - t0) / 1000, (s.endMs - t0) / 1000]);
+    expect(seen).toEqual([
+      ['Early', -20, -14],
+      ['nothing scheduled', -14, 0],
+      ['A', 0, 10],
+      ['deliberate gap', 10, 15],
+      ['B', 15, 23],
+      ['A', 23, 33],
+      ['deliberate gap', 33, 38],
+      ['B', 38, 46],
+    ]);
+    // An absolute item over part of the loop's gap leaves the rest of it deliberate.
+    await env.importStation({
+      version: 1,
+      channels: [
+        {
+          id: 'holes',
+          name: 'Holes',
+          timezone: 'UTC',
+          schedule: [{ title: 'Promo', asset: 'media/c.mp4', start: '2026-11-25T12:00:09Z', durationMs: 3_000 }],
+          loop: { epoch: '2026-11-25T12:00:00Z', items: [{ title: 'A', asset: 'media/a.mp4', durationMs: 10_000 }, { gapMs: 5_000 }, { title: 'B', asset: 'media/b.mp4', durationMs: 8_000 }] },
+        },
+      ],
+    });
+    const gaps = env.schedule.playoutPlan(ch, t0, 20_000).segments.filter((s) => s.kind === 'gap');
+    expect(gaps.map((s) => [s.kind === 'gap' && s.deliberate, (s.startMs - t0) / 1000, (s.endMs - t0) / 1000])).toEqual([[true, 12, 15]]);
   });
 
   it('lets absolute items take precedence over a loop, which resumes at its own position', async () => {

@@ -23,7 +23,7 @@ describe('station file: health section', () => {
     expect(env.store.settings.outputHealth()).toEqual(DEFAULT_OUTPUT_HEALTH);
     expect(DEFAULT_OUTPUT_HEALTH).toEqual({
       black: { enabled: true, threshold: 0.1, durationMs: 2_000 },
-      freeze: { enabled: true, threshold: 0.001, durationMs: 10_000 },
+      freeze: { enabled: true, threshold: 0.004, durationMs: 10_000 },
       silence: { enabled: true, thresholdDb: -60, durationMs: 10_000 },
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cycleLength, materializeLoop, type LoopDefinition } from '../../src/schedule/horizon';
+import { cycleLength, loopGaps, materializeLoop, type LoopDefinition } from '../../src/schedule/horizon';
 
 const loop: LoopDefinition = {
   epochMs: 1_000_000,
@@ -20,6 +20,16 @@ describe('loop materialization', () => {
       ['A', 350, 450, 0],
       ['B', 500, 700, 10],
     ]);
+  });
+
+  it("lists the loop's deliberate gaps overlapping a window, none before the epoch", () => {
+    expect(loopGaps(loop, 1_000_000 - 1_000, 1_000_000 + 500).map(([s, e]) => [s - 1_000_000, e - 1_000_000])).toEqual([
+      [100, 150],
+      [450, 500],
+    ]);
+    // A window starting inside a gap has it; one ending where a gap starts does not.
+    expect(loopGaps(loop, 1_000_120, 1_000_450).map(([s, e]) => [s - 1_000_000, e - 1_000_000])).toEqual([[100, 150]]);
+    expect(loopGaps({ ...loop, items: loop.items.filter((i) => i.kind === 'item') }, 0, 2_000_000)).toEqual([]);
   });
 
   it('depends only on epoch, items and T: any window gives the same events', () => {

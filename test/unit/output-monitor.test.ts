@@ -1,12 +1,12 @@
 // Output watching on synthetic frames: the luma grid (whole buffers and slices), black and change
-// measures, one-pass sound levels, the condition detector's timing (raised after its duration at
+// (per region, against the last changed picture) measures, one-pass sound levels, the condition detector's timing (raised after its duration at
 // the time it began, cleared after a short hold at the time it ended), and the monitor as the
 // engine drives it (only media is watched; a slate or a card resets; levels of what aired).
 import { describe, expect, it } from 'vitest';
 import { PROFILES } from '../../src/media/profiles';
 import { ConditionDetector } from '../../src/runtime/producer/condition';
 import { OutputMonitor, PICTURE_STRIDE } from '../../src/runtime/producer/output-monitor';
-import { blackLevel, darkShare, LumaGrid, meanAbsDiff, measureAudio, peakDb, rmsDb } from '../../src/runtime/producer/signal-analysis';
+import { blackLevel, CHANGE_NOISE_LEVELS, darkShare, LumaGrid, measureAudio, peakDb, RegionChange, rmsDb } from '../../src/runtime/producer/signal-analysis';
 import type { Frame } from '../../src/runtime/producer/sources';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings } from '../../src/shared/domain';
 import { LEVELS_FLOOR_DBFS } from '../../src/shared/api';
@@ -39,6 +39,13 @@ function tone(rmsL: number | null, rmsR: number | null, phase = 0): Buffer {
 
 const media = (video: Buffer | Buffer[], audio = tone(-20, -20)): Frame => ({ video, audio, slate: false, card: false });
 
+/** A still mid-grey picture with a 16x16 element (a clock's digit) in its bottom right corner at luma 90 + `delta`. */
+function smallElement(delta: number): Buffer {
+  const b = picture(90);
+  for (let y = 320; y < 336; y++) b.fill(90 + delta, y * W + 600, y * W + 616);
+  return b;
+}
+
 describe('signal analysis', () => {
   it('samples an 80 x 45 grid the same from one buffer or from slices', () => {
     const grid = new LumaGrid(W, H);
@@ -70,10 +77,43 @@ describe('signal analysis', () => {
     expect(darkShare(s, blackLevel(0.1))).toBeLessThan(0.98);
   });
 
-  it('measures change as a fraction of full scale', () => {
-    const a = new Uint8Array([10, 20, 30, 40]);
-    expect(meanAbsDiff(a, a)).toBe(0);
-    expect(meanAbsDiff(a, new Uint8Array([11, 19, 30, 40]))).toBeCloseTo(0.5 / 255, 10);
+  it('judges change per region against the last picture that changed: a small element counts, codec noise does not', () => {
+    const grid = new LumaGrid(W, H);
+    const change = new RegionChange(W, H);
+    const s = new Uint8Array(grid.size);
+    const th = DEFAULT_OUTPUT_HEALTH.freeze.threshold;
+    grid.sample(picture(90), s);
+    expect(change.compare(s, th)).toBeNull(); // the first picture is the reference
+    expect(change.compare(s, th)).toBe(0);
+    // Noise of up to CHANGE_NOISE_LEVELS at every point (an I-frame coding the still again) is no change.
+    const noisy = picture(90);
+    for (let i = 0; i < W * H; i += 3) noisy[i] = 90 + CHANGE_NOISE_LEVELS;
+    grid.sample(noisy, s);
+    expect(change.compare(s, th)).toBe(0);
+    // A 16x16 element (0.1% of the picture) changing by 100 levels: under a mean over the whole
+    // picture (0.0004 of full scale, below freezedetect's 0.001) but a clear change of its region.
+    grid.sample(smallElement(0), s);
+    const base = new Uint8Array(s);
+    grid.sample(smallElement(100), s);
+    const wholeMean = s.reduce((sum, v, i) => sum + Math.abs(v - base[i]!), 0) / s.length / 255;
+    expect(wholeMean).toBeLessThan(0.001);
+    expect(change.compare(s, th)).toBeGreaterThan(10 * th);
+    // The changed picture became the reference: the same picture again is no change.
+    expect(change.compare(s, th)).toBe(0);
+  });
+
+  it('adds up a slow change against the reference, where picture to picture it stays under the noise', () => {
+    const grid = new LumaGrid(W, H);
+    const change = new RegionChange(W, H);
+    const s = new Uint8Array(grid.size);
+    const th = DEFAULT_OUTPUT_HEALTH.freeze.threshold;
+    const seen = [];
+    for (let step = 0; step <= 10; step++) {
+      grid.sample(picture(90 + step), s); // one level a picture: a slow fade
+      seen.push(change.compare(s, th));
+    }
+    expect(seen.slice(0, CHANGE_NOISE_LEVELS + 1)).toEqual([null, 0, 0, 0, 0, 0]);
+    expect(seen[CHANGE_NOISE_LEVELS + 1]).toBeGreaterThan(th);
   });
 
   it('reads a tone at its RMS and peak levels, left and right apart, in one pass', () => {
@@ -193,6 +233,35 @@ describe('output monitor', () => {
       // The audio-only item's sound is media: its silence is watched; its card is not.
       { kind: 'silence', active: true, atFrame: 300 },
     ]);
+  });
+
+  it('a still picture with a small element that changes once a second is not frozen; the same picture without it is', () => {
+    const ticking = new OutputMonitor(P, settings({ freeze: { durationMs: 2_000 } }));
+    // The element changes on one frame a second only (a clock's seconds), never on an analysed frame's neighbour.
+    expect(drive(ticking, 600, (k) => ({ frame: media(smallElement(Math.floor(k / 30) % 2 === 0 ? 0 : 100)) }))).toEqual([]);
+    const still = new OutputMonitor(P, settings({ freeze: { durationMs: 2_000 } }));
+    expect(drive(still, 600, () => ({ frame: media(smallElement(0)) }))).toEqual([{ kind: 'freeze', active: true, atFrame: PICTURE_STRIDE }]);
+  });
+
+  it('a raised freeze clears once the picture changes at least once a second for the hold, dated at the first change', () => {
+    const m = new OutputMonitor(P, settings());
+    const changes = drive(m, 400, (k) => ({ frame: media(smallElement(k < 100 ? 0 : Math.floor((k - 100) / 30) % 2 === 0 ? 50 : 100)) }));
+    expect(changes).toEqual([
+      { kind: 'freeze', active: true, atFrame: PICTURE_STRIDE },
+      { kind: 'freeze', active: false, atFrame: 100 },
+    ]);
+  });
+
+  it('black with motion on it is black (the motion does not hide it), and not frozen', () => {
+    const m = new OutputMonitor(P, settings({ silence: { enabled: false } }));
+    // A 16x16 element moving over black: 0.1% of the picture.
+    const changes = drive(m, 200, (k) => {
+      const b = picture(16);
+      const x = 100 + (k % 50) * 8;
+      for (let y = 320; y < 336; y++) b.fill(235, y * W + x, y * W + x + 16);
+      return { frame: media(b) };
+    });
+    expect(changes).toEqual([{ kind: 'black', active: true, atFrame: 0 }]);
   });
 
   it('a black picture is black, not also frozen; a disabled condition is never raised', () => {

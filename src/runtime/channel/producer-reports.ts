@@ -63,11 +63,12 @@ export class ProducerReports {
         if (r.slate && r.segment.kind === 'item') {
           const message = `"${r.segment.title}" could not be played; a slate airs in its slot`;
           raise(mediaAlarmKey('media-missing', r.segment.startMs), { kind: 'media-missing', severity: 'warning', message, channelUuid }, r.atMs);
-        } else if (r.slate) {
+        } else if (r.segment.kind === 'gap' && !r.segment.deliberate) {
+          // Raised once while the hole lasts (however many segments it airs as), cleared when programming returns.
           raise('gap', { kind: 'schedule-gap', severity: 'warning', message: 'nothing is scheduled: the channel airs its slate', channelUuid }, r.atMs);
-        } else {
-          alarms.clear('gap');
         }
+        // A loop's deliberate gap is programming, never an alarm: it ends a hole as an item does.
+        if (r.segment.kind === 'item' || r.segment.deliberate) alarms.clear('gap', r.atMs);
         asRun.segmentBegan(r);
       }),
       'segment-ended': this.safe('as-run', (r) => {

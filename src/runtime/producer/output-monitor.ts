@@ -10,7 +10,7 @@
 import type { OutputProfile } from '../../media/profiles';
 import type { AlarmSeverity, OutputHealthSettings } from '../../shared/domain';
 import { ConditionDetector, type ConditionChange } from './condition';
-import { blackLevel, BLACK_PICTURE_RATIO, darkShare, LumaGrid, measureAudio, meanAbsDiff, peakDb, rmsDb } from './signal-analysis';
+import { blackLevel, BLACK_PICTURE_RATIO, darkShare, LumaGrid, measureAudio, peakDb, RegionChange, rmsDb } from './signal-analysis';
 import type { Frame } from './sources';
 
 export type OutputCondition = 'black' | 'freeze' | 'silence';
@@ -35,7 +35,7 @@ export function describeCondition(kind: OutputCondition, s: OutputHealthSettings
     case 'black':
       return `black picture for ${secs(s.black.durationMs)} or more (luma below ${Math.round(s.black.threshold * 100)}% on ${BLACK_PICTURE_RATIO * 100}% of the picture)`;
     case 'freeze':
-      return `frozen picture for ${secs(s.freeze.durationMs)} or more (no change above ${s.freeze.threshold} of full scale)`;
+      return `frozen picture for ${secs(s.freeze.durationMs)} or more (no region of the picture changed by more than ${s.freeze.threshold} of full scale)`;
     case 'silence':
       return `silence for ${secs(s.silence.durationMs)} or more (both channels below ${s.silence.thresholdDb} dBFS RMS)`;
   }
@@ -45,6 +45,11 @@ export function describeCondition(kind: OutputCondition, s: OutputHealthSettings
 export const PICTURE_STRIDE = 2;
 /** A condition clears once picture or sound has been good this long (a single good frame is not a recovery). */
 export const CLEAR_HOLD_MS = 500;
+/**
+ * A raised freeze counts the picture as moving while it changed this recently: a picture that
+ * changes once a second (a clock's seconds) is not frozen, though most pictures between are the same.
+ */
+export const MOTION_WINDOW_MS = 1_000;
 /** Levels cover the frames since the last reading, at least 100 ms and at most 500 ms of them. */
 const LEVELS_MIN_MS = 100;
 const LEVELS_MAX_MS = 500;
@@ -53,9 +58,10 @@ const RING_FRAMES = 1024;
 
 export class OutputMonitor {
   private readonly grid: LumaGrid;
-  private luma: Uint8Array;
-  private prev: Uint8Array;
-  private hasPrev = false;
+  private readonly luma: Uint8Array;
+  private readonly change: RegionChange;
+  /** The last analysed frame on which some region changed. */
+  private lastChange = -Infinity;
   private settings!: OutputHealthSettings;
   private detectors: Partial<Record<OutputCondition, ConditionDetector>> = {};
   private readonly pending: MonitorChange[] = [];
@@ -70,7 +76,7 @@ export class OutputMonitor {
   ) {
     this.grid = new LumaGrid(profile.width, profile.height);
     this.luma = new Uint8Array(this.grid.size);
-    this.prev = new Uint8Array(this.grid.size);
+    this.change = new RegionChange(profile.width, profile.height);
     this.configure(settings);
   }
 
@@ -85,7 +91,7 @@ export class OutputMonitor {
     const hold = this.frames(CLEAR_HOLD_MS);
     const detector = (on: { enabled: boolean; durationMs: number }) => (on.enabled ? new ConditionDetector({ on: this.frames(on.durationMs), hold }) : undefined);
     this.detectors = { black: detector(settings.black), freeze: detector(settings.freeze), silence: detector(settings.silence) };
-    this.hasPrev = false;
+    this.change.reset();
   }
 
   /**
@@ -115,7 +121,7 @@ export class OutputMonitor {
     this.step('silence', k, watched && !frame.slate ? silent : null);
 
     if (!watched || frame.card) {
-      this.hasPrev = false;
+      this.change.reset();
       this.step('black', k, null);
       this.step('freeze', k, null);
     } else if (k % PICTURE_STRIDE === 0 && (this.detectors.black || this.detectors.freeze)) {
@@ -127,11 +133,28 @@ export class OutputMonitor {
     this.grid.sample(video, this.luma);
     const black = darkShare(this.luma, blackLevel(this.settings.black.threshold)) >= BLACK_PICTURE_RATIO;
     this.step('black', k, black);
-    // A black picture is reported as black, not also as frozen.
-    const frozen = this.hasPrev && !black && meanAbsDiff(this.luma, this.prev) <= this.settings.freeze.threshold;
-    this.step('freeze', k, this.hasPrev ? frozen : null);
-    [this.prev, this.luma] = [this.luma, this.prev];
-    this.hasPrev = true;
+    const freeze = this.detectors.freeze;
+    if (!freeze) return;
+    const threshold = this.settings.freeze.threshold;
+    const most = this.change.compare(this.luma, threshold);
+    if (most === null) {
+      this.push('freeze', freeze.reset(k));
+      return;
+    }
+    const changed = most > threshold;
+    if (changed) this.lastChange = k;
+    if (freeze.active) {
+      // Raised: it clears once the picture has kept moving (changing at least once a window), or
+      // has been black, for the hold.
+      const moving = black || k - this.lastChange < this.frames(MOTION_WINDOW_MS);
+      this.push('freeze', freeze.update(k, !moving));
+    } else if (changed || black) {
+      // Not raised yet: any change starts the count over (a picture is frozen only when no region
+      // changes for the whole duration); a black picture is reported as black, not also as frozen.
+      freeze.reset(k);
+    } else {
+      this.push('freeze', freeze.update(k, true));
+    }
   }
 
   private step(kind: OutputCondition, k: number, bad: boolean | null): void {

@@ -1,5 +1,5 @@
 // Cheap measurements of the raw frames on their way to the encoder: a sparse luma grid of the
-// picture (black, frozen) and one pass over the sound (peak and RMS per channel). Pure functions
+// picture (black; frozen, judged per region) and one pass over the sound (peak and RMS per channel). Pure functions
 // over buffers, so they are tested on synthetic frames.
 //
 // Why a grid and not ffmpeg's blackdetect/freezedetect: the engine already holds every frame, so
@@ -68,14 +68,86 @@ export function darkShare(samples: Uint8Array, level: number): number {
   return samples.length === 0 ? 0 : dark / samples.length;
 }
 
-/** Mean absolute difference of two sample sets, as a fraction of full scale (freezedetect's measure). */
-export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    sum += d < 0 ? -d : d;
+/**
+ * The grid's points grouped into regions of REGION_SIDE x REGION_SIDE points (16 x 9 regions of the
+ * 80 x 45 grid, each 1/144 of the picture): change is judged per region, so that a small moving
+ * element (a running clock, a crawl) counts as motion however still the rest is, where a mean over
+ * the whole picture drowns it.
+ */
+export const REGION_SIDE = 5;
+/**
+ * Luma differences of up to this many levels at a point are codec noise, not change: a still
+ * picture coded again (each I-frame) moves points by 1-4 levels, a moving edge by tens.
+ */
+export const CHANGE_NOISE_LEVELS = 5;
+
+/** |d| with noise left out, for every difference d of two luma values, at index d + 255 (one lookup per point, no branch). */
+const CHANGE_OF = Uint16Array.from({ length: 511 }, (_, i) => (Math.abs(i - 255) > CHANGE_NOISE_LEVELS ? Math.abs(i - 255) : 0));
+
+/**
+ * Whether a picture changed, judged per region against a reference: the last picture that changed.
+ * Comparing with the reference rather than with the previous picture means a slow change (a fade,
+ * an element creeping a pixel at a time) adds up until it shows, and codec noise on a still
+ * picture (an I-frame re-coding it, a few levels here and there) never does.
+ */
+export class RegionChange {
+  /** Region index of each grid point. */
+  private readonly region: Uint16Array;
+  /** Points per region (edge regions may hold fewer). */
+  private readonly count: Float64Array;
+  private readonly sums: Int32Array;
+  private readonly reference: Uint8Array;
+  private hasReference = false;
+
+  constructor(width: number, height: number, columns = GRID_COLUMNS, rows = GRID_ROWS) {
+    const cols = Math.min(columns, width);
+    const rws = Math.min(rows, height);
+    const regionCols = Math.ceil(cols / REGION_SIDE);
+    this.region = new Uint16Array(cols * rws);
+    this.count = new Float64Array(regionCols * Math.ceil(rws / REGION_SIDE));
+    this.sums = new Int32Array(this.count.length);
+    let i = 0;
+    for (let r = 0; r < rws; r++) {
+      for (let c = 0; c < cols; c++) {
+        const g = Math.floor(r / REGION_SIDE) * regionCols + Math.floor(c / REGION_SIDE);
+        this.region[i++] = g;
+        this.count[g]!++;
+      }
+    }
+    this.reference = new Uint8Array(cols * rws);
   }
-  return a.length === 0 ? 0 : sum / a.length / 255;
+
+  /** Forget the reference: the next picture starts a new comparison. */
+  reset(): void {
+    this.hasReference = false;
+  }
+
+  /**
+   * The largest mean absolute luma difference of any region between `samples` and the reference,
+   * noise left out, as a fraction of full scale (freezedetect's measure, per region); null when
+   * there is no reference yet. When it exceeds `threshold` the picture changed and becomes the
+   * reference. `samples` is not kept: the caller may reuse it.
+   */
+  compare(samples: Uint8Array, threshold: number): number | null {
+    if (!this.hasReference) {
+      this.reference.set(samples);
+      this.hasReference = true;
+      return null;
+    }
+    const sums = this.sums;
+    sums.fill(0);
+    const ref = this.reference;
+    const region = this.region;
+    for (let i = 0; i < samples.length; i++) sums[region[i]!]! += CHANGE_OF[samples[i]! - ref[i]! + 255]!;
+    let most = 0;
+    for (let g = 0; g < sums.length; g++) {
+      const m = sums[g]! / this.count[g]!;
+      if (m > most) most = m;
+    }
+    most /= 255;
+    if (most > threshold) this.reference.set(samples);
+    return most;
+  }
 }
 
 /** Peak (largest absolute sample) and sum of squares per channel of one stretch of sound. */
