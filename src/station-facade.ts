@@ -3,9 +3,9 @@
 // of runtime refusals to error codes and the joining of schedule rows with runtime status live
 // here, once. Every refusal is a StationApiError { code, message } and changes nothing.
 import { type z, type ZodType } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
-import type { SessionPurpose } from './shared/domain';
+import type { EmergencyScope, SessionPurpose } from './shared/domain';
 import { stringify } from 'csv-stringify/sync';
 import {
   addOutputRequest,
@@ -57,6 +57,8 @@ export interface FacadeDeps {
   store: Store;
   schedule: ScheduleService;
   director: ProgramDirector;
+  /** Renders emergency text as it airs (the station's card renderer); absent without ffmpeg. */
+  emergencyPreview?: (scope: EmergencyScope, message: string) => Promise<EmergencyPreviewDto>;
   /** Push outputs; an engine without a stream server has none. */
   outputs?: OutputService;
 }
@@ -256,6 +258,17 @@ export class StationFacade implements StationApi {
 
   detachPreview(session: string): Promise<void> {
     return this.detach(session);
+  }
+
+  async previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto> {
+    const body = parse(emergencyRequest, request, 'body', 'invalid_body');
+    const render = this.e.emergencyPreview;
+    if (!render) throw new StationApiError('unavailable', 'this engine cannot render emergency text (no ffmpeg)');
+    try {
+      return await render(body.scope, body.message);
+    } catch (err) {
+      throw new StationApiError('unavailable', `the emergency text could not be rendered: ${(err as Error).message}`);
+    }
   }
 
   activateEmergency(request: EmergencyRequest): Promise<ModeDto> {
