@@ -7,18 +7,9 @@ import { PROFILES, frameBytes } from '../../src/media/profiles';
 import { CARD_TITLE, crawlGeometry, layoutCard, layoutCrawl, messageWords, type TextPicture, wordBox } from '../../src/media/text-layout';
 import { CrawlOverlay, crawlPassFrames, crawlStep, replaceRanges } from '../../src/runtime/producer/crawl';
 import { EMERGENCY_MESSAGE_MAX } from '../../src/shared/domain';
+import { LONG_MESSAGE } from '../helpers/messages';
 
 const font = FontMetrics.load(locateFont());
-
-/** A 500-character warning of ordinary words. */
-export const LONG_MESSAGE = (() => {
-  const text =
-    'TORNADO WARNING for Adams, Brown and Clark counties until 9:45 PM. A confirmed tornado was located near Millbrook, moving northeast at 35 mph. ' +
-    'Take shelter now in a basement or an interior room on the lowest floor of a sturdy building. Avoid windows. If you are outdoors, in a mobile home, ' +
-    'or in a vehicle, move to the closest substantial shelter. Shelters open at Central High and the Civic Center. Call 555-0100 for help. Stay tuned. LAST WORDS: Ch7 now';
-  const full = `${text}${' end'.repeat(Math.ceil((EMERGENCY_MESSAGE_MAX - text.length) / 4))}`.slice(0, EMERGENCY_MESSAGE_MAX);
-  return full.endsWith(' ') ? `${full.slice(0, -1)}.` : full;
-})();
 
 /** The body words of a picture (not the title, not the page count). */
 const bodyWords = (p: TextPicture) => p.words.filter((w, i) => !(i === 0 && w.text === CARD_TITLE) && !/^\d+\/\d+$/.test(w.text));
