@@ -154,6 +154,31 @@ describe('on air (real ffmpeg)', () => {
     expect(diff / (W * H)).toBeLessThan(4);
   }, 60_000);
 
+  it('a crawl that cannot be drawn is refused and changes nothing; so is a start with one', async () => {
+    const clock = new SystemClock();
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    class NoFont extends StillCards {
+      override crawlStrip(): never {
+        throw new Error('the on-air font DejaVuSans.ttf was not found');
+      }
+    }
+    const cards = new NoFont({ tools, profile: PROFILE, processes });
+    const factory = ffmpegProducerFactory({ tools, profile: PROFILE, segmentSeconds: 1, processes, cards });
+    const context: ProducerContext = { channelUuid: '00000000-0000-4000-8000-00000000f0f0', channelName: 'No font', outputDir: path.join(t.dir, 'out'), clock, sequence: 1 };
+    const crawl: EmergencyOverlay = { message: 'Severe weather warning', scope: 'crawl', sinceMs: 0 };
+    const refused = factory('slate', context);
+    const now = clock.now();
+    await expect(refused.start(emptyPlan(now), now, { overlay: crawl })).rejects.toThrow(/DejaVuSans\.ttf was not found/);
+    expect(refused.streamEndpoint()).toBeNull();
+    expect(processes.live()).toEqual([]);
+    const p = factory('slate', { ...context, sequence: 2 });
+    cleanups.push(() => p.stop());
+    await p.start(emptyPlan(now), now);
+    await expect(p.setOverlay(crawl)).rejects.toThrow(/DejaVuSans\.ttf was not found/);
+    expect(p.state().overlay).toBeNull();
+  }, 60_000);
+
   it('a crawl fired after the output has run two minutes enters with its first word at the right edge', async () => {
     const clock = new SimulatedClock('2026-11-25T12:00:00Z');
     const s = producerSetup(clock);

@@ -186,6 +186,11 @@ export abstract class FfmpegProducer extends BaseProducer {
     return this.tracked(this.cards.render(background, lines, cache));
   }
 
+  /** Throws (saying where it looked) when the on-air font cannot be loaded: emergency text cannot be drawn. */
+  protected checkFont(): void {
+    void this.cards.font;
+  }
+
   /** The emergency takeover card for a message (every page). */
   protected emergencyCard(message: string): Promise<EmergencyCard> {
     return this.tracked(this.cards.emergencyCard(message));

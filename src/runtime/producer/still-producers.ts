@@ -92,6 +92,7 @@ export class EmergencyProducer extends StillProducer {
   /** The card is rendered once the output is taken (a switch waits for it only so long: see start). */
   protected override async prepareOverlay(overlay: EmergencyOverlay | null): Promise<null> {
     this.checkOverlay(overlay);
+    this.checkFont();
     return null;
   }
   protected override startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null): void {
@@ -100,6 +101,7 @@ export class EmergencyProducer extends StillProducer {
   }
   override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
     this.checkOverlay(overlay);
+    this.checkFont();
     const changed = overlay!.message !== this.overlay?.message;
     this.overlay = overlay;
     if (changed) {
