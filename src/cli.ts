@@ -7,13 +7,14 @@ import { terminalLogger } from './logging';
 import path from 'node:path';
 import { DEFAULT_VIEWER_LIMITS } from './server/viewer-limits';
 import { loadOrCreateStreamKey, STREAM_KEY_FILE, STREAM_KEY_PATTERN, STREAM_KEY_RULE } from './server/iptv/stream-key';
+import { CRAWL_SPEED_MAX, CRAWL_SPEED_MIN, DEFAULT_CRAWL_SPEED } from './shared/domain';
 import { Station, defaultDataDir } from './station';
 import { importIntoDataDir } from './station-import';
 
 const USAGE = `Usage:
   retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
                  [--viewer-grace-ms N] [--session-timeout-ms N] [--max-producers N]
-                 [--profile 360p|720p|1080p] [--segment-seconds N]
+                 [--profile 360p|720p|1080p] [--segment-seconds N] [--crawl-speed N]
                  [--public-url URL] [--stream-key KEY|generate] [--max-viewers N]
                  [--max-viewers-per-channel N] [--max-viewers-per-address N] [--guide-hours N]
   retrovue import [--data-dir D] FILE
@@ -28,6 +29,7 @@ const USAGE = `Usage:
   --max-producers N       most channels producing output at once (default: 10 per CPU core, at least 4)
   --profile P             output profile of every channel: 360p (default), 720p or 1080p (H.264 + AAC, 30 fps)
   --segment-seconds N     HLS segment length (default 1)
+  --crawl-speed N         emergency crawl speed, characters a second (default ${DEFAULT_CRAWL_SPEED}, ${CRAWL_SPEED_MIN} to ${CRAWL_SPEED_MAX})
 
   Log lines go to stderr: readable on a terminal, JSON otherwise or with RETROVUE_LOG_FORMAT=json.
   Viewers' software (M3U /iptv/channels.m3u, XMLTV /iptv/xmltv.xml, HDHomeRun at the station's address):
@@ -62,6 +64,7 @@ const serveSchema = z.object({
   'session-timeout-ms': intArg('session-timeout-ms', 1_000, 86_400_000).default(60_000),
   'max-producers': intArg('max-producers', 1, 1000).optional(),
   'segment-seconds': intArg('segment-seconds', 1, 10).default(1),
+  'crawl-speed': intArg('crawl-speed', CRAWL_SPEED_MIN, CRAWL_SPEED_MAX).default(DEFAULT_CRAWL_SPEED),
   profile: z.enum(['360p', '720p', '1080p'], { error: '--profile must be 360p, 720p or 1080p' }).default('360p'),
   'public-url': z
     .string()
@@ -102,6 +105,7 @@ function parseServeArgs(argv: string[]): ServeArgs {
     'session-timeout-ms': { type: 'string' },
     'max-producers': { type: 'string' },
     'segment-seconds': { type: 'string' },
+    'crawl-speed': { type: 'string' },
     profile: { type: 'string' },
     'public-url': { type: 'string' },
     'stream-key': { type: 'string' },
@@ -125,6 +129,7 @@ async function serve(argv: string[]): Promise<void> {
     sessionTimeoutMs: args['session-timeout-ms'],
     maxProducers: args['max-producers'],
     segmentSeconds: args['segment-seconds'],
+    crawlSpeed: args['crawl-speed'],
     profile: args.profile,
     logger: terminalLogger(),
     iptv: {

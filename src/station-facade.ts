@@ -4,9 +4,9 @@
 // here, once. Every refusal is a StationApiError { code, message } and changes nothing.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type z, type ZodType } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
-import type { SessionPurpose } from './shared/domain';
+import type { EmergencyScope, SessionPurpose } from './shared/domain';
 import { stringify } from 'csv-stringify/sync';
 import {
   addOutputRequest,
@@ -60,6 +60,8 @@ export interface FacadeDeps {
   store: Store;
   schedule: ScheduleService;
   director: ProgramDirector;
+  /** Renders emergency text as it airs (the station's card renderer); absent without ffmpeg. */
+  emergencyPreview?: (scope: EmergencyScope, message: string) => Promise<EmergencyPreviewDto>;
   /** Push outputs; an engine without a stream server has none. */
   outputs?: OutputService;
 }
@@ -273,6 +275,17 @@ export class StationFacade implements StationApi {
 
   detachPreview(session: string): Promise<void> {
     return this.detach(session);
+  }
+
+  async previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto> {
+    const body = parse(emergencyRequest, request, 'body', 'invalid_body');
+    const render = this.e.emergencyPreview;
+    if (!render) throw new StationApiError('unavailable', 'this engine cannot render emergency text (no ffmpeg)');
+    try {
+      return await render(body.scope, body.message);
+    } catch (err) {
+      throw new StationApiError('unavailable', `the emergency text could not be rendered: ${(err as Error).message}`);
+    }
   }
 
   activateEmergency(request: EmergencyRequest): Promise<ModeDto> {

@@ -12,7 +12,8 @@ import { SystemClock } from './runtime/clock';
 import { defaultProducerBudget } from './runtime/budget';
 import type { RuntimePolicy } from './runtime/policy';
 import { ProgramDirector } from './runtime/program-director';
-import { BaseProducer, FIRST_SEGMENT_TIMEOUT_MS, ffmpegProducerFactory, type ProducerFactory } from './runtime/producer';
+import { BaseProducer, emergencyPreview, FIRST_SEGMENT_TIMEOUT_MS, ffmpegProducerFactory, type ProducerFactory, StillCards } from './runtime/producer';
+import { CRAWL_SPEED_MAX, CRAWL_SPEED_MIN, DEFAULT_CRAWL_SPEED } from './shared/domain';
 import { PROFILES, type OutputProfile } from './media/profiles';
 import { ProcessGroup, reapOrphans } from './media/process';
 import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOptions } from './media/ffmpeg';
@@ -123,6 +124,8 @@ export interface StationOptions {
   maxProducers?: number;
   /** Output profile of every channel (default 360p). */
   profile?: OutputProfile['name'];
+  /** The emergency crawl's speed in characters a second (DEFAULT_CRAWL_SPEED; CRAWL_SPEED_MIN to CRAWL_SPEED_MAX). */
+  crawlSpeed?: number;
   /** HLS segment length in seconds (default 1). */
   segmentSeconds?: number;
   /**
@@ -198,18 +201,26 @@ export class Station {
   ) {
     this.schedule = new ScheduleService(store, clock);
     const producerBudget = options.maxProducers ?? defaultProducerBudget();
+    const crawlSpeed = options.crawlSpeed ?? DEFAULT_CRAWL_SPEED;
+    if (!Number.isFinite(crawlSpeed) || crawlSpeed < CRAWL_SPEED_MIN || crawlSpeed > CRAWL_SPEED_MAX) {
+      throw new Error(`invalid crawl speed ${crawlSpeed}: must be ${CRAWL_SPEED_MIN} to ${CRAWL_SPEED_MAX} characters a second`);
+    }
+    // The station's card renderer: what airs and what the console previews are the same frames.
+    const cards = tools ? new StillCards({ tools, profile: PROFILES[options.profile ?? '360p'], processes: this.processes }) : null;
     this.director = new ProgramDirector({
       store,
       clock,
       schedule: this.schedule,
       factory:
         options.producerFactory ??
-        (tools
+        (tools && cards
           ? ffmpegProducerFactory({
               tools,
               profile: PROFILES[options.profile ?? '360p'],
               segmentSeconds: options.segmentSeconds ?? 1,
               processes: this.processes,
+              cards,
+              crawlSpeed,
               log: logger,
               watchOutput: options.watchOutput ?? process.env['RETROVUE_OUTPUT_MONITOR'] !== 'off',
             })
@@ -230,7 +241,14 @@ export class Station {
     });
     this.timelines = new ChannelTimelines(this.director);
     this.outputs = new OutputService({ store, director: this.director, timelines: this.timelines, processes: this.processes, clock, log: logger, ffmpeg: tools?.ffmpeg ?? null });
-    this.api = new StationFacade({ clock, store, schedule: this.schedule, director: this.director, outputs: this.outputs });
+    this.api = new StationFacade({
+      clock,
+      store,
+      schedule: this.schedule,
+      director: this.director,
+      outputs: this.outputs,
+      emergencyPreview: cards ? (scope, message) => emergencyPreview(cards, scope, message, crawlSpeed) : undefined,
+    });
     this.iptv = {
       publicUrl: null,
       streamKey: null,

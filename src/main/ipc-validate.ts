@@ -32,6 +32,7 @@ export const METHOD_ARGS: { readonly [M in StationApiMethod]: readonly ArgSpec[]
   asRunReconcile: [{ name: 'query', schema: asRunReconcileRequest }],
   attachPreview: [uuidArg],
   detachPreview: [{ name: 'sessionId', schema: sessionId }],
+  previewEmergency: [{ name: 'body', schema: emergencyRequest }],
   activateEmergency: [{ name: 'body', schema: emergencyRequest }],
   clearEmergency: [],
   resetChannel: [uuidArg],

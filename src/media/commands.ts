@@ -18,9 +18,6 @@ export interface EncoderOptions {
   /** Folder for segments and the playlist. */
   outDir: string;
   segmentSeconds: number;
-  /** Text file holding the emergency crawl ('' for none); re-read every frame. */
-  crawlFile: string;
-  fontFile?: string;
 }
 
 export const PLAYLIST_NAME = 'index.m3u8';
@@ -56,19 +53,13 @@ export function encoderArgs(o: EncoderOptions): string[] {
   const p = o.profile;
   const gop = gopFrames(p, o.segmentSeconds);
   const first = firstKeyframe(gop);
-  const font = o.fontFile ? `fontfile=${filterPath(o.fontFile)}` : 'font=Sans';
-  const size = Math.round(p.height / 14);
-  // The crawl is always in the graph (empty text draws nothing), so it can appear without a restart.
-  const crawl =
-    `drawtext=${font}:textfile=${filterPath(o.crawlFile)}:reload=1:expansion=none:fontsize=${size}:fontcolor=white:` +
-    `box=1:boxcolor=0xB00000@0.92:boxborderw=${Math.round(size / 2.5)}:x=w-mod(t*${Math.round(p.width / 5)}\\,w+tw):y=h-th-${Math.round(size * 0.9)}`;
   return [
     '-hide_banner', '-loglevel', 'error', '-nostats',
     // Raw inputs need no probing; probing one pipe while the other waits would deadlock start-up.
     '-probesize', '32', '-analyzeduration', '0', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-video_size', `${p.width}x${p.height}`, '-framerate', String(p.fps), '-thread_queue_size', '16', '-i', 'pipe:0',
     '-probesize', '32', '-analyzeduration', '0', '-f', 's16le', '-ar', String(p.sampleRate), '-ac', String(p.audioChannels), '-thread_queue_size', '64', '-i', 'pipe:3',
+    // The picture arrives finished (the emergency crawl is composited in the engine): no filters.
     '-map', '0:v', '-map', '1:a',
-    '-vf', crawl,
     '-c:v', 'libx264', '-preset', p.x264Preset, '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0', '-force_key_frames', `expr:eq(n,${first})`,
     '-b:v', `${p.videoBitrateK}k`, '-maxrate', `${p.videoBitrateK}k`, '-bufsize', `${p.videoBitrateK * 2}k`,
@@ -162,6 +153,34 @@ export function stillFrameArgs(o: StillOptions): string[] {
   });
   const chain = [`color=c=${o.background}:s=${p.width}x${p.height}:r=${p.fps}`, ...draws, 'format=yuv420p'].join(',');
   return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', chain, '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'];
+}
+
+export interface TextPictureOptions {
+  width: number;
+  height: number;
+  background: string;
+  /** Each word: its text file (written by the caller: no escaping needed), size, pen position and baseline. */
+  words: Array<{ file: string; size: number; x: number; baseline: number }>;
+  fontFile: string;
+  /** Frame rate of the one frame (the profile's; it does not change the picture). */
+  fps: number;
+}
+
+/**
+ * One raw yuv420p frame of laid-out text (emergency card, crawl strip) on stdout: each word drawn
+ * at its own position, its baseline placed exactly (drawtext's `ascent` is the word's own tallest
+ * glyph, so y = baseline - ascent puts every word on the same line).
+ */
+export function textPictureArgs(o: TextPictureOptions): string[] {
+  const font = `fontfile=${filterPath(o.fontFile)}`;
+  const draws = o.words.map((w) => `drawtext=${font}:textfile=${filterPath(w.file)}:expansion=none:fontsize=${w.size}:fontcolor=white:x=${w.x}:y=${w.baseline}-ascent`);
+  const chain = [`color=c=${o.background}:s=${o.width}x${o.height}:r=${o.fps}`, ...draws, 'format=yuv420p'].join(',');
+  return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', chain, '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'];
+}
+
+/** A raw yuv420p frame (in a file) as PNG on stdout, for the console's preview. */
+export function framePngArgs(o: { file: string; width: number; height: number }): string[] {
+  return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-video_size', `${o.width}x${o.height}`, '-i', o.file, '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', 'pipe:1'];
 }
 
 export interface PushOptions {

@@ -45,6 +45,7 @@ export function createStationBridge(ipc: IpcRendererLike): StationApi {
     asRunReconcile: (query) => call('asRunReconcile', query),
     attachPreview: (uuid) => call('attachPreview', uuid),
     detachPreview: (sessionId) => call('detachPreview', sessionId),
+    previewEmergency: (request) => call('previewEmergency', request),
     activateEmergency: (request) => call('activateEmergency', request),
     clearEmergency: () => call('clearEmergency'),
     resetChannel: (uuid) => call('resetChannel', uuid),

@@ -37,6 +37,8 @@ export function runtimeRoutes(api: StationFacade, admitViewer: (channelUuid: str
 
     app.get('/api/mode', async () => api.mode());
     app.post('/api/emergency', async (req) => api.activateEmergency(req.body as never));
+    // The message as it would air (nothing goes to air): JSON with PNG data URLs (StationApi.previewEmergency).
+    app.post('/api/emergency/preview', async (req) => api.previewEmergency(req.body as never));
     app.delete('/api/emergency', async () => api.clearEmergency());
 
     app.post('/api/channels/:uuid/reset', async (req) => api.resetChannel((req.params as { uuid: string }).uuid));

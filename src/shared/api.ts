@@ -267,3 +267,32 @@ export type StationEvent =
     };
 
 export type StationSnapshotDto = Extract<StationEvent, { type: 'snapshot' }>;
+
+/** A picture of emergency text exactly as it airs, rendered by the code that renders it on air. */
+export interface EmergencyPictureDto {
+  /** data:image/png;base64,... */
+  png: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * What an emergency message will look like on air (StationApi.previewEmergency): for a takeover,
+ * every page of the card (a page count "n/N" on each when there is more than one); for a crawl,
+ * its whole strip (the text in its band, as wide as the text).
+ */
+export interface EmergencyPreviewDto {
+  scope: EmergencyScope;
+  pictures: EmergencyPictureDto[];
+  /** The output picture's size (the card is that size; the crawl's band is that wide). */
+  frameWidth: number;
+  frameHeight: number;
+  /** The text's size in pixels on that picture. */
+  textSize: number;
+  /** Takeover: how long each page stays on air before the next (the pages cycle). Null for a crawl. */
+  pageSeconds: number[] | null;
+  /** Crawl: how long one pass takes, from the first word entering to the last leaving. Null for a takeover. */
+  passSeconds: number | null;
+  /** Crawl: its speed in characters a second (the station's setting). Null for a takeover. */
+  crawlSpeed: number | null;
+}

@@ -12,6 +12,16 @@ export type GlobalMode = 'normal' | 'emergency';
 /** crawl: programming stays on air under a crawling message; takeover: a full-screen slate replaces it. */
 export type EmergencyScope = 'crawl' | 'takeover';
 export const EMERGENCY_SCOPES: readonly EmergencyScope[] = ['crawl', 'takeover'];
+/**
+ * The longest emergency message, in characters: what the API accepts and the console lets an
+ * operator type. The takeover card fits every message of this length (sizing, else paging it) and
+ * the crawl carries it whole.
+ */
+export const EMERGENCY_MESSAGE_MAX = 500;
+/** The crawl's speed in characters a second (of average text): a station setting within these bounds. */
+export const DEFAULT_CRAWL_SPEED = 9;
+export const CRAWL_SPEED_MIN = 4;
+export const CRAWL_SPEED_MAX = 20;
 
 export type ProducerType = 'normal' | 'emergency' | 'guide' | 'slate';
 export type ProducerStatus = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';

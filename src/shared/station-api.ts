@@ -3,9 +3,9 @@
 // The renderer cannot tell them apart. Requests are validated with these schemas on the engine's
 // side of every transport; every failure arrives as a StationApiError with a code and a message.
 import { z } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './api';
+import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './api';
 import { outputUrl } from './output-url';
-import { EMERGENCY_SCOPES, type EmergencyScope } from './domain';
+import { EMERGENCY_MESSAGE_MAX, EMERGENCY_SCOPES, type EmergencyScope } from './domain';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -17,7 +17,7 @@ export const emergencyRequest = z.strictObject({
     .string({ error: 'is required and must be a string' })
     .trim()
     .min(1, { error: 'must not be empty' })
-    .max(500, { error: 'must be at most 500 characters' }),
+    .max(EMERGENCY_MESSAGE_MAX, { error: `must be at most ${EMERGENCY_MESSAGE_MAX} characters` }),
   scope: z.enum(EMERGENCY_SCOPES as [EmergencyScope, ...EmergencyScope[]], { error: 'must be "crawl" or "takeover"' }),
 });
 export type EmergencyRequest = z.input<typeof emergencyRequest>;
@@ -85,6 +85,11 @@ export interface StationApi {
   /** A multiviewer preview: keeps the channel's producer running, never counts as a viewer. */
   attachPreview(uuid: string): Promise<ViewerAttachDto>;
   detachPreview(sessionId: string): Promise<void>;
+  /**
+   * The message as it would air, rendered by the code that renders it on air (nothing goes to air):
+   * the takeover card's pages or the crawl's strip, as PNG, with how long a page or a pass lasts.
+   */
+  previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto>;
   activateEmergency(request: EmergencyRequest): Promise<ModeDto>;
   clearEmergency(): Promise<ModeDto>;
   resetChannel(uuid: string): Promise<ChannelStatusDto>;
@@ -114,6 +119,7 @@ export const STATION_API_METHODS = [
   'asRunReconcile',
   'attachPreview',
   'detachPreview',
+  'previewEmergency',
   'activateEmergency',
   'clearEmergency',
   'resetChannel',

@@ -124,15 +124,13 @@ async function startAndJoin(tools: FfmpegTools): Promise<Figure[]> {
       // The floor: one bare ffmpeg, same source position, same filters and encoder, no pacing.
       const out = path.join(work.dir, `floor-${trial}`);
       fs.mkdirSync(out);
-      fs.writeFileSync(path.join(out, 'crawl.txt'), '');
       const pos = loopPosition(Date.now());
       const decode = decoderArgs({ asset: fixture(pos.id === 1 ? 'numbered-1.mp4' : 'numbered-2.mp4'), offsetMs: pos.posMs, durationMs: 20_000, profile: PROFILES['360p'], sourceFps: pos.id === 1 ? 30 : 25, video: true, audio: false });
-      const enc = encoderArgs({ profile: PROFILES['360p'], outDir: out, segmentSeconds: 1, crawlFile: path.join(out, 'crawl.txt') });
+      const enc = encoderArgs({ profile: PROFILES['360p'], outDir: out, segmentSeconds: 1 });
       const vf = decode[decode.indexOf('-vf') + 1]!;
-      const crawl = enc[enc.indexOf('-vf') + 1]!;
       const encoderTail = enc.slice(enc.indexOf('-c:v'));
       const f0 = now();
-      const ff = execa(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-ss', (pos.posMs / 1000).toFixed(3), '-i', decode[decode.indexOf('-i') + 1]!, '-vf', `${vf},${crawl}`, '-af', 'aresample=48000,aformat=sample_fmts=s16:channel_layouts=stereo', ...encoderTail], { reject: false });
+      const ff = execa(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-ss', (pos.posMs / 1000).toFixed(3), '-i', decode[decode.indexOf('-i') + 1]!, '-vf', vf, '-af', 'aresample=48000,aformat=sample_fmts=s16:channel_layouts=stereo', ...encoderTail], { reject: false });
       for (;;) {
         const pl = path.join(out, 'index.m3u8');
         const name = fs.existsSync(pl) ? fs.readFileSync(pl, 'utf8').split('\n').find((l) => l.endsWith('.ts')) : undefined;

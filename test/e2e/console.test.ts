@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
+import type { ChannelStatusDto, EmergencyPreviewDto, ViewerAttachDto } from '../../src/shared/api';
 import { repoRoot } from '../helpers/tmp';
 import { openConsole, openConsoleStation, type ConsoleStation } from './console-station';
 
@@ -131,7 +131,19 @@ describe('operator console (Chromium)', () => {
     const civil = await page.getByLabel('Emergency message').inputValue();
     expect(await page.getByTestId('preview-text').textContent()).toBe(civil);
     expect(await page.getByRole('radio', { name: /Takeover/ }).isChecked()).toBe(true);
+    // The preview is the station's own rendering of the card (the frames that air), nothing else.
+    const picture = page.getByTestId('preview-picture').first();
+    await picture.waitFor();
+    const rendered = (await (await s.api('/api/emergency/preview', { method: 'POST', body: JSON.stringify({ message: civil, scope: 'takeover' }) })).json()) as EmergencyPreviewDto;
+    expect(await picture.getAttribute('src')).toBe(rendered.pictures[0]!.png);
+    expect(await page.getByRole('figure', { name: 'Preview of the on-air picture' }).textContent()).toMatch(/fits on one card/);
     await shot('armed');
+    // A crawl: its strip, and how long one pass takes.
+    await page.getByText('Crawl (programming stays on)').click();
+    await expect.poll(async () => (await page.getByTestId('preview-picture').first().getAttribute('alt')) ?? '').toBe(`Crawl: ${civil}`);
+    expect(await page.getByRole('figure', { name: 'Preview of the on-air picture' }).textContent()).toMatch(/one pass takes \d+ s \(9 characters a second\)/);
+    await shot('armed-crawl');
+    await page.getByText('Takeover (full screen)').click();
 
     // Released after one second of three.
     await holdWithMouse(1000);

@@ -88,6 +88,7 @@ function fakeApi(overrides: Partial<StationApi> = {}): StationApi & { push(e: St
     asRunReconcile: nope,
     attachPreview: nope,
     detachPreview: nope,
+    previewEmergency: nope,
     activateEmergency: nope,
     clearEmergency: nope,
     resetChannel: nope,

@@ -265,6 +265,7 @@ describe('HTTP StationApi transport', () => {
       [() => api.alarms({ channel: UUID, from: '2026-11-25T12:00:00Z' }), `GET ${BASE}/api/alarms?from=2026-11-25T12%3A00%3A00Z&channel=${UUID}`],
       [() => api.attachPreview(UUID), `POST ${BASE}/api/channels/${UUID}/viewers`, { purpose: 'preview', client: { app: 'retrovue-console' } }],
       [() => api.detachPreview('abcdefghijklmnop1234'), `DELETE ${BASE}/api/viewers/abcdefghijklmnop1234`],
+      [() => api.previewEmergency({ message: ' Take shelter ', scope: 'takeover' }), `POST ${BASE}/api/emergency/preview`, { message: 'Take shelter', scope: 'takeover' }],
       [() => api.activateEmergency({ message: '  Take shelter  ', scope: 'crawl' }), `POST ${BASE}/api/emergency`, { message: 'Take shelter', scope: 'crawl' }],
       [() => api.clearEmergency(), `DELETE ${BASE}/api/emergency`],
       [() => api.resetChannel(UUID), `POST ${BASE}/api/channels/${UUID}/reset`],

@@ -16,7 +16,7 @@ describe('keyframe grid', () => {
   });
 
   it('gives the encoder that grid: the forced first keyframe, the GOP, and a first segment cut just before it', () => {
-    const args = encoderArgs({ profile: P, outDir: '/out', segmentSeconds: 1, crawlFile: '/out/crawl.txt' });
+    const args = encoderArgs({ profile: P, outDir: '/out', segmentSeconds: 1 });
     const after = (flag: string) => args[args.indexOf(flag) + 1];
     expect(after('-force_key_frames')).toBe('expr:eq(n,10)');
     expect(after('-g')).toBe('30');

@@ -48,7 +48,7 @@ export class Encoder {
     const { profile, folder } = o;
     this.videoBacklog = frameBytes(profile) * VIDEO_BACKLOG_FRAMES;
     this.audioBacklog = audioBytesPerFrame(profile) * AUDIO_BACKLOG_FRAMES;
-    const args = encoderArgs({ profile, outDir: folder.dir, segmentSeconds: o.segmentSeconds, crawlFile: folder.crawlFile });
+    const args = encoderArgs({ profile, outDir: folder.dir, segmentSeconds: o.segmentSeconds });
     this.process = o.processes.spawn('encoder', o.tools.ffmpeg, args, {
       stdin: 'pipe',
       extraInputPipes: 1,

@@ -21,6 +21,8 @@ import { audioBytesPerFrame } from '../../media/profiles';
 import type { TimerHandle } from '../../shared/clock';
 import type { OutputHealthSettings } from '../../shared/domain';
 import { AlertTone } from './alert-tone';
+import { CrawlOverlay } from './crawl';
+import type { CrawlStrip } from './still-cards';
 import type { AudioLevels } from './output-monitor';
 import type { OutputFeeder, ProgramOutput } from './program-output';
 import type { EngineEvents, EngineOptions } from './engine-options';
@@ -48,6 +50,7 @@ export class PlayoutEngine implements OutputFeeder {
   private readonly output: ProgramOutput;
   private readonly cursor: SlotCursor;
   private readonly tone: AlertTone;
+  private crawl: CrawlOverlay | null = null;
   private pumpTimer: TimerHandle | undefined;
   private pumping = false;
   private waitingForSource = false;
@@ -161,14 +164,16 @@ export class PlayoutEngine implements OutputFeeder {
   }
 
   /**
-   * Shows (or with null removes) the crawl; applied from the next frame the encoder reads. Throws
-   * when it cannot be written. The rest of the segment being encoded is written at once rather
-   * than at the clock's pace, so the first segment that carries the change is closed and listed
-   * now, not up to a segment later (its frames still air at their own times).
+   * Shows (or with null removes) the crawl from the next frame written: its first word enters at
+   * the right edge on that frame (crawl.ts), `step` pixels a frame. The rest of the segment being
+   * encoded is written at once rather than at the clock's pace, so the first segment that carries
+   * the change is closed and listed now, not up to a segment later (its frames still air at their
+   * own times).
    */
-  setCrawl(text: string | null): void {
-    this.output.folder.writeCrawl(text);
+  setCrawl(strip: CrawlStrip | null, step = 1): CrawlOverlay | null {
+    this.crawl = strip ? new CrawlOverlay(this.output.profile, strip, this.written, step) : null;
     this.flush();
+    return this.crawl;
   }
 
   /** Writes the rest of the segment being encoded at once (its frames still air at their own times). */
@@ -282,7 +287,7 @@ export class PlayoutEngine implements OutputFeeder {
       this.cursor.delivered(frame);
       const audio = this.tone.mix(k, frame.audio);
       this.o.monitor?.frame(k, frame, audio, this.cursor.watching());
-      output.write(frame.video, audio);
+      output.write(this.crawl ? this.crawl.apply(k, frame.video) : frame.video, audio);
     }
   }
 

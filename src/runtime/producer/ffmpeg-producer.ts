@@ -5,14 +5,15 @@
 import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
-import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
+import { DEFAULT_CRAWL_SPEED, DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
 import { BaseProducer, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
 import { CuedProgramme } from './cued-programme';
 import { type EngineEvents, PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
 import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
-import { StillCards } from './still-cards';
+import { type CrawlStrip, type EmergencyCard, StillCards } from './still-cards';
+import { crawlStep } from './crawl';
 import type { SwitchWindow } from './switch-window';
 
 /** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
@@ -33,6 +34,8 @@ export interface FfmpegProducerOptions {
   outputKeepMs?: number;
   /** The station's channels writing a switch (the factory shares one; a private one when absent). */
   switches?: SwitchWindow;
+  /** The crawl's speed in characters a second (default DEFAULT_CRAWL_SPEED). */
+  crawlSpeed?: number;
   /** Watch the output (conditions and levels); false measures nothing (to measure what watching costs). Default true. */
   watchOutput?: boolean;
 }
@@ -67,6 +70,10 @@ export abstract class FfmpegProducer extends BaseProducer {
   /** Card renders this producer started; stop() waits for them so no ffmpeg outlives it. */
   private readonly renders = new Set<Promise<unknown>>();
   private healthSettings: OutputHealthSettings;
+  /** Counts overlay changes, so that one still rendering when the next comes changes nothing. */
+  private overlayGeneration = 0;
+  /** The engine shows a crawl now. */
+  private crawlOn = false;
   /** Types whose sources are worth keeping rolling under a takeover (programming: a restart costs a decoder start and a seek). */
   protected readonly keepsSourcesRolling: boolean = false;
 
@@ -106,9 +113,9 @@ export abstract class FfmpegProducer extends BaseProducer {
     const fps = this.opts.profile.fps;
     const { output, carried } = this.takeOutput(t0Ms, carryover);
     this.output = output;
-    if (carried) output.folder.writeCrawl(null);
     const rolling = carried && this.keepsSourcesRolling && cued instanceof CuedProgramme ? cued.take(output) : null;
     if (rolling) {
+      rolling.setCrawl(null);
       rolling.adopt(this.engineEvents());
       rolling.configureHealth(this.healthSettings);
       return rolling;
@@ -176,7 +183,21 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
   protected still(background: string, lines: string[], cache = true): Promise<Buffer> {
-    const p = this.cards.render(background, lines, cache);
+    return this.tracked(this.cards.render(background, lines, cache));
+  }
+
+  /** Throws (saying where it looked) when the on-air font cannot be loaded: emergency text cannot be drawn. */
+  protected checkFont(): void {
+    void this.cards.font;
+  }
+
+  /** The emergency takeover card for a message (every page). */
+  protected emergencyCard(message: string): Promise<EmergencyCard> {
+    return this.tracked(this.cards.emergencyCard(message));
+  }
+
+  /** A render stop() waits for, so that no ffmpeg outlives the producer. */
+  private tracked<T>(p: Promise<T>): Promise<T> {
     const settled = p.catch(() => undefined);
     this.renders.add(settled);
     void settled.finally(() => this.renders.delete(settled));
@@ -188,25 +209,42 @@ export abstract class FfmpegProducer extends BaseProducer {
     if (overlay && overlay.scope !== 'crawl') throw new Error(`a ${this.mode} producer shows only a crawl; a takeover needs the emergency producer`);
   }
 
-  /** The overlay the producer starts with: checked, shown, with the tone when there is one. */
-  protected startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null): void {
+  /**
+   * Checks the overlay a producer starts with and renders what it needs (the crawl's strip), before
+   * the producer takes its output: a crawl that cannot be drawn refuses the start and takes nothing.
+   */
+  protected async prepareOverlay(overlay: EmergencyOverlay | null): Promise<CrawlStrip | null> {
     this.checkOverlay(overlay);
-    if (overlay) this.applyCrawl(engine, overlay, true);
+    return overlay ? this.tracked(this.cards.crawlStrip(overlay.message)) : null;
+  }
+
+  /** The overlay the producer starts with (prepared by prepareOverlay): shown, with the tone when there is one. */
+  protected startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null, strip: CrawlStrip | null): void {
+    if (overlay && strip) this.applyCrawl(engine, strip, true);
     this.overlay = overlay;
   }
 
-  /** Shows, changes or removes the crawl; rejects, changing nothing, when it cannot (wrong scope, unwritable output). */
+  /**
+   * Shows, changes or removes the crawl; rejects, changing nothing, when it cannot (wrong scope, a
+   * strip that cannot be rendered). The same message again leaves the crawl running where it is.
+   */
   override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
     this.checkOverlay(overlay);
+    const generation = ++this.overlayGeneration;
     const fresh = overlay !== null && overlay.message !== this.overlay?.message;
-    if (this.engine) this.applyCrawl(this.engine, overlay, fresh);
+    const strip = overlay && this.engine && (fresh || !this.crawlOn) ? await this.tracked(this.cards.crawlStrip(overlay.message)) : null;
+    // A later change came while this one rendered: it decides.
+    if (generation !== this.overlayGeneration) return;
+    if (this.engine && (strip || !overlay)) this.applyCrawl(this.engine, strip, fresh);
     this.overlay = overlay;
   }
 
   /** The tone sounds when a message is first shown, not when it is shown again. */
-  private applyCrawl(engine: PlayoutEngine, overlay: EmergencyOverlay | null, fresh: boolean): void {
-    engine.setCrawl(overlay ? overlay.message : null);
-    if (overlay && fresh) engine.alertTone();
+  private applyCrawl(engine: PlayoutEngine, strip: CrawlStrip | null, fresh: boolean): void {
+    const profile = this.opts.profile;
+    const step = crawlStep(this.opts.crawlSpeed ?? DEFAULT_CRAWL_SPEED, profile);
+    this.crawlOn = engine.setCrawl(strip, step) !== null;
+    if (strip && fresh) engine.alertTone();
   }
 
   async stop(): Promise<void> {

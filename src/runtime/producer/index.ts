@@ -8,8 +8,9 @@
 // programming rolling off air under a takeover) over encoder.ts (the ffmpeg encoder), slot-cursor.ts
 // (plan slots and prefetch) with switch-window.ts (prefetch waits while channels switch),
 // sources.ts (decoders and stills), alert-tone.ts and output-folder.ts; still-cards.ts and
-// guide-card.ts draw the cards; output-monitor.ts watches what goes to the encoder (over
-// condition.ts and signal-analysis.ts).
+// guide-card.ts draw the cards (emergency-preview.ts shows the console the emergency text's frames);
+// crawl.ts composites the emergency crawl onto frames on their way to the encoder;
+// output-monitor.ts watches what goes to the encoder (over condition.ts and signal-analysis.ts).
 export type {
   Carryover,
   CuedProgramme,
@@ -30,6 +31,8 @@ export type { AudioLevels, OutputCondition } from './output-monitor';
 export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
 export { NormalProducer } from './normal-producer';
 export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers';
+export { StillCards } from './still-cards';
+export { emergencyPreview } from './emergency-preview';
 
 import type { ProducerFactory as Factory } from './base';
 import type { FfmpegProducerOptions as Options } from './ffmpeg-producer';

@@ -83,10 +83,11 @@ export class NormalProducer extends FfmpegProducer {
 
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
+    const strip = await this.prepareOverlay(options?.overlay ?? null);
     const engine = this.makeEngine(startAtMs, this.black, options?.carryover, options?.cued);
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
-    this.startOverlay(engine, options?.overlay ?? null);
+    this.startOverlay(engine, options?.overlay ?? null, strip);
     await this.run(engine);
   }
 

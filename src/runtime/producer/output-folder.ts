@@ -1,7 +1,6 @@
-// A producer's output folder: the encoder's playlist and segments, and the crawl text the encoder
-// re-reads every frame. Every file operation here can fail (EMFILE, ENOSPC, EACCES, ENOTDIR...): at
-// start and on a crawl change the error goes to the caller (the start or the switch is refused);
-// the removal after stop runs on a timer, so it reports to a callback and never throws.
+// A producer's output folder: the encoder's playlist and segments. Every file operation here can
+// fail (EMFILE, ENOSPC, EACCES, ENOTDIR...): at start the error goes to the caller (the start is
+// refused); the removal after stop runs on a timer, so it reports to a callback and never throws.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +11,6 @@ export const OUTPUT_KEEP_MS = 20_000;
 
 export class OutputFolder {
   readonly playlist: string;
-  readonly crawlFile: string;
 
   /**
    * A new folder for an output opened by producer `producerId`: named for it, and unique, because
@@ -25,22 +23,11 @@ export class OutputFolder {
 
   constructor(readonly dir: string) {
     this.playlist = path.join(dir, PLAYLIST_NAME);
-    this.crawlFile = path.join(dir, 'crawl.txt');
   }
 
-  /** Creates the folder, with an empty crawl unless one was written already. */
+  /** Creates the folder; throws when it cannot be made. */
   prepare(): void {
     fs.mkdirSync(this.dir, { recursive: true });
-    if (!fs.existsSync(this.crawlFile)) fs.writeFileSync(this.crawlFile, '');
-  }
-
-  /** Replaces the crawl text (null for none); throws when it cannot be written. */
-  writeCrawl(text: string | null): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const tmp = `${this.crawlFile}.tmp`;
-    // The encoder re-reads the file every frame: replace it atomically so it never sees half a message.
-    fs.writeFileSync(tmp, text ? `   ${text.replace(/\s+/g, ' ')}   ` : '');
-    fs.renameSync(tmp, this.crawlFile);
   }
 
   /** Removes the folder after `keepMs` (at once when 0 or less). A failure goes to `onError`, never thrown. */

@@ -43,7 +43,7 @@ export class StillSource implements FrameSource {
     private readonly silence: Buffer,
     private readonly isSlate: boolean,
   ) {}
-  setFrame(frame: Buffer): void {
+  setFrame(frame: Buffer | (() => Buffer)): void {
     this.frame = frame;
   }
   next(): Frame {

@@ -4,7 +4,6 @@
 // and the slate are programming: an emergency crawl shows over them, with the alert tone, as it
 // does over normal programming.
 import { audioBytesPerFrame } from '../../media/profiles';
-import { wrap } from '../../media/stills';
 import type { PlayoutPlan } from '../../shared/domain';
 import type { EmergencyOverlay, GuideListing, ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine, Slot } from './engine';
@@ -30,14 +29,12 @@ function firstOf(p: Promise<unknown>, ms: number): Promise<void> {
 abstract class StillProducer extends FfmpegProducer {
   protected source: StillSource | null = null;
 
-  protected abstract card(): { background: string; lines: string[] };
-  /** Whether the card is worth caching (it recurs) or changes all the time. */
-  protected readonly cacheCard: boolean = true;
+  /** The card's picture: one frame, or a frame per output frame (pages). */
+  protected abstract picture(): Promise<Buffer | (() => Buffer)>;
 
   /** Renders the card and puts it on air when ready (black or the previous card until then). */
   protected refresh(): Promise<void> {
-    const { background, lines } = this.card();
-    return this.still(background, lines, this.cacheCard).then(
+    return this.picture().then(
       (frame) => this.source?.setFrame(frame),
       () => undefined,
     );
@@ -46,13 +43,14 @@ abstract class StillProducer extends FfmpegProducer {
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
     this.onStartOptions(options);
+    const strip = await this.prepareOverlay(options?.overlay ?? null);
     const black = blackFrame(this.opts.profile);
     const source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.mode === 'slate');
     this.source = source;
     const engine = this.makeEngine(startAtMs, black, options?.carryover);
     const slot: Slot = { key: `${this.mode}:card`, startFrame: 0, endFrame: Infinity, open: () => source };
     engine.setSlots([slot]);
-    this.startOverlay(engine, options?.overlay ?? null);
+    this.startOverlay(engine, options?.overlay ?? null, strip);
     // After the overlay: the emergency card carries its message.
     const card = this.refresh();
     // A carried-over output lists the switch at once: the card comes first, so that the segment
@@ -69,21 +67,41 @@ export class EmergencyProducer extends StillProducer {
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('emergency', context, opts);
   }
-  protected card() {
-    const message = this.overlay?.message ?? 'Emergency alert';
-    return { background: '0x8a0000', lines: ['EMERGENCY ALERT', ...wrap(message, 44).slice(0, 6)] };
+  /**
+   * The whole message, laid out to fit (text-layout.ts): the same frames the console previewed.
+   * Pages cycle in output frames, each for its reading time, so every frame of a page airs.
+   */
+  protected async picture(): Promise<Buffer | (() => Buffer)> {
+    const card = await this.emergencyCard(this.overlay?.message ?? 'Emergency alert');
+    if (card.pages.length === 1) return card.pages[0]!.frame;
+    const fps = this.opts.profile.fps;
+    const spans = card.pages.map((p) => Math.max(1, Math.round((p.ms * fps) / 1000)));
+    const cycle = spans.reduce((a, b) => a + b, 0);
+    let n = 0;
+    return () => {
+      let t = n++ % cycle;
+      let page = 0;
+      while (t >= spans[page]!) t -= spans[page++]!;
+      return card.pages[page]!.frame;
+    };
   }
   /** Only a takeover: a crawl is shown by programming, and without an emergency there is nothing to air. */
   protected override checkOverlay(overlay: EmergencyOverlay | null): void {
     if (overlay?.scope !== 'takeover') throw new Error(`the emergency producer airs only a takeover, not ${overlay ? 'a crawl' : 'without an emergency'}`);
   }
-  protected override startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null): void {
+  /** The card is rendered once the output is taken (a switch waits for it only so long: see start). */
+  protected override async prepareOverlay(overlay: EmergencyOverlay | null): Promise<null> {
     this.checkOverlay(overlay);
+    this.checkFont();
+    return null;
+  }
+  protected override startOverlay(engine: PlayoutEngine, overlay: EmergencyOverlay | null): void {
     this.overlay = overlay;
     engine.alertTone();
   }
   override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
     this.checkOverlay(overlay);
+    this.checkFont();
     const changed = overlay!.message !== this.overlay?.message;
     this.overlay = overlay;
     if (changed) {
@@ -96,15 +114,16 @@ export class EmergencyProducer extends StillProducer {
 /** The guide channel: now and next on every channel. */
 export class GuideProducer extends StillProducer {
   private listings: GuideListing[] = [];
-  protected override readonly cacheCard = false;
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('guide', context, opts);
   }
   protected override onStartOptions(options: ProducerStartOptions | undefined): void {
     this.listings = options?.listings ?? [];
   }
-  protected card() {
-    return guideCard(this.listings, this.context.channelUuid);
+  /** Listings change all the time: not cached. */
+  protected picture(): Promise<Buffer> {
+    const { background, lines } = guideCard(this.listings, this.context.channelUuid);
+    return this.still(background, lines, false);
   }
   override updateListings(listings: GuideListing[]): void {
     this.listings = listings;
@@ -117,7 +136,7 @@ export class SlateProducer extends StillProducer {
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('slate', context, opts);
   }
-  protected card() {
-    return { background: '0x101820', lines: ['Please stand by', this.context.channelName] };
+  protected picture(): Promise<Buffer> {
+    return this.still('0x101820', ['Please stand by', this.context.channelName]);
   }
 }

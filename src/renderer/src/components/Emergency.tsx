@@ -1,7 +1,8 @@
 // The emergency control, guarded the way control rooms guard dangerous switches:
 // - a cover: one action lifts it and opens the panel; nothing else happens;
-// - in the panel: the message (templates, among them a ready correction), the scope, and an exact
-//   preview of the text; then a ~3 s hold with a filling bar (release cancels);
+// - in the panel: the message (templates, among them a ready correction), the scope, and the
+//   station's own rendering of it (the card's pages or the crawl's strip, with how long a pass
+//   takes); then a ~3 s hold with a filling bar (release cancels);
 // - pending until the engine confirms; a refusal names the channel that refused and stays on screen;
 // - while on air: an EMERGENCY ON AIR banner and a frame around the whole window; the all-clear
 //   uses the same cover and hold;
@@ -9,8 +10,8 @@
 //   only, without any call to the station.
 // An armed panel left alone closes itself after a minute without input, and changes nothing.
 import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import type { EmergencyDto } from '../../../shared/api';
-import type { EmergencyScope } from '../../../shared/domain';
+import type { EmergencyDto, EmergencyPreviewDto } from '../../../shared/api';
+import { EMERGENCY_MESSAGE_MAX, type EmergencyScope } from '../../../shared/domain';
 import { StationApiError } from '../../../shared/station-api';
 import { useConsole, useModel } from '../context';
 import { formatClock } from '../format';
@@ -18,7 +19,6 @@ import { describeError } from '../state/model';
 import { HoldButton } from './HoldButton';
 import { refusingChannel, TEMPLATES } from './emergency-templates';
 
-const MAX_MESSAGE = 500;
 const IDLE_CLOSE_MS = 60_000;
 /** A command the station accepted should show in its events well within this. */
 const CONFIRM_TIMEOUT_MS = 20_000;
@@ -44,29 +44,78 @@ export function EmergencyCover() {
   );
 }
 
-/** The message as it will air, in a mock of the crawl band or the full-screen slate. */
+/** How long the preview waits for typing to pause before asking the station to render. */
+const PREVIEW_DEBOUNCE_MS = 300;
+
+type PreviewState = { key: string; dto: EmergencyPreviewDto | null; error: unknown };
+
+/**
+ * The station's rendering of the message (StationApi.previewEmergency): the frames that air, by the
+ * code that airs them. Only an answer for the text and scope shown now is ever displayed.
+ */
+function useStationPreview(text: string, scope: EmergencyScope): { dto: EmergencyPreviewDto | null; error: unknown; pending: boolean } {
+  const model = useModel();
+  const key = `${scope}\n${text}`;
+  const [state, setState] = useState<PreviewState>({ key: '', dto: null, error: null });
+  useEffect(() => {
+    if (!text) return;
+    let live = true;
+    const t = setTimeout(() => {
+      model.api.previewEmergency({ message: text, scope }).then(
+        (dto) => live && setState({ key, dto, error: null }),
+        (error: unknown) => live && setState({ key, dto: null, error }),
+      );
+    }, PREVIEW_DEBOUNCE_MS);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [model, key, text, scope]);
+  const current = state.key === key;
+  return { dto: current ? state.dto : null, error: current ? state.error : null, pending: !!text && !current };
+}
+
+const seconds = (s: number) => `${Math.round(s)} s`;
+
+/** The message as it will air: the takeover card's pages or the crawl's strip, as the station renders them. */
 function OnAirPreview({ message, scope, test }: { message: string; scope: EmergencyScope; test: boolean }) {
   const text = message.trim();
+  const { dto, error, pending } = useStationPreview(text, scope);
+  const pages = dto?.pictures.length ?? 0;
+  const timing = !dto
+    ? ''
+    : dto.scope === 'crawl'
+      ? ` · one pass takes ${seconds(dto.passSeconds ?? 0)} (${dto.crawlSpeed} characters a second), then it starts again`
+      : pages > 1
+        ? ` · ${pages} pages, cycling: ${dto.pageSeconds!.map(seconds).join(', ')} each`
+        : ' · fits on one card';
   return (
-    <figure className={`onair-preview scope-${scope}${test ? ' test' : ''}`} aria-label="Preview of the on-air text">
-      <div className="screen">
-        {scope === 'crawl' ? (
-          <>
-            <div className="crawl-band" data-testid="preview-text">
-              {text || '(no message)'}
-            </div>
-            <div className="programme">programme continues</div>
-          </>
+    <figure className={`onair-preview scope-${scope}${test ? ' test' : ''}`} aria-label="Preview of the on-air picture" aria-busy={pending}>
+      <div className={`screen${dto?.scope === 'crawl' ? ' strip' : ''}`} data-testid="onair-preview">
+        {dto ? (
+          dto.pictures.map((p, i) => (
+            <img
+              key={i}
+              src={p.png}
+              width={p.width}
+              height={p.height}
+              data-testid="preview-picture"
+              alt={dto.scope === 'crawl' ? `Crawl: ${text}` : `Takeover card${pages > 1 ? `, page ${i + 1} of ${pages}` : ''}`}
+            />
+          ))
         ) : (
-          <div className="takeover-slate" data-testid="preview-text">
-            {text || '(no message)'}
-          </div>
+          <p className="preview-state" role={error ? 'alert' : undefined}>
+            {!text ? '(no message)' : error ? `No preview: ${describeError(error)}` : 'Rendering the on-air picture…'}
+          </p>
         )}
       </div>
       <figcaption>
-        {scope === 'crawl' ? 'Crawl over programming, with alert tone' : 'Full-screen takeover replacing programming, with alert tone'} · exactly this text (
-        {text.length}/{MAX_MESSAGE} characters)
+        {scope === 'crawl' ? 'Crawl over programming, with alert tone' : 'Full-screen takeover replacing programming, with alert tone'}
+        {timing} · exactly this text (<span data-testid="preview-count">{text.length}</span>/{EMERGENCY_MESSAGE_MAX} characters)
       </figcaption>
+      <p className="preview-words" data-testid="preview-text">
+        {text}
+      </p>
     </figure>
   );
 }
@@ -185,7 +234,7 @@ function PanelBody({ onClose }: { onClose: () => void }) {
     }
   };
 
-  const messageOk = message.trim().length > 0 && message.trim().length <= MAX_MESSAGE;
+  const messageOk = message.trim().length > 0 && message.trim().length <= EMERGENCY_MESSAGE_MAX;
   const title =
     action === 'clear' ? 'All clear: end the emergency' : action === 'end-test' ? 'End the TEST emergency' : isTest ? 'TEST emergency (drill: nothing goes to air)' : 'EMERGENCY: goes to air on every channel';
 
@@ -240,7 +289,7 @@ function PanelBody({ onClose }: { onClose: () => void }) {
               <span>Message</span>
               <textarea
                 value={message}
-                maxLength={MAX_MESSAGE}
+                maxLength={EMERGENCY_MESSAGE_MAX}
                 rows={3}
                 disabled={pending}
                 onChange={(e) => setMessage(e.target.value)}

@@ -18,7 +18,7 @@
 //   calls wait in a queue and are sent once a socket opens. A queued call that waits longer than
 //   `queueTimeoutMs` fails with `unavailable` and is never sent later: a command held back for
 //   minutes (an emergency!) must not reach the air by surprise.
-import type { AlarmDto, ApiErrorDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from '../../../shared/api';
+import type { AlarmDto, ApiErrorDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from '../../../shared/api';
 import {
   addOutputRequest,
   alarmHistoryRequest,
@@ -327,6 +327,10 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
 
   async detachPreview(id: string): Promise<void> {
     return this.request('DELETE', `/api/viewers/${encodeURIComponent(this.check(sessionId, id, 'sessionId'))}`);
+  }
+
+  async previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto> {
+    return this.request('POST', '/api/emergency/preview', this.check(emergencyRequest, request, 'body'));
   }
 
   async activateEmergency(request: EmergencyRequest): Promise<ModeDto> {
