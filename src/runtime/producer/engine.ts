@@ -28,6 +28,7 @@ import { SlotCursor, type Slot } from './slot-cursor';
 import { StillSource } from './sources';
 import { SwitchWindow } from './switch-window';
 import { Lateness } from './lateness';
+import type { LogoOverlay } from './logo-overlay';
 
 export type { Slot } from './slot-cursor';
 export type { EngineEvents, EngineOptions } from './engine-options';
@@ -72,6 +73,8 @@ export class PlayoutEngine implements OutputFeeder {
   private readonly switches: SwitchWindow;
   /** Ends this channel's part in the station's switch window: set while a flush is being written. */
   private switching: (() => void) | null = null;
+  /** The channel's logo, blended over the slots that show it (not over a slate standing in). */
+  private logo: LogoOverlay | null = null;
 
   constructor(private readonly o: EngineOptions) {
     const profile = o.output.profile;
@@ -169,6 +172,11 @@ export class PlayoutEngine implements OutputFeeder {
   setCrawl(text: string | null): void {
     this.output.folder.writeCrawl(text);
     this.flush();
+  }
+
+  /** Shows (or with null removes) the channel's logo, from the next frame written. */
+  setLogo(logo: LogoOverlay | null): void {
+    this.logo = logo;
   }
 
   /** Writes the rest of the segment being encoded at once (its frames still air at their own times). */
@@ -282,7 +290,8 @@ export class PlayoutEngine implements OutputFeeder {
       this.cursor.delivered(frame);
       const audio = this.tone.mix(k, frame.audio);
       this.o.monitor?.frame(k, frame, audio, this.cursor.watching());
-      output.write(frame.video, audio);
+      // Last, over the finished picture (the monitor judges the programme without it).
+      output.write(this.logo && !frame.slate && this.cursor.showsLogo() ? this.logo.apply(frame.video) : frame.video, audio);
     }
   }
 

@@ -13,6 +13,7 @@ import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
 import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
 import { StillCards } from './still-cards';
+import type { LogoCache } from './logo-overlay';
 import type { SwitchWindow } from './switch-window';
 
 /** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
@@ -28,6 +29,8 @@ export interface FfmpegProducerOptions {
   processes: ProcessGroup;
   /** The station's card renderer and cache (the factory shares one); a private one when absent. */
   cards?: StillCards;
+  /** The station's decoded channel logos (the factory shares one); a producer without one shows no logo. */
+  logos?: LogoCache;
   log?: ProducerLog;
   /** How long the output folder stays after stop (default OUTPUT_KEEP_MS). */
   outputKeepMs?: number;
@@ -176,7 +179,11 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
   protected still(background: string, lines: string[], cache = true): Promise<Buffer> {
-    const p = this.cards.render(background, lines, cache);
+    return this.track(this.cards.render(background, lines, cache));
+  }
+
+  /** An ffmpeg job this producer started (a render, a decode): stop() waits for it, so none outlives the producer. */
+  protected track<T>(p: Promise<T>): Promise<T> {
     const settled = p.catch(() => undefined);
     this.renders.add(settled);
     void settled.finally(() => this.renders.delete(settled));

@@ -7,7 +7,8 @@
 // (the encoder and its folder, handed from producer to producer at a swap; cued-programme.ts keeps
 // programming rolling off air under a takeover) over encoder.ts (the ffmpeg encoder), slot-cursor.ts
 // (plan slots and prefetch) with switch-window.ts (prefetch waits while channels switch),
-// sources.ts (decoders and stills), alert-tone.ts and output-folder.ts; still-cards.ts and
+// sources.ts (decoders and stills), alert-tone.ts and output-folder.ts; logo-overlay.ts blends the
+// channel's logo onto the picture; still-cards.ts and
 // guide-card.ts draw the cards; output-monitor.ts watches what goes to the encoder (over
 // condition.ts and signal-analysis.ts).
 export type {
@@ -26,6 +27,7 @@ export type {
 } from './base';
 export { BaseProducer } from './base';
 export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
+export type { LogoSpec } from './logo-overlay';
 export type { AudioLevels, OutputCondition } from './output-monitor';
 export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
 export { NormalProducer } from './normal-producer';
@@ -35,6 +37,7 @@ import type { ProducerFactory as Factory } from './base';
 import type { FfmpegProducerOptions as Options } from './ffmpeg-producer';
 import { NormalProducer as Normal } from './normal-producer';
 import { StillCards as Cards } from './still-cards';
+import { LogoCache } from './logo-overlay';
 import { SwitchWindow } from './switch-window';
 import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer as Slate } from './still-producers';
 
@@ -44,7 +47,7 @@ import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer a
  * station's group.
  */
 export function ffmpegProducerFactory(options: Options): Factory {
-  const shared: Options = { ...options, cards: options.cards ?? new Cards(options), switches: options.switches ?? new SwitchWindow() };
+  const shared: Options = { ...options, cards: options.cards ?? new Cards(options), logos: options.logos ?? new LogoCache(options), switches: options.switches ?? new SwitchWindow() };
   return (type, context) => {
     switch (type) {
       case 'normal':
