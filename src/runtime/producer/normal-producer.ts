@@ -98,6 +98,10 @@ export class NormalProducer extends FfmpegProducer {
 
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
+    // The first start with a logo decodes it (tens of ms) before anything airs, so that it is on the
+    // first frame: the engine writes a lead of frames at once. The station keeps it decoded after that.
+    const logo = options?.logo ?? null;
+    if (logo && this.opts.logos) await this.track(this.opts.logos.load(logo)).catch(() => undefined);
     const engine = this.makeEngine(startAtMs, this.black, options?.carryover, options?.cued);
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
