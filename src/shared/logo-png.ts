@@ -7,8 +7,8 @@ const IEND = [0x49, 0x45, 0x4e, 0x44];
 
 /** The PNG's size in pixels, or what is wrong with it (a sentence to follow a path or field name). */
 export function checkLogoPng(bytes: Uint8Array): { width: number; height: number } | { problem: string } {
-  if (bytes.length > LOGO_MAX_BYTES) return { problem: `is ${Math.ceil(bytes.length / 1024)} KiB; at most ${LOGO_MAX_BYTES / 1024} KiB is accepted` };
   if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b)) return { problem: 'is not a PNG file (no PNG signature)' };
+  if (bytes.length > LOGO_MAX_BYTES) return { problem: `is ${Math.ceil(bytes.length / 1024)} KiB; at most ${LOGO_MAX_BYTES / 1024} KiB is accepted` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The first chunk is IHDR: length 13, then width and height as big-endian 32-bit numbers.
   if (view.getUint32(8) !== 13 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return { problem: 'is not a valid PNG (no IHDR header)' };
