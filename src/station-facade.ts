@@ -6,7 +6,7 @@ import { type z, type ZodType } from 'zod';
 import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, ModeDto, OutputDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
 import { DEFAULT_LOGO_PLACEMENT, type ChannelLogo, type SessionPurpose } from './shared/domain';
-import { checkLogoPng } from './shared/logo-png';
+import { checkLogoPng } from './shared/logo';
 import fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import {

@@ -17,7 +17,7 @@ import {
   type OutputHealthSettings,
   PLAYLOG_ITEM_TYPES,
 } from '../shared/domain';
-import { checkLogoPng } from '../shared/logo-png';
+import { checkLogoPng } from '../shared/logo';
 import { formatInstant, isValidZone, parseInstant } from '../shared/time';
 import { MAX_OUTPUTS_PER_CHANNEL, outputUrl, sameDestination } from '../shared/output-url';
 import type { FfmpegTools } from '../media/ffmpeg';

@@ -12,6 +12,9 @@ import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import { frameBytes, type OutputProfile } from '../../media/profiles';
 import type { LogoPlacement } from '../../shared/domain';
+import { logoRect } from '../../shared/logo';
+
+export { logoRect } from '../../shared/logo';
 
 /** A channel's logo as the channel manager hands it to a producer: the PNG on disk, its size and placement. */
 export interface LogoSpec {
@@ -27,26 +30,6 @@ export interface LogoSpec {
 const DECODE_TIMEOUT_MS = 10_000;
 /** Decoded logos kept per station: one per channel of a small station and a few changes. */
 const CACHE_LOGOS = 32;
-
-const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
-
-/** Where the logo lands on a picture of the profile's size: even position and size (yuv420p chroma is per 2x2). */
-export function logoRect(profile: OutputProfile, spec: LogoSpec): { x: number; y: number; w: number; h: number } {
-  const { width: W, height: H } = profile;
-  const p = spec.placement;
-  const mx = 2 * Math.round((W * p.marginPercent) / 200);
-  const my = 2 * Math.round((H * p.marginPercent) / 200);
-  let w = Math.min(even((W * p.widthPercent) / 100), W - 2 * mx);
-  let h = even((w * spec.height) / spec.width);
-  if (h > H - 2 * my) {
-    // A tall logo is held to the picture's height instead.
-    h = Math.max(2, H - 2 * my - ((H - 2 * my) % 2));
-    w = Math.min(even((h * spec.width) / spec.height), W - 2 * mx);
-  }
-  const x = p.corner.endsWith('left') ? mx : W - mx - w;
-  const y = p.corner.startsWith('top') ? my : H - my - h;
-  return { x, y, w, h };
-}
 
 export class LogoOverlay {
   private readonly rect: { x: number; y: number; w: number; h: number };
