@@ -82,7 +82,8 @@ describe('channel logo in the console (Chromium)', () => {
     await page.getByRole('button', { name: 'Details of RetroToons' }).click();
     const panel = page.getByTestId('logo-panel');
     await panel.waitFor();
-    await expect.poll(() => panel.textContent()).toMatch(/This channel has no logo\./);
+    // The panel reads the channel's logo when it opens (a busy station answers late: it asks again).
+    await expect.poll(() => panel.textContent(), { timeout: 60_000 }).toMatch(/This channel has no logo\./);
     expect(await page.getByTestId('logo-apply').isDisabled()).toBe(true);
     expect(await previewShowing()).toEqual([]);
 

@@ -11,6 +11,8 @@ import { describeError } from '../state/model';
 
 /** The preview's picture: 16:9 at the 360p profile's size (placement is in percent, so any size shows the same). */
 const FRAME = { width: 640, height: 360 };
+const LOAD_TRIES = 4;
+const LOAD_RETRY_MS = 1_000;
 
 interface Draft {
   /** The PNG as base64, its size, and an image of it for drawing; null: none chosen and none stored. */
@@ -71,12 +73,25 @@ export function ChannelLogo({ uuid, name }: { uuid: string; name: string }) {
 
   useEffect(() => {
     let cancelled = false;
-    model.api.channelLogo(uuid).then(
-      (logo) => !cancelled && void adopt(logo),
-      (err: unknown) => !cancelled && setStatus({ state: 'error', text: `The logo could not be read: ${describeError(err)}` }),
-    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A busy station or link may drop a request: the panel asks again a few times before it says so.
+    const load = (triesLeft: number) =>
+      model.api.channelLogo(uuid).then(
+        (logo) => {
+          if (cancelled) return;
+          setStatus({ state: 'idle' });
+          void adopt(logo);
+        },
+        (err: unknown) => {
+          if (cancelled) return;
+          if (triesLeft > 0) timer = setTimeout(() => void load(triesLeft - 1), LOAD_RETRY_MS);
+          else setStatus({ state: 'error', text: `The logo could not be read: ${describeError(err)}` });
+        },
+      );
+    void load(LOAD_TRIES - 1);
     return () => {
       cancelled = true;
+      clearTimeout(timer);
     };
   }, [uuid]);
 
