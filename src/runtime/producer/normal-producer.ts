@@ -43,6 +43,8 @@ export class NormalProducer extends FfmpegProducer {
   protected override readonly keepsSourcesRolling = true;
   /** The channel's logo as last given (shown once decoded); null: none. */
   private logo: LogoSpec | null = null;
+  /** setLogo was called (while starting, say): it wins over the start options' logo. */
+  private logoSet = false;
 
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('normal', context, opts);
@@ -100,17 +102,18 @@ export class NormalProducer extends FfmpegProducer {
     this.plan = plan;
     // The first start with a logo decodes it (tens of ms) before anything airs, so that it is on the
     // first frame: the engine writes a lead of frames at once. The station keeps it decoded after that.
-    const logo = options?.logo ?? null;
-    if (logo && this.opts.logos) await this.track(this.opts.logos.load(logo)).catch(() => undefined);
+    const first = options?.logo ?? null;
+    if (first && this.opts.logos) await this.track(this.opts.logos.load(first)).catch(() => undefined);
     const engine = this.makeEngine(startAtMs, this.black, options?.carryover, options?.cued);
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
     this.startOverlay(engine, options?.overlay ?? null);
-    this.showLogo(engine, options?.logo ?? null);
+    this.showLogo(engine, this.logoSet ? this.logo : first);
     await this.run(engine);
   }
 
   override setLogo(logo: LogoSpec | null): void {
+    this.logoSet = true;
     if (this.engine) this.showLogo(this.engine, logo);
     else this.logo = logo;
   }
