@@ -6,7 +6,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type z, type ZodType } from 'zod';
 import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
-import type { EmergencyScope, SessionPurpose } from './shared/domain';
+import { DEFAULT_LOGO_PLACEMENT, type ChannelLogo, type EmergencyScope, type SessionPurpose } from './shared/domain';
+import { checkLogoPng } from './shared/logo';
+import fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import {
   addOutputRequest,
@@ -19,6 +21,9 @@ import {
   type AlarmHistoryDto,
   type AlarmHistoryRequest,
   alarmId,
+  channelLogoRequest,
+  type ChannelLogoDto,
+  type ChannelLogoRequest,
   channelUuid,
   emergencyRequest,
   type EmergencyRequest,
@@ -333,6 +338,60 @@ export class StationFacade implements StationApi {
   async removeOutput(id: string): Promise<void> {
     const output = parse(outputId, id, 'id').toLowerCase();
     guard(() => this.pushOutputs.remove(output, this.actor));
+  }
+
+  // ---- channel logo -------------------------------------------------------------------------
+
+  private logoDto(logo: ChannelLogo | null): ChannelLogoDto | null {
+    if (!logo) return null;
+    try {
+      return { ...logo, png: fs.readFileSync(this.e.store.logos.path(logo.file)).toString('base64') };
+    } catch {
+      return null; // the file went (a data folder restored without it): the channel airs no logo either
+    }
+  }
+
+  async channelLogo(uuid: string): Promise<ChannelLogoDto | null> {
+    const channel = this.channelOf(uuid);
+    return this.logoDto(this.e.store.channels.byId(channel.id)?.logo ?? null);
+  }
+
+  async setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto> {
+    const channel = this.channelOf(uuid);
+    const { png, ...placement } = parse(channelLogoRequest, request, 'body', 'invalid_body');
+    const current = this.e.store.channels.byId(channel.id)?.logo ?? null;
+    let picture: Pick<ChannelLogo, 'file' | 'width' | 'height'>;
+    if (png !== undefined) {
+      const bytes = Buffer.from(png, 'base64');
+      const checked = checkLogoPng(bytes);
+      if ('problem' in checked) throw invalid(`body.png: the file ${checked.problem}`, 'invalid_body');
+      picture = { file: this.e.store.logos.put(bytes), width: checked.width, height: checked.height };
+    } else if (current) {
+      picture = { file: current.file, width: current.width, height: current.height };
+    } else {
+      throw invalid('body.png: is required: the channel has no logo yet', 'invalid_body');
+    }
+    const { file: _f, width: _w, height: _h, ...stored } = current ?? { ...DEFAULT_LOGO_PLACEMENT, file: '', width: 0, height: 0 };
+    const logo: ChannelLogo = { ...stored, ...placement, ...picture };
+    this.storeLogo(channel.id, logo);
+    return this.logoDto(logo)!;
+  }
+
+  async removeChannelLogo(uuid: string): Promise<void> {
+    const channel = this.channelOf(uuid);
+    this.storeLogo(channel.id, null);
+  }
+
+  /** Records the channel's logo (audited), sweeps PNGs no channel uses, and tells the runtime (it airs from the next frame). */
+  private storeLogo(channelId: number, logo: ChannelLogo | null): void {
+    const { store, schedule, clock } = this.e;
+    const now = clock.now();
+    store.transaction(() => {
+      store.channels.setLogo(channelId, logo, now);
+      store.audit.append(now, this.actor, logo ? 'logo-set' : 'logo-removed', logo ? { ...logo } : {}, channelId);
+    });
+    store.logos.sweep(store.channels.list().flatMap((c) => (c.logo ? [c.logo.file] : [])));
+    schedule.notifyChanged([channelId]);
   }
 
   // ---- events -------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import { httpLimitsFromEnv } from './server/connections';
 import { healthRoutes } from './server/health-routes';
 import { importRoutes } from './server/import-routes';
 import { outputRoutes } from './server/output-routes';
+import { logoRoutes } from './server/logo-routes';
 import { OutputService } from './server/outputs/service';
 import { StationLock, Store } from './store';
 
@@ -367,6 +368,7 @@ export class Station {
       streamRoutes(this.director, this.timelines),
       importRoutes(this),
       outputRoutes(this.api.as('api')),
+      logoRoutes(this.api.as('api')),
       iptvRoutes({ api: viewer, director: this.director, schedule: this.schedule, clock: this.clock, timelines: this.timelines, tuner: this.tuner, settings: this.iptv }),
     ]);
   }

@@ -54,6 +54,9 @@ export function createStationBridge(ipc: IpcRendererLike): StationApi {
     addOutput: (uuid, request) => call('addOutput', uuid, request),
     setOutputEnabled: (id, enabled) => call('setOutputEnabled', id, enabled),
     removeOutput: (id) => call('removeOutput', id),
+    channelLogo: (uuid) => call('channelLogo', uuid),
+    setChannelLogo: (uuid, request) => call('setChannelLogo', uuid, request),
+    removeChannelLogo: (uuid) => call('removeChannelLogo', uuid),
     subscribe: (listener) => {
       const sub = nextSub++;
       listeners.set(sub, listener);

@@ -18,7 +18,7 @@ import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
 import { channelModeOf, type ModeState } from './mode';
 import type { RuntimePolicy } from './policy';
-import type { AudioLevels, GuideListing, Producer, ProducerFactory, StreamEndpoint } from './producer';
+import type { AudioLevels, GuideListing, LogoSpec, Producer, ProducerFactory, StreamEndpoint } from './producer';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
 import { type OffAir, ProducerReports } from './channel/producer-reports';
 import { ProducerSupervisor } from './channel/producer-supervisor';
@@ -252,7 +252,15 @@ export class ChannelManager {
     const plan = this.deps.schedule.playoutPlan(this.info, now, this.deps.policy.planHorizonMs);
     const type = this.desiredType(plan, mode);
     const overlay = mode.emergency ? { ...mode.emergency } : null;
-    return { type, plan, startAtMs: now, options: { overlay, ...(type === 'guide' ? { listings: this.listings(now) } : {}) } };
+    return { type, plan, startAtMs: now, options: { overlay, logo: this.logoSpec(), ...(type === 'guide' ? { listings: this.listings(now) } : {}) } };
+  }
+
+  /** The channel's logo for its producers: the PNG's place in the data folder, its size and placement (producers never read the store). */
+  private logoSpec(): LogoSpec | null {
+    const logo = this.info.logo;
+    if (!logo) return null;
+    const { file, width, height, ...placement } = logo;
+    return { path: this.deps.store.logos.path(file), width, height, placement };
   }
 
   private listings(now: number): GuideListing[] {
@@ -314,7 +322,10 @@ export class ChannelManager {
 
   /** Channel metadata changed (re-import). */
   updateChannel(info: ChannelInfo): void {
+    const logoChanged = JSON.stringify(info.logo ?? null) !== JSON.stringify(this.info.logo ?? null);
     this.info = info;
+    // A new logo airs from the next frame once decoded, without a restart.
+    if (logoChanged) this.supervisor.current?.setLogo(this.logoSpec());
     this.asRun.channelChanged();
     this.replan();
   }

@@ -57,6 +57,10 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
   const now = clock.now();
   const result: ImportResult = { file: station.file, channels: [] };
   const touched: number[] = [];
+  // Logo PNGs go into the data folder first (named by content, so an import that fails leaves only
+  // an unused file, swept at the next logo change).
+  const logoFiles = store.logos;
+  const logoNames = new Map(station.channels.flatMap((c) => (c.logo ? [[c.slug, logoFiles.put(c.logo.png)] as const] : [])));
   store.transaction(() => {
     const assetIds = new Map<string, number>();
     for (const [p, probe] of station.assets) {
@@ -125,6 +129,10 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
       for (const change of c.outputs ? store.outputs.replaceForChannel(id, c.outputs, now, () => crypto.randomUUID()) : []) {
         store.audit.append(now, actor, change.action, { output: change.outputId, url: redactOutputUrl(change.url), via: 'station file' }, id);
       }
+      if (c.logo !== undefined) {
+        const file = logoNames.get(c.slug);
+        store.channels.setLogo(id, c.logo && file ? { file, width: c.logo.width, height: c.logo.height, ...c.logo.placement } : null, now);
+      }
       schedule.rebuildLoop(id, now);
       touched.push(id);
       result.channels.push({ slug: c.slug, uuid, created: !existing, items: store.playlog.count(id) });
@@ -133,6 +141,7 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
     if (station.health) store.settings.setOutputHealth(station.health, now);
     store.audit.append(now, actor, 'station-import', { file: station.file, channels: station.channels.map((c) => c.slug), ...(station.health ? { health: station.health } : {}) });
   });
+  if (station.channels.some((c) => c.logo !== undefined)) logoFiles.sweep(store.channels.list().flatMap((c) => (c.logo ? [c.logo.file] : [])));
   schedule.invalidateAssets();
   schedule.notifyChanged(touched);
   return result;

@@ -49,6 +49,7 @@ const channelInfo = (r: ChannelRow): ChannelInfo => ({
   rolloverMinutes: r.rolloverMinutes,
   kind: r.kind,
   number: r.number ?? null,
+  logo: r.logo ?? null,
 });
 
 export class ScheduleService extends EventEmitter<ScheduleEvents> {

@@ -6,7 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, PLAYLOG_ITEM_TYPES } from '../shared/domain';
+import {
+  DEFAULT_LOGO_PLACEMENT,
+  DEFAULT_OUTPUT_HEALTH,
+  LOGO_CORNERS,
+  LOGO_MARGIN_PERCENT,
+  LOGO_WIDTH_PERCENT,
+  type LogoPlacement,
+  type OutputHealthSettings,
+  PLAYLOG_ITEM_TYPES,
+} from '../shared/domain';
+import { checkLogoPng } from '../shared/logo';
 import { formatInstant, isValidZone, parseInstant } from '../shared/time';
 import { MAX_OUTPUTS_PER_CHANNEL, outputUrl, sameDestination } from '../shared/output-url';
 import type { FfmpegTools } from '../media/ffmpeg';
@@ -76,6 +86,25 @@ const loopItem = z.union(
   { error: 'must be an item { title, asset, durationMs, inPointMs?, type? } or a gap { gapMs }' },
 );
 
+// A channel's logo: the PNG (relative to the file) and its placement, each field defaulted.
+const L = DEFAULT_LOGO_PLACEMENT;
+const percent = (range: { min: number; max: number }) =>
+  z
+    .number({ error: 'must be a percentage' })
+    .min(range.min, { error: `must be from ${range.min} to ${range.max} (percent)` })
+    .max(range.max, { error: `must be from ${range.min} to ${range.max} (percent)` });
+const logo = z.strictObject(
+  {
+    path: z.string({ error: 'must be a path to a PNG file' }).min(1, { error: 'must not be empty' }),
+    corner: z.enum(LOGO_CORNERS as [string, ...string[]], { error: `must be one of ${LOGO_CORNERS.join(', ')}` }).default(L.corner),
+    marginPercent: percent(LOGO_MARGIN_PERCENT).default(L.marginPercent),
+    widthPercent: percent(LOGO_WIDTH_PERCENT).default(L.widthPercent),
+    opacity: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).default(L.opacity),
+    hideDuring: z.array(itemType, { error: 'must be an array of item types' }).default([...L.hideDuring]),
+  },
+  { error: 'must be an object { path, corner?, marginPercent?, widthPercent?, opacity?, hideDuring? }, or null for no logo' },
+);
+
 /**
  * A channel number as viewers' software shows it: a major number, optionally with a minor one
  * ("7", "7.1"), no leading zeros (so "7" and "07" cannot both exist). A JSON whole number is taken too.
@@ -115,6 +144,8 @@ const channel = z.strictObject({
     .array(z.strictObject({ url: outputUrl, enabled: z.boolean({ error: 'must be true or false' }).default(true) }), { error: 'must be an array of { "url": "rtmp://..." }' })
     .max(MAX_OUTPUTS_PER_CHANNEL, { error: `must list at most ${MAX_OUTPUTS_PER_CHANNEL} outputs` })
     .optional(),
+  // The channel's bug; absent leaves the stored logo as it is, null removes it.
+  logo: logo.nullable().optional(),
 });
 
 // How outputs are watched while media airs; every field defaults to the field's convention.
@@ -167,6 +198,8 @@ export interface ValidatedChannel {
   } | null;
   /** Push destinations, or null when the file gives none (the stored ones stay). */
   outputs: Array<{ url: string; enabled: boolean }> | null;
+  /** The logo PNG read and checked, with its placement; null removes the stored one; undefined leaves it. */
+  logo?: { png: Buffer; width: number; height: number; placement: LogoPlacement } | null;
 }
 
 export interface ValidatedStation {
@@ -347,6 +380,22 @@ export async function validateStationFile(file: string, options: ValidateOptions
       loop = { epochMs: parseInstant(c.loop.epoch), items };
     }
 
+    let logoOf: ValidatedChannel['logo'];
+    if (c.logo) {
+      const { path: logoPath, ...placement } = c.logo;
+      const abs = resolveAsset(logoPath);
+      let png: Buffer | null = null;
+      try {
+        png = fs.readFileSync(abs);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        problems.push({ path: `${at}.logo.path`, message: code === 'ENOENT' ? `logo not found: ${abs}` : `logo unreadable: ${(err as Error).message}` });
+      }
+      const checked = png ? checkLogoPng(png) : null;
+      if (checked && 'problem' in checked) problems.push({ path: `${at}.logo.path`, message: `${abs} ${checked.problem}` });
+      else if (png && checked) logoOf = { png, width: checked.width, height: checked.height, placement: placement as LogoPlacement };
+    } else if (c.logo === null) logoOf = null;
+
     channels.push({
       slug: c.id,
       name: c.name,
@@ -357,6 +406,7 @@ export async function validateStationFile(file: string, options: ValidateOptions
       schedule: byStart.map(({ index: _index, ...rest }) => rest),
       loop,
       outputs: c.outputs ?? null,
+      ...(logoOf !== undefined ? { logo: logoOf } : {}),
     });
   });
 

@@ -91,6 +91,43 @@ export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
   disk: 'DISK',
 };
 
+/** Where a channel's logo (its "bug") sits on the picture. */
+export type LogoCorner = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
+export const LOGO_CORNERS: readonly LogoCorner[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
+
+/**
+ * How a channel's logo is placed: in a corner, `marginPercent` of the picture's width (left/right)
+ * and height (top/bottom) in from its edges, `widthPercent` of the picture's width wide (its height
+ * follows the PNG's aspect), blended at `opacity` over the PNG's own alpha. It airs over
+ * programming (and a crawl), never over a takeover card, a slate or the guide; items of the types
+ * in `hideDuring` air without it.
+ */
+export interface LogoPlacement {
+  corner: LogoCorner;
+  marginPercent: number;
+  widthPercent: number;
+  opacity: number;
+  hideDuring: PlaylogItemType[];
+}
+
+/** Title-safe margin (5 % is the broadcast action/title-safe rule of thumb), a small bug, a little see-through; off in commercial breaks. */
+export const DEFAULT_LOGO_PLACEMENT: Readonly<LogoPlacement> = { corner: 'top-right', marginPercent: 5, widthPercent: 12, opacity: 0.85, hideDuring: ['commercial'] };
+/** Largest logo PNG accepted (bytes) and its pixel bounds: a bug, not a picture. */
+export const LOGO_MAX_BYTES = 512 * 1024;
+export const LOGO_MIN_PIXELS = 8;
+export const LOGO_MAX_PIXELS = 2048;
+export const LOGO_WIDTH_PERCENT = { min: 2, max: 50 } as const;
+export const LOGO_MARGIN_PERCENT = { min: 0, max: 25 } as const;
+
+/** A channel's logo as the station keeps it: a PNG in the data folder's logos/ and its placement. */
+export interface ChannelLogo extends LogoPlacement {
+  /** The PNG's file name in the data folder's logos/ (named by its content). */
+  file: string;
+  /** The PNG's size in pixels. */
+  width: number;
+  height: number;
+}
+
 /** A channel as the schedule and the runtime know it: identity, zone and broadcast-day rollover. */
 export interface ChannelInfo {
   /** Internal id (database key); never leaves the engine. */
@@ -104,6 +141,8 @@ export interface ChannelInfo {
   kind: ChannelKind;
   /** The channel number from the station file ("7", "7.1"), stable for viewers' guides; null or absent when none was set. */
   number?: string | null;
+  /** The channel's logo; null or absent when it has none. */
+  logo?: ChannelLogo | null;
 }
 
 export type PlaylogSource = 'schedule' | 'loop';

@@ -5,7 +5,19 @@
 import { z } from 'zod';
 import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './api';
 import { outputUrl } from './output-url';
-import { EMERGENCY_MESSAGE_MAX, EMERGENCY_SCOPES, type EmergencyScope } from './domain';
+import {
+  type ChannelLogo,
+  EMERGENCY_MESSAGE_MAX,
+  EMERGENCY_SCOPES,
+  type EmergencyScope,
+  LOGO_CORNERS,
+  LOGO_MARGIN_PERCENT,
+  LOGO_MAX_BYTES,
+  LOGO_WIDTH_PERCENT,
+  type LogoCorner,
+  PLAYLOG_ITEM_TYPES,
+  type PlaylogItemType,
+} from './domain';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,6 +50,37 @@ export type AsRunReconcileRequest = z.input<typeof asRunReconcileRequest>;
 export const addOutputRequest = z.strictObject({ url: outputUrl, enabled: z.boolean({ error: 'must be true or false' }).default(true) });
 export type AddOutputRequest = z.input<typeof addOutputRequest>;
 export const outputId = z.string({ error: 'must be an output id' }).regex(UUID_PATTERN, { error: 'must be an output id' });
+
+const percent = (range: { min: number; max: number }) =>
+  z
+    .number({ error: 'must be a percentage' })
+    .min(range.min, { error: `must be from ${range.min} to ${range.max} (percent)` })
+    .max(range.max, { error: `must be from ${range.min} to ${range.max} (percent)` });
+/**
+ * A channel's logo from the console or the API: the PNG as base64 (absent: keep the stored one, to
+ * change only the placement) and any placement fields to change (absent: as stored, or the default).
+ */
+export const channelLogoRequest = z.strictObject({
+  png: z
+    .string({ error: 'must be the PNG file as base64' })
+    .max(Math.ceil(LOGO_MAX_BYTES / 3) * 4, { error: `must be at most ${LOGO_MAX_BYTES / 1024} KiB of PNG` })
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be the PNG file as base64' })
+    .optional(),
+  corner: z.enum(LOGO_CORNERS as [LogoCorner, ...LogoCorner[]], { error: `must be one of ${LOGO_CORNERS.join(', ')}` }).optional(),
+  marginPercent: percent(LOGO_MARGIN_PERCENT).optional(),
+  widthPercent: percent(LOGO_WIDTH_PERCENT).optional(),
+  opacity: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).optional(),
+  hideDuring: z
+    .array(z.enum(PLAYLOG_ITEM_TYPES as [PlaylogItemType, ...PlaylogItemType[]], { error: `must be one of ${PLAYLOG_ITEM_TYPES.join(', ')}` }), { error: 'must be an array of item types' })
+    .max(PLAYLOG_ITEM_TYPES.length)
+    .optional(),
+});
+export type ChannelLogoRequest = z.input<typeof channelLogoRequest>;
+
+/** A channel's logo with its PNG (base64), for the console's preview. */
+export interface ChannelLogoDto extends ChannelLogo {
+  png: string;
+}
 
 export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'must be a session id' });
 export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200);
@@ -100,6 +143,12 @@ export interface StationApi {
   addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto>;
   setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto>;
   removeOutput(id: string): Promise<void>;
+  /** A channel's logo and its placement; null when it has none. */
+  channelLogo(uuid: string): Promise<ChannelLogoDto | null>;
+  /** Sets a channel's logo (a new PNG, its placement, or both); it airs from the next frame once decoded, no restart. */
+  setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto>;
+  /** Takes a channel's logo off (from the next frame). */
+  removeChannelLogo(uuid: string): Promise<void>;
   // events
   /** Delivers a snapshot first, then every change, until the returned function is called. */
   subscribe(listener: StationEventListener): () => void;
@@ -128,4 +177,7 @@ export const STATION_API_METHODS = [
   'addOutput',
   'setOutputEnabled',
   'removeOutput',
+  'channelLogo',
+  'setChannelLogo',
+  'removeChannelLogo',
 ] as const satisfies ReadonlyArray<Exclude<keyof StationApi, 'subscribe'>>;

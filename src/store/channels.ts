@@ -1,5 +1,5 @@
 import type { Db } from './database';
-import type { ChannelInfo, ChannelKind, ChannelMode, ProducerStatus, ProducerType } from '../shared/domain';
+import { DEFAULT_LOGO_PLACEMENT, type ChannelInfo, type ChannelKind, type ChannelLogo, type ChannelMode, type ProducerStatus, type ProducerType } from '../shared/domain';
 
 export interface ChannelRow extends ChannelInfo {
   isActive: boolean;
@@ -19,6 +19,7 @@ interface RawChannel {
   rollover_minutes: number;
   kind: ChannelKind;
   number: string | null;
+  logo_json: string | null;
   is_active: number;
   current_mode: ChannelMode;
   viewer_count: number;
@@ -36,6 +37,7 @@ const toChannel = (r: RawChannel): ChannelRow => ({
   rolloverMinutes: r.rollover_minutes,
   kind: r.kind,
   number: r.number,
+  logo: readLogo(r.logo_json),
   isActive: r.is_active === 1,
   currentMode: r.current_mode,
   viewerCount: r.viewer_count,
@@ -44,9 +46,22 @@ const toChannel = (r: RawChannel): ChannelRow => ({
   updatedAt: r.updated_at,
 });
 
+/** A stored logo over the placement defaults (a value written by another build still reads whole); null when none or unreadable. */
+function readLogo(json: string | null): ChannelLogo | null {
+  if (!json) return null;
+  try {
+    const v = JSON.parse(json) as Partial<ChannelLogo>;
+    if (typeof v.file !== 'string' || typeof v.width !== 'number' || typeof v.height !== 'number') return null;
+    return { ...DEFAULT_LOGO_PLACEMENT, ...v } as ChannelLogo;
+  } catch {
+    return null;
+  }
+}
+
 export type NewChannel = Omit<ChannelInfo, 'id'>;
 
-const withNumber = <T extends { number?: string | null }>(c: T) => ({ ...c, number: c.number ?? null });
+/** The metadata columns' values (the logo has its own setter). */
+const withNumber = <T extends { number?: string | null; logo?: unknown }>({ logo: _logo, ...c }: T) => ({ ...c, number: c.number ?? null });
 
 export class ChannelsRepo {
   private readonly all;
@@ -58,6 +73,7 @@ export class ChannelsRepo {
   private readonly setViewersStmt;
   private readonly setProducerStatusStmt;
   private readonly setModeStmt;
+  private readonly setLogoStmt;
 
   constructor(private readonly db: Db) {
     this.all = db.prepare<[], RawChannel>('SELECT * FROM channels ORDER BY id');
@@ -75,6 +91,7 @@ export class ChannelsRepo {
     this.setViewersStmt = db.prepare('UPDATE channels SET viewer_count = ?, updated_at = ? WHERE id = ?');
     this.setProducerStatusStmt = db.prepare('UPDATE channels SET producer_status = ?, updated_at = ? WHERE id = ?');
     this.setModeStmt = db.prepare('UPDATE channels SET current_mode = ?, updated_at = ? WHERE id = ?');
+    this.setLogoStmt = db.prepare('UPDATE channels SET logo_json = ?, updated_at = ? WHERE id = ?');
   }
 
   list(): ChannelRow[] {
@@ -111,6 +128,10 @@ export class ChannelsRepo {
   }
   setProducerStatus(id: number, status: ProducerStatus, at: number): void {
     this.setProducerStatusStmt.run(status, at, id);
+  }
+  /** Sets (or with null removes) the channel's logo. */
+  setLogo(id: number, logo: ChannelLogo | null, at: number): void {
+    this.setLogoStmt.run(logo ? JSON.stringify(logo) : null, at, id);
   }
   setMode(id: number, mode: ChannelMode, at: number): void {
     this.setModeStmt.run(mode, at, id);

@@ -9,11 +9,13 @@ import { AsRunRepo } from './as-run';
 import { AlarmsRepo } from './alarms';
 import { SettingsRepo } from './settings';
 import { OutputsRepo } from './outputs';
+import { LogoFiles } from './logo-files';
 
 export { StoreOpenError, checkIntegrity } from './database';
 export { DataFolderError } from './data-folder';
 export { HOLDER_FILE, LOCK_FILE, StationLock, StationLockedError, readHolder, type LockHolder } from './lock';
 export type { Db } from './database';
+export { LOGO_DIR, LogoFiles } from './logo-files';
 export type { ChannelRow, NewChannel, ProducerRow } from './channels';
 export type { ViewerSessionRow } from './sessions';
 export type { SystemStateRow, AuditEntry, AuditActor } from './system';
@@ -37,6 +39,8 @@ export class Store {
   readonly alarms: AlarmsRepo;
   readonly settings: SettingsRepo;
   readonly outputs: OutputsRepo;
+  /** Channel logo PNGs, in the data folder beside the database. */
+  readonly logos: LogoFiles;
 
   private constructor(
     readonly db: Db,
@@ -54,6 +58,7 @@ export class Store {
     this.alarms = new AlarmsRepo(db);
     this.settings = new SettingsRepo(db);
     this.outputs = new OutputsRepo(db);
+    this.logos = new LogoFiles(path.dirname(file));
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

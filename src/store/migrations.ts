@@ -264,6 +264,14 @@ ALTER TABLE viewer_sessions_v6 RENAME TO viewer_sessions;
 CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at IS NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'channel logos',
+    sql: `
+-- A channel's logo (its bug): the PNG's name in the data folder's logos/, its size and placement, as JSON.
+ALTER TABLE channels ADD COLUMN logo_json TEXT;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

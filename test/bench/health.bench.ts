@@ -6,12 +6,13 @@
 //   density   16 channels of 360p30 with watching on and off, each on its own headless station
 //             (RETROVUE_OUTPUT_MONITOR=off): every segment on time, and the CPU of the station
 //             process alone and with its ffmpeg children, per channel
+//   logo      the channel logo blended onto decoded frames: per frame and % of a core per channel (logo-cost.ts)
 //   latency   one station with default thresholds airing media that goes black (5-10 s), freezes
 //             (15-30 s) and falls silent (35-50 s): alarm seen on the event WebSocket - fault, vs
 //             the configured duration; the alarm's time vs the fault; clear seen - fault end
 //
 // `npm run bench -- health`; RETROVUE_BENCH_QUICK=1 measures density for 15 s instead of 60;
-// RETROVUE_BENCH_HEALTH=analysis,density,latency picks parts.
+// RETROVUE_BENCH_HEALTH=analysis,logo,density,latency picks parts.
 import path from 'node:path';
 import { execa } from 'execa';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
@@ -26,6 +27,7 @@ import { startServe } from '../helpers/serve';
 import { densityTrial } from './playout.bench';
 import { processCpu } from './proc';
 import { type Figure } from './stats';
+import { logoCost } from './logo-cost';
 
 const QUICK = process.env['RETROVUE_BENCH_QUICK'] === '1';
 const P = PROFILES['360p'];
@@ -186,9 +188,10 @@ export async function run(): Promise<Figure[]> {
   const tools = await locateFfmpeg();
   await ensureFixtures(tools);
   await ensureFaultMedia(tools);
-  const only = (process.env['RETROVUE_BENCH_HEALTH'] ?? 'analysis,density,latency').split(',');
+  const only = (process.env['RETROVUE_BENCH_HEALTH'] ?? 'analysis,logo,density,latency').split(',');
   const figures: Figure[] = [];
   if (only.includes('analysis')) figures.push(...(await analysis(tools)));
+  if (only.includes('logo')) figures.push(...(await logoCost(tools)));
   if (only.includes('density')) figures.push(...(await density()));
   if (only.includes('latency')) figures.push(...(await latency()));
   return figures;

@@ -97,6 +97,9 @@ function fakeApi(overrides: Partial<StationApi> = {}): StationApi & { push(e: St
     addOutput: nope,
     setOutputEnabled: nope,
     removeOutput: nope,
+    channelLogo: nope,
+    setChannelLogo: nope,
+    removeChannelLogo: nope,
     subscribe: (l) => {
       listener = l;
       return () => (listener = null);

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { AlarmKind, AlarmSeverity, EmergencyScope, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
 import type { MasterClock } from '../../shared/clock';
 import type { AudioLevels, OutputCondition } from './output-monitor';
+import type { LogoSpec } from './logo-overlay';
 
 /** The emergency message a producer shows: a crawl over programming, or a full-screen takeover. */
 export interface EmergencyOverlay {
@@ -102,6 +103,8 @@ export interface ProducerStartOptions {
   carryover?: Carryover | null;
   /** The programme kept rolling since the output was handed on (with the carryover): continue it if it fits. */
   cued?: CuedProgramme | null;
+  /** The channel's logo (normal programming shows it; other producers do not). */
+  logo?: LogoSpec | null;
 }
 
 export interface Producer {
@@ -138,6 +141,8 @@ export interface Producer {
   setOverlay(overlay: EmergencyOverlay | null): Promise<void>;
   /** New listings for a guide producer (others ignore them). */
   updateListings(listings: GuideListing[]): void;
+  /** The channel's logo changed (null: removed): shown from the next frame once decoded; producers that show none ignore it. */
+  setLogo(logo: LogoSpec | null): void;
   /** New thresholds for the watched conditions, applied from the next frame. */
   updateOutputHealth(settings: OutputHealthSettings): void;
   /** Sound levels of the output since the last reading (about every 100 ms); null when none are measured. */
@@ -223,6 +228,8 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   }
 
   updateListings(_listings: GuideListing[]): void {}
+
+  setLogo(_logo: LogoSpec | null): void {}
 
   updateOutputHealth(_settings: OutputHealthSettings): void {}
 

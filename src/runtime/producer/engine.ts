@@ -30,6 +30,7 @@ import { SlotCursor, type Slot } from './slot-cursor';
 import { StillSource } from './sources';
 import { SwitchWindow } from './switch-window';
 import { Lateness } from './lateness';
+import type { LogoOverlay } from './logo-overlay';
 
 export type { Slot } from './slot-cursor';
 export type { EngineEvents, EngineOptions } from './engine-options';
@@ -75,6 +76,8 @@ export class PlayoutEngine implements OutputFeeder {
   private readonly switches: SwitchWindow;
   /** Ends this channel's part in the station's switch window: set while a flush is being written. */
   private switching: (() => void) | null = null;
+  /** The channel's logo, blended over the slots that show it (not over a slate standing in). */
+  private logo: LogoOverlay | null = null;
 
   constructor(private readonly o: EngineOptions) {
     const profile = o.output.profile;
@@ -174,6 +177,11 @@ export class PlayoutEngine implements OutputFeeder {
     this.crawl = strip ? new CrawlOverlay(this.output.profile, strip, this.written, step) : null;
     this.flush();
     return this.crawl;
+  }
+
+  /** Shows (or with null removes) the channel's logo, from the next frame written. */
+  setLogo(logo: LogoOverlay | null): void {
+    this.logo = logo;
   }
 
   /** Writes the rest of the segment being encoded at once (its frames still air at their own times). */
@@ -287,7 +295,9 @@ export class PlayoutEngine implements OutputFeeder {
       this.cursor.delivered(frame);
       const audio = this.tone.mix(k, frame.audio);
       this.o.monitor?.frame(k, frame, audio, this.cursor.watching());
-      output.write(this.crawl ? this.crawl.apply(k, frame.video) : frame.video, audio);
+      const picture = this.crawl ? this.crawl.apply(k, frame.video) : frame.video;
+      // Last, over the finished picture with its crawl (the monitor judges the programme without either).
+      output.write(this.logo && !frame.slate && this.cursor.showsLogo() ? this.logo.apply(picture) : picture, audio);
     }
   }
 

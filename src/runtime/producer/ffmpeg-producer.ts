@@ -14,6 +14,7 @@ import { ProgramOutput } from './program-output';
 import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
 import { type CrawlStrip, type EmergencyCard, StillCards } from './still-cards';
 import { crawlStep } from './crawl';
+import type { LogoCache } from './logo-overlay';
 import type { SwitchWindow } from './switch-window';
 
 /** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
@@ -29,6 +30,8 @@ export interface FfmpegProducerOptions {
   processes: ProcessGroup;
   /** The station's card renderer and cache (the factory shares one); a private one when absent. */
   cards?: StillCards;
+  /** The station's decoded channel logos (the factory shares one); a producer without one shows no logo. */
+  logos?: LogoCache;
   log?: ProducerLog;
   /** How long the output folder stays after stop (default OUTPUT_KEEP_MS). */
   outputKeepMs?: number;
@@ -183,7 +186,7 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /** Renders a card; `cache` for cards that recur (slates, alerts), not for ever-changing ones (listings). */
   protected still(background: string, lines: string[], cache = true): Promise<Buffer> {
-    return this.tracked(this.cards.render(background, lines, cache));
+    return this.track(this.cards.render(background, lines, cache));
   }
 
   /** Throws (saying where it looked) when the on-air font cannot be loaded: emergency text cannot be drawn. */
@@ -193,11 +196,11 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /** The emergency takeover card for a message (every page). */
   protected emergencyCard(message: string): Promise<EmergencyCard> {
-    return this.tracked(this.cards.emergencyCard(message));
+    return this.track(this.cards.emergencyCard(message));
   }
 
-  /** A render stop() waits for, so that no ffmpeg outlives the producer. */
-  private tracked<T>(p: Promise<T>): Promise<T> {
+  /** An ffmpeg job this producer started (a render, a decode): stop() waits for it, so none outlives the producer. */
+  protected track<T>(p: Promise<T>): Promise<T> {
     const settled = p.catch(() => undefined);
     this.renders.add(settled);
     void settled.finally(() => this.renders.delete(settled));
@@ -215,7 +218,7 @@ export abstract class FfmpegProducer extends BaseProducer {
    */
   protected async prepareOverlay(overlay: EmergencyOverlay | null): Promise<CrawlStrip | null> {
     this.checkOverlay(overlay);
-    return overlay ? this.tracked(this.cards.crawlStrip(overlay.message)) : null;
+    return overlay ? this.track(this.cards.crawlStrip(overlay.message)) : null;
   }
 
   /** The overlay the producer starts with (prepared by prepareOverlay): shown, with the tone when there is one. */
@@ -232,7 +235,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     this.checkOverlay(overlay);
     const generation = ++this.overlayGeneration;
     const fresh = overlay !== null && overlay.message !== this.overlay?.message;
-    const strip = overlay && this.engine && (fresh || !this.crawlOn) ? await this.tracked(this.cards.crawlStrip(overlay.message)) : null;
+    const strip = overlay && this.engine && (fresh || !this.crawlOn) ? await this.track(this.cards.crawlStrip(overlay.message)) : null;
     // A later change came while this one rendered: it decides.
     if (generation !== this.overlayGeneration) return;
     if (this.engine && (strip || !overlay)) this.applyCrawl(this.engine, strip, fresh);

@@ -9,7 +9,8 @@
 // (plan slots and prefetch) with switch-window.ts (prefetch waits while channels switch),
 // sources.ts (decoders and stills), alert-tone.ts and output-folder.ts; still-cards.ts and
 // guide-card.ts draw the cards (emergency-preview.ts shows the console the emergency text's frames);
-// crawl.ts composites the emergency crawl onto frames on their way to the encoder;
+// crawl.ts composites the emergency crawl onto frames on their way to the encoder, and
+// logo-overlay.ts blends the channel's logo over the finished picture after it;
 // output-monitor.ts watches what goes to the encoder (over condition.ts and signal-analysis.ts).
 export type {
   Carryover,
@@ -27,6 +28,7 @@ export type {
 } from './base';
 export { BaseProducer } from './base';
 export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
+export type { LogoSpec } from './logo-overlay';
 export type { AudioLevels, OutputCondition } from './output-monitor';
 export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
 export { NormalProducer } from './normal-producer';
@@ -38,6 +40,7 @@ import type { ProducerFactory as Factory } from './base';
 import type { FfmpegProducerOptions as Options } from './ffmpeg-producer';
 import { NormalProducer as Normal } from './normal-producer';
 import { StillCards as Cards } from './still-cards';
+import { LogoCache } from './logo-overlay';
 import { SwitchWindow } from './switch-window';
 import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer as Slate } from './still-producers';
 
@@ -47,7 +50,7 @@ import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer a
  * station's group.
  */
 export function ffmpegProducerFactory(options: Options): Factory {
-  const shared: Options = { ...options, cards: options.cards ?? new Cards(options), switches: options.switches ?? new SwitchWindow() };
+  const shared: Options = { ...options, cards: options.cards ?? new Cards(options), logos: options.logos ?? new LogoCache(options), switches: options.switches ?? new SwitchWindow() };
   return (type, context) => {
     switch (type) {
       case 'normal':

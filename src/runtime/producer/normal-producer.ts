@@ -9,6 +9,7 @@ import type { PlayoutEngine } from './engine';
 import { FfmpegProducer, type FfmpegProducerOptions, type ProducerSlot } from './ffmpeg-producer';
 import { ItemSource, StillSource } from './sources';
 import { blackFrame } from './still-cards';
+import type { LogoSpec } from './logo-overlay';
 
 /** A card rendered the first time it is needed; black stands in until it is ready. */
 class LazyCard {
@@ -40,6 +41,10 @@ export class NormalProducer extends FfmpegProducer {
   private gapSource: StillSource | null = null;
   private readonly silence: Buffer;
   protected override readonly keepsSourcesRolling = true;
+  /** The channel's logo as last given (shown once decoded); null: none. */
+  private logo: LogoSpec | null = null;
+  /** setLogo was called (while starting, say): it wins over the start options' logo. */
+  private logoSet = false;
 
   constructor(context: ProducerContext, opts: FfmpegProducerOptions) {
     super('normal', context, opts);
@@ -59,7 +64,19 @@ export class NormalProducer extends FfmpegProducer {
       if (endFrame <= startFrame) continue; // already over, or shorter than a frame
       const key = seg.kind === 'item' ? `item:${seg.eventId}:${seg.startMs}:${seg.endMs}:${seg.inPointMs}:${seg.asset?.path ?? ''}` : `gap:${seg.startMs}:${seg.endMs}`;
       // Items are media, watched for black, freeze and silence; a gap's slate is silent and still on purpose.
-      slots.push({ key, segment: seg, startFrame, endFrame, watch: seg.kind === 'item', open: (fromFrame) => this.open(seg, engine, fromFrame, endFrame) });
+      // The logo airs over items, not a gap's slate nor the types it hides during (asked per frame: it may change on air).
+      const logo = () => seg.kind === 'item' && this.logo !== null && !(this.logo.placement.hideDuring as string[]).includes(seg.type);
+      slots.push({
+        key,
+        segment: seg,
+        startFrame,
+        endFrame,
+        watch: seg.kind === 'item',
+        get logo() {
+          return logo();
+        },
+        open: (fromFrame) => this.open(seg, engine, fromFrame, endFrame),
+      });
     }
     return slots;
   }
@@ -84,11 +101,42 @@ export class NormalProducer extends FfmpegProducer {
   async start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void> {
     this.plan = plan;
     const strip = await this.prepareOverlay(options?.overlay ?? null);
+    // The first start with a logo decodes it (tens of ms) before anything airs, so that it is on the
+    // first frame: the engine writes a lead of frames at once. The station keeps it decoded after that.
+    const logo = options?.logo ?? null;
+    if (logo && this.opts.logos) await this.track(this.opts.logos.load(logo)).catch(() => undefined);
     const engine = this.makeEngine(startAtMs, this.black, options?.carryover, options?.cued);
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true);
     engine.setSlots(this.slotsFor(plan, engine));
     this.startOverlay(engine, options?.overlay ?? null, strip);
+    this.showLogo(engine, logo);
     await this.run(engine);
+  }
+
+  override setLogo(logo: LogoSpec | null): void {
+    this.logoSet = true;
+    if (this.engine) this.showLogo(this.engine, logo);
+    else this.logo = logo;
+  }
+
+  /**
+   * Shows the logo from the next frame: at once when the station has it decoded already, else once
+   * it is (the old one stays until then). One that cannot be decoded raises an alarm; programming goes on without it.
+   */
+  private showLogo(engine: PlayoutEngine, logo: LogoSpec | null): void {
+    this.logo = logo;
+    const logos = this.opts.logos;
+    if (!logo || !logos) return engine.setLogo(null);
+    const ready = logos.peek(logo);
+    if (ready) return engine.setLogo(ready);
+    this.track(logos.load(logo)).then(
+      (overlay) => {
+        if (this.logo === logo) engine.setLogo(overlay);
+      },
+      (err: Error) => {
+        if (this.logo === logo) this.emit('alarm', { kind: 'media-missing', severity: 'warning', message: `the channel logo cannot be shown: ${err.message}`, segment: null });
+      },
+    );
   }
 
   override async updatePlan(plan: PlayoutPlan): Promise<void> {

@@ -14,6 +14,8 @@ export interface Slot {
   open(fromFrame: number): FrameSource;
   /** Its output is watched for black, frozen picture and silence (media, not a card or a slate). */
   watch?: boolean;
+  /** The channel's logo airs over it (programming; not an item type the logo hides during). */
+  logo?: boolean;
 }
 
 /**
@@ -139,6 +141,11 @@ export class SlotCursor {
   /** Whether the frame last handed out (by sourceFor) belongs to a watched slot. */
   watching(): boolean {
     return this.current?.slot.watch === true;
+  }
+
+  /** Whether the frame last handed out (by sourceFor) belongs to a slot the logo airs over. */
+  showsLogo(): boolean {
+    return this.current?.slot.logo === true;
   }
 
   /** Puts the slot covering frame k (if any) on air. */

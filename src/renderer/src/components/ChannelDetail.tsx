@@ -1,11 +1,12 @@
 // A channel's detail panel: the playout plan ahead (times in the channel's zone), producer type and
 // state, broadcast day and carryover, the as-run log, alarms (current, and history where the
-// station keeps it), what this console saw happen, and the reset of a failed channel.
+// station keeps it), what this console saw happen, the reset of a failed channel, and its logo.
 import { useEffect, useRef, useState } from 'react';
 import type { AlarmDto, BroadcastDayDto, OutputDto, ScheduleItemDto } from '../../../shared/api';
 import { useConsole, useModel } from '../context';
 import { useLoad } from '../use-load';
 import { AsRunPanel } from './AsRunPanel';
+import { ChannelLogo } from './ChannelLogo';
 import { TableHead } from './table-head';
 import { formatClock, formatDate, formatDuration, zoneAbbr } from '../format';
 import { describeError } from '../state/model';
@@ -126,6 +127,8 @@ function DetailBody({ uuid }: { uuid: string }) {
           </span>
         </div>
       </section>
+
+      {ch.kind === 'normal' && <ChannelLogo uuid={uuid} name={ch.name} />}
 
       <section aria-label="Broadcast day">
         <h3>Broadcast day</h3>

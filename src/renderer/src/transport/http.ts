@@ -21,6 +21,9 @@
 import type { AlarmDto, ApiErrorDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from '../../../shared/api';
 import {
   addOutputRequest,
+  channelLogoRequest,
+  type ChannelLogoDto,
+  type ChannelLogoRequest,
   alarmHistoryRequest,
   alarmId,
   asRunReconcileRequest,
@@ -363,6 +366,18 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
 
   async removeOutput(id: string): Promise<void> {
     return this.request('DELETE', `/api/outputs/${encodeURIComponent(this.check(outputId, id, 'id'))}`);
+  }
+
+  async channelLogo(uuid: string): Promise<ChannelLogoDto | null> {
+    return (await this.request<{ logo: ChannelLogoDto | null }>('GET', `${this.channelPath(uuid)}/logo`)).logo;
+  }
+
+  async setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto> {
+    return this.request('POST', `${this.channelPath(uuid)}/logo`, this.check(channelLogoRequest, request, 'request'));
+  }
+
+  async removeChannelLogo(uuid: string): Promise<void> {
+    return this.request('DELETE', `${this.channelPath(uuid)}/logo`);
   }
 
   // ---- events --------------------------------------------------------------------------------
