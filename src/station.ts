@@ -19,6 +19,7 @@ import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOpti
 import { formatInstant } from './shared/time';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
+import { LoudnessAnalysis } from './schedule/loudness-analysis';
 import { ScheduleService } from './schedule/service';
 import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
@@ -130,6 +131,8 @@ export interface StationOptions {
    * environment's RETROVUE_OUTPUT_MONITOR=off turns it off, to measure what watching costs).
    */
   watchOutput?: boolean;
+  /** Measure the loudness of the media the playlog refers to, in the background (default true). */
+  loudnessAnalysis?: boolean;
   /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300, 48 h). */
   iptv?: Partial<IptvSettings>;
 }
@@ -156,6 +159,8 @@ export class Station {
 
   readonly schedule: ScheduleService;
   readonly director: ProgramDirector;
+  /** Measures each asset's loudness in the background, for its items' gain. */
+  readonly loudnessAnalysis: LoudnessAnalysis;
   /** The StationApi over this engine: what the HTTP routes and the desktop window's IPC call. */
   readonly api: StationFacade;
   /** Every ffmpeg this station's producers run (encoders, decoders, card renders). */
@@ -183,6 +188,7 @@ export class Station {
     options: StationOptions,
   ) {
     this.schedule = new ScheduleService(store, clock);
+    this.loudnessAnalysis = new LoudnessAnalysis({ store, schedule: this.schedule, clock, tools: options.loudnessAnalysis === false ? null : tools, processes: this.processes, log: logger });
     const producerBudget = options.maxProducers ?? defaultProducerBudget();
     this.director = new ProgramDirector({
       store,
@@ -277,6 +283,7 @@ export class Station {
       station.reconcileOutputs();
       station.director.start();
       station.outputs.sync();
+      station.loudnessAnalysis.start();
     } catch (err) {
       await station.close();
       throw err;
@@ -362,6 +369,8 @@ export class Station {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // No new analysis starts; the one running ends with the process group below.
+    const analysed = this.loudnessAnalysis.stop();
     try {
       this.schedule.stop();
       await this.outputs.close();
@@ -373,6 +382,7 @@ export class Station {
       // last, when nothing of this station can touch it any more.
       try {
         await this.processes.killAll();
+        await analysed;
         this.store.close();
       } finally {
         this.lock.release();

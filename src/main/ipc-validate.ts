@@ -4,7 +4,7 @@
 // `<argument>.<field>: <problem>`), so the console sees the same failure over IPC and HTTP. The
 // engine's facade validates again; this keeps malformed input out of the main process and the engine.
 import { z, type ZodType } from 'zod';
-import { addOutputRequest, alarmHistoryRequest, alarmId, asRunReconcileRequest, asRunRequest, channelUuid, emergencyRequest, outputId, scheduleRangeRequest, sessionId, type STATION_API_METHODS } from '../shared/station-api';
+import { addOutputRequest, alarmHistoryRequest, alarmId, asRunReconcileRequest, asRunRequest, channelUuid, emergencyRequest, loudnessRequest, outputId, scheduleRangeRequest, sessionId, type STATION_API_METHODS } from '../shared/station-api';
 import type { IpcRequest } from '../shared/ipc';
 import { refusal } from './errors';
 
@@ -40,6 +40,8 @@ export const METHOD_ARGS: { readonly [M in StationApiMethod]: readonly ArgSpec[]
   addOutput: [uuidArg, { name: 'request', schema: addOutputRequest }],
   setOutputEnabled: [{ name: 'id', schema: outputId }, { name: 'enabled', schema: z.boolean({ error: 'must be true or false' }) }],
   removeOutput: [{ name: 'id', schema: outputId }],
+  loudness: [],
+  setLoudness: [{ name: 'request', schema: loudnessRequest }],
 };
 
 /** Subscription ids a window may use. */

@@ -53,6 +53,8 @@ export function createStationBridge(ipc: IpcRendererLike): StationApi {
     addOutput: (uuid, request) => call('addOutput', uuid, request),
     setOutputEnabled: (id, enabled) => call('setOutputEnabled', id, enabled),
     removeOutput: (id) => call('removeOutput', id),
+    loudness: () => call('loudness'),
+    setLoudness: (request) => call('setLoudness', request),
     subscribe: (listener) => {
       const sub = nextSub++;
       listeners.set(sub, listener);

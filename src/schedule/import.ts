@@ -131,9 +131,16 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
     }
     // A file without a health section leaves the station's settings as they are (like the channels it does not list).
     if (station.health) store.settings.setOutputHealth(station.health, now);
-    store.audit.append(now, actor, 'station-import', { file: station.file, channels: station.channels.map((c) => c.slug), ...(station.health ? { health: station.health } : {}) });
+    if (station.loudness) store.settings.setLoudness(station.loudness, now);
+    store.audit.append(now, actor, 'station-import', {
+      file: station.file,
+      channels: station.channels.map((c) => c.slug),
+      ...(station.health ? { health: station.health } : {}),
+      ...(station.loudness ? { loudness: station.loudness } : {}),
+    });
   });
   schedule.invalidateAssets();
+  if (station.loudness) schedule.loudnessChanged();
   schedule.notifyChanged(touched);
   return result;
 }

@@ -69,7 +69,7 @@ export const loudnessRequest = z
     { error: 'must be an object { standard, targetLufs?, truePeakDbtp?, alarm? }' },
   )
   .transform((l): LoudnessSettings => {
-    const preset = LOUDNESS_PRESETS[l.standard === 'off' ? DEFAULT_LOUDNESS.standard : l.standard];
+    const preset = LOUDNESS_PRESETS[l.standard === 'off' ? 'ebu-r128' : l.standard];
     return {
       standard: l.standard,
       targetLufs: l.targetLufs ?? preset.targetLufs,

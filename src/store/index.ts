@@ -9,6 +9,7 @@ import { AsRunRepo } from './as-run';
 import { AlarmsRepo } from './alarms';
 import { SettingsRepo } from './settings';
 import { OutputsRepo } from './outputs';
+import { LoudnessRepo } from './loudness';
 
 export { StoreOpenError, checkIntegrity } from './database';
 export { DataFolderError } from './data-folder';
@@ -19,6 +20,7 @@ export type { ViewerSessionRow } from './sessions';
 export type { SystemStateRow, AuditEntry, AuditActor } from './system';
 export type { AlarmRow, NewAlarm } from './alarms';
 export type { OutputRow } from './outputs';
+export type { LoudnessMeasurement, UnmeasuredAsset } from './loudness';
 export type { AssetRow, NewAsset, PlaylogEventRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
 export type { AsRunKind, AsRunMedia, AsRunProducer, AsRunRow, NewAsRunRow } from './as-run';
 
@@ -37,6 +39,7 @@ export class Store {
   readonly alarms: AlarmsRepo;
   readonly settings: SettingsRepo;
   readonly outputs: OutputsRepo;
+  readonly loudness: LoudnessRepo;
 
   private constructor(
     readonly db: Db,
@@ -54,6 +57,7 @@ export class Store {
     this.alarms = new AlarmsRepo(db);
     this.settings = new SettingsRepo(db);
     this.outputs = new OutputsRepo(db);
+    this.loudness = new LoudnessRepo(db);
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

@@ -264,6 +264,25 @@ ALTER TABLE viewer_sessions_v6 RENAME TO viewer_sessions;
 CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at IS NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'asset loudness',
+    sql: `
+-- Each asset's measured loudness (ffmpeg ebur128), kept for the file's size and mtime: a file
+-- that changed is measured again. integrated_lufs NULL: nothing audible (silent, or no sound);
+-- error set: the analysis failed, and is not retried until the file changes.
+CREATE TABLE asset_loudness (
+  path            TEXT    PRIMARY KEY,
+  size_bytes      INTEGER NOT NULL,
+  mtime_ms        INTEGER NOT NULL,
+  integrated_lufs REAL,
+  true_peak_dbtp  REAL,
+  range_lu        REAL,
+  error           TEXT,
+  measured_at     INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

@@ -96,6 +96,8 @@ function fakeApi(overrides: Partial<StationApi> = {}): StationApi & { push(e: St
     addOutput: nope,
     setOutputEnabled: nope,
     removeOutput: nope,
+    loudness: nope,
+    setLoudness: nope,
     subscribe: (l) => {
       listener = l;
       return () => (listener = null);

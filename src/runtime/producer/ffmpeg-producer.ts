@@ -5,13 +5,14 @@
 import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
-import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
-import { BaseProducer, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
+import { DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type LoudnessSettings, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
+import { BaseProducer, type ProducerLevels, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
 import { CuedProgramme } from './cued-programme';
 import { type EngineEvents, PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
-import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
+import { CONDITION_SEVERITY, describeCondition, OutputMonitor, type OutputCondition } from './output-monitor';
+import { describeLoudness, LoudnessControl, type LoudnessCondition } from './loudness-control';
 import { StillCards } from './still-cards';
 import type { SwitchWindow } from './switch-window';
 
@@ -35,6 +36,8 @@ export interface FfmpegProducerOptions {
   switches?: SwitchWindow;
   /** Watch the output (conditions and levels); false measures nothing (to measure what watching costs). Default true. */
   watchOutput?: boolean;
+  /** Apply each item's loudness gain through the true-peak limiter and meter loudness; false passes the sound as it is (to measure what it costs). Default true. */
+  controlLoudness?: boolean;
 }
 
 /** A slot of the engine; those that air a segment of the plan carry it (still cards do not). */
@@ -67,6 +70,7 @@ export abstract class FfmpegProducer extends BaseProducer {
   /** Card renders this producer started; stop() waits for them so no ffmpeg outlives it. */
   private readonly renders = new Set<Promise<unknown>>();
   private healthSettings: OutputHealthSettings;
+  private loudnessSettings: LoudnessSettings;
   /** Types whose sources are worth keeping rolling under a takeover (programming: a restart costs a decoder start and a seek). */
   protected readonly keepsSourcesRolling: boolean = false;
 
@@ -78,6 +82,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     super(mode, context);
     this.cards = opts.cards ?? new StillCards(opts);
     this.healthSettings = context.health ?? DEFAULT_OUTPUT_HEALTH;
+    this.loudnessSettings = context.loudness ?? DEFAULT_LOUDNESS;
   }
 
   /**
@@ -111,6 +116,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     if (rolling) {
       rolling.adopt(this.engineEvents());
       rolling.configureHealth(this.healthSettings);
+      rolling.configureLoudness(this.loudnessSettings);
       return rolling;
     }
     return new PlayoutEngine({
@@ -121,6 +127,7 @@ export abstract class FfmpegProducer extends BaseProducer {
       gapSlate,
       switches: this.opts.switches,
       monitor: this.opts.watchOutput === false ? null : new OutputMonitor(this.opts.profile, this.healthSettings),
+      loudness: this.opts.controlLoudness === false ? null : new LoudnessControl(this.opts.profile, this.loudnessSettings),
       events: this.engineEvents(),
     });
   }
@@ -138,7 +145,7 @@ export abstract class FfmpegProducer extends BaseProducer {
         if (segment) this.emit('segment-ended', { segment, atMs, slate: outcome !== 'aired', status: segment.kind === 'gap' ? 'slate' : outcome });
       },
       alarm: (slot, kind, message) => this.emit('alarm', { kind, severity: 'warning', message, segment: segmentOf(slot) ?? null }),
-      condition: (kind, active, atMs) => this.emit('output-condition', { kind, active, atMs, severity: CONDITION_SEVERITY[kind], message: describeCondition(kind, this.healthSettings) }),
+      condition: (kind, active, atMs) => this.emit('output-condition', { kind, active, atMs, ...this.conditionAlarm(kind) }),
       late: (behindMs) => this.setHealth(behindMs === null ? 'running' : 'degraded', behindMs === null ? null : `output ${Math.round(behindMs)} ms behind the clock`),
       failed: (error) => this.onEngineFailed(error),
     };
@@ -271,8 +278,19 @@ export abstract class FfmpegProducer extends BaseProducer {
     this.engine?.configureHealth(settings);
   }
 
-  override levels(): AudioLevels | null {
+  override updateLoudness(settings: LoudnessSettings): void {
+    this.loudnessSettings = settings;
+    this.engine?.configureLoudness(settings);
+  }
+
+  override levels(): ProducerLevels | null {
     return this.engine?.levels() ?? null;
+  }
+
+  /** How a watched condition is raised: picture faults critical, sound warnings (LOUD / QUIET as silence). */
+  private conditionAlarm(kind: OutputCondition | LoudnessCondition) {
+    if (kind === 'loud' || kind === 'quiet') return { severity: 'warning' as const, message: describeLoudness(kind, this.loudnessSettings) };
+    return { severity: CONDITION_SEVERITY[kind], message: describeCondition(kind, this.healthSettings) };
   }
 
   streamEndpoint(): StreamEndpoint | null {

@@ -9,7 +9,8 @@
 // (plan slots and prefetch) with switch-window.ts (prefetch waits while channels switch),
 // sources.ts (decoders and stills), alert-tone.ts and output-folder.ts; still-cards.ts and
 // guide-card.ts draw the cards; output-monitor.ts watches what goes to the encoder (over
-// condition.ts and signal-analysis.ts).
+// condition.ts and signal-analysis.ts); loudness-control.ts sets each item's loudness gain through
+// the true-peak limiter (limiter.ts) and meters what airs (loudness-meter.ts).
 export type {
   Carryover,
   CuedProgramme,
@@ -19,6 +20,7 @@ export type {
   ProducerContext,
   ProducerEvents,
   ProducerFactory,
+  ProducerLevels,
   ProducerStartOptions,
   ProducerState,
   SegmentReport,
@@ -27,6 +29,7 @@ export type {
 export { BaseProducer } from './base';
 export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
 export type { AudioLevels, OutputCondition } from './output-monitor';
+export type { LoudnessCondition, LoudnessLevels } from './loudness-control';
 export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
 export { NormalProducer } from './normal-producer';
 export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers';

@@ -297,6 +297,8 @@ export class LoudnessMeter {
   /** Gating blocks of the item so far: fewer than 4 blocks since its start make none. */
   private itemBlocks = 0;
   private peakSince = 0;
+  /** Integrated loudness as of the last gating block (worked out when asked, once per block). */
+  private integratedCache: number | null = null;
   private scratch = new Float64Array(0);
 
   constructor(
@@ -342,6 +344,7 @@ export class LoudnessMeter {
     this.blockSum = 0;
     this.inBlock = 0;
     if (this.itemBlocks >= MOMENTARY_BLOCKS) this.gating.add(this.meanOf(MOMENTARY_BLOCKS));
+    this.integratedCache = null;
     if (this.itemBlocks >= SHORT_TERM_BLOCKS) this.shortTerms.add(this.meanOf(SHORT_TERM_BLOCKS));
   }
 
@@ -366,7 +369,7 @@ export class LoudnessMeter {
 
   /** Integrated loudness since the item began (BS.1770 gating), LUFS; the floor before a block passed the gates. */
   integrated(): number {
-    return this.gating.gatedMean(RELATIVE_GATE_LU);
+    return (this.integratedCache ??= this.gating.gatedMean(RELATIVE_GATE_LU));
   }
 
   /** Loudness range of the item so far (EBU Tech 3342), LU; 0 before 3 s of it were measured. */
@@ -390,6 +393,7 @@ export class LoudnessMeter {
   startItem(): void {
     this.gating.clear();
     this.shortTerms.clear();
+    this.integratedCache = null;
     this.itemBlocks = 0;
   }
 }

@@ -59,7 +59,9 @@ export class NormalProducer extends FfmpegProducer {
       if (endFrame <= startFrame) continue; // already over, or shorter than a frame
       const key = seg.kind === 'item' ? `item:${seg.eventId}:${seg.startMs}:${seg.endMs}:${seg.inPointMs}:${seg.asset?.path ?? ''}` : `gap:${seg.startMs}:${seg.endMs}`;
       // Items are media, watched for black, freeze and silence; a gap's slate is silent and still on purpose.
-      slots.push({ key, segment: seg, startFrame, endFrame, watch: seg.kind === 'item', open: (fromFrame) => this.open(seg, engine, fromFrame, endFrame) });
+      // An item carries its loudness gain (null while unmeasured); a gap's slate is silence.
+      const gainDb = seg.kind === 'item' ? (seg.gainDb ?? null) : undefined;
+      slots.push({ key, segment: seg, startFrame, endFrame, watch: seg.kind === 'item', gainDb, open: (fromFrame) => this.open(seg, engine, fromFrame, endFrame) });
     }
     return slots;
   }

@@ -14,6 +14,8 @@ export interface Slot {
   open(fromFrame: number): FrameSource;
   /** Its output is watched for black, frozen picture and silence (media, not a card or a slate). */
   watch?: boolean;
+  /** An item's loudness gain in dB (null: not measured yet); absent for what is not an item. */
+  gainDb?: number | null;
 }
 
 /**
@@ -67,7 +69,8 @@ export class SlotCursor {
     const cur = this.current;
     if (cur) {
       const same = keep.findIndex((s) => s.key === cur.slot.key);
-      if (same >= 0) keep[same] = cur.slot;
+      // The slot on air goes on, with the new plan's loudness gain (the station's target changed).
+      if (same >= 0) keep[same] = Object.assign(cur.slot, { gainDb: keep[same]!.gainDb });
       else {
         // The schedule changed under us: what airs now is no longer in the plan. Cut at this frame.
         this.finish(nextFrame, 'partial');
@@ -139,6 +142,11 @@ export class SlotCursor {
   /** Whether the frame last handed out (by sourceFor) belongs to a watched slot. */
   watching(): boolean {
     return this.current?.slot.watch === true;
+  }
+
+  /** The slot on air, if any (null in a gap between slots). */
+  onAir(): Slot | null {
+    return this.current?.slot ?? null;
   }
 
   /** Puts the slot covering frame k (if any) on air. */
