@@ -45,6 +45,8 @@ export class TruePeakLimiter {
   private readonly releaseCoef: number;
   /** Where the next input goes: the newest sample is n - 1. */
   private minGain = 1;
+  /** No gain reduction pending or applied: samples pass through the delay line alone. */
+  private resting = true;
   /** Per channel, the newest position of a sample at or above ceiling / TP_GAIN. */
   private readonly lastBig: number[];
 
@@ -92,25 +94,39 @@ export class TruePeakLimiter {
     const [p0, p1, p2, p3] = TRUE_PEAK_PHASES as [Float64Array, Float64Array, Float64Array, Float64Array];
     const asked = this.asked;
     const L = this.lookahead;
+    const ring = this.ring;
+    const lastBig = this.lastBig;
     for (let f = 0; f < frames; f++) {
       const m = this.n++;
       const at = m & mask;
       // The newest sample position asks nothing yet beyond its own value.
       let ask = 1;
+      let recentBig = false;
       for (let c = 0; c < ch; c++) {
         const v = input[f * ch + c]! * gain;
-        this.ring[c]![at] = v;
+        ring[c]![at] = v;
         const a = v < 0 ? -v : v;
         if (a > ceiling && ceiling / a < ask) ask = ceiling / a;
-        if (a >= threshold) this.lastBig[c] = m;
+        if (a >= threshold) lastBig[c] = m;
+        if (m - lastBig[c]! < TAPS) recentBig = true;
       }
       asked[at] = ask;
+      const j = m - 6;
+      const d = m - this.delay;
+      // At rest (no reduction anywhere in the window, nothing near the ceiling): a delay line.
+      if (this.resting && !recentBig && ask === 1 && (j < 0 || asked[j & mask] === 1)) {
+        for (let c = 0; c < ch; c++) {
+          const v = d >= 0 ? ring[c]![d & mask]! * 32768 : 0;
+          o[f * ch + c] = v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v);
+        }
+        continue;
+      }
       // Values between m-6 and m-5, from the 12 newest samples, when any could reach the ceiling.
-      if (m >= TAPS) {
+      if (recentBig && m >= TAPS) {
         let worst = 0;
         for (let c = 0; c < ch; c++) {
-          if (m - this.lastBig[c]! >= TAPS) continue;
-          const r = this.ring[c]!;
+          if (m - lastBig[c]! >= TAPS) continue;
+          const r = ring[c]!;
           let y0 = 0;
           let y1 = 0;
           let y2 = 0;
@@ -133,7 +149,6 @@ export class TruePeakLimiter {
         }
       }
       // Position m - 6 is final now: into the sliding minimum over the last L positions.
-      const j = m - 6;
       let g = 1;
       if (j >= 0) {
         const aj = asked[j & mask]!;
@@ -143,17 +158,23 @@ export class TruePeakLimiter {
         const windowMin = asked[this.deque[this.dqHead & mask]! & mask]!;
         // Released: recovers towards 1, never above what the window asks.
         this.held = Math.min(windowMin, 1 - (1 - this.held) * this.releaseCoef);
+        if (this.held > 1 - 1e-6 && windowMin === 1) this.held = 1;
         const bi = j % L;
         this.boxSum += this.held - this.box[bi]!;
         this.box[bi] = this.held;
         g = this.boxSum / L;
         if (g > 1) g = 1;
+        // Back at rest once the whole box is at 1 again.
+        if (this.held === 1 && this.boxSum > L - 1e-9) {
+          this.box.fill(1);
+          this.boxSum = L;
+          this.resting = true;
+        } else this.resting = false;
       }
       if (g < this.minGain) this.minGain = g;
       // Out goes the sample L - 1 positions before j (the box's window then spans it).
-      const d = m - this.delay;
       for (let c = 0; c < ch; c++) {
-        const v = d >= 0 ? this.ring[c]![d & mask]! * g * 32768 : 0;
+        const v = d >= 0 ? ring[c]![d & mask]! * g * 32768 : 0;
         o[f * ch + c] = v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v);
       }
     }
