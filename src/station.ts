@@ -204,6 +204,8 @@ export class Station {
               processes: this.processes,
               log: logger,
               watchOutput: options.watchOutput ?? process.env['RETROVUE_OUTPUT_MONITOR'] !== 'off',
+              // RETROVUE_LOUDNESS=off passes the sound as it is (no gain, limiter or loudness meter): to measure what they cost.
+              controlLoudness: process.env['RETROVUE_LOUDNESS'] !== 'off',
             })
           : unavailableProducers(ffmpegProblem ?? 'ffmpeg is unavailable')),
       outputRoot: path.join(dataDir, OUTPUT_DIR),
