@@ -13,6 +13,7 @@ import { StationFileError } from '../../src/schedule/station-file';
 import { DEFAULT_LOUDNESS, type PlayoutSegment } from '../../src/shared/domain';
 import { loudnessRequest } from '../../src/shared/station-api';
 import { Store } from '../../src/store';
+import { httpEnv, type HttpEnv } from '../helpers/http-env';
 import { scheduleEnv, tools, type ScheduleEnv } from '../helpers/schedule-env';
 
 const channels = [{ id: 'alpha', name: 'Alpha', timezone: 'UTC', schedule: [
@@ -148,4 +149,48 @@ describe('loudness analysis and item gain (real ffmpeg ebur128)', () => {
     await analysis.stop();
     expect(processes.live()).toEqual([]);
   }, 60_000);
+});
+
+describe('loudness over HTTP (GET / PUT /api/loudness) and on a running station', () => {
+  let env: HttpEnv;
+  beforeEach(async () => {
+    env = await httpEnv();
+  });
+  afterEach(async () => env.close());
+  const call = (method: string, route: string, body?: unknown) =>
+    fetch(`${env.base}${route}`, { method, headers: { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const onAir = () => [...(env.pool.live.get(env.uuids[0]!) ?? [])][0]!;
+
+  it('reads and sets the target; producers on air get it at once; a bad value is a 400 naming the field and changes nothing', async () => {
+    expect(await (await call('GET', '/api/loudness')).json()).toEqual(DEFAULT_LOUDNESS);
+    await env.station.api.attach(env.uuids[0]!, 'viewer');
+    const put = await call('PUT', '/api/loudness', { standard: 'atsc-a85' });
+    expect(put.status).toBe(200);
+    const atsc = { standard: 'atsc-a85', targetLufs: -24, truePeakDbtp: -2, alarm: DEFAULT_LOUDNESS.alarm };
+    expect(await put.json()).toEqual(atsc);
+    expect(env.station.store.settings.loudness()).toEqual(atsc);
+    expect(env.station.store.audit.recent(1)[0]).toMatchObject({ action: 'set-loudness', actor: 'api', details: atsc });
+    await expect.poll(() => onAir().loudnessUpdates.at(-1)).toEqual(atsc);
+    for (const [body, field] of [
+      [{ standard: 'loud' }, 'request.standard'],
+      [{ targetLufs: 3 }, 'request.targetLufs'],
+      [{ alarm: { marginLu: 'x' } }, 'request.alarm.marginLu'],
+    ] as const) {
+      const res = await call('PUT', '/api/loudness', body);
+      expect(res.status).toBe(400);
+      const err = (await res.json()) as { error: { code: string; message: string } };
+      expect(err.error.message).toContain(field);
+    }
+    expect(env.station.store.settings.loudness()).toEqual(atsc);
+  });
+
+  it('an import into the running station applies its loudness section to the producer on air at once', async () => {
+    await env.station.api.attach(env.uuids[0]!, 'viewer');
+    const file = JSON.parse(fs.readFileSync(env.station.store.audit.recent(50).map((a) => a.details as { file?: string }).find((d) => d.file)!.file!, 'utf8')) as Record<string, unknown>;
+    const next = path.join(env.station.dataDir, '..', 'station-loud.json');
+    fs.writeFileSync(next, JSON.stringify({ ...file, loudness: { standard: 'ebu-r128', targetLufs: -20 } }));
+    const res = await call('POST', '/api/station/import', { file: next });
+    expect(res.status).toBe(200);
+    await expect.poll(() => onAir().loudnessUpdates.at(-1)?.targetLufs).toBe(-20);
+  });
 });
