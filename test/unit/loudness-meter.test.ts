@@ -136,11 +136,11 @@ describe('true peak (BS.1770-4 Annex 2, Tech 3341 cases 15-19 tolerance +0.2 / -
 
 describe('loudness range (EBU Tech 3342)', () => {
   it.each([
-    ['case 1: -20 then -30 dBFS, 20 s each', [[-20, 20], [-30, 20]], 10],
-    ['case 2: -20 then -15 dBFS', [[-20, 20], [-15, 20]], 5],
-    ['case 3: -40 then -20 dBFS', [[-40, 20], [-20, 20]], 20],
-    ['case 4: -50, -35, -20, -35, -50 dBFS', [[-50, 20], [-35, 20], [-20, 20], [-35, 20], [-50, 20]], 15],
-  ] as Array<[string, Array<[number, number]>, number]>)('%s reads %s LU +-1', (_name, parts, lra) => {
+    ['case 1: -20 then -30 dBFS, 20 s each, reads 10 LU +-1', [[-20, 20], [-30, 20]], 10],
+    ['case 2: -20 then -15 dBFS reads 5 LU +-1', [[-20, 20], [-15, 20]], 5],
+    ['case 3: -40 then -20 dBFS reads 20 LU +-1', [[-40, 20], [-20, 20]], 20],
+    ['case 4: -50, -35, -20, -35, -50 dBFS reads 15 LU +-1', [[-50, 20], [-35, 20], [-20, 20], [-35, 20], [-50, 20]], 15],
+  ] as Array<[string, Array<[number, number]>, number]>)('%s', (_name, parts, lra) => {
     const m = new LoudnessMeter(RATE, 2);
     feed(m, sequence(parts));
     expect(Math.abs(m.loudnessRange() - lra)).toBeLessThanOrEqual(1);
