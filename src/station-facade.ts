@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type z, type ZodType } from 'zod';
 import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
-import { DEFAULT_LOGO_PLACEMENT, type ChannelLogo, type EmergencyScope, type SessionPurpose } from './shared/domain';
+import { DEFAULT_LOGO_PLACEMENT, type ChannelLogo, type EmergencyScope, type LoudnessSettings, type SessionPurpose } from './shared/domain';
 import { checkLogoPng } from './shared/logo';
 import fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
@@ -27,6 +27,8 @@ import {
   channelUuid,
   emergencyRequest,
   type EmergencyRequest,
+  loudnessRequest,
+  type LoudnessRequest,
   outputId,
   scheduleRangeRequest,
   type ScheduleRangeRequest,
@@ -205,6 +207,22 @@ export class StationFacade implements StationApi {
 
   async health(): Promise<StationHealthDto> {
     return this.e.director.health(this.e.clock.now());
+  }
+
+  async loudness(): Promise<LoudnessSettings> {
+    return this.e.store.settings.loudness();
+  }
+
+  /** Stores the target (audited) and re-plans every channel with it; producers on air apply it at once. */
+  async setLoudness(request: LoudnessRequest): Promise<LoudnessSettings> {
+    const settings = parse(loudnessRequest, request, 'request');
+    const now = this.e.clock.now();
+    this.e.store.transaction(() => {
+      this.e.store.settings.setLoudness(settings, now);
+      this.e.store.audit.append(now, this.actor, 'set-loudness', { ...settings });
+    });
+    this.e.schedule.loudnessChanged();
+    return settings;
   }
 
   async alarms(query: AlarmHistoryRequest = {}): Promise<AlarmHistoryDto> {

@@ -20,6 +20,7 @@ import { type FfmpegTools, FfmpegUnavailableError, locateFfmpeg, type LocateOpti
 import { formatInstant } from './shared/time';
 import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
+import { LoudnessAnalysis } from './schedule/loudness-analysis';
 import { ScheduleService } from './schedule/service';
 import { channelRoutes } from './server/channel-routes';
 import { runtimeRoutes } from './server/runtime-routes';
@@ -139,6 +140,8 @@ export interface StationOptions {
    * (RETROVUE_DISK_WARN_MB in the environment sets it), read every 5 s.
    */
   disk?: { warnFreeBytes?: number; pollMs?: number };
+  /** Measure the loudness of the media the playlog refers to, in the background (default true). */
+  loudnessAnalysis?: boolean;
   /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300/10 per address, 48 h). */
   iptv?: Partial<IptvSettings>;
 }
@@ -174,6 +177,8 @@ export class Station {
 
   readonly schedule: ScheduleService;
   readonly director: ProgramDirector;
+  /** Measures each asset's loudness in the background, for its items' gain. */
+  readonly loudnessAnalysis: LoudnessAnalysis;
   /** The StationApi over this engine: what the HTTP routes and the desktop window's IPC call. */
   readonly api: StationFacade;
   /** Every ffmpeg this station's producers run (encoders, decoders, card renders). */
@@ -201,6 +206,7 @@ export class Station {
     options: StationOptions,
   ) {
     this.schedule = new ScheduleService(store, clock);
+    this.loudnessAnalysis = new LoudnessAnalysis({ store, schedule: this.schedule, clock, tools: options.loudnessAnalysis === false ? null : tools, processes: this.processes, log: logger });
     const producerBudget = options.maxProducers ?? defaultProducerBudget();
     const crawlSpeed = options.crawlSpeed ?? DEFAULT_CRAWL_SPEED;
     if (!Number.isFinite(crawlSpeed) || crawlSpeed < CRAWL_SPEED_MIN || crawlSpeed > CRAWL_SPEED_MAX) {
@@ -224,6 +230,8 @@ export class Station {
               crawlSpeed,
               log: logger,
               watchOutput: options.watchOutput ?? process.env['RETROVUE_OUTPUT_MONITOR'] !== 'off',
+              // RETROVUE_LOUDNESS=off passes the sound as it is (no gain, limiter or loudness meter): to measure what they cost.
+              controlLoudness: process.env['RETROVUE_LOUDNESS'] !== 'off',
             })
           : unavailableProducers(ffmpegProblem ?? 'ffmpeg is unavailable')),
       outputRoot: path.join(dataDir, OUTPUT_DIR),
@@ -318,6 +326,7 @@ export class Station {
       station.reconcileOutputs();
       station.director.start();
       station.outputs.sync();
+      station.loudnessAnalysis.start();
     } catch (err) {
       await station.close();
       throw err;
@@ -404,6 +413,8 @@ export class Station {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // No new analysis starts; the one running ends with the process group below.
+    const analysed = this.loudnessAnalysis.stop();
     try {
       this.schedule.stop();
       await this.outputs.close();
@@ -415,6 +426,7 @@ export class Station {
       // last, when nothing of this station can touch it any more.
       try {
         await this.processes.killAll();
+        await analysed;
         this.store.close();
       } finally {
         this.lock.release();

@@ -4,7 +4,7 @@
 // `<argument>.<field>: <problem>`), so the console sees the same failure over IPC and HTTP. The
 // engine's facade validates again; this keeps malformed input out of the main process and the engine.
 import { z, type ZodType } from 'zod';
-import { addOutputRequest, alarmHistoryRequest, alarmId, asRunReconcileRequest, asRunRequest, channelLogoRequest, channelUuid, emergencyRequest, outputId, scheduleRangeRequest, sessionId, type STATION_API_METHODS } from '../shared/station-api';
+import { addOutputRequest, alarmHistoryRequest, alarmId, asRunReconcileRequest, asRunRequest, channelLogoRequest, channelUuid, emergencyRequest, loudnessRequest, outputId, scheduleRangeRequest, sessionId, type STATION_API_METHODS } from '../shared/station-api';
 import type { IpcRequest } from '../shared/ipc';
 import { refusal } from './errors';
 
@@ -44,6 +44,8 @@ export const METHOD_ARGS: { readonly [M in StationApiMethod]: readonly ArgSpec[]
   channelLogo: [uuidArg],
   setChannelLogo: [uuidArg, { name: 'request', schema: channelLogoRequest }],
   removeChannelLogo: [uuidArg],
+  loudness: [],
+  setLoudness: [{ name: 'request', schema: loudnessRequest }],
 };
 
 /** Subscription ids a window may use. */

@@ -57,6 +57,8 @@ export function createStationBridge(ipc: IpcRendererLike): StationApi {
     channelLogo: (uuid) => call('channelLogo', uuid),
     setChannelLogo: (uuid, request) => call('setChannelLogo', uuid, request),
     removeChannelLogo: (uuid) => call('removeChannelLogo', uuid),
+    loudness: () => call('loudness'),
+    setLoudness: (request) => call('setLoudness', request),
     subscribe: (listener) => {
       const sub = nextSub++;
       listeners.set(sub, listener);

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ChannelStatusDto, OutputDto } from '../shared/api';
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { ChannelInfo, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
+import type { ChannelInfo, LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import type { Listing } from '../schedule/service';
 import type { AsRunProducer, Store } from '../store';
 import { AlarmBoard, type AlarmLog } from './alarms';
@@ -18,7 +18,7 @@ import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
 import { channelModeOf, type ModeState } from './mode';
 import type { RuntimePolicy } from './policy';
-import type { AudioLevels, GuideListing, LogoSpec, Producer, ProducerFactory, StreamEndpoint } from './producer';
+import type { GuideListing, LogoSpec, Producer, ProducerFactory, ProducerLevels, StreamEndpoint } from './producer';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
 import { type OffAir, ProducerReports } from './channel/producer-reports';
 import { ProducerSupervisor } from './channel/producer-supervisor';
@@ -42,6 +42,8 @@ export interface ChannelManagerDeps {
   budget: ProducerBudget;
   /** How outputs are watched (the station's settings). */
   health: () => OutputHealthSettings;
+  /** The station's loudness target; the defaults when absent. */
+  loudness?: () => LoudnessSettings;
   outputDir: string;
   policy: RuntimePolicy;
   logger: Logger;
@@ -110,6 +112,7 @@ export class ChannelManager {
       channel: () => this.info,
       outputDir: deps.outputDir,
       health: deps.health,
+      loudness: deps.loudness,
       spec: () => this.spec(this.mode),
       wanted: () => this.fanout.size > 0,
       attached: (p) => this.onAttached(p),
@@ -168,8 +171,13 @@ export class ChannelManager {
   }
 
   /** The sound levels of the output on air since the last reading; null when nothing airs. */
-  levels(): AudioLevels | null {
+  levels(): ProducerLevels | null {
     return this.supervisor.producerStatus === 'running' ? (this.supervisor.current?.levels() ?? null) : null;
+  }
+
+  /** The station's loudness target changed: the producer on air applies it now. */
+  applyLoudness(settings: LoudnessSettings): void {
+    this.supervisor.current?.updateLoudness(settings);
   }
 
   /** The station's output health settings changed: the producer on air applies them now. */

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AlarmDto, ChannelStatusDto, ModeDto, OutputDto, StationHealthDto, ViewerAttachDto } from '../shared/api';
-import { ALARM_CODES, DEFAULT_OUTPUT_HEALTH, type ChannelInfo, type EmergencyScope, type OutputHealthSettings, type SessionPurpose } from '../shared/domain';
+import { ALARM_CODES, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type ChannelInfo, type EmergencyScope, type LoudnessSettings, type OutputHealthSettings, type SessionPurpose } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
 import type { ProducerFactory } from './producer';
@@ -71,6 +71,7 @@ export class ProgramDirector {
   readonly levels: LevelsHub;
   readonly alarms: AlarmBoard;
   private outputHealth: OutputHealthSettings = DEFAULT_OUTPUT_HEALTH;
+  private loudness: LoudnessSettings = DEFAULT_LOUDNESS;
   private readonly policy: RuntimePolicy;
   private modeOp: Promise<unknown> = Promise.resolve();
   private readonly onScheduleChanged = (ids: number[]) => this.scheduleChanged(ids);
@@ -153,6 +154,7 @@ export class ProgramDirector {
         ? { global: 'emergency', emergency: { message: sys.emergencyMessage, scope: sys.emergencyScope, sinceMs: sys.emergencySinceMs ?? 0 } }
         : NORMAL_MODE;
     this.outputHealth = this.opts.store.settings.outputHealth();
+    this.loudness = this.opts.store.settings.loudness();
     for (const c of this.opts.schedule.activeChannels()) this.addChannel(c);
     this.restoreLatchedAlarms();
     this.opts.schedule.on('changed', this.onScheduleChanged);
@@ -181,6 +183,7 @@ export class ProgramDirector {
       alarmLog: this.alarmLog,
       health: () => this.outputHealth,
       writeFailed: (what, err) => this.writeFailed(what, err),
+      loudness: () => this.loudness,
       onChange: (uuid) => this.status.channelChanged(uuid),
     });
     this.cms.set(row.uuid, cm);
@@ -194,6 +197,12 @@ export class ProgramDirector {
     if (JSON.stringify(health) !== JSON.stringify(this.outputHealth)) {
       this.outputHealth = health;
       for (const cm of this.cms.values()) cm.applyOutputHealth(health);
+    }
+    // So may the loudness target (an import, or the console's setting).
+    const loudness = this.opts.store.settings.loudness();
+    if (JSON.stringify(loudness) !== JSON.stringify(this.loudness)) {
+      this.loudness = loudness;
+      for (const cm of this.cms.values()) cm.applyLoudness(loudness);
     }
     const byId = new Map([...this.cms.values()].map((cm) => [cm.channel.id, cm]));
     for (const id of ids) {

@@ -139,10 +139,17 @@ export function applyStation(station: ValidatedStation, deps: Omit<ImportDeps, '
     }
     // A file without a health section leaves the station's settings as they are (like the channels it does not list).
     if (station.health) store.settings.setOutputHealth(station.health, now);
-    store.audit.append(now, actor, 'station-import', { file: station.file, channels: station.channels.map((c) => c.slug), ...(station.health ? { health: station.health } : {}) });
+    if (station.loudness) store.settings.setLoudness(station.loudness, now);
+    store.audit.append(now, actor, 'station-import', {
+      file: station.file,
+      channels: station.channels.map((c) => c.slug),
+      ...(station.health ? { health: station.health } : {}),
+      ...(station.loudness ? { loudness: station.loudness } : {}),
+    });
   });
   if (station.channels.some((c) => c.logo !== undefined)) logoFiles.sweep(store.channels.list().flatMap((c) => (c.logo ? [c.logo.file] : [])));
   schedule.invalidateAssets();
+  if (station.loudness) schedule.loudnessChanged();
   schedule.notifyChanged(touched);
   return result;
 }

@@ -4,8 +4,11 @@
 // (gaps explicit, never filled), next item, listings for the guide, broadcast day and carryover.
 // Write side: station-file import (all or nothing) and the horizon builder that keeps loop
 // channels materialized ahead of the clock. All times come from the MasterClock.
+//
+// Each item of a plan carries its loudness gain: the station's target minus the asset's measured
+// integrated loudness (src/schedule/loudness-analysis.ts measures them), or null while unmeasured.
 import { EventEmitter } from 'node:events';
-import type { AssetInfo, ChannelInfo, PlaylogEvent, PlayoutPlan, PlayoutSegment } from '../shared/domain';
+import type { AssetInfo, ChannelInfo, LoudnessSettings, PlaylogEvent, PlayoutPlan, PlayoutSegment } from '../shared/domain';
 import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { AssetRow, ChannelRow, Store } from '../store';
 import type { PlaylogListingRow as PlaylogListing } from '../store';
@@ -17,6 +20,12 @@ export const DEFAULT_HORIZON_MS = 48 * 3600_000;
 export const LOOP_BACKFILL_MS = 24 * 3600_000;
 /** Loop events older than this are pruned (the as-run log keeps what actually aired). */
 export const LOOP_RETENTION_MS = 14 * 24 * 3600_000;
+
+/**
+ * The most an item is brought up: a very quiet file (a -50 LUFS recording) would otherwise have
+ * its noise floor raised 27 dB; such an item airs quiet and the QUIET alarm says so.
+ */
+export const MAX_LOUDNESS_GAIN_DB = 20;
 
 export interface Airing {
   event: PlaylogEvent;
@@ -56,6 +65,9 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   private horizonTimer: TimerHandle | undefined;
   private readonly assetCache = new Map<number, AssetInfo | null>();
   private playlogVersion = 0;
+  /** Gain by asset path (null: unmeasured), for the target cached in `loudness`. */
+  private readonly gainCache = new Map<string, number | null>();
+  private loudness: LoudnessSettings | null = null;
 
   constructor(
     private readonly store: Store,
@@ -171,6 +183,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
         endMs: e.endMs,
         inPointMs: e.inPointMs,
         asset: this.assetInfo(e),
+        gainDb: this.gainOf(this.assetInfo(e)),
       });
       cursor = e.endMs;
     }
@@ -286,6 +299,41 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   /** Forget cached asset facts (after an import re-probed them). */
   invalidateAssets(): void {
     this.assetCache.clear();
+    this.gainCache.clear();
+  }
+
+  /**
+   * An item's loudness gain in dB: the target minus its measured loudness (within
+   * +-MAX_LOUDNESS_GAIN_DB); 0 for an asset with nothing audible; null while unmeasured (or when
+   * the analysis failed: it airs at the safe gain).
+   */
+  private gainOf(asset: AssetInfo | null): number | null {
+    if (!asset) return null;
+    if (!asset.hasAudio) return 0;
+    const cached = this.gainCache.get(asset.path);
+    if (cached !== undefined) return cached;
+    this.loudness ??= this.store.settings.loudness();
+    const m = this.store.loudness.of(asset.path, asset.sizeBytes, asset.mtimeMs);
+    let gain: number | null = null;
+    if (m && m.error === null) {
+      const raw = m.integratedLufs === null ? 0 : this.loudness.targetLufs - m.integratedLufs;
+      gain = Math.round(Math.max(-MAX_LOUDNESS_GAIN_DB, Math.min(MAX_LOUDNESS_GAIN_DB, raw)) * 10) / 10;
+    }
+    this.gainCache.set(asset.path, gain);
+    return gain;
+  }
+
+  /** An asset's loudness was measured: the channels that air it plan with its gain from now on. */
+  loudnessMeasured(path: string): void {
+    this.gainCache.delete(path);
+    this.notifyChanged(this.store.loudness.channelsAiring(path));
+  }
+
+  /** The station's loudness target changed (stored already): every channel plans with it now. */
+  loudnessChanged(): void {
+    this.loudness = null;
+    this.gainCache.clear();
+    this.notifyChanged(this.activeChannels().map((c) => c.id));
   }
 
   /** Tell listeners (ChannelManagers, the API) that these channels' playlogs changed. */

@@ -13,10 +13,12 @@ import {
   LOGO_MARGIN_PERCENT,
   LOGO_WIDTH_PERCENT,
   type LogoPlacement,
+  type LoudnessSettings,
   type OutputHealthSettings,
   PLAYLOG_ITEM_TYPES,
 } from '../shared/domain';
 import { checkLogoPng } from '../shared/logo';
+import { loudnessRequest } from '../shared/station-api';
 import { formatInstant, isValidZone, parseInstant } from '../shared/time';
 import { MAX_OUTPUTS_PER_CHANNEL, outputUrl, sameDestination } from '../shared/output-url';
 import type { FfmpegTools } from '../media/ffmpeg';
@@ -175,6 +177,8 @@ const health = z.strictObject(
 const stationFileSchema = z.strictObject({
   version: z.literal(STATION_FILE_VERSION, { error: `unknown version: this build reads station files of version ${STATION_FILE_VERSION}` }),
   health: health.optional(),
+  // The loudness target (the same rules as the console's setting); absent leaves the stored one.
+  loudness: loudnessRequest.optional(),
   channels: z.array(channel, { error: 'must be an array of channels' }).min(1, { error: 'must list at least one channel' }),
 });
 
@@ -206,6 +210,8 @@ export interface ValidatedStation {
   file: string;
   /** The `health` section with defaults filled in; null when the file has none (the stored settings stay). */
   health: OutputHealthSettings | null;
+  /** The `loudness` section with defaults filled in; null when the file has none (the stored settings stay). */
+  loudness: LoudnessSettings | null;
   channels: ValidatedChannel[];
   /** Probe results by absolute asset path. */
   assets: Map<string, ProbeResult>;
@@ -413,5 +419,5 @@ export async function validateStationFile(file: string, options: ValidateOptions
   if (problems.length > 0) throw new StationFileError(abs, problems);
   const h = parsed.data.health;
   const healthSettings = h ? { black: h.black ?? { ...H.black }, freeze: h.freeze ?? { ...H.freeze }, silence: h.silence ?? { ...H.silence } } : null;
-  return { file: abs, health: healthSettings, channels, assets };
+  return { file: abs, health: healthSettings, loudness: parsed.data.loudness ?? null, channels, assets };
 }

@@ -41,6 +41,10 @@ export function runtimeRoutes(api: StationFacade, admitViewer: (channelUuid: str
     app.post('/api/emergency/preview', async (req) => api.previewEmergency(req.body as never));
     app.delete('/api/emergency', async () => api.clearEmergency());
 
+    // The station's loudness target: the station file's `loudness` section, settable from the console.
+    app.get('/api/loudness', async () => api.loudness());
+    app.put('/api/loudness', async (req) => api.setLoudness(req.body as never));
+
     app.post('/api/channels/:uuid/reset', async (req) => api.resetChannel((req.params as { uuid: string }).uuid));
 
     app.get('/api/alarms', async (req) => api.alarms(knownQuery(req.query, ['from', 'to', 'channel']) as never));

@@ -228,6 +228,28 @@ export interface ChannelLevelsDto {
   uuid: string;
   peak: [number, number];
   rms: [number, number];
+  /** BS.1770 loudness of the output (absent where it is not metered). */
+  loudness?: ChannelLoudnessDto;
+}
+
+/**
+ * A channel's loudness at the frame on air, to 0.1: momentary (400 ms), short-term (3 s) and the
+ * item's integrated loudness so far in LUFS (LEVELS_FLOOR_DBFS for silence or before the first
+ * gated block), the largest true peak since the previous event in dBTP, and how the item's gain is set.
+ */
+export interface ChannelLoudnessDto {
+  momentary: number;
+  shortTerm: number;
+  integrated: number;
+  truePeak: number;
+  /** The station's target the LU scale is drawn around, LUFS. */
+  targetLufs: number;
+  /** The gain applied to the item on air, dB. */
+  gainDb: number;
+  /** False while the item on air is not measured yet: it airs at the safe gain (0 dB through the limiter). */
+  measured: boolean;
+  /** The true-peak limiter's largest gain reduction since the previous event, dB (0 or less). */
+  limiterDb: number;
 }
 
 /** A schedule range (GET /api/channels/:uuid/schedule). */

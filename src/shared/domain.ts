@@ -70,7 +70,10 @@ export type AlarmKind =
   /** A push destination (RTMP/SRT) is down, refused or dropped the connection. */
   | 'output-down'
   /** Little free space where the station writes (warning), or writes failing there (critical). */
-  | 'disk';
+  | 'disk'
+  /** Short-term loudness above (loud) or below (quiet) the station's target by more than its margin, for its duration. */
+  | 'loud'
+  | 'quiet';
 
 /** The short code an alarm shows beside its colour (colour is never the only signal). */
 export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
@@ -89,6 +92,8 @@ export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
   late: 'LATE',
   'output-down': 'OUT',
   disk: 'DISK',
+  loud: 'LOUD',
+  quiet: 'QUIET',
 };
 
 /** Where a channel's logo (its "bug") sits on the picture. */
@@ -192,6 +197,12 @@ export type PlayoutSegment =
       /** Position in the asset that airs at startMs. */
       inPointMs: number;
       asset: AssetInfo | null;
+      /**
+       * Gain in dB that brings the asset's measured integrated loudness to the station's target
+       * (target - measured); null (or absent) when it is not measured yet: the item airs at a safe
+       * gain (0 dB through the limiter) and its levels say so. 0 when loudness control is off.
+       */
+      gainDb?: number | null;
     }
   /** A hole: `deliberate` when the schedule leaves it on purpose (a loop's `{ gapMs }`), else nothing was scheduled there. */
   | { kind: 'gap'; startMs: number; endMs: number; deliberate?: boolean };
@@ -222,4 +233,37 @@ export const DEFAULT_OUTPUT_HEALTH: Readonly<OutputHealthSettings> = {
   black: { enabled: true, threshold: 0.1, durationMs: 2_000 },
   freeze: { enabled: true, threshold: 0.004, durationMs: 10_000 },
   silence: { enabled: true, thresholdDb: -60, durationMs: 10_000 },
+};
+
+/** Which loudness rule a station keeps; `off` applies no gain and raises no LOUD / QUIET. */
+export type LoudnessStandard = 'ebu-r128' | 'atsc-a85' | 'off';
+export const LOUDNESS_STANDARDS: readonly LoudnessStandard[] = ['ebu-r128', 'atsc-a85', 'off'];
+
+/** The station file's `loudness` section with its defaults filled in (see LOUDNESS_PRESETS). */
+export interface LoudnessSettings {
+  standard: LoudnessStandard;
+  /** Programme loudness every item is brought to, LUFS (= LKFS). */
+  targetLufs: number;
+  /** Ceiling no sample may exceed, measured as true peak (4x oversampled), dBTP. */
+  truePeakDbtp: number;
+  /** LOUD / QUIET: short-term loudness more than `marginLu` from the target for `durationMs` while media airs. */
+  alarm: { enabled: boolean; marginLu: number; durationMs: number };
+}
+
+/** Each standard's target and ceiling: EBU R128 -23 LUFS / -1 dBTP, ATSC A/85 -24 LKFS / -2 dBTP. */
+export const LOUDNESS_PRESETS: Readonly<Record<Exclude<LoudnessStandard, 'off'>, { targetLufs: number; truePeakDbtp: number }>> = {
+  'ebu-r128': { targetLufs: -23, truePeakDbtp: -1 },
+  'atsc-a85': { targetLufs: -24, truePeakDbtp: -2 },
+};
+
+/**
+ * EBU R128 by default. The alarm's 5 LU for 30 s: R128 allows +-1 LU live and short-term
+ * loudness swings several LU within a programme (speech, music, effects), so a smaller margin or a
+ * shorter time would flag ordinary dynamics; an item 5 LU off its target for half a minute is one
+ * whose gain is wrong (unmeasured, or the measurement stale).
+ */
+export const DEFAULT_LOUDNESS: Readonly<LoudnessSettings> = {
+  standard: 'ebu-r128',
+  ...LOUDNESS_PRESETS['ebu-r128'],
+  alarm: { enabled: true, marginLu: 5, durationMs: 30_000 },
 };

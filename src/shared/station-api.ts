@@ -7,6 +7,7 @@ import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, Channel
 import { outputUrl } from './output-url';
 import {
   type ChannelLogo,
+  DEFAULT_LOUDNESS,
   EMERGENCY_MESSAGE_MAX,
   EMERGENCY_SCOPES,
   type EmergencyScope,
@@ -15,6 +16,10 @@ import {
   LOGO_MAX_BYTES,
   LOGO_WIDTH_PERCENT,
   type LogoCorner,
+  LOUDNESS_PRESETS,
+  LOUDNESS_STANDARDS,
+  type LoudnessSettings,
+  type LoudnessStandard,
   PLAYLOG_ITEM_TYPES,
   type PlaylogItemType,
 } from './domain';
@@ -83,6 +88,45 @@ export interface ChannelLogoDto extends ChannelLogo {
 }
 
 export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'must be a session id' });
+/**
+ * The station's loudness target (the station file's `loudness` section, and the console's setting):
+ * the standard sets the target and ceiling, which may each be given; `off` keeps them as stated.
+ */
+export const loudnessRequest = z
+  .strictObject(
+    {
+      standard: z.enum(LOUDNESS_STANDARDS as [LoudnessStandard, ...LoudnessStandard[]], { error: 'must be "ebu-r128", "atsc-a85" or "off"' }).default(DEFAULT_LOUDNESS.standard),
+      targetLufs: z.number({ error: 'must be a loudness in LUFS' }).min(-40, { error: 'must be from -40 to -5 LUFS' }).max(-5, { error: 'must be from -40 to -5 LUFS' }).optional(),
+      truePeakDbtp: z.number({ error: 'must be a level in dBTP' }).min(-12, { error: 'must be from -12 to 0 dBTP' }).max(0, { error: 'must be from -12 to 0 dBTP' }).optional(),
+      alarm: z
+        .strictObject(
+          {
+            enabled: z.boolean({ error: 'must be true or false' }).default(DEFAULT_LOUDNESS.alarm.enabled),
+            marginLu: z.number({ error: 'must be a number of LU' }).min(1, { error: 'must be from 1 to 20 LU' }).max(20, { error: 'must be from 1 to 20 LU' }).default(DEFAULT_LOUDNESS.alarm.marginLu),
+            durationMs: z
+              .number({ error: 'must be a number of milliseconds' })
+              .int({ error: 'must be a whole number of milliseconds' })
+              .min(3_000, { error: 'must be at least 3000 ms (the short-term window)' })
+              .max(3_600_000, { error: 'must be at most 1 hour' })
+              .default(DEFAULT_LOUDNESS.alarm.durationMs),
+          },
+          { error: 'must be an object { enabled?, marginLu?, durationMs? }' },
+        )
+        .optional(),
+    },
+    { error: 'must be an object { standard, targetLufs?, truePeakDbtp?, alarm? }' },
+  )
+  .transform((l): LoudnessSettings => {
+    const preset = LOUDNESS_PRESETS[l.standard === 'off' ? 'ebu-r128' : l.standard];
+    return {
+      standard: l.standard,
+      targetLufs: l.targetLufs ?? preset.targetLufs,
+      truePeakDbtp: l.truePeakDbtp ?? preset.truePeakDbtp,
+      alarm: l.alarm ?? { ...DEFAULT_LOUDNESS.alarm },
+    };
+  });
+export type LoudnessRequest = z.input<typeof loudnessRequest>;
+
 export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200);
 
 /** A failure as every transport carries it: a stable code for programs, a sentence for people. */
@@ -117,6 +161,8 @@ export interface StationApi {
   broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto>;
   mode(): Promise<ModeDto>;
   health(): Promise<StationHealthDto>;
+  /** The station's loudness target, ceiling and LOUD / QUIET alarm. */
+  loudness(): Promise<LoudnessSettings>;
   alarms(query?: AlarmHistoryRequest): Promise<AlarmHistoryDto>;
   /** What aired on a broadcast day (each channel's current one unless `day` is given); every channel unless `channel` is. */
   asRun(query?: AsRunRequest): Promise<AsRunDayDto[]>;
@@ -149,6 +195,8 @@ export interface StationApi {
   setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto>;
   /** Takes a channel's logo off (from the next frame). */
   removeChannelLogo(uuid: string): Promise<void>;
+  /** Sets the loudness target (as the station file's section; defaults filled in); channels on air apply it at once. */
+  setLoudness(request: LoudnessRequest): Promise<LoudnessSettings>;
   // events
   /** Delivers a snapshot first, then every change, until the returned function is called. */
   subscribe(listener: StationEventListener): () => void;
@@ -162,6 +210,7 @@ export const STATION_API_METHODS = [
   'broadcastDay',
   'mode',
   'health',
+  'loudness',
   'alarms',
   'asRun',
   'asRunCsv',
@@ -180,4 +229,5 @@ export const STATION_API_METHODS = [
   'channelLogo',
   'setChannelLogo',
   'removeChannelLogo',
+  'setLoudness',
 ] as const satisfies ReadonlyArray<Exclude<keyof StationApi, 'subscribe'>>;

@@ -10,6 +10,7 @@ import { AlarmsRepo } from './alarms';
 import { SettingsRepo } from './settings';
 import { OutputsRepo } from './outputs';
 import { LogoFiles } from './logo-files';
+import { LoudnessRepo } from './loudness';
 
 export { StoreOpenError, checkIntegrity } from './database';
 export { DataFolderError } from './data-folder';
@@ -21,6 +22,7 @@ export type { ViewerSessionRow } from './sessions';
 export type { SystemStateRow, AuditEntry, AuditActor } from './system';
 export type { AlarmRow, NewAlarm } from './alarms';
 export type { OutputRow } from './outputs';
+export type { LoudnessMeasurement, UnmeasuredAsset } from './loudness';
 export type { AssetRow, NewAsset, PlaylogEventRow, PlaylogListingRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
 export type { AsRunKind, AsRunMedia, AsRunProducer, AsRunRow, NewAsRunRow } from './as-run';
 
@@ -41,6 +43,7 @@ export class Store {
   readonly outputs: OutputsRepo;
   /** Channel logo PNGs, in the data folder beside the database. */
   readonly logos: LogoFiles;
+  readonly loudness: LoudnessRepo;
 
   private constructor(
     readonly db: Db,
@@ -59,6 +62,7 @@ export class Store {
     this.settings = new SettingsRepo(db);
     this.outputs = new OutputsRepo(db);
     this.logos = new LogoFiles(path.dirname(file));
+    this.loudness = new LoudnessRepo(db);
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

@@ -272,6 +272,25 @@ CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at
 ALTER TABLE channels ADD COLUMN logo_json TEXT;
 `,
   },
+  {
+    version: 8,
+    name: 'asset loudness',
+    sql: `
+-- Each asset's measured loudness (ffmpeg ebur128), kept for the file's size and mtime: a file
+-- that changed is measured again. integrated_lufs NULL: nothing audible (silent, or no sound);
+-- error set: the analysis failed, and is not retried until the file changes.
+CREATE TABLE asset_loudness (
+  path            TEXT    PRIMARY KEY,
+  size_bytes      INTEGER NOT NULL,
+  mtime_ms        INTEGER NOT NULL,
+  integrated_lufs REAL,
+  true_peak_dbtp  REAL,
+  range_lu        REAL,
+  error           TEXT,
+  measured_at     INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

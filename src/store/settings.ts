@@ -2,9 +2,10 @@
 // station runs with what was imported. Read back over the defaults: a value stored by an older
 // build (fewer fields) still reads whole.
 import type { Db } from './database';
-import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings } from '../shared/domain';
+import { DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, LOUDNESS_STANDARDS, type LoudnessSettings, type OutputHealthSettings } from '../shared/domain';
 
 const OUTPUT_HEALTH = 'output-health';
+const LOUDNESS = 'loudness';
 
 function overDefaults<T extends object>(defaults: T, stored: unknown): T {
   if (!stored || typeof stored !== 'object') return { ...defaults };
@@ -49,5 +50,20 @@ export class SettingsRepo {
 
   setOutputHealth(settings: OutputHealthSettings, atMs: number): void {
     this.putStmt.run(OUTPUT_HEALTH, JSON.stringify(settings), atMs);
+  }
+
+  /** The loudness target: what the station file or the console set, EBU R128 for the rest. */
+  loudness(): LoudnessSettings {
+    const stored = this.get(LOUDNESS) as Partial<Record<keyof LoudnessSettings, unknown>> | undefined;
+    const base = overDefaults({ standard: DEFAULT_LOUDNESS.standard, targetLufs: DEFAULT_LOUDNESS.targetLufs, truePeakDbtp: DEFAULT_LOUDNESS.truePeakDbtp }, stored);
+    return {
+      ...base,
+      standard: LOUDNESS_STANDARDS.includes(base.standard) ? base.standard : DEFAULT_LOUDNESS.standard,
+      alarm: overDefaults(DEFAULT_LOUDNESS.alarm, stored?.alarm),
+    };
+  }
+
+  setLoudness(settings: LoudnessSettings, atMs: number): void {
+    this.putStmt.run(LOUDNESS, JSON.stringify(settings), atMs);
   }
 }

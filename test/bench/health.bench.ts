@@ -7,6 +7,13 @@
 //             (RETROVUE_OUTPUT_MONITOR=off): every segment on time, and the CPU of the station
 //             process alone and with its ffmpeg children, per channel
 //   logo      the channel logo blended onto decoded frames: per frame and % of a core per channel (logo-cost.ts)
+//   loudness  the BS.1770 meter alone on 60 s of decoded PCM (a tone, and a noise programme: the
+//             true peak costs most on dense full-band sound), and the engine's whole loudness path
+//             per frame (gain, true-peak limiter, meter, LOUD / QUIET) beside the output monitor:
+//             share of a core per channel (target: the meter under 0.3 %)
+//   loudness-density  (not run by default) N channels (RETROVUE_BENCH_HEALTH_CHANNELS, default 4)
+//             of 360p30 on a headless station with loudness control on and off
+//             (RETROVUE_LOUDNESS=off): station process CPU per channel
 //   latency   one station with default thresholds airing media that goes black (5-10 s), freezes
 //             (15-30 s) and falls silent (35-50 s): alarm seen on the event WebSocket - fault, vs
 //             the configured duration; the alarm's time vs the fault; clear seen - fault end
@@ -18,8 +25,10 @@ import { execa } from 'execa';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
 import { PROFILES } from '../../src/media/profiles';
 import { OutputMonitor } from '../../src/runtime/producer/output-monitor';
+import { LoudnessMeter } from '../../src/runtime/producer/loudness-meter';
+import { LoudnessControl } from '../../src/runtime/producer/loudness-control';
 import type { AlarmDto, ChannelStatusDto, StationEvent } from '../../src/shared/api';
-import { DEFAULT_OUTPUT_HEALTH } from '../../src/shared/domain';
+import { DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH } from '../../src/shared/domain';
 import { ensureFaultMedia, FAULT_SPECS, faultMediaName } from '../helpers/fault-media';
 import { ensureFixtures, fixture, stationFixture } from '../helpers/fixtures';
 import { sleep } from '../helpers/playout';
@@ -83,6 +92,88 @@ async function analysis(tools: FfmpegTools): Promise<Figure[]> {
   return [
     { name: 'analysis: output monitor per frame (picture 1 in 2, sound every frame)', value: perFrameUs, unit: 'us', note: `${frames} decoded 360p frames of a.mp4, ${n} frames timed` },
     { name: 'analysis: output monitor, share of a core per 360p30 channel', value: (perFrameUs * P.fps) / 1e4, unit: '%', floor: filterShare * 100, note: 'floor: ffmpeg blackdetect+freezedetect+silencedetect+astats on the same media' },
+  ];
+}
+
+// ---- loudness -------------------------------------------------------------------------------
+
+/** 60 s of a pink-ish noise programme, stereo s16le at the profile's rate. */
+function noiseProgramme(seconds: number): Buffer {
+  const n = P.sampleRate * seconds;
+  const b = Buffer.alloc(n * 4);
+  let s = 1;
+  let lp = 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
+    const w = s / 0x7fffffff - 0.5;
+    lp = 0.97 * lp + 0.03 * w;
+    const v = Math.round((4 * lp + 0.1 * w) * 0.25 * 32767 * (0.6 + 0.4 * Math.sin(i / 20_000)));
+    b.writeInt16LE(v, i * 4);
+    b.writeInt16LE(-v, i * 4 + 2);
+  }
+  return b;
+}
+
+/**
+ * Best of `tries` runs of fn over the whole of `pcm` in frames: ms of CPU per second of sound. CPU
+ * time of this process (not the wall clock), so that other work on a shared machine does not count.
+ */
+function msPerSecond(pcm: Buffer, fn: (frame: Buffer, k: number) => void, tries = 5): number {
+  const bytes = (P.sampleRate / P.fps) * 4;
+  const seconds = pcm.length / 4 / P.sampleRate;
+  let best = Infinity;
+  for (let r = 0; r < tries; r++) {
+    const t0 = process.cpuUsage();
+    for (let k = 0, at = 0; at + bytes <= pcm.length; k++, at += bytes) fn(pcm.subarray(at, at + bytes), k);
+    const used = process.cpuUsage(t0);
+    best = Math.min(best, (used.user + used.system) / 1e3 / seconds);
+  }
+  return best;
+}
+
+async function loudness(tools: FfmpegTools): Promise<Figure[]> {
+  const seconds = 60;
+  // a.mp4's 10 s of tone, six times over.
+  const ten = await decode(tools, fixture('a.mp4'), ['-t', '10', '-f', 's16le', '-ac', '2', '-ar', String(P.sampleRate)]);
+  const tone = Buffer.concat(Array.from({ length: seconds / 10 }, () => ten));
+  const noise = noiseProgramme(seconds);
+  const figures: Figure[] = [];
+  for (const [what, pcm] of [['tone (a.mp4)', tone], ['noise programme', noise]] as const) {
+    const meter = new LoudnessMeter(P.sampleRate, 2);
+    const ms = msPerSecond(pcm, (f) => meter.write(f));
+    figures.push({ name: `loudness: meter alone, ${what}, share of a core per channel`, value: ms / 10, unit: '%', target: '< 0.3 %', ok: ms / 10 < 0.3, note: `${seconds} s of 48 kHz stereo, process CPU time, best of 5` });
+  }
+  // The engine's audio path per frame: the output monitor alone, then with loudness control.
+  const slot = { key: 'bench', startFrame: 0, endFrame: Infinity, open: () => { throw new Error('unused'); }, gainDb: 6 };
+  const video = Buffer.alloc((P.width * P.height * 3) / 2, 90);
+  for (const [what, pcm] of [['tone (a.mp4)', tone], ['noise programme, +6 dB into the limiter', noise]] as const) {
+    const monitor = new OutputMonitor(P, DEFAULT_OUTPUT_HEALTH);
+    const frame = (a: Buffer) => ({ video, audio: a, slate: false, card: false });
+    const bare = msPerSecond(pcm, (a, k) => monitor.frame(k, frame(a), a, true));
+    const control = new LoudnessControl(P, DEFAULT_LOUDNESS);
+    const withLoudness = msPerSecond(pcm, (a, k) => {
+      const out = control.apply(a, slot);
+      control.measure(k, out, true);
+      monitor.frame(k, frame(out), out, true);
+      control.due(k);
+    });
+    figures.push({ name: `loudness: engine audio path per channel (gain, limiter, meter), ${what}`, value: (withLoudness - bare) / 10, unit: '% core', floor: bare / 10, note: 'floor: the output monitor alone on the same frames' });
+  }
+  return figures;
+}
+
+async function loudnessDensity(): Promise<Figure[]> {
+  const n = Number(process.env['RETROVUE_BENCH_HEALTH_CHANNELS'] ?? 4);
+  const seconds = QUICK ? 15 : 60;
+  const results: Record<'off' | 'on', Awaited<ReturnType<typeof densityTrial>>> = {} as never;
+  for (const mode of ['off', 'on'] as const) {
+    log(`loudness density: ${n} channels for ${seconds} s, loudness control ${mode}`);
+    results[mode] = await densityTrial(n, seconds, null, mode === 'off' ? { RETROVUE_LOUDNESS: 'off' } : {});
+  }
+  const per = (x: number) => (x * 100) / n;
+  return [
+    { name: `loudness density: ${n} x 360p30, station process CPU per channel, loudness on`, value: per(results.on.station.own), unit: '% core', floor: per(results.off.station.own), note: 'floor: RETROVUE_LOUDNESS=off, same run' },
+    { name: 'loudness density: loudness control per channel (on - off)', value: per(results.on.station.own - results.off.station.own), unit: '% core', note: 'noisy: two cores shared with other work' },
   ];
 }
 
@@ -188,11 +279,13 @@ export async function run(): Promise<Figure[]> {
   const tools = await locateFfmpeg();
   await ensureFixtures(tools);
   await ensureFaultMedia(tools);
-  const only = (process.env['RETROVUE_BENCH_HEALTH'] ?? 'analysis,logo,density,latency').split(',');
+  const only = (process.env['RETROVUE_BENCH_HEALTH'] ?? 'analysis,logo,density,latency,loudness').split(',');
   const figures: Figure[] = [];
   if (only.includes('analysis')) figures.push(...(await analysis(tools)));
   if (only.includes('logo')) figures.push(...(await logoCost(tools)));
   if (only.includes('density')) figures.push(...(await density()));
   if (only.includes('latency')) figures.push(...(await latency()));
+  if (only.includes('loudness')) figures.push(...(await loudness(tools)));
+  if (only.includes('loudness-density')) figures.push(...(await loudnessDensity()));
   return figures;
 }

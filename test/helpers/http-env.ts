@@ -59,6 +59,8 @@ export async function httpEnv(o: { logger?: Logger; station?: Partial<StationOpt
     logger: o.logger ?? silentLogger,
     clock,
     maxProducers: 16,
+    // Test-double producers air no sound: no background ffmpeg measuring the fixtures' loudness.
+    loudnessAnalysis: false,
     ...o.station,
   });
   const app = await station.createHttp();

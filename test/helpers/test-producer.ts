@@ -14,7 +14,7 @@ import {
   type StreamEndpoint,
 } from '../../src/runtime/producer';
 import type { TimerHandle } from '../../src/shared/clock';
-import type { OutputHealthSettings, PlayoutPlan, ProducerType } from '../../src/shared/domain';
+import type { LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerType } from '../../src/shared/domain';
 
 export interface StartRecord {
   producer: TestProducer;
@@ -255,6 +255,11 @@ export class TestProducer extends BaseProducer {
   private readonly healthUpdates: OutputHealthSettings[] = [];
   override updateOutputHealth(settings: OutputHealthSettings): void {
     this.healthUpdates.push(settings);
+  }
+
+  readonly loudnessUpdates: LoudnessSettings[] = [];
+  override updateLoudness(settings: LoudnessSettings): void {
+    this.loudnessUpdates.push(settings);
   }
 
   /** What levels() reports (a real producer measures its sound). */

@@ -197,7 +197,7 @@ describe('HTTP fuzz', () => {
   it('covers every registered route', () => {
     // The fuzz draws from this table; it must hold the whole API (a sanity check on the enumeration).
     const urls = new Set(routes.map((r) => `${r.method} ${r.url}`));
-    for (const r of ['GET /api/health', 'GET /api/channels/:uuid/schedule', 'POST /api/emergency', 'DELETE /api/viewers/:sessionId', 'GET /streams/:sessionId/index.m3u8', 'GET /api/events', 'POST /api/channels/:uuid/logo', 'DELETE /api/channels/:uuid/logo']) {
+    for (const r of ['GET /api/health', 'GET /api/channels/:uuid/schedule', 'POST /api/emergency', 'DELETE /api/viewers/:sessionId', 'GET /streams/:sessionId/index.m3u8', 'GET /api/events', 'POST /api/channels/:uuid/logo', 'DELETE /api/channels/:uuid/logo', 'GET /api/loudness', 'PUT /api/loudness']) {
       expect(urls).toContain(r);
     }
   });

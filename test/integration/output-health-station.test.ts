@@ -42,7 +42,8 @@ describe('output health through the station (real ffmpeg)', () => {
       { id: 'guide', name: 'Guide', timezone: 'UTC', kind: 'guide' },
     ]);
     const file = JSON.parse(fs.readFileSync(t.file, 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(t.file, JSON.stringify({ ...file, health: HEALTH }));
+    // Loudness control off: the levels read the source's tone as it is, with no gain.
+    fs.writeFileSync(t.file, JSON.stringify({ ...file, health: HEALTH, loudness: { standard: 'off' } }));
     station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, logger: silentLogger, sessionTimeoutMs: 300_000, maxProducers: 8 });
     const base = await station.listen('127.0.0.1', 0);
     for (const c of station.store.channels.listActive()) uuid[c.slug] = c.uuid;
@@ -107,7 +108,7 @@ describe('output health through the station (real ffmpeg)', () => {
     expect(wsTone.length).toBeGreaterThan(50);
     expect(Math.abs(wsTone.at(-1)!.rms[0] + 20)).toBeLessThanOrEqual(1);
     // The slate and the guide are silent on purpose: levels at the floor, never an alarm.
-    expect(levelsOf(overWs, 'nothing', attachedAt + 3_000).at(-1)).toEqual({ uuid: uuid['nothing'], peak: [-120, -120], rms: [-120, -120] });
+    expect(levelsOf(overWs, 'nothing', attachedAt + 3_000).at(-1)).toMatchObject({ uuid: uuid['nothing'], peak: [-120, -120], rms: [-120, -120] });
     expect(station.director.channelStatus(uuid['nothing']!)!.producerType).toBe('slate');
     expect(watchedAlarms('nothing')).toEqual([]);
     expect(watchedAlarms('guide')).toEqual([]);

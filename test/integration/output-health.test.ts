@@ -169,7 +169,7 @@ describe('output health at the producer (real ffmpeg)', () => {
     // Missing media is its own alarm (with its slate), never black or silence.
     expect(media).toEqual(['media-missing']);
     // Levels are measured on every output: the slate is digital silence, the takeover sounds the alert tone.
-    expect(slateLevels.at(-1)).toEqual({ peak: [LEVELS_FLOOR_DBFS, LEVELS_FLOOR_DBFS], rms: [LEVELS_FLOOR_DBFS, LEVELS_FLOOR_DBFS] });
+    expect(slateLevels.at(-1)).toMatchObject({ peak: [LEVELS_FLOOR_DBFS, LEVELS_FLOOR_DBFS], rms: [LEVELS_FLOOR_DBFS, LEVELS_FLOOR_DBFS] });
     expect(toneLevels.at(-1)!.rms[0]).toBeGreaterThan(-20);
   }, 60_000);
 });

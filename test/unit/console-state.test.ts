@@ -100,6 +100,8 @@ function fakeApi(overrides: Partial<StationApi> = {}): StationApi & { push(e: St
     channelLogo: nope,
     setChannelLogo: nope,
     removeChannelLogo: nope,
+    loudness: nope,
+    setLoudness: nope,
     subscribe: (l) => {
       listener = l;
       return () => (listener = null);

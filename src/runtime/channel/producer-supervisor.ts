@@ -122,7 +122,7 @@ export class ProducerSupervisor {
     const { uuid, name } = this.d.channel();
     // Normally reserved at admission; taken here too so that no path can start without a slot.
     if (!this.d.budget.tryAcquire(uuid)) throw new CapacityError(`the station is at its producer budget (${this.d.budget.max}); "${name}" cannot start now`);
-    const p = this.d.factory(spec.type, { channelUuid: uuid, channelName: name, outputDir: this.d.outputDir, clock: this.d.clock, sequence: ++this.started, health: this.d.health() });
+    const p = this.d.factory(spec.type, { channelUuid: uuid, channelName: name, outputDir: this.d.outputDir, clock: this.d.clock, sequence: ++this.started, health: this.d.health(), loudness: this.d.loudness?.() });
     this.producer = p;
     this.d.attached(p);
     this.setStatus('starting');

@@ -3,7 +3,7 @@
 // to mirror in the store).
 import type { Logger } from 'pino';
 import type { MasterClock } from '../../shared/clock';
-import type { OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType } from '../../shared/domain';
+import type { LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType } from '../../shared/domain';
 import type { AlarmBoard } from '../alarms';
 import type { ProducerBudget } from '../budget';
 import type { RuntimePolicy } from '../policy';
@@ -29,6 +29,7 @@ export interface SupervisorDeps {
   outputDir: string;
   /** How outputs are watched (the station's settings), handed to each producer it starts. */
   health: () => OutputHealthSettings;
+  loudness?: () => LoudnessSettings;
   /** What to run now (for the current mode unless told otherwise). */
   spec: () => ProducerSpec;
   /** Whether anyone wants output (sessions attached). */

@@ -5,10 +5,14 @@
 // schedule or the library and never picks content. It reports what actually aired (segment
 // began/ended with real station times) for the as-run log, and its health.
 import { EventEmitter } from 'node:events';
-import type { AlarmKind, AlarmSeverity, EmergencyScope, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
+import type { AlarmKind, AlarmSeverity, EmergencyScope, LoudnessSettings, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
 import type { MasterClock } from '../../shared/clock';
 import type { AudioLevels, OutputCondition } from './output-monitor';
 import type { LogoSpec } from './logo-overlay';
+import type { LoudnessCondition, LoudnessLevels } from './loudness-control';
+
+/** The output's sound levels, and its loudness where it is metered. */
+export type ProducerLevels = AudioLevels & { loudness?: LoudnessLevels };
 
 /** The emergency message a producer shows: a crawl over programming, or a full-screen takeover. */
 export interface EmergencyOverlay {
@@ -69,7 +73,7 @@ export interface ProducerEvents {
    * A watched condition of the output began (active) or ended. `atMs` is when it began or ended on
    * air; a begin is told once it has lasted its duration, an end once the good signal held briefly.
    */
-  'output-condition': [{ kind: OutputCondition; active: boolean; atMs: number; severity: AlarmSeverity; message: string }];
+  'output-condition': [{ kind: OutputCondition | LoudnessCondition; active: boolean; atMs: number; severity: AlarmSeverity; message: string }];
   /** The producer died on its own (not through stop()). */
   failed: [{ error: Error; atMs: number }];
   stopped: [{ atMs: number }];
@@ -145,8 +149,10 @@ export interface Producer {
   setLogo(logo: LogoSpec | null): void;
   /** New thresholds for the watched conditions, applied from the next frame. */
   updateOutputHealth(settings: OutputHealthSettings): void;
+  /** A new loudness target, ceiling or alarm, applied from the next frame. */
+  updateLoudness(settings: LoudnessSettings): void;
   /** Sound levels of the output since the last reading (about every 100 ms); null when none are measured. */
-  levels(): AudioLevels | null;
+  levels(): ProducerLevels | null;
   streamEndpoint(): StreamEndpoint | null;
   health(): ProducerHealth;
   state(): ProducerState;
@@ -165,6 +171,8 @@ export interface ProducerContext {
   sequence: number;
   /** How the output is watched (the station's settings); the field defaults when absent. */
   health?: OutputHealthSettings;
+  /** The station's loudness target and ceiling; the defaults (EBU R128) when absent. */
+  loudness?: LoudnessSettings;
 }
 
 export type ProducerFactory = (type: ProducerType, context: ProducerContext) => Producer;
@@ -232,8 +240,9 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   setLogo(_logo: LogoSpec | null): void {}
 
   updateOutputHealth(_settings: OutputHealthSettings): void {}
+  updateLoudness(_settings: LoudnessSettings): void {}
 
-  levels(): AudioLevels | null {
+  levels(): ProducerLevels | null {
     return null;
   }
 

@@ -2,6 +2,7 @@
 // ahead it writes and opens the next item, the station's switch window, the output monitor, and
 // the events its producer turns into as-run rows, alarms and health.
 import type { MasterClock } from '../../shared/clock';
+import type { LoudnessCondition, LoudnessControl } from './loudness-control';
 import type { OutputCondition, OutputMonitor } from './output-monitor';
 import type { ProgramOutput } from './program-output';
 import type { SlotEvents } from './slot-cursor';
@@ -10,7 +11,7 @@ import type { SwitchWindow } from './switch-window';
 export interface EngineEvents extends SlotEvents {
   late(behindMs: number | null): void;
   /** A watched condition began (active) or ended at station time atMs; told when that frame is on air. */
-  condition(kind: OutputCondition, active: boolean, atMs: number): void;
+  condition(kind: OutputCondition | LoudnessCondition, active: boolean, atMs: number): void;
   failed(error: Error): void;
 }
 
@@ -35,5 +36,7 @@ export interface EngineOptions {
   switches?: SwitchWindow;
   /** Watches every frame written (conditions and levels); none: nothing is measured. */
   monitor?: OutputMonitor | null;
+  /** Each item's loudness gain, the true-peak limiter and the loudness meter; none: the sound passes as it is. */
+  loudness?: LoudnessControl | null;
   events: EngineEvents;
 }

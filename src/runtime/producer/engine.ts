@@ -19,11 +19,12 @@
 import { keyframeAfter } from '../../media/commands';
 import { audioBytesPerFrame } from '../../media/profiles';
 import type { TimerHandle } from '../../shared/clock';
-import type { OutputHealthSettings } from '../../shared/domain';
+import type { LoudnessSettings, OutputHealthSettings } from '../../shared/domain';
 import { AlertTone } from './alert-tone';
 import { CrawlOverlay } from './crawl';
 import type { CrawlStrip } from './still-cards';
 import type { AudioLevels } from './output-monitor';
+import type { LoudnessLevels } from './loudness-control';
 import type { OutputFeeder, ProgramOutput } from './program-output';
 import type { EngineEvents, EngineOptions } from './engine-options';
 import { SlotCursor, type Slot } from './slot-cursor';
@@ -216,8 +217,16 @@ export class PlayoutEngine implements OutputFeeder {
   }
 
   /** Levels of the sound that aired since the last reading; null when nothing is measured or aired yet. */
-  levels(): AudioLevels | null {
-    return this.o.monitor?.levels(this.onAirFrame(this.o.clock.now())) ?? null;
+  levels(): (AudioLevels & { loudness?: LoudnessLevels }) | null {
+    const k = this.onAirFrame(this.o.clock.now());
+    const levels = this.o.monitor?.levels(k) ?? null;
+    const loudness = this.o.loudness?.levels(k) ?? null;
+    return levels && loudness ? { ...levels, loudness } : levels;
+  }
+
+  /** A new loudness target, ceiling or alarm, from the next frame written. */
+  configureLoudness(settings: LoudnessSettings): void {
+    this.o.loudness?.configure(settings);
   }
 
   /** New thresholds for the watched conditions, from the next frame written. */
@@ -271,6 +280,7 @@ export class PlayoutEngine implements OutputFeeder {
     this.rejoining = false;
     this.offAir = null;
     this.o.monitor?.resumeAt(k);
+    this.o.loudness?.resumeAt(k);
     this.cursor.rejoinAir(k);
   }
 
@@ -293,7 +303,9 @@ export class PlayoutEngine implements OutputFeeder {
         return;
       }
       this.cursor.delivered(frame);
-      const audio = this.tone.mix(k, frame.audio);
+      const loudness = this.o.loudness;
+      const audio = this.tone.mix(k, loudness ? loudness.apply(frame.audio, this.cursor.onAir()) : frame.audio);
+      loudness?.measure(k, audio, this.cursor.watching() && !frame.slate);
       this.o.monitor?.frame(k, frame, audio, this.cursor.watching());
       const picture = this.crawl ? this.crawl.apply(k, frame.video) : frame.video;
       // Last, over the finished picture with its crawl (the monitor judges the programme without either).
@@ -304,6 +316,7 @@ export class PlayoutEngine implements OutputFeeder {
   /** Conditions found in frames written ahead are told once their frame is on air. */
   private tellConditions(onAir: number): void {
     for (const c of this.o.monitor?.due(onAir) ?? []) this.events.condition(c.kind, c.active, this.frameTime(c.atFrame));
+    for (const c of this.o.loudness?.due(onAir) ?? []) this.events.condition(c.kind, c.active, this.frameTime(c.atFrame));
   }
 
   /** The output died on its own (or, off air, this engine's pump did): stop pumping, close the sources, tell the producer. */

@@ -5,13 +5,14 @@
 import type { FfmpegTools } from '../../media/ffmpeg';
 import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
-import { DEFAULT_CRAWL_SPEED, DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
-import { BaseProducer, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
+import { DEFAULT_CRAWL_SPEED, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type LoudnessSettings, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
+import { BaseProducer, type ProducerLevels, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
 import { CuedProgramme } from './cued-programme';
 import { type EngineEvents, PlayoutEngine, type Slot } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
-import { type AudioLevels, CONDITION_SEVERITY, describeCondition, OutputMonitor } from './output-monitor';
+import { CONDITION_SEVERITY, describeCondition, OutputMonitor, type OutputCondition } from './output-monitor';
+import { describeLoudness, LoudnessControl, type LoudnessCondition } from './loudness-control';
 import { type CrawlStrip, type EmergencyCard, StillCards } from './still-cards';
 import { crawlStep } from './crawl';
 import type { LogoCache } from './logo-overlay';
@@ -41,6 +42,8 @@ export interface FfmpegProducerOptions {
   crawlSpeed?: number;
   /** Watch the output (conditions and levels); false measures nothing (to measure what watching costs). Default true. */
   watchOutput?: boolean;
+  /** Apply each item's loudness gain through the true-peak limiter and meter loudness; false passes the sound as it is (to measure what it costs). Default true. */
+  controlLoudness?: boolean;
 }
 
 /** A slot of the engine; those that air a segment of the plan carry it (still cards do not). */
@@ -77,6 +80,7 @@ export abstract class FfmpegProducer extends BaseProducer {
   private overlayGeneration = 0;
   /** The engine shows a crawl now. */
   private crawlOn = false;
+  private loudnessSettings: LoudnessSettings;
   /** Types whose sources are worth keeping rolling under a takeover (programming: a restart costs a decoder start and a seek). */
   protected readonly keepsSourcesRolling: boolean = false;
 
@@ -88,6 +92,7 @@ export abstract class FfmpegProducer extends BaseProducer {
     super(mode, context);
     this.cards = opts.cards ?? new StillCards(opts);
     this.healthSettings = context.health ?? DEFAULT_OUTPUT_HEALTH;
+    this.loudnessSettings = context.loudness ?? DEFAULT_LOUDNESS;
   }
 
   /**
@@ -121,6 +126,7 @@ export abstract class FfmpegProducer extends BaseProducer {
       rolling.setCrawl(null);
       rolling.adopt(this.engineEvents());
       rolling.configureHealth(this.healthSettings);
+      rolling.configureLoudness(this.loudnessSettings);
       return rolling;
     }
     return new PlayoutEngine({
@@ -131,6 +137,7 @@ export abstract class FfmpegProducer extends BaseProducer {
       gapSlate,
       switches: this.opts.switches,
       monitor: this.opts.watchOutput === false ? null : new OutputMonitor(this.opts.profile, this.healthSettings),
+      loudness: this.opts.controlLoudness === false ? null : new LoudnessControl(this.opts.profile, this.loudnessSettings),
       events: this.engineEvents(),
     });
   }
@@ -148,7 +155,7 @@ export abstract class FfmpegProducer extends BaseProducer {
         if (segment) this.emit('segment-ended', { segment, atMs, slate: outcome !== 'aired', status: segment.kind === 'gap' ? 'slate' : outcome });
       },
       alarm: (slot, kind, message) => this.emit('alarm', { kind, severity: 'warning', message, segment: segmentOf(slot) ?? null }),
-      condition: (kind, active, atMs) => this.emit('output-condition', { kind, active, atMs, severity: CONDITION_SEVERITY[kind], message: describeCondition(kind, this.healthSettings) }),
+      condition: (kind, active, atMs) => this.emit('output-condition', { kind, active, atMs, ...this.conditionAlarm(kind) }),
       late: (behindMs) => this.setHealth(behindMs === null ? 'running' : 'degraded', behindMs === null ? null : `output ${Math.round(behindMs)} ms behind the clock`),
       failed: (error) => this.onEngineFailed(error),
     };
@@ -312,8 +319,19 @@ export abstract class FfmpegProducer extends BaseProducer {
     this.engine?.configureHealth(settings);
   }
 
-  override levels(): AudioLevels | null {
+  override updateLoudness(settings: LoudnessSettings): void {
+    this.loudnessSettings = settings;
+    this.engine?.configureLoudness(settings);
+  }
+
+  override levels(): ProducerLevels | null {
     return this.engine?.levels() ?? null;
+  }
+
+  /** How a watched condition is raised: picture faults critical, sound warnings (LOUD / QUIET as silence). */
+  private conditionAlarm(kind: OutputCondition | LoudnessCondition) {
+    if (kind === 'loud' || kind === 'quiet') return { severity: 'warning' as const, message: describeLoudness(kind, this.loudnessSettings) };
+    return { severity: CONDITION_SEVERITY[kind], message: describeCondition(kind, this.healthSettings) };
   }
 
   streamEndpoint(): StreamEndpoint | null {

@@ -11,7 +11,9 @@
 // guide-card.ts draw the cards (emergency-preview.ts shows the console the emergency text's frames);
 // crawl.ts composites the emergency crawl onto frames on their way to the encoder, and
 // logo-overlay.ts blends the channel's logo over the finished picture after it;
-// output-monitor.ts watches what goes to the encoder (over condition.ts and signal-analysis.ts).
+// output-monitor.ts watches what goes to the encoder (over condition.ts and signal-analysis.ts);
+// loudness-control.ts sets each item's loudness gain through the true-peak limiter (limiter.ts) and
+// meters what airs (loudness-meter.ts).
 export type {
   Carryover,
   CuedProgramme,
@@ -21,6 +23,7 @@ export type {
   ProducerContext,
   ProducerEvents,
   ProducerFactory,
+  ProducerLevels,
   ProducerStartOptions,
   ProducerState,
   SegmentReport,
@@ -30,6 +33,7 @@ export { BaseProducer } from './base';
 export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
 export type { LogoSpec } from './logo-overlay';
 export type { AudioLevels, OutputCondition } from './output-monitor';
+export type { LoudnessCondition, LoudnessLevels } from './loudness-control';
 export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
 export { NormalProducer } from './normal-producer';
 export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers';

@@ -66,12 +66,15 @@ export class NormalProducer extends FfmpegProducer {
       // Items are media, watched for black, freeze and silence; a gap's slate is silent and still on purpose.
       // The logo airs over items, not a gap's slate nor the types it hides during (asked per frame: it may change on air).
       const logo = () => seg.kind === 'item' && this.logo !== null && !(this.logo.placement.hideDuring as string[]).includes(seg.type);
+      // An item carries its loudness gain (null while unmeasured); a gap's slate is silence.
+      const gainDb = seg.kind === 'item' ? (seg.gainDb ?? null) : undefined;
       slots.push({
         key,
         segment: seg,
         startFrame,
         endFrame,
         watch: seg.kind === 'item',
+        gainDb,
         get logo() {
           return logo();
         },

@@ -16,6 +16,8 @@ export interface Slot {
   watch?: boolean;
   /** The channel's logo airs over it (programming; not an item type the logo hides during). */
   logo?: boolean;
+  /** An item's loudness gain in dB (null: not measured yet); absent for what is not an item. */
+  gainDb?: number | null;
 }
 
 /**
@@ -69,7 +71,8 @@ export class SlotCursor {
     const cur = this.current;
     if (cur) {
       const same = keep.findIndex((s) => s.key === cur.slot.key);
-      if (same >= 0) keep[same] = cur.slot;
+      // The slot on air goes on, with the new plan's loudness gain (the station's target changed).
+      if (same >= 0) keep[same] = Object.assign(cur.slot, { gainDb: keep[same]!.gainDb });
       else {
         // The schedule changed under us: what airs now is no longer in the plan. Cut at this frame.
         this.finish(nextFrame, 'partial');
@@ -146,6 +149,11 @@ export class SlotCursor {
   /** Whether the frame last handed out (by sourceFor) belongs to a slot the logo airs over. */
   showsLogo(): boolean {
     return this.current?.slot.logo === true;
+  }
+
+  /** The slot on air, if any (null in a gap between slots). */
+  onAir(): Slot | null {
+    return this.current?.slot ?? null;
   }
 
   /** Puts the slot covering frame k (if any) on air. */

@@ -4,6 +4,7 @@ import { formatClock, formatDate, zoneAbbr } from '../format';
 import { useTick } from '../hooks';
 import { useRef } from 'react';
 import { EmergencyCover } from './Emergency';
+import { LoudnessSetting } from './LoudnessSetting';
 
 /** The station clock: MasterClock time in this desk's zone (24 h), with UTC beside it. */
 function StationClockView() {
@@ -92,6 +93,7 @@ export function Header() {
       <StationClockView />
       <ModeView />
       <HealthView />
+      <LoudnessSetting />
       <EmergencyCover />
     </header>
   );

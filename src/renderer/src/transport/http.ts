@@ -30,6 +30,7 @@ import {
   asRunRequest,
   channelUuid,
   emergencyRequest,
+  loudnessRequest,
   outputId,
   scheduleRangeRequest,
   sessionId,
@@ -40,11 +41,13 @@ import {
   type AsRunReconcileRequest,
   type AsRunRequest,
   type EmergencyRequest,
+  type LoudnessRequest,
   type ScheduleRangeRequest,
   type StationApi,
   type StationEventListener,
 } from '../../../shared/station-api';
 import type { z } from 'zod';
+import type { LoudnessSettings } from '../../../shared/domain';
 import type { ConnectionListener, ConnectionState, ConnectionAware } from './connection';
 import { DEFAULT_BACKOFF, EventStream, type BackoffOptions, type StreamHost, type Timers, type WebSocketLike } from './event-stream';
 
@@ -174,7 +177,7 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
 
   // ---- requests ------------------------------------------------------------------------------
 
-  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
     const what = `${method} ${path.split('?')[0]}`;
     return this.whenConnected(what, async () => {
       const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
@@ -362,6 +365,14 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
 
   async setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto> {
     return this.request('POST', `/api/outputs/${encodeURIComponent(this.check(outputId, id, 'id'))}/${enabled ? 'enable' : 'disable'}`);
+  }
+
+  async loudness(): Promise<LoudnessSettings> {
+    return this.request('GET', '/api/loudness');
+  }
+
+  async setLoudness(request: LoudnessRequest): Promise<LoudnessSettings> {
+    return this.request('PUT', '/api/loudness', this.check(loudnessRequest, request, 'request') as LoudnessRequest);
   }
 
   async removeOutput(id: string): Promise<void> {
