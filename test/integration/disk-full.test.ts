@@ -62,9 +62,9 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
   const diskAlarm = () => station.director.stationAlarms().find((a) => a.kind === 'disk' && a.clearedAt === null);
 
   /** Fetches the viewer's playlist and every segment it lists; what a 200 carried must be a whole segment. */
-  async function watch(a: ViewerAttachDto): Promise<{ served: number; refused: number }> {
-    // A playlist waits for the output's first whole segment (up to the start-up bound): not that long here.
-    const playlist = await fetch(`${base}${a.streamUrl}`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+  async function watch(a: ViewerAttachDto, waitMs = 2_000): Promise<{ served: number; refused: number }> {
+    // A playlist waits for the output's first whole segment (up to the start-up bound): while the disk is full, not that long.
+    const playlist = await fetch(`${base}${a.streamUrl}`, { signal: AbortSignal.timeout(waitMs) }).catch(() => null);
     if (playlist?.status !== 200) return { served: 0, refused: 1 };
     const lines = (await playlist.text()).split('\n');
     let served = 0;
@@ -110,12 +110,16 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
 
   afterAll(async () => {
     filler?.stop();
-    await station?.close();
+    // The mount goes whatever happens: a close that does not finish fails the test below, and leaves no mount behind.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = await Promise.race([station?.close().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 45_000)))]);
+    clearTimeout(timer);
     await disk?.unmount();
     t?.cleanup();
+    expect(closed, 'the station closed').toBe(true);
     expect(station.processes.live()).toEqual([]);
     expect(descendants().filter((p) => /ffmpeg/.test(p.cmd))).toEqual([]);
-  });
+  }, 90_000);
 
   it('says so, serves no broken segment, refuses or fully airs an emergency, and recovers when space returns', async () => {
     const viewers: ViewerAttachDto[] = [];
@@ -124,7 +128,7 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
       expect(res.status).toBe(201);
       viewers.push((await res.json()) as ViewerAttachDto);
     }
-    await expect.poll(async () => (await watch(viewers[0]!)).served, { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await watch(viewers[0]!, 20_000)).served, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0);
     expect(await health()).toMatchObject({ status: 'ok', reasons: [] });
     expect(diskAlarm()).toBeUndefined();
 
@@ -212,6 +216,6 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
     expect(station.store.system.get()).toMatchObject({ globalMode: 'emergency', emergencyMessage: 'After the disk' });
     for (const c of channels) expect(station.store.channels.byUuid(c.uuid)!.currentMode).toBe('emergency');
     expect((await api('/api/emergency', { method: 'DELETE' })).status).toBe(200);
-    await expect.poll(async () => (await watch(viewers[0]!)).served, { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await watch(viewers[0]!, 20_000)).served, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0);
   }, 180_000);
 });
