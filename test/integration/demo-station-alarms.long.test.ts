@@ -27,7 +27,7 @@ describe('[long, 10 min] the demo station on air', () => {
     serve = await startServe(data.dir);
   }, 300_000);
   afterAll(async () => {
-    expect(await serve?.stop()).toBe(0);
+    if (serve) expect(await serve.stop()).toBe(0);
     data.cleanup();
   });
 
