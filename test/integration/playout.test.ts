@@ -15,7 +15,7 @@ import { packetTimes, planOf, retime, SegmentCollector, sleep, type PlanItem } f
 import { producerHooks } from '../helpers/producer-hooks';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
-import { StillCards } from '../../src/runtime/producer/still-cards';
+import { type EmergencyCard, StillCards } from '../../src/runtime/producer/still-cards';
 
 const FPS = 30;
 const SOURCE_FPS: Record<number, number> = { 1: 30, 2: 25, 3: 24 };
@@ -204,6 +204,10 @@ describe('NormalProducer (real ffmpeg)', () => {
       override render(background: string, lines: string[], cache: boolean): Promise<Buffer> {
         rendered.push(lines);
         return super.render(background, lines, cache);
+      }
+      override emergencyCard(message: string): Promise<EmergencyCard> {
+        rendered.push(['EMERGENCY ALERT', message]);
+        return super.emergencyCard(message);
       }
     }
     const opts = { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes, cards: new RecordingCards({ tools, profile: PROFILES['360p'], processes }) };
