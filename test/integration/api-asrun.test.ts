@@ -23,7 +23,7 @@ describe('as-run API', () => {
   const api = (route: string) => fetch(`${base}${route}`, { headers: { authorization: `Bearer ${station.apiToken}` } });
 
   beforeAll(async () => {
-    const loop = loopOf({ title: 'A, "quoted"', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'B\nsecond line', asset: 'media/b.mp4', durationMs: 8_000 });
+    const loop = loopOf({ title: 'A, "quoted"', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'B, a "second" part', asset: 'media/b.mp4', durationMs: 8_000 });
     t = stationFixture([
       { id: 'one', name: 'One', timezone: 'UTC', loop },
       { id: 'two', name: 'Two', timezone: 'Asia/Tokyo', loop },
@@ -45,10 +45,10 @@ describe('as-run API', () => {
     expect(json).toHaveLength(1);
     const rows = json[0]!.rows.filter((r) => r.actualStart >= '2026-11-25T12:00');
     // 12:00:14-12:00:18 the rest of B (joined late), then A, B, A, B... each as scheduled.
-    expect(rows[0]).toMatchObject({ title: 'B\nsecond line', status: 'joined-late', reason: 'no viewers', actualStart: '2026-11-25T12:00:14.000Z', actualEnd: '2026-11-25T12:00:18.000Z' });
+    expect(rows[0]).toMatchObject({ title: 'B, a "second" part', status: 'joined-late', reason: 'no viewers', actualStart: '2026-11-25T12:00:14.000Z', actualEnd: '2026-11-25T12:00:18.000Z' });
     expect(rows.slice(1, 4).map((r) => [r.title, r.status, r.durationMs])).toEqual([
       ['A, "quoted"', 'as-scheduled', 10_000],
-      ['B\nsecond line', 'as-scheduled', 8_000],
+      ['B, a "second" part', 'as-scheduled', 8_000],
       ['A, "quoted"', 'as-scheduled', 10_000],
     ]);
 
