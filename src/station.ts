@@ -206,7 +206,7 @@ export class Station {
     options: StationOptions,
   ) {
     this.schedule = new ScheduleService(store, clock);
-    this.loudnessAnalysis = new LoudnessAnalysis({ store, schedule: this.schedule, clock, tools: options.loudnessAnalysis === false ? null : tools, processes: this.processes, log: logger });
+    this.loudnessAnalysis = new LoudnessAnalysis({ store, schedule: this.schedule, clock, tools: options.loudnessAnalysis === false ? null : tools, processes: this.processes, log: logger, writeFailed: (where, err) => this.director.writeFailed(where, err) });
     const producerBudget = options.maxProducers ?? defaultProducerBudget();
     const crawlSpeed = options.crawlSpeed ?? DEFAULT_CRAWL_SPEED;
     if (!Number.isFinite(crawlSpeed) || crawlSpeed < CRAWL_SPEED_MIN || crawlSpeed > CRAWL_SPEED_MAX) {

@@ -26,6 +26,8 @@ export interface LoudnessAnalysisDeps {
   processes: ProcessGroup;
   log?: { warn(details: Record<string, unknown>, message: string): void };
   timeoutMs?: number;
+  /** Told when a result cannot be stored (a full or failing disk: the station's DISK alarm). */
+  writeFailed?: (where: string, err: unknown) => void;
 }
 
 export class LoudnessAnalysis {
@@ -68,10 +70,20 @@ export class LoudnessAnalysis {
     while (this.running) await this.running;
   }
 
+  /**
+   * One pass over what is unmeasured. Never rejects: a store that cannot write (a full disk) ends the
+   * pass, is reported, and the rest waits for the next pass (the next schedule change or start).
+   */
   private async drain(): Promise<void> {
-    for (const asset of this.pending()) {
-      if (this.stopped) return;
-      await this.measure(asset);
+    try {
+      for (const asset of this.pending()) {
+        if (this.stopped) return;
+        await this.measure(asset);
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.d.log?.warn({ err: message }, `loudness analysis paused: its results cannot be stored: ${message}`);
+      this.d.writeFailed?.('the loudness analysis', err);
     }
   }
 
