@@ -2,7 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     // Integration tests spawn ffmpeg and browsers; two cores, so keep the pool small.
     pool: 'forks',
@@ -13,5 +12,11 @@ export default defineConfig({
     setupFiles: ['test/helpers/unhandled.ts'],
     // Polls wait on real processes (ffmpeg, Chromium) on a shared two-core machine: give them room.
     expect: { poll: { timeout: 10_000, interval: 50 } },
+    // Long tests judge the station on a machine of its own (a station PC runs nothing else): they run
+    // alone after the rest (`npm run test:long`), never beside two workers' worth of ffmpeg.
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', 'test/**/*.long.test.ts'] } },
+      { extends: true, test: { name: 'long', include: ['test/**/*.long.test.ts'] } },
+    ],
   },
 });
