@@ -52,8 +52,8 @@ export interface IptvDeps {
 /** How often an open .ts response checks that its session still lives (ended by the operator, a timeout or shutdown). */
 const SESSION_CHECK_MS = 1_000;
 const STREAM_NAME = /^(.{1,80})\.(m3u8|ts)$/;
-/** Programmes the guide writes between two turns of the event loop (a few milliseconds of work). */
-const GUIDE_PAGE_ITEMS = 100;
+/** Programmes the guide writes between two turns of the event loop (about a millisecond of work). */
+const GUIDE_PAGE_ITEMS = 500;
 
 export function iptvRoutes(deps: IptvDeps) {
   const { director, timelines, settings } = deps;
@@ -63,13 +63,6 @@ export function iptvRoutes(deps: IptvDeps) {
   const hlsSessions = new Map<string, string>();
 
   const channels = () => viewerChannels(deps.schedule.activeChannels());
-  const guide = new GuideAnswers({
-    version: () => deps.schedule.version,
-    channels,
-    pages: (channelId, from, to) => deps.schedule.listingPages(channelId, from, to, GUIDE_PAGE_ITEMS),
-    now: () => deps.clock.now(),
-    horizonMs: settings.guideHorizonMs,
-  });
   /** The channel a stream URL names, if it is on air in this station's runtime. */
   const channelFor = (id: string): ViewerChannel => {
     const c = findChannel(channels(), id);
@@ -138,6 +131,16 @@ export function iptvRoutes(deps: IptvDeps) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
     const config = { access: 'viewer' as const };
+    const guide = new GuideAnswers({
+      version: () => deps.schedule.version,
+      channels,
+      pages: (channelId, from, to) => deps.schedule.listingPages(channelId, from, to, GUIDE_PAGE_ITEMS),
+      now: () => deps.clock.now(),
+      horizonMs: settings.guideHorizonMs,
+      report: (err) => app.log.error({ err }, 'the XMLTV guide could not be built'),
+    });
+    // Before the station closes its database: a build under way stops at its next turn.
+    app.addHook('onClose', async () => guide.close());
 
     for (const keyed of [false, true]) {
       const iptv = keyed ? '/iptv/:key' : '/iptv';

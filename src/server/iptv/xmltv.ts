@@ -6,7 +6,7 @@
 // A guide runs to tens of thousands of programmes (the demo station has about 19,000 in 48 hours), so
 // it is written in pieces: each piece is one page of the playlog, and the event loop gets a turn
 // between pieces (playout, viewers' playlists and the API never wait for a whole guide). Times are
-// printed with ZoneTimes: one offset lookup per hour of a channel's zone, not a Luxon format per time.
+// printed with ZoneTimes: one offset lookup per hour of each zone, not a Luxon format per time.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PlaylogEvent } from '../../shared/domain';
 import { inZone } from '../../shared/time';
@@ -39,15 +39,19 @@ class ProgrammeWriter {
   private readonly channel: string;
   /** The last item seen, written once the next one's start tells where it ends. */
   private held: GuideItem | null = null;
+  /** Titles as XML: a channel airs the same few titles over and over. */
+  private readonly titles = new Map<string, string>();
 
-  constructor(guideId: string, zone: string) {
-    this.times = new ZoneTimes(zone);
+  constructor(guideId: string, times: ZoneTimes) {
+    this.times = times;
     this.channel = escapeXml(guideId);
   }
 
   private programme(startMs: number, endMs: number, title: string, category: string | null): string {
     const c = category ? `    <category lang="en">${category}</category>\n` : '';
-    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${escapeXml(title)}</title>\n${c}  </programme>\n`;
+    let xmlTitle = this.titles.get(title);
+    if (xmlTitle === undefined) this.titles.set(title, (xmlTitle = escapeXml(title)));
+    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${c}  </programme>\n`;
   }
 
   /** Items in start order; never overlapping in the guide (a later start cuts the one before). */
@@ -84,9 +88,9 @@ class ProgrammeWriter {
 
 /**
  * The guide over [from, from + horizon), in pieces (strings) to be sent as they come; the event loop
- * has a turn between pieces.
+ * has a turn between pieces, and the guide ends there in the signal's reason once it is aborted.
  */
-export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number): AsyncGenerator<string> {
+export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number, signal?: AbortSignal): AsyncGenerator<string> {
   const to = from + horizonMs;
   let head = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n<tv source-info-name="RetroVue" generator-info-name="RetroVue Master Control">\n';
   for (const c of channels) {
@@ -95,8 +99,12 @@ export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPage
     head += `  <channel id="${escapeXml(c.guideId)}">\n${names.map((n) => `    <display-name>${escapeXml(n)}</display-name>\n`).join('')}  </channel>\n`;
   }
   yield head;
+  // One ZoneTimes per zone, shared by the channels in it: each hour's offset is looked up once per guide.
+  const zones = new Map<string, ZoneTimes>();
   for (const c of channels) {
-    const writer = new ProgrammeWriter(c.guideId, c.info.timezone);
+    let times = zones.get(c.info.timezone);
+    if (!times) zones.set(c.info.timezone, (times = new ZoneTimes(c.info.timezone)));
+    const writer = new ProgrammeWriter(c.guideId, times);
     if (c.info.kind === 'guide') {
       yield writer.listings(from, to);
       continue;
@@ -105,6 +113,7 @@ export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPage
       const piece = writer.page(page);
       if (piece) yield piece;
       await nextTurn();
+      signal?.throwIfAborted();
     }
     const last = writer.end();
     if (last) yield last;
