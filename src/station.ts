@@ -378,7 +378,7 @@ export class Station {
       importRoutes(this),
       outputRoutes(this.api.as('api')),
       logoRoutes(this.api.as('api')),
-      iptvRoutes({ api: viewer, director: this.director, schedule: this.schedule, databaseFile: this.store.file, clock: this.clock, timelines: this.timelines, tuner: this.tuner, settings: this.iptv }),
+      iptvRoutes({ api: viewer, director: this.director, schedule: this.schedule, clock: this.clock, timelines: this.timelines, tuner: this.tuner, settings: this.iptv }),
     ]);
   }
 

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { AssetInfo, ChannelInfo, LoudnessSettings, PlaylogEvent, PlayoutPlan, PlayoutSegment } from '../shared/domain';
 import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { AssetRow, ChannelRow, Store } from '../store';
-import type { PlaylogListingRow as PlaylogListing, PlaylogRepo } from '../store';
+import type { PlaylogListingRow as PlaylogListing } from '../store';
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day';
 import { loopGaps, materializeLoop, type LoopDefinition, type Intervals } from './horizon';
 
@@ -60,27 +60,6 @@ const channelInfo = (r: ChannelRow): ChannelInfo => ({
   number: r.number ?? null,
   logo: r.logo ?? null,
 });
-
-/** What reading listings in pages needs of the playlog. */
-export type ListingReads = Pick<PlaylogRepo, 'lastStartingBefore' | 'listingsAfter'>;
-
-/** ScheduleService.listingPages on any connection's playlog (the guide's worker thread reads through its own). */
-export function listingPagesOf(playlog: ListingReads, channelId: number, from: number, to: number, pageSize = 1000): Generator<PlaylogListing[]> {
-  return pagesOf<PlaylogListing>(playlog, channelId, from, pageSize, (a, id, n) => playlog.listingsAfter(channelId, a, id, to, n));
-}
-
-function* pagesOf<T extends PlaylogListing>(playlog: Pick<PlaylogRepo, 'lastStartingBefore'>, channelId: number, from: number, pageSize: number, after: (startMs: number, id: number, limit: number) => T[]): Generator<T[]> {
-  // The item spanning `from` (a full event: it has every field a listing has).
-  const before = playlog.lastStartingBefore(channelId, from) as T | undefined;
-  if (before && before.endMs > from) yield [before];
-  let last = { startMs: from, id: -1 };
-  for (;;) {
-    const rows = after(last.startMs, last.id, pageSize);
-    if (rows.length > 0) yield rows;
-    if (rows.length < pageSize) return;
-    last = rows[rows.length - 1]!;
-  }
-}
 
 export class ScheduleService extends EventEmitter<ScheduleEvents> {
   private horizonTimer: TimerHandle | undefined;
@@ -138,13 +117,25 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
    * asked for (no statement stays open between pages), so a reader can yield between them.
    */
   itemPages(channelId: number, from: number, to: number, pageSize = 1000): Generator<PlaylogEvent[]> {
-    const playlog = this.store.playlog;
-    return pagesOf<PlaylogEvent>(playlog, channelId, from, pageSize, (a, id, n) => playlog.startingAfter(channelId, a, id, to, n));
+    return this.pages<PlaylogEvent>(channelId, from, to, pageSize, (a, id, n) => this.store.playlog.startingAfter(channelId, a, id, to, n));
   }
 
   /** itemPages with only what a listing shows (the guide): lighter to read. */
   listingPages(channelId: number, from: number, to: number, pageSize = 1000): Generator<PlaylogListing[]> {
-    return listingPagesOf(this.store.playlog, channelId, from, to, pageSize);
+    return this.pages<PlaylogListing>(channelId, from, to, pageSize, (a, id, n) => this.store.playlog.listingsAfter(channelId, a, id, to, n));
+  }
+
+  private *pages<T extends PlaylogListing>(channelId: number, from: number, to: number, pageSize: number, after: (startMs: number, id: number, limit: number) => T[]): Generator<T[]> {
+    // The item spanning `from` (a full event: it has every field a listing has).
+    const before = this.store.playlog.lastStartingBefore(channelId, from) as T | undefined;
+    if (before && before.endMs > from) yield [before];
+    let last = { startMs: from, id: -1 };
+    for (;;) {
+      const rows = after(last.startMs, last.id, pageSize);
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageSize) return;
+      last = rows[rows.length - 1]!;
+    }
   }
 
   /** Items overlapping [from, to), in order. */

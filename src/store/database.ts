@@ -96,8 +96,6 @@ function migrate(db: Db, file: string): void {
 export interface OpenOptions {
   /** Open read-only (reports, inspection); no migrations are applied. */
   readonly?: boolean;
-  /** The station's own connection checked this file when it opened it: a second connection does not check it again. */
-  checked?: boolean;
 }
 
 /** The database and the files SQLite keeps beside it, which hold the same rows. */
@@ -124,7 +122,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const exists = fs.existsSync(file);
   if (exists) {
     if (!options.readonly) restrictToOwner(file);
-    if (!options.checked) checkIntegrity(file);
+    checkIntegrity(file);
   } else if (options.readonly) throw new StoreOpenError(file, `The station database ${file} does not exist.`);
   else {
     fs.mkdirSync(path.dirname(file), { recursive: true });

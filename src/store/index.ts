@@ -23,19 +23,10 @@ export type { SystemStateRow, AuditEntry, AuditActor } from './system';
 export type { AlarmRow, NewAlarm } from './alarms';
 export type { OutputRow } from './outputs';
 export type { LoudnessMeasurement, UnmeasuredAsset } from './loudness';
-export type { AssetRow, NewAsset, PlaylogEventRow, PlaylogListingRow, NewPlaylogEvent, PlaylogSource, LoopRow, PlaylogRepo } from './playlog';
+export type { AssetRow, NewAsset, PlaylogEventRow, PlaylogListingRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
 export type { AsRunKind, AsRunMedia, AsRunProducer, AsRunRow, NewAsRunRow } from './as-run';
 
 export const DATABASE_FILE = 'station.db';
-
-/**
- * The playlog through a second, read-only connection to a database the station has open (WAL:
- * it reads while the station writes): the XMLTV guide's worker thread reads with it.
- */
-export function openPlaylogReader(file: string): { playlog: PlaylogRepo; close(): void } {
-  const db = openDatabase(file, { readonly: true, checked: true });
-  return { playlog: new PlaylogRepo(db), close: () => db.close() };
-}
 
 export class Store {
   readonly channels: ChannelsRepo;

@@ -5,15 +5,12 @@
 //
 // One build per schedule version: a request that arrives while the guide is being built reads the
 // same build (what is built so far at once, the rest as it comes) instead of starting another, so
-// media servers that all ask at the top of the hour cost the station one guide, not one each. The
-// channels and the head are written here (the first byte goes out at once); the programmes come
-// from the source, which in the station is a worker thread (guide-builder.ts).
+// media servers that all ask at the top of the hour cost the station one guide, not one each.
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ViewerChannel } from './directory';
-import type { GuideSink } from './guide-builder';
-import { XMLTV_TAIL, xmltvHead } from './xmltv';
+import { type PlaylogPages, xmltvPieces } from './xmltv';
 
 /** A built guide is answered again while the schedule is unchanged and it is younger than this (it starts at the instant it was built). */
 export const GUIDE_REUSE_MS = 10 * 60_000;
@@ -22,8 +19,7 @@ export interface GuideSource {
   /** Changes whenever a playlog or the channel list changes. */
   version(): number;
   channels(): ViewerChannel[];
-  /** Writes the channels' programmes over [from, from + horizon) into the sink, in order; resolves when all are in. */
-  programmes(channels: ViewerChannel[], from: number, horizonMs: number, sink: GuideSink): Promise<void>;
+  pages: PlaylogPages;
   now(): number;
   horizonMs: number;
   /** A build failed (its readers' answers end in error; the next request builds again). */
@@ -38,7 +34,7 @@ export function noneMatchHits(header: string | undefined, etag: string): boolean
 }
 
 /** One build of the guide: its pieces as they come, read by every request for it, then kept while it is current. */
-class GuideBuild implements GuideSink {
+class GuideBuild {
   /** The guide piece by piece (not joined: no second copy of megabytes). */
   readonly pieces: Buffer[] = [];
   bytes = 0;
@@ -88,8 +84,8 @@ export class GuideAnswers {
   private readonly run = crypto.randomBytes(4).toString('hex');
   /** The build being made or kept for the current schedule version. */
   private current: GuideBuild | null = null;
-  /** Set when the station's HTTP server closes: what fails after it is the closing, not a fault. */
-  private closed = false;
+  /** Builds under way stop when the station's HTTP server closes (before its database does). */
+  private readonly closing = new AbortController();
 
   constructor(private readonly source: GuideSource) {}
 
@@ -106,9 +102,9 @@ export class GuideAnswers {
     return reply.send(Readable.from(build.read(), { objectMode: false }));
   }
 
-  /** The station is closing: a build that fails from now on (its source stopped) is not reported. */
+  /** Stops any build under way (its readers' answers end in error); nothing is built after this. */
   close(): void {
-    this.closed = true;
+    this.closing.abort(new Error('the station is closing'));
     this.current = null;
   }
 
@@ -121,18 +117,17 @@ export class GuideAnswers {
 
   /** Builds the guide into `build`, to the end whoever reads it (a client that leaves does not waste what is built for the next). */
   private async make(build: GuideBuild): Promise<void> {
+    const signal = this.closing.signal;
     try {
-      const channels = this.source.channels();
-      build.add(Buffer.from(xmltvHead(channels), 'utf8'));
-      await this.source.programmes(channels, build.builtAt, this.source.horizonMs, build);
-      build.add(Buffer.from(XMLTV_TAIL, 'utf8'));
+      signal.throwIfAborted();
+      for await (const piece of xmltvPieces(this.source.channels(), this.source.pages, build.builtAt, this.source.horizonMs, signal)) build.add(Buffer.from(piece, 'utf8'));
       build.end();
       // The schedule changed while it was built: answered to those who asked, never again.
       if (this.current === build && this.source.version() !== build.version) this.current = null;
     } catch (err) {
       build.end(err);
       if (this.current === build) this.current = null;
-      if (!this.closed) this.source.report(err);
+      if (!signal.aborted) this.source.report(err);
     }
   }
 }

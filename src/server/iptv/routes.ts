@@ -25,7 +25,7 @@ import { SharedHls } from './live';
 import { renderM3u } from './m3u';
 import { TsFeeds } from './ts-stream';
 import { GuideAnswers } from './guide';
-import { GuideWorker } from './guide-builder';
+import type { GuideItem } from './xmltv';
 
 export interface IptvSettings {
   /** Base of every URL handed to viewers (e.g. https://tv.example.com); null: the request's Host. */
@@ -42,9 +42,7 @@ export interface IptvSettings {
 export interface IptvDeps {
   api: StationFacade;
   director: ProgramDirector;
-  schedule: { activeChannels(): ChannelInfo[]; readonly version: number };
-  /** The station's database file: the guide's worker thread reads the playlog from it through its own connection. */
-  databaseFile: string;
+  schedule: { activeChannels(): ChannelInfo[]; listingPages(channelId: number, from: number, to: number, pageSize: number): Iterable<GuideItem[]>; readonly version: number };
   clock: MasterClock;
   timelines: ChannelTimelines;
   tuner: TunerIdentity;
@@ -54,7 +52,7 @@ export interface IptvDeps {
 /** How often an open .ts response checks that its session still lives (ended by the operator, a timeout or shutdown). */
 const SESSION_CHECK_MS = 1_000;
 const STREAM_NAME = /^(.{1,80})\.(m3u8|ts)$/;
-/** Programmes the guide's worker reads and writes per piece it sends (about 90 KB). */
+/** Programmes the guide writes between two turns of the event loop (about a millisecond of work). */
 const GUIDE_PAGE_ITEMS = 500;
 
 export function iptvRoutes(deps: IptvDeps) {
@@ -133,20 +131,16 @@ export function iptvRoutes(deps: IptvDeps) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
     const config = { access: 'viewer' as const };
-    const writer = new GuideWorker({ databaseFile: deps.databaseFile, pageItems: GUIDE_PAGE_ITEMS });
     const guide = new GuideAnswers({
       version: () => deps.schedule.version,
       channels,
-      programmes: (list, from, horizonMs, sink) => writer.programmes(list, from, horizonMs, sink),
+      pages: (channelId, from, to) => deps.schedule.listingPages(channelId, from, to, GUIDE_PAGE_ITEMS),
       now: () => deps.clock.now(),
       horizonMs: settings.guideHorizonMs,
       report: (err) => app.log.error({ err }, 'the XMLTV guide could not be built'),
     });
-    // Before the station closes its database: the worker and its connection end with the server.
-    app.addHook('onClose', async () => {
-      guide.close();
-      await writer.close();
-    });
+    // Before the station closes its database: a build under way stops at its next turn.
+    app.addHook('onClose', async () => guide.close());
 
     for (const keyed of [false, true]) {
       const iptv = keyed ? '/iptv/:key' : '/iptv';

@@ -4,9 +4,9 @@
 // in the playlog ahead of time, so they are listed like any schedule.
 //
 // A guide runs to tens of thousands of programmes (the demo station has about 19,000 in 48 hours), so
-// it is written in pieces: each piece is one page of the playlog, sent on as it is written (the
-// station builds it in a worker thread, guide-worker.ts, so its loop never waits for a guide). Times
-// are printed with ZoneTimes: one offset lookup per hour of each zone, not a Luxon format per time.
+// it is written in pieces: each piece is one page of the playlog, and the event loop gets a turn
+// between pieces (playout, viewers' playlists and the API never wait for a whole guide). Times are
+// printed with ZoneTimes: one offset lookup per hour of each zone, not a Luxon format per time.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PlaylogEvent } from '../../shared/domain';
 import { inZone } from '../../shared/time';
@@ -86,22 +86,19 @@ class ProgrammeWriter {
   }
 }
 
-/** The guide's opening: the XML declaration and every channel (what a client reads first). */
-export function xmltvHead(channels: ViewerChannel[]): string {
+/**
+ * The guide over [from, from + horizon), in pieces (strings) to be sent as they come; the event loop
+ * has a turn between pieces, and the guide ends there in the signal's reason once it is aborted.
+ */
+export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number, signal?: AbortSignal): AsyncGenerator<string> {
+  const to = from + horizonMs;
   let head = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n<tv source-info-name="RetroVue" generator-info-name="RetroVue Master Control">\n';
   for (const c of channels) {
     // The name first (what guides show), then the number forms tuners and media servers match on.
     const names = [c.info.name, c.number, `${c.number} ${c.info.name}`];
     head += `  <channel id="${escapeXml(c.guideId)}">\n${names.map((n) => `    <display-name>${escapeXml(n)}</display-name>\n`).join('')}  </channel>\n`;
   }
-  return head;
-}
-
-export const XMLTV_TAIL = '</tv>\n';
-
-/** Every channel's programmes over [from, from + horizon), a piece per page of the playlog, a turn of the event loop between pages. */
-export async function* programmePieces(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number): AsyncGenerator<string> {
-  const to = from + horizonMs;
+  yield head;
   // One ZoneTimes per zone, shared by the channels in it: each hour's offset is looked up once per guide.
   const zones = new Map<string, ZoneTimes>();
   for (const c of channels) {
@@ -116,17 +113,12 @@ export async function* programmePieces(channels: ViewerChannel[], pages: Playlog
       const piece = writer.page(page);
       if (piece) yield piece;
       await nextTurn();
+      signal?.throwIfAborted();
     }
     const last = writer.end();
     if (last) yield last;
   }
-}
-
-/** The guide over [from, from + horizon), in pieces (strings) to be sent as they come. */
-export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number): AsyncGenerator<string> {
-  yield xmltvHead(channels);
-  yield* programmePieces(channels, pages, from, horizonMs);
-  yield XMLTV_TAIL;
+  yield '</tv>\n';
 }
 
 /** The whole guide as one string (tests, small stations). */
