@@ -41,10 +41,13 @@ interface Answer {
  */
 async function ask(url: string, headers: Record<string, string> = {}): Promise<Answer> {
   const h = monitorEventLoopDelay({ resolution: 5 });
-  h.enable();
-  const cpu0 = process.cpuUsage();
   const args = ['-s', '-o', '/dev/null', '-D', '-', '-w', '\n%{http_code} %{time_starttransfer} %{time_total} %{size_download}', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
-  const { stdout } = await execFileP('curl', args);
+  // Watched from just after curl is spawned (a fork and exec on this loop that the bench does, not
+  // the station), which is before its request can arrive.
+  const cpu0 = process.cpuUsage();
+  const answered = execFileP('curl', args);
+  h.enable();
+  const { stdout } = await answered;
   h.disable();
   const cpu = process.cpuUsage(cpu0);
   const [status, firstByte, total, bytes] = stdout.trim().split('\n').at(-1)!.split(' ').map(Number);
