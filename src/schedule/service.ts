@@ -75,13 +75,12 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     readonly horizonMs = DEFAULT_HORIZON_MS,
   ) {
     super();
-    // First listener: anyone told of a change already sees the new version.
-    this.on('changed', () => this.playlogVersion++);
   }
 
   /**
-   * Changes whenever a playlog or the channel list changes (an import, a horizon extension): what a
-   * listing built from them (the XMLTV guide) stays valid for.
+   * Changes whenever a playlog or the channel list changes (an import, a horizon extension, a logo),
+   * not when only gains do (a loudness measured): what a listing built from them (the XMLTV guide)
+   * stays valid for.
    */
   get version(): number {
     return this.playlogVersion;
@@ -280,7 +279,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
       });
       extended.push(row.channelId);
     }
-    if (extended.length > 0) this.emit('changed', extended);
+    this.notifyChanged(extended);
     return extended;
   }
 
@@ -326,18 +325,25 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   /** An asset's loudness was measured: the channels that air it plan with its gain from now on. */
   loudnessMeasured(path: string): void {
     this.gainCache.delete(path);
-    this.notifyChanged(this.store.loudness.channelsAiring(path));
+    this.replan(this.store.loudness.channelsAiring(path));
   }
 
   /** The station's loudness target changed (stored already): every channel plans with it now. */
   loudnessChanged(): void {
     this.loudness = null;
     this.gainCache.clear();
-    this.notifyChanged(this.activeChannels().map((c) => c.id));
+    this.replan(this.activeChannels().map((c) => c.id));
   }
 
-  /** Tell listeners (ChannelManagers, the API) that these channels' playlogs changed. */
+  /** Tell listeners (ChannelManagers, the API) that these channels' playlogs changed: a new version first, so they see it. */
   notifyChanged(channelIds: number[]): void {
+    if (channelIds.length === 0) return;
+    this.playlogVersion++;
+    this.emit('changed', channelIds);
+  }
+
+  /** The channels' plans changed (an item's gain) but not their playlogs: they plan again, listings built from the version stay valid. */
+  private replan(channelIds: number[]): void {
     if (channelIds.length > 0) this.emit('changed', channelIds);
   }
 }

@@ -1,7 +1,7 @@
 // The guide written in pieces from paged playlog reads says exactly what the guide built in one go
 // with Luxon said (the renderer this replaced, kept here as the reference): across a summer-time
 // change, with items spanning the guide's start, overlapping items cut, equal starts, gaps, and page
-// boundaries anywhere. And the schedule's version moves with every playlog change.
+// boundaries anywhere. And the schedule's version moves with every playlog change, and only then.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlaylogEvent } from '../../src/shared/domain';
 import { inZone } from '../../src/shared/time';
@@ -107,6 +107,14 @@ describe('the XMLTV guide in pieces', () => {
     // The horizon builder extends the loop as time passes: a new version.
     env.clock.advance(2 * 3_600_000);
     expect(env.schedule.extendHorizons().length).toBe(1);
-    expect(env.schedule.version).toBeGreaterThan(v1);
+    const v2 = env.schedule.version;
+    expect(v2).toBeGreaterThan(v1);
+    // A loudness measured or a new target changes gains, not the playlog: the channels plan again, the guide stays.
+    const replanned: number[][] = [];
+    env.schedule.on('changed', (ids) => replanned.push(ids));
+    env.schedule.loudnessChanged();
+    env.schedule.loudnessMeasured('/nowhere/a.mp4');
+    expect(replanned).toEqual([[id]]);
+    expect(env.schedule.version).toBe(v2);
   });
 });
