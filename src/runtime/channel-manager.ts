@@ -9,9 +9,9 @@
 import type { Logger } from 'pino';
 import type { ChannelStatusDto, OutputDto } from '../shared/api';
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { ChannelInfo, LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
+import type { AsRunProducer, ChannelInfo, LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import type { Listing } from '../schedule/service';
-import type { AsRunProducer, Store } from '../store';
+import type { Store } from '../store';
 import { AlarmBoard, type AlarmLog } from './alarms';
 import { AsRunLogger } from './as-run';
 import type { ProducerBudget } from './budget';

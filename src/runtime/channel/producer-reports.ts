@@ -6,7 +6,7 @@ import type { MasterClock } from '../../shared/clock';
 import type { AlarmBoard } from '../alarms';
 import type { AsRunLogger } from '../as-run';
 import type { Producer, ProducerEvents } from '../producer';
-import type { AsRunProducer } from '../../store';
+import type { AsRunProducer } from '../../shared/domain';
 
 type Listeners = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };
 
