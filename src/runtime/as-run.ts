@@ -255,7 +255,7 @@ export class AsRunLogger {
     this.begin(s.kind === 'item' ? 'item' : 'gap', { ...fields, media: r.slate ? 'slate' : 'aired' }, atMs, segmentKey(r));
   }
 
-  segmentEnded(r: SegmentReport & { status: 'aired' | 'slate' | 'partial' }): void {
+  segmentEnded(r: SegmentReport & { status: Exclude<AsRunMedia, 'none'> }): void {
     if (this.open?.key !== segmentKey(r)) return;
     this.end(this.forward(r.atMs), 'ended', r.status);
   }
