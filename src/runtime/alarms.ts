@@ -12,9 +12,10 @@ import type { MasterClock } from '../shared/clock';
 import { ALARM_CODES, type AlarmKind, type AlarmSeverity } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { AlarmRow, AuditActor, NewAlarm, Store } from '../store';
+import type { AlarmKey } from './alarm-keys';
 
 export interface Alarm {
-  key: string;
+  key: AlarmKey;
   kind: AlarmKind;
   severity: AlarmSeverity;
   message: string;
@@ -112,7 +113,7 @@ export class AlarmBoard {
   }
 
   /** Returns true when something visible changed. */
-  raise(key: string, alarm: AlarmInput, atMs = this.o.clock.now()): boolean {
+  raise(key: AlarmKey, alarm: AlarmInput, atMs = this.o.clock.now()): boolean {
     const owner = alarm.owner ?? this.o.defaultOwner;
     const existing = this.active.get(key);
     if (existing) {
@@ -128,7 +129,7 @@ export class AlarmBoard {
     return true;
   }
 
-  clear(key: string, atMs = this.o.clock.now()): boolean {
+  clear(key: AlarmKey, atMs = this.o.clock.now()): boolean {
     const a = this.active.get(key);
     if (!a) return false;
     this.active.delete(key);
@@ -162,12 +163,13 @@ export class AlarmBoard {
     for (const r of rows) {
       if (r.clearedAt === null || r.acknowledgedAt !== null) continue;
       const channelUuid = this.o.channel?.uuid ?? null;
-      this.latched.set(r.id, { ...r, owner: 'previous run', sinceMs: r.raisedAt, clearedAtMs: r.clearedAt, acknowledgedAtMs: null, channelUuid });
+      // The key as it was built when raised (alarmKeys), read back from history.
+      this.latched.set(r.id, { ...r, key: r.key as AlarmKey, owner: 'previous run', sinceMs: r.raisedAt, clearedAtMs: r.clearedAt, acknowledgedAtMs: null, channelUuid });
     }
     if (rows.length > 0) this.o.onChange();
   }
 
-  has(key: string): boolean {
+  has(key: AlarmKey): boolean {
     return this.active.has(key);
   }
 

@@ -2,8 +2,8 @@
 // against it. Pure functions over the stored as-run facts and the playlog: every status is derived
 // here (joined late, cut short, replaced...), so the rules live in one place.
 import path from 'node:path';
-import type { AsRunReconcileDto, AsRunRowDto, AsRunStatus, ReconciledItemDto } from '../shared/api';
-import type { ChannelInfo, PlaylogEvent } from '../shared/domain';
+import type { AsRunReconcileDto, AsRunRowDto, ReconciledItemDto } from '../shared/api';
+import type { AsRunStatus, ChannelInfo, PlaylogEvent } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { AsRunRow } from '../store';
 import { ON_TIME_MS } from './as-run';

@@ -9,10 +9,10 @@
 // While a row is open it is stamped every few seconds, so a crash leaves it closable at the last
 // time it was known to be on air.
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { ChannelInfo } from '../shared/domain';
+import type { AsRunKind, AsRunMedia, AsRunProducer, ChannelInfo } from '../shared/domain';
 import { broadcastDayAt } from '../schedule/broadcast-day';
 import type { SegmentReport } from './producer';
-import type { AsRunKind, AsRunMedia, AsRunProducer, NewAsRunRow, Store } from '../store';
+import type { NewAsRunRow, Store } from '../store';
 
 /** How often an open row's "last seen on air" is stamped. */
 export const LAST_SEEN_MS = 2_000;
@@ -255,7 +255,7 @@ export class AsRunLogger {
     this.begin(s.kind === 'item' ? 'item' : 'gap', { ...fields, media: r.slate ? 'slate' : 'aired' }, atMs, segmentKey(r));
   }
 
-  segmentEnded(r: SegmentReport & { status: 'aired' | 'slate' | 'partial' }): void {
+  segmentEnded(r: SegmentReport & { status: Exclude<AsRunMedia, 'none'> }): void {
     if (this.open?.key !== segmentKey(r)) return;
     this.end(this.forward(r.atMs), 'ended', r.status);
   }

@@ -9,9 +9,10 @@
 import type { Logger } from 'pino';
 import type { ChannelStatusDto, OutputDto } from '../shared/api';
 import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { ChannelInfo, LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
+import type { AsRunProducer, ChannelInfo, LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType, SessionPurpose, Tally } from '../shared/domain';
 import type { Listing } from '../schedule/service';
-import type { AsRunProducer, Store } from '../store';
+import type { Store } from '../store';
+import { alarmKeys } from './alarm-keys';
 import { AlarmBoard, type AlarmLog } from './alarms';
 import { AsRunLogger } from './as-run';
 import type { ProducerBudget } from './budget';
@@ -197,7 +198,7 @@ export class ChannelManager {
   private reportError(what: string, err: unknown): void {
     this.log.error({ err, what }, 'a report could not be recorded');
     const message = `${what} could not be recorded: ${(err as Error).message ?? String(err)}`;
-    this.alarms.raise(`record:${what}`, { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid });
+    this.alarms.raise(alarmKeys.recordFailed(what), { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid });
     this.deps.writeFailed?.(`the ${what} of ${this.info.name}`, err);
   }
 

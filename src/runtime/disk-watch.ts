@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { MasterClock, TimerHandle } from '../shared/clock';
+import { alarmKeys } from './alarm-keys';
 import type { AlarmBoard } from './alarms';
 
 export interface DiskSpace {
@@ -41,8 +42,6 @@ export const DEFAULT_DISK_WARN_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_DISK_POLL_MS = 5_000;
 /** The warning clears only once free space is this much above the threshold. */
 const CLEAR_MARGIN = 0.1;
-
-export const DISK_ALARM_KEY = 'disk';
 
 export interface WatchedFolder {
   /** What the operator calls it: "data folder", "outputs". */
@@ -142,11 +141,11 @@ export class DiskWatch {
   private update(): void {
     const alarms = this.o.alarms;
     if (!this.failure && this.low.length === 0) {
-      alarms.clear(DISK_ALARM_KEY);
+      alarms.clear(alarmKeys.disk);
       return;
     }
     const space = this.low.length > 0 ? `low disk space (below ${mb(this.warnFreeBytes)}): ${this.low.join('; ')}` : '';
     const message = this.failure ? `${this.failure.message}: ${this.failure.where} could not be written${space ? `; ${space}` : ''}` : space;
-    alarms.raise(DISK_ALARM_KEY, { kind: 'disk', severity: this.failure ? 'critical' : 'warning', message, channelUuid: null });
+    alarms.raise(alarmKeys.disk, { kind: 'disk', severity: this.failure ? 'critical' : 'warning', message, channelUuid: null });
   }
 }

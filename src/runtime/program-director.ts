@@ -14,6 +14,7 @@ import { ALARM_CODES, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type ChannelInfo,
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
 import type { ProducerFactory } from './producer';
+import { alarmKeys } from './alarm-keys';
 import { AlarmBoard, type AlarmLog, storeAlarmLog } from './alarms';
 import { ProducerBudget } from './budget';
 import { ChannelManager, type ChannelOutput, type ScheduleReader } from './channel-manager';
@@ -85,7 +86,7 @@ export class ProgramDirector {
   constructor(private readonly opts: ProgramDirectorOptions) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     // Capacity is a station alarm while the budget is spent; it goes when a slot comes free.
-    this.budget = new ProducerBudget(opts.producerBudget, () => this.alarms.clear('capacity'));
+    this.budget = new ProducerBudget(opts.producerBudget, () => this.alarms.clear(alarmKeys.capacity));
     this.log = opts.logger.child({ component: 'program-director' });
     this.status = new StatusHub(opts.clock, this, opts.statusCoalesceMs ?? 100);
     this.levels = new LevelsHub(opts.clock, () =>
@@ -283,18 +284,18 @@ export class ProgramDirector {
   /** The system clock stepped back; station time keeps running and is ahead of it until it catches up. */
   clockStepped(stepMs: number): void {
     const message = `the system clock stepped back ${(stepMs / 1000).toFixed(1)} s; station time keeps running and stays ahead of it until it catches up`;
-    this.alarms.raise('clock-step', { kind: 'clock-step', severity: 'warning', message, channelUuid: null });
+    this.alarms.raise(alarmKeys.clockStep, { kind: 'clock-step', severity: 'warning', message, channelUuid: null });
   }
 
   clockStepResolved(): void {
-    this.alarms.clear('clock-step');
+    this.alarms.clear(alarmKeys.clockStep);
   }
 
   /** Work on a timer failed (a file operation, a database write): an alarm, never an exit. */
   timerFailed(err: unknown): void {
     this.log.error({ err }, 'station work on a timer failed');
     const message = `station work failed: ${err instanceof Error ? err.message : String(err)}`;
-    this.alarms.raise('timer', { kind: 'io-error', severity: 'warning', message, channelUuid: null });
+    this.alarms.raise(alarmKeys.timerFailed, { kind: 'io-error', severity: 'warning', message, channelUuid: null });
     this.writeFailed('station work on a timer', err);
   }
 
@@ -324,7 +325,7 @@ export class ProgramDirector {
       cm.admit();
     } catch (err) {
       if (err instanceof CapacityError) {
-        this.alarms.raise('capacity', { kind: 'capacity', severity: 'warning', message: err.message, channelUuid }, this.opts.clock.now());
+        this.alarms.raise(alarmKeys.capacity, { kind: 'capacity', severity: 'warning', message: err.message, channelUuid }, this.opts.clock.now());
       }
       throw err;
     }
@@ -358,7 +359,7 @@ export class ProgramDirector {
    */
   outputDown(channelUuid: string, outputId: string, message: string | null): void {
     const cm = this.channel(channelUuid);
-    const key = `output-down:${outputId}`;
+    const key = alarmKeys.outputDown(outputId);
     if (message === null) cm.alarms.clear(key);
     else cm.alarms.raise(key, { kind: 'output-down', severity: 'warning', message, channelUuid, owner: `output:${outputId}` });
   }

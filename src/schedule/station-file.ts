@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  CHANNEL_KINDS,
   DEFAULT_LOGO_PLACEMENT,
+  describeChoices,
   DEFAULT_OUTPUT_HEALTH,
   LOGO_CORNERS,
   LOGO_MARGIN_PERCENT,
@@ -65,7 +67,7 @@ const instant = z.string({ error: 'must be an ISO 8601 instant string' }).superR
     ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^instant: /, '') });
   }
 });
-const itemType = z.enum(PLAYLOG_ITEM_TYPES as [string, ...string[]], {
+const itemType = z.enum(PLAYLOG_ITEM_TYPES, {
   error: `must be one of ${PLAYLOG_ITEM_TYPES.join(', ')}`,
 });
 const asset = z.string({ error: 'must be a path to a media file' }).min(1, { error: 'must not be empty' });
@@ -98,7 +100,7 @@ const percent = (range: { min: number; max: number }) =>
 const logo = z.strictObject(
   {
     path: z.string({ error: 'must be a path to a PNG file' }).min(1, { error: 'must not be empty' }),
-    corner: z.enum(LOGO_CORNERS as [string, ...string[]], { error: `must be one of ${LOGO_CORNERS.join(', ')}` }).default(L.corner),
+    corner: z.enum(LOGO_CORNERS, { error: `must be one of ${LOGO_CORNERS.join(', ')}` }).default(L.corner),
     marginPercent: percent(LOGO_MARGIN_PERCENT).default(L.marginPercent),
     widthPercent: percent(LOGO_WIDTH_PERCENT).default(L.widthPercent),
     opacity: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).default(L.opacity),
@@ -133,7 +135,7 @@ const channel = z.strictObject({
     .min(0, { error: 'must be from 0 to 1439' })
     .max(1439, { error: 'must be from 0 to 1439' })
     .default(DEFAULT_ROLLOVER_MINUTES),
-  kind: z.enum(['normal', 'guide'], { error: 'must be "normal" or "guide"' }).default('normal'),
+  kind: z.enum(CHANNEL_KINDS, { error: `must be ${describeChoices(CHANNEL_KINDS)}` }).default('normal'),
   schedule: z.array(scheduleItem, { error: 'must be an array of items' }).optional(),
   loop: z
     .strictObject({

@@ -3,10 +3,15 @@
 import type {
   AlarmKind,
   AlarmSeverity,
+  AsRunKind,
+  AsRunProducer,
+  AsRunStatus,
   ChannelKind,
   ChannelMode,
   EmergencyScope,
   GlobalMode,
+  OutputState,
+  PlaylogSource,
   ProducerStatus,
   ProducerType,
   SessionPurpose,
@@ -23,7 +28,7 @@ export interface ScheduleItemDto {
   inPointMs: number;
   /** The asset's file name (not its path). */
   asset: string | null;
-  source: 'schedule' | 'loop';
+  source: PlaylogSource;
 }
 
 export interface NowPlayingDto extends ScheduleItemDto {
@@ -98,7 +103,7 @@ export interface OutputDto {
   /** The URL with its stream key and credentials hidden. */
   url: string;
   enabled: boolean;
-  state: 'off' | 'connecting' | 'live' | 'retrying';
+  state: OutputState;
   /** Since when it is in this state. */
   since: string;
   /** Why the last attempt ended, tool output with the secrets hidden; null when none failed. */
@@ -142,24 +147,16 @@ export interface StationHealthDto {
   failedChannels: number;
 }
 
-/**
- * How a stretch of output compares with the schedule: as scheduled; joined late or cut short (the
- * reason says why: no viewers, emergency, producer failure...); replaced (a slate aired instead:
- * missing media, nothing scheduled); off air (no producer: no viewers, or the station not running);
- * an emergency takeover; a schedule gap's slate.
- */
-export type AsRunStatus = 'as-scheduled' | 'joined-late' | 'cut-short' | 'replaced' | 'off-air' | 'emergency' | 'gap';
-
 /** One row of the as-run log: a stretch of one channel's output. Times in the channel's zone. */
 export interface AsRunRowDto {
   channelUuid: string;
   channel: string;
   broadcastDay: string;
-  kind: 'item' | 'gap' | 'emergency' | 'guide' | 'slate' | 'off-air';
+  kind: AsRunKind;
   title: string;
   asset: string | null;
-  /** normal, emergency-crawl, emergency-takeover, guide or slate; null off air. */
-  producerType: string | null;
+  /** Null off air. */
+  producerType: AsRunProducer | null;
   scheduledStart: string | null;
   scheduledEnd: string | null;
   actualStart: string;

@@ -1,17 +1,36 @@
 // Domain vocabulary shared by the engine, the API and the console. Plain types, no behaviour.
+//
+// Each vocabulary is one `as const` list here and its type is derived from it: the engine's
+// unions, the API's zod enums, the console's label maps (typed Record<Type, string>) and the
+// database's checks (generated from these lists when the store opens, see store/vocabularies.ts)
+// all follow. Adding a name is an edit to its list, never a migration.
+
+/** Names a list accepts, for messages: '"a", "b" or "c"'. */
+export function describeChoices(list: readonly string[]): string {
+  const quoted = list.map((v) => `"${v}"`);
+  return quoted.length <= 1 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}
+
+/** Whether `value` is one of `list`'s names (narrowing it to the list's type). */
+export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
+  return (list as readonly unknown[]).includes(value);
+}
 
 /** `guide` channels air listings instead of a playlog of media. */
-export type ChannelKind = 'normal' | 'guide';
+export const CHANNEL_KINDS = ['normal', 'guide'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 /** A channel's operating mode, as the seed's data model names it. */
-export type ChannelMode = 'normal' | 'emergency' | 'guide';
+export const CHANNEL_MODES = ['normal', 'emergency', 'guide'] as const;
+export type ChannelMode = (typeof CHANNEL_MODES)[number];
 
 /** Station-wide mode; only the ProgramDirector changes it. */
-export type GlobalMode = 'normal' | 'emergency';
+export const GLOBAL_MODES = ['normal', 'emergency'] as const;
+export type GlobalMode = (typeof GLOBAL_MODES)[number];
 
 /** crawl: programming stays on air under a crawling message; takeover: a full-screen slate replaces it. */
-export type EmergencyScope = 'crawl' | 'takeover';
-export const EMERGENCY_SCOPES: readonly EmergencyScope[] = ['crawl', 'takeover'];
+export const EMERGENCY_SCOPES = ['crawl', 'takeover'] as const;
+export type EmergencyScope = (typeof EMERGENCY_SCOPES)[number];
 /**
  * The longest emergency message, in characters: what the API accepts and the console lets an
  * operator type. The takeover card fits every message of this length (sizing, else paging it) and
@@ -23,57 +42,59 @@ export const DEFAULT_CRAWL_SPEED = 9;
 export const CRAWL_SPEED_MIN = 4;
 export const CRAWL_SPEED_MAX = 20;
 
-export type ProducerType = 'normal' | 'emergency' | 'guide' | 'slate';
-export type ProducerStatus = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
-export type ProducerHealth = 'running' | 'degraded' | 'stopped';
+/** What a producer airs: programming (with an emergency crawl over it), an emergency takeover card, the guide, a slate. */
+export const PRODUCER_TYPES = ['normal', 'emergency', 'guide', 'slate'] as const;
+export type ProducerType = (typeof PRODUCER_TYPES)[number];
+export const PRODUCER_STATUSES = ['stopped', 'starting', 'running', 'stopping', 'failed'] as const;
+export type ProducerStatus = (typeof PRODUCER_STATUSES)[number];
+export const PRODUCER_HEALTHS = ['running', 'degraded', 'stopped'] as const;
+export type ProducerHealth = (typeof PRODUCER_HEALTHS)[number];
 
 /**
  * Multiviewer tally: program (red) on air to outside viewers or an output; preview (green) watched
  * only by the console; emergency (amber) an emergency override on air; off (grey) standby; fault
  * (flashing red, with a code) failed or degraded.
  */
-export type Tally = 'program' | 'preview' | 'emergency' | 'off' | 'fault';
+export const TALLIES = ['program', 'preview', 'emergency', 'off', 'fault'] as const;
+export type Tally = (typeof TALLIES)[number];
 
 /**
  * Why a viewer session exists: a real viewer, the operator's multiviewer preview, or a push output
  * (an enabled RTMP/SRT destination keeps its channel on air like a viewer that never goes idle).
  */
-export type SessionPurpose = 'viewer' | 'preview' | 'output';
+export const SESSION_PURPOSES = ['viewer', 'preview', 'output'] as const;
+export type SessionPurpose = (typeof SESSION_PURPOSES)[number];
 
-export type PlaylogItemType = 'program' | 'promo' | 'bumper' | 'commercial' | 'filler' | 'station-id';
-export const PLAYLOG_ITEM_TYPES: readonly PlaylogItemType[] = [
-  'program',
-  'promo',
-  'bumper',
-  'commercial',
-  'filler',
-  'station-id',
-];
+export const PLAYLOG_ITEM_TYPES = ['program', 'promo', 'bumper', 'commercial', 'filler', 'station-id'] as const;
+export type PlaylogItemType = (typeof PLAYLOG_ITEM_TYPES)[number];
 
-export type AlarmSeverity = 'info' | 'warning' | 'critical';
-export type AlarmKind =
-  | 'media-missing'
-  | 'media-corrupt'
-  | 'schedule-gap'
-  | 'producer-failed'
-  | 'producer-restarting'
-  | 'channel-failed'
-  | 'capacity'
-  | 'black'
-  | 'silence'
-  | 'freeze'
-  | 'clock-step'
+export const ALARM_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
+export const ALARM_KINDS = [
+  'media-missing',
+  'media-corrupt',
+  'schedule-gap',
+  'producer-failed',
+  'producer-restarting',
+  'channel-failed',
+  'capacity',
+  'black',
+  'silence',
+  'freeze',
+  'clock-step',
   /** A file operation failed (EMFILE, ENOSPC, EACCES...): output or housekeeping could not write. */
-  | 'io-error'
+  'io-error',
   /** Output falling behind the clock. */
-  | 'late'
+  'late',
   /** A push destination (RTMP/SRT) is down, refused or dropped the connection. */
-  | 'output-down'
+  'output-down',
   /** Little free space where the station writes (warning), or writes failing there (critical). */
-  | 'disk'
+  'disk',
   /** Short-term loudness above (loud) or below (quiet) the station's target by more than its margin, for its duration. */
-  | 'loud'
-  | 'quiet';
+  'loud',
+  'quiet',
+] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
 
 /** The short code an alarm shows beside its colour (colour is never the only signal). */
 export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
@@ -97,8 +118,8 @@ export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
 };
 
 /** Where a channel's logo (its "bug") sits on the picture. */
-export type LogoCorner = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
-export const LOGO_CORNERS: readonly LogoCorner[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
+export const LOGO_CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
+export type LogoCorner = (typeof LOGO_CORNERS)[number];
 
 /**
  * How a channel's logo is placed: in a corner, `marginPercent` of the picture's width (left/right)
@@ -150,7 +171,8 @@ export interface ChannelInfo {
   logo?: ChannelLogo | null;
 }
 
-export type PlaylogSource = 'schedule' | 'loop';
+export const PLAYLOG_SOURCES = ['schedule', 'loop'] as const;
+export type PlaylogSource = (typeof PLAYLOG_SOURCES)[number];
 
 /** One entry of a channel's playlog: what the schedule says airs over [startMs, endMs). */
 export interface PlaylogEvent {
@@ -216,6 +238,31 @@ export interface PlayoutPlan {
 }
 
 /**
+ * A push output's state: off (disabled), connecting, live (the push is flowing), retrying (down:
+ * refused, dropped or unreachable; tried again with backoff).
+ */
+export const OUTPUT_STATES = ['off', 'connecting', 'live', 'retrying'] as const;
+export type OutputState = (typeof OUTPUT_STATES)[number];
+
+/** What a row of the as-run log is a stretch of: an item (or part of one), a schedule gap, an emergency, the guide, a slate, or time off air. */
+export const AS_RUN_KINDS = ['item', 'gap', 'emergency', 'guide', 'slate', 'off-air'] as const;
+export type AsRunKind = (typeof AS_RUN_KINDS)[number];
+/** The producer the as-run log names for a stretch: its type, with an emergency told apart by its scope. */
+export const AS_RUN_PRODUCERS = ['normal', 'emergency-crawl', 'emergency-takeover', 'guide', 'slate'] as const;
+export type AsRunProducer = (typeof AS_RUN_PRODUCERS)[number];
+/** Whether the item's media played, or the slate stood in for some or all of it. */
+export const AS_RUN_MEDIA = ['aired', 'slate', 'partial', 'none'] as const;
+export type AsRunMedia = (typeof AS_RUN_MEDIA)[number];
+/**
+ * How a stretch of output compares with the schedule: as scheduled; joined late or cut short (the
+ * reason says why: no viewers, emergency, producer failure...); replaced (a slate aired instead:
+ * missing media, nothing scheduled); off air (no producer: no viewers, or the station not running);
+ * an emergency takeover; a schedule gap's slate.
+ */
+export const AS_RUN_STATUSES = ['as-scheduled', 'joined-late', 'cut-short', 'replaced', 'off-air', 'emergency', 'gap'] as const;
+export type AsRunStatus = (typeof AS_RUN_STATUSES)[number];
+
+/**
  * How a station watches its outputs while media airs (the station file's `health` section). A
  * condition raises its alarm once it has lasted `durationMs`; the alarm's time is when it began.
  */
@@ -236,8 +283,8 @@ export const DEFAULT_OUTPUT_HEALTH: Readonly<OutputHealthSettings> = {
 };
 
 /** Which loudness rule a station keeps; `off` applies no gain and raises no LOUD / QUIET. */
-export type LoudnessStandard = 'ebu-r128' | 'atsc-a85' | 'off';
-export const LOUDNESS_STANDARDS: readonly LoudnessStandard[] = ['ebu-r128', 'atsc-a85', 'off'];
+export const LOUDNESS_STANDARDS = ['ebu-r128', 'atsc-a85', 'off'] as const;
+export type LoudnessStandard = (typeof LOUDNESS_STANDARDS)[number];
 
 /** The station file's `loudness` section with its defaults filled in (see LOUDNESS_PRESETS). */
 export interface LoudnessSettings {

@@ -8,20 +8,17 @@ import { outputUrl } from './output-url';
 import {
   type ChannelLogo,
   DEFAULT_LOUDNESS,
+  describeChoices,
   EMERGENCY_MESSAGE_MAX,
   EMERGENCY_SCOPES,
-  type EmergencyScope,
   LOGO_CORNERS,
   LOGO_MARGIN_PERCENT,
   LOGO_MAX_BYTES,
   LOGO_WIDTH_PERCENT,
-  type LogoCorner,
   LOUDNESS_PRESETS,
   LOUDNESS_STANDARDS,
   type LoudnessSettings,
-  type LoudnessStandard,
   PLAYLOG_ITEM_TYPES,
-  type PlaylogItemType,
 } from './domain';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,7 +32,7 @@ export const emergencyRequest = z.strictObject({
     .trim()
     .min(1, { error: 'must not be empty' })
     .max(EMERGENCY_MESSAGE_MAX, { error: `must be at most ${EMERGENCY_MESSAGE_MAX} characters` }),
-  scope: z.enum(EMERGENCY_SCOPES as [EmergencyScope, ...EmergencyScope[]], { error: 'must be "crawl" or "takeover"' }),
+  scope: z.enum(EMERGENCY_SCOPES, { error: `must be ${describeChoices(EMERGENCY_SCOPES)}` }),
 });
 export type EmergencyRequest = z.input<typeof emergencyRequest>;
 
@@ -71,12 +68,12 @@ export const channelLogoRequest = z.strictObject({
     .max(Math.ceil(LOGO_MAX_BYTES / 3) * 4, { error: `must be at most ${LOGO_MAX_BYTES / 1024} KiB of PNG` })
     .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be the PNG file as base64' })
     .optional(),
-  corner: z.enum(LOGO_CORNERS as [LogoCorner, ...LogoCorner[]], { error: `must be one of ${LOGO_CORNERS.join(', ')}` }).optional(),
+  corner: z.enum(LOGO_CORNERS, { error: `must be one of ${LOGO_CORNERS.join(', ')}` }).optional(),
   marginPercent: percent(LOGO_MARGIN_PERCENT).optional(),
   widthPercent: percent(LOGO_WIDTH_PERCENT).optional(),
   opacity: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).optional(),
   hideDuring: z
-    .array(z.enum(PLAYLOG_ITEM_TYPES as [PlaylogItemType, ...PlaylogItemType[]], { error: `must be one of ${PLAYLOG_ITEM_TYPES.join(', ')}` }), { error: 'must be an array of item types' })
+    .array(z.enum(PLAYLOG_ITEM_TYPES, { error: `must be one of ${PLAYLOG_ITEM_TYPES.join(', ')}` }), { error: 'must be an array of item types' })
     .max(PLAYLOG_ITEM_TYPES.length)
     .optional(),
 });
@@ -95,7 +92,7 @@ export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-
 export const loudnessRequest = z
   .strictObject(
     {
-      standard: z.enum(LOUDNESS_STANDARDS as [LoudnessStandard, ...LoudnessStandard[]], { error: 'must be "ebu-r128", "atsc-a85" or "off"' }).default(DEFAULT_LOUDNESS.standard),
+      standard: z.enum(LOUDNESS_STANDARDS, { error: `must be ${describeChoices(LOUDNESS_STANDARDS)}` }).default(DEFAULT_LOUDNESS.standard),
       targetLufs: z.number({ error: 'must be a loudness in LUFS' }).min(-40, { error: 'must be from -40 to -5 LUFS' }).max(-5, { error: 'must be from -40 to -5 LUFS' }).optional(),
       truePeakDbtp: z.number({ error: 'must be a level in dBTP' }).min(-12, { error: 'must be from -12 to 0 dBTP' }).max(0, { error: 'must be from -12 to 0 dBTP' }).optional(),
       alarm: z

@@ -2,11 +2,7 @@
 // item or part of one, a slate, an emergency, the guide, or time off air), grouped by broadcast day.
 // Rows hold facts (times, what aired, why a stretch began and ended); reports derive their status.
 import type { Db } from './database';
-
-export type AsRunKind = 'item' | 'gap' | 'emergency' | 'guide' | 'slate' | 'off-air';
-export type AsRunProducer = 'normal' | 'emergency-crawl' | 'emergency-takeover' | 'guide' | 'slate';
-/** Whether the item's media played, or the slate stood in for some or all of it. */
-export type AsRunMedia = 'aired' | 'slate' | 'partial' | 'none';
+import type { AsRunKind, AsRunMedia, AsRunProducer } from '../shared/domain';
 
 export interface AsRunRow {
   id: number;

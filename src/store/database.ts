@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { fileWriteProblem, folderWriteProblem, unwritableFolderMessage } from './data-folder';
 import { LATEST_SCHEMA_VERSION, migrations } from './migrations';
+import { syncVocabularies, VOCABULARY_COLUMNS, type VocabularyColumn } from './vocabularies';
 
 export type Db = Database.Database;
 
@@ -75,7 +76,7 @@ export function checkIntegrity(file: string): void {
   }
 }
 
-function migrate(db: Db, file: string): void {
+function migrate(db: Db, file: string, vocabularies: readonly VocabularyColumn[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > LATEST_SCHEMA_VERSION) {
     throw new StoreOpenError(
@@ -84,18 +85,33 @@ function migrate(db: Db, file: string): void {
         `(${LATEST_SCHEMA_VERSION}). Use a newer RetroVue, or restore a backup made by this version.`,
     );
   }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+  const pending = migrations.filter((m) => m.version > current);
+  if (pending.length > 0) {
+    // A migration may rebuild a table others refer to (SQLite's documented steps for a schema
+    // change): foreign keys are off while it runs, so dropping the old table never cascades to the
+    // rows that refer to it, and they are checked before it commits.
+    db.pragma('foreign_keys = OFF');
+    try {
+      for (const m of pending) {
+        db.transaction(() => {
+          db.exec(m.sql);
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) would leave ${broken.length} rows referring to nothing`);
+          db.pragma(`user_version = ${m.version}`);
+        })();
+      }
+    } finally {
+      db.pragma('foreign_keys = ON');
+    }
   }
+  syncVocabularies(db, vocabularies);
 }
 
 export interface OpenOptions {
   /** Open read-only (reports, inspection); no migrations are applied. */
   readonly?: boolean;
+  /** The vocabulary columns and their lists (the shared lists; another only to show a list's change needs no migration). */
+  vocabularies?: readonly VocabularyColumn[];
 }
 
 /** The database and the files SQLite keeps beside it, which hold the same rows. */
@@ -154,7 +170,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     }
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    if (!options.readonly) migrate(db, file);
+    if (!options.readonly) migrate(db, file, options.vocabularies ?? VOCABULARY_COLUMNS);
     return db;
   } catch (err) {
     db.close();

@@ -24,7 +24,7 @@ export type { AlarmRow, NewAlarm } from './alarms';
 export type { OutputRow } from './outputs';
 export type { LoudnessMeasurement, UnmeasuredAsset } from './loudness';
 export type { AssetRow, NewAsset, PlaylogEventRow, PlaylogListingRow, NewPlaylogEvent, PlaylogSource, LoopRow } from './playlog';
-export type { AsRunKind, AsRunMedia, AsRunProducer, AsRunRow, NewAsRunRow } from './as-run';
+export type { AsRunRow, NewAsRunRow } from './as-run';
 
 export const DATABASE_FILE = 'station.db';
 

@@ -1,5 +1,7 @@
-// Versioned schema. Each migration runs once, in order, inside a transaction; PRAGMA user_version
-// records how far a database has come. Never edit a released migration: add the next one.
+// Versioned schema. Each migration runs once, in order, inside a transaction (foreign keys off,
+// checked before it commits); PRAGMA user_version records how far a database has come. Never edit
+// a released migration: add the next one. Lists of names (producer types, as-run kinds...) are not
+// restated here: the store generates their checks from shared/domain at open (vocabularies.ts).
 //
 // Instants are stored as INTEGER epoch milliseconds (UTC): exact, cheap to index and compare.
 
@@ -289,6 +291,156 @@ CREATE TABLE asset_loudness (
   error           TEXT,
   measured_at     INTEGER NOT NULL
 );
+`,
+  },
+  {
+    version: 9,
+    name: 'vocabularies from the shared lists',
+    sql: `
+-- The lists of names (producer types, as-run kinds, alarm severities...) leave the schema: each
+-- table that restated one in a CHECK is rebuilt once without it, every row kept, and from here on
+-- the store's open generates the checks from the lists in shared/domain (store/vocabularies.ts),
+-- so adding a name needs no migration. Checks that are not lists (ranges, flags, the one-row
+-- system state) stay. Foreign keys are off while this runs and checked before it commits.
+CREATE TABLE channels_v9 (
+  id               INTEGER PRIMARY KEY,
+  uuid             TEXT    NOT NULL UNIQUE,
+  slug             TEXT    NOT NULL UNIQUE,
+  name             TEXT    NOT NULL,
+  timezone         TEXT    NOT NULL,
+  rollover_minutes INTEGER NOT NULL DEFAULT 360 CHECK (rollover_minutes BETWEEN 0 AND 1439),
+  kind             TEXT    NOT NULL DEFAULT 'normal',
+  is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+  current_mode     TEXT    NOT NULL DEFAULT 'normal',
+  viewer_count     INTEGER NOT NULL DEFAULT 0 CHECK (viewer_count >= 0),
+  producer_status  TEXT    NOT NULL DEFAULT 'stopped',
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  number           TEXT,
+  logo_json        TEXT
+);
+INSERT INTO channels_v9 (id, uuid, slug, name, timezone, rollover_minutes, kind, is_active, current_mode, viewer_count,
+                         producer_status, created_at, updated_at, number, logo_json)
+SELECT id, uuid, slug, name, timezone, rollover_minutes, kind, is_active, current_mode, viewer_count,
+       producer_status, created_at, updated_at, number, logo_json FROM channels;
+DROP TABLE channels;
+ALTER TABLE channels_v9 RENAME TO channels;
+CREATE UNIQUE INDEX channels_by_number ON channels (number) WHERE number IS NOT NULL;
+
+CREATE TABLE playlog_events_v9 (
+  id          INTEGER PRIMARY KEY,
+  channel_id  INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  start_ms    INTEGER NOT NULL,
+  end_ms      INTEGER NOT NULL,
+  title       TEXT    NOT NULL,
+  type        TEXT    NOT NULL DEFAULT 'program',
+  asset_id    INTEGER REFERENCES assets(id),
+  in_point_ms INTEGER NOT NULL DEFAULT 0 CHECK (in_point_ms >= 0),
+  source      TEXT    NOT NULL,
+  CHECK (end_ms > start_ms)
+);
+INSERT INTO playlog_events_v9 (id, channel_id, start_ms, end_ms, title, type, asset_id, in_point_ms, source)
+SELECT id, channel_id, start_ms, end_ms, title, type, asset_id, in_point_ms, source FROM playlog_events;
+DROP TABLE playlog_events;
+ALTER TABLE playlog_events_v9 RENAME TO playlog_events;
+CREATE INDEX playlog_by_channel_start ON playlog_events (channel_id, start_ms);
+CREATE INDEX playlog_by_channel_source_start ON playlog_events (channel_id, source, start_ms);
+
+CREATE TABLE viewer_sessions_v9 (
+  id               INTEGER PRIMARY KEY,
+  session_id       TEXT    NOT NULL UNIQUE,
+  channel_id       INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  purpose          TEXT    NOT NULL DEFAULT 'viewer',
+  started_at       INTEGER NOT NULL,
+  last_activity_at INTEGER NOT NULL,
+  ended_at         INTEGER,
+  end_reason       TEXT,
+  client_info      TEXT    NOT NULL DEFAULT '{}',
+  stream_url       TEXT
+);
+INSERT INTO viewer_sessions_v9 (id, session_id, channel_id, purpose, started_at, last_activity_at, ended_at, end_reason, client_info, stream_url)
+SELECT id, session_id, channel_id, purpose, started_at, last_activity_at, ended_at, end_reason, client_info, stream_url FROM viewer_sessions;
+DROP TABLE viewer_sessions;
+ALTER TABLE viewer_sessions_v9 RENAME TO viewer_sessions;
+CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at IS NULL;
+
+CREATE TABLE channel_producers_v9 (
+  channel_id      INTEGER PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+  producer_id     TEXT,
+  type            TEXT    NOT NULL,
+  status          TEXT    NOT NULL,
+  started_at      INTEGER,
+  output_location TEXT,
+  updated_at      INTEGER NOT NULL
+);
+INSERT INTO channel_producers_v9 (channel_id, producer_id, type, status, started_at, output_location, updated_at)
+SELECT channel_id, producer_id, type, status, started_at, output_location, updated_at FROM channel_producers;
+DROP TABLE channel_producers;
+ALTER TABLE channel_producers_v9 RENAME TO channel_producers;
+
+CREATE TABLE as_run_v9 (
+  id                 INTEGER PRIMARY KEY,
+  channel_id         INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  broadcast_day      TEXT    NOT NULL,
+  kind               TEXT    NOT NULL,
+  title              TEXT    NOT NULL,
+  asset_path         TEXT,
+  playlog_event_id   INTEGER,
+  scheduled_start_ms INTEGER,
+  scheduled_end_ms   INTEGER,
+  actual_start_ms    INTEGER NOT NULL,
+  actual_end_ms      INTEGER,
+  last_seen_ms       INTEGER,
+  producer_type      TEXT,
+  media              TEXT    NOT NULL,
+  start_cause        TEXT,
+  end_cause          TEXT,
+  split_from         INTEGER NOT NULL DEFAULT 0 CHECK (split_from IN (0, 1)),
+  split_to           INTEGER NOT NULL DEFAULT 0 CHECK (split_to IN (0, 1)),
+  CHECK (actual_end_ms IS NULL OR actual_end_ms >= actual_start_ms)
+);
+INSERT INTO as_run_v9 (id, channel_id, broadcast_day, kind, title, asset_path, playlog_event_id, scheduled_start_ms, scheduled_end_ms,
+                       actual_start_ms, actual_end_ms, last_seen_ms, producer_type, media, start_cause, end_cause, split_from, split_to)
+SELECT id, channel_id, broadcast_day, kind, title, asset_path, playlog_event_id, scheduled_start_ms, scheduled_end_ms,
+       actual_start_ms, actual_end_ms, last_seen_ms, producer_type, media, start_cause, end_cause, split_from, split_to FROM as_run;
+DROP TABLE as_run;
+ALTER TABLE as_run_v9 RENAME TO as_run;
+CREATE INDEX as_run_by_channel_day ON as_run (channel_id, broadcast_day, actual_start_ms);
+CREATE INDEX as_run_open ON as_run (id) WHERE actual_end_ms IS NULL;
+
+CREATE TABLE system_state_v9 (
+  id                 INTEGER PRIMARY KEY CHECK (id = 1),
+  global_mode        TEXT    NOT NULL DEFAULT 'normal',
+  emergency_message  TEXT,
+  emergency_scope    TEXT,
+  emergency_since_ms INTEGER,
+  updated_at         INTEGER NOT NULL,
+  CHECK ((global_mode = 'normal') = (emergency_scope IS NULL))
+);
+INSERT INTO system_state_v9 (id, global_mode, emergency_message, emergency_scope, emergency_since_ms, updated_at)
+SELECT id, global_mode, emergency_message, emergency_scope, emergency_since_ms, updated_at FROM system_state;
+DROP TABLE system_state;
+ALTER TABLE system_state_v9 RENAME TO system_state;
+
+CREATE TABLE alarms_v9 (
+  id              INTEGER PRIMARY KEY,
+  channel_id      INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+  key             TEXT    NOT NULL,
+  kind            TEXT    NOT NULL,
+  severity        TEXT    NOT NULL,
+  message         TEXT    NOT NULL,
+  raised_at       INTEGER NOT NULL,
+  cleared_at      INTEGER,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  CHECK (cleared_at IS NULL OR cleared_at >= raised_at)
+);
+INSERT INTO alarms_v9 (id, channel_id, key, kind, severity, message, raised_at, cleared_at, acknowledged_at, acknowledged_by)
+SELECT id, channel_id, key, kind, severity, message, raised_at, cleared_at, acknowledged_at, acknowledged_by FROM alarms;
+DROP TABLE alarms;
+ALTER TABLE alarms_v9 RENAME TO alarms;
+CREATE INDEX alarms_by_raised ON alarms (raised_at);
+CREATE INDEX alarms_open ON alarms (id) WHERE cleared_at IS NULL OR acknowledged_at IS NULL;
 `,
   },
 ];

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { AlarmBoard, type AlarmLog } from '../../src/runtime/alarms';
 import { SimulatedClock } from '../../src/runtime/clock';
-import { DISK_ALARM_KEY, DiskWatch, type DiskSpace } from '../../src/runtime/disk-watch';
+import { alarmKeys } from '../../src/runtime/alarm-keys';
+import { DiskWatch, type DiskSpace } from '../../src/runtime/disk-watch';
 import { silentLogger } from '../helpers/runtime-env';
 
 const MB = 1024 * 1024;
@@ -34,7 +35,7 @@ function setup(free: Record<string, number>, device: Record<string, number> = {}
       { name: 'outputs', path: '/data/outputs' },
     ],
   });
-  const disk = () => alarms.list().find((a) => a.key === DISK_ALARM_KEY);
+  const disk = () => alarms.list().find((a) => a.key === alarmKeys.disk);
   return {
     clock,
     watch,

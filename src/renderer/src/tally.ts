@@ -1,6 +1,6 @@
 // What a tally means, in words as well as colour (colour is never the only signal).
 import type { ChannelStatusDto } from '../../shared/api';
-import type { Tally } from '../../shared/domain';
+import { ALARM_CODES, type AlarmSeverity, type Tally } from '../../shared/domain';
 
 export const TALLY_LABEL: Record<Tally, string> = {
   program: 'ON AIR',
@@ -20,10 +20,11 @@ export const TALLY_DESCRIPTION: Record<Tally, string> = {
 
 /** The codes of a channel's alarms, once each, most severe first ("FAIL", "MEDIA"). */
 export function alarmCodes(ch: ChannelStatusDto): string[] {
-  const rank = { critical: 0, warning: 1, info: 2 } as const;
+  const rank: Record<AlarmSeverity, number> = { critical: 0, warning: 1, info: 2 };
+  const failed = ALARM_CODES['channel-failed'];
   const sorted = [...ch.alarms].filter((a) => a.clearedAt === null).sort((a, b) => rank[a.severity] - rank[b.severity]);
   const codes = sorted.map((a) => a.code);
-  if (ch.failed && !codes.includes('FAIL')) codes.unshift('FAIL');
+  if (ch.failed && !codes.includes(failed)) codes.unshift(failed);
   return [...new Set(codes)];
 }
 

@@ -3,23 +3,13 @@
 // alarm about output that is not on air. A report that cannot be recorded (the database refused a
 // write) is itself an alarm; it never reaches back into the producer's playout.
 import type { MasterClock } from '../../shared/clock';
+import { type AlarmKey, alarmKeys, MEDIA_ALARM_KINDS } from '../alarm-keys';
 import type { AlarmBoard } from '../alarms';
 import type { AsRunLogger } from '../as-run';
 import type { Producer, ProducerEvents } from '../producer';
-import type { AsRunProducer } from '../../store';
+import type { AsRunProducer } from '../../shared/domain';
 
 type Listeners = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };
-
-/** The MEDIA alarm kinds: a slot's media could not be played (missing, or failed to decode). */
-const MEDIA_KINDS = ['media-missing', 'media-corrupt'] as const;
-
-/**
- * The key of a slot's MEDIA alarm of one kind. Raise and clear both build it here, so the alarm a
- * slot raised is the one its end clears.
- */
-export function mediaAlarmKey(kind: (typeof MEDIA_KINDS)[number], segmentStartMs: number): string {
-  return `${kind}:${segmentStartMs}`;
-}
 
 /** Why a producer left the air, and what follows: another producer at once, off air, or nothing (the station stops). */
 export interface OffAir {
@@ -56,38 +46,37 @@ export class ProducerReports {
 
   private listeners(p: Producer, title: string): Listeners {
     const { alarms, asRun, channelUuid } = this.d;
-    const raise = (key: string, alarm: Parameters<AlarmBoard['raise']>[1], at = this.d.clock.now()) => alarms.raise(key, { ...alarm, owner: p.id }, at);
+    const raise = (key: AlarmKey, alarm: Parameters<AlarmBoard['raise']>[1], at = this.d.clock.now()) => alarms.raise(key, { ...alarm, owner: p.id }, at);
     return {
       started: this.safe('as-run', ({ atMs }) => asRun.onAir(atMs, title)),
       'segment-began': this.safe('as-run', (r) => {
         if (r.slate && r.segment.kind === 'item') {
           const message = `"${r.segment.title}" could not be played; a slate airs in its slot`;
-          raise(mediaAlarmKey('media-missing', r.segment.startMs), { kind: 'media-missing', severity: 'warning', message, channelUuid }, r.atMs);
+          raise(alarmKeys.segment('media-missing', r.segment.startMs), { kind: 'media-missing', severity: 'warning', message, channelUuid }, r.atMs);
         } else if (r.segment.kind === 'gap' && !r.segment.deliberate) {
           // Raised once while the hole lasts (however many segments it airs as), cleared when programming returns.
-          raise('gap', { kind: 'schedule-gap', severity: 'warning', message: 'nothing is scheduled: the channel airs its slate', channelUuid }, r.atMs);
+          raise(alarmKeys.scheduleGap, { kind: 'schedule-gap', severity: 'warning', message: 'nothing is scheduled: the channel airs its slate', channelUuid }, r.atMs);
         }
         // A loop's deliberate gap is programming, never an alarm: it ends a hole as an item does.
-        if (r.segment.kind === 'item' || r.segment.deliberate) alarms.clear('gap', r.atMs);
+        if (r.segment.kind === 'item' || r.segment.deliberate) alarms.clear(alarmKeys.scheduleGap, r.atMs);
         asRun.segmentBegan(r);
       }),
       'segment-ended': this.safe('as-run', (r) => {
-        if (r.segment.kind === 'item') for (const kind of MEDIA_KINDS) alarms.clear(mediaAlarmKey(kind, r.segment.startMs));
+        if (r.segment.kind === 'item') for (const kind of MEDIA_ALARM_KINDS) alarms.clear(alarmKeys.segment(kind, r.segment.startMs));
         asRun.segmentEnded(r);
       }),
       'health-changed': ({ health, reason }) => {
-        if (health !== 'degraded') alarms.clear('degraded');
-        else raise('degraded', { kind: 'late', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid });
+        if (health !== 'degraded') alarms.clear(alarmKeys.degraded);
+        else raise(alarmKeys.degraded, { kind: 'late', severity: 'warning', message: `output degraded: ${reason ?? 'unknown'}`, channelUuid });
       },
       alarm: (a) => {
-        const media = MEDIA_KINDS.find((k) => k === a.kind);
-        const key = media && a.segment ? mediaAlarmKey(media, a.segment.startMs) : `${a.kind}:${a.segment?.startMs ?? 'output'}`;
-        raise(key, { kind: a.kind, severity: a.severity, message: a.message, channelUuid });
+        // About a segment when it names one (a slot's MEDIA alarm, cleared when the slot ends), else about the output.
+        raise(alarmKeys.segment(a.kind, a.segment?.startMs ?? null), { kind: a.kind, severity: a.severity, message: a.message, channelUuid });
       },
       // Raised at the time the condition began on air, cleared at the time it ended.
       'output-condition': (c) => {
-        if (c.active) raise(`output:${c.kind}`, { kind: c.kind, severity: c.severity, message: c.message, channelUuid }, c.atMs);
-        else alarms.clear(`output:${c.kind}`, c.atMs);
+        if (c.active) raise(alarmKeys.outputCondition(c.kind), { kind: c.kind, severity: c.severity, message: c.message, channelUuid }, c.atMs);
+        else alarms.clear(alarmKeys.outputCondition(c.kind), c.atMs);
       },
       failed: ({ error }) => this.d.onFailed(p, error),
       stopped: () => undefined,

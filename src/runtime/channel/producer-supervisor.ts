@@ -10,6 +10,7 @@
 // none escapes as an unhandled rejection.
 import type { TimerHandle } from '../../shared/clock';
 import type { PlayoutPlan, ProducerStatus } from '../../shared/domain';
+import { alarmKeys } from '../alarm-keys';
 import { CapacityError } from '../errors';
 import type { Carryover, CuedProgramme, Producer } from '../producer';
 import type { OffAir } from './producer-reports';
@@ -71,7 +72,7 @@ export class ProducerSupervisor {
     this.error = err instanceof Error ? err.message : String(err);
     this.d.log.error({ op, err }, 'channel transition failed');
     const message = `${op} failed: ${this.error}`;
-    this.d.alarms.raise('transition', { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    this.d.alarms.raise(alarmKeys.transitionFailed, { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
     this.d.onChange();
   }
 
@@ -89,7 +90,7 @@ export class ProducerSupervisor {
       // The store is a mirror for reconciliation after a crash; air goes on without it.
       this.d.log.error({ err, status }, 'producer status could not be stored');
       const message = `producer status could not be stored: ${(err as Error).message}`;
-      this.d.alarms.raise('store', { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+      this.d.alarms.raise(alarmKeys.storeFailed, { kind: 'io-error', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
     }
     this.d.onChange();
   }
@@ -135,8 +136,8 @@ export class ProducerSupervisor {
       throw err;
     }
     this.setStatus('running');
-    this.d.alarms.clear('restarting');
-    this.d.alarms.clear('transition');
+    this.d.alarms.clear(alarmKeys.restarting);
+    this.d.alarms.clear(alarmKeys.transitionFailed);
     this.armReplan(spec.plan);
     this.stableTimer?.cancel();
     this.stableTimer = this.d.clock.after(this.d.policy.stableMs, () => {
@@ -177,7 +178,7 @@ export class ProducerSupervisor {
     } catch (err) {
       this.d.log.error({ err, producer: p.id }, 'producer did not stop cleanly');
       const message = `producer ${p.id} did not stop cleanly: ${(err as Error).message}`;
-      this.d.alarms.raise('stop', { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+      this.d.alarms.raise(alarmKeys.stopFailed, { kind: 'producer-failed', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
       return fallback;
     }
   }
@@ -269,7 +270,7 @@ export class ProducerSupervisor {
     const delay = Math.min(this.d.policy.restartBaseMs * 2 ** (this.failures - 1), this.d.policy.restartCapMs);
     this.d.log.warn({ failures: this.failures, delayMs: delay, error: this.error }, 'producer failed; restarting');
     const message = `producer failed (${this.error}); restart ${this.failures} in ${delay / 1000} s`;
-    this.d.alarms.raise('restarting', { kind: 'producer-restarting', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    this.d.alarms.raise(alarmKeys.restarting, { kind: 'producer-restarting', severity: 'warning', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
     this.setStatus('starting');
     this.restartTimer?.cancel();
     this.restartTimer = this.d.clock.after(delay, () => {
@@ -292,9 +293,9 @@ export class ProducerSupervisor {
     this.restartTimer?.cancel();
     this.restartTimer = undefined;
     this.d.budget.release(this.uuid);
-    this.d.alarms.clear('restarting');
+    this.d.alarms.clear(alarmKeys.restarting);
     const message = `channel failed after ${this.failures} consecutive producer failures (last: ${this.error})`;
-    this.d.alarms.raise('failed', { kind: 'channel-failed', severity: 'critical', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
+    this.d.alarms.raise(alarmKeys.channelFailed, { kind: 'channel-failed', severity: 'critical', message, channelUuid: this.uuid, owner: 'channel' }, this.d.clock.now());
     this.d.log.error({ failures: this.failures, error: this.error }, 'channel failed');
     this.setStatus('failed');
   }
@@ -304,7 +305,7 @@ export class ProducerSupervisor {
     if (!this.failed) return;
     this.failed = false;
     this.failures = 0;
-    this.d.alarms.clear('failed');
+    this.d.alarms.clear(alarmKeys.channelFailed);
     this.d.log.info({ reason }, 'channel failure cleared');
     this.setStatus('stopped');
   }

@@ -3,13 +3,14 @@
 // the export as CSV for the station's records.
 import { useState } from 'react';
 import type { AsRunDayDto, AsRunReconcileDto, AsRunRowDto } from '../../../shared/api';
+import type { AsRunStatus } from '../../../shared/domain';
 import { useModel } from '../context';
 import { TableHead } from './table-head';
 import { formatClock, formatDuration } from '../format';
 import { describeError } from '../state/model';
 import { useLoad } from '../use-load';
 
-const STATUS_TEXT: Record<AsRunRowDto['status'], string> = {
+const STATUS_TEXT: Record<AsRunStatus, string> = {
   'as-scheduled': 'as scheduled',
   'joined-late': 'joined late',
   'cut-short': 'cut short',

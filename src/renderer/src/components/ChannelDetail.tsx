@@ -2,7 +2,8 @@
 // state, broadcast day and carryover, the as-run log, alarms (current, and history where the
 // station keeps it), what this console saw happen, the reset of a failed channel, and its logo.
 import { useEffect, useRef, useState } from 'react';
-import type { AlarmDto, BroadcastDayDto, OutputDto, ScheduleItemDto } from '../../../shared/api';
+import type { AlarmDto, BroadcastDayDto, ScheduleItemDto } from '../../../shared/api';
+import type { OutputState } from '../../../shared/domain';
 import { useConsole, useModel } from '../context';
 import { useLoad } from '../use-load';
 import { AsRunPanel } from './AsRunPanel';
@@ -16,7 +17,7 @@ const PLAN_AHEAD_MS = 6 * 3600_000;
 const PLAN_ROWS = 40;
 
 /** A push output's state as the operator reads it (never colour alone). */
-const OUTPUT_STATE: Record<OutputDto['state'], string> = { off: 'OFF', connecting: 'CONNECTING', live: 'LIVE', retrying: 'DOWN' };
+const OUTPUT_STATE: Record<OutputState, string> = { off: 'OFF', connecting: 'CONNECTING', live: 'LIVE', retrying: 'DOWN' };
 
 export function ChannelDetail() {
   const model = useModel();
