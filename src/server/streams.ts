@@ -11,14 +11,14 @@
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SEGMENT_PATTERN } from '../media/commands';
-import type { ProgramDirector } from '../runtime/program-director';
+import type { StationRuntime } from './engine';
 import { ApiError } from './errors';
 import type { ChannelTimelines } from './timeline';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const OUTPUT_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export function streamRoutes(director: ProgramDirector, timelines: ChannelTimelines) {
+export function streamRoutes(director: StationRuntime, timelines: ChannelTimelines) {
   const session = (sessionId: string) => {
     if (!SESSION_ID.test(sessionId)) throw new ApiError(404, 'unknown_session', 'no such viewer session');
     const s = director.sessions.touch(sessionId);

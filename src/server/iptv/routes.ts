@@ -12,10 +12,10 @@
 //
 // No error from these routes is ever cached (no-store): a 404 or 503 is true only for now.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ProgramDirector } from '../../runtime/program-director';
+import type { StationRuntime } from '../engine';
 import type { ChannelInfo } from '../../shared/domain';
 import type { MasterClock } from '../../shared/clock';
-import type { StationFacade } from '../../station-facade';
+import type { HttpEngine } from '../../shared/api-routes';
 import { notFound } from '../errors';
 import type { ChannelTimelines } from '../timeline';
 import { AddressViewers, checkViewerLimits, type ViewerLimits } from '../viewer-limits';
@@ -40,8 +40,8 @@ export interface IptvSettings {
 }
 
 export interface IptvDeps {
-  api: StationFacade;
-  director: ProgramDirector;
+  api: HttpEngine;
+  director: StationRuntime;
   schedule: { activeChannels(): ChannelInfo[]; listingPages(channelId: number, from: number, to: number, pageSize: number): Iterable<GuideItem[]>; readonly version: number };
   clock: MasterClock;
   timelines: ChannelTimelines;
