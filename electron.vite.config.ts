@@ -16,6 +16,8 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // A sandboxed preload cannot load packages: zod (the contract's schemas) goes in the bundle.
+      externalizeDeps: { exclude: ['zod'] },
       // Sandboxed preloads must be CommonJS.
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },

@@ -18,10 +18,14 @@ const msg = {
   time: 'Only src/runtime/clock.ts reads the system time; ask the MasterClock.',
   schedule: 'The schedule never depends on the runtime (the runtime asks the schedule): import the clock contract from shared/.',
   timers: 'Runtime and schedule code uses MasterClock timers (clock.at/after/every), so simulated time drives it in tests.',
+  belowServer: 'server/ is the HTTP room on top: the engine below it (the facade, outputs, runtime, schedule, media, store) never imports it.',
+  routes: 'The HTTP room calls the engine through the StationApi (shared/api-routes.ts HttpEngine) and narrow views (server/engine.ts), never the ProgramDirector or the concrete StationFacade.',
 };
 
 // One list per file group, because a later `no-restricted-imports` entry replaces an earlier one.
 const electronBan = { name: 'electron', message: msg.electron };
+const producerSurface = { regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface };
+const serverBan = { regex: '(^|/)server(/|$)', message: msg.belowServer };
 
 const timeSelectors = [
   { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: msg.time },
@@ -104,6 +108,24 @@ export default tseslint.config(
       ],
     },
   },
+  // Imports flow downhill: nothing below the HTTP room reaches up into it.
+  {
+    files: ['src/runtime/**/*.ts', 'src/media/**/*.ts', 'src/store/**/*.ts', 'src/outputs/**/*.ts', 'src/station-facade.ts'],
+    ignores: ['src/runtime/producer/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [electronBan], patterns: [producerSurface, serverBan] }],
+    },
+  },
+  // The HTTP room's routes are thin adapters over the contract.
+  {
+    files: ['src/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [electronBan], patterns: [producerSurface, { regex: '(^|/)(program-director|station-facade)$', message: msg.routes }] },
+      ],
+    },
+  },
   // The schedule is upstream of the runtime: one-way.
   {
     files: ['src/schedule/**/*.ts'],
@@ -112,10 +134,7 @@ export default tseslint.config(
         'error',
         {
           paths: [electronBan],
-          patterns: [
-            { regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface },
-            { regex: '(^|/)runtime(/|$)', message: msg.schedule },
-          ],
+          patterns: [producerSurface, { regex: '(^|/)runtime(/|$)', message: msg.schedule }, serverBan],
         },
       ],
     },

@@ -7,6 +7,7 @@ import { type z, type ZodType } from 'zod';
 import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
 import type { MasterClock } from './shared/clock';
 import { DEFAULT_LOGO_PLACEMENT, type ChannelLogo, type EmergencyScope, type LoudnessSettings, type SessionPurpose } from './shared/domain';
+import { describeIssues } from './shared/issues';
 import { checkLogoPng } from './shared/logo';
 import fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
@@ -48,7 +49,7 @@ import type { ProgramDirector } from './runtime/program-director';
 import { broadcastDayDto, scheduleItemDto } from './schedule/dto';
 import type { ScheduleService } from './schedule/service';
 import type { AuditActor, Store } from './store';
-import { DuplicateOutputError, OutputLimitError, type OutputService, UnknownOutputError } from './server/outputs/service';
+import { DuplicateOutputError, OutputLimitError, type OutputService, UnknownOutputError } from './outputs/service';
 
 /** The as-run CSV's columns (RFC 4180, header row), in the JSON rows' field names. */
 export const AS_RUN_CSV_COLUMNS: Array<keyof AsRunRowDto> = [
@@ -79,11 +80,7 @@ const invalid = (message: string, code = 'invalid_parameter') => new StationApiE
 function parse<T extends ZodType>(schema: T, value: unknown, where: string, code = 'invalid_parameter'): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const message = r.error.issues
-    .slice(0, 5)
-    .map((i) => `${[where, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.message}`)
-    .join('; ');
-  throw invalid(message, code);
+  throw invalid(describeIssues(where, r.error), code);
 }
 
 /** Runtime refusals as the API's error codes; anything else is a fault of ours and passes through. */

@@ -22,8 +22,6 @@ import { createDemoStation } from './schedule/demo-station';
 import { importStationFile, type ImportResult } from './schedule/import';
 import { LoudnessAnalysis } from './schedule/loudness-analysis';
 import { ScheduleService } from './schedule/service';
-import { channelRoutes } from './server/channel-routes';
-import { runtimeRoutes } from './server/runtime-routes';
 import { streamRoutes } from './server/streams';
 import { ChannelTimelines } from './server/timeline';
 import { loadOrCreateDeviceId, type TunerIdentity } from './server/iptv/hdhomerun';
@@ -34,11 +32,9 @@ import { checkViewerLimits, DEFAULT_VIEWER_LIMITS } from './server/viewer-limits
 import { createHttpServer } from './server/http';
 import { StationFacade } from './station-facade';
 import { httpLimitsFromEnv } from './server/connections';
-import { healthRoutes } from './server/health-routes';
-import { importRoutes } from './server/import-routes';
-import { outputRoutes } from './server/output-routes';
-import { logoRoutes } from './server/logo-routes';
-import { OutputService } from './server/outputs/service';
+import { apiRoutes } from './server/api';
+import { OutputService } from './outputs/service';
+import { TsFeeds } from './server/iptv/ts-stream';
 import { StationLock, Store } from './store';
 
 export const API_TOKEN_FILE = 'api-token';
@@ -249,7 +245,7 @@ export class Station {
       },
     });
     this.timelines = new ChannelTimelines(this.director);
-    this.outputs = new OutputService({ store, director: this.director, timelines: this.timelines, processes: this.processes, clock, log: logger, ffmpeg: tools?.ffmpeg ?? null });
+    this.outputs = new OutputService({ store, director: this.director, feeds: new TsFeeds(this.timelines), processes: this.processes, clock, log: logger, ffmpeg: tools?.ffmpeg ?? null });
     this.api = new StationFacade({
       clock,
       store,
@@ -371,13 +367,8 @@ export class Station {
     const limits = httpLimitsFromEnv(process.env);
     const viewer = this.api.as('api');
     return createHttpServer({ apiToken: this.apiToken, streamKey: this.iptv.streamKey, uiDir: this.uiDir, logger: this.logger, limits }, [
-      healthRoutes(this.api, this.clock),
-      channelRoutes(this.api.as('api')),
-      runtimeRoutes(viewer, (uuid) => checkViewerLimits(this.director, uuid, this.iptv.limits)),
+      apiRoutes({ api: viewer, clock: this.clock, admitViewer: (uuid) => checkViewerLimits(this.director, uuid, this.iptv.limits), importer: this }),
       streamRoutes(this.director, this.timelines),
-      importRoutes(this),
-      outputRoutes(this.api.as('api')),
-      logoRoutes(this.api.as('api')),
       iptvRoutes({ api: viewer, director: this.director, schedule: this.schedule, clock: this.clock, timelines: this.timelines, tuner: this.tuner, settings: this.iptv }),
     ]);
   }

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError, rawErrorResponse } from './errors';
+import { describeIssues } from '../shared/issues';
 
 export interface HttpLimits {
   /** A client must send its request headers within this long (slow or silent clients). */
@@ -88,7 +89,7 @@ export function httpLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<HttpLimits> {
     throw new Error(`${HTTP_LIMITS_ENV} must be a JSON object, e.g. {"idleTimeoutMs":30000}`);
   }
   const result = limitsSchema.safeParse(json);
-  if (!result.success) throw new Error(`${HTTP_LIMITS_ENV}: ${result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
+  if (!result.success) throw new Error(`${HTTP_LIMITS_ENV}: ${describeIssues('', result.error)}`);
   return Object.fromEntries(Object.entries(result.data).filter(([, v]) => v !== undefined));
 }
 

@@ -2,7 +2,6 @@
 // fails validation is rejected before anything is changed. The runtime's refusals and Fastify's own
 // client errors are mapped here, once, so routes just let them throw.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodError } from 'zod';
 import { StationApiError } from '../shared/station-api';
 import { storageFailedMessage, storageFailureOf } from '../store/write-failure';
 
@@ -89,15 +88,4 @@ export function rawErrorResponse(status: number, reason: string, code: string, m
     ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
   ];
   return `${head.join('\r\n')}\r\n\r\n${body}`;
-}
-
-/** Renders a zod failure as one sentence naming each offending field, e.g. `body.scope: expected "crawl" | "takeover"`. */
-export function describeZodError(where: string, err: ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => {
-      const field = [where, ...i.path.map(String)].filter(Boolean).join('.');
-      return `${field}: ${i.message}`;
-    })
-    .join('; ');
 }

@@ -13,6 +13,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import pino, { type Logger } from 'pino';
 import { type RouteAccess, registerAccessControl } from './access';
 import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections';
+import { NO_ROUTE_HEADER } from '../shared/api';
 import { ApiError, badRequest, DEFAULT_RETRY_AFTER_S, errorBody, errorsUncached, rawErrorResponse, toApiError } from './errors';
 
 export interface HttpServerOptions {
@@ -170,7 +171,9 @@ export async function createHttpServer(options: HttpServerOptions, modules: Rout
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`));
+    // The header says "no such route" to programs (the browser console degrades a call this
+    // station does not offer yet), apart from a 404 of a route that found nothing.
+    reply.status(404).header(NO_ROUTE_HEADER, 'no_route').send(errorBody('not_found', `no route for ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`));
   });
 
   const routes: RouteOptions[] = [];

@@ -11,14 +11,14 @@
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SEGMENT_PATTERN } from '../media/commands';
-import type { ProgramDirector } from '../runtime/program-director';
+import type { StationRuntime } from './engine';
 import { ApiError } from './errors';
 import type { ChannelTimelines } from './timeline';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const OUTPUT_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export function streamRoutes(director: ProgramDirector, timelines: ChannelTimelines) {
+export function streamRoutes(director: StationRuntime, timelines: ChannelTimelines) {
   const session = (sessionId: string) => {
     if (!SESSION_ID.test(sessionId)) throw new ApiError(404, 'unknown_session', 'no such viewer session');
     const s = director.sessions.touch(sessionId);
@@ -28,8 +28,8 @@ export function streamRoutes(director: ProgramDirector, timelines: ChannelTimeli
 
   return (app: FastifyInstance): void => {
     // No API token: a viewer's player has only its URL, where the session id is the credential.
-    app.get('/streams/:sessionId/index.m3u8', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
-      const { sessionId } = req.params as { sessionId: string };
+    app.get<{ Params: { sessionId: string } }>('/streams/:sessionId/index.m3u8', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
+      const { sessionId } = req.params;
       const s = session(sessionId);
       const alive = () => {
         if (!director.sessions.get(sessionId)) throw new ApiError(404, 'unknown_session', 'this viewer session has ended');
@@ -43,8 +43,8 @@ export function streamRoutes(director: ProgramDirector, timelines: ChannelTimeli
         .send(timeline.playlist());
     });
 
-    app.get('/streams/:sessionId/:outputId/:file', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
-      const { sessionId, outputId, file } = req.params as { sessionId: string; outputId: string; file: string };
+    app.get<{ Params: { sessionId: string; outputId: string; file: string } }>('/streams/:sessionId/:outputId/:file', { config: { access: 'stream' } }, async (req, reply: FastifyReply) => {
+      const { sessionId, outputId, file } = req.params;
       const s = session(sessionId);
       if (!OUTPUT_ID.test(outputId) || !SEGMENT_PATTERN.test(file)) throw new ApiError(404, 'not_found', 'no such segment');
       let entry = timelines.of(s.channelUuid).find(outputId, file);

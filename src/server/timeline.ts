@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands';
 import { segmentProblem } from '../media/ts-segment';
-import type { ProgramDirector } from '../runtime/program-director';
+import type { StationRuntime } from './engine';
 import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../runtime/producer';
 import { ApiError } from './errors';
 
@@ -232,7 +232,7 @@ export function outputChanged(dir: string | undefined, pollMs = 25): Promise<voi
 export class ChannelTimelines {
   private readonly timelines = new Map<string, ChannelTimeline>();
 
-  constructor(private readonly director: ProgramDirector) {}
+  constructor(private readonly director: StationRuntime) {}
 
   of(channelUuid: string): ChannelTimeline {
     let t = this.timelines.get(channelUuid);

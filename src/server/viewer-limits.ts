@@ -7,7 +7,7 @@
 // every place by varying its User-Agent or opening .ts streams: past perAddress, 503 for that
 // address only. The API's viewers (token holders) and the shared HLS path (one session per
 // channel, for a proxy or CDN) are not counted per address.
-import type { ProgramDirector } from '../runtime/program-director';
+import type { StationRuntime } from './engine';
 import { ApiError } from './errors';
 
 export interface ViewerLimits {
@@ -26,7 +26,7 @@ export const DEFAULT_VIEWER_LIMITS: ViewerLimits = { perChannel: 100, perStation
 const RETRY_AFTER_S = 30;
 
 /** Refuses one more viewer of the channel past a limit; an unknown channel passes (the attach refuses it). */
-export function checkViewerLimits(director: ProgramDirector, channelUuid: string, limits: ViewerLimits): void {
+export function checkViewerLimits(director: StationRuntime, channelUuid: string, limits: ViewerLimits): void {
   const all = director.channelManagers();
   const cm = all.find((c) => c.uuid.toLowerCase() === channelUuid.toLowerCase());
   if (!cm) return;

@@ -135,6 +135,12 @@ export interface ApiErrorDto {
   error: { code: string; message: string };
 }
 
+/**
+ * The header of a 404 that matched no route at all (value `no_route`), as opposed to a route that
+ * found nothing (an unknown channel): a client older or newer than the station can tell them apart.
+ */
+export const NO_ROUTE_HEADER = 'x-retrovue-error';
+
 export interface StationHealthDto {
   status: 'ok' | 'degraded';
   /** Why it is degraded, one sentence each (a failed channel, a critical alarm, the disk); empty when ok. */

@@ -25,6 +25,8 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 
 export const channelUuid = z.string({ error: 'must be a channel uuid' }).regex(UUID_PATTERN, { error: 'must be a channel uuid' });
 const isoInstant = z.string({ error: 'must be an ISO 8601 instant with a zone' }).min(1).max(40);
+/** An instant as given (the facade parses it and names what is wrong with it). */
+const instantText = z.string({ error: 'must be an ISO 8601 instant' }).max(64);
 
 export const emergencyRequest = z.strictObject({
   message: z
@@ -38,6 +40,9 @@ export type EmergencyRequest = z.input<typeof emergencyRequest>;
 
 export const scheduleRangeRequest = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional() });
 export type ScheduleRangeRequest = z.input<typeof scheduleRangeRequest>;
+
+/** The broadcast day at an instant (absent: now). */
+export const broadcastDayRequest = z.strictObject({ at: instantText.optional() });
 
 export const alarmHistoryRequest = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional(), channel: channelUuid.optional() });
 export type AlarmHistoryRequest = z.input<typeof alarmHistoryRequest>;
@@ -124,6 +129,27 @@ export const loudnessRequest = z
   });
 export type LoudnessRequest = z.input<typeof loudnessRequest>;
 
+/** A viewer's (or a preview's) session over HTTP, with what the client says about itself. */
+export const viewerAttachRequest = z
+  .strictObject({
+    purpose: z.enum(['viewer', 'preview'], { error: 'must be "viewer" or "preview"' }).default('viewer'),
+    client: z
+      .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()]), { error: 'must be an object of short strings, numbers or booleans' })
+      .refine((o) => Object.keys(o).length <= 20, { error: 'must have at most 20 fields' })
+      .default({}),
+  })
+  .default({ purpose: 'viewer', client: {} });
+export type ViewerAttachRequest = z.input<typeof viewerAttachRequest>;
+
+/** A station file for the running station to import (an absolute path on the station's machine). */
+export const stationImportRequest = z.strictObject({
+  file: z
+    .string({ error: 'is required and must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(4096, { error: 'must be at most 4096 characters' }),
+});
+export type StationImportRequest = z.output<typeof stationImportRequest>;
+
 export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200);
 
 /** A failure as every transport carries it: a stable code for programs, a sentence for people. */
@@ -199,32 +225,54 @@ export interface StationApi {
   subscribe(listener: StationEventListener): () => void;
 }
 
+/** Every StationApi call (subscriptions are not calls). */
+export type StationApiMethod = Exclude<keyof StationApi, 'subscribe'>;
+
+/** One argument of a StationApi call: its name in error messages, and its schema. */
+export interface StationApiArg {
+  name: string;
+  schema: z.ZodType;
+  optional?: boolean;
+}
+
+const uuidArg: StationApiArg = { name: 'uuid', schema: channelUuid };
+
+/**
+ * Every call's arguments, in order, as each transport checks them before sending (the browser
+ * transport, the desktop window's IPC) and names them in a refusal (`<argument>.<field>: ...`).
+ * The keys are the calls a window may make: nothing else is callable.
+ */
+export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly StationApiArg[] } = {
+  snapshot: [],
+  channel: [uuidArg],
+  schedule: [uuidArg, { name: 'range', schema: scheduleRangeRequest, optional: true }],
+  broadcastDay: [uuidArg, { name: 'at', schema: instantText, optional: true }],
+  mode: [],
+  health: [],
+  alarms: [{ name: 'query', schema: alarmHistoryRequest, optional: true }],
+  asRun: [{ name: 'query', schema: asRunRequest, optional: true }],
+  asRunCsv: [{ name: 'query', schema: asRunRequest, optional: true }],
+  asRunReconcile: [{ name: 'query', schema: asRunReconcileRequest }],
+  attachPreview: [uuidArg],
+  detachPreview: [{ name: 'sessionId', schema: sessionId }],
+  previewEmergency: [{ name: 'body', schema: emergencyRequest }],
+  activateEmergency: [{ name: 'body', schema: emergencyRequest }],
+  clearEmergency: [],
+  resetChannel: [uuidArg],
+  acknowledgeAlarm: [{ name: 'id', schema: alarmId }],
+  outputs: [uuidArg],
+  addOutput: [uuidArg, { name: 'request', schema: addOutputRequest }],
+  setOutputEnabled: [
+    { name: 'id', schema: outputId },
+    { name: 'enabled', schema: z.boolean({ error: 'must be true or false' }) },
+  ],
+  removeOutput: [{ name: 'id', schema: outputId }],
+  channelLogo: [uuidArg],
+  setChannelLogo: [uuidArg, { name: 'request', schema: channelLogoRequest }],
+  removeChannelLogo: [uuidArg],
+  loudness: [],
+  setLoudness: [{ name: 'request', schema: loudnessRequest }],
+};
+
 /** The StationApi's method names, for transports that must list them (IPC allow-lists). */
-export const STATION_API_METHODS = [
-  'snapshot',
-  'channel',
-  'schedule',
-  'broadcastDay',
-  'mode',
-  'health',
-  'loudness',
-  'alarms',
-  'asRun',
-  'asRunCsv',
-  'asRunReconcile',
-  'attachPreview',
-  'detachPreview',
-  'previewEmergency',
-  'activateEmergency',
-  'clearEmergency',
-  'resetChannel',
-  'acknowledgeAlarm',
-  'outputs',
-  'addOutput',
-  'setOutputEnabled',
-  'removeOutput',
-  'channelLogo',
-  'setChannelLogo',
-  'removeChannelLogo',
-  'setLoudness',
-] as const satisfies ReadonlyArray<Exclude<keyof StationApi, 'subscribe'>>;
+export const STATION_API_METHODS = Object.keys(STATION_API_ARGS) as StationApiMethod[];

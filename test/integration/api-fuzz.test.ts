@@ -1,11 +1,13 @@
 // Property-based fuzzing of the whole HTTP app (Fastify inject): random methods, spellings of every
-// registered route (read from the app, so a new route is covered without editing this file),
+// route of the API table and every route the app registered (read from the app, so a new route is
+// covered without editing this file, and one registered outside the table too),
 // headers, query strings and bodies. For every request: no 5xx, every error in the API's shape,
 // and a refused request changes nothing (mode, sessions, channels, audit log, alarms).
 //
 // RETROVUE_FUZZ_RUNS=N for more requests, RETROVUE_FUZZ_SEED=S to replay a failing run.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../src/shared/api-routes';
 import { type HttpEnv, httpEnv } from '../helpers/http-env';
 
 const RUNS = Number(process.env['RETROVUE_FUZZ_RUNS'] ?? 2000);
@@ -116,7 +118,9 @@ describe('HTTP fuzz', () => {
 
   beforeAll(async () => {
     env = await httpEnv();
-    routes = env.app.routeTable();
+    // The table's routes and Fastify's own list, once each.
+    const all = [...Object.values(API_ROUTES).map((r) => ({ method: r.method, url: r.path })), ...env.app.routeTable()];
+    routes = [...new Map(all.map((r) => [`${r.method} ${r.url}`, { method: r.method, url: r.url }])).values()];
     // A live viewer, so stream and session routes have real ids to be called with.
     await env.app.inject({ method: 'POST', url: `/api/channels/${env.uuids[0]}/viewers`, headers: { authorization: `Bearer ${env.token}`, host: env.host, 'content-type': 'application/json' }, payload: '{}' });
     // A push output (off; its destination refuses), so output routes have a real id too.
@@ -200,5 +204,12 @@ describe('HTTP fuzz', () => {
     for (const r of ['GET /api/health', 'GET /api/channels/:uuid/schedule', 'POST /api/emergency', 'DELETE /api/viewers/:sessionId', 'GET /streams/:sessionId/index.m3u8', 'GET /api/events', 'POST /api/channels/:uuid/logo', 'DELETE /api/channels/:uuid/logo', 'GET /api/loudness', 'PUT /api/loudness']) {
       expect(urls).toContain(r);
     }
+    // Every route of the table is registered, with the table's access; every /api route registered is in the table.
+    const registered = env.app.routeTable();
+    for (const r of Object.values(API_ROUTES)) {
+      expect(registered.find((x) => x.method === r.method && x.url === r.path)?.access, `${r.method} ${r.path}`).toBe('access' in r ? r.access : 'token');
+    }
+    const declared = new Set(Object.values(API_ROUTES).map((r) => `${r.method} ${r.path}`));
+    expect(registered.filter((r) => r.url.startsWith('/api') && r.method !== 'HEAD' && !declared.has(`${r.method} ${r.url}`))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // WebSocket, a fake fetch and hand-driven timers: routes, errors, seq-gap re-snapshots, reconnect
 // backoff and the call queue.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ChannelStatusDto, StationEvent } from '../../src/shared/api';
+import { NO_ROUTE_HEADER, type ChannelStatusDto, type StationEvent } from '../../src/shared/api';
 import { StationApiError, STATION_API_METHODS } from '../../src/shared/station-api';
 import { backoffDelay, HttpStationApi, type Timers, type WebSocketLike } from '../../src/renderer/src/transport/http';
 import { chooseTransport, isStationApi } from '../../src/renderer/src/transport/select';
@@ -299,7 +299,11 @@ describe('HTTP StationApi transport', () => {
     expect(err).toBeInstanceOf(StationApiError);
     expect(err).toMatchObject({ code: 'switch_refused', message: expect.stringContaining('"Two"') });
 
-    reply = () => json(404, { error: { code: 'not_found', message: 'no route for POST /api/alarms/a/acknowledge' } });
+    reply = () => {
+      const res = json(404, { error: { code: 'not_found', message: 'no route for POST /api/alarms/a/acknowledge' } });
+      res.headers.set(NO_ROUTE_HEADER, 'no_route');
+      return res;
+    };
     await expect(api.acknowledgeAlarm('a')).rejects.toMatchObject({ code: 'unsupported' });
     reply = () => json(404, { error: { code: 'not_found', message: `no channel with uuid ${UUID}` } });
     await expect(api.channel(UUID)).rejects.toMatchObject({ code: 'not_found' });

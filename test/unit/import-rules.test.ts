@@ -95,6 +95,34 @@ describe('import rules (DESIGN.md) enforced by lint', () => {
     expect(await lint('src/runtime', "import * as s from '../schedule/service';\nexport const x = s;\n")).toEqual([]);
   });
 
+  it('keeps server/ out of everything below it (facade, outputs, runtime, schedule, media, store)', async () => {
+    for (const [dir, target] of [
+      ['src/runtime', '../server/timeline'],
+      ['src/schedule', '../server/http'],
+      ['src/media', '../server/errors'],
+      ['src/store', '../server'],
+      ['src/outputs', '../server/iptv/ts-stream'],
+    ] as const) {
+      expect(await lint(dir, `import * as m from '${target}';\nexport const x = m;\n`), `${target} from ${dir}`).toEqual([expect.stringMatching(/server\/ is the HTTP room on top/)]);
+    }
+    const [facade] = await eslint.lintText("import { apiRoutes } from './server/api';\nexport const x = apiRoutes;\n", { filePath: path.join(repoRoot, 'src/station-facade.ts') });
+    expect(facade?.messages.map((m) => m.message)).toEqual([expect.stringMatching(/server\/ is the HTTP room on top/)]);
+    // Downhill is allowed: the outputs room uses the runtime and the store, the station composes the server.
+    expect(await lint('src/outputs', "import type { Store } from '../store';\nimport type { LiveSession } from '../runtime/viewer-sessions';\nexport type X = [Store, LiveSession];\n")).toEqual([]);
+    expect(await lint('src', "import { apiRoutes } from './server/api';\nexport const x = apiRoutes;\n")).toEqual([]);
+  });
+
+  it('keeps routes off the ProgramDirector and the concrete StationFacade (they call the StationApi)', async () => {
+    for (const [dir, target] of [
+      ['src/server', '../runtime/program-director'],
+      ['src/server/iptv', '../../runtime/program-director'],
+      ['src/server', '../station-facade'],
+    ] as const) {
+      expect(await lint(dir, `import type { X } from '${target}';\nexport type Y = X;\n`), `${target} from ${dir}`).toEqual([expect.stringMatching(/never the ProgramDirector or the concrete StationFacade/)]);
+    }
+    expect(await lint('src/server', "import type { HttpEngine } from '../shared/api-routes';\nimport type { LiveSession } from '../runtime/viewer-sessions';\nexport type X = [HttpEngine, LiveSession];\n")).toEqual([]);
+  });
+
   it('makes the lint command itself fail on a violation', () => {
     let status = 0;
     try {

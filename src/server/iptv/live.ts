@@ -8,8 +8,8 @@
 // channel go off air. Only a known run and seq is ever served, never any other file.
 import fs from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ProgramDirector } from '../../runtime/program-director';
-import type { StationFacade } from '../../station-facade';
+import type { StationRuntime } from '../engine';
+import type { HttpEngine } from '../../shared/api-routes';
 import { notFound } from '../errors';
 import { type ChannelTimelines, parseSharedSegment } from '../timeline';
 import { checkViewerLimits, type ViewerLimits } from '../viewer-limits';
@@ -22,8 +22,8 @@ const SHARED_PLAYLIST_CACHE = 'public, max-age=1';
 const SHARED_SEGMENT_CACHE = 'public, max-age=86400, immutable';
 
 export interface SharedHlsDeps {
-  api: StationFacade;
-  director: ProgramDirector;
+  api: HttpEngine;
+  director: StationRuntime;
   timelines: ChannelTimelines;
   limits: ViewerLimits;
 }

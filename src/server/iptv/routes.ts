@@ -12,10 +12,10 @@
 //
 // No error from these routes is ever cached (no-store): a 404 or 503 is true only for now.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ProgramDirector } from '../../runtime/program-director';
+import type { StationRuntime } from '../engine';
 import type { ChannelInfo } from '../../shared/domain';
 import type { MasterClock } from '../../shared/clock';
-import type { StationFacade } from '../../station-facade';
+import type { HttpEngine } from '../../shared/api-routes';
 import { notFound } from '../errors';
 import type { ChannelTimelines } from '../timeline';
 import { AddressViewers, checkViewerLimits, type ViewerLimits } from '../viewer-limits';
@@ -40,8 +40,8 @@ export interface IptvSettings {
 }
 
 export interface IptvDeps {
-  api: StationFacade;
-  director: ProgramDirector;
+  api: HttpEngine;
+  director: StationRuntime;
   schedule: { activeChannels(): ChannelInfo[]; listingPages(channelId: number, from: number, to: number, pageSize: number): Iterable<GuideItem[]>; readonly version: number };
   clock: MasterClock;
   timelines: ChannelTimelines;
@@ -158,8 +158,8 @@ export function iptvRoutes(deps: IptvDeps) {
       app.get(`${iptv}/xmltv.xml`, { config }, async (req, reply) => guide.answer(req, reply));
 
       // Query strings are ignored: players add cache busters, Jellyfin adds ?transcode= for HDTC models.
-      app.get(`${iptv}/channels/:stream`, { config }, async (req, reply) => {
-        const m = STREAM_NAME.exec((req.params as { stream: string }).stream);
+      app.get<{ Params: { stream: string } }>(`${iptv}/channels/:stream`, { config }, async (req, reply) => {
+        const m = STREAM_NAME.exec(req.params.stream);
         if (!m) throw notFound('a channel stream URL ends in .m3u8 (HLS) or .ts (MPEG-TS)');
         const c = channelFor(m[1]!);
         const kind = m[2] as 'm3u8' | 'ts';
@@ -169,18 +169,18 @@ export function iptvRoutes(deps: IptvDeps) {
       });
 
       // The shared HLS. GET and HEAD are declared together so a HEAD answers with the segment's own length.
-      app.route({
+      app.route<{ Params: { channel: string } }>({
         method: ['GET', 'HEAD'],
         url: `${iptv}/live/:channel/index.m3u8`,
         config,
-        handler: async (req, reply) => shared.playlist(req, reply, channelFor((req.params as { channel: string }).channel)),
+        handler: async (req, reply) => shared.playlist(req, reply, channelFor(req.params.channel)),
       });
-      app.route({
+      app.route<{ Params: { channel: string; segment: string } }>({
         method: ['GET', 'HEAD'],
         url: `${iptv}/live/:channel/:segment`,
         config,
         handler: async (req, reply) => {
-          const { channel, segment } = req.params as { channel: string; segment: string };
+          const { channel, segment } = req.params;
           return shared.segment(req, reply, channelFor(channel), segment);
         },
       });

@@ -5,8 +5,10 @@
 // Behaviour:
 // - Every call is an HTTP request with `Authorization: Bearer <token>`. An error body
 //   `{ error: { code, message } }` becomes a StationApiError with that code; a request that never
-//   reaches the station is `unreachable`; a route this station does not have yet (a 404 "no route
-//   for ...") is `unsupported`, so the UI can degrade instead of failing.
+//   reaches the station is `unreachable`; a route this station does not have yet (a 404 the station
+//   marks as no route, NO_ROUTE_HEADER) is `unsupported`, so the UI can degrade instead of failing.
+// - Every call goes by its route in the API table (shared/api-routes.ts): the URL is the route's
+//   path with the arguments put where the route takes them, so no path is written here.
 // - Each subscription owns one WebSocket (`GET /api/events?access_token=`: browsers cannot set
 //   headers on a WebSocket). The station sends a snapshot first, then changes with consecutive
 //   `seq`s. A change whose seq is not the next one means an update was missed: the socket is
@@ -18,36 +20,10 @@
 //   calls wait in a queue and are sent once a socket opens. A queued call that waits longer than
 //   `queueTimeoutMs` fails with `unavailable` and is never sent later: a command held back for
 //   minutes (an emergency!) must not reach the air by surprise.
-import type { AlarmDto, ApiErrorDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from '../../../shared/api';
-import {
-  addOutputRequest,
-  channelLogoRequest,
-  type ChannelLogoDto,
-  type ChannelLogoRequest,
-  alarmHistoryRequest,
-  alarmId,
-  asRunReconcileRequest,
-  asRunRequest,
-  channelUuid,
-  emergencyRequest,
-  loudnessRequest,
-  outputId,
-  scheduleRangeRequest,
-  sessionId,
-  StationApiError,
-  type AddOutputRequest,
-  type AlarmHistoryDto,
-  type AlarmHistoryRequest,
-  type AsRunReconcileRequest,
-  type AsRunRequest,
-  type EmergencyRequest,
-  type LoudnessRequest,
-  type ScheduleRangeRequest,
-  type StationApi,
-  type StationEventListener,
-} from '../../../shared/station-api';
-import type { z } from 'zod';
-import type { LoudnessSettings } from '../../../shared/domain';
+import { type ApiErrorDto, NO_ROUTE_HEADER, type StationHealthDto, type StationSnapshotDto, type ViewerAttachDto, type StationEvent } from '../../../shared/api';
+import { API_ROUTES, requestOf, routeOfCall, routePath } from '../../../shared/api-routes';
+import { describeIssues } from '../../../shared/issues';
+import { STATION_API_ARGS, STATION_API_METHODS, StationApiError, type StationApi, type StationApiMethod, type StationEventListener } from '../../../shared/station-api';
 import type { ConnectionListener, ConnectionState, ConnectionAware } from './connection';
 import { DEFAULT_BACKOFF, EventStream, type BackoffOptions, type StreamHost, type Timers, type WebSocketLike } from './event-stream';
 
@@ -77,6 +53,11 @@ interface QueuedCall {
   timer: unknown;
 }
 
+/** The calls the table answers, each made by `call` (assigned in the constructor from the contract's list). */
+type TableCalls = Omit<StationApi, 'snapshot' | 'health' | 'attachPreview' | 'subscribe'>;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the calls are assigned in the constructor, one per method of the contract
+export interface HttpStationApi extends TableCalls {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see above
 export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
   readonly backoff: BackoffOptions;
   readonly timers: Timers;
@@ -101,13 +82,15 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
     this.random = options.random ?? Math.random;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.queueTimeoutMs = options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
+    const self = this as unknown as Record<string, unknown>;
+    for (const method of STATION_API_METHODS) if (!(method in this)) self[method] = (...args: unknown[]) => this.call(method, args);
   }
 
   // ---- connection ----------------------------------------------------------------------------
 
   /** The event stream's address (ws: or wss:, token in the query). */
   eventsUrl(): string {
-    const url = new URL(`${this.base}/api/events`);
+    const url = new URL(`${this.base}${API_ROUTES.events.path}`);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('access_token', this.options.token);
     return url.toString();
@@ -205,7 +188,7 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
       if (!res.ok) {
         const error = (parsed as Partial<ApiErrorDto> | undefined)?.error;
         if (error && typeof error.code === 'string' && typeof error.message === 'string') {
-          if (res.status === 404 && error.code === 'not_found' && error.message.startsWith('no route for ')) {
+          if (res.status === 404 && res.headers.get(NO_ROUTE_HEADER) === 'no_route') {
             throw new StationApiError('unsupported', `this station does not offer ${what} yet`);
           }
           throw new StationApiError(error.code, error.message);
@@ -217,19 +200,26 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
     });
   }
 
-  /** Validates a request with the contract's schema; a bad one is refused here with the same shape as the station's. */
-  private check<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-    const r = schema.safeParse(value);
-    if (r.success) return r.data;
-    const detail = r.error.issues
-      .slice(0, 3)
-      .map((i) => `${[what, ...i.path.map(String)].join('.')}: ${i.message}`)
-      .join('; ');
-    throw new StationApiError('invalid_request', detail);
+  /** A call's arguments checked with the contract's schemas; a bad one is refused here with the same words as over IPC. */
+  private checkArgs(method: StationApiMethod, args: readonly unknown[]): unknown[] {
+    return STATION_API_ARGS[method].map((spec, i) => {
+      const value = args[i];
+      if (value === undefined && spec.optional) return undefined;
+      const r = spec.schema.safeParse(value);
+      if (r.success) return r.data;
+      throw new StationApiError('invalid_request', describeIssues(spec.name, r.error));
+    });
   }
 
-  private channelPath(uuid: string): string {
-    return `/api/channels/${encodeURIComponent(this.check(channelUuid, uuid, 'uuid'))}`;
+  /** A call by its route in the API table: arguments checked, put in the path, query and body the route takes. */
+  private async call<T>(method: StationApiMethod, args: readonly unknown[]): Promise<T> {
+    const checked = this.checkArgs(method, args);
+    const found = routeOfCall(method, checked);
+    if (!found) throw new StationApiError('unsupported', `${method} has no HTTP route`);
+    const { route, format } = found;
+    const request = requestOf(route, checked);
+    const answer = await this.request<unknown>(route.method, `${routePath(route, request.params)}${query({ ...request.query, format })}`, route.body ? request.body : undefined, format ? 'text' : 'json');
+    return (route.wrap && !format ? (answer as Record<string, unknown>)[route.wrap] : answer) as T;
   }
 
   // ---- queries -------------------------------------------------------------------------------
@@ -272,25 +262,8 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
     });
   }
 
-  async channel(uuid: string): Promise<ChannelStatusDto> {
-    return this.request('GET', this.channelPath(uuid));
-  }
-
-  async schedule(uuid: string, range: ScheduleRangeRequest = {}): Promise<ScheduleRangeDto> {
-    const r = this.check(scheduleRangeRequest, range, 'range');
-    return this.request('GET', `${this.channelPath(uuid)}/schedule${query({ from: r.from, to: r.to })}`);
-  }
-
-  async broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto> {
-    return this.request('GET', `${this.channelPath(uuid)}/broadcast-day${query({ at })}`);
-  }
-
-  async mode(): Promise<ModeDto> {
-    return this.request('GET', '/api/mode');
-  }
-
   async health(): Promise<StationHealthDto> {
-    const h = await this.request<StationHealthDto>('GET', '/api/health');
+    const h = await this.call<StationHealthDto>('health', []);
     // The open health route adds station time and mode for monitors; the contract's shape is the counts.
     return {
       status: h.status,
@@ -303,92 +276,15 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
     };
   }
 
-  async alarms(q: AlarmHistoryRequest = {}): Promise<AlarmHistoryDto> {
-    const r = this.check(alarmHistoryRequest, q, 'query');
-    return this.request('GET', `/api/alarms${query({ from: r.from, to: r.to, channel: r.channel })}`);
-  }
-
-  async asRun(q: AsRunRequest = {}): Promise<AsRunDayDto[]> {
-    const r = this.check(asRunRequest, q, 'query');
-    return (await this.request<{ days: AsRunDayDto[] }>('GET', `/api/asrun${query({ channel: r.channel, day: r.day })}`)).days;
-  }
-
-  async asRunCsv(q: AsRunRequest = {}): Promise<string> {
-    const r = this.check(asRunRequest, q, 'query');
-    return this.request('GET', `/api/asrun${query({ channel: r.channel, day: r.day, format: 'csv' })}`, undefined, 'text');
-  }
-
-  async asRunReconcile(q: AsRunReconcileRequest): Promise<AsRunReconcileDto> {
-    const r = this.check(asRunReconcileRequest, q, 'query');
-    return this.request('GET', `/api/asrun/reconcile${query({ channel: r.channel, day: r.day })}`);
-  }
-
   // ---- commands ------------------------------------------------------------------------------
 
+  /** A preview session: the API's attach with purpose `preview` (the console's own session, never counted as a viewer). */
   async attachPreview(uuid: string): Promise<ViewerAttachDto> {
-    const attached = await this.request<ViewerAttachDto>('POST', `${this.channelPath(uuid)}/viewers`, { purpose: 'preview', client: { app: 'retrovue-console' } });
+    const [checked] = this.checkArgs('attachPreview', [uuid]) as [string];
+    const route = API_ROUTES.attach;
+    const attached = await this.request<ViewerAttachDto>(route.method, routePath(route, { uuid: checked }), { purpose: 'preview', client: { app: 'retrovue-console' } });
     // Stream addresses are relative to the station; the player may live on another origin.
     return { ...attached, streamUrl: new URL(attached.streamUrl, `${this.base}/`).toString() };
-  }
-
-  async detachPreview(id: string): Promise<void> {
-    return this.request('DELETE', `/api/viewers/${encodeURIComponent(this.check(sessionId, id, 'sessionId'))}`);
-  }
-
-  async previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto> {
-    return this.request('POST', '/api/emergency/preview', this.check(emergencyRequest, request, 'body'));
-  }
-
-  async activateEmergency(request: EmergencyRequest): Promise<ModeDto> {
-    return this.request('POST', '/api/emergency', this.check(emergencyRequest, request, 'body'));
-  }
-
-  async clearEmergency(): Promise<ModeDto> {
-    return this.request('DELETE', '/api/emergency');
-  }
-
-  async resetChannel(uuid: string): Promise<ChannelStatusDto> {
-    return this.request('POST', `${this.channelPath(uuid)}/reset`);
-  }
-
-  async acknowledgeAlarm(id: string): Promise<AlarmDto> {
-    return this.request('POST', `/api/alarms/${encodeURIComponent(this.check(alarmId, id, 'id'))}/acknowledge`);
-  }
-
-  async outputs(uuid: string): Promise<OutputDto[]> {
-    return (await this.request<{ outputs: OutputDto[] }>('GET', `${this.channelPath(uuid)}/outputs`)).outputs;
-  }
-
-  async addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto> {
-    return this.request('POST', `${this.channelPath(uuid)}/outputs`, this.check(addOutputRequest, request, 'request'));
-  }
-
-  async setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto> {
-    return this.request('POST', `/api/outputs/${encodeURIComponent(this.check(outputId, id, 'id'))}/${enabled ? 'enable' : 'disable'}`);
-  }
-
-  async loudness(): Promise<LoudnessSettings> {
-    return this.request('GET', '/api/loudness');
-  }
-
-  async setLoudness(request: LoudnessRequest): Promise<LoudnessSettings> {
-    return this.request('PUT', '/api/loudness', this.check(loudnessRequest, request, 'request') as LoudnessRequest);
-  }
-
-  async removeOutput(id: string): Promise<void> {
-    return this.request('DELETE', `/api/outputs/${encodeURIComponent(this.check(outputId, id, 'id'))}`);
-  }
-
-  async channelLogo(uuid: string): Promise<ChannelLogoDto | null> {
-    return (await this.request<{ logo: ChannelLogoDto | null }>('GET', `${this.channelPath(uuid)}/logo`)).logo;
-  }
-
-  async setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto> {
-    return this.request('POST', `${this.channelPath(uuid)}/logo`, this.check(channelLogoRequest, request, 'request'));
-  }
-
-  async removeChannelLogo(uuid: string): Promise<void> {
-    return this.request('DELETE', `${this.channelPath(uuid)}/logo`);
   }
 
   // ---- events --------------------------------------------------------------------------------
@@ -406,9 +302,9 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
   }
 }
 
-function query(params: Record<string, string | undefined>): string {
+function query(params: Record<string, unknown>): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
   const s = q.toString();
   return s ? `?${s}` : '';
 }

@@ -5,13 +5,12 @@
 // local viewers: the pusher is one more reader of the channel's timeline.
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { pushArgs } from '../../media/commands';
-import type { ManagedProcess, ProcessGroup } from '../../media/process';
-import type { OutputDto } from '../../shared/api';
-import type { MasterClock, TimerHandle } from '../../shared/clock';
-import { OUTPUT_SCHEMES, type OutputScheme, redactOutputUrl, scrubOutputUrl } from '../../shared/output-url';
-import { formatInstant } from '../../shared/time';
-import type { TsFeeds } from '../iptv/ts-stream';
+import { pushArgs } from '../media/commands';
+import type { ManagedProcess, ProcessGroup } from '../media/process';
+import type { OutputDto } from '../shared/api';
+import type { MasterClock, TimerHandle } from '../shared/clock';
+import { OUTPUT_SCHEMES, type OutputScheme, redactOutputUrl, scrubOutputUrl } from '../shared/output-url';
+import { formatInstant } from '../shared/time';
 
 /** Waits before the next attempt after a failure: 1 s, doubling to at most 4 s (a returning server is reached within seconds). */
 const PUSH_RETRY_MS = [1_000, 2_000, 4_000] as const;
@@ -24,10 +23,26 @@ const FEED_STALL_MS = 30_000;
 
 export type PushState = OutputDto['state'];
 
+/**
+ * The channel's MPEG-TS output as one byte stream from just behind the live edge (the station's
+ * TsFeeds, the same reader local viewers' continuous streams use).
+ */
+export interface ChannelFeeds {
+  open(o: {
+    channelUuid: string;
+    /** Called for every segment sent: the session is active. */
+    touch: () => void;
+    /** False once the reader is done. */
+    alive: () => boolean;
+    /** The stream ends when no new segment arrives for this long. */
+    stallTimeoutMs: number;
+  }): Readable;
+}
+
 export interface PushDeps {
   ffmpeg: string | null;
   processes: ProcessGroup;
-  feeds: TsFeeds;
+  feeds: ChannelFeeds;
   clock: MasterClock;
   log: Logger;
   /** Takes the output's session if it has none (throws when the producer budget has no room). */

@@ -5,21 +5,20 @@
 // shows it in channel status and raises or clears the `output-down` alarm.
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ProcessGroup } from '../../media/process';
-import type { ProgramDirector } from '../../runtime/program-director';
-import type { OutputDto } from '../../shared/api';
-import type { MasterClock, TimerHandle } from '../../shared/clock';
-import { MAX_OUTPUTS_PER_CHANNEL, sameDestination, redactOutputUrl } from '../../shared/output-url';
-import { formatInstant } from '../../shared/time';
-import type { AuditActor, OutputRow, Store } from '../../store';
-import { TsFeeds } from '../iptv/ts-stream';
-import type { ChannelTimelines } from '../timeline';
-import { OutputPush } from './push';
+import type { ProcessGroup } from '../media/process';
+import type { ProgramDirector } from '../runtime/program-director';
+import type { OutputDto } from '../shared/api';
+import type { MasterClock, TimerHandle } from '../shared/clock';
+import { MAX_OUTPUTS_PER_CHANNEL, sameDestination, redactOutputUrl } from '../shared/output-url';
+import { formatInstant } from '../shared/time';
+import type { AuditActor, OutputRow, Store } from '../store';
+import { type ChannelFeeds, OutputPush } from './push';
 
 export interface OutputServiceDeps {
   store: Store;
   director: ProgramDirector;
-  timelines: ChannelTimelines;
+  /** Each channel's output as a byte stream (the station's TsFeeds over its timelines). */
+  feeds: ChannelFeeds;
   processes: ProcessGroup;
   clock: MasterClock;
   log: Logger;
@@ -46,12 +45,10 @@ export class OutputService {
   /** Output sessions whose end the store refused: ended on a timer, so none holds a channel on air for good. */
   private readonly orphans = new Set<string>();
   private orphanTimer: TimerHandle | undefined;
-  private readonly feeds: TsFeeds;
   private readonly log: Logger;
   private closed = false;
 
   constructor(private readonly d: OutputServiceDeps) {
-    this.feeds = new TsFeeds(d.timelines);
     this.log = d.log.child({ component: 'outputs' });
   }
 
@@ -158,7 +155,7 @@ export class OutputService {
     const push = new OutputPush(outputId, channelUuid, url, {
       ffmpeg: this.d.ffmpeg,
       processes: this.d.processes,
-      feeds: this.feeds,
+      feeds: this.d.feeds,
       clock: this.d.clock,
       log: this.log,
       acquire,
