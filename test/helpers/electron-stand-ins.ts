@@ -70,8 +70,14 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
   /** Where send() delivers: the window's ipcRenderer. */
   deliver: (channel: string, args: unknown[]) => void = () => undefined;
 
+  /** Sends tried after the window was destroyed (Electron throws; a test asserts there were none). */
+  sendsAfterDestroy = 0;
+
   send(channel: string, ...args: unknown[]): void {
-    if (this.destroyed) throw new Error('Object has been destroyed');
+    if (this.destroyed) {
+      this.sendsAfterDestroy++;
+      throw new Error('Object has been destroyed');
+    }
     const copy = structuredClone(args);
     this.sent.push({ channel, args: copy });
     this.deliver(channel, copy);

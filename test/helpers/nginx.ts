@@ -69,6 +69,7 @@ export async function startNginx(prefix: string): Promise<Nginx> {
   let child: ChildProcess | undefined;
   let output = '';
 
+  // Polls by hand: the benchmarks (run by tsx, without vitest) start nginx through here too.
   const listening = async (port: number, deadline: number) => {
     while (Date.now() < deadline) {
       const ok = await new Promise<boolean>((resolve) => {

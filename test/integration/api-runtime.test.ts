@@ -147,10 +147,7 @@ describe('runtime API', () => {
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new Error('websocket failed'));
     });
-    const waitFor = async (pred: () => boolean) => {
-      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 10));
-      expect(pred()).toBe(true);
-    };
+    const waitFor = (pred: () => boolean) => expect.poll(pred, { timeout: 2_000, interval: 10 }).toBe(true);
     await waitFor(() => events.length >= 1);
     expect(events[0]!.type).toBe('snapshot');
     const attach = (await (await post(`/api/channels/${uuids[0]}/viewers`, {})).json()) as ViewerAttachDto;

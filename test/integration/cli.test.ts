@@ -197,7 +197,7 @@ describe('retrovue CLI', () => {
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
     const key = fs.readFileSync(keyFile, 'utf8').trim();
     expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    for (let i = 0; i < 50 && !serve.stdout().includes("Viewers' playlist"); i++) await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(() => serve.stdout(), { timeout: 5_000, interval: 100 }).toContain("Viewers' playlist");
     expect(serve.stdout()).toContain(`${publicUrl}/iptv/<stream key>/channels.m3u`);
     expect(serve.stdout() + serve.stderr()).not.toContain(key);
     expect((await fetch(`${serve.url}/iptv/channels.m3u`)).status).toBe(404);

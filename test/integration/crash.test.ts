@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AsRunDayDto, ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { Store } from '../../src/store';
 import { loopOf, stationFixture } from '../helpers/fixtures';
-import { sleep } from '../helpers/playout';
 import { processesMatching } from '../helpers/processes';
 import { startServe, type ServeHandle } from '../helpers/serve';
 
@@ -34,21 +33,30 @@ describe('crash and restart', () => {
     const ours = () => processesMatching(new RegExp(`ffmpeg.*${outputs.replace(/[/.]/g, '\\$&')}`));
     expect(ours().length).toBe(3); // one encoder per live channel
 
-    await sleep(3_000); // on air a little longer: the as-run stamps what is airing every 2 s
+    // On air until the as-run has stamped each open crawl row (every 2 s): the crash is then closed at that stamp.
+    const crawlsStamped = () => {
+      const store = Store.open(data, { readonly: true });
+      try {
+        return store.asRun.open().filter((r) => r.producerType === 'emergency-crawl' && r.lastSeenMs !== null && r.lastSeenMs > r.actualStartMs).length;
+      } finally {
+        store.close();
+      }
+    };
+    await expect.poll(crawlsStamped, { timeout: 20_000, interval: 200 }).toBe(3);
     const killedAt = Date.now();
     first.child.kill('SIGKILL');
     await first.stop();
     // With their parent gone, the encoders see end-of-file on their input and exit on their own.
-    for (let i = 0; i < 50 && ours().length > 0; i++) await sleep(100);
-    expect(ours()).toEqual([]);
+    await expect.poll(ours, { timeout: 5_000, interval: 100 }).toEqual([]);
 
     const before = Store.open(data);
     expect(before.sessions.countLive()).toBe(3);
+    const lastSeen = Math.max(...before.asRun.open().map((r) => r.lastSeenMs ?? r.actualStartMs));
     before.close();
     // The interrupted row may be stamped up to the engine's lead past the kill (it is known on air up
-    // to the latest frame reported, written ahead of the clock): restart only after that, so that the
-    // downtime is a stretch of its own however fast the restart is.
-    await sleep(Math.max(0, killedAt + 4_000 - Date.now()));
+    // to the latest frame reported, written ahead of the clock): restart only once the clock is past
+    // that stamp, so that the downtime is a stretch of its own however fast the restart is.
+    await expect.poll(() => Date.now(), { timeout: 10_000, interval: 100 }).toBeGreaterThan(lastSeen + 100);
 
     const second = await startServe(data);
     cleanups.push(() => second.stop());

@@ -255,14 +255,26 @@ describe('the StationApi over Electron IPC', () => {
     // Only the subscribing window was sent anything.
     expect(other.webContents.sent).toHaveLength(0);
 
+    // A witness subscribed after the closing window: the engine sends each change to its
+    // subscribers in the order they subscribed, so once the witness has the detach, the closed
+    // window would have been sent it already.
+    const witnessed: StationEvent[] = [];
+    apiOf(other).subscribe((e) => witnessed.push(e));
+    await vi.waitFor(() => expect(witnessed[0]?.type).toBe('snapshot'));
     win.close();
-    expect(ipc.subscriptionCount()).toBe(0);
-    await vi.waitFor(() => expect(station.director.status.subscriberCount).toBe(baseline));
+    expect(ipc.subscriptionCount()).toBe(1);
+    await vi.waitFor(() => expect(station.director.status.subscriberCount).toBe(baseline + 1));
     const sentAtClose = win.webContents.sent.length;
     await station.api.detachPreview(preview.sessionId);
-    await new Promise((r) => setTimeout(r, 300)); // past the engine's 100 ms change coalescing
+    await vi.waitFor(() => {
+      const change = witnessed.find((e) => e.type === 'changes' && e.channels.some((c) => c.uuid === uuids[1] && c.previewCount === 0));
+      expect(change).toBeDefined();
+    });
+    expect(win.webContents.sendsAfterDestroy).toBe(0);
     expect(win.webContents.sent.length).toBe(sentAtClose);
     other.close();
+    expect(ipc.subscriptionCount()).toBe(0);
+    await vi.waitFor(() => expect(station.director.status.subscriberCount).toBe(baseline));
   });
 
   it('ends a subscription when the window unsubscribes or reloads', async () => {

@@ -17,7 +17,7 @@ import { StillCards } from '../../src/runtime/producer/still-cards';
 import type { EmergencyPreviewDto } from '../../src/shared/api';
 import { DEFAULT_CRAWL_SPEED, type PlayoutPlan } from '../../src/shared/domain';
 import { type HttpEnv, httpEnv } from '../helpers/http-env';
-import { SegmentCollector, sleep } from '../helpers/playout';
+import { SegmentCollector } from '../helpers/playout';
 import { producerHooks } from '../helpers/producer-hooks';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
@@ -145,7 +145,7 @@ describe('on air (real ffmpeg)', () => {
     });
     await p.start(emptyPlan(now), now, { overlay: { message, scope: 'takeover', sinceMs: now } });
     const card = await s.cards.emergencyCard(message);
-    for (let i = 0; i < 100 && collector.files.length < 3; i++) await sleep(100);
+    await expect.poll(() => collector.files.length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(3);
     const frames = await lumaFrames(collector.concat(path.join(s.dir, 'card.ts')));
     // The last frame: the card, as x264 left it (mean difference of a couple of levels).
     const last = frames.at(-1)!;
@@ -188,22 +188,21 @@ describe('on air (real ffmpeg)', () => {
     await p.start(emptyPlan(t0), t0);
     // Two minutes of output, encoded as fast as the encoder goes (the engine writes what the clock says is due).
     clock.advance(120_000);
-    for (let i = 0; i < 1200 && written(p, t0) < 120 * FPS; i++) await sleep(100);
-    expect(written(p, t0)).toBeGreaterThanOrEqual(120 * FPS);
+    await expect.poll(() => written(p, t0), { timeout: 120_000, interval: 100 }).toBeGreaterThanOrEqual(120 * FPS);
 
     const collector = new SegmentCollector(() => p.streamEndpoint()?.playlist ?? null, path.join(s.dir, 'capture'));
     cleanups.push(() => collector.stop());
-    await sleep(300); // the segments listed now are collected before the crawl
+    collector.poll(); // the segments listed now are collected before the crawl
     const message = 'FLASH FLOOD WARNING: move to higher ground now. Shelters open at Central High.';
     const crawl: EmergencyOverlay = { message, scope: 'crawl', sinceMs: clock.now() };
     await p.setOverlay(crawl);
     const before = collector.files.length;
-    // Six more seconds on air, at the clock's pace, and their segments collected.
+    // Six more seconds on air, the clock moved on only once the output has caught up with it, and their segments collected.
     for (let i = 0; i < 60; i++) {
       clock.advance(100);
-      await sleep(50);
+      await expect.poll(() => written(p, t0), { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(Math.floor((clock.now() - t0) / (1000 / FPS)));
     }
-    for (let i = 0; i < 100 && collector.files.length < before + 5; i++) await sleep(100);
+    await expect.poll(() => collector.files.length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(before + 5);
     await p.stop();
     const frames = await lumaFrames(collector.concat(path.join(s.dir, 'crawl.ts')));
 

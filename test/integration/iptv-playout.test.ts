@@ -83,7 +83,8 @@ describe('IPTV streams (real ffmpeg)', () => {
     const tools = await getTools();
     const url = `${base}/iptv/channels/7.ts`;
     const started = station.clock.now();
-    // Watch the channel's producers and the station's encoders all the while.
+    // Watch the channel's producers and the station's encoders all the while (a sampler for the
+    // whole minute of reading, not a wait: it stops when the reading is done).
     const producerIds = new Set<string>();
     let maxEncoders = 0;
     let maxViewers = 0;
@@ -133,10 +134,7 @@ describe('IPTV streams (real ffmpeg)', () => {
     for (const n of received) expect(n).toBeGreaterThan(3_000_000);
 
     // A reader that disconnects ends its session.
-    const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 50 && !cond(); i++) await sleep(100);
-    };
-    await until(() => tsSessions().every((s) => s.ended_at !== null));
+    await expect.poll(() => tsSessions().every((s) => s.ended_at !== null), { timeout: 5_000, interval: 100 }).toBe(true);
     const sessions = tsSessions();
     expect(sessions).toHaveLength(20);
     expect(sessions.every((s) => s.ended_at !== null && s.end_reason === 'client disconnected')).toBe(true);

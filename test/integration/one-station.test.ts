@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { Store } from '../../src/store';
 import { loopOf, stationFixture } from '../helpers/fixtures';
-import { sleep } from '../helpers/playout';
 import { processesMatching } from '../helpers/processes';
 import { tools as getTools } from '../helpers/schedule-env';
 import { framecrcPackets } from '../helpers/framecrc';
@@ -97,12 +96,8 @@ describe('one station per data folder (serve, import)', () => {
     // The first station still has its encoder, its output folder and a live, advancing playlist.
     expect(encoders(keep.uuid)).toEqual(encoder);
     expect(fs.existsSync(path.join(outputs, keep.uuid))).toBe(true);
-    let after = await playlist(a);
-    for (let i = 0; i < 50 && !(mediaSequence(after) > mediaSequence(before)); i++) {
-      await sleep(200);
-      after = await playlist(a);
-    }
-    expect(mediaSequence(after)).toBeGreaterThan(mediaSequence(before));
+    let after = '';
+    await expect.poll(async () => mediaSequence((after = await playlist(a))), { timeout: 10_000, interval: 200 }).toBeGreaterThan(mediaSequence(before));
     expect(producerIds(after)).toEqual(producerIds(before).slice(-1));
     expect(serve.child.exitCode).toBeNull();
     await serve.api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' });

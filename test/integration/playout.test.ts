@@ -357,8 +357,11 @@ describe('NormalProducer (real ffmpeg)', () => {
     const plan = await planOf(tools, clock.now(), [{ asset: numbered(1), durationMs: 30_000 }]);
     const producer = new NormalProducer({ channelUuid: '00000000-0000-4000-8000-00000000abce', channelName: 'Test', outputDir: t.dir, clock, sequence: 1 }, { tools, profile: PROFILES['360p'], segmentSeconds: 1, processes });
     const starting = producer.start(plan, clock.now()).catch((e: Error) => e);
-    await sleep(50);
+    // Stopped once its ffmpeg children run, before its first segment is out.
+    await expect.poll(() => processes.live().length, { timeout: 10_000, interval: 10 }).toBeGreaterThan(0);
+    expect(producer.state().status).toBe('starting');
     await producer.stop();
     await starting;
+    expect(processes.live()).toEqual([]);
   });
 });

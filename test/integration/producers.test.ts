@@ -185,7 +185,7 @@ describe('a hung encoder', () => {
     const frame = Buffer.alloc(PROFILE.width * PROFILE.height * 1.5);
     const audio = Buffer.alloc((PROFILE.sampleRate / PROFILE.fps) * 4);
     while (encoder.canWrite()) encoder.write(frame, audio);
-    for (let i = 0; i < 80 && exits.length === 0; i++) await sleep(100);
+    await expect.poll(() => exits.length, { timeout: 8_000, interval: 100 }).toBeGreaterThan(0);
     expect(exits.map((e) => e.message)).toEqual([`encoder stopped reading its input for ${ENCODER_STALL_MS / 1000} s`]);
     expect(processes.live()).toEqual([]);
   }, 20_000);
@@ -207,14 +207,14 @@ describe('a hostile disk (real ffmpeg)', () => {
     fs.writeFileSync(ctx.outputDir, 'not a folder');
     // The encoder can write its segments no more: the producer fails, saying
     // why (ffmpeg exits, or sometimes hangs on its input threads and the stall watchdog ends it).
-    for (let i = 0; i < 150 && failures.length === 0; i++) await sleep(100);
+    await expect.poll(() => failures.length, { timeout: 15_000, interval: 100 }).toBeGreaterThan(0);
     expect(failures.map((e) => e.message)).toEqual([
       expect.stringMatching(/^encoder exited \(code \d+\): .*(No such file or directory|Not a directory)|^encoder stopped reading its input for 5 s/),
     ]);
     expect(p.state()).toMatchObject({ status: 'failed', health: 'stopped' });
     await p.stop();
     // Its folder cannot be removed: an alarm, and a log line (after stop nobody listens to alarms).
-    for (let i = 0; i < 50 && s.warnings.length === 0; i++) await sleep(50);
+    await expect.poll(() => s.warnings.length, { timeout: 2_500, interval: 50 }).toBeGreaterThan(0);
     const removal = expect.stringMatching(/^output folder could not be removed: ENOTDIR/);
     expect(alarms).toEqual([`io-error: ${s.warnings[0]}`]);
     expect(s.warnings).toEqual([removal]);

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MIN_HEIGHT, MIN_WIDTH, placeWindow, readWindowState, trackWindowState, writeWindowState, type Rect, type WindowState } from '../../src/main/window-state';
 import { tempDir } from '../helpers/tmp';
 
@@ -61,8 +61,7 @@ describe('window state file', () => {
     }, 20);
     win.emit('move');
     expect(fs.existsSync(f)).toBe(false);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(readWindowState(f)).toEqual(state({ x: 100, y: 50, width: 1400, height: 900 }));
+    await vi.waitFor(() => expect(readWindowState(f)).toEqual(state({ x: 100, y: 50, width: 1400, height: 900 })), { timeout: 2_000, interval: 5 });
     win.maximized = true;
     win.emit('close');
     expect(readWindowState(f)?.maximized).toBe(true);
