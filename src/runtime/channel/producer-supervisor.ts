@@ -15,6 +15,19 @@ import type { Carryover, CuedProgramme, Producer } from '../producer';
 import type { OffAir } from './producer-reports';
 import type { ProducerSpec, SupervisorDeps } from './supervisor-deps';
 
+/**
+ * The ways a producer comes off air. Each says both how the producer ends and what becomes of the
+ * channel's slot in the producer budget, so that only the stops that happen can be asked for:
+ * - 'unwanted': nobody wants output. A plain stop (a cued programme is closed too); the slot is
+ *   given up unless someone wants output again by the time the stop is done.
+ * - 'release': a plain stop, and the slot is given up (station shutdown; a restart that finds nobody).
+ * - 'hand-over': a swap. The output stays on air and is returned for the next producer, which
+ *   keeps the slot.
+ * - 'cue': a hand-over that also keeps the programme rolling off air for the producer that takes
+ *   the output back (an emergency takeover and its clear).
+ */
+type StopKind = 'unwanted' | 'release' | 'hand-over' | 'cue';
+
 export class ProducerSupervisor {
   private producer: Producer | null = null;
   /**
@@ -108,7 +121,7 @@ export class ProducerSupervisor {
   stopIfUnwanted(): void {
     this.fire('stop', async () => {
       if (this.d.wanted()) return;
-      await this.stopLocked('if-unwanted', { cause: 'no viewers', next: 'off-air' });
+      await this.stopLocked('unwanted', { cause: 'no viewers', next: 'off-air' });
       this.d.log.info('producer stopped: no viewers');
     });
   }
@@ -183,34 +196,33 @@ export class ProducerSupervisor {
   }
 
   /**
-   * Stops the producer. The budget slot is kept across a swap ('keep'), kept if someone wants
-   * output by the time the stop is done ('if-unwanted'), or given up ('release'). `end`: a plain
-   * stop (a cued programme is closed too), a hand-over (its output stays on air and is returned for
-   * the next producer) or a cue (a hand-over that also keeps its programme rolling off air for the
-   * clear). Queue only.
+   * Stops the producer the way `kind` says (see StopKind); a hand-over or a cue returns the output
+   * for the next producer (null when there was none). Queue only.
    */
-  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir, end: 'stop' | 'hand-over' | 'cue' = 'stop'): Promise<Carryover | null> {
+  private async stopLocked(kind: StopKind, why: OffAir): Promise<Carryover | null> {
     this.replanTimer?.cancel();
     this.stableTimer?.cancel();
     const p = this.producer;
+    const swap = kind === 'hand-over' || kind === 'cue';
     let carryover: Carryover | null = null;
-    if (end === 'stop') await this.dropCued();
+    if (!swap) await this.dropCued();
     if (p) {
       this.setStatus('stopping');
       // Asked right before the hand-over, with nothing written in between: the frame it switches at.
-      this.d.detached(p, why, (end !== 'stop' ? p.handOverAt() : null) ?? undefined);
+      this.d.detached(p, why, (swap ? p.handOverAt() : null) ?? undefined);
       try {
-        if (end === 'cue') carryover = await this.handOverCued(p);
-        else if (end === 'hand-over') carryover = await this.handOverProducer(p);
+        if (kind === 'cue') carryover = await this.handOverCued(p);
+        else if (kind === 'hand-over') carryover = await this.handOverProducer(p);
         else await this.stopProducer(p);
       } finally {
         this.producer = null;
       }
     }
-    if (slot !== 'keep') {
+    // A swap keeps the slot for the producer that follows; a plain stop ends any pending restart.
+    if (!swap) {
       this.restartTimer?.cancel();
       this.restartTimer = undefined;
-      if (slot === 'release' || !this.d.wanted()) this.d.budget.release(this.uuid);
+      if (kind === 'release' || !this.d.wanted()) this.d.budget.release(this.uuid);
     }
     if (!this.failed) this.setStatus('stopped');
     return carryover;
@@ -228,7 +240,7 @@ export class ProducerSupervisor {
    */
   private async swapLocked(spec: ProducerSpec, why: OffAir): Promise<void> {
     const cue = this.producer?.mode === 'normal' && spec.type === 'emergency';
-    const carryover = await this.stopLocked('keep', why, cue ? 'cue' : 'hand-over');
+    const carryover = await this.stopLocked(cue ? 'cue' : 'hand-over', why);
     const cued = cue ? null : this.cued;
     if (!cue) this.cued = null;
     try {
