@@ -26,7 +26,7 @@ class PlaylistProducer extends TestProducer {
 }
 
 export class PlaylistProducerPool extends TestProducerPool {
-  override factory: TestProducerPool['factory'] = (mode, context) => new PlaylistProducer(mode, context, this);
+  override factory: TestProducerPool['factory'] = (type, context) => new PlaylistProducer(type, context, this);
 }
 
 export interface HttpEnv {

@@ -137,13 +137,13 @@ export class ProducerSupervisor {
     if (!this.d.budget.tryAcquire(uuid)) throw new CapacityError(`the station is at its producer budget (${this.d.budget.max}); "${name}" cannot start now`);
     const p = this.d.factory(spec.type, { channelUuid: uuid, channelName: name, outputDir: this.d.outputDir, clock: this.d.clock, sequence: ++this.started, health: this.d.health(), loudness: this.d.loudness?.() });
     this.producer = p;
-    this.d.attached(p);
+    this.d.producerOnAir(p);
     this.setStatus('starting');
     try {
       await p.start(spec.plan, spec.startAtMs, spec.options);
     } catch (err) {
       this.producer = null;
-      this.d.detached(p, { cause: 'producer failure', next: 'off-air' });
+      this.d.producerOffAir(p, { cause: 'producer failure', next: 'off-air' });
       await this.stopProducer(p);
       throw err;
     }
@@ -209,7 +209,7 @@ export class ProducerSupervisor {
     if (p) {
       this.setStatus('stopping');
       // Asked right before the hand-over, with nothing written in between: the frame it switches at.
-      this.d.detached(p, why, (swap ? p.handOverAt() : null) ?? undefined);
+      this.d.producerOffAir(p, why, (swap ? p.handOverAt() : null) ?? undefined);
       try {
         if (kind === 'cue') carryover = await this.handOverCued(p);
         else if (kind === 'hand-over') carryover = await this.handOverProducer(p);
@@ -239,7 +239,7 @@ export class ProducerSupervisor {
    * those decoder starts made the clear the slowest switch of all.
    */
   private async swapLocked(spec: ProducerSpec, why: OffAir): Promise<void> {
-    const cue = this.producer?.mode === 'normal' && spec.type === 'emergency';
+    const cue = this.producer?.type === 'normal' && spec.type === 'emergency';
     const carryover = await this.stopLocked(cue ? 'cue' : 'hand-over', why);
     const cued = cue ? null : this.cued;
     if (!cue) this.cued = null;
@@ -266,7 +266,7 @@ export class ProducerSupervisor {
     this.fire('restart', async () => {
       if (this.producer !== p) return; // already replaced or stopped
       this.producer = null;
-      this.d.detached(p, { cause: 'producer failure', next: 'off-air' });
+      this.d.producerOffAir(p, { cause: 'producer failure', next: 'off-air' });
       this.replanTimer?.cancel();
       this.stableTimer?.cancel();
       await this.stopProducer(p);
@@ -343,7 +343,7 @@ export class ProducerSupervisor {
       const p = this.producer;
       if (!p || this.status !== 'running') return;
       const spec = this.d.spec();
-      if (spec.type !== p.mode) {
+      if (spec.type !== p.type) {
         try {
           await this.swapLocked(spec, { cause: 'schedule changed', next: 'producer' });
         } catch (err) {
@@ -368,7 +368,7 @@ export class ProducerSupervisor {
       if (!p || this.failed) return 'off air';
       const spec = target();
       try {
-        if (spec.type === p.mode) {
+        if (spec.type === p.type) {
           await p.setOverlay(spec.options.overlay ?? null);
           return 'in place';
         }

@@ -35,9 +35,9 @@ export interface SupervisorDeps {
   /** Whether anyone wants output (sessions attached). */
   wanted: () => boolean;
   /** A producer is about to go on air / has gone off air. */
-  attached: (p: Producer) => void;
+  producerOnAir: (p: Producer) => void;
   /** `atMs`: when its picture leaves the air, if not now (a hand-over switches at the next frame it had not written). */
-  detached: (p: Producer, why: OffAir, atMs?: number) => void;
+  producerOffAir: (p: Producer, why: OffAir, atMs?: number) => void;
   /** Mirror of the producer status in the store (may throw; reported, never fatal). */
   persist: (status: ProducerStatus, p: Producer | null) => void;
   onChange: () => void;

@@ -139,7 +139,7 @@ export class PlayoutEngine implements OutputFeeder {
     if (this.stopped) throw new Error('output stopped before it started');
     if (this.offAir !== null) return this.rejoin();
     if (!this.carried) this.output.open();
-    this.output.attach(this);
+    this.output.feedFrom(this);
     this.pumpTimer = this.o.clock.every(Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)), () => this.pump());
     if (this.carried) {
       this.started = true;
@@ -323,7 +323,7 @@ export class PlayoutEngine implements OutputFeeder {
   private fail(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.output.detach(this);
+    this.output.endFeed(this);
     void this.teardown();
     this.events.failed(error);
   }
@@ -344,11 +344,11 @@ export class PlayoutEngine implements OutputFeeder {
     const wasStopped = this.stopped;
     this.stopped = true;
     if (this.offAir !== null) {
-      this.output.detach(this); // attached already if it was rejoining
+      this.output.endFeed(this); // feeding it already if it was rejoining
       return void (await this.teardown());
     }
     if (!wasStopped) this.cursor.finish(this.written);
-    this.output.detach(this);
+    this.output.endFeed(this);
     const closed = this.teardown();
     await this.output.kill();
     await closed;
@@ -376,7 +376,7 @@ export class PlayoutEngine implements OutputFeeder {
     const k = this.written;
     this.cursor.leaveAir(k);
     this.offAir = k;
-    this.output.detach(this);
+    this.output.endFeed(this);
     this.endSwitch();
     this.pump();
     return this.output;
@@ -397,7 +397,7 @@ export class PlayoutEngine implements OutputFeeder {
    * segment is written at once, as at a carried-over start. Throws when the output cannot be fed.
    */
   private rejoin(): void {
-    this.output.attach(this);
+    this.output.feedFrom(this);
     this.first = this.output.written;
     this.carried = true;
     this.rejoining = true;
@@ -418,7 +418,7 @@ export class PlayoutEngine implements OutputFeeder {
     }
     this.stopped = true;
     this.cursor.finish(this.written);
-    this.output.detach(this);
+    this.output.endFeed(this);
     await this.teardown();
     // The encoder may have died while the sources closed: then there is nothing to hand over.
     if (this.output.live) return this.output;

@@ -85,11 +85,11 @@ export abstract class FfmpegProducer extends BaseProducer {
   protected readonly keepsSourcesRolling: boolean = false;
 
   constructor(
-    mode: ProducerType,
+    type: ProducerType,
     context: ProducerContext,
     protected readonly opts: FfmpegProducerOptions,
   ) {
-    super(mode, context);
+    super(type, context);
     this.cards = opts.cards ?? new StillCards(opts);
     this.healthSettings = context.health ?? DEFAULT_OUTPUT_HEALTH;
     this.loudnessSettings = context.loudness ?? DEFAULT_LOUDNESS;
@@ -216,7 +216,7 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /** Programming shows an emergency as a crawl over its picture; a takeover needs the emergency producer. */
   protected checkOverlay(overlay: EmergencyOverlay | null): void {
-    if (overlay && overlay.scope !== 'crawl') throw new Error(`a ${this.mode} producer shows only a crawl; a takeover needs the emergency producer`);
+    if (overlay && overlay.scope !== 'crawl') throw new Error(`a ${this.type} producer shows only a crawl; a takeover needs the emergency producer`);
   }
 
   /**

@@ -85,15 +85,15 @@ export class ProgramOutput implements Carryover {
   }
 
   /** The feeder writes from now on. Throws when the output can no longer take frames. */
-  attach(feeder: OutputFeeder): void {
+  feedFrom(feeder: OutputFeeder): void {
     if (this.closing) throw new Error(`output ${this.id} was closed`);
     if (this.failure) throw this.failure;
     if (!this.encoder) throw new Error(`output ${this.id} was never opened`);
     this.feeder = feeder;
   }
 
-  /** The feeder lets go (a hand-over): nobody writes until the next one attaches. */
-  detach(feeder: OutputFeeder): void {
+  /** The feeder lets go (a hand-over): nobody writes until the next one feeds it. */
+  endFeed(feeder: OutputFeeder): void {
     if (this.feeder === feeder) this.feeder = null;
   }
 
