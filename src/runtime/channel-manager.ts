@@ -21,8 +21,7 @@ import type { RuntimePolicy } from './policy';
 import type { GuideListing, LogoSpec, Producer, ProducerFactory, ProducerLevels, StreamEndpoint } from './producer';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
 import { type OffAir, ProducerReports } from './channel/producer-reports';
-import { ProducerSupervisor } from './channel/producer-supervisor';
-import type { ProducerSpec } from './channel/supervisor-deps';
+import { type ProducerSpec, ProducerSupervisor } from './channel/producer-supervisor';
 import { SessionFanout } from './channel/session-fanout';
 
 /** What the ChannelManager may ask of the ScheduleService: reads only. */

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SlotCursor, URGENT_PREFETCH_SECONDS, type Slot } from '../../src/runtime/producer/slot-cursor';
 import { StillSource } from '../../src/runtime/producer/sources';
-import { SWITCH_HOLD_MAX_MS, SwitchWindow } from '../../src/runtime/producer/switch-window';
+import { SWITCH_HOLD_MAX_MS, SwitchWindow } from '../../src/runtime/producer/engine';
 
 const still = () => new StillSource(Buffer.alloc(4), Buffer.alloc(4), false);
 const FPS = 5;

@@ -93,7 +93,7 @@ export interface Carryover {
 
 /**
  * Programming kept rolling off air after its producer handed the output on to an emergency
- * takeover (cued-programme.ts): the producer that takes the output back continues it instead of
+ * takeover (engine.ts): the producer that takes the output back continues it instead of
  * starting decoders. Whoever holds it closes it (idempotent; nothing happens once it was taken).
  */
 export interface CuedProgramme {

@@ -7,8 +7,7 @@ import type { ProcessGroup } from '../../media/process';
 import type { OutputProfile } from '../../media/profiles';
 import { DEFAULT_CRAWL_SPEED, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type LoudnessSettings, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
 import { BaseProducer, type ProducerLevels, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
-import { CuedProgramme } from './cued-programme';
-import { type EngineEvents, PlayoutEngine, type Slot } from './engine';
+import { CuedProgramme, type EngineEvents, PlayoutEngine, type Slot, type SwitchWindow } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
 import { CONDITION_SEVERITY, describeCondition, OutputMonitor, type OutputCondition } from './output-monitor';
@@ -16,7 +15,6 @@ import { describeLoudness, LoudnessControl, type LoudnessCondition } from './lou
 import { type CrawlStrip, type EmergencyCard, StillCards } from './still-cards';
 import { crawlStep } from './crawl';
 import type { LogoCache } from './logo-overlay';
-import type { SwitchWindow } from './switch-window';
 
 /** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
 export interface ProducerLog {
