@@ -5,15 +5,15 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
 
-const ENGINE_DIRS = ['runtime', 'schedule', 'media', 'store', 'server'];
+const ENGINE_DIRS = ['runtime', 'playout', 'schedule', 'media', 'store', 'server'];
 // Node's built-in modules, by exact name (a gitignore-style group would also match our own files named e.g. http.ts).
 const nodeBuiltinPaths = (message) => builtinModules.map((name) => ({ name, message }));
 
 const msg = {
   electron: 'Only src/main and src/preload may import electron: the engine must run under plain Node.',
   shared: 'src/shared is the contract: it imports nothing of ours, no Node and no DOM.',
-  producer: 'Producers execute the playout plan they are given: never import schedule/, store/ or server/ from runtime/producer.',
-  producerSurface: 'Import producers only through runtime/producer/index.ts, their public surface.',
+  producer: 'Producers execute the playout plan they are given: never import runtime/, schedule/, store/ or server/ from playout/.',
+  producerSurface: 'Import the playout engine only through playout/index.ts, its public surface.',
   renderer: 'The console talks to the engine only through shared/ (the StationApi).',
   time: 'Only src/runtime/clock.ts reads the system time; ask the MasterClock.',
   schedule: 'The schedule never depends on the runtime (the runtime asks the schedule): import the clock contract from shared/.',
@@ -78,28 +78,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/runtime/producer/**/*.ts'],
+    files: ['src/playout/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [electronBan],
-          patterns: [{ regex: '(^|/)(schedule|store|server)(/|$)', message: msg.producer }],
+          patterns: [{ regex: '(^|/)(runtime|schedule|store|server)(/|$)', message: msg.producer }],
         },
       ],
     },
   },
-  // The ProgramDirector and ChannelManager (and anything else outside the package) reach producers
-  // only through their public surface.
+  // The ProgramDirector and ChannelManager (and anything else outside the room) reach the playout
+  // engine only through its public surface.
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/runtime/producer/**', 'src/main/**', 'src/preload/**', 'src/shared/**'],
+    ignores: ['src/playout/**', 'src/main/**', 'src/preload/**', 'src/shared/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [electronBan],
-          patterns: [{ regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface }],
+          patterns: [{ regex: '(^|/)playout/(?!index$).+', message: msg.producerSurface }],
         },
       ],
     },
@@ -113,7 +113,7 @@ export default tseslint.config(
         {
           paths: [electronBan],
           patterns: [
-            { regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface },
+            { regex: '(^|/)playout/(?!index$).+', message: msg.producerSurface },
             { regex: '(^|/)runtime(/|$)', message: msg.schedule },
           ],
         },
@@ -122,7 +122,7 @@ export default tseslint.config(
   },
   {
     files: ['src/runtime/**/*.ts', 'src/schedule/**/*.ts'],
-    ignores: ['src/runtime/clock.ts', 'src/runtime/producer/**'],
+    ignores: ['src/runtime/clock.ts'],
     rules: {
       'no-restricted-globals': [
         'error',

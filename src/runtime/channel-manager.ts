@@ -18,7 +18,7 @@ import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
 import { channelModeOf, type ModeState } from './mode';
 import type { RuntimePolicy } from './policy';
-import type { GuideListing, LogoSpec, Producer, ProducerFactory, ProducerLevels, StreamEndpoint } from './producer';
+import type { GuideListing, LogoSpec, Producer, ProducerFactory, ProducerLevels, StreamEndpoint } from '../playout';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
 import { type OffAir, ProducerReports } from './channel/producer-reports';
 import { type ProducerSpec, ProducerSupervisor } from './channel/producer-supervisor';

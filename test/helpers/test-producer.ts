@@ -12,7 +12,7 @@ import {
   type ProducerFactory,
   type ProducerStartOptions,
   type StreamEndpoint,
-} from '../../src/runtime/producer';
+} from '../../src/playout';
 import type { TimerHandle } from '../../src/shared/clock';
 import type { LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerType } from '../../src/shared/domain';
 

@@ -4,10 +4,10 @@
 // engine drives it (only media is watched; a slate or a card resets; levels of what aired).
 import { describe, expect, it } from 'vitest';
 import { PROFILES } from '../../src/media/profiles';
-import { ConditionDetector } from '../../src/runtime/producer/condition';
-import { OutputMonitor, PICTURE_STRIDE } from '../../src/runtime/producer/output-monitor';
-import { AudioBlockMeter, blackLevel, CHANGE_NOISE_LEVELS, darkShare, LumaGrid, peakDb, RegionChange, rmsDb } from '../../src/runtime/producer/signal-analysis';
-import type { Frame } from '../../src/runtime/producer/sources';
+import { ConditionDetector } from '../../src/playout/condition';
+import { OutputMonitor, PICTURE_STRIDE } from '../../src/playout/output-monitor';
+import { AudioBlockMeter, blackLevel, CHANGE_NOISE_LEVELS, darkShare, LumaGrid, peakDb, RegionChange, rmsDb } from '../../src/playout/signal-analysis';
+import type { Frame } from '../../src/playout/sources';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings } from '../../src/shared/domain';
 import { LEVELS_FLOOR_DBFS } from '../../src/shared/api';
 

@@ -5,7 +5,7 @@
 import type { MasterClock } from '../../shared/clock';
 import type { AlarmBoard } from '../alarms';
 import type { AsRunLogger } from '../as-run';
-import type { Producer, ProducerEvents } from '../producer';
+import type { Producer, ProducerEvents } from '../../playout';
 import type { AsRunProducer } from '../../store';
 
 type Listeners = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };

@@ -15,7 +15,7 @@ import type { AlarmBoard } from '../alarms';
 import type { ProducerBudget } from '../budget';
 import { CapacityError } from '../errors';
 import type { RuntimePolicy } from '../policy';
-import type { Carryover, CuedProgramme, Producer, ProducerFactory, ProducerStartOptions } from '../producer';
+import type { Carryover, CuedProgramme, Producer, ProducerFactory, ProducerStartOptions } from '../../playout';
 import type { OffAir } from './producer-reports';
 
 /** What the channel should air now: the producer type, its plan from the clock's position, options. */

@@ -7,8 +7,8 @@
 // Only frames of media are watched: a slate (a gap, broken media), a card (an audio-only item,
 // the guide, an emergency takeover) is deliberate and never black, frozen or silent as a fault.
 // Every unwatched frame ends whatever was running, so the detectors start over with the media.
-import type { OutputProfile } from '../../media/profiles';
-import type { AlarmSeverity, OutputHealthSettings } from '../../shared/domain';
+import type { OutputProfile } from '../media/profiles';
+import type { AlarmSeverity, OutputHealthSettings } from '../shared/domain';
 import { ConditionDetector, type ConditionChange } from './condition';
 import { AudioBlockMeter, blackLevel, BLACK_PICTURE_RATIO, darkShare, LumaGrid, peakDb, RegionChange, rmsDb } from './signal-analysis';
 import type { Frame } from './sources';

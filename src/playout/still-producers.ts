@@ -3,8 +3,8 @@
 // engine (one open-ended slot) so their output is as clock-locked as normal programming. The guide
 // and the slate are programming: an emergency crawl shows over them, with the alert tone, as it
 // does over normal programming.
-import { audioBytesPerFrame } from '../../media/profiles';
-import type { PlayoutPlan } from '../../shared/domain';
+import { audioBytesPerFrame } from '../media/profiles';
+import type { PlayoutPlan } from '../shared/domain';
 import type { EmergencyOverlay, GuideListing, ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine, Slot } from './engine';
 import { FfmpegProducer, type FfmpegProducerOptions } from './ffmpeg-producer';

@@ -21,10 +21,10 @@
 // lateness (output behind the clock, reported once it has lasted); the station's switch window
 // (prefetch waits while any channel writes a switch); and the cued programme, the handle on an
 // engine rolling off air that the next normal producer takes back.
-import { keyframeAfter } from '../../media/commands';
-import { audioBytesPerFrame } from '../../media/profiles';
-import type { MasterClock, TimerHandle } from '../../shared/clock';
-import type { LoudnessSettings, OutputHealthSettings } from '../../shared/domain';
+import { keyframeAfter } from '../media/commands';
+import { audioBytesPerFrame } from '../media/profiles';
+import type { MasterClock, TimerHandle } from '../shared/clock';
+import type { LoudnessSettings, OutputHealthSettings } from '../shared/domain';
 import { AlertTone } from './alert-tone';
 import { CrawlOverlay } from './crawl';
 import type { CrawlStrip } from './still-cards';

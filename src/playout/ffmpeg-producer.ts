@@ -2,10 +2,10 @@
 // the program output it feeds (start, failure, stop then the output's close, or a hand-over of the
 // output to the next producer), the stream endpoint, its still-card renders, and the emergency
 // crawl that programming (normal, guide, slate) shows.
-import type { FfmpegTools } from '../../media/ffmpeg';
-import type { ProcessGroup } from '../../media/process';
-import type { OutputProfile } from '../../media/profiles';
-import { DEFAULT_CRAWL_SPEED, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type LoudnessSettings, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
+import type { FfmpegTools } from '../media/ffmpeg';
+import type { ProcessGroup } from '../media/process';
+import type { OutputProfile } from '../media/profiles';
+import { DEFAULT_CRAWL_SPEED, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type LoudnessSettings, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../shared/domain';
 import { BaseProducer, type ProducerLevels, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
 import { CuedProgramme, type EngineEvents, PlayoutEngine, type Slot, type SwitchWindow } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';

@@ -6,9 +6,9 @@
 // producer's first frames are listed as fast as a crawl is. A producer that fails, or stops for
 // good, closes it.
 import path from 'node:path';
-import type { FfmpegTools } from '../../media/ffmpeg';
-import type { ProcessGroup } from '../../media/process';
-import type { OutputProfile } from '../../media/profiles';
+import type { FfmpegTools } from '../media/ffmpeg';
+import type { ProcessGroup } from '../media/process';
+import type { OutputProfile } from '../media/profiles';
 import type { Carryover } from './base';
 import { Encoder } from './encoder';
 import { OUTPUT_KEEP_MS, type OutputFolder } from './output-folder';

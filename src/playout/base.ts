@@ -5,8 +5,8 @@
 // schedule or the library and never picks content. It reports what actually aired (segment
 // began/ended with real station times) for the as-run log, and its health.
 import { EventEmitter } from 'node:events';
-import type { AlarmKind, AlarmSeverity, EmergencyScope, LoudnessSettings, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
-import type { MasterClock } from '../../shared/clock';
+import type { AlarmKind, AlarmSeverity, EmergencyScope, LoudnessSettings, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../shared/domain';
+import type { MasterClock } from '../shared/clock';
 import type { AudioLevels, OutputCondition } from './output-monitor';
 import type { LogoSpec } from './logo-overlay';
 import type { LoudnessCondition, LoudnessLevels } from './loudness-control';

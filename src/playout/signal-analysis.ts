@@ -5,7 +5,7 @@
 // Why a grid and not ffmpeg's blackdetect/freezedetect: the engine already holds every frame, so
 // reading 3,600 bytes of one in two costs tens of microseconds, where an extra filter chain in each
 // encoder would cost a share of a core per channel (see test/bench/health.bench.ts).
-import { LEVELS_FLOOR_DBFS as LEVEL_FLOOR_DB } from '../../shared/api';
+import { LEVELS_FLOOR_DBFS as LEVEL_FLOOR_DB } from '../shared/api';
 
 /** The grid sampled from each analysed picture: 80 x 45 points whatever the picture size. */
 export const GRID_COLUMNS = 80;
