@@ -5,15 +5,15 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
 
-const ENGINE_DIRS = ['runtime', 'schedule', 'media', 'store', 'server'];
+const ENGINE_DIRS = ['runtime', 'playout', 'schedule', 'media', 'store', 'server'];
 // Node's built-in modules, by exact name (a gitignore-style group would also match our own files named e.g. http.ts).
 const nodeBuiltinPaths = (message) => builtinModules.map((name) => ({ name, message }));
 
 const msg = {
   electron: 'Only src/main and src/preload may import electron: the engine must run under plain Node.',
   shared: 'src/shared is the contract: it imports nothing of ours, no Node and no DOM.',
-  producer: 'Producers execute the playout plan they are given: never import schedule/, store/ or server/ from runtime/producer.',
-  producerSurface: 'Import producers only through runtime/producer/index.ts, their public surface.',
+  producer: 'Producers execute the playout plan they are given: never import runtime/, schedule/, store/ or server/ from playout/.',
+  producerSurface: 'Import the playout engine only through playout/index.ts, its public surface.',
   renderer: 'The console talks to the engine only through shared/ (the StationApi).',
   time: 'Only src/runtime/clock.ts reads the system time; ask the MasterClock.',
   schedule: 'The schedule never depends on the runtime (the runtime asks the schedule): import the clock contract from shared/.',
@@ -24,7 +24,7 @@ const msg = {
 
 // One list per file group, because a later `no-restricted-imports` entry replaces an earlier one.
 const electronBan = { name: 'electron', message: msg.electron };
-const producerSurface = { regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface };
+const producerSurface = { regex: '(^|/)playout/(?!index$).+', message: msg.producerSurface };
 const serverBan = { regex: '(^|/)server(/|$)', message: msg.belowServer };
 
 const timeSelectors = [
@@ -82,28 +82,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/runtime/producer/**/*.ts'],
+    files: ['src/playout/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [electronBan],
-          patterns: [{ regex: '(^|/)(schedule|store|server)(/|$)', message: msg.producer }],
+          patterns: [{ regex: '(^|/)(runtime|schedule|store|server)(/|$)', message: msg.producer }],
         },
       ],
     },
   },
-  // The ProgramDirector and ChannelManager (and anything else outside the package) reach producers
-  // only through their public surface.
+  // The ProgramDirector and ChannelManager (and anything else outside the room) reach the playout
+  // engine only through its public surface.
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/runtime/producer/**', 'src/main/**', 'src/preload/**', 'src/shared/**'],
+    ignores: ['src/playout/**', 'src/main/**', 'src/preload/**', 'src/shared/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [electronBan],
-          patterns: [{ regex: '(^|/)producer/(?!index$).+', message: msg.producerSurface }],
+          patterns: [producerSurface],
         },
       ],
     },
@@ -111,7 +111,6 @@ export default tseslint.config(
   // Imports flow downhill: nothing below the HTTP room reaches up into it.
   {
     files: ['src/runtime/**/*.ts', 'src/media/**/*.ts', 'src/store/**/*.ts', 'src/outputs/**/*.ts', 'src/station-facade.ts'],
-    ignores: ['src/runtime/producer/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [electronBan], patterns: [producerSurface, serverBan] }],
     },
@@ -141,7 +140,7 @@ export default tseslint.config(
   },
   {
     files: ['src/runtime/**/*.ts', 'src/schedule/**/*.ts'],
-    ignores: ['src/runtime/clock.ts', 'src/runtime/producer/**'],
+    ignores: ['src/runtime/clock.ts'],
     rules: {
       'no-restricted-globals': [
         'error',

@@ -12,7 +12,7 @@ import { SystemClock } from './runtime/clock';
 import { defaultProducerBudget } from './runtime/budget';
 import type { RuntimePolicy } from './runtime/policy';
 import { ProgramDirector } from './runtime/program-director';
-import { BaseProducer, emergencyPreview, FIRST_SEGMENT_TIMEOUT_MS, ffmpegProducerFactory, type ProducerFactory, StillCards } from './runtime/producer';
+import { BaseProducer, emergencyPreview, FIRST_SEGMENT_TIMEOUT_MS, ffmpegProducerFactory, type ProducerFactory, StillCards } from './playout';
 import { CRAWL_SPEED_MAX, CRAWL_SPEED_MIN, DEFAULT_CRAWL_SPEED } from './shared/domain';
 import { PROFILES, type OutputProfile } from './media/profiles';
 import { ProcessGroup, reapOrphans } from './media/process';

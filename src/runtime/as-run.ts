@@ -11,7 +11,7 @@
 import type { MasterClock, TimerHandle } from '../shared/clock';
 import type { AsRunKind, AsRunMedia, AsRunProducer, ChannelInfo } from '../shared/domain';
 import { broadcastDayAt } from '../schedule/broadcast-day';
-import type { SegmentReport } from './producer';
+import type { SegmentReport } from '../playout';
 import type { NewAsRunRow, Store } from '../store';
 
 /** How often an open row's "last seen on air" is stamped. */

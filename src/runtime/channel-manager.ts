@@ -19,11 +19,10 @@ import type { ProducerBudget } from './budget';
 import { CapacityError, ChannelSwitchError } from './errors';
 import { channelModeOf, type ModeState } from './mode';
 import type { RuntimePolicy } from './policy';
-import type { GuideListing, LogoSpec, Producer, ProducerFactory, ProducerLevels, StreamEndpoint } from './producer';
+import type { GuideListing, LogoSpec, Producer, ProducerFactory, ProducerLevels, StreamEndpoint } from '../playout';
 import { OnAirView, type NowNextReader } from './channel/on-air-view';
 import { type OffAir, ProducerReports } from './channel/producer-reports';
-import { ProducerSupervisor } from './channel/producer-supervisor';
-import type { ProducerSpec } from './channel/supervisor-deps';
+import { type ProducerSpec, ProducerSupervisor } from './channel/producer-supervisor';
 import { SessionFanout } from './channel/session-fanout';
 
 /** What the ChannelManager may ask of the ScheduleService: reads only. */
@@ -116,8 +115,8 @@ export class ChannelManager {
       loudness: deps.loudness,
       spec: () => this.spec(this.mode),
       wanted: () => this.fanout.size > 0,
-      attached: (p) => this.onAttached(p),
-      detached: (p, close, atMs) => this.onDetached(p, close, atMs),
+      producerOnAir: (p) => this.producerOnAir(p),
+      producerOffAir: (p, why, atMs) => this.producerOffAir(p, why, atMs),
       persist: (status, p) => this.persistStatus(status, p),
       onChange: () => this.changed(),
     });
@@ -292,17 +291,17 @@ export class ChannelManager {
     return { label, title: type === 'guide' ? 'Guide listings' : type === 'slate' ? 'Slate (nothing scheduled)' : this.info.name };
   }
 
-  private onAttached(p: Producer): void {
-    const { label, title } = this.asRunLabel(p.mode, this.mode);
-    this.reports.attach(p, label, title);
+  private producerOnAir(p: Producer): void {
+    const { label, title } = this.asRunLabel(p.type, this.mode);
+    this.reports.onAir(p, label, title);
     this.guideTimer?.cancel();
     // Listings change at every item boundary of every channel: refresh the guide's card regularly.
-    if (p.mode === 'guide') this.guideTimer = this.deps.clock.every(GUIDE_REFRESH_MS, () => p.updateListings(this.listings(this.deps.clock.now())));
+    if (p.type === 'guide') this.guideTimer = this.deps.clock.every(GUIDE_REFRESH_MS, () => p.updateListings(this.listings(this.deps.clock.now())));
   }
 
-  private onDetached(p: Producer, why: OffAir, atMs?: number): void {
-    if (p.mode === 'guide') this.guideTimer?.cancel();
-    this.reports.detach(p, why, atMs);
+  private producerOffAir(p: Producer, why: OffAir, atMs?: number): void {
+    if (p.type === 'guide') this.guideTimer?.cancel();
+    this.reports.offAir(p, why, atMs);
   }
 
   private persistStatus(status: ProducerStatus, p: Producer | null): void {
@@ -313,7 +312,7 @@ export class ChannelManager {
       store.producers.put({
         channelId: this.info.id,
         producerId: p?.id ?? null,
-        type: p?.mode ?? 'normal',
+        type: p?.type ?? 'normal',
         status,
         startedAt: p?.state().startedAtMs ?? null,
         outputLocation: p?.streamEndpoint()?.playlist ?? null,
@@ -357,7 +356,7 @@ export class ChannelManager {
       );
       // A crawl shown or removed on the producer on air: the as-run row splits there.
       const p = this.supervisor.current;
-      if (how === 'in place' && p) this.asRun.relabel(this.asRunLabel(p.mode, next).label, this.deps.clock.now(), cause);
+      if (how === 'in place' && p) this.asRun.relabel(this.asRunLabel(p.type, next).label, this.deps.clock.now(), cause);
     } catch (err) {
       this.mode = prev;
       this.changed();
@@ -392,7 +391,7 @@ export class ChannelManager {
       rolloverMinutes: c.rolloverMinutes,
       mode: channelModeOf(this.mode.global, c.kind),
       producerStatus: this.supervisor.producerStatus,
-      producerType: this.supervisor.current?.mode ?? null,
+      producerType: this.supervisor.current?.type ?? null,
       viewerCount: this.fanout.viewerCount,
       previewCount: this.fanout.previewCount,
       outputCount: this.fanout.outputCount,

@@ -13,7 +13,7 @@ import type { AlarmDto, ChannelStatusDto, ModeDto, OutputDto, StationHealthDto, 
 import { ALARM_CODES, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type ChannelInfo, type EmergencyScope, type LoudnessSettings, type OutputHealthSettings, type SessionPurpose } from '../shared/domain';
 import { formatInstant } from '../shared/time';
 import type { MasterClock } from '../shared/clock';
-import type { ProducerFactory } from './producer';
+import type { ProducerFactory } from '../playout';
 import { alarmKeys } from './alarm-keys';
 import { AlarmBoard, type AlarmLog, storeAlarmLog } from './alarms';
 import { ProducerBudget } from './budget';

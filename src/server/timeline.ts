@@ -15,7 +15,7 @@ import path from 'node:path';
 import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands';
 import { segmentProblem } from '../media/ts-segment';
 import type { StationRuntime } from './engine';
-import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../runtime/producer';
+import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../playout';
 import { ApiError } from './errors';
 
 export interface SegmentEntry {

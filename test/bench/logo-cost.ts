@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
 import { ProcessGroup } from '../../src/media/process';
 import { frameBytes, PROFILES, type OutputProfile } from '../../src/media/profiles';
-import { LogoOverlay } from '../../src/runtime/producer/logo-overlay';
+import { LogoOverlay } from '../../src/playout/logo-overlay';
 import { DEFAULT_LOGO_PLACEMENT } from '../../src/shared/domain';
 import { fixture } from '../helpers/fixtures';
 import { type Figure } from './stats';

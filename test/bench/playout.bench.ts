@@ -17,7 +17,7 @@ import { decoderArgs, encoderArgs } from '../../src/media/commands';
 import { ProcessGroup } from '../../src/media/process';
 import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
-import { NormalProducer } from '../../src/runtime/producer';
+import { NormalProducer } from '../../src/playout';
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api';
 import { ensureFixtures, fixture, loopOf, stationFixture } from '../helpers/fixtures';
 import { decodeBeeps, decodeMarks } from '../helpers/frames';

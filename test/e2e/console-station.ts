@@ -6,7 +6,7 @@ import type { ChannelStatusDto, ModeDto } from '../../src/shared/api';
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg';
 import { PROFILES } from '../../src/media/profiles';
 import { ProcessGroup } from '../../src/media/process';
-import { BaseProducer, ffmpegProducerFactory, type Producer, type ProducerFactory } from '../../src/runtime/producer';
+import { BaseProducer, ffmpegProducerFactory, type Producer, type ProducerFactory } from '../../src/playout';
 import { Station } from '../../src/station';
 import { loopOf, stationFixture } from '../helpers/fixtures';
 import { silentLogger } from '../helpers/runtime-env';

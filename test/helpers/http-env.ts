@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { SimulatedClock } from '../../src/runtime/clock';
 import type { PlayoutPlan } from '../../src/shared/domain';
 import { Station, type StationOptions } from '../../src/station';
-import type { ProducerStartOptions } from '../../src/runtime/producer';
+import type { ProducerStartOptions } from '../../src/playout';
 import { loopOf, stationFixture } from './fixtures';
 import { silentLogger } from './runtime-env';
 import { TestProducer, TestProducerPool } from './test-producer';
@@ -26,7 +26,7 @@ class PlaylistProducer extends TestProducer {
 }
 
 export class PlaylistProducerPool extends TestProducerPool {
-  override factory: TestProducerPool['factory'] = (mode, context) => new PlaylistProducer(mode, context, this);
+  override factory: TestProducerPool['factory'] = (type, context) => new PlaylistProducer(type, context, this);
 }
 
 export interface HttpEnv {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
 import type { OutputProfile } from '../../src/media/profiles';
-import { logoRect, type LogoSpec } from '../../src/runtime/producer/logo-overlay';
+import { logoRect, type LogoSpec } from '../../src/playout/logo-overlay';
 import { DEFAULT_LOGO_PLACEMENT, LOGO_CORNERS, type LogoCorner, type LogoPlacement } from '../../src/shared/domain';
 
 /** A flat-colour PNG logo (`colour` as ffmpeg names it, e.g. 0x00ff00), fully opaque. */

@@ -12,13 +12,13 @@ import {
   type ProducerFactory,
   type ProducerStartOptions,
   type StreamEndpoint,
-} from '../../src/runtime/producer';
+} from '../../src/playout';
 import type { TimerHandle } from '../../src/shared/clock';
 import type { LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerType } from '../../src/shared/domain';
 
 export interface StartRecord {
   producer: TestProducer;
-  mode: ProducerType;
+  type: ProducerType;
   plan: PlayoutPlan;
   startAtMs: number;
   options: ProducerStartOptions | undefined;
@@ -72,14 +72,14 @@ export class TestProducerPool {
   missingAssets = new Set<string>();
   /** Channel uuids whose next N starts fail. */
   failStarts = new Map<string, number>();
-  /** Modes that fail to start on a channel (e.g. the emergency producer of channel 5). */
-  failModes = new Map<string, Set<ProducerType>>();
+  /** Producer types that fail to start on a channel (e.g. the emergency producer of channel 5). */
+  failTypes = new Map<string, Set<ProducerType>>();
   /** Channels whose producers refuse an overlay change (crawl). */
   refuseOverlay = new Set<string>();
   /** Simulated start-up time, in clock ms (0: starts on the next microtask). */
   startDelayMs = 0;
 
-  factory: ProducerFactory = (mode, context) => new TestProducer(mode, context, this);
+  factory: ProducerFactory = (type, context) => new TestProducer(type, context, this);
 
   startsFor(channelUuid: string): StartRecord[] {
     return this.starts.filter((s) => s.producer.channelUuid === channelUuid);
@@ -104,11 +104,11 @@ export class TestProducer extends BaseProducer {
   plans: PlayoutPlan[] = [];
 
   constructor(
-    mode: ProducerType,
+    type: ProducerType,
     context: ProducerContext,
     private readonly pool: TestProducerPool,
   ) {
-    super(mode, context);
+    super(type, context);
   }
 
   get channelUuid(): string {
@@ -133,25 +133,25 @@ export class TestProducer extends BaseProducer {
     this.plan = plan;
     this.plans.push(plan);
     this.overlay = options?.overlay ?? null;
-    this.pool.starts.push({ producer: this, mode: this.mode, plan, startAtMs, options });
+    this.pool.starts.push({ producer: this, type: this.type, plan, startAtMs, options });
     // A normal producer continues a cued programme it is handed with the output (as the real one does).
-    if (this.mode === 'normal' && options?.carryover && options.cued instanceof TestCued) options.cued.takenBy = this;
+    if (this.type === 'normal' && options?.carryover && options.cued instanceof TestCued) options.cued.takenBy = this;
     if (this.pool.startDelayMs > 0) {
       await new Promise<void>((resolve) => this.context.clock.after(this.pool.startDelayMs, resolve));
     } else {
       await Promise.resolve();
     }
     const remaining = this.pool.failStarts.get(this.channelUuid) ?? 0;
-    if (remaining > 0 || this.pool.failModes.get(this.channelUuid)?.has(this.mode)) {
+    if (remaining > 0 || this.pool.failTypes.get(this.channelUuid)?.has(this.type)) {
       if (remaining > 0) this.pool.failStarts.set(this.channelUuid, remaining - 1);
       this.markDead();
       this.status = 'failed';
-      throw new Error(`test producer for ${this.channelUuid} refused to start (${this.mode})`);
+      throw new Error(`test producer for ${this.channelUuid} refused to start (${this.type})`);
     }
     this.status = 'running';
     this.startedAtMs = this.context.clock.now();
     this.setHealth('running');
-    if (this.pool.airSegments && this.mode === 'normal') this.air(plan, startAtMs);
+    if (this.pool.airSegments && this.type === 'normal') this.air(plan, startAtMs);
     this.emit('started', { atMs: this.startedAtMs });
   }
 
@@ -204,7 +204,7 @@ export class TestProducer extends BaseProducer {
   /** With `pool.cues`, a normal producer's programme stays cued (rolling) when it hands over. */
   override async handOverCued(): Promise<{ carryover: Carryover | null; cued: CuedProgramme | null }> {
     const carryover = await this.handOver();
-    if (!this.pool.cues || this.mode !== 'normal' || !carryover) return { carryover, cued: null };
+    if (!this.pool.cues || this.type !== 'normal' || !carryover) return { carryover, cued: null };
     const cued = new TestCued(this.id);
     this.pool.cued.push(cued);
     return { carryover, cued };
@@ -218,7 +218,7 @@ export class TestProducer extends BaseProducer {
   override async updatePlan(plan: PlayoutPlan): Promise<void> {
     this.plan = plan;
     this.plans.push(plan);
-    if (this.pool.airSegments && this.mode === 'normal' && this.status === 'running') this.air(plan, this.context.clock.now());
+    if (this.pool.airSegments && this.type === 'normal' && this.status === 'running') this.air(plan, this.context.clock.now());
   }
 
   override async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {

@@ -48,7 +48,7 @@ describe('emergency unit of work under write failures', () => {
     e.channels.forEach((c, i) => {
       expect(e.pool.startsFor(c.uuid)).toHaveLength(startsBefore[i]!);
       const alive = e.pool.aliveFor(c.uuid);
-      expect(alive.map((p) => [p.mode, p.currentOverlay])).toEqual([['normal', null]]);
+      expect(alive.map((p) => [p.type, p.currentOverlay])).toEqual([['normal', null]]);
       expect(e.director.channel(c.uuid).currentMode.global).toBe('normal');
     });
     expect(e.director.modeDto()).toEqual({ mode: 'normal', emergency: null });
@@ -64,7 +64,7 @@ describe('emergency unit of work under write failures', () => {
     for (const c of e.channels) {
       const alive = e.pool.aliveFor(c.uuid);
       expect(alive).toHaveLength(1);
-      if (scope === 'takeover') expect(alive[0]!.mode).toBe('emergency');
+      if (scope === 'takeover') expect(alive[0]!.type).toBe('emergency');
       else expect(alive[0]!.currentOverlay).toMatchObject({ message: 'Flood warning' });
     }
     // (Test producers report only a takeover's airing to the as-run; the crawl's shows on its producer above.)
@@ -83,7 +83,7 @@ describe('emergency unit of work under write failures', () => {
     await e.advance(5_000);
     expect(e.store.system.get().globalMode).toBe('emergency');
     expect(e.director.modeDto().mode).toBe('emergency');
-    for (const c of e.channels) expect(e.pool.aliveFor(c.uuid).map((p) => p.mode)).toEqual(['emergency']);
+    for (const c of e.channels) expect(e.pool.aliveFor(c.uuid).map((p) => p.type)).toEqual(['emergency']);
     e.store.channels.setMode = setMode;
     await e.director.clearEmergency();
     await e.settle();
@@ -93,7 +93,7 @@ describe('emergency unit of work under write failures', () => {
   it('a refused switch whose record could not be taken back is taken back before the next switch', async () => {
     const e = await live(3);
     const third = e.channels[2]!;
-    e.pool.failModes.set(third.uuid, new Set(['emergency']));
+    e.pool.failTypes.set(third.uuid, new Set(['emergency']));
     const auditBefore = e.store.audit.recent(100).length;
     const remove = e.store.audit.remove.bind(e.store.audit);
     let full = true;
@@ -105,12 +105,12 @@ describe('emergency unit of work under write failures', () => {
     await e.settle();
     // On air: every channel put back. The store could not take the record back yet.
     expect(e.director.modeDto().mode).toBe('normal');
-    for (const c of e.channels) expect(e.pool.aliveFor(c.uuid).map((p) => p.mode)).toEqual(['normal']);
+    for (const c of e.channels) expect(e.pool.aliveFor(c.uuid).map((p) => p.type)).toEqual(['normal']);
     // While the disk is still full the next switch is refused too, before anything airs.
     await expect(e.director.activateEmergency('Again', 'crawl')).rejects.toMatchObject({ code: 'SQLITE_FULL' });
     for (const c of e.channels) expect(e.pool.aliveFor(c.uuid).map((p) => p.currentOverlay)).toEqual([null]);
     full = false;
-    e.pool.failModes.delete(third.uuid);
+    e.pool.failTypes.delete(third.uuid);
     await e.director.activateEmergency('Again', 'crawl');
     // The refused one left nothing: one audit entry, for the switch that happened.
     const audit = e.store.audit.recent(100);

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoudnessMeter } from '../../src/runtime/producer/loudness-meter';
+import { LoudnessMeter } from '../../src/playout/loudness-meter';
 import { parseEbur128Summary } from '../../src/media/loudness-analysis';
 import type { ChannelLevelsDto } from '../../src/shared/api';
 import { Station } from '../../src/station';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProcessGroup } from '../../src/media/process';
-import { LoudnessMeter } from '../../src/runtime/producer/loudness-meter';
+import { LoudnessMeter } from '../../src/playout/loudness-meter';
 import { LoudnessAnalysis } from '../../src/schedule/loudness-analysis';
 import { StationFileError } from '../../src/schedule/station-file';
 import { DEFAULT_LOUDNESS, type PlayoutSegment } from '../../src/shared/domain';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
 import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
-import { ffmpegProducerFactory, type Producer, type ProducerContext, type ProducerEvents } from '../../src/runtime/producer';
+import { ffmpegProducerFactory, type Producer, type ProducerContext, type ProducerEvents } from '../../src/playout';
 import { LEVELS_FLOOR_DBFS } from '../../src/shared/api';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings, type PlayoutPlan } from '../../src/shared/domain';
 import { FAULT_SPECS, faultMedia } from '../helpers/fault-media';

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from '../../src/media/ffmpeg';
 import { PROFILES } from '../../src/media/profiles';
 import { SystemClock } from '../../src/runtime/clock';
-import { EmergencyProducer, NormalProducer, type SegmentReport } from '../../src/runtime/producer';
+import { EmergencyProducer, NormalProducer, type SegmentReport } from '../../src/playout';
 import type { PlayoutPlan } from '../../src/shared/domain';
 import { fixture } from '../helpers/fixtures';
 import { decodeMarks, type FrameMark } from '../helpers/frames';
@@ -15,7 +15,7 @@ import { packetTimes, planOf, retime, SegmentCollector, sleep, type PlanItem } f
 import { producerHooks } from '../helpers/producer-hooks';
 import { tools as getTools } from '../helpers/schedule-env';
 import { tempDir } from '../helpers/tmp';
-import { type EmergencyCard, StillCards } from '../../src/runtime/producer/still-cards';
+import { type EmergencyCard, StillCards } from '../../src/playout/still-cards';
 
 const FPS = 30;
 const SOURCE_FPS: Record<number, number> = { 1: 30, 2: 25, 3: 24 };

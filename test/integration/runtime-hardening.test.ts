@@ -159,7 +159,7 @@ describe('alarms belong to what raised them', () => {
     e.pool.aliveFor(uuid)[0]!.report('alarm', { kind: 'media-missing', severity: 'warning', message: 'asset missing', segment: null });
     expect(activeKinds(e, uuid)).toEqual(['media-missing']);
     await e.director.activateEmergency('Takeover', 'takeover');
-    expect(e.pool.aliveFor(uuid)[0]!.mode).toBe('emergency');
+    expect(e.pool.aliveFor(uuid)[0]!.type).toBe('emergency');
     expect(activeKinds(e, uuid)).toEqual([]);
   });
 

@@ -26,7 +26,7 @@ describe('viewer fanout', () => {
     const start = e.pool.starts[0]!;
     expect(start.startAtMs).toBe(e.clock.now());
     expect(start.plan.fromMs).toBe(e.clock.now());
-    expect(start.mode).toBe('normal');
+    expect(start.type).toBe('normal');
     expect(e.director.channel(uuid).viewerCount).toBe(3);
     expect(e.director.channel(uuid).producerStatus).toBe('running');
     expect(e.store.channels.byUuid(uuid)).toMatchObject({ viewerCount: 3, producerStatus: 'running' });
@@ -168,12 +168,12 @@ describe('emergency unit of work', () => {
       expect(alive).toHaveLength(1);
       if (scope === 'crawl') {
         // Crawl keeps the running producer and its plan, and adds the message.
-        expect(alive[0]!.mode).toBe('normal');
+        expect(alive[0]!.type).toBe('normal');
         expect(alive[0]!.currentOverlay).toMatchObject({ message: 'Severe weather warning', scope: 'crawl' });
         expect(e.pool.startsFor(c.uuid)).toHaveLength(1);
       } else {
         // Takeover replaces programming with the emergency producer.
-        expect(alive[0]!.mode).toBe('emergency');
+        expect(alive[0]!.type).toBe('emergency');
         expect(e.pool.startsFor(c.uuid).at(-1)!.options?.overlay).toMatchObject({ message: 'Severe weather warning', scope: 'takeover' });
       }
     }
@@ -184,7 +184,7 @@ describe('emergency unit of work', () => {
     const e = await eightLive();
     const five = e.channels[4]!;
     if (scope === 'crawl') e.pool.refuseOverlay.add(five.uuid);
-    else e.pool.failModes.set(five.uuid, new Set(['emergency']));
+    else e.pool.failTypes.set(five.uuid, new Set(['emergency']));
     const auditBefore = e.store.audit.recent(100).length;
     const error = await e.director.activateEmergency('Test', scope).catch((err: unknown) => err);
     await e.settle();
@@ -199,7 +199,7 @@ describe('emergency unit of work', () => {
       expect(e.director.channel(c.uuid).currentMode.global).toBe('normal');
       const alive = e.pool.aliveFor(c.uuid);
       expect(alive, c.slug).toHaveLength(1);
-      expect(alive[0]!.mode).toBe('normal');
+      expect(alive[0]!.type).toBe('normal');
       expect(alive[0]!.currentOverlay).toBeNull();
     }
     expect(e.pool.maxAlivePerChannel).toBe(1);
@@ -215,7 +215,7 @@ describe('emergency unit of work', () => {
     await e.settle();
     for (const c of e.channels) {
       const start = e.pool.startsFor(c.uuid).at(-1)!;
-      expect(start.mode).toBe('emergency');
+      expect(start.type).toBe('emergency');
       expect(start.options?.carryover).toMatchObject({ id: `${normals.get(c.uuid)!.id}-out`, closed: false });
       carried.set(c.uuid, start.options!.carryover!);
     }
@@ -224,20 +224,20 @@ describe('emergency unit of work', () => {
     for (const c of e.channels) {
       // The same output again: handed from the normal producer to the emergency one and back.
       const start = e.pool.startsFor(c.uuid).at(-1)!;
-      expect(start.mode).toBe('normal');
+      expect(start.type).toBe('normal');
       expect(start.options?.carryover).toBe(carried.get(c.uuid));
       expect(start.options?.carryover).toMatchObject({ closed: false });
     }
     // Channel 5's emergency producer cannot start: the output it was handed is closed, nothing leaks,
     // and the channel is back on air with a fresh output of its own.
-    e.pool.failModes.set(five.uuid, new Set(['emergency']));
+    e.pool.failTypes.set(five.uuid, new Set(['emergency']));
     await expect(e.director.activateEmergency('Refused', 'takeover')).rejects.toBeInstanceOf(ChannelSwitchError);
     await e.settle();
     const refused = e.pool.startsFor(five.uuid).at(-2)!;
-    expect(refused.mode).toBe('emergency');
+    expect(refused.type).toBe('emergency');
     expect(refused.options?.carryover).toMatchObject({ closed: true });
     const restarted = e.pool.startsFor(five.uuid).at(-1)!;
-    expect(restarted.mode).toBe('normal');
+    expect(restarted.type).toBe('normal');
     expect(restarted.options?.carryover ?? null).toBeNull();
     expect(e.pool.aliveFor(five.uuid)).toHaveLength(1);
     expect(e.pool.maxAlivePerChannel).toBe(1);
@@ -256,7 +256,7 @@ describe('emergency unit of work', () => {
     await e.settle();
     for (const c of e.channels) {
       const start = e.pool.startsFor(c.uuid).at(-1)!;
-      expect(start.mode).toBe('normal');
+      expect(start.type).toBe('normal');
       const cued = start.options?.cued as TestCued;
       expect(cued.takenBy).toBe(start.producer);
       expect(cued.closed).toBe(false);
@@ -289,7 +289,7 @@ describe('emergency unit of work', () => {
     const restarts = e.pool.starts.slice(before);
     expect(restarts).toHaveLength(8);
     for (const r of restarts) {
-      expect(r.mode).toBe('normal');
+      expect(r.type).toBe('normal');
       expect(r.startAtMs).toBe(e.clock.now());
       expect(r.plan.fromMs).toBe(e.clock.now());
       expect(r.options?.overlay).toBeNull();
@@ -311,7 +311,7 @@ describe('emergency unit of work', () => {
     await e.director.activateEmergency('Shelter in place', 'takeover');
     e.director.attach(e.channels[1]!.uuid);
     await e.settle();
-    expect(e.pool.startsFor(e.channels[1]!.uuid)[0]!.mode).toBe('emergency');
+    expect(e.pool.startsFor(e.channels[1]!.uuid)[0]!.type).toBe('emergency');
     e.crash();
     const again = await env({ dataDir: e.dataDir });
     expect(again.director.modeDto()).toMatchObject({ mode: 'emergency', emergency: { message: 'Shelter in place', scope: 'takeover' } });
@@ -445,7 +445,7 @@ describe('station policy', () => {
     e.director.attach(guide.uuid);
     await e.settle();
     const start = e.pool.startsFor(guide.uuid)[0]!;
-    expect(start.mode).toBe('guide');
+    expect(start.type).toBe('guide');
     expect(start.options?.listings?.map((l) => l.channelName)).toEqual(['Channel 1', 'Channel 2', 'TV Guide']);
     // Each listing names its channel by uuid and carries its zone (the guide shows times in it).
     expect(start.options?.listings?.map((l) => [l.channelUuid, l.timezone])).toEqual([

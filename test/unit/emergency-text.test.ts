@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FontError, FontMetrics, locateFont } from '../../src/media/font-metrics';
 import { PROFILES, frameBytes } from '../../src/media/profiles';
 import { CARD_TITLE, crawlGeometry, layoutCard, layoutCrawl, messageWords, type TextPicture, wordBox } from '../../src/media/text-layout';
-import { CrawlOverlay, crawlPassFrames, crawlStep, replaceRanges } from '../../src/runtime/producer/crawl';
+import { CrawlOverlay, crawlPassFrames, crawlStep, replaceRanges } from '../../src/playout/crawl';
 import { EMERGENCY_MESSAGE_MAX } from '../../src/shared/domain';
 import { LONG_MESSAGE } from '../helpers/messages';
 

@@ -1,8 +1,8 @@
 // The guide channel's card text, without ffmpeg: every other channel (told apart by uuid, not by
 // name), each with its times in its own zone and that zone's abbreviation.
 import { describe, expect, it } from 'vitest';
-import type { GuideListing } from '../../src/runtime/producer';
-import { guideCard, GUIDE_ROWS, localTime } from '../../src/runtime/producer/guide-card';
+import type { GuideListing } from '../../src/playout';
+import { guideCard, GUIDE_ROWS, localTime } from '../../src/playout/guide-card';
 
 const at = (iso: string) => Date.parse(iso);
 const listing = (uuid: string, name: string, timezone: string, over: Partial<GuideListing> = {}): GuideListing => ({

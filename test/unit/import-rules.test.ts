@@ -17,7 +17,7 @@ async function lint(dir: string, code: string, ext = 'ts'): Promise<string[]> {
 describe('import rules (DESIGN.md) enforced by lint', () => {
   it('only src/main and src/preload import electron', async () => {
     const code = "import { app } from 'electron';\nexport const a = app;\n";
-    for (const dir of ['src/runtime', 'src/server', 'src/store', 'src/schedule', 'src/media']) {
+    for (const dir of ['src/runtime', 'src/playout', 'src/server', 'src/store', 'src/schedule', 'src/media']) {
       expect(await lint(dir, code)).toEqual([expect.stringMatching(/no-restricted-imports: .*Only src\/main and src\/preload may import electron/)]);
     }
     expect(await lint('src', code)).toHaveLength(1);
@@ -36,26 +36,28 @@ describe('import rules (DESIGN.md) enforced by lint', () => {
     expect(await lint('src/shared', "import { parseInstant } from './time';\nexport const p = parseInstant;\n")).toEqual([]);
   });
 
-  it('runtime/producer never imports schedule/, store/ or server/', async () => {
-    for (const target of ['../../schedule', '../../store', '../../server/http', '../../store/playlog']) {
-      expect(await lint('src/runtime/producer', `import * as m from '${target}';\nexport const x = m;\n`)).toEqual([
+  it('playout/ never imports runtime/, schedule/, store/ or server/', async () => {
+    for (const target of ['../runtime/alarms', '../schedule', '../store', '../server/http', '../store/playlog']) {
+      expect(await lint('src/playout', `import * as m from '${target}';\nexport const x = m;\n`)).toEqual([
         expect.stringMatching(/Producers execute the playout plan/),
       ]);
     }
-    expect(await lint('src/runtime/producer', "import { parseInstant } from '../../shared/time';\nexport const p = parseInstant;\n")).toEqual([]);
+    expect(await lint('src/playout', "import { parseInstant } from '../shared/time';\nexport const p = parseInstant;\n")).toEqual([]);
+    expect(await lint('src/playout', "import { PROFILES } from '../media/profiles';\nexport const p = PROFILES;\n")).toEqual([]);
   });
 
-  it('the director and channel managers reach producers only through runtime/producer/index.ts', async () => {
-    expect(await lint('src/runtime', "import * as p from './producer/base';\nexport const x = p;\n")).toEqual([
-      expect.stringMatching(/only through runtime\/producer\/index\.ts/),
+  it('the director and channel managers reach the playout engine only through playout/index.ts', async () => {
+    expect(await lint('src/runtime', "import * as p from '../playout/base';\nexport const x = p;\n")).toEqual([
+      expect.stringMatching(/only through playout\/index\.ts/),
     ]);
-    expect(await lint('src/runtime', "import * as p from './producer';\nexport const x = p;\n")).toEqual([]);
-    expect(await lint('src/runtime', "import * as p from './producer/index';\nexport const x = p;\n")).toEqual([]);
-    expect(await lint('src/server', "import * as p from '../runtime/producer/normal-producer';\nexport const x = p;\n")).toHaveLength(1);
+    expect(await lint('src/runtime', "import * as p from '../playout';\nexport const x = p;\n")).toEqual([]);
+    expect(await lint('src/runtime', "import * as p from '../playout/index';\nexport const x = p;\n")).toEqual([]);
+    expect(await lint('src/runtime/channel', "import * as p from '../../playout/engine';\nexport const x = p;\n")).toHaveLength(1);
+    expect(await lint('src/server', "import * as p from '../playout/normal-producer';\nexport const x = p;\n")).toHaveLength(1);
   });
 
   it('renderer/ imports only shared/ and browser libraries', async () => {
-    for (const target of ['../../runtime/clock', '../../store', '../../server/http', '../../station', 'node:fs', 'electron']) {
+    for (const target of ['../../runtime/clock', '../../playout', '../../store', '../../server/http', '../../station', 'node:fs', 'electron']) {
       expect(await lint('src/renderer/src', `import * as m from '${target}';\nexport const x = m;\n`, 'tsx'), target).toHaveLength(1);
     }
     expect(await lint('src/renderer/src', "import { parseInstant } from '../../shared/time';\nimport { create } from 'zustand';\nexport const x = [parseInstant, create];\n", 'tsx')).toEqual([]);

@@ -1,8 +1,8 @@
 // The loudness gain and true-peak limiter: whatever the gain, the output's true peak (measured as
 // BS.1770-4 Annex 2 does) stays at or under the ceiling, and sound under it passes untouched.
 import { describe, expect, it } from 'vitest';
-import { TruePeakLimiter } from '../../src/runtime/producer/limiter';
-import { LoudnessMeter } from '../../src/runtime/producer/loudness-meter';
+import { TruePeakLimiter } from '../../src/playout/limiter';
+import { LoudnessMeter } from '../../src/playout/loudness-meter';
 
 const RATE = 48_000;
 

@@ -3,7 +3,7 @@
 // to a plain per-pixel blend over the whole picture, with the source frame left untouched.
 import { describe, expect, it } from 'vitest';
 import { frameBytes, PROFILES } from '../../src/media/profiles';
-import { LogoOverlay } from '../../src/runtime/producer/logo-overlay';
+import { LogoOverlay } from '../../src/playout/logo-overlay';
 import { DEFAULT_LOGO_PLACEMENT, LOGO_CORNERS } from '../../src/shared/domain';
 import { logoRect } from '../../src/shared/logo';
 

@@ -4,8 +4,8 @@
 // than the margin off the target for the set time while media airs (never on a slate or silence).
 import { describe, expect, it } from 'vitest';
 import { PROFILES } from '../../src/media/profiles';
-import { LoudnessControl } from '../../src/runtime/producer/loudness-control';
-import type { Slot } from '../../src/runtime/producer/slot-cursor';
+import { LoudnessControl } from '../../src/playout/loudness-control';
+import type { Slot } from '../../src/playout/slot-cursor';
 import { DEFAULT_LOUDNESS, type LoudnessSettings } from '../../src/shared/domain';
 
 const profile = PROFILES['360p'];

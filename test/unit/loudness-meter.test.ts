@@ -1,7 +1,7 @@
 // The BS.1770 meter against the EBU's conformance signals (Tech 3341 for loudness and true peak,
 // Tech 3342 for loudness range), generated here in JS as the documents specify them.
 import { describe, expect, it } from 'vitest';
-import { kWeighting, LoudnessMeter, TruePeakDetector } from '../../src/runtime/producer/loudness-meter';
+import { kWeighting, LoudnessMeter, TruePeakDetector } from '../../src/playout/loudness-meter';
 
 const RATE = 48_000;
 

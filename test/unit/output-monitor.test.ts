@@ -4,10 +4,10 @@
 // engine drives it (only media is watched; a slate or a card resets; levels of what aired).
 import { describe, expect, it } from 'vitest';
 import { PROFILES } from '../../src/media/profiles';
-import { ConditionDetector } from '../../src/runtime/producer/condition';
-import { OutputMonitor, PICTURE_STRIDE } from '../../src/runtime/producer/output-monitor';
-import { blackLevel, CHANGE_NOISE_LEVELS, darkShare, LumaGrid, measureAudio, peakDb, RegionChange, rmsDb } from '../../src/runtime/producer/signal-analysis';
-import type { Frame } from '../../src/runtime/producer/sources';
+import { ConditionDetector } from '../../src/playout/condition';
+import { OutputMonitor, PICTURE_STRIDE } from '../../src/playout/output-monitor';
+import { AudioBlockMeter, blackLevel, CHANGE_NOISE_LEVELS, darkShare, LumaGrid, peakDb, RegionChange, rmsDb } from '../../src/playout/signal-analysis';
+import type { Frame } from '../../src/playout/sources';
 import { DEFAULT_OUTPUT_HEALTH, type OutputHealthSettings } from '../../src/shared/domain';
 import { LEVELS_FLOOR_DBFS } from '../../src/shared/api';
 
@@ -117,7 +117,8 @@ describe('signal analysis', () => {
   });
 
   it('reads a tone at its RMS and peak levels, left and right apart, in one pass', () => {
-    const b = measureAudio(tone(-20, -30), 2);
+    const meter = new AudioBlockMeter();
+    const b = meter.measure(tone(-20, -30), 2);
     expect(b.samples).toBe(SAMPLES);
     expect(rmsDb(b.sumSquares[0], b.samples)).toBeCloseTo(-20, 0);
     expect(rmsDb(b.sumSquares[1], b.samples)).toBeCloseTo(-30, 0);
@@ -126,11 +127,14 @@ describe('signal analysis', () => {
     // A buffer at an odd offset (a chunk cut anywhere) reads the same.
     const odd = Buffer.alloc(SAMPLES * 4 + 1);
     tone(-20, -30).copy(odd, 1);
-    expect(measureAudio(odd.subarray(1), 2)).toEqual(b);
+    expect(meter.measure(odd.subarray(1), 2)).toEqual(b);
+    // ... and again once its copy buffer exists, and beside a second meter that has none yet.
+    expect(meter.measure(odd.subarray(1), 2)).toEqual(b);
+    expect(new AudioBlockMeter().measure(odd.subarray(1), 2)).toEqual(b);
   });
 
   it('floors digital silence at -120 dBFS (JSON has no -Infinity)', () => {
-    const b = measureAudio(tone(null, null), 2);
+    const b = new AudioBlockMeter().measure(tone(null, null), 2);
     expect(peakDb(b.peak[0])).toBe(LEVELS_FLOOR_DBFS);
     expect(rmsDb(b.sumSquares[1], b.samples)).toBe(LEVELS_FLOOR_DBFS);
     expect(rmsDb(0, 0)).toBe(LEVELS_FLOOR_DBFS);

@@ -9,8 +9,8 @@ import type { FfmpegTools } from '../../src/media/ffmpeg';
 import { ProcessGroup } from '../../src/media/process';
 import { PROFILES } from '../../src/media/profiles';
 import { SimulatedClock } from '../../src/runtime/clock';
-import { BaseProducer, EmergencyProducer, GuideProducer, NormalProducer, SlateProducer, type EmergencyOverlay, type ProducerContext } from '../../src/runtime/producer';
-import { OutputFolder } from '../../src/runtime/producer/output-folder';
+import { BaseProducer, EmergencyProducer, GuideProducer, NormalProducer, SlateProducer, type EmergencyOverlay, type ProducerContext } from '../../src/playout';
+import { OutputFolder } from '../../src/playout/output-folder';
 import { tempDir } from '../helpers/tmp';
 
 // Never run: nothing here starts output.

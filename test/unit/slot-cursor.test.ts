@@ -2,9 +2,9 @@
 // switches are being written at once (mayPrefetch says no), when the decoders the switches need
 // come first; a held prefetch still opens once the slot on air is down to its last second.
 import { describe, expect, it } from 'vitest';
-import { SlotCursor, URGENT_PREFETCH_SECONDS, type Slot } from '../../src/runtime/producer/slot-cursor';
-import { StillSource } from '../../src/runtime/producer/sources';
-import { SWITCH_HOLD_MAX_MS, SwitchWindow } from '../../src/runtime/producer/switch-window';
+import { SlotCursor, URGENT_PREFETCH_SECONDS, type Slot } from '../../src/playout/slot-cursor';
+import { StillSource } from '../../src/playout/sources';
+import { SWITCH_HOLD_MAX_MS, SwitchWindow } from '../../src/playout/engine';
 
 const still = () => new StillSource(Buffer.alloc(4), Buffer.alloc(4), false);
 const FPS = 5;

@@ -6,7 +6,7 @@ import type { MasterClock } from '../../shared/clock';
 import { type AlarmKey, alarmKeys, MEDIA_ALARM_KINDS } from '../alarm-keys';
 import type { AlarmBoard } from '../alarms';
 import type { AsRunLogger } from '../as-run';
-import type { Producer, ProducerEvents } from '../producer';
+import type { Producer, ProducerEvents } from '../../playout';
 import type { AsRunProducer } from '../../shared/domain';
 
 type Listeners = { [E in keyof ProducerEvents]: (...args: ProducerEvents[E]) => void };
@@ -29,7 +29,8 @@ export interface ReportsDeps {
 }
 
 export class ProducerReports {
-  private attached: { producer: Producer; listeners: Listeners } | null = null;
+  /** The producer on air, and the listeners this holds on it. */
+  private following: { producer: Producer; listeners: Listeners } | null = null;
 
   constructor(private readonly d: ReportsDeps) {}
 
@@ -84,26 +85,26 @@ export class ProducerReports {
   }
 
   /** A producer is about to go on air: `label` and `title` are what the as-run log calls its output. */
-  attach(p: Producer, label: AsRunProducer, title: string): void {
-    this.detachListeners();
+  onAir(p: Producer, label: AsRunProducer, title: string): void {
+    this.stopListening();
     this.safe('as-run', () => this.d.asRun.expect(label))();
     const listeners = this.listeners(p, title);
     for (const [event, fn] of Object.entries(listeners)) p.on(event as keyof ProducerEvents, fn as never);
-    this.attached = { producer: p, listeners };
+    this.following = { producer: p, listeners };
   }
 
   /** The producer goes off air: its open as-run row closes now, or at `atMs` (saying why), its alarms clear. */
-  detach(p: Producer, why: OffAir, atMs?: number): void {
-    if (this.attached?.producer !== p) return;
-    this.detachListeners();
+  offAir(p: Producer, why: OffAir, atMs?: number): void {
+    if (this.following?.producer !== p) return;
+    this.stopListening();
     this.d.alarms.clearOwner(p.id);
     this.safe('as-run', () => this.d.asRun.offAir(atMs ?? this.d.clock.now(), why.cause, why.next))();
   }
 
-  private detachListeners(): void {
-    const a = this.attached;
+  private stopListening(): void {
+    const a = this.following;
     if (!a) return;
     for (const [event, fn] of Object.entries(a.listeners)) a.producer.off(event as keyof ProducerEvents, fn as never);
-    this.attached = null;
+    this.following = null;
   }
 }

@@ -8,13 +8,66 @@
 // class never reads the schedule. Failures restart with a growing delay; repeated failure marks the
 // channel fully failed. Every transition's failure is logged, shown in status and as an alarm:
 // none escapes as an unhandled rejection.
-import type { TimerHandle } from '../../shared/clock';
-import type { PlayoutPlan, ProducerStatus } from '../../shared/domain';
+import type { Logger } from 'pino';
+import type { MasterClock, TimerHandle } from '../../shared/clock';
+import type { LoudnessSettings, OutputHealthSettings, PlayoutPlan, ProducerStatus, ProducerType } from '../../shared/domain';
+import type { AlarmBoard } from '../alarms';
+import type { ProducerBudget } from '../budget';
 import { alarmKeys } from '../alarm-keys';
 import { CapacityError } from '../errors';
-import type { Carryover, CuedProgramme, Producer } from '../producer';
+import type { RuntimePolicy } from '../policy';
+import type { Carryover, CuedProgramme, Producer, ProducerFactory, ProducerStartOptions } from '../../playout';
 import type { OffAir } from './producer-reports';
-import type { ProducerSpec, SupervisorDeps } from './supervisor-deps';
+
+/** What the channel should air now: the producer type, its plan from the clock's position, options. */
+export interface ProducerSpec {
+  type: ProducerType;
+  plan: PlayoutPlan;
+  startAtMs: number;
+  options: ProducerStartOptions;
+}
+
+/**
+ * What a supervisor is given: the station's services, and the ChannelManager's answers (what to
+ * air now, whether anyone wants it) and hooks (a producer on or off air, status to mirror in the store).
+ */
+export interface SupervisorDeps {
+  clock: MasterClock;
+  factory: ProducerFactory;
+  budget: ProducerBudget;
+  policy: RuntimePolicy;
+  log: Logger;
+  alarms: AlarmBoard;
+  channel: () => { uuid: string; name: string };
+  outputDir: string;
+  /** How outputs are watched (the station's settings), handed to each producer it starts. */
+  health: () => OutputHealthSettings;
+  loudness?: () => LoudnessSettings;
+  /** What to run now (for the current mode unless told otherwise). */
+  spec: () => ProducerSpec;
+  /** Whether anyone wants output (sessions attached). */
+  wanted: () => boolean;
+  /** A producer is about to go on air / has gone off air. */
+  producerOnAir: (p: Producer) => void;
+  /** `atMs`: when its picture leaves the air, if not now (a hand-over switches at the next frame it had not written). */
+  producerOffAir: (p: Producer, why: OffAir, atMs?: number) => void;
+  /** Mirror of the producer status in the store (may throw; reported, never fatal). */
+  persist: (status: ProducerStatus, p: Producer | null) => void;
+  onChange: () => void;
+}
+
+/**
+ * The ways a producer comes off air. Each says both how the producer ends and what becomes of the
+ * channel's slot in the producer budget, so that only the stops that happen can be asked for:
+ * - 'unwanted': nobody wants output. A plain stop (a cued programme is closed too); the slot is
+ *   given up unless someone wants output again by the time the stop is done.
+ * - 'release': a plain stop, and the slot is given up (station shutdown; a restart that finds nobody).
+ * - 'hand-over': a swap. The output stays on air and is returned for the next producer, which
+ *   keeps the slot.
+ * - 'cue': a hand-over that also keeps the programme rolling off air for the producer that takes
+ *   the output back (an emergency takeover and its clear).
+ */
+type StopKind = 'unwanted' | 'release' | 'hand-over' | 'cue';
 
 export class ProducerSupervisor {
   private producer: Producer | null = null;
@@ -109,7 +162,7 @@ export class ProducerSupervisor {
   stopIfUnwanted(): void {
     this.fire('stop', async () => {
       if (this.d.wanted()) return;
-      await this.stopLocked('if-unwanted', { cause: 'no viewers', next: 'off-air' });
+      await this.stopLocked('unwanted', { cause: 'no viewers', next: 'off-air' });
       this.d.log.info('producer stopped: no viewers');
     });
   }
@@ -125,13 +178,13 @@ export class ProducerSupervisor {
     if (!this.d.budget.tryAcquire(uuid)) throw new CapacityError(`the station is at its producer budget (${this.d.budget.max}); "${name}" cannot start now`);
     const p = this.d.factory(spec.type, { channelUuid: uuid, channelName: name, outputDir: this.d.outputDir, clock: this.d.clock, sequence: ++this.started, health: this.d.health(), loudness: this.d.loudness?.() });
     this.producer = p;
-    this.d.attached(p);
+    this.d.producerOnAir(p);
     this.setStatus('starting');
     try {
       await p.start(spec.plan, spec.startAtMs, spec.options);
     } catch (err) {
       this.producer = null;
-      this.d.detached(p, { cause: 'producer failure', next: 'off-air' });
+      this.d.producerOffAir(p, { cause: 'producer failure', next: 'off-air' });
       await this.stopProducer(p);
       throw err;
     }
@@ -184,34 +237,33 @@ export class ProducerSupervisor {
   }
 
   /**
-   * Stops the producer. The budget slot is kept across a swap ('keep'), kept if someone wants
-   * output by the time the stop is done ('if-unwanted'), or given up ('release'). `end`: a plain
-   * stop (a cued programme is closed too), a hand-over (its output stays on air and is returned for
-   * the next producer) or a cue (a hand-over that also keeps its programme rolling off air for the
-   * clear). Queue only.
+   * Stops the producer the way `kind` says (see StopKind); a hand-over or a cue returns the output
+   * for the next producer (null when there was none). Queue only.
    */
-  private async stopLocked(slot: 'keep' | 'if-unwanted' | 'release', why: OffAir, end: 'stop' | 'hand-over' | 'cue' = 'stop'): Promise<Carryover | null> {
+  private async stopLocked(kind: StopKind, why: OffAir): Promise<Carryover | null> {
     this.replanTimer?.cancel();
     this.stableTimer?.cancel();
     const p = this.producer;
+    const swap = kind === 'hand-over' || kind === 'cue';
     let carryover: Carryover | null = null;
-    if (end === 'stop') await this.dropCued();
+    if (!swap) await this.dropCued();
     if (p) {
       this.setStatus('stopping');
       // Asked right before the hand-over, with nothing written in between: the frame it switches at.
-      this.d.detached(p, why, (end !== 'stop' ? p.handOverAt() : null) ?? undefined);
+      this.d.producerOffAir(p, why, (swap ? p.handOverAt() : null) ?? undefined);
       try {
-        if (end === 'cue') carryover = await this.handOverCued(p);
-        else if (end === 'hand-over') carryover = await this.handOverProducer(p);
+        if (kind === 'cue') carryover = await this.handOverCued(p);
+        else if (kind === 'hand-over') carryover = await this.handOverProducer(p);
         else await this.stopProducer(p);
       } finally {
         this.producer = null;
       }
     }
-    if (slot !== 'keep') {
+    // A swap keeps the slot for the producer that follows; a plain stop ends any pending restart.
+    if (!swap) {
       this.restartTimer?.cancel();
       this.restartTimer = undefined;
-      if (slot === 'release' || !this.d.wanted()) this.d.budget.release(this.uuid);
+      if (kind === 'release' || !this.d.wanted()) this.d.budget.release(this.uuid);
     }
     if (!this.failed) this.setStatus('stopped');
     return carryover;
@@ -228,8 +280,8 @@ export class ProducerSupervisor {
    * those decoder starts made the clear the slowest switch of all.
    */
   private async swapLocked(spec: ProducerSpec, why: OffAir): Promise<void> {
-    const cue = this.producer?.mode === 'normal' && spec.type === 'emergency';
-    const carryover = await this.stopLocked('keep', why, cue ? 'cue' : 'hand-over');
+    const cue = this.producer?.type === 'normal' && spec.type === 'emergency';
+    const carryover = await this.stopLocked(cue ? 'cue' : 'hand-over', why);
     const cued = cue ? null : this.cued;
     if (!cue) this.cued = null;
     try {
@@ -255,7 +307,7 @@ export class ProducerSupervisor {
     this.fire('restart', async () => {
       if (this.producer !== p) return; // already replaced or stopped
       this.producer = null;
-      this.d.detached(p, { cause: 'producer failure', next: 'off-air' });
+      this.d.producerOffAir(p, { cause: 'producer failure', next: 'off-air' });
       this.replanTimer?.cancel();
       this.stableTimer?.cancel();
       await this.stopProducer(p);
@@ -332,7 +384,7 @@ export class ProducerSupervisor {
       const p = this.producer;
       if (!p || this.status !== 'running') return;
       const spec = this.d.spec();
-      if (spec.type !== p.mode) {
+      if (spec.type !== p.type) {
         try {
           await this.swapLocked(spec, { cause: 'schedule changed', next: 'producer' });
         } catch (err) {
@@ -357,7 +409,7 @@ export class ProducerSupervisor {
       if (!p || this.failed) return 'off air';
       const spec = target();
       try {
-        if (spec.type === p.mode) {
+        if (spec.type === p.type) {
           await p.setOverlay(spec.options.overlay ?? null);
           return 'in place';
         }

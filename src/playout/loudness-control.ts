@@ -3,9 +3,9 @@
 // encoder, with the LOUD / QUIET watch. Like the output monitor, it sees frames as the pump writes
 // them, ahead of the clock: readings are kept per frame and read at the frame on air, and a
 // condition is held until the frame it concerns airs.
-import type { OutputProfile } from '../../media/profiles';
-import type { ChannelLoudnessDto } from '../../shared/api';
-import type { LoudnessSettings } from '../../shared/domain';
+import type { OutputProfile } from '../media/profiles';
+import type { ChannelLoudnessDto } from '../shared/api';
+import type { LoudnessSettings } from '../shared/domain';
 import { ConditionDetector, type ConditionChange } from './condition';
 import { TruePeakLimiter } from './limiter';
 import { ABSOLUTE_GATE_LUFS, dbOf, LOUDNESS_FLOOR, LoudnessMeter } from './loudness-meter';

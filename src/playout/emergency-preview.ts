@@ -1,8 +1,8 @@
 // The console's preview of emergency text: the very frames that air (the takeover card's pages, the
 // crawl's strip), from the station's card renderer and cache, as PNG. Previewing a message renders
 // it into the cache, so it is ready when the operator puts it on air.
-import type { EmergencyPreviewDto } from '../../shared/api';
-import { DEFAULT_CRAWL_SPEED, type EmergencyScope } from '../../shared/domain';
+import type { EmergencyPreviewDto } from '../shared/api';
+import { DEFAULT_CRAWL_SPEED, type EmergencyScope } from '../shared/domain';
 import { crawlPassFrames, crawlStep } from './crawl';
 import type { StillCards } from './still-cards';
 

@@ -7,10 +7,10 @@
 // Only frames of media are watched: a slate (a gap, broken media), a card (an audio-only item,
 // the guide, an emergency takeover) is deliberate and never black, frozen or silent as a fault.
 // Every unwatched frame ends whatever was running, so the detectors start over with the media.
-import type { OutputProfile } from '../../media/profiles';
-import type { AlarmSeverity, OutputHealthSettings } from '../../shared/domain';
+import type { OutputProfile } from '../media/profiles';
+import type { AlarmSeverity, OutputHealthSettings } from '../shared/domain';
 import { ConditionDetector, type ConditionChange } from './condition';
-import { blackLevel, BLACK_PICTURE_RATIO, darkShare, LumaGrid, measureAudio, peakDb, RegionChange, rmsDb } from './signal-analysis';
+import { AudioBlockMeter, blackLevel, BLACK_PICTURE_RATIO, darkShare, LumaGrid, peakDb, RegionChange, rmsDb } from './signal-analysis';
 import type { Frame } from './sources';
 
 export type OutputCondition = 'black' | 'freeze' | 'silence';
@@ -60,6 +60,7 @@ export class OutputMonitor {
   private readonly grid: LumaGrid;
   private readonly luma: Uint8Array;
   private readonly change: RegionChange;
+  private readonly sound = new AudioBlockMeter();
   /** The last analysed frame on which some region changed. */
   private lastChange = -Infinity;
   private settings!: OutputHealthSettings;
@@ -106,7 +107,7 @@ export class OutputMonitor {
 
   /** Frame k on its way to the encoder with the sound it carries; `watched` when it airs media (not a slate or a card). */
   frame(k: number, frame: Frame, audio: Buffer, watched: boolean): void {
-    const block = measureAudio(audio, this.profile.audioChannels);
+    const block = this.sound.measure(audio, this.profile.audioChannels);
     const r = this.ring;
     const at = (k % RING_FRAMES) * 5;
     r[at] = block.peak[0];

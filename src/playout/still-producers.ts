@@ -3,8 +3,8 @@
 // engine (one open-ended slot) so their output is as clock-locked as normal programming. The guide
 // and the slate are programming: an emergency crawl shows over them, with the alert tone, as it
 // does over normal programming.
-import { audioBytesPerFrame } from '../../media/profiles';
-import type { PlayoutPlan } from '../../shared/domain';
+import { audioBytesPerFrame } from '../media/profiles';
+import type { PlayoutPlan } from '../shared/domain';
 import type { EmergencyOverlay, GuideListing, ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine, Slot } from './engine';
 import { FfmpegProducer, type FfmpegProducerOptions } from './ffmpeg-producer';
@@ -45,10 +45,10 @@ abstract class StillProducer extends FfmpegProducer {
     this.onStartOptions(options);
     const strip = await this.prepareOverlay(options?.overlay ?? null);
     const black = blackFrame(this.opts.profile);
-    const source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.mode === 'slate');
+    const source = new StillSource(black, Buffer.alloc(audioBytesPerFrame(this.opts.profile)), this.type === 'slate');
     this.source = source;
     const engine = this.makeEngine(startAtMs, black, options?.carryover);
-    const slot: Slot = { key: `${this.mode}:card`, startFrame: 0, endFrame: Infinity, open: () => source };
+    const slot: Slot = { key: `${this.type}:card`, startFrame: 0, endFrame: Infinity, open: () => source };
     engine.setSlots([slot]);
     this.startOverlay(engine, options?.overlay ?? null, strip);
     // After the overlay: the emergency card carries its message.

@@ -2,8 +2,8 @@
 // the item on air at the exact frame, with seamless item boundaries and output locked to the
 // MasterClock. A missing or broken asset airs the slate for exactly its slot; a gap airs the slate.
 // An emergency shows as a crawl over the programme (FfmpegProducer).
-import { audioBytesPerFrame } from '../../media/profiles';
-import type { AssetInfo, PlayoutPlan, PlayoutSegment } from '../../shared/domain';
+import { audioBytesPerFrame } from '../media/profiles';
+import type { AssetInfo, PlayoutPlan, PlayoutSegment } from '../shared/domain';
 import type { ProducerContext, ProducerStartOptions } from './base';
 import type { PlayoutEngine } from './engine';
 import { FfmpegProducer, type FfmpegProducerOptions, type ProducerSlot } from './ffmpeg-producer';

@@ -8,13 +8,13 @@
 //
 // A station's producers share one LogoCache (like their still cards): a producer started after a
 // restart or at an emergency's clear finds the logo already decoded and shows it on its first frame.
-import type { FfmpegTools } from '../../media/ffmpeg';
-import type { ProcessGroup } from '../../media/process';
-import { frameBytes, type OutputProfile } from '../../media/profiles';
-import type { LogoPlacement } from '../../shared/domain';
-import { logoRect } from '../../shared/logo';
+import type { FfmpegTools } from '../media/ffmpeg';
+import type { ProcessGroup } from '../media/process';
+import { frameBytes, type OutputProfile } from '../media/profiles';
+import type { LogoPlacement } from '../shared/domain';
+import { logoRect } from '../shared/logo';
 
-export { logoRect } from '../../shared/logo';
+export { logoRect } from '../shared/logo';
 
 /** A channel's logo as the channel manager hands it to a producer: the PNG on disk, its size and placement. */
 export interface LogoSpec {

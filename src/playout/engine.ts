@@ -12,29 +12,32 @@
 // frame count) may have been handed over by the producer before it, and may be handed on: at a
 // swap the old engine's slot ends at the next frame to be written, and the new engine's first slot
 // begins on that same frame. Programming taken off air by an emergency takeover can also be kept
-// rolling (cued, see cued-programme.ts): the engine hands the output on but goes on reading its
+// rolling (cued, see CuedProgramme below): the engine hands the output on but goes on reading its
 // sources at the clock's pace, dropping the frames, and the producer that takes the output back
 // at the clear adopts the engine, which rejoins the air on the frame the clock says with its
 // decoders already running, not after a decoder start and a seek on every channel at once.
-import { keyframeAfter } from '../../media/commands';
-import { audioBytesPerFrame } from '../../media/profiles';
-import type { TimerHandle } from '../../shared/clock';
-import type { LoudnessSettings, OutputHealthSettings } from '../../shared/domain';
+//
+// Here too: what an engine is given and what it reports (EngineOptions, EngineEvents); its
+// lateness (output behind the clock, reported once it has lasted); the station's switch window
+// (prefetch waits while any channel writes a switch); and the cued programme, the handle on an
+// engine rolling off air that the next normal producer takes back.
+import { keyframeAfter } from '../media/commands';
+import { audioBytesPerFrame } from '../media/profiles';
+import type { MasterClock, TimerHandle } from '../shared/clock';
+import type { LoudnessSettings, OutputHealthSettings } from '../shared/domain';
 import { AlertTone } from './alert-tone';
 import { CrawlOverlay } from './crawl';
 import type { CrawlStrip } from './still-cards';
-import type { AudioLevels } from './output-monitor';
-import type { LoudnessLevels } from './loudness-control';
+import type { CuedProgramme as Cued } from './base';
+import { ConditionDetector } from './condition';
+import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor';
+import type { LoudnessCondition, LoudnessControl, LoudnessLevels } from './loudness-control';
 import type { OutputFeeder, ProgramOutput } from './program-output';
-import type { EngineEvents, EngineOptions } from './engine-options';
-import { SlotCursor, type Slot } from './slot-cursor';
+import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor';
 import { StillSource } from './sources';
-import { SwitchWindow } from './switch-window';
-import { Lateness } from './lateness';
 import type { LogoOverlay } from './logo-overlay';
 
 export type { Slot } from './slot-cursor';
-export type { EngineEvents, EngineOptions } from './engine-options';
 
 /** How long a start may wait for the encoder's first segment. */
 export const FIRST_SEGMENT_TIMEOUT_MS = 20_000;
@@ -47,6 +50,93 @@ const PUMP_MIN_INTERVAL_MS = 10;
  * that the output (fed by another producer at the same pace) is never behind them when it comes back.
  */
 const OFF_AIR_BEHIND_FRAMES = 5;
+
+export interface EngineEvents extends SlotEvents {
+  late(behindMs: number | null): void;
+  /** A watched condition began (active) or ended at station time atMs; told when that frame is on air. */
+  condition(kind: OutputCondition | LoudnessCondition, active: boolean, atMs: number): void;
+  failed(error: Error): void;
+}
+
+export interface EngineOptions {
+  /** The channel's program output this engine feeds: a new one (opened by start) or a carryover. */
+  output: ProgramOutput;
+  clock: MasterClock;
+  /**
+   * Frames written ahead of the clock: one segment, so the encoder can close it, plus one second
+   * of jitter buffer so that a burst of load (every channel changing items on the hour) never
+   * reaches viewers as a stall.
+   */
+  leadFrames?: number;
+  /**
+   * Open the next slot's source this many frames before it starts. Channels on the same schedule
+   * change items at the same instant; producers pass different values so their decoders do not all
+   * start (each a burst of CPU) in the same moment.
+   */
+  prefetchFrames?: number;
+  gapSlate: Buffer;
+  /** The station's channels writing a switch (prefetch waits for them); a private one when absent. */
+  switches?: SwitchWindow;
+  /** Watches every frame written (conditions and levels); none: nothing is measured. */
+  monitor?: OutputMonitor | null;
+  /** Each item's loudness gain, the true-peak limiter and the loudness meter; none: the sound passes as it is. */
+  loudness?: LoudnessControl | null;
+  events: EngineEvents;
+}
+
+// Station-wide: the channels writing a switch right now (the rest of a segment written at once
+// after a takeover, its clear or a crawl change). In an emergency every channel switches in the
+// same moment, and each switch needs its decoder started and its frames encoded at once. The next
+// items' decoders (prefetch, opened seconds before they are needed) wait while any channel is
+// switching: their start-ups, on a small machine, take the CPU the switches need.
+
+/** A switch that is not written within this long stops holding prefetches back (a stalled source). */
+export const SWITCH_HOLD_MAX_MS = 1_500;
+
+export class SwitchWindow {
+  private readonly holds = new Map<number, number>();
+  private nextId = 0;
+
+  /** A channel starts writing a switch at station time `nowMs`; the function returned ends it (once). */
+  hold(nowMs: number): () => void {
+    const id = this.nextId++;
+    this.holds.set(id, nowMs);
+    return () => void this.holds.delete(id);
+  }
+
+  /** Some channel is writing a switch at station time `nowMs` (holds older than SWITCH_HOLD_MAX_MS lapse). */
+  busy(nowMs: number): boolean {
+    for (const [id, since] of this.holds) {
+      if (nowMs - since < SWITCH_HOLD_MAX_MS) return true;
+      this.holds.delete(id);
+    }
+    return false;
+  }
+}
+
+// Output behind the clock: viewers at the live edge would stall. Reported only once it has lasted,
+// and cleared once being on time again has lasted: a hiccup of a few hundred milliseconds (a burst
+// of decoder starts) is absorbed by the players' buffers and would only flood the operator with
+// alarms that come and go.
+/** Output this far behind the clock is late. */
+const LATE_MS = 500;
+const LATE_TRIGGER_MS = 2_000;
+const LATE_CLEAR_MS = 1_000;
+
+class Lateness {
+  private readonly detector = new ConditionDetector({ on: LATE_TRIGGER_MS, hold: LATE_CLEAR_MS });
+
+  /**
+   * At station time `now` the output is `behindMs` behind (counted only when `counting`: start-up
+   * is not lateness). Returns how far behind when it became late, null when it is on time again,
+   * undefined when nothing changed.
+   */
+  update(now: number, behindMs: number, counting: boolean): number | null | undefined {
+    const change = this.detector.update(now, counting && behindMs > LATE_MS);
+    if (!change) return undefined;
+    return change.active ? behindMs : null;
+  }
+}
 
 export class PlayoutEngine implements OutputFeeder {
   private readonly output: ProgramOutput;
@@ -139,7 +229,7 @@ export class PlayoutEngine implements OutputFeeder {
     if (this.stopped) throw new Error('output stopped before it started');
     if (this.offAir !== null) return this.rejoin();
     if (!this.carried) this.output.open();
-    this.output.attach(this);
+    this.output.feedFrom(this);
     this.pumpTimer = this.o.clock.every(Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)), () => this.pump());
     if (this.carried) {
       this.started = true;
@@ -323,7 +413,7 @@ export class PlayoutEngine implements OutputFeeder {
   private fail(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.output.detach(this);
+    this.output.endFeed(this);
     void this.teardown();
     this.events.failed(error);
   }
@@ -344,11 +434,11 @@ export class PlayoutEngine implements OutputFeeder {
     const wasStopped = this.stopped;
     this.stopped = true;
     if (this.offAir !== null) {
-      this.output.detach(this); // attached already if it was rejoining
+      this.output.endFeed(this); // feeding it already if it was rejoining
       return void (await this.teardown());
     }
     if (!wasStopped) this.cursor.finish(this.written);
-    this.output.detach(this);
+    this.output.endFeed(this);
     const closed = this.teardown();
     await this.output.kill();
     await closed;
@@ -376,7 +466,7 @@ export class PlayoutEngine implements OutputFeeder {
     const k = this.written;
     this.cursor.leaveAir(k);
     this.offAir = k;
-    this.output.detach(this);
+    this.output.endFeed(this);
     this.endSwitch();
     this.pump();
     return this.output;
@@ -397,7 +487,7 @@ export class PlayoutEngine implements OutputFeeder {
    * segment is written at once, as at a carried-over start. Throws when the output cannot be fed.
    */
   private rejoin(): void {
-    this.output.attach(this);
+    this.output.feedFrom(this);
     this.first = this.output.written;
     this.carried = true;
     this.rejoining = true;
@@ -418,11 +508,33 @@ export class PlayoutEngine implements OutputFeeder {
     }
     this.stopped = true;
     this.cursor.finish(this.written);
-    this.output.detach(this);
+    this.output.endFeed(this);
     await this.teardown();
     // The encoder may have died while the sources closed: then there is nothing to hand over.
     if (this.output.live) return this.output;
     await this.output.kill();
     return null;
+  }
+}
+
+// Programming kept rolling off air under an emergency takeover: the handle on an engine that
+// rolled off air (rollOffAir), which the normal producer at the clear takes back with the output.
+// It is not a producer (it airs nothing and reports nothing); its holder (the channel's
+// supervisor) closes it, which stops the engine and its decoders unless a producer took it.
+export class CuedProgramme implements Cued {
+  constructor(private engine: PlayoutEngine | null) {}
+
+  /** The engine, for the producer taking `output` back on air: once, and only if it still rolls for that output. */
+  take(output: ProgramOutput): PlayoutEngine | null {
+    const e = this.engine;
+    if (!e || !e.rollingOffAir || !e.feeds(output) || !output.live) return null;
+    this.engine = null;
+    return e;
+  }
+
+  async close(): Promise<void> {
+    const e = this.engine;
+    this.engine = null;
+    await e?.stop();
   }
 }

@@ -17,7 +17,7 @@
 //   meter's cost per channel a fraction of a per cent of a core.
 //
 // Channels are summed with weight 1 (L, R; mono is one channel): the outputs carry no surround.
-import { LEVELS_FLOOR_DBFS } from '../../shared/api';
+import { LEVELS_FLOOR_DBFS } from '../shared/api';
 
 /** The lowest reading (silence, or nothing measured): the levels' floor. */
 export const LOUDNESS_FLOOR = LEVELS_FLOOR_DBFS;

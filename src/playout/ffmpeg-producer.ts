@@ -2,13 +2,12 @@
 // the program output it feeds (start, failure, stop then the output's close, or a hand-over of the
 // output to the next producer), the stream endpoint, its still-card renders, and the emergency
 // crawl that programming (normal, guide, slate) shows.
-import type { FfmpegTools } from '../../media/ffmpeg';
-import type { ProcessGroup } from '../../media/process';
-import type { OutputProfile } from '../../media/profiles';
-import { DEFAULT_CRAWL_SPEED, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type LoudnessSettings, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../../shared/domain';
+import type { FfmpegTools } from '../media/ffmpeg';
+import type { ProcessGroup } from '../media/process';
+import type { OutputProfile } from '../media/profiles';
+import { DEFAULT_CRAWL_SPEED, DEFAULT_LOUDNESS, DEFAULT_OUTPUT_HEALTH, type LoudnessSettings, type OutputHealthSettings, type PlayoutSegment, type ProducerType } from '../shared/domain';
 import { BaseProducer, type ProducerLevels, type Carryover, type CuedProgramme as Cued, type EmergencyOverlay, type ProducerContext, type StreamEndpoint } from './base';
-import { CuedProgramme } from './cued-programme';
-import { type EngineEvents, PlayoutEngine, type Slot } from './engine';
+import { CuedProgramme, type EngineEvents, PlayoutEngine, type Slot, type SwitchWindow } from './engine';
 import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder';
 import { ProgramOutput } from './program-output';
 import { CONDITION_SEVERITY, describeCondition, OutputMonitor, type OutputCondition } from './output-monitor';
@@ -16,7 +15,6 @@ import { describeLoudness, LoudnessControl, type LoudnessCondition } from './lou
 import { type CrawlStrip, type EmergencyCard, StillCards } from './still-cards';
 import { crawlStep } from './crawl';
 import type { LogoCache } from './logo-overlay';
-import type { SwitchWindow } from './switch-window';
 
 /** Where a producer also reports what may have no listener any more (a failure after stop). A pino Logger fits. */
 export interface ProducerLog {
@@ -85,11 +83,11 @@ export abstract class FfmpegProducer extends BaseProducer {
   protected readonly keepsSourcesRolling: boolean = false;
 
   constructor(
-    mode: ProducerType,
+    type: ProducerType,
     context: ProducerContext,
     protected readonly opts: FfmpegProducerOptions,
   ) {
-    super(mode, context);
+    super(type, context);
     this.cards = opts.cards ?? new StillCards(opts);
     this.healthSettings = context.health ?? DEFAULT_OUTPUT_HEALTH;
     this.loudnessSettings = context.loudness ?? DEFAULT_LOUDNESS;
@@ -216,7 +214,7 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /** Programming shows an emergency as a crawl over its picture; a takeover needs the emergency producer. */
   protected checkOverlay(overlay: EmergencyOverlay | null): void {
-    if (overlay && overlay.scope !== 'crawl') throw new Error(`a ${this.mode} producer shows only a crawl; a takeover needs the emergency producer`);
+    if (overlay && overlay.scope !== 'crawl') throw new Error(`a ${this.type} producer shows only a crawl; a takeover needs the emergency producer`);
   }
 
   /**

@@ -6,11 +6,11 @@
 // starts on time.
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { FfmpegTools } from '../../media/ffmpeg';
-import { decoderArgs } from '../../media/commands';
-import type { ManagedProcess, ProcessGroup } from '../../media/process';
-import { audioBytesPerFrame, frameBytes, type OutputProfile } from '../../media/profiles';
-import type { AssetInfo } from '../../shared/domain';
+import type { FfmpegTools } from '../media/ffmpeg';
+import { decoderArgs } from '../media/commands';
+import type { ManagedProcess, ProcessGroup } from '../media/process';
+import { audioBytesPerFrame, frameBytes, type OutputProfile } from '../media/profiles';
+import type { AssetInfo } from '../shared/domain';
 import { ByteQueue } from './byte-queue';
 
 export interface Frame {

@@ -1,6 +1,6 @@
 // The alert tone: the EAS attention signal (853 Hz and 960 Hz together) mixed over a producer's
 // audio, programme sound ducked under it, for a while after an alert is first shown.
-import type { OutputProfile } from '../../media/profiles';
+import type { OutputProfile } from '../media/profiles';
 
 /** How long the tone sounds when an alert is first shown. */
 export const ALERT_TONE_SECONDS = 8;

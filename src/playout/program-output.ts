@@ -6,9 +6,9 @@
 // producer's first frames are listed as fast as a crawl is. A producer that fails, or stops for
 // good, closes it.
 import path from 'node:path';
-import type { FfmpegTools } from '../../media/ffmpeg';
-import type { ProcessGroup } from '../../media/process';
-import type { OutputProfile } from '../../media/profiles';
+import type { FfmpegTools } from '../media/ffmpeg';
+import type { ProcessGroup } from '../media/process';
+import type { OutputProfile } from '../media/profiles';
 import type { Carryover } from './base';
 import { Encoder } from './encoder';
 import { OUTPUT_KEEP_MS, type OutputFolder } from './output-folder';
@@ -85,15 +85,15 @@ export class ProgramOutput implements Carryover {
   }
 
   /** The feeder writes from now on. Throws when the output can no longer take frames. */
-  attach(feeder: OutputFeeder): void {
+  feedFrom(feeder: OutputFeeder): void {
     if (this.closing) throw new Error(`output ${this.id} was closed`);
     if (this.failure) throw this.failure;
     if (!this.encoder) throw new Error(`output ${this.id} was never opened`);
     this.feeder = feeder;
   }
 
-  /** The feeder lets go (a hand-over): nobody writes until the next one attaches. */
-  detach(feeder: OutputFeeder): void {
+  /** The feeder lets go (a hand-over): nobody writes until the next one feeds it. */
+  endFeed(feeder: OutputFeeder): void {
     if (this.feeder === feeder) this.feeder = null;
   }
 

@@ -5,8 +5,8 @@
 // schedule or the library and never picks content. It reports what actually aired (segment
 // began/ended with real station times) for the as-run log, and its health.
 import { EventEmitter } from 'node:events';
-import type { AlarmKind, AlarmSeverity, EmergencyScope, LoudnessSettings, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../../shared/domain';
-import type { MasterClock } from '../../shared/clock';
+import type { AlarmKind, AlarmSeverity, EmergencyScope, LoudnessSettings, OutputHealthSettings, PlayoutPlan, PlayoutSegment, ProducerHealth, ProducerStatus, ProducerType } from '../shared/domain';
+import type { MasterClock } from '../shared/clock';
 import type { AudioLevels, OutputCondition } from './output-monitor';
 import type { LogoSpec } from './logo-overlay';
 import type { LoudnessCondition, LoudnessLevels } from './loudness-control';
@@ -44,7 +44,7 @@ export interface StreamEndpoint {
 
 export interface ProducerState {
   id: string;
-  mode: ProducerType;
+  type: ProducerType;
   status: ProducerStatus;
   health: ProducerHealth;
   startedAtMs: number | null;
@@ -93,7 +93,7 @@ export interface Carryover {
 
 /**
  * Programming kept rolling off air after its producer handed the output on to an emergency
- * takeover (cued-programme.ts): the producer that takes the output back continues it instead of
+ * takeover (engine.ts): the producer that takes the output back continues it instead of
  * starting decoders. Whoever holds it closes it (idempotent; nothing happens once it was taken).
  */
 export interface CuedProgramme {
@@ -113,7 +113,7 @@ export interface ProducerStartOptions {
 
 export interface Producer {
   readonly id: string;
-  readonly mode: ProducerType;
+  readonly type: ProducerType;
   /** Begin output: air the plan from `startAtMs` (station time), joining an item in progress at the right frame. Rejects when output cannot start. */
   start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
   /** Cleanly end output and release every process. Idempotent. */
@@ -191,11 +191,11 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   protected lastError: string | null = null;
 
   constructor(
-    readonly mode: ProducerType,
+    readonly type: ProducerType,
     protected readonly context: ProducerContext,
   ) {
     super();
-    this.id = `${context.channelUuid.slice(0, 8)}-${mode}-${context.sequence}`;
+    this.id = `${context.channelUuid.slice(0, 8)}-${type}-${context.sequence}`;
   }
 
   abstract start(plan: PlayoutPlan, startAtMs: number, options?: ProducerStartOptions): Promise<void>;
@@ -231,7 +231,7 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
 
   /** A producer shows no overlay unless it says how: refused, so a switch never counts it as done. */
   async setOverlay(overlay: EmergencyOverlay | null): Promise<void> {
-    if (overlay) throw new Error(`a ${this.mode} producer cannot show an emergency ${overlay.scope}`);
+    if (overlay) throw new Error(`a ${this.type} producer cannot show an emergency ${overlay.scope}`);
     this.overlay = null;
   }
 
@@ -253,7 +253,7 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   state(): ProducerState {
     return {
       id: this.id,
-      mode: this.mode,
+      type: this.type,
       status: this.status,
       health: this.currentHealth,
       startedAtMs: this.startedAtMs,

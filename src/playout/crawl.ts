@@ -7,8 +7,8 @@
 //
 // Only the band's rows are new bytes: the frame goes on as slices of the original around them
 // (the source's buffer is shared, e.g. a still card's, and is never written to).
-import { AVERAGE_CHAR_EM, crawlGeometry } from '../../media/text-layout';
-import type { OutputProfile } from '../../media/profiles';
+import { AVERAGE_CHAR_EM, crawlGeometry } from '../media/text-layout';
+import type { OutputProfile } from '../media/profiles';
 import type { CrawlStrip } from './still-cards';
 
 /** A frame's picture as the engine passes it: one buffer or slices of one. */

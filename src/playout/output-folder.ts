@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PLAYLIST_NAME } from '../../media/commands';
+import { PLAYLIST_NAME } from '../media/commands';
 
 /** How long a stopped producer's folder stays: viewers may still fetch the last segments they were given. */
 export const OUTPUT_KEEP_MS = 20_000;

@@ -1,11 +1,11 @@
 // Cheap measurements of the raw frames on their way to the encoder: a sparse luma grid of the
-// picture (black; frozen, judged per region) and one pass over the sound (peak and RMS per channel). Pure functions
-// over buffers, so they are tested on synthetic frames.
+// picture (black; frozen, judged per region) and one pass over the sound (peak and RMS per channel). Functions and
+// per-output measuring objects over buffers, with no shared state, so they are tested on synthetic frames.
 //
 // Why a grid and not ffmpeg's blackdetect/freezedetect: the engine already holds every frame, so
 // reading 3,600 bytes of one in two costs tens of microseconds, where an extra filter chain in each
 // encoder would cost a share of a core per channel (see test/bench/health.bench.ts).
-import { LEVELS_FLOOR_DBFS as LEVEL_FLOOR_DB } from '../../shared/api';
+import { LEVELS_FLOOR_DBFS as LEVEL_FLOOR_DB } from '../shared/api';
 
 /** The grid sampled from each analysed picture: 80 x 45 points whatever the picture size. */
 export const GRID_COLUMNS = 80;
@@ -158,36 +158,41 @@ export interface AudioBlock {
   samples: number;
 }
 
-let scratch = new Int16Array(0);
+/**
+ * Measures s16le interleaved sound (mono is read as both channels) in one pass. One per output:
+ * it keeps the copy a chunk cut at an odd offset needs, so that no frame allocates one.
+ */
+export class AudioBlockMeter {
+  private scratch = new Int16Array(0);
 
-/** Measures s16le interleaved sound (mono is read as both channels) in one pass. */
-export function measureAudio(pcm: Buffer, channels: number): AudioBlock {
-  const count = pcm.length >> 1;
-  let s: Int16Array;
-  if ((pcm.byteOffset & 1) === 0) s = new Int16Array(pcm.buffer, pcm.byteOffset, count);
-  else {
-    // A view needs 2-byte alignment; a chunk cut at an odd offset is copied once.
-    if (scratch.length < count) scratch = new Int16Array(count);
-    s = scratch.subarray(0, count);
-    new Uint8Array(s.buffer, 0, count * 2).set(pcm.subarray(0, count * 2));
+  measure(pcm: Buffer, channels: number): AudioBlock {
+    const count = pcm.length >> 1;
+    let s: Int16Array;
+    if ((pcm.byteOffset & 1) === 0) s = new Int16Array(pcm.buffer, pcm.byteOffset, count);
+    else {
+      // A view needs 2-byte alignment; a chunk cut at an odd offset is copied once.
+      if (this.scratch.length < count) this.scratch = new Int16Array(count);
+      s = this.scratch.subarray(0, count);
+      new Uint8Array(s.buffer, 0, count * 2).set(pcm.subarray(0, count * 2));
+    }
+    let pl = 0;
+    let pr = 0;
+    let ql = 0;
+    let qr = 0;
+    const step = channels >= 2 ? channels : 1;
+    const right = channels >= 2 ? 1 : 0;
+    for (let i = 0; i + right < count; i += step) {
+      const l = s[i]!;
+      const r = s[i + right]!;
+      const al = l < 0 ? -l : l;
+      const ar = r < 0 ? -r : r;
+      if (al > pl) pl = al;
+      if (ar > pr) pr = ar;
+      ql += l * l;
+      qr += r * r;
+    }
+    return { peak: [pl, pr], sumSquares: [ql, qr], samples: Math.floor(count / step) };
   }
-  let pl = 0;
-  let pr = 0;
-  let ql = 0;
-  let qr = 0;
-  const step = channels >= 2 ? channels : 1;
-  const right = channels >= 2 ? 1 : 0;
-  for (let i = 0; i + right < count; i += step) {
-    const l = s[i]!;
-    const r = s[i + right]!;
-    const al = l < 0 ? -l : l;
-    const ar = r < 0 ? -r : r;
-    if (al > pl) pl = al;
-    if (ar > pr) pr = ar;
-    ql += l * l;
-    qr += r * r;
-  }
-  return { peak: [pl, pr], sumSquares: [ql, qr], samples: Math.floor(count / step) };
 }
 
 /** dBFS of an amplitude given in sample units (full scale 32768), floored, to 0.1 dB. */

@@ -3,10 +3,10 @@
 // for the first segment, an exit nobody asked for); the pacing pump decides what to write and when.
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
-import { encoderArgs } from '../../media/commands';
-import type { FfmpegTools } from '../../media/ffmpeg';
-import type { ManagedProcess, ProcessGroup } from '../../media/process';
-import { audioBytesPerFrame, frameBytes, type OutputProfile } from '../../media/profiles';
+import { encoderArgs } from '../media/commands';
+import type { FfmpegTools } from '../media/ffmpeg';
+import type { ManagedProcess, ProcessGroup } from '../media/process';
+import { audioBytesPerFrame, frameBytes, type OutputProfile } from '../media/profiles';
 import type { OutputFolder } from './output-folder';
 
 /** Lines of the encoder's stderr kept to explain a failure. */

@@ -2,12 +2,12 @@
 // with a bounded cache of the ones that recur. The producer factory owns one per station, so every
 // producer of the station shares what has been rendered, and the cache cannot grow without end
 // (emergency messages and renamed channels would otherwise add cards forever).
-import type { FfmpegTools } from '../../media/ffmpeg';
-import type { ProcessGroup } from '../../media/process';
-import { frameBytes, type OutputProfile } from '../../media/profiles';
-import { FontMetrics, locateFont } from '../../media/font-metrics';
-import { framePng, renderStill, renderTextPicture } from '../../media/stills';
-import { layoutCard, layoutCrawl, pageMs, type TextPicture } from '../../media/text-layout';
+import type { FfmpegTools } from '../media/ffmpeg';
+import type { ProcessGroup } from '../media/process';
+import { frameBytes, type OutputProfile } from '../media/profiles';
+import { FontMetrics, locateFont } from '../media/font-metrics';
+import { framePng, renderStill, renderTextPicture } from '../media/stills';
+import { layoutCard, layoutCrawl, pageMs, type TextPicture } from '../media/text-layout';
 
 /** Cards kept: a gap slate and a fault card per channel of a small station, plus a few alerts. */
 export const STILL_CACHE_CARDS = 32;

@@ -1,19 +1,18 @@
-// The producers' public surface: the protocol and the implementations. ChannelManager and
-// ProgramDirector import producers only from here.
+// The playout engine's public surface: the producer protocol and the implementations.
+// ChannelManager, ProgramDirector and the station import producers only from here.
 //
 // Inside, one job per file: base.ts is the protocol; ffmpeg-producer.ts what every ffmpeg producer
 // shares; normal-producer.ts and still-producers.ts the four types; engine.ts the pacing pump (what
-// it is given and reports: engine-options.ts; its lateness: lateness.ts), over program-output.ts
-// (the encoder and its folder, handed from producer to producer at a swap; cued-programme.ts keeps
-// programming rolling off air under a takeover) over encoder.ts (the ffmpeg encoder), slot-cursor.ts
-// (plan slots and prefetch) with switch-window.ts (prefetch waits while channels switch),
-// sources.ts (decoders and stills), alert-tone.ts and output-folder.ts; still-cards.ts and
-// guide-card.ts draw the cards (emergency-preview.ts shows the console the emergency text's frames);
-// crawl.ts composites the emergency crawl onto frames on their way to the encoder, and
-// logo-overlay.ts blends the channel's logo over the finished picture after it;
-// output-monitor.ts watches what goes to the encoder (over condition.ts and signal-analysis.ts);
-// loudness-control.ts sets each item's loudness gain through the true-peak limiter (limiter.ts) and
-// meters what airs (loudness-meter.ts).
+// it is given and reports, its lateness, the station's switch window that holds prefetch back
+// while channels switch, and the cued programme kept rolling off air under a takeover), over
+// program-output.ts (the encoder and its folder, handed from producer to producer at a swap) over
+// encoder.ts (the ffmpeg encoder), slot-cursor.ts (plan slots and prefetch), sources.ts (decoders
+// and stills), alert-tone.ts and output-folder.ts; still-cards.ts and guide-card.ts draw the cards
+// (emergency-preview.ts shows the console the emergency text's frames); crawl.ts composites the
+// emergency crawl onto frames on their way to the encoder, and logo-overlay.ts blends the
+// channel's logo over the finished picture after it; output-monitor.ts watches what goes to the
+// encoder (over condition.ts and signal-analysis.ts); loudness-control.ts sets each item's
+// loudness gain through the true-peak limiter (limiter.ts) and meters what airs (loudness-meter.ts).
 export type {
   Carryover,
   CuedProgramme,
@@ -45,7 +44,7 @@ import type { FfmpegProducerOptions as Options } from './ffmpeg-producer';
 import { NormalProducer as Normal } from './normal-producer';
 import { StillCards as Cards } from './still-cards';
 import { LogoCache } from './logo-overlay';
-import { SwitchWindow } from './switch-window';
+import { SwitchWindow } from './engine';
 import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer as Slate } from './still-producers';
 
 /**
