@@ -35,10 +35,6 @@ describe('HLS stream server (real ffmpeg)', () => {
   afterEach(async () => {
     for (const id of attached.splice(0)) await api(`/api/viewers/${id}`, { method: 'DELETE' });
   });
-  /** Polls (real time: real ffmpeg is producing) until the condition holds or the bound passes. */
-  const until = async (cond: () => boolean | Promise<boolean>, boundMs: number, everyMs = 200) => {
-    for (let waited = 0; !(await cond()) && waited < boundMs; waited += everyMs) await sleep(everyMs);
-  };
 
   beforeAll(async () => {
     t = stationFixture([
@@ -122,20 +118,23 @@ describe('HLS stream server (real ffmpeg)', () => {
     await fetch(`${base}${silent.streamUrl}`);
     let lastSeq = -1;
     let requests = 0;
+    /** What was wrong with a playlist the player fetched (noted, so the polling below cannot retry past it). */
+    const wrong: string[] = [];
     const playlistOfWatched = async () => {
       const text = await (await fetch(`${base}${watched.streamUrl}`)).text();
       requests++;
-      const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]);
-      expect(seq).toBeGreaterThanOrEqual(lastSeq);
+      const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? NaN);
+      if (!(seq >= lastSeq)) wrong.push(`media sequence ${seq} after ${lastSeq}`);
       lastSeq = seq;
-      expect(text.split('\n').filter((l) => l.endsWith('.ts')).length).toBeLessThanOrEqual(6);
-      return text;
+      const listed = text.split('\n').filter((l) => l.endsWith('.ts')).length;
+      if (listed > 6) wrong.push(`${listed} segments listed`);
     };
     // A player asking about once a second, until the silent one has been ended (8 s timeout) and
     // the encoder has written more segments than it keeps.
     const uuid = channels.find((c) => c.slug === 'mixed')!.uuid;
     const segmentsWritten = () => Math.max(-1, ...fs.readdirSync(station.director.channelOutput(uuid)!.endpoint.dir).map((f) => Number(/^seg-(\d+)\.ts$/.exec(f)?.[1] ?? -1))) + 1;
-    await until(async () => (await playlistOfWatched(), !station.director.sessions.get(silent.sessionId) && segmentsWritten() > 14), 30_000, 1_000);
+    await expect.poll(async () => (await playlistOfWatched(), !station.director.sessions.get(silent.sessionId) && segmentsWritten() > 14), { timeout: 30_000, interval: 1_000 }).toBe(true);
+    expect(wrong).toEqual([]);
     expect(requests).toBeGreaterThan(8);
     expect(station.director.sessions.get(watched.sessionId)).toBeDefined();
     // The other one made no request for longer than the 8 s session timeout.
@@ -246,7 +245,7 @@ describe('HLS stream server (real ffmpeg)', () => {
     expect(station.director.channel(uuid).producerStatus).toBe('running');
     await api(`/api/viewers/${attached.pop()}`, { method: 'DELETE' });
     // The grace is 1 s; stopping takes a moment more.
-    await until(() => channels.every((c) => station.director.channel(c.uuid).producerStatus === 'stopped'), 10_000, 100);
+    await expect.poll(() => channels.every((c) => station.director.channel(c.uuid).producerStatus === 'stopped'), { timeout: 10_000, interval: 100 }).toBe(true);
     for (const c of channels) expect([c.slug, station.director.channel(c.uuid).producerStatus, station.director.channel(c.uuid).sessionCount]).toEqual([c.slug, 'stopped', 0]);
     expect(station.processes.live()).toEqual([]);
   });
