@@ -5,6 +5,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type z, type ZodType } from 'zod';
 import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
+import type { HttpEngine } from './shared/api-routes';
 import type { MasterClock } from './shared/clock';
 import { DEFAULT_LOGO_PLACEMENT, type ChannelLogo, type EmergencyScope, type LoudnessSettings, type SessionPurpose } from './shared/domain';
 import { describeIssues } from './shared/issues';
@@ -34,7 +35,6 @@ import {
   scheduleRangeRequest,
   type ScheduleRangeRequest,
   sessionId,
-  type StationApi,
   StationApiError,
   type StationEventListener,
 } from './shared/station-api';
@@ -112,7 +112,7 @@ async function guardAsync<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export class StationFacade implements StationApi {
+export class StationFacade implements HttpEngine {
   constructor(
     private readonly e: FacadeDeps,
     /** Who the audit log names for commands made through this facade. */

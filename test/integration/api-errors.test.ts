@@ -110,6 +110,12 @@ describe('HTTP error shapes and strict input', () => {
     }
   });
 
+  it('checks a HEAD as its GET: a query parameter the route does not take is refused', async () => {
+    const url = `/api/channels/${env.uuids[0]}?x=1`;
+    expect((await env.app.inject({ method: 'GET', url, headers: headers() })).json().error.code).toBe('invalid_parameter');
+    expect((await env.app.inject({ method: 'HEAD', url, headers: headers() })).statusCode).toBe(400);
+  });
+
   it('maps runtime refusals once: unknown channel or session 404, over the producer budget 503 capacity', async () => {
     expect((await env.app.inject({ method: 'POST', url: '/api/channels/00000000-0000-4000-8000-000000000009/viewers', headers: headers(), payload: {} })).json().error.code).toBe('not_found');
     expect((await env.app.inject({ method: 'DELETE', url: '/api/viewers/abcdefghijklmnopqrstuv', headers: headers() })).statusCode).toBe(404);
