@@ -1,4 +1,4 @@
-// Lint carries the architecture: the import rules of DESIGN.md fail `npm run lint` (and so `npm test`)
+// Lint carries the architecture: the import rules of docs/architecture.md fail `npm run lint` (and so `npm test`)
 // when broken. test/unit/import-rules.test.ts plants a violation of each rule and proves it fires.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

@@ -1,4 +1,4 @@
-// Switching every channel to a new mode as one unit of work (the seed's emergency override): the new
+// Switching every channel to a new mode as one unit of work (the emergency override): the new
 // state is recorded first, then each channel's producer obeys the mode. A store that cannot write
 // (a full disk) refuses the switch before anything goes on air; if a channel refuses, every channel
 // that switched is put back and the record is taken back, so nothing is stored. Nothing airs that

@@ -8,7 +8,7 @@ export interface ModeState {
 
 export const NORMAL_MODE: ModeState = { global: 'normal', emergency: null };
 
-/** A channel's mode (the seed's `current_mode`): the emergency overrides; otherwise its kind decides. */
+/** A channel's mode (`current_mode`): the emergency overrides; otherwise its kind decides. */
 export function channelModeOf(global: GlobalMode, kind: ChannelKind): ChannelMode {
   if (global === 'emergency') return 'emergency';
   return kind === 'guide' ? 'guide' : 'normal';

@@ -20,7 +20,7 @@ export function isOneOf<T extends string>(list: readonly T[], value: unknown): v
 export const CHANNEL_KINDS = ['normal', 'guide'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
-/** A channel's operating mode, as the seed's data model names it. */
+/** A channel's operating mode (`current_mode` in the runtime design's data model). */
 export const CHANNEL_MODES = ['normal', 'emergency', 'guide'] as const;
 export type ChannelMode = (typeof CHANNEL_MODES)[number];
 

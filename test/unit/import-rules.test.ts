@@ -1,4 +1,4 @@
-// Each import rule of DESIGN.md is proved by linting a violation as if it were a file where the rule
+// Each import rule of docs/architecture.md is proved by linting a violation as if it were a file where the rule
 // applies and checking that lint rejects it (and that the allowed form passes).
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ async function lint(dir: string, code: string, ext = 'ts'): Promise<string[]> {
   return (result?.messages ?? []).filter((m) => m.severity === 2).map((m) => `${m.ruleId}: ${m.message}`);
 }
 
-describe('import rules (DESIGN.md) enforced by lint', () => {
+describe('import rules (docs/architecture.md) enforced by lint', () => {
   it('only src/main and src/preload import electron', async () => {
     const code = "import { app } from 'electron';\nexport const a = app;\n";
     for (const dir of ['src/runtime', 'src/playout', 'src/server', 'src/store', 'src/schedule', 'src/media']) {
