@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
-import { defineConfig } from 'electron-vite';
-import { rendererConfig } from './vite.web.config';
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import { rendererConfig } from './vite.web.config'
 
 export default defineConfig({
   main: {
@@ -9,10 +9,10 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
-          'engine-process': resolve(import.meta.dirname, 'src/main/engine-process.ts'),
-        },
-      },
-    },
+          'engine-process': resolve(import.meta.dirname, 'src/main/engine-process.ts')
+        }
+      }
+    }
   },
   preload: {
     build: {
@@ -21,9 +21,9 @@ export default defineConfig({
       // Sandboxed preloads must be CommonJS.
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },
-        output: { format: 'cjs', entryFileNames: '[name].cjs' },
-      },
-    },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' }
+      }
+    }
   },
-  renderer: rendererConfig,
-});
+  renderer: rendererConfig
+})

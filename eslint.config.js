@@ -1,41 +1,60 @@
 // Lint carries the architecture: the import rules of docs/architecture.md fail `npm run lint` (and so `npm test`)
 // when broken. test/unit/import-rules.test.ts plants a violation of each rule and proves it fires.
-import js from '@eslint/js';
-import tseslint from 'typescript-eslint';
-import globals from 'globals';
-import { builtinModules } from 'node:module';
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import globals from 'globals'
+import { builtinModules } from 'node:module'
 
-const ENGINE_DIRS = ['runtime', 'playout', 'schedule', 'media', 'store', 'server'];
+const ENGINE_DIRS = ['runtime', 'playout', 'schedule', 'media', 'store', 'server']
 // Node's built-in modules, by exact name (a gitignore-style group would also match our own files named e.g. http.ts).
-const nodeBuiltinPaths = (message) => builtinModules.map((name) => ({ name, message }));
+const nodeBuiltinPaths = (message) => builtinModules.map((name) => ({ name, message }))
 
 const msg = {
-  electron: 'Only src/main and src/preload may import electron: the engine must run under plain Node.',
+  electron:
+    'Only src/main and src/preload may import electron: the engine must run under plain Node.',
   shared: 'src/shared is the contract: it imports nothing of ours, no Node and no DOM.',
-  producer: 'Producers execute the playout plan they are given: never import runtime/, schedule/, store/ or server/ from playout/.',
+  producer:
+    'Producers execute the playout plan they are given: never import runtime/, schedule/, store/ or server/ from playout/.',
   producerSurface: 'Import the playout engine only through playout/index.ts, its public surface.',
   renderer: 'The console talks to the engine only through shared/ (the StationApi).',
   time: 'Only src/runtime/clock.ts reads the system time; ask the MasterClock.',
-  schedule: 'The schedule never depends on the runtime (the runtime asks the schedule): import the clock contract from shared/.',
-  timers: 'Runtime and schedule code uses MasterClock timers (clock.at/after/every), so simulated time drives it in tests.',
-  belowServer: 'server/ is the HTTP room on top: the engine below it (the facade, outputs, runtime, schedule, media, store) never imports it.',
-  routes: 'The HTTP room calls the engine through the StationApi (shared/api-routes.ts HttpEngine) and narrow views (server/engine.ts), never the ProgramDirector or the concrete StationFacade.',
-};
+  schedule:
+    'The schedule never depends on the runtime (the runtime asks the schedule): import the clock contract from shared/.',
+  timers:
+    'Runtime and schedule code uses MasterClock timers (clock.at/after/every), so simulated time drives it in tests.',
+  belowServer:
+    'server/ is the HTTP room on top: the engine below it (the facade, outputs, runtime, schedule, media, store) never imports it.',
+  routes:
+    'The HTTP room calls the engine through the StationApi (shared/api-routes.ts HttpEngine) and narrow views (server/engine.ts), never the ProgramDirector or the concrete StationFacade.'
+}
 
 // One list per file group, because a later `no-restricted-imports` entry replaces an earlier one.
-const electronBan = { name: 'electron', message: msg.electron };
-const producerSurface = { regex: '(^|/)playout/(?!index$).+', message: msg.producerSurface };
-const serverBan = { regex: '(^|/)server(/|$)', message: msg.belowServer };
+const electronBan = { name: 'electron', message: msg.electron }
+const producerSurface = { regex: '(^|/)playout/(?!index$).+', message: msg.producerSurface }
+const serverBan = { regex: '(^|/)server(/|$)', message: msg.belowServer }
 
 const timeSelectors = [
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: msg.time },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: msg.time
+  },
   { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: msg.time },
   { selector: "CallExpression[callee.type='Identifier'][callee.name='Date']", message: msg.time },
-  { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name=/^(now|local)$/]", message: msg.time },
-  { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name='utc'][arguments.length=0]", message: msg.time },
-  { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: msg.time },
-  { selector: "MemberExpression[object.name='process'][property.name='hrtime']", message: msg.time },
-];
+  {
+    selector: "CallExpression[callee.object.name='DateTime'][callee.property.name=/^(now|local)$/]",
+    message: msg.time
+  },
+  {
+    selector:
+      "CallExpression[callee.object.name='DateTime'][callee.property.name='utc'][arguments.length=0]",
+    message: msg.time
+  },
+  {
+    selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+    message: msg.time
+  },
+  { selector: "MemberExpression[object.name='process'][property.name='hrtime']", message: msg.time }
+]
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
@@ -44,25 +63,28 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-    },
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }]
+    }
   },
   // Everywhere in src: no electron (main/preload lift this below), no system time (clock.ts lifts it).
   {
     files: ['src/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': ['error', { paths: [electronBan] }],
-      'no-restricted-syntax': ['error', ...timeSelectors],
-    },
+      'no-restricted-syntax': ['error', ...timeSelectors]
+    }
   },
   {
     files: ['src/main/**/*.ts', 'src/preload/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
+    rules: { 'no-restricted-imports': 'off' }
   },
   {
     files: ['src/runtime/clock.ts'],
-    rules: { 'no-restricted-syntax': 'off' },
+    rules: { 'no-restricted-syntax': 'off' }
   },
   {
     files: ['src/shared/**/*.ts'],
@@ -75,11 +97,23 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: msg.shared },
             { regex: '^\\.\\./', message: msg.shared },
-            { group: ['react', 'react-dom', 'react-dom/*', 'zustand', 'pino', 'better-sqlite3', 'fastify', 'execa'], message: msg.shared },
-          ],
-        },
-      ],
-    },
+            {
+              group: [
+                'react',
+                'react-dom',
+                'react-dom/*',
+                'zustand',
+                'pino',
+                'better-sqlite3',
+                'fastify',
+                'execa'
+              ],
+              message: msg.shared
+            }
+          ]
+        }
+      ]
+    }
   },
   {
     files: ['src/playout/**/*.ts'],
@@ -88,10 +122,10 @@ export default tseslint.config(
         'error',
         {
           paths: [electronBan],
-          patterns: [{ regex: '(^|/)(runtime|schedule|store|server)(/|$)', message: msg.producer }],
-        },
-      ],
-    },
+          patterns: [{ regex: '(^|/)(runtime|schedule|store|server)(/|$)', message: msg.producer }]
+        }
+      ]
+    }
   },
   // The ProgramDirector and ChannelManager (and anything else outside the room) reach the playout
   // engine only through its public surface.
@@ -103,17 +137,26 @@ export default tseslint.config(
         'error',
         {
           paths: [electronBan],
-          patterns: [producerSurface],
-        },
-      ],
-    },
+          patterns: [producerSurface]
+        }
+      ]
+    }
   },
   // Imports flow downhill: nothing below the HTTP room reaches up into it.
   {
-    files: ['src/runtime/**/*.ts', 'src/media/**/*.ts', 'src/store/**/*.ts', 'src/outputs/**/*.ts', 'src/station-facade.ts'],
+    files: [
+      'src/runtime/**/*.ts',
+      'src/media/**/*.ts',
+      'src/store/**/*.ts',
+      'src/outputs/**/*.ts',
+      'src/station-facade.ts'
+    ],
     rules: {
-      'no-restricted-imports': ['error', { paths: [electronBan], patterns: [producerSurface, serverBan] }],
-    },
+      'no-restricted-imports': [
+        'error',
+        { paths: [electronBan], patterns: [producerSurface, serverBan] }
+      ]
+    }
   },
   // The HTTP room's routes are thin adapters over the contract.
   {
@@ -121,9 +164,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [electronBan], patterns: [producerSurface, { regex: '(^|/)(program-director|station-facade)$', message: msg.routes }] },
-      ],
-    },
+        {
+          paths: [electronBan],
+          patterns: [
+            producerSurface,
+            { regex: '(^|/)(program-director|station-facade)$', message: msg.routes }
+          ]
+        }
+      ]
+    }
   },
   // The schedule is upstream of the runtime: one-way.
   {
@@ -133,10 +182,14 @@ export default tseslint.config(
         'error',
         {
           paths: [electronBan],
-          patterns: [producerSurface, { regex: '(^|/)runtime(/|$)', message: msg.schedule }, serverBan],
-        },
-      ],
-    },
+          patterns: [
+            producerSurface,
+            { regex: '(^|/)runtime(/|$)', message: msg.schedule },
+            serverBan
+          ]
+        }
+      ]
+    }
   },
   {
     files: ['src/runtime/**/*.ts', 'src/schedule/**/*.ts'],
@@ -145,9 +198,9 @@ export default tseslint.config(
       'no-restricted-globals': [
         'error',
         { name: 'setTimeout', message: msg.timers },
-        { name: 'setInterval', message: msg.timers },
-      ],
-    },
+        { name: 'setInterval', message: msg.timers }
+      ]
+    }
   },
   {
     files: ['src/renderer/**/*.{ts,tsx}'],
@@ -161,11 +214,11 @@ export default tseslint.config(
             { group: ['node:*'], message: msg.renderer },
             {
               regex: `^(\\.\\./)+(${[...ENGINE_DIRS, 'main', 'preload'].join('|')})(/|$)|^(\\.\\./)+(station|cli)$`,
-              message: msg.renderer,
-            },
-          ],
-        },
-      ],
-    },
-  },
-);
+              message: msg.renderer
+            }
+          ]
+        }
+      ]
+    }
+  }
+)

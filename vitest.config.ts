@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
@@ -15,8 +15,15 @@ export default defineConfig({
     // Long tests judge the station on a machine of its own (a station PC runs nothing else): they run
     // alone after the rest (`npm run test:long`), never beside two workers' worth of ffmpeg.
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', 'test/**/*.long.test.ts'] } },
-      { extends: true, test: { name: 'long', include: ['test/**/*.long.test.ts'] } },
-    ],
-  },
-});
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'test/**/*.long.test.ts']
+        }
+      },
+      { extends: true, test: { name: 'long', include: ['test/**/*.long.test.ts'] } }
+    ]
+  }
+})

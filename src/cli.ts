@@ -1,15 +1,20 @@
 // Headless entry point: `serve` runs the engine, the control API and the operator console over HTTP;
 // `import` loads a station file (handing it to the running station if one holds the data folder).
 // Usage errors exit 2, runtime failures exit 1.
-import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { z } from 'zod';
-import { terminalLogger } from './logging';
-import path from 'node:path';
-import { DEFAULT_VIEWER_LIMITS } from './server/viewer-limits';
-import { loadOrCreateStreamKey, STREAM_KEY_FILE, STREAM_KEY_PATTERN, STREAM_KEY_RULE } from './server/iptv/stream-key';
-import { CRAWL_SPEED_MAX, CRAWL_SPEED_MIN, DEFAULT_CRAWL_SPEED } from './shared/domain';
-import { Station, defaultDataDir } from './station';
-import { importIntoDataDir } from './station-import';
+import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { z } from 'zod'
+import { terminalLogger } from './logging'
+import path from 'node:path'
+import { DEFAULT_VIEWER_LIMITS } from './server/viewer-limits'
+import {
+  loadOrCreateStreamKey,
+  STREAM_KEY_FILE,
+  STREAM_KEY_PATTERN,
+  STREAM_KEY_RULE
+} from './server/iptv/stream-key'
+import { CRAWL_SPEED_MAX, CRAWL_SPEED_MIN, DEFAULT_CRAWL_SPEED } from './shared/domain'
+import { Station, defaultDataDir } from './station'
+import { importIntoDataDir } from './station-import'
 
 const USAGE = `Usage:
   retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
@@ -42,10 +47,10 @@ const USAGE = `Usage:
   --max-viewers-per-address N  most viewers opened through the viewers' URLs from one client address
                           (default ${DEFAULT_VIEWER_LIMITS.perAddress}); past it 503 for that address only
   --guide-hours N         how far ahead the XMLTV guide reaches (default 48)
-`;
+`
 
 class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name = 'UsageError'
 }
 
 const intArg = (name: string, min: number, max: number) =>
@@ -53,7 +58,7 @@ const intArg = (name: string, min: number, max: number) =>
     .string()
     .regex(/^\d+$/, `--${name} must be a whole number`)
     .transform(Number)
-    .refine((n) => n >= min && n <= max, `--${name} must be between ${min} and ${max}`);
+    .refine((n) => n >= min && n <= max, `--${name} must be between ${min} and ${max}`)
 
 const serveSchema = z.object({
   'data-dir': z.string().min(1, '--data-dir must not be empty').optional(),
@@ -64,35 +69,53 @@ const serveSchema = z.object({
   'session-timeout-ms': intArg('session-timeout-ms', 1_000, 86_400_000).default(60_000),
   'max-producers': intArg('max-producers', 1, 1000).optional(),
   'segment-seconds': intArg('segment-seconds', 1, 10).default(1),
-  'crawl-speed': intArg('crawl-speed', CRAWL_SPEED_MIN, CRAWL_SPEED_MAX).default(DEFAULT_CRAWL_SPEED),
-  profile: z.enum(['360p', '720p', '1080p'], { error: '--profile must be 360p, 720p or 1080p' }).default('360p'),
+  'crawl-speed': intArg('crawl-speed', CRAWL_SPEED_MIN, CRAWL_SPEED_MAX).default(
+    DEFAULT_CRAWL_SPEED
+  ),
+  profile: z
+    .enum(['360p', '720p', '1080p'], { error: '--profile must be 360p, 720p or 1080p' })
+    .default('360p'),
   'public-url': z
     .string()
     .transform((u) => u.replace(/\/+$/, ''))
-    .refine((u) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(u) && URL.canParse(u), '--public-url must be an http:// or https:// URL without a query or fragment')
+    .refine(
+      (u) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(u) && URL.canParse(u),
+      '--public-url must be an http:// or https:// URL without a query or fragment'
+    )
     .optional(),
   'stream-key': z
     .string()
-    .refine((k) => k === 'generate' || STREAM_KEY_PATTERN.test(k), `--stream-key: ${STREAM_KEY_RULE}, or "generate"`)
+    .refine(
+      (k) => k === 'generate' || STREAM_KEY_PATTERN.test(k),
+      `--stream-key: ${STREAM_KEY_RULE}, or "generate"`
+    )
     .optional(),
   'max-viewers': intArg('max-viewers', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perStation),
-  'max-viewers-per-channel': intArg('max-viewers-per-channel', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perChannel),
-  'max-viewers-per-address': intArg('max-viewers-per-address', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perAddress),
-  'guide-hours': intArg('guide-hours', 1, 336).default(48),
-});
+  'max-viewers-per-channel': intArg('max-viewers-per-channel', 1, 100_000).default(
+    DEFAULT_VIEWER_LIMITS.perChannel
+  ),
+  'max-viewers-per-address': intArg('max-viewers-per-address', 1, 100_000).default(
+    DEFAULT_VIEWER_LIMITS.perAddress
+  ),
+  'guide-hours': intArg('guide-hours', 1, 336).default(48)
+})
 
-type ServeArgs = z.output<typeof serveSchema>;
+type ServeArgs = z.output<typeof serveSchema>
 
-function parse<T extends z.ZodType>(schema: T, argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
-  let parsed;
+function parse<T extends z.ZodType>(
+  schema: T,
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>
+) {
+  let parsed
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message)
   }
-  const result = schema.safeParse(parsed.values);
-  if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join('; '));
-  return { values: result.data as z.output<T>, positionals: parsed.positionals };
+  const result = schema.safeParse(parsed.values)
+  if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join('; '))
+  return { values: result.data as z.output<T>, positionals: parsed.positionals }
 }
 
 function parseServeArgs(argv: string[]): ServeArgs {
@@ -112,16 +135,17 @@ function parseServeArgs(argv: string[]): ServeArgs {
     'max-viewers': { type: 'string' },
     'max-viewers-per-channel': { type: 'string' },
     'max-viewers-per-address': { type: 'string' },
-    'guide-hours': { type: 'string' },
-  });
-  if (positionals.length > 0) throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`);
-  return values;
+    'guide-hours': { type: 'string' }
+  })
+  if (positionals.length > 0)
+    throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`)
+  return values
 }
 
 async function serve(argv: string[]): Promise<void> {
-  const args = parseServeArgs(argv);
-  const dataDir = args['data-dir'] ?? defaultDataDir();
-  const keyArg = args['stream-key'];
+  const args = parseServeArgs(argv)
+  const dataDir = args['data-dir'] ?? defaultDataDir()
+  const keyArg = args['stream-key']
   const station = await Station.open({
     dataDir,
     stationFile: args.station,
@@ -135,81 +159,99 @@ async function serve(argv: string[]): Promise<void> {
     iptv: {
       publicUrl: args['public-url'] ?? null,
       streamKey: keyArg === 'generate' ? loadOrCreateStreamKey(dataDir) : (keyArg ?? null),
-      limits: { perChannel: args['max-viewers-per-channel'], perStation: args['max-viewers'], perAddress: args['max-viewers-per-address'] },
-      guideHorizonMs: args['guide-hours'] * 3_600_000,
-    },
-  });
-  const url = await station.listen(args.host, args.port);
-  process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`);
-  process.stdout.write(`Data directory: ${station.dataDir}\n`);
+      limits: {
+        perChannel: args['max-viewers-per-channel'],
+        perStation: args['max-viewers'],
+        perAddress: args['max-viewers-per-address']
+      },
+      guideHorizonMs: args['guide-hours'] * 3_600_000
+    }
+  })
+  const url = await station.listen(args.host, args.port)
+  process.stdout.write(`RetroVue Master Control is on air at ${url}/#token=${station.apiToken}\n`)
+  process.stdout.write(`Data directory: ${station.dataDir}\n`)
   // The key itself is never printed or logged: it is the one given, or in its file.
-  const viewers = args['public-url'] ?? url;
-  const keyNote = keyArg === 'generate' ? ` (the key is in ${path.join(station.dataDir, STREAM_KEY_FILE)})` : keyArg ? ' (the key given with --stream-key)' : '';
-  process.stdout.write(`Viewers' playlist: ${viewers}/iptv/${keyArg ? '<stream key>/' : ''}channels.m3u, guide ${viewers}/iptv/${keyArg ? '<stream key>/' : ''}xmltv.xml${keyNote}\n`);
+  const viewers = args['public-url'] ?? url
+  const keyNote =
+    keyArg === 'generate'
+      ? ` (the key is in ${path.join(station.dataDir, STREAM_KEY_FILE)})`
+      : keyArg
+        ? ' (the key given with --stream-key)'
+        : ''
+  process.stdout.write(
+    `Viewers' playlist: ${viewers}/iptv/${keyArg ? '<stream key>/' : ''}channels.m3u, guide ${viewers}/iptv/${keyArg ? '<stream key>/' : ''}xmltv.xml${keyNote}\n`
+  )
   if (!keyArg && !/^(127\.|localhost$|::1$|\[::1\]$)/.test(args.host)) {
-    process.stdout.write('Viewer URLs need no key: anyone who can reach this address can watch (add --stream-key generate to require one).\n');
+    process.stdout.write(
+      'Viewer URLs need no key: anyone who can reach this address can watch (add --stream-key generate to require one).\n'
+    )
   }
-  let shuttingDown = false;
+  let shuttingDown = false
   const shutdown = (signal: string): void => {
     // A second signal while closing changes nothing: the producers are already being stopped.
-    if (shuttingDown) return;
-    shuttingDown = true;
-    station.logger.info({ signal }, 'shutting down');
+    if (shuttingDown) return
+    shuttingDown = true
+    station.logger.info({ signal }, 'shutting down')
     void station.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        station.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
+        station.logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      }
+    )
+  }
   // `on`, not `once`: execa's child cleanup (signal-exit) re-raises a signal it sees no other
   // listener for, and a `once` listener is gone by the time it looks, so the process died at once
   // and left the encoders to finish writing into the outputs on their own.
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
 }
 
-const importSchema = z.object({ 'data-dir': z.string().min(1, '--data-dir must not be empty').optional() });
+const importSchema = z.object({
+  'data-dir': z.string().min(1, '--data-dir must not be empty').optional()
+})
 
 async function importCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(importSchema, argv, { 'data-dir': { type: 'string' } });
-  if (positionals.length !== 1) throw new UsageError(`import takes exactly one station file (got ${positionals.length})`);
+  const { values, positionals } = parse(importSchema, argv, { 'data-dir': { type: 'string' } })
+  if (positionals.length !== 1)
+    throw new UsageError(`import takes exactly one station file (got ${positionals.length})`)
   // Handed to the running station if one holds the folder; otherwise imported here, store only.
-  const result = await importIntoDataDir(values['data-dir'] ?? defaultDataDir(), positionals[0]!);
-  process.stdout.write(`Imported ${result.file}:\n`);
+  const result = await importIntoDataDir(values['data-dir'] ?? defaultDataDir(), positionals[0]!)
+  process.stdout.write(`Imported ${result.file}:\n`)
   for (const c of result.channels) {
-    process.stdout.write(`  ${c.slug} (${c.uuid})${c.created ? ' new' : ''}: ${c.items} playlog events\n`);
+    process.stdout.write(
+      `  ${c.slug} (${c.uuid})${c.created ? ' new' : ''}: ${c.items} playlog events\n`
+    )
   }
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = argv
   try {
     switch (command) {
       case 'serve':
-        await serve(rest);
-        return 0;
+        await serve(rest)
+        return 0
       case 'import':
-        await importCommand(rest);
-        return 0;
+        await importCommand(rest)
+        return 0
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
-        return 0;
+        process.stdout.write(USAGE)
+        return 0
       default:
-        throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+        throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`retrovue: ${err.message}\n\n${USAGE}`);
-      return 2;
+      process.stderr.write(`retrovue: ${err.message}\n\n${USAGE}`)
+      return 2
     }
-    process.stderr.write(`retrovue: ${(err as Error).message}\n`);
-    return 1;
+    process.stderr.write(`retrovue: ${(err as Error).message}\n`)
+    return 1
   }
 }
 
-const code = await main(process.argv.slice(2));
-if (code !== 0) process.exit(code);
+const code = await main(process.argv.slice(2))
+if (code !== 0) process.exit(code)

@@ -2,16 +2,37 @@
 // and the desktop window's IPC handlers are thin adapters over it: request validation, the mapping
 // of runtime refusals to error codes and the joining of schedule rows with runtime status live
 // here, once. Every refusal is a StationApiError { code, message } and changes nothing.
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type z, type ZodType } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, AsRunRowDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleItemDto, ScheduleRangeDto, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './shared/api';
-import type { HttpEngine } from './shared/api-routes';
-import type { MasterClock } from './shared/clock';
-import { DEFAULT_LOGO_PLACEMENT, type ChannelLogo, type EmergencyScope, type LoudnessSettings, type SessionPurpose } from './shared/domain';
-import { describeIssues } from './shared/issues';
-import { checkLogoPng } from './shared/logo';
-import fs from 'node:fs';
-import { stringify } from 'csv-stringify/sync';
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { type z, type ZodType } from 'zod'
+import type {
+  AlarmDto,
+  AsRunDayDto,
+  AsRunReconcileDto,
+  AsRunRowDto,
+  BroadcastDayDto,
+  ChannelStatusDto,
+  EmergencyPreviewDto,
+  ModeDto,
+  OutputDto,
+  ScheduleItemDto,
+  ScheduleRangeDto,
+  StationHealthDto,
+  StationSnapshotDto,
+  ViewerAttachDto
+} from './shared/api'
+import type { HttpEngine } from './shared/api-routes'
+import type { MasterClock } from './shared/clock'
+import {
+  DEFAULT_LOGO_PLACEMENT,
+  type ChannelLogo,
+  type EmergencyScope,
+  type LoudnessSettings,
+  type SessionPurpose
+} from './shared/domain'
+import { describeIssues } from './shared/issues'
+import { checkLogoPng } from './shared/logo'
+import fs from 'node:fs'
+import { stringify } from 'csv-stringify/sync'
 import {
   addOutputRequest,
   type AddOutputRequest,
@@ -36,79 +57,115 @@ import {
   type ScheduleRangeRequest,
   sessionId,
   StationApiError,
-  type StationEventListener,
-} from './shared/station-api';
-import { formatInstant, isPrintable, parseInstant } from './shared/time';
-import { ZoneTimes } from './shared/zone-times';
-import { alarmRowDto } from './runtime/alarms';
-import { asRunRowDto, reconcileDay, withUnloggedTime } from './runtime/as-run-report';
-import { broadcastDayByLabel } from './schedule/broadcast-day';
-import { storageFailedMessage, storageFailureOf } from './store/write-failure';
-import { CapacityError, ChannelSwitchError, UnknownAlarmError, UnknownChannelError, UnknownSessionError } from './runtime/errors';
-import type { ProgramDirector } from './runtime/program-director';
-import { broadcastDayDto, scheduleItemDto } from './schedule/dto';
-import type { ScheduleService } from './schedule/service';
-import type { AuditActor, Store } from './store';
-import { DuplicateOutputError, OutputLimitError, type OutputService, UnknownOutputError } from './outputs/service';
+  type StationEventListener
+} from './shared/station-api'
+import { formatInstant, isPrintable, parseInstant } from './shared/time'
+import { ZoneTimes } from './shared/zone-times'
+import { alarmRowDto } from './runtime/alarms'
+import { asRunRowDto, reconcileDay, withUnloggedTime } from './runtime/as-run-report'
+import { broadcastDayByLabel } from './schedule/broadcast-day'
+import { storageFailedMessage, storageFailureOf } from './store/write-failure'
+import {
+  CapacityError,
+  ChannelSwitchError,
+  UnknownAlarmError,
+  UnknownChannelError,
+  UnknownSessionError
+} from './runtime/errors'
+import type { ProgramDirector } from './runtime/program-director'
+import { broadcastDayDto, scheduleItemDto } from './schedule/dto'
+import type { ScheduleService } from './schedule/service'
+import type { AuditActor, Store } from './store'
+import {
+  DuplicateOutputError,
+  OutputLimitError,
+  type OutputService,
+  UnknownOutputError
+} from './outputs/service'
 
 /** The as-run CSV's columns (RFC 4180, header row), in the JSON rows' field names. */
 export const AS_RUN_CSV_COLUMNS: Array<keyof AsRunRowDto> = [
-  'channel', 'channelUuid', 'broadcastDay', 'title', 'asset', 'kind', 'producerType', 'scheduledStart', 'scheduledEnd',
-  'actualStart', 'actualEnd', 'durationMs', 'status', 'reason', 'split',
-];
+  'channel',
+  'channelUuid',
+  'broadcastDay',
+  'title',
+  'asset',
+  'kind',
+  'producerType',
+  'scheduledStart',
+  'scheduledEnd',
+  'actualStart',
+  'actualEnd',
+  'durationMs',
+  'status',
+  'reason',
+  'split'
+]
 
 /** The longest range one schedule request may ask for. */
-export const MAX_SCHEDULE_RANGE_MS = 8 * 24 * 3600_000;
+export const MAX_SCHEDULE_RANGE_MS = 8 * 24 * 3600_000
 /** The longest range one alarm-history request may ask for. */
-export const MAX_ALARM_RANGE_MS = 31 * 24 * 3600_000;
-const DAY_MS = 24 * 3600_000;
+export const MAX_ALARM_RANGE_MS = 31 * 24 * 3600_000
+const DAY_MS = 24 * 3600_000
 
 export interface FacadeDeps {
-  clock: MasterClock;
-  store: Store;
-  schedule: ScheduleService;
-  director: ProgramDirector;
+  clock: MasterClock
+  store: Store
+  schedule: ScheduleService
+  director: ProgramDirector
   /** Renders emergency text as it airs (the station's card renderer); absent without ffmpeg. */
-  emergencyPreview?: (scope: EmergencyScope, message: string) => Promise<EmergencyPreviewDto>;
+  emergencyPreview?: (scope: EmergencyScope, message: string) => Promise<EmergencyPreviewDto>
   /** Push outputs; an engine without a stream server has none. */
-  outputs?: OutputService;
+  outputs?: OutputService
 }
 
-const invalid = (message: string, code = 'invalid_parameter') => new StationApiError(code, message);
+const invalid = (message: string, code = 'invalid_parameter') => new StationApiError(code, message)
 
 /** Validates with a shared schema, naming the offending field. */
-function parse<T extends ZodType>(schema: T, value: unknown, where: string, code = 'invalid_parameter'): z.output<T> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  throw invalid(describeIssues(where, r.error), code);
+function parse<T extends ZodType>(
+  schema: T,
+  value: unknown,
+  where: string,
+  code = 'invalid_parameter'
+): z.output<T> {
+  const r = schema.safeParse(value)
+  if (r.success) return r.data
+  throw invalid(describeIssues(where, r.error), code)
 }
 
 /** Runtime refusals as the API's error codes; anything else is a fault of ours and passes through. */
 function mapped(err: unknown): unknown {
-  if (err instanceof UnknownChannelError || err instanceof UnknownSessionError || err instanceof UnknownAlarmError) return new StationApiError('not_found', err.message);
-  if (err instanceof CapacityError) return new StationApiError('capacity', err.message);
-  if (err instanceof UnknownOutputError) return new StationApiError('not_found', err.message);
-  if (err instanceof DuplicateOutputError) return new StationApiError('duplicate_output', err.message);
-  if (err instanceof OutputLimitError) return new StationApiError('output_limit', err.message);
-  if (err instanceof ChannelSwitchError) return new StationApiError('switch_refused', `${err.message}; no channel was switched`);
-  const storage = storageFailureOf(err);
-  if (storage) return new StationApiError('storage_failed', storageFailedMessage(storage));
-  return err;
+  if (
+    err instanceof UnknownChannelError ||
+    err instanceof UnknownSessionError ||
+    err instanceof UnknownAlarmError
+  )
+    return new StationApiError('not_found', err.message)
+  if (err instanceof CapacityError) return new StationApiError('capacity', err.message)
+  if (err instanceof UnknownOutputError) return new StationApiError('not_found', err.message)
+  if (err instanceof DuplicateOutputError)
+    return new StationApiError('duplicate_output', err.message)
+  if (err instanceof OutputLimitError) return new StationApiError('output_limit', err.message)
+  if (err instanceof ChannelSwitchError)
+    return new StationApiError('switch_refused', `${err.message}; no channel was switched`)
+  const storage = storageFailureOf(err)
+  if (storage) return new StationApiError('storage_failed', storageFailedMessage(storage))
+  return err
 }
 
 function guard<T>(fn: () => T): T {
   try {
-    return fn();
+    return fn()
   } catch (err) {
-    throw mapped(err);
+    throw mapped(err)
   }
 }
 
 async function guardAsync<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await fn()
   } catch (err) {
-    throw mapped(err);
+    throw mapped(err)
   }
 }
 
@@ -116,308 +173,382 @@ export class StationFacade implements HttpEngine {
   constructor(
     private readonly e: FacadeDeps,
     /** Who the audit log names for commands made through this facade. */
-    private readonly actor: AuditActor = 'operator',
+    private readonly actor: AuditActor = 'operator'
   ) {}
 
   /** The same engine, acting for another audit actor (the HTTP API is 'api', the desktop window 'operator'). */
   as(actor: AuditActor): StationFacade {
-    return new StationFacade(this.e, actor);
+    return new StationFacade(this.e, actor)
   }
 
   // ---- helpers ------------------------------------------------------------------------------
 
   private channelOf(uuid: unknown) {
     if (!channelUuid.safeParse(uuid).success) {
-      throw invalid(`${typeof uuid === 'string' && uuid.length <= 100 ? `"${uuid}"` : 'the value'} is not a channel uuid`);
+      throw invalid(
+        `${typeof uuid === 'string' && uuid.length <= 100 ? `"${uuid}"` : 'the value'} is not a channel uuid`
+      )
     }
-    const id = uuid as string;
-    const channel = this.e.director.channelManagers().find((cm) => cm.uuid.toLowerCase() === id.toLowerCase())?.channel;
-    if (!channel) throw new StationApiError('not_found', `no channel with uuid ${id}`);
-    return channel;
+    const id = uuid as string
+    const channel = this.e.director
+      .channelManagers()
+      .find((cm) => cm.uuid.toLowerCase() === id.toLowerCase())?.channel
+    if (!channel) throw new StationApiError('not_found', `no channel with uuid ${id}`)
+    return channel
   }
 
   private instant(text: string | undefined, name: string): number | undefined {
-    if (text === undefined) return undefined;
+    if (text === undefined) return undefined
     try {
-      return parseInstant(text, `query parameter "${name}"`);
+      return parseInstant(text, `query parameter "${name}"`)
     } catch (err) {
-      throw invalid((err as Error).message);
+      throw invalid((err as Error).message)
     }
   }
 
   /** Refuses an answer that could not be printed in the zone (years past 9999, or before 0000). */
   private printable(zone: string, name: string, ...instants: number[]): void {
-    if (!instants.every((ms) => isPrintable(ms, zone))) throw invalid(`query parameter "${name}": the answer would fall outside the years 0000 to 9999 in ${zone}`);
+    if (!instants.every((ms) => isPrintable(ms, zone)))
+      throw invalid(
+        `query parameter "${name}": the answer would fall outside the years 0000 to 9999 in ${zone}`
+      )
   }
 
   // ---- queries ------------------------------------------------------------------------------
 
   async snapshot(): Promise<StationSnapshotDto> {
-    return this.e.director.status.snapshot();
+    return this.e.director.status.snapshot()
   }
 
   async channel(uuid: string): Promise<ChannelStatusDto> {
-    const c = this.channelOf(uuid);
-    return guard(() => this.e.director.channelStatus(c.uuid) ?? this.e.director.channel(c.uuid).statusDto(this.e.clock.now()));
+    const c = this.channelOf(uuid)
+    return guard(
+      () =>
+        this.e.director.channelStatus(c.uuid) ??
+        this.e.director.channel(c.uuid).statusDto(this.e.clock.now())
+    )
   }
 
   async channels(): Promise<ChannelStatusDto[]> {
-    return this.e.director.allChannelStatus();
+    return this.e.director.allChannelStatus()
   }
 
   async schedule(uuid: string, range: ScheduleRangeRequest = {}): Promise<ScheduleRangeDto> {
-    const channel = this.channelOf(uuid);
-    const q = parse(scheduleRangeRequest, range, 'query');
-    const from = this.instant(q.from, 'from') ?? this.e.clock.now();
-    const to = this.instant(q.to, 'to') ?? from + DAY_MS;
-    this.printable(channel.timezone, q.to === undefined ? 'from' : 'to', to);
-    this.printable(channel.timezone, 'from', from);
-    if (to <= from) throw invalid('query parameter "to" must be after "from"');
-    if (to - from > MAX_SCHEDULE_RANGE_MS) throw invalid(`query parameters "from" to "to" span more than ${MAX_SCHEDULE_RANGE_MS / DAY_MS} days`);
-    const times = new ZoneTimes(channel.timezone);
+    const channel = this.channelOf(uuid)
+    const q = parse(scheduleRangeRequest, range, 'query')
+    const from = this.instant(q.from, 'from') ?? this.e.clock.now()
+    const to = this.instant(q.to, 'to') ?? from + DAY_MS
+    this.printable(channel.timezone, q.to === undefined ? 'from' : 'to', to)
+    this.printable(channel.timezone, 'from', from)
+    if (to <= from) throw invalid('query parameter "to" must be after "from"')
+    if (to - from > MAX_SCHEDULE_RANGE_MS)
+      throw invalid(
+        `query parameters "from" to "to" span more than ${MAX_SCHEDULE_RANGE_MS / DAY_MS} days`
+      )
+    const times = new ZoneTimes(channel.timezone)
     // Read a page at a time with a turn for the event loop between pages (8 days of short items are
     // tens of thousands); a range that changed while it was read (an import) is read again.
-    let items: ScheduleItemDto[] = [];
+    let items: ScheduleItemDto[] = []
     for (let attempt = 0; attempt < 3; attempt++) {
-      const version = this.e.schedule.version;
-      items = [];
+      const version = this.e.schedule.version
+      items = []
       for (const page of this.e.schedule.itemPages(channel.id, from, to, 500)) {
-        for (const ev of page) items.push(scheduleItemDto(ev, times));
-        await nextTurn();
+        for (const ev of page) items.push(scheduleItemDto(ev, times))
+        await nextTurn()
       }
-      if (this.e.schedule.version === version) break;
+      if (this.e.schedule.version === version) break
     }
-    return { channelUuid: channel.uuid, from: times.iso(from), to: times.iso(to), items };
+    return { channelUuid: channel.uuid, from: times.iso(from), to: times.iso(to), items }
   }
 
   async broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto> {
-    const channel = this.channelOf(uuid);
-    const t = this.instant(at, 'at') ?? this.e.clock.now();
-    const day = this.e.schedule.broadcastDay(channel, t);
-    this.printable(channel.timezone, 'at', day.startMs, day.endMs);
-    return broadcastDayDto(channel, day);
+    const channel = this.channelOf(uuid)
+    const t = this.instant(at, 'at') ?? this.e.clock.now()
+    const day = this.e.schedule.broadcastDay(channel, t)
+    this.printable(channel.timezone, 'at', day.startMs, day.endMs)
+    return broadcastDayDto(channel, day)
   }
 
   async mode(): Promise<ModeDto> {
-    return this.e.director.modeDto();
+    return this.e.director.modeDto()
   }
 
   async health(): Promise<StationHealthDto> {
-    return this.e.director.health(this.e.clock.now());
+    return this.e.director.health(this.e.clock.now())
   }
 
   async loudness(): Promise<LoudnessSettings> {
-    return this.e.store.settings.loudness();
+    return this.e.store.settings.loudness()
   }
 
   /** Stores the target (audited) and re-plans every channel with it; producers on air apply it at once. */
   async setLoudness(request: LoudnessRequest): Promise<LoudnessSettings> {
-    const settings = parse(loudnessRequest, request, 'request');
-    const now = this.e.clock.now();
+    const settings = parse(loudnessRequest, request, 'request')
+    const now = this.e.clock.now()
     this.e.store.transaction(() => {
-      this.e.store.settings.setLoudness(settings, now);
-      this.e.store.audit.append(now, this.actor, 'set-loudness', { ...settings });
-    });
-    this.e.schedule.loudnessChanged();
-    return settings;
+      this.e.store.settings.setLoudness(settings, now)
+      this.e.store.audit.append(now, this.actor, 'set-loudness', { ...settings })
+    })
+    this.e.schedule.loudnessChanged()
+    return settings
   }
 
   async alarms(query: AlarmHistoryRequest = {}): Promise<AlarmHistoryDto> {
-    const q = parse(alarmHistoryRequest, query, 'query');
-    const to = this.instant(q.to, 'to') ?? this.e.clock.now() + 1;
-    const from = this.instant(q.from, 'from') ?? to - DAY_MS;
-    if (to <= from) throw invalid('query parameter "to" must be after "from"');
-    if (to - from > MAX_ALARM_RANGE_MS) throw invalid(`query parameters "from" to "to" span more than ${MAX_ALARM_RANGE_MS / DAY_MS} days`);
-    this.printable('UTC', 'from', from, to);
-    const channel = q.channel === undefined ? null : this.channelOf(q.channel);
-    const uuidOf = new Map(this.e.director.channelManagers().map((cm) => [cm.channel.id, cm.uuid]));
-    const alarms = this.e.store.alarms.between(from, to, channel?.id ?? null).map((r) => alarmRowDto(r, r.channelId === null ? null : (uuidOf.get(r.channelId) ?? null)));
-    return { from: formatInstant(from), to: formatInstant(to), alarms };
+    const q = parse(alarmHistoryRequest, query, 'query')
+    const to = this.instant(q.to, 'to') ?? this.e.clock.now() + 1
+    const from = this.instant(q.from, 'from') ?? to - DAY_MS
+    if (to <= from) throw invalid('query parameter "to" must be after "from"')
+    if (to - from > MAX_ALARM_RANGE_MS)
+      throw invalid(
+        `query parameters "from" to "to" span more than ${MAX_ALARM_RANGE_MS / DAY_MS} days`
+      )
+    this.printable('UTC', 'from', from, to)
+    const channel = q.channel === undefined ? null : this.channelOf(q.channel)
+    const uuidOf = new Map(this.e.director.channelManagers().map((cm) => [cm.channel.id, cm.uuid]))
+    const alarms = this.e.store.alarms
+      .between(from, to, channel?.id ?? null)
+      .map((r) => alarmRowDto(r, r.channelId === null ? null : (uuidOf.get(r.channelId) ?? null)))
+    return { from: formatInstant(from), to: formatInstant(to), alarms }
   }
 
   // ---- as-run -------------------------------------------------------------------------------
 
   /** A channel's broadcast day: the one with this label, or the one on air now. */
-  private dayOf(channel: { timezone: string; rolloverMinutes: number; id: number }, label: string | undefined) {
-    if (label === undefined) return this.e.schedule.broadcastDay(channel, this.e.clock.now());
-    const day = broadcastDayByLabel(label, channel.timezone, channel.rolloverMinutes);
-    if (!day) throw invalid(`query parameter "day": ${label} is not a date`);
-    return day;
+  private dayOf(
+    channel: { timezone: string; rolloverMinutes: number; id: number },
+    label: string | undefined
+  ) {
+    if (label === undefined) return this.e.schedule.broadcastDay(channel, this.e.clock.now())
+    const day = broadcastDayByLabel(label, channel.timezone, channel.rolloverMinutes)
+    if (!day) throw invalid(`query parameter "day": ${label} is not a date`)
+    return day
   }
 
   private asRunContext(uuid: string, label: string | undefined) {
-    const cm = this.e.director.channel(uuid);
-    cm.flushReports();
-    const channel = cm.channel;
-    const day = this.dayOf(channel, label);
-    const ctx = { channel, day, nowMs: this.e.clock.now() };
-    return { channel, ctx, rows: withUnloggedTime(this.e.store.asRun.forDay(channel.id, day.label), ctx, channel.id) };
+    const cm = this.e.director.channel(uuid)
+    cm.flushReports()
+    const channel = cm.channel
+    const day = this.dayOf(channel, label)
+    const ctx = { channel, day, nowMs: this.e.clock.now() }
+    return {
+      channel,
+      ctx,
+      rows: withUnloggedTime(this.e.store.asRun.forDay(channel.id, day.label), ctx, channel.id)
+    }
   }
 
   async asRun(query: AsRunRequest = {}): Promise<AsRunDayDto[]> {
-    const q = parse(asRunRequest, query, 'query');
-    const uuids = q.channel === undefined ? this.e.director.channelManagers().map((cm) => cm.uuid) : [this.channelOf(q.channel).uuid];
+    const q = parse(asRunRequest, query, 'query')
+    const uuids =
+      q.channel === undefined
+        ? this.e.director.channelManagers().map((cm) => cm.uuid)
+        : [this.channelOf(q.channel).uuid]
     return uuids.map((uuid) => {
-      const { channel, ctx, rows } = this.asRunContext(uuid, q.day);
-      const zone = channel.timezone;
-      return { channelUuid: channel.uuid, broadcastDay: ctx.day.label, start: formatInstant(ctx.day.startMs, zone), end: formatInstant(ctx.day.endMs, zone), rows: rows.map((r) => asRunRowDto(r, ctx)) };
-    });
+      const { channel, ctx, rows } = this.asRunContext(uuid, q.day)
+      const zone = channel.timezone
+      return {
+        channelUuid: channel.uuid,
+        broadcastDay: ctx.day.label,
+        start: formatInstant(ctx.day.startMs, zone),
+        end: formatInstant(ctx.day.endMs, zone),
+        rows: rows.map((r) => asRunRowDto(r, ctx))
+      }
+    })
   }
 
   async asRunCsv(query: AsRunRequest = {}): Promise<string> {
-    const rows = (await this.asRun(query)).flatMap((d) => d.rows);
-    return stringify(rows, { header: true, columns: AS_RUN_CSV_COLUMNS, record_delimiter: 'windows' });
+    const rows = (await this.asRun(query)).flatMap((d) => d.rows)
+    return stringify(rows, {
+      header: true,
+      columns: AS_RUN_CSV_COLUMNS,
+      record_delimiter: 'windows'
+    })
   }
 
   async asRunReconcile(query: AsRunReconcileRequest): Promise<AsRunReconcileDto> {
-    const q = parse(asRunReconcileRequest, query, 'query');
-    const { channel, ctx, rows } = this.asRunContext(this.channelOf(q.channel).uuid, q.day);
-    return reconcileDay(this.e.schedule.itemsBetween(channel.id, ctx.day.startMs, ctx.day.endMs), rows, ctx);
+    const q = parse(asRunReconcileRequest, query, 'query')
+    const { channel, ctx, rows } = this.asRunContext(this.channelOf(q.channel).uuid, q.day)
+    return reconcileDay(
+      this.e.schedule.itemsBetween(channel.id, ctx.day.startMs, ctx.day.endMs),
+      rows,
+      ctx
+    )
   }
 
   // ---- commands -----------------------------------------------------------------------------
 
   /** Attaches a session (the HTTP API's viewers; the console's previews go through attachPreview). */
-  async attach(uuid: string, purpose: SessionPurpose, client: Record<string, unknown> = {}): Promise<ViewerAttachDto> {
-    const channel = this.channelOf(uuid);
-    return guard(() => this.e.director.attach(channel.uuid, purpose, client));
+  async attach(
+    uuid: string,
+    purpose: SessionPurpose,
+    client: Record<string, unknown> = {}
+  ): Promise<ViewerAttachDto> {
+    const channel = this.channelOf(uuid)
+    return guard(() => this.e.director.attach(channel.uuid, purpose, client))
   }
 
   attachPreview(uuid: string): Promise<ViewerAttachDto> {
-    return this.attach(uuid, 'preview', { app: 'console' });
+    return this.attach(uuid, 'preview', { app: 'console' })
   }
 
   async detach(session: string): Promise<void> {
     // A string that cannot be a session id names no live session: the same answer as an ended one.
-    if (!sessionId.safeParse(session).success) throw new StationApiError('not_found', 'no live viewer session with that id');
-    guard(() => this.e.director.detach(session));
+    if (!sessionId.safeParse(session).success)
+      throw new StationApiError('not_found', 'no live viewer session with that id')
+    guard(() => this.e.director.detach(session))
   }
 
   detachPreview(session: string): Promise<void> {
-    return this.detach(session);
+    return this.detach(session)
   }
 
   async previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto> {
-    const body = parse(emergencyRequest, request, 'body', 'invalid_body');
-    const render = this.e.emergencyPreview;
-    if (!render) throw new StationApiError('unavailable', 'this engine cannot render emergency text (no ffmpeg)');
+    const body = parse(emergencyRequest, request, 'body', 'invalid_body')
+    const render = this.e.emergencyPreview
+    if (!render)
+      throw new StationApiError(
+        'unavailable',
+        'this engine cannot render emergency text (no ffmpeg)'
+      )
     try {
-      return await render(body.scope, body.message);
+      return await render(body.scope, body.message)
     } catch (err) {
-      throw new StationApiError('unavailable', `the emergency text could not be rendered: ${(err as Error).message}`);
+      throw new StationApiError(
+        'unavailable',
+        `the emergency text could not be rendered: ${(err as Error).message}`
+      )
     }
   }
 
   activateEmergency(request: EmergencyRequest): Promise<ModeDto> {
-    const body = parse(emergencyRequest, request, 'body', 'invalid_body');
-    return guardAsync(() => this.e.director.activateEmergency(body.message, body.scope, this.actor));
+    const body = parse(emergencyRequest, request, 'body', 'invalid_body')
+    return guardAsync(() => this.e.director.activateEmergency(body.message, body.scope, this.actor))
   }
 
   clearEmergency(): Promise<ModeDto> {
-    return guardAsync(() => this.e.director.clearEmergency(this.actor));
+    return guardAsync(() => this.e.director.clearEmergency(this.actor))
   }
 
   async resetChannel(uuid: string): Promise<ChannelStatusDto> {
-    const channel = this.channelOf(uuid);
-    guard(() => this.e.director.resetChannel(channel.uuid, this.actor));
-    return this.channel(channel.uuid);
+    const channel = this.channelOf(uuid)
+    guard(() => this.e.director.resetChannel(channel.uuid, this.actor))
+    return this.channel(channel.uuid)
   }
 
   async acknowledgeAlarm(id: string): Promise<AlarmDto> {
-    const alarm = parse(alarmId, id, 'id');
-    return guard(() => this.e.director.acknowledgeAlarm(alarm, this.actor));
+    const alarm = parse(alarmId, id, 'id')
+    return guard(() => this.e.director.acknowledgeAlarm(alarm, this.actor))
   }
 
   private get pushOutputs(): OutputService {
-    if (!this.e.outputs) throw new StationApiError('unavailable', 'this engine has no push outputs');
-    return this.e.outputs;
+    if (!this.e.outputs) throw new StationApiError('unavailable', 'this engine has no push outputs')
+    return this.e.outputs
   }
 
   async outputs(uuid: string): Promise<OutputDto[]> {
-    const channel = this.channelOf(uuid);
-    return guard(() => this.pushOutputs.list(channel.uuid));
+    const channel = this.channelOf(uuid)
+    return guard(() => this.pushOutputs.list(channel.uuid))
   }
 
   async addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto> {
-    const channel = this.channelOf(uuid);
-    const body = parse(addOutputRequest, request, 'body', 'invalid_body');
-    return guard(() => this.pushOutputs.add(channel.uuid, body.url, body.enabled, this.actor));
+    const channel = this.channelOf(uuid)
+    const body = parse(addOutputRequest, request, 'body', 'invalid_body')
+    return guard(() => this.pushOutputs.add(channel.uuid, body.url, body.enabled, this.actor))
   }
 
   async setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto> {
-    const output = parse(outputId, id, 'id').toLowerCase();
-    if (typeof enabled !== 'boolean') throw invalid('enabled: must be true or false');
-    return guard(() => this.pushOutputs.setEnabled(output, enabled, this.actor));
+    const output = parse(outputId, id, 'id').toLowerCase()
+    if (typeof enabled !== 'boolean') throw invalid('enabled: must be true or false')
+    return guard(() => this.pushOutputs.setEnabled(output, enabled, this.actor))
   }
 
   async removeOutput(id: string): Promise<void> {
-    const output = parse(outputId, id, 'id').toLowerCase();
-    guard(() => this.pushOutputs.remove(output, this.actor));
+    const output = parse(outputId, id, 'id').toLowerCase()
+    guard(() => this.pushOutputs.remove(output, this.actor))
   }
 
   // ---- channel logo -------------------------------------------------------------------------
 
   private logoDto(logo: ChannelLogo | null): ChannelLogoDto | null {
-    if (!logo) return null;
+    if (!logo) return null
     try {
-      return { ...logo, png: fs.readFileSync(this.e.store.logos.path(logo.file)).toString('base64') };
+      return {
+        ...logo,
+        png: fs.readFileSync(this.e.store.logos.path(logo.file)).toString('base64')
+      }
     } catch {
-      return null; // the file went (a data folder restored without it): the channel airs no logo either
+      return null // the file went (a data folder restored without it): the channel airs no logo either
     }
   }
 
   async channelLogo(uuid: string): Promise<ChannelLogoDto | null> {
-    const channel = this.channelOf(uuid);
-    return this.logoDto(this.e.store.channels.byId(channel.id)?.logo ?? null);
+    const channel = this.channelOf(uuid)
+    return this.logoDto(this.e.store.channels.byId(channel.id)?.logo ?? null)
   }
 
   async setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto> {
-    const channel = this.channelOf(uuid);
-    const { png, ...placement } = parse(channelLogoRequest, request, 'body', 'invalid_body');
-    const current = this.e.store.channels.byId(channel.id)?.logo ?? null;
-    let picture: Pick<ChannelLogo, 'file' | 'width' | 'height'>;
+    const channel = this.channelOf(uuid)
+    const { png, ...placement } = parse(channelLogoRequest, request, 'body', 'invalid_body')
+    const current = this.e.store.channels.byId(channel.id)?.logo ?? null
+    let picture: Pick<ChannelLogo, 'file' | 'width' | 'height'>
     if (png !== undefined) {
-      const bytes = Buffer.from(png, 'base64');
-      const checked = checkLogoPng(bytes);
-      if ('problem' in checked) throw invalid(`body.png: the file ${checked.problem}`, 'invalid_body');
-      picture = { file: this.e.store.logos.put(bytes), width: checked.width, height: checked.height };
+      const bytes = Buffer.from(png, 'base64')
+      const checked = checkLogoPng(bytes)
+      if ('problem' in checked)
+        throw invalid(`body.png: the file ${checked.problem}`, 'invalid_body')
+      picture = {
+        file: this.e.store.logos.put(bytes),
+        width: checked.width,
+        height: checked.height
+      }
     } else if (current) {
-      picture = { file: current.file, width: current.width, height: current.height };
+      picture = { file: current.file, width: current.width, height: current.height }
     } else {
-      throw invalid('body.png: is required: the channel has no logo yet', 'invalid_body');
+      throw invalid('body.png: is required: the channel has no logo yet', 'invalid_body')
     }
-    const { file: _f, width: _w, height: _h, ...stored } = current ?? { ...DEFAULT_LOGO_PLACEMENT, file: '', width: 0, height: 0 };
-    const logo: ChannelLogo = { ...stored, ...placement, ...picture };
-    this.storeLogo(channel.id, logo);
-    return this.logoDto(logo)!;
+    const {
+      file: _f,
+      width: _w,
+      height: _h,
+      ...stored
+    } = current ?? { ...DEFAULT_LOGO_PLACEMENT, file: '', width: 0, height: 0 }
+    const logo: ChannelLogo = { ...stored, ...placement, ...picture }
+    this.storeLogo(channel.id, logo)
+    return this.logoDto(logo)!
   }
 
   async removeChannelLogo(uuid: string): Promise<void> {
-    const channel = this.channelOf(uuid);
-    this.storeLogo(channel.id, null);
+    const channel = this.channelOf(uuid)
+    this.storeLogo(channel.id, null)
   }
 
   /** Records the channel's logo (audited), sweeps PNGs no channel uses, and tells the runtime (it airs from the next frame). */
   private storeLogo(channelId: number, logo: ChannelLogo | null): void {
-    const { store, schedule, clock } = this.e;
-    const now = clock.now();
+    const { store, schedule, clock } = this.e
+    const now = clock.now()
     store.transaction(() => {
-      store.channels.setLogo(channelId, logo, now);
-      store.audit.append(now, this.actor, logo ? 'logo-set' : 'logo-removed', logo ? { ...logo } : {}, channelId);
-    });
-    store.logos.sweep(store.channels.list().flatMap((c) => (c.logo ? [c.logo.file] : [])));
-    schedule.notifyChanged([channelId]);
+      store.channels.setLogo(channelId, logo, now)
+      store.audit.append(
+        now,
+        this.actor,
+        logo ? 'logo-set' : 'logo-removed',
+        logo ? { ...logo } : {},
+        channelId
+      )
+    })
+    store.logos.sweep(store.channels.list().flatMap((c) => (c.logo ? [c.logo.file] : [])))
+    schedule.notifyChanged([channelId])
   }
 
   // ---- events -------------------------------------------------------------------------------
 
   /** A snapshot, then coalesced changes and, about ten times a second while channels are live, their audio levels. */
   subscribe(listener: StationEventListener): () => void {
-    const offStatus = this.e.director.status.subscribe(listener);
-    const offLevels = this.e.director.levels.subscribe(listener);
+    const offStatus = this.e.director.status.subscribe(listener)
+    const offLevels = this.e.director.levels.subscribe(listener)
     return () => {
-      offStatus();
-      offLevels();
-    };
+      offStatus()
+      offLevels()
+    }
   }
 }

@@ -2,40 +2,65 @@
 // (IPC) and the engine (a utilityProcess running the same Station as `serve`). The logic lives in
 // plain modules beside this file (ipc, engine-client, app-protocol, security, window-state); this
 // file only hands them Electron's objects.
-import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, protocol, screen, session, utilityProcess } from 'electron';
-import type { StationApiError } from '../shared/station-api';
-import { APP_SCHEME, CONSOLE_URL, createAppProtocolHandler, isConsoleUrl } from './app-protocol';
-import { EngineClient } from './engine-client';
-import { START_FAILURES } from './engine-protocol';
-import { registerStationIpc } from './ipc';
-import { denyPermissions, guardContents } from './security';
-import { MIN_HEIGHT, MIN_WIDTH, placeWindow, readWindowState, trackWindowState, WINDOW_STATE_FILE } from './window-state';
+import path from 'node:path'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  protocol,
+  screen,
+  session,
+  utilityProcess
+} from 'electron'
+import type { StationApiError } from '../shared/station-api'
+import { APP_SCHEME, CONSOLE_URL, createAppProtocolHandler, isConsoleUrl } from './app-protocol'
+import { EngineClient } from './engine-client'
+import { START_FAILURES } from './engine-protocol'
+import { registerStationIpc } from './ipc'
+import { denyPermissions, guardContents } from './security'
+import {
+  MIN_HEIGHT,
+  MIN_WIDTH,
+  placeWindow,
+  readWindowState,
+  trackWindowState,
+  WINDOW_STATE_FILE
+} from './window-state'
 
 /** How long quitting waits for the engine to stop every producer before it is killed. */
-const ENGINE_CLOSE_TIMEOUT_MS = 15_000;
-const TITLE = 'RetroVue Master Control';
+const ENGINE_CLOSE_TIMEOUT_MS = 15_000
+const TITLE = 'RetroVue Master Control'
 
 // The console is served from a privileged custom scheme, never file://: one origin for the page and
 // its previews, which navigation rules and the IPC sender check can name.
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
-]);
+  {
+    scheme: APP_SCHEME,
+    privileges: {
+      standard: true,
+      secure: true,
+      supportFetchAPI: true,
+      corsEnabled: true,
+      stream: true
+    }
+  }
+])
 
-const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
-const trusted = (url: string) => isConsoleUrl(url, devServerUrl);
-const warn = (message: string) => console.warn(`[retrovue] ${message}`);
+const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']
+const trusted = (url: string) => isConsoleUrl(url, devServerUrl)
+const warn = (message: string) => console.warn(`[retrovue] ${message}`)
 
-let mainWindow: BrowserWindow | null = null;
-let engine: EngineClient | null = null;
+let mainWindow: BrowserWindow | null = null
+let engine: EngineClient | null = null
 /** The engine has stopped (or never ran): quitting may proceed. */
-let engineStopped = false;
-let quitting = false;
+let engineStopped = false
+let quitting = false
 
 function createWindow(): BrowserWindow {
-  const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE);
-  const areas = [screen.getPrimaryDisplay(), ...screen.getAllDisplays()].map((d) => d.workArea);
-  const place = placeWindow(readWindowState(stateFile), areas);
+  const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE)
+  const areas = [screen.getPrimaryDisplay(), ...screen.getAllDisplays()].map((d) => d.workArea)
+  const place = placeWindow(readWindowState(stateFile), areas)
   const win = new BrowserWindow({
     ...(place.x !== undefined && place.y !== undefined ? { x: place.x, y: place.y } : {}),
     width: place.width,
@@ -57,51 +82,60 @@ function createWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       navigateOnDragDrop: false,
-      spellcheck: false,
-    },
-  });
-  if (place.maximized) win.maximize();
-  trackWindowState(win, stateFile, (err) => warn(`cannot save the window's position: ${String(err)}`));
-  win.once('ready-to-show', () => win.show());
+      spellcheck: false
+    }
+  })
+  if (place.maximized) win.maximize()
+  trackWindowState(win, stateFile, (err) =>
+    warn(`cannot save the window's position: ${String(err)}`)
+  )
+  win.once('ready-to-show', () => win.show())
   win.on('closed', () => {
-    if (mainWindow === win) mainWindow = null;
-  });
+    if (mainWindow === win) mainWindow = null
+  })
   // No token anywhere: the page reaches the engine over IPC, its previews through retrovue://.
-  void win.loadURL(devServerUrl ?? CONSOLE_URL);
-  return win;
+  void win.loadURL(devServerUrl ?? CONSOLE_URL)
+  return win
 }
 
 function startEngine(): EngineClient {
-  const ffmpegDir = app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg') : path.join(app.getAppPath(), 'resources', 'ffmpeg');
-  const args = ['--data-dir', app.getPath('userData'), '--ffmpeg-dir', ffmpegDir];
+  const ffmpegDir = app.isPackaged
+    ? path.join(process.resourcesPath, 'ffmpeg')
+    : path.join(app.getAppPath(), 'resources', 'ffmpeg')
+  const args = ['--data-dir', app.getPath('userData'), '--ffmpeg-dir', ffmpegDir]
   // Loopback and any free port by default; RETROVUE_HOST / RETROVUE_PORT give viewers' players a fixed address.
-  const host = process.env['RETROVUE_HOST'];
-  const port = process.env['RETROVUE_PORT'];
-  if (host) args.push('--host', host);
-  if (port) args.push('--port', port);
-  const child = utilityProcess.fork(path.join(import.meta.dirname, 'engine-process.js'), args, { serviceName: 'RetroVue engine', stdio: 'inherit' });
+  const host = process.env['RETROVUE_HOST']
+  const port = process.env['RETROVUE_PORT']
+  if (host) args.push('--host', host)
+  if (port) args.push('--port', port)
+  const child = utilityProcess.fork(path.join(import.meta.dirname, 'engine-process.js'), args, {
+    serviceName: 'RetroVue engine',
+    stdio: 'inherit'
+  })
   return new EngineClient(child, {
     onUnexpectedExit: (code) => void engineCrashed(code),
-    log: (message, err) => console.error(`[retrovue] ${message}`, err ?? ''),
-  });
+    log: (message, err) => console.error(`[retrovue] ${message}`, err ?? '')
+  })
 }
 
 /** The station could not start: say why (a data folder held by another station, above all) and quit. */
 async function startFailed(err: StationApiError): Promise<void> {
-  const locked = err.code === START_FAILURES.locked;
+  const locked = err.code === START_FAILURES.locked
   await dialog.showMessageBox({
     type: 'error',
     title: TITLE,
-    message: locked ? 'Another RetroVue station is running on this data folder' : 'RetroVue could not start its station',
+    message: locked
+      ? 'Another RetroVue station is running on this data folder'
+      : 'RetroVue could not start its station',
     detail: err.message,
-    buttons: ['Quit'],
-  });
-  engineStopped = true;
-  app.exit(1);
+    buttons: ['Quit']
+  })
+  engineStopped = true
+  app.exit(1)
 }
 
 async function engineCrashed(code: number): Promise<void> {
-  if (quitting) return;
+  if (quitting) return
   const { response } = await dialog.showMessageBox({
     type: 'error',
     title: TITLE,
@@ -109,70 +143,76 @@ async function engineCrashed(code: number): Promise<void> {
     detail: `It exited with code ${code}; playout has stopped. Restart RetroVue to resume: the station reconciles its state when it starts.`,
     buttons: ['Restart RetroVue', 'Quit'],
     defaultId: 0,
-    cancelId: 1,
-  });
-  if (response === 0) app.relaunch();
-  engineStopped = true;
-  app.quit();
+    cancelId: 1
+  })
+  if (response === 0) app.relaunch()
+  engineStopped = true
+  app.quit()
 }
 
 async function start(): Promise<void> {
-  denyPermissions(session.defaultSession, warn);
-  const client = startEngine();
-  engine = client;
+  denyPermissions(session.defaultSession, warn)
+  const client = startEngine()
+  engine = client
   protocol.handle(
     APP_SCHEME,
     createAppProtocolHandler({
       rendererRoot: path.join(import.meta.dirname, '../renderer'),
       engineOrigin: () => client.info?.httpOrigin ?? null,
-      fetch: (url, init) => fetch(url, init),
-    }),
-  );
-  registerStationIpc({ ipcMain, backend: client, isTrustedUrl: trusted, log: { warn, error: (m, e) => console.error(`[retrovue] ${m}`, e) } });
+      fetch: (url, init) => fetch(url, init)
+    })
+  )
+  registerStationIpc({
+    ipcMain,
+    backend: client,
+    isTrustedUrl: trusted,
+    log: { warn, error: (m, e) => console.error(`[retrovue] ${m}`, e) }
+  })
   // The window opens while the engine starts (calls wait for it): window handling never waits on playout.
-  mainWindow = createWindow();
-  client.ready.catch((err: StationApiError) => startFailed(err));
+  mainWindow = createWindow()
+  client.ready.catch((err: StationApiError) => startFailed(err))
   app.on('activate', () => {
-    mainWindow ??= createWindow();
-  });
+    mainWindow ??= createWindow()
+  })
 }
 
 // One app per user: a second launch focuses the first one's window instead.
 if (!app.requestSingleInstanceLock()) {
-  app.quit();
+  app.quit()
 } else {
   app.on('second-instance', () => {
-    if (!mainWindow) return;
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.show();
-    mainWindow.focus();
-  });
-  app.on('web-contents-created', (_event, contents) => guardContents(contents, trusted, warn));
+    if (!mainWindow) return
+    if (mainWindow.isMinimized()) mainWindow.restore()
+    mainWindow.show()
+    mainWindow.focus()
+  })
+  app.on('web-contents-created', (_event, contents) => guardContents(contents, trusted, warn))
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
-  });
+    if (process.platform !== 'darwin') app.quit()
+  })
   // Quitting asks the engine to stop every producer and waits (bounded) before the app goes away.
   app.on('before-quit', (event) => {
-    if (engineStopped || !engine) return;
-    event.preventDefault();
-    if (quitting) return;
-    quitting = true;
+    if (engineStopped || !engine) return
+    event.preventDefault()
+    if (quitting) return
+    quitting = true
     void engine
       .close(ENGINE_CLOSE_TIMEOUT_MS)
       .then((outcome) => {
-        if (outcome === 'killed') warn('the engine did not stop in time and was killed; the next start reaps what it left');
+        if (outcome === 'killed')
+          warn('the engine did not stop in time and was killed; the next start reaps what it left')
       })
       .finally(() => {
-        engineStopped = true;
-        app.quit();
-      });
-  });
+        engineStopped = true
+        app.quit()
+      })
+  })
   app
     .whenReady()
     .then(start)
     .catch((err: unknown) => {
-      console.error('RetroVue failed to start:', err);
-      dialog.showErrorBox(TITLE, `RetroVue failed to start: ${(err as Error).message}`);
-      app.exit(1);
-    });
+      console.error('RetroVue failed to start:', err)
+      dialog.showErrorBox(TITLE, `RetroVue failed to start: ${(err as Error).message}`)
+      app.exit(1)
+    })
 }

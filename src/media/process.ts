@@ -9,99 +9,102 @@
 // Not in any group, on purpose: ffmpeg discovery (ffmpeg.ts), probes (probe.ts) and test-card
 // generation (testcards.ts). They are short execa calls bounded by a timeout that write nothing
 // under a station's outputs.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { execa } from 'execa';
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Readable, Writable } from 'node:stream'
+import { execa } from 'execa'
 
 /** The parts of a child that owners use. */
 export interface Child {
-  readonly pid: number | undefined;
-  readonly stdin: Writable | null;
-  readonly stdout: Readable | null;
-  readonly stderr: Readable | null;
+  readonly pid: number | undefined
+  readonly stdin: Writable | null
+  readonly stdout: Readable | null
+  readonly stderr: Readable | null
   /** stdio[3] and up: extra pipes. */
-  readonly stdio: ReadonlyArray<Readable | Writable | null>;
-  kill(signal?: NodeJS.Signals): boolean;
+  readonly stdio: ReadonlyArray<Readable | Writable | null>
+  kill(signal?: NodeJS.Signals): boolean
 }
 
 export interface SpawnOptions {
   /** Extra input pipes after stdin/stdout/stderr (fd 3, 4, ...) that we write and the child reads. */
-  extraInputPipes?: number;
+  extraInputPipes?: number
   /** Extra output pipes (fd 3, 4, ...) that the child writes and we read; not with extraInputPipes. */
-  extraOutputPipes?: number;
-  stdin?: 'pipe' | 'ignore';
+  extraOutputPipes?: number
+  stdin?: 'pipe' | 'ignore'
   /** Called with each line the child writes to stderr. */
-  onStderr?: (line: string) => void;
+  onStderr?: (line: string) => void
 }
 
 /** One child process; create it through a ProcessGroup. */
 export class ManagedProcess {
-  readonly child: Child;
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
-  private done = false;
+  readonly child: Child
+  readonly exited: Promise<{ code: number | null; signal: string | null }>
+  private done = false
 
   constructor(
     readonly name: string,
     file: string,
     args: string[],
-    options: SpawnOptions = {},
+    options: SpawnOptions = {}
   ) {
     const stdio = [
       options.stdin ?? 'ignore',
       'pipe',
       'pipe',
-      ...Array.from({ length: options.extraInputPipes ?? 0 }, () => ({ value: 'pipe', input: true }) as const),
-      ...Array.from({ length: options.extraOutputPipes ?? 0 }, () => 'pipe' as const),
-    ];
+      ...Array.from(
+        { length: options.extraInputPipes ?? 0 },
+        () => ({ value: 'pipe', input: true }) as const
+      ),
+      ...Array.from({ length: options.extraOutputPipes ?? 0 }, () => 'pipe' as const)
+    ]
     const subprocess = execa(file, args, {
       stdio: stdio as ['pipe', 'pipe', 'pipe'],
       buffer: false,
       reject: false,
       // execa also kills the child if this process exits normally or on a signal it can handle.
       cleanup: true,
-      stripFinalNewline: false,
-    });
-    this.child = subprocess as unknown as Child;
-    let stderrTail = '';
+      stripFinalNewline: false
+    })
+    this.child = subprocess as unknown as Child
+    let stderrTail = ''
     this.child.stderr?.on('data', (chunk: Buffer) => {
-      stderrTail += chunk.toString();
-      const lines = stderrTail.split('\n');
-      stderrTail = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) options.onStderr?.(l.trim());
-    });
+      stderrTail += chunk.toString()
+      const lines = stderrTail.split('\n')
+      stderrTail = lines.pop() ?? ''
+      for (const l of lines) if (l.trim()) options.onStderr?.(l.trim())
+    })
     // With reject: false execa's promise settles (never rejects) when the child is gone.
     this.exited = subprocess.then(
       (r) => {
-        this.done = true;
-        return { code: r.exitCode ?? null, signal: r.signal ?? null };
+        this.done = true
+        return { code: r.exitCode ?? null, signal: r.signal ?? null }
       },
       () => {
-        this.done = true;
-        return { code: null, signal: null };
-      },
-    );
+        this.done = true
+        return { code: null, signal: null }
+      }
+    )
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child.pid
   }
 
   get running(): boolean {
-    return !this.done;
+    return !this.done
   }
 
   /** Kills the child (SIGTERM, then SIGKILL after `graceMs`) and resolves when it is gone. */
   async kill(graceMs = 0): Promise<void> {
-    if (this.done) return;
+    if (this.done) return
     if (graceMs > 0) {
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-      await this.exited;
-      clearTimeout(timer);
+      this.child.kill('SIGTERM')
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
+      await this.exited
+      clearTimeout(timer)
     } else {
-      this.child.kill('SIGKILL');
-      await this.exited;
+      this.child.kill('SIGKILL')
+      await this.exited
     }
   }
 }
@@ -111,17 +114,17 @@ export class ManagedProcess {
  * spawned into it afterwards, so no child outlives the station that started it.
  */
 export class ProcessGroup {
-  private readonly members = new Set<ManagedProcess>();
-  private killed = false;
+  private readonly members = new Set<ManagedProcess>()
+  private killed = false
 
   /** Starts a child in this group; it leaves the group when it exits. */
   spawn(name: string, file: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
-    const p = new ManagedProcess(name, file, args, options);
-    this.members.add(p);
+    const p = new ManagedProcess(name, file, args, options)
+    this.members.add(p)
     // Registered before anyone else can wait on `exited`: whoever awaits it sees the group without it.
-    void p.exited.then(() => this.members.delete(p));
-    if (this.killed) void p.kill();
-    return p;
+    void p.exited.then(() => this.members.delete(p))
+    if (this.killed) void p.kill()
+    return p
   }
 
   /**
@@ -129,48 +132,54 @@ export class ProcessGroup {
    * fails or outlives `timeoutMs` (it is killed then).
    */
   async output(name: string, file: string, args: string[], timeoutMs: number): Promise<Buffer> {
-    const stderr: string[] = [];
-    let noSpace = false;
+    const stderr: string[] = []
+    let noSpace = false
     const p = this.spawn(name, file, args, {
       onStderr: (line) => {
-        if (stderr.length < 3) stderr.push(line);
-        if (/No space left on device/i.test(line)) noSpace = true;
-      },
-    });
-    const chunks: Buffer[] = [];
-    p.child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
-    let timedOut = false;
+        if (stderr.length < 3) stderr.push(line)
+        if (/No space left on device/i.test(line)) noSpace = true
+      }
+    })
+    const chunks: Buffer[] = []
+    p.child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk))
+    let timedOut = false
     const timer = setTimeout(() => {
-      timedOut = true;
-      void p.kill();
-    }, timeoutMs);
-    const { code, signal } = await p.exited;
-    clearTimeout(timer);
-    if (timedOut) throw new Error(`${name} took longer than ${timeoutMs / 1000} s`);
+      timedOut = true
+      void p.kill()
+    }, timeoutMs)
+    const { code, signal } = await p.exited
+    clearTimeout(timer)
+    if (timedOut) throw new Error(`${name} took longer than ${timeoutMs / 1000} s`)
     // A full disk is said first, whatever line of ffmpeg's it was in.
-    if (code !== 0 && noSpace) throw new Error(`No space left on device: ${name} could not write its output (the disk is full)`);
-    if (code !== 0) throw new Error(`${name} failed (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.join(' | ')}` : ''}`);
-    return Buffer.concat(chunks);
+    if (code !== 0 && noSpace)
+      throw new Error(
+        `No space left on device: ${name} could not write its output (the disk is full)`
+      )
+    if (code !== 0)
+      throw new Error(
+        `${name} failed (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.join(' | ')}` : ''}`
+      )
+    return Buffer.concat(chunks)
   }
 
   /** Members alive right now (tests assert this is empty after stop). */
   live(): ManagedProcess[] {
-    return [...this.members];
+    return [...this.members]
   }
 
   /** Kills every member at once, and from now on anything spawned into the group (station shutdown). */
   async killAll(): Promise<void> {
-    this.killed = true;
-    await Promise.all([...this.members].map((p) => p.kill()));
+    this.killed = true
+    await Promise.all([...this.members].map((p) => p.kill()))
   }
 }
 
 /** The parent pid of a process, from /proc (Linux); undefined when it cannot be read. */
 function parentPid(pid: string): number | undefined {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
   // The command name may contain spaces and parentheses; fields resume after the last ')'.
-  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  return Number.isFinite(ppid) ? ppid : undefined;
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  return Number.isFinite(ppid) ? ppid : undefined
 }
 
 /**
@@ -179,29 +188,29 @@ function parentPid(pid: string): number | undefined {
  * owners end them. Returns how many were killed.
  */
 export function reapOrphans(outputRoot: string): number {
-  if (process.platform !== 'linux') return 0;
-  const root = path.resolve(outputRoot) + path.sep;
-  let killed = 0;
-  let entries: string[];
+  if (process.platform !== 'linux') return 0
+  const root = path.resolve(outputRoot) + path.sep
+  let killed = 0
+  let entries: string[]
   try {
-    entries = fs.readdirSync('/proc');
+    entries = fs.readdirSync('/proc')
   } catch {
-    return 0;
+    return 0
   }
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    if (pid === process.pid) continue
     try {
-      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!/ffmpeg/.test(path.basename(cmd[0] ?? ''))) continue;
-      if (!cmd.some((a) => a.includes(root))) continue;
-      if (parentPid(entry) === process.pid) continue;
-      process.kill(pid, 'SIGKILL');
-      killed++;
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+      if (!/ffmpeg/.test(path.basename(cmd[0] ?? ''))) continue
+      if (!cmd.some((a) => a.includes(root))) continue
+      if (parentPid(entry) === process.pid) continue
+      process.kill(pid, 'SIGKILL')
+      killed++
     } catch {
       // gone or not ours to kill
     }
   }
-  return killed;
+  return killed
 }

@@ -6,9 +6,9 @@
 
 export class ConditionDetector {
   /** The frame the current bad run began on, and the frame good frames began on inside it. */
-  private badSince: number | null = null;
-  private goodSince: number | null = null;
-  private raised = false;
+  private badSince: number | null = null
+  private goodSince: number | null = null
+  private raised = false
 
   /**
    * on: frames the condition must last before it is raised; hold: frames without it before it
@@ -18,43 +18,43 @@ export class ConditionDetector {
 
   /** Raised and not cleared since. */
   get active(): boolean {
-    return this.raised;
+    return this.raised
   }
 
   /** Frame k was measured: `bad` when the condition holds on it. */
   update(k: number, bad: boolean): ConditionChange | null {
     if (bad) {
-      this.goodSince = null;
-      if (this.badSince === null) this.badSince = k;
+      this.goodSince = null
+      if (this.badSince === null) this.badSince = k
       if (!this.raised && k - this.badSince >= this.frames.on) {
-        this.raised = true;
-        return { active: true, atFrame: this.badSince, dueFrame: k };
+        this.raised = true
+        return { active: true, atFrame: this.badSince, dueFrame: k }
       }
-      return null;
+      return null
     }
-    if (this.badSince === null) return null;
-    if (this.goodSince === null) this.goodSince = k;
-    if (k - this.goodSince < this.frames.hold) return null;
-    const ended = this.goodSince;
-    const wasRaised = this.raised;
-    this.reset(k);
-    return wasRaised ? { active: false, atFrame: ended, dueFrame: k } : null;
+    if (this.badSince === null) return null
+    if (this.goodSince === null) this.goodSince = k
+    if (k - this.goodSince < this.frames.hold) return null
+    const ended = this.goodSince
+    const wasRaised = this.raised
+    this.reset(k)
+    return wasRaised ? { active: false, atFrame: ended, dueFrame: k } : null
   }
 
   /** Frame k is not watched (a slate, a card): whatever was running ends there. */
   reset(k: number): ConditionChange | null {
-    const wasRaised = this.raised;
-    this.badSince = null;
-    this.goodSince = null;
-    this.raised = false;
-    return wasRaised ? { active: false, atFrame: k, dueFrame: k } : null;
+    const wasRaised = this.raised
+    this.badSince = null
+    this.goodSince = null
+    this.raised = false
+    return wasRaised ? { active: false, atFrame: k, dueFrame: k } : null
   }
 }
 
 export interface ConditionChange {
-  active: boolean;
+  active: boolean
   /** The frame at which the condition began (raised) or ended (cleared): the alarm's time. */
-  atFrame: number;
+  atFrame: number
   /** The frame on which it became known: reported when that frame airs. */
-  dueFrame: number;
+  dueFrame: number
 }

@@ -21,67 +21,67 @@
 // lateness (output behind the clock, reported once it has lasted); the station's switch window
 // (prefetch waits while any channel writes a switch); and the cued programme, the handle on an
 // engine rolling off air that the next normal producer takes back.
-import { keyframeAfter } from '../media/commands';
-import { audioBytesPerFrame } from '../media/profiles';
-import type { MasterClock, TimerHandle } from '../shared/clock';
-import type { LoudnessSettings, OutputHealthSettings } from '../shared/domain';
-import { AlertTone } from './alert-tone';
-import { CrawlOverlay } from './crawl';
-import type { CrawlStrip } from './still-cards';
-import type { CuedProgramme as Cued } from './base';
-import { ConditionDetector } from './condition';
-import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor';
-import type { LoudnessCondition, LoudnessControl, LoudnessLevels } from './loudness-control';
-import type { OutputFeeder, ProgramOutput } from './program-output';
-import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor';
-import { StillSource } from './sources';
-import type { LogoOverlay } from './logo-overlay';
+import { keyframeAfter } from '../media/commands'
+import { audioBytesPerFrame } from '../media/profiles'
+import type { MasterClock, TimerHandle } from '../shared/clock'
+import type { LoudnessSettings, OutputHealthSettings } from '../shared/domain'
+import { AlertTone } from './alert-tone'
+import { CrawlOverlay } from './crawl'
+import type { CrawlStrip } from './still-cards'
+import type { CuedProgramme as Cued } from './base'
+import { ConditionDetector } from './condition'
+import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor'
+import type { LoudnessCondition, LoudnessControl, LoudnessLevels } from './loudness-control'
+import type { OutputFeeder, ProgramOutput } from './program-output'
+import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor'
+import { StillSource } from './sources'
+import type { LogoOverlay } from './logo-overlay'
 
-export type { Slot } from './slot-cursor';
+export type { Slot } from './slot-cursor'
 
 /** How long a start may wait for the encoder's first segment. */
-export const FIRST_SEGMENT_TIMEOUT_MS = 20_000;
+export const FIRST_SEGMENT_TIMEOUT_MS = 20_000
 /** Frames past a closing keyframe that get it written (see segmentEndAfter). */
-const MUX_INTERLEAVE_FRAMES = 6;
+const MUX_INTERLEAVE_FRAMES = 6
 /** The pump runs at least this often (and once a frame at lower frame rates). */
-const PUMP_MIN_INTERVAL_MS = 10;
+const PUMP_MIN_INTERVAL_MS = 10
 /**
  * Rolling off air, the sources are read this many frames behind the output's write position, so
  * that the output (fed by another producer at the same pace) is never behind them when it comes back.
  */
-const OFF_AIR_BEHIND_FRAMES = 5;
+const OFF_AIR_BEHIND_FRAMES = 5
 
 export interface EngineEvents extends SlotEvents {
-  late(behindMs: number | null): void;
+  late(behindMs: number | null): void
   /** A watched condition began (active) or ended at station time atMs; told when that frame is on air. */
-  condition(kind: OutputCondition | LoudnessCondition, active: boolean, atMs: number): void;
-  failed(error: Error): void;
+  condition(kind: OutputCondition | LoudnessCondition, active: boolean, atMs: number): void
+  failed(error: Error): void
 }
 
 export interface EngineOptions {
   /** The channel's program output this engine feeds: a new one (opened by start) or a carryover. */
-  output: ProgramOutput;
-  clock: MasterClock;
+  output: ProgramOutput
+  clock: MasterClock
   /**
    * Frames written ahead of the clock: one segment, so the encoder can close it, plus one second
    * of jitter buffer so that a burst of load (every channel changing items on the hour) never
    * reaches viewers as a stall.
    */
-  leadFrames?: number;
+  leadFrames?: number
   /**
    * Open the next slot's source this many frames before it starts. Channels on the same schedule
    * change items at the same instant; producers pass different values so their decoders do not all
    * start (each a burst of CPU) in the same moment.
    */
-  prefetchFrames?: number;
-  gapSlate: Buffer;
+  prefetchFrames?: number
+  gapSlate: Buffer
   /** The station's channels writing a switch (prefetch waits for them); a private one when absent. */
-  switches?: SwitchWindow;
+  switches?: SwitchWindow
   /** Watches every frame written (conditions and levels); none: nothing is measured. */
-  monitor?: OutputMonitor | null;
+  monitor?: OutputMonitor | null
   /** Each item's loudness gain, the true-peak limiter and the loudness meter; none: the sound passes as it is. */
-  loudness?: LoudnessControl | null;
-  events: EngineEvents;
+  loudness?: LoudnessControl | null
+  events: EngineEvents
 }
 
 // Station-wide: the channels writing a switch right now (the rest of a segment written at once
@@ -91,26 +91,26 @@ export interface EngineOptions {
 // switching: their start-ups, on a small machine, take the CPU the switches need.
 
 /** A switch that is not written within this long stops holding prefetches back (a stalled source). */
-export const SWITCH_HOLD_MAX_MS = 1_500;
+export const SWITCH_HOLD_MAX_MS = 1_500
 
 export class SwitchWindow {
-  private readonly holds = new Map<number, number>();
-  private nextId = 0;
+  private readonly holds = new Map<number, number>()
+  private nextId = 0
 
   /** A channel starts writing a switch at station time `nowMs`; the function returned ends it (once). */
   hold(nowMs: number): () => void {
-    const id = this.nextId++;
-    this.holds.set(id, nowMs);
-    return () => void this.holds.delete(id);
+    const id = this.nextId++
+    this.holds.set(id, nowMs)
+    return () => void this.holds.delete(id)
   }
 
   /** Some channel is writing a switch at station time `nowMs` (holds older than SWITCH_HOLD_MAX_MS lapse). */
   busy(nowMs: number): boolean {
     for (const [id, since] of this.holds) {
-      if (nowMs - since < SWITCH_HOLD_MAX_MS) return true;
-      this.holds.delete(id);
+      if (nowMs - since < SWITCH_HOLD_MAX_MS) return true
+      this.holds.delete(id)
     }
-    return false;
+    return false
   }
 }
 
@@ -119,12 +119,12 @@ export class SwitchWindow {
 // of decoder starts) is absorbed by the players' buffers and would only flood the operator with
 // alarms that come and go.
 /** Output this far behind the clock is late. */
-const LATE_MS = 500;
-const LATE_TRIGGER_MS = 2_000;
-const LATE_CLEAR_MS = 1_000;
+const LATE_MS = 500
+const LATE_TRIGGER_MS = 2_000
+const LATE_CLEAR_MS = 1_000
 
 class Lateness {
-  private readonly detector = new ConditionDetector({ on: LATE_TRIGGER_MS, hold: LATE_CLEAR_MS });
+  private readonly detector = new ConditionDetector({ on: LATE_TRIGGER_MS, hold: LATE_CLEAR_MS })
 
   /**
    * At station time `now` the output is `behindMs` behind (counted only when `counting`: start-up
@@ -132,56 +132,56 @@ class Lateness {
    * undefined when nothing changed.
    */
   update(now: number, behindMs: number, counting: boolean): number | null | undefined {
-    const change = this.detector.update(now, counting && behindMs > LATE_MS);
-    if (!change) return undefined;
-    return change.active ? behindMs : null;
+    const change = this.detector.update(now, counting && behindMs > LATE_MS)
+    if (!change) return undefined
+    return change.active ? behindMs : null
   }
 }
 
 export class PlayoutEngine implements OutputFeeder {
-  private readonly output: ProgramOutput;
-  private readonly cursor: SlotCursor;
-  private readonly tone: AlertTone;
-  private crawl: CrawlOverlay | null = null;
-  private pumpTimer: TimerHandle | undefined;
-  private pumping = false;
-  private waitingForSource = false;
-  private stopped = false;
-  private readonly lateness = new Lateness();
-  private started = false;
+  private readonly output: ProgramOutput
+  private readonly cursor: SlotCursor
+  private readonly tone: AlertTone
+  private crawl: CrawlOverlay | null = null
+  private pumpTimer: TimerHandle | undefined
+  private pumping = false
+  private waitingForSource = false
+  private stopped = false
+  private readonly lateness = new Lateness()
+  private started = false
   /** Why the pump ended the output, when it did (the encoder's own exit explains itself). */
-  private pumpFailure: Error | null = null;
-  readonly leadFrames: number;
-  private readonly frameMs: number;
-  private first: number;
+  private pumpFailure: Error | null = null
+  readonly leadFrames: number
+  private readonly frameMs: number
+  private first: number
   /** The output was on air before this engine: a carryover from the previous producer. */
-  carried: boolean;
+  carried: boolean
   /**
    * Rolling off air (see rollOffAir): the next frame the sources give, read and dropped; null on
    * air. While rejoining, the sources are read up to the output's next frame before anything is written.
    */
-  private offAir: number | null = null;
-  private rejoining = false;
+  private offAir: number | null = null
+  private rejoining = false
   /** The producer the engine reports to (a cued engine is adopted by the producer that takes it back). */
-  private events: EngineEvents;
-  private readonly switches: SwitchWindow;
+  private events: EngineEvents
+  private readonly switches: SwitchWindow
   /** Ends this channel's part in the station's switch window: set while a flush is being written. */
-  private switching: (() => void) | null = null;
+  private switching: (() => void) | null = null
   /** The channel's logo, blended over the slots that show it (not over a slate standing in). */
-  private logo: LogoOverlay | null = null;
+  private logo: LogoOverlay | null = null
 
   constructor(private readonly o: EngineOptions) {
-    const profile = o.output.profile;
-    const fps = profile.fps;
-    this.output = o.output;
+    const profile = o.output.profile
+    const fps = profile.fps
+    this.output = o.output
     // Nothing writes between the previous engine's hand-over and this one's start.
-    this.first = o.output.written;
-    this.carried = o.output.opened;
-    this.frameMs = 1000 / fps;
-    this.leadFrames = o.leadFrames ?? Math.round(fps * o.output.segmentSeconds) + fps;
-    this.tone = new AlertTone(profile);
-    this.switches = o.switches ?? new SwitchWindow();
-    this.events = o.events;
+    this.first = o.output.written
+    this.carried = o.output.opened
+    this.frameMs = 1000 / fps
+    this.leadFrames = o.leadFrames ?? Math.round(fps * o.output.segmentSeconds) + fps
+    this.tone = new AlertTone(profile)
+    this.switches = o.switches ?? new SwitchWindow()
+    this.events = o.events
     this.cursor = new SlotCursor({
       gapSource: new StillSource(o.gapSlate, Buffer.alloc(audioBytesPerFrame(profile)), true),
       prefetchFrames: o.prefetchFrames ?? fps * 2,
@@ -193,31 +193,31 @@ export class PlayoutEngine implements OutputFeeder {
       events: {
         began: (...a) => this.offAir === null && this.events.began(...a),
         ended: (...a) => this.offAir === null && this.events.ended(...a),
-        alarm: (...a) => this.offAir === null && this.events.alarm(...a),
-      },
-    });
+        alarm: (...a) => this.offAir === null && this.events.alarm(...a)
+      }
+    })
   }
 
   get t0Ms(): number {
-    return this.output.t0Ms;
+    return this.output.t0Ms
   }
   get framesWritten(): number {
-    return this.output.written;
+    return this.output.written
   }
   private get written(): number {
-    return this.output.written;
+    return this.output.written
   }
   /** Station time at which frame k airs. */
   frameTime(k: number): number {
-    return this.output.t0Ms + k * this.frameMs;
+    return this.output.t0Ms + k * this.frameMs
   }
   /** The frame that airs at station time t (nearest). */
   frameAt(t: number): number {
-    return Math.round((t - this.output.t0Ms) / this.frameMs);
+    return Math.round((t - this.output.t0Ms) / this.frameMs)
   }
   /** The first frame this engine writes: 0 on a new output, the switch frame on a carryover. */
   get firstFrame(): number {
-    return this.first;
+    return this.first
   }
 
   /**
@@ -226,35 +226,38 @@ export class PlayoutEngine implements OutputFeeder {
    * rest of that segment at once so the switch is listed now, not up to a segment later.
    */
   async start(timeoutMs = FIRST_SEGMENT_TIMEOUT_MS): Promise<void> {
-    if (this.stopped) throw new Error('output stopped before it started');
-    if (this.offAir !== null) return this.rejoin();
-    if (!this.carried) this.output.open();
-    this.output.feedFrom(this);
-    this.pumpTimer = this.o.clock.every(Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)), () => this.pump());
+    if (this.stopped) throw new Error('output stopped before it started')
+    if (this.offAir !== null) return this.rejoin()
+    if (!this.carried) this.output.open()
+    this.output.feedFrom(this)
+    this.pumpTimer = this.o.clock.every(
+      Math.max(PUMP_MIN_INTERVAL_MS, Math.floor(this.frameMs)),
+      () => this.pump()
+    )
     if (this.carried) {
-      this.started = true;
-      this.flush();
-      return;
+      this.started = true
+      this.flush()
+      return
     }
-    this.pump();
+    this.pump()
     await this.output.firstSegment(timeoutMs).catch((err: unknown) => {
-      throw this.pumpFailure ?? err;
-    });
-    this.started = true;
+      throw this.pumpFailure ?? err
+    })
+    this.started = true
   }
 
   drained(): void {
-    this.pump();
+    this.pump()
   }
 
   failed(error: Error): void {
-    this.fail(error);
+    this.fail(error)
   }
 
   /** Replaces the upcoming slots (a re-plan). The slot on air continues if the new plan keeps it. */
   setSlots(slots: Slot[]): void {
-    this.cursor.setSlots(slots, this.offAir ?? this.written);
-    this.pump();
+    this.cursor.setSlots(slots, this.offAir ?? this.written)
+    this.pump()
   }
 
   /**
@@ -265,26 +268,29 @@ export class PlayoutEngine implements OutputFeeder {
    * own times).
    */
   setCrawl(strip: CrawlStrip | null, step = 1): CrawlOverlay | null {
-    this.crawl = strip ? new CrawlOverlay(this.output.profile, strip, this.written, step) : null;
-    this.flush();
-    return this.crawl;
+    this.crawl = strip ? new CrawlOverlay(this.output.profile, strip, this.written, step) : null
+    this.flush()
+    return this.crawl
   }
 
   /** Shows (or with null removes) the channel's logo, from the next frame written. */
   setLogo(logo: LogoOverlay | null): void {
-    this.logo = logo;
+    this.logo = logo
   }
 
   /** Writes the rest of the segment being encoded at once (its frames still air at their own times). */
   private flush(): void {
-    this.output.flushThrough = Math.max(this.output.flushThrough, this.segmentEndAfter(this.written));
-    this.switching ??= this.switches.hold(this.o.clock.now());
-    this.pump();
+    this.output.flushThrough = Math.max(
+      this.output.flushThrough,
+      this.segmentEndAfter(this.written)
+    )
+    this.switching ??= this.switches.hold(this.o.clock.now())
+    this.pump()
   }
 
   private endSwitch(): void {
-    this.switching?.();
-    this.switching = null;
+    this.switching?.()
+    this.switching = null
   }
 
   /**
@@ -293,137 +299,147 @@ export class PlayoutEngine implements OutputFeeder {
    * audio encoder (which holds back about two of its frames) has caught up past it.
    */
   private segmentEndAfter(k: number): number {
-    return keyframeAfter(k, this.output.profile, this.output.segmentSeconds) + MUX_INTERLEAVE_FRAMES;
+    return keyframeAfter(k, this.output.profile, this.output.segmentSeconds) + MUX_INTERLEAVE_FRAMES
   }
 
   /** Sounds the alert tone from the next frame written. */
   alertTone(): void {
-    this.tone.start(this.written);
+    this.tone.start(this.written)
   }
 
   /** The frame on air at station time t (the one whose time has come). */
   private onAirFrame(t: number): number {
-    return Math.floor((t - this.output.t0Ms) / this.frameMs);
+    return Math.floor((t - this.output.t0Ms) / this.frameMs)
   }
 
   /** Levels of the sound that aired since the last reading; null when nothing is measured or aired yet. */
   levels(): (AudioLevels & { loudness?: LoudnessLevels }) | null {
-    const k = this.onAirFrame(this.o.clock.now());
-    const levels = this.o.monitor?.levels(k) ?? null;
-    const loudness = this.o.loudness?.levels(k) ?? null;
-    return levels && loudness ? { ...levels, loudness } : levels;
+    const k = this.onAirFrame(this.o.clock.now())
+    const levels = this.o.monitor?.levels(k) ?? null
+    const loudness = this.o.loudness?.levels(k) ?? null
+    return levels && loudness ? { ...levels, loudness } : levels
   }
 
   /** A new loudness target, ceiling or alarm, from the next frame written. */
   configureLoudness(settings: LoudnessSettings): void {
-    this.o.loudness?.configure(settings);
+    this.o.loudness?.configure(settings)
   }
 
   /** New thresholds for the watched conditions, from the next frame written. */
   configureHealth(settings: OutputHealthSettings): void {
-    this.o.monitor?.configure(settings);
+    this.o.monitor?.configure(settings)
   }
 
   /** Writes every frame that is due (clock position plus lead) and available. */
   pump(): void {
-    const output = this.output;
-    if (this.pumping || this.stopped || !this.pumpTimer) return;
-    this.pumping = true;
+    const output = this.output
+    if (this.pumping || this.stopped || !this.pumpTimer) return
+    this.pumping = true
     try {
-      const now = this.o.clock.now();
+      const now = this.o.clock.now()
       if (this.offAir !== null) {
         // Off air: keep the sources at the pace of the output; rejoining, catch up with it first.
-        const to = this.rejoining ? output.written : this.onAirFrame(now) + this.leadFrames - OFF_AIR_BEHIND_FRAMES;
-        if (!this.readOffAir(to) || !this.rejoining) return;
-        this.onAirAgain();
+        const to = this.rejoining
+          ? output.written
+          : this.onAirFrame(now) + this.leadFrames - OFF_AIR_BEHIND_FRAMES
+        if (!this.readOffAir(to) || !this.rejoining) return
+        this.onAirAgain()
       }
-      this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough));
-      if (this.written >= output.flushThrough) this.endSwitch();
-      this.tellConditions(this.onAirFrame(now));
+      this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough))
+      if (this.written >= output.flushThrough) this.endSwitch()
+      this.tellConditions(this.onAirFrame(now))
       // Behind the clock (start-up is not lateness: the first frames wait for the decoders by design).
-      const late = this.lateness.update(now, now - this.frameTime(this.written), this.started);
-      if (late !== undefined) this.events.late(late);
+      const late = this.lateness.update(now, now - this.frameTime(this.written), this.started)
+      if (late !== undefined) this.events.late(late)
     } catch (err) {
       // The pump runs on timers and pipe events: whatever fails here (a decoder that cannot be
       // spawned, a file operation) ends this output as a failure, never the process. Off air the
       // output is another producer's: only this engine ends.
-      this.pumpFailure = err instanceof Error ? err : new Error(String(err));
-      const feeding = this.offAir === null;
-      this.fail(this.pumpFailure);
-      if (feeding) void output.kill();
+      this.pumpFailure = err instanceof Error ? err : new Error(String(err))
+      const feeding = this.offAir === null
+      this.fail(this.pumpFailure)
+      if (feeding) void output.kill()
     } finally {
-      this.pumping = false;
+      this.pumping = false
     }
   }
 
   /** Reads (and drops) the sources' frames up to frame `to`; false when one is not decoded yet. */
   private readOffAir(to: number): boolean {
-    const { next, waiting } = this.cursor.drop(this.offAir!, to);
-    this.offAir = next;
-    if (waiting) this.waitFor(waiting);
-    return !waiting;
+    const { next, waiting } = this.cursor.drop(this.offAir!, to)
+    this.offAir = next
+    if (waiting) this.waitFor(waiting)
+    return !waiting
   }
 
   /** Caught up with the output after rolling off air: on air again from its next frame. */
   private onAirAgain(): void {
-    const k = this.output.written;
-    this.rejoining = false;
-    this.offAir = null;
-    this.o.monitor?.resumeAt(k);
-    this.o.loudness?.resumeAt(k);
-    this.cursor.rejoinAir(k);
+    const k = this.output.written
+    this.rejoining = false
+    this.offAir = null
+    this.o.monitor?.resumeAt(k)
+    this.o.loudness?.resumeAt(k)
+    this.cursor.rejoinAir(k)
   }
 
   private waitFor(source: { onReady(fn: () => void): void }): void {
-    if (this.waitingForSource) return;
-    this.waitingForSource = true;
+    if (this.waitingForSource) return
+    this.waitingForSource = true
     source.onReady(() => {
-      this.waitingForSource = false;
-      this.pump();
-    });
+      this.waitingForSource = false
+      this.pump()
+    })
   }
 
   private writeDue(output: ProgramOutput, due: number): void {
     while (this.written < due && output.canWrite()) {
-      const k = this.written;
-      const source = this.cursor.sourceFor(k);
-      const frame = source.next();
+      const k = this.written
+      const source = this.cursor.sourceFor(k)
+      const frame = source.next()
       if (!frame) {
-        this.waitFor(source);
-        return;
+        this.waitFor(source)
+        return
       }
-      this.cursor.delivered(frame);
-      const loudness = this.o.loudness;
-      const audio = this.tone.mix(k, loudness ? loudness.apply(frame.audio, this.cursor.onAir()) : frame.audio);
-      loudness?.measure(k, audio, this.cursor.watching() && !frame.slate);
-      this.o.monitor?.frame(k, frame, audio, this.cursor.watching());
-      const picture = this.crawl ? this.crawl.apply(k, frame.video) : frame.video;
+      this.cursor.delivered(frame)
+      const loudness = this.o.loudness
+      const audio = this.tone.mix(
+        k,
+        loudness ? loudness.apply(frame.audio, this.cursor.onAir()) : frame.audio
+      )
+      loudness?.measure(k, audio, this.cursor.watching() && !frame.slate)
+      this.o.monitor?.frame(k, frame, audio, this.cursor.watching())
+      const picture = this.crawl ? this.crawl.apply(k, frame.video) : frame.video
       // Last, over the finished picture with its crawl (the monitor judges the programme without either).
-      output.write(this.logo && !frame.slate && this.cursor.showsLogo() ? this.logo.apply(picture) : picture, audio);
+      output.write(
+        this.logo && !frame.slate && this.cursor.showsLogo() ? this.logo.apply(picture) : picture,
+        audio
+      )
     }
   }
 
   /** Conditions found in frames written ahead are told once their frame is on air. */
   private tellConditions(onAir: number): void {
-    for (const c of this.o.monitor?.due(onAir) ?? []) this.events.condition(c.kind, c.active, this.frameTime(c.atFrame));
-    for (const c of this.o.loudness?.due(onAir) ?? []) this.events.condition(c.kind, c.active, this.frameTime(c.atFrame));
+    for (const c of this.o.monitor?.due(onAir) ?? [])
+      this.events.condition(c.kind, c.active, this.frameTime(c.atFrame))
+    for (const c of this.o.loudness?.due(onAir) ?? [])
+      this.events.condition(c.kind, c.active, this.frameTime(c.atFrame))
   }
 
   /** The output died on its own (or, off air, this engine's pump did): stop pumping, close the sources, tell the producer. */
   private fail(error: Error): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.output.endFeed(this);
-    void this.teardown();
-    this.events.failed(error);
+    if (this.stopped) return
+    this.stopped = true
+    this.output.endFeed(this)
+    void this.teardown()
+    this.events.failed(error)
   }
 
   /** Stops pumping and closes every source (their decoders are killed and waited for). */
   private teardown(): Promise<unknown> {
-    this.endSwitch();
-    this.pumpTimer?.cancel();
-    this.pumpTimer = undefined;
-    return this.cursor.close();
+    this.endSwitch()
+    this.pumpTimer?.cancel()
+    this.pumpTimer = undefined
+    return this.cursor.close()
   }
 
   /**
@@ -431,27 +447,27 @@ export class PlayoutEngine implements OutputFeeder {
    * the output is another producer's and goes on: only the sources close.
    */
   async stop(): Promise<void> {
-    const wasStopped = this.stopped;
-    this.stopped = true;
+    const wasStopped = this.stopped
+    this.stopped = true
     if (this.offAir !== null) {
-      this.output.endFeed(this); // feeding it already if it was rejoining
-      return void (await this.teardown());
+      this.output.endFeed(this) // feeding it already if it was rejoining
+      return void (await this.teardown())
     }
-    if (!wasStopped) this.cursor.finish(this.written);
-    this.output.endFeed(this);
-    const closed = this.teardown();
-    await this.output.kill();
-    await closed;
+    if (!wasStopped) this.cursor.finish(this.written)
+    this.output.endFeed(this)
+    const closed = this.teardown()
+    await this.output.kill()
+    await closed
   }
 
   /** Whether `output` is the one this engine feeds, or handed on and rolls off air for. */
   feeds(output: ProgramOutput): boolean {
-    return output === this.output;
+    return output === this.output
   }
 
   /** Rolling off air, ready to be adopted (see rollOffAir). */
   get rollingOffAir(): boolean {
-    return this.offAir !== null && !this.rejoining && !this.stopped;
+    return this.offAir !== null && !this.rejoining && !this.stopped
   }
 
   /**
@@ -462,14 +478,15 @@ export class PlayoutEngine implements OutputFeeder {
    * there is none to hand on (as handOver: this engine stopped).
    */
   async rollOffAir(): Promise<ProgramOutput | null> {
-    if (this.stopped || !this.started || !this.output.live || this.offAir !== null) return this.handOver();
-    const k = this.written;
-    this.cursor.leaveAir(k);
-    this.offAir = k;
-    this.output.endFeed(this);
-    this.endSwitch();
-    this.pump();
-    return this.output;
+    if (this.stopped || !this.started || !this.output.live || this.offAir !== null)
+      return this.handOver()
+    const k = this.written
+    this.cursor.leaveAir(k)
+    this.offAir = k
+    this.output.endFeed(this)
+    this.endSwitch()
+    this.pump()
+    return this.output
   }
 
   /**
@@ -477,8 +494,8 @@ export class PlayoutEngine implements OutputFeeder {
    * starts it (start() then rejoins the air) once its slots are set.
    */
   adopt(events: EngineEvents): void {
-    if (!this.rollingOffAir) throw new Error('the engine is not rolling off air');
-    this.events = events;
+    if (!this.rollingOffAir) throw new Error('the engine is not rolling off air')
+    this.events = events
   }
 
   /**
@@ -487,12 +504,12 @@ export class PlayoutEngine implements OutputFeeder {
    * segment is written at once, as at a carried-over start. Throws when the output cannot be fed.
    */
   private rejoin(): void {
-    this.output.feedFrom(this);
-    this.first = this.output.written;
-    this.carried = true;
-    this.rejoining = true;
-    this.started = true;
-    this.flush();
+    this.output.feedFrom(this)
+    this.first = this.output.written
+    this.carried = true
+    this.rejoining = true
+    this.started = true
+    this.flush()
   }
 
   /**
@@ -503,17 +520,17 @@ export class PlayoutEngine implements OutputFeeder {
    */
   async handOver(): Promise<ProgramOutput | null> {
     if (this.stopped || !this.started || !this.output.live || this.offAir !== null) {
-      await this.stop();
-      return null;
+      await this.stop()
+      return null
     }
-    this.stopped = true;
-    this.cursor.finish(this.written);
-    this.output.endFeed(this);
-    await this.teardown();
+    this.stopped = true
+    this.cursor.finish(this.written)
+    this.output.endFeed(this)
+    await this.teardown()
     // The encoder may have died while the sources closed: then there is nothing to hand over.
-    if (this.output.live) return this.output;
-    await this.output.kill();
-    return null;
+    if (this.output.live) return this.output
+    await this.output.kill()
+    return null
   }
 }
 
@@ -526,15 +543,15 @@ export class CuedProgramme implements Cued {
 
   /** The engine, for the producer taking `output` back on air: once, and only if it still rolls for that output. */
   take(output: ProgramOutput): PlayoutEngine | null {
-    const e = this.engine;
-    if (!e || !e.rollingOffAir || !e.feeds(output) || !output.live) return null;
-    this.engine = null;
-    return e;
+    const e = this.engine
+    if (!e || !e.rollingOffAir || !e.feeds(output) || !output.live) return null
+    this.engine = null
+    return e
   }
 
   async close(): Promise<void> {
-    const e = this.engine;
-    this.engine = null;
-    await e?.stop();
+    const e = this.engine
+    this.engine = null
+    await e?.stop()
   }
 }

@@ -26,26 +26,30 @@ export type {
   ProducerStartOptions,
   ProducerState,
   SegmentReport,
-  StreamEndpoint,
-} from './base';
-export { BaseProducer } from './base';
-export { FIRST_SEGMENT_TIMEOUT_MS } from './engine';
-export type { LogoSpec } from './logo-overlay';
-export type { AudioLevels, OutputCondition } from './output-monitor';
-export type { LoudnessCondition, LoudnessLevels } from './loudness-control';
-export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer';
-export { NormalProducer } from './normal-producer';
-export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers';
-export { StillCards } from './still-cards';
-export { emergencyPreview } from './emergency-preview';
+  StreamEndpoint
+} from './base'
+export { BaseProducer } from './base'
+export { FIRST_SEGMENT_TIMEOUT_MS } from './engine'
+export type { LogoSpec } from './logo-overlay'
+export type { AudioLevels, OutputCondition } from './output-monitor'
+export type { LoudnessCondition, LoudnessLevels } from './loudness-control'
+export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer'
+export { NormalProducer } from './normal-producer'
+export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers'
+export { StillCards } from './still-cards'
+export { emergencyPreview } from './emergency-preview'
 
-import type { ProducerFactory as Factory } from './base';
-import type { FfmpegProducerOptions as Options } from './ffmpeg-producer';
-import { NormalProducer as Normal } from './normal-producer';
-import { StillCards as Cards } from './still-cards';
-import { LogoCache } from './logo-overlay';
-import { SwitchWindow } from './engine';
-import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer as Slate } from './still-producers';
+import type { ProducerFactory as Factory } from './base'
+import type { FfmpegProducerOptions as Options } from './ffmpeg-producer'
+import { NormalProducer as Normal } from './normal-producer'
+import { StillCards as Cards } from './still-cards'
+import { LogoCache } from './logo-overlay'
+import { SwitchWindow } from './engine'
+import {
+  EmergencyProducer as Emergency,
+  GuideProducer as Guide,
+  SlateProducer as Slate
+} from './still-producers'
 
 /**
  * Producers backed by ffmpeg, one class per type. Call once per station: the factory owns the
@@ -53,17 +57,22 @@ import { EmergencyProducer as Emergency, GuideProducer as Guide, SlateProducer a
  * station's group.
  */
 export function ffmpegProducerFactory(options: Options): Factory {
-  const shared: Options = { ...options, cards: options.cards ?? new Cards(options), logos: options.logos ?? new LogoCache(options), switches: options.switches ?? new SwitchWindow() };
+  const shared: Options = {
+    ...options,
+    cards: options.cards ?? new Cards(options),
+    logos: options.logos ?? new LogoCache(options),
+    switches: options.switches ?? new SwitchWindow()
+  }
   return (type, context) => {
     switch (type) {
       case 'normal':
-        return new Normal(context, shared);
+        return new Normal(context, shared)
       case 'emergency':
-        return new Emergency(context, shared);
+        return new Emergency(context, shared)
       case 'guide':
-        return new Guide(context, shared);
+        return new Guide(context, shared)
       case 'slate':
-        return new Slate(context, shared);
+        return new Slate(context, shared)
     }
-  };
+  }
 }

@@ -5,71 +5,71 @@
 // the HLS timeline runs on with no discontinuity (viewers and pushes see one stream), and the new
 // producer's first frames are listed as fast as a crawl is. A producer that fails, or stops for
 // good, closes it.
-import path from 'node:path';
-import type { FfmpegTools } from '../media/ffmpeg';
-import type { ProcessGroup } from '../media/process';
-import type { OutputProfile } from '../media/profiles';
-import type { Carryover } from './base';
-import { Encoder } from './encoder';
-import { OUTPUT_KEEP_MS, type OutputFolder } from './output-folder';
+import path from 'node:path'
+import type { FfmpegTools } from '../media/ffmpeg'
+import type { ProcessGroup } from '../media/process'
+import type { OutputProfile } from '../media/profiles'
+import type { Carryover } from './base'
+import { Encoder } from './encoder'
+import { OUTPUT_KEEP_MS, type OutputFolder } from './output-folder'
 
 /** The engine writing into the output now: told when a pipe has room, and when the encoder died. */
 export interface OutputFeeder {
-  drained(): void;
-  failed(error: Error): void;
+  drained(): void
+  failed(error: Error): void
 }
 
 export interface ProgramOutputOptions {
-  tools: FfmpegTools;
-  profile: OutputProfile;
-  processes: ProcessGroup;
-  folder: OutputFolder;
-  t0Ms: number;
-  segmentSeconds: number;
+  tools: FfmpegTools
+  profile: OutputProfile
+  processes: ProcessGroup
+  folder: OutputFolder
+  t0Ms: number
+  segmentSeconds: number
   /** A folder removal that failed (after the close, on a timer). */
-  onRemoveError: (err: Error) => void;
+  onRemoveError: (err: Error) => void
 }
 
 export class ProgramOutput implements Carryover {
   /** The output's identity in stream URLs: its folder's name. */
-  readonly id: string;
+  readonly id: string
   /** Frames written so far; the next frame written is frame `written`. */
-  written = 0;
+  written = 0
   /** Frames up to (not including) this one are written as soon as they are available (see PlayoutEngine.flush). */
-  flushThrough = 0;
-  private encoder: Encoder | null = null;
-  private feeder: OutputFeeder | null = null;
-  private failure: Error | null = null;
-  private closing: Promise<void> | null = null;
+  flushThrough = 0
+  private encoder: Encoder | null = null
+  private feeder: OutputFeeder | null = null
+  private failure: Error | null = null
+  private closing: Promise<void> | null = null
 
   constructor(private readonly o: ProgramOutputOptions) {
-    this.id = path.basename(o.folder.dir);
+    this.id = path.basename(o.folder.dir)
   }
 
   get folder(): OutputFolder {
-    return this.o.folder;
+    return this.o.folder
   }
   get t0Ms(): number {
-    return this.o.t0Ms;
+    return this.o.t0Ms
   }
   get profile(): OutputProfile {
-    return this.o.profile;
+    return this.o.profile
   }
   get segmentSeconds(): number {
-    return this.o.segmentSeconds;
+    return this.o.segmentSeconds
   }
   /** The encoder runs (opened, not failed, not closed): a producer can take the output over. */
   get live(): boolean {
-    return this.encoder !== null && this.failure === null && this.closing === null;
+    return this.encoder !== null && this.failure === null && this.closing === null
   }
   get opened(): boolean {
-    return this.encoder !== null;
+    return this.encoder !== null
   }
 
   /** Creates the folder and starts the encoder. Throws when either cannot be made. */
   open(): void {
-    if (this.encoder) throw new Error(`output ${this.id} is open already`);
-    this.o.folder.prepare();
+    if (this.encoder) throw new Error(`output ${this.id} is open already`)
+    this.o.folder.prepare()
     this.encoder = new Encoder({
       tools: this.o.tools,
       profile: this.o.profile,
@@ -78,43 +78,43 @@ export class ProgramOutput implements Carryover {
       segmentSeconds: this.o.segmentSeconds,
       onDrain: () => this.feeder?.drained(),
       onExit: (error) => {
-        this.failure = error;
-        this.feeder?.failed(error);
-      },
-    });
+        this.failure = error
+        this.feeder?.failed(error)
+      }
+    })
   }
 
   /** The feeder writes from now on. Throws when the output can no longer take frames. */
   feedFrom(feeder: OutputFeeder): void {
-    if (this.closing) throw new Error(`output ${this.id} was closed`);
-    if (this.failure) throw this.failure;
-    if (!this.encoder) throw new Error(`output ${this.id} was never opened`);
-    this.feeder = feeder;
+    if (this.closing) throw new Error(`output ${this.id} was closed`)
+    if (this.failure) throw this.failure
+    if (!this.encoder) throw new Error(`output ${this.id} was never opened`)
+    this.feeder = feeder
   }
 
   /** The feeder lets go (a hand-over): nobody writes until the next one feeds it. */
   endFeed(feeder: OutputFeeder): void {
-    if (this.feeder === feeder) this.feeder = null;
+    if (this.feeder === feeder) this.feeder = null
   }
 
   canWrite(): boolean {
-    return this.encoder?.canWrite() ?? false;
+    return this.encoder?.canWrite() ?? false
   }
 
   write(video: Buffer | Buffer[], audio: Buffer): void {
-    this.encoder!.write(video, audio);
-    this.written++;
+    this.encoder!.write(video, audio)
+    this.written++
   }
 
   /** Resolves once the encoder's playlist lists a segment. */
   firstSegment(timeoutMs: number): Promise<void> {
-    if (!this.encoder) return Promise.reject(new Error(`output ${this.id} was never opened`));
-    return this.encoder.firstSegment(timeoutMs);
+    if (!this.encoder) return Promise.reject(new Error(`output ${this.id} was never opened`))
+    return this.encoder.firstSegment(timeoutMs)
   }
 
   /** Kills the encoder, now and for good (a pump that failed); the folder stays until close. */
   kill(): Promise<void> {
-    return this.encoder?.kill() ?? Promise.resolve();
+    return this.encoder?.kill() ?? Promise.resolve()
   }
 
   /**
@@ -123,10 +123,10 @@ export class ProgramOutput implements Carryover {
    */
   close(keepMs = OUTPUT_KEEP_MS, onRemoveError = this.o.onRemoveError): Promise<void> {
     this.closing ??= (async () => {
-      this.feeder = null;
-      await this.kill();
-      this.o.folder.removeLater(keepMs, onRemoveError);
-    })();
-    return this.closing;
+      this.feeder = null
+      await this.kill()
+      this.o.folder.removeLater(keepMs, onRemoveError)
+    })()
+    return this.closing
   }
 }

@@ -2,16 +2,19 @@
 // clearing finds it by key. Every key is built here from typed parts, so the raiser and the
 // clearer of a condition spell it the same way and two conditions never share one. The texts are
 // the ones stored with each occurrence in the alarm history, unchanged.
-import type { AlarmKind } from '../shared/domain';
+import type { AlarmKind } from '../shared/domain'
 
-declare const built: unique symbol;
+declare const built: unique symbol
 /** A key built by `alarmKeys`; a plain string is not one. */
-export type AlarmKey = string & { readonly [built]: true };
+export type AlarmKey = string & { readonly [built]: true }
 
-const key = (text: string): AlarmKey => text as AlarmKey;
+const key = (text: string): AlarmKey => text as AlarmKey
 
 /** The MEDIA alarm kinds: a slot's media could not be played (missing, or failed to decode). */
-export const MEDIA_ALARM_KINDS = ['media-missing', 'media-corrupt'] as const satisfies readonly AlarmKind[];
+export const MEDIA_ALARM_KINDS = [
+  'media-missing',
+  'media-corrupt'
+] as const satisfies readonly AlarmKind[]
 
 export const alarmKeys = {
   // ---- a channel's board: its producer's reports
@@ -20,7 +23,8 @@ export const alarmKeys = {
   /** The producer's output degraded (falling behind the clock). */
   degraded: key('degraded'),
   /** An alarm about one segment (a slot's media, cleared when the slot ends), or about the producer's output as a whole (null). */
-  segment: (kind: AlarmKind, segmentStartMs: number | null): AlarmKey => key(`${kind}:${segmentStartMs ?? 'output'}`),
+  segment: (kind: AlarmKind, segmentStartMs: number | null): AlarmKey =>
+    key(`${kind}:${segmentStartMs ?? 'output'}`),
   /** A condition of the output's picture or sound (black, freeze, silence, loud, quiet), raised and cleared as it comes and goes. */
   outputCondition: (kind: AlarmKind): AlarmKey => key(`output:${kind}`),
   /** A push output is down. */
@@ -48,5 +52,5 @@ export const alarmKeys = {
   /** Station work on a timer failed (a file operation, a database write). */
   timerFailed: key('timer'),
   /** Little free space, or writes failing, where the station writes. */
-  disk: key('disk'),
-} as const;
+  disk: key('disk')
+} as const

@@ -7,38 +7,38 @@
 // A cleared alarm stays listed, latched, until an operator acknowledges it (the broadcast
 // convention: a fault that came and went is still seen). Every occurrence is kept in the store as
 // history, with the audit log, and what is active or latched survives a restart.
-import type { AlarmDto } from '../shared/api';
-import type { MasterClock } from '../shared/clock';
-import { ALARM_CODES, type AlarmKind, type AlarmSeverity } from '../shared/domain';
-import { formatInstant } from '../shared/time';
-import type { AlarmRow, AuditActor, NewAlarm, Store } from '../store';
-import type { AlarmKey } from './alarm-keys';
+import type { AlarmDto } from '../shared/api'
+import type { MasterClock } from '../shared/clock'
+import { ALARM_CODES, type AlarmKind, type AlarmSeverity } from '../shared/domain'
+import { formatInstant } from '../shared/time'
+import type { AlarmRow, AuditActor, NewAlarm, Store } from '../store'
+import type { AlarmKey } from './alarm-keys'
 
 export interface Alarm {
-  key: AlarmKey;
-  kind: AlarmKind;
-  severity: AlarmSeverity;
-  message: string;
-  sinceMs: number;
-  channelUuid: string | null;
+  key: AlarmKey
+  kind: AlarmKind
+  severity: AlarmSeverity
+  message: string
+  sinceMs: number
+  channelUuid: string | null
   /** Who raised it: a producer id, 'channel' or 'station'. */
-  owner: string;
+  owner: string
 }
 
 interface Occurrence extends Alarm {
-  id: number;
-  clearedAtMs: number | null;
-  acknowledgedAtMs: number | null;
+  id: number
+  clearedAtMs: number | null
+  acknowledgedAtMs: number | null
 }
 
-export type AlarmInput = Omit<Alarm, 'key' | 'sinceMs' | 'owner'> & { owner?: string };
+export type AlarmInput = Omit<Alarm, 'key' | 'sinceMs' | 'owner'> & { owner?: string }
 
 /** Where occurrences are recorded (the store, with an audit entry per change). */
 export interface AlarmLog {
-  insert(a: NewAlarm): number;
-  update(id: number, severity: AlarmSeverity, message: string): void;
-  clear(id: number, at: number): void;
-  acknowledge(id: number, at: number, by: AuditActor): boolean;
+  insert(a: NewAlarm): number
+  update(id: number, severity: AlarmSeverity, message: string): void
+  clear(id: number, at: number): void
+  acknowledge(id: number, at: number, by: AuditActor): boolean
 }
 
 /** Records alarms in the store, each change with its audit entry in the same transaction. */
@@ -46,27 +46,45 @@ export function storeAlarmLog(store: Store): AlarmLog {
   return {
     insert: (a) =>
       store.transaction(() => {
-        const id = store.alarms.insert(a);
-        store.audit.append(a.raisedAt, 'system', 'alarm-raised', { alarm: id, kind: a.kind, severity: a.severity, message: a.message }, a.channelId);
-        return id;
+        const id = store.alarms.insert(a)
+        store.audit.append(
+          a.raisedAt,
+          'system',
+          'alarm-raised',
+          { alarm: id, kind: a.kind, severity: a.severity, message: a.message },
+          a.channelId
+        )
+        return id
       }),
     update: (id, severity, message) => store.alarms.update(id, severity, message),
     clear: (id, at) =>
       store.transaction(() => {
-        store.alarms.clear(id, at);
-        store.audit.append(at, 'system', 'alarm-cleared', { alarm: id });
+        store.alarms.clear(id, at)
+        store.audit.append(at, 'system', 'alarm-cleared', { alarm: id })
       }),
     acknowledge: (id, at, by) =>
       store.transaction(() => {
-        const done = store.alarms.acknowledge(id, at, by);
-        if (done) store.audit.append(at, by, 'alarm-acknowledged', { alarm: id });
-        return done;
-      }),
-  };
+        const done = store.alarms.acknowledge(id, at, by)
+        if (done) store.audit.append(at, by, 'alarm-acknowledged', { alarm: id })
+        return done
+      })
+  }
 }
 
 /** An occurrence (live or from history) as the API shows it. */
-export function alarmDto(a: Pick<Occurrence, 'id' | 'kind' | 'severity' | 'message' | 'sinceMs' | 'clearedAtMs' | 'acknowledgedAtMs' | 'channelUuid'>): AlarmDto {
+export function alarmDto(
+  a: Pick<
+    Occurrence,
+    | 'id'
+    | 'kind'
+    | 'severity'
+    | 'message'
+    | 'sinceMs'
+    | 'clearedAtMs'
+    | 'acknowledgedAtMs'
+    | 'channelUuid'
+  >
+): AlarmDto {
   return {
     id: String(a.id),
     kind: a.kind,
@@ -76,110 +94,147 @@ export function alarmDto(a: Pick<Occurrence, 'id' | 'kind' | 'severity' | 'messa
     since: formatInstant(a.sinceMs),
     clearedAt: a.clearedAtMs === null ? null : formatInstant(a.clearedAtMs),
     acknowledgedAt: a.acknowledgedAtMs === null ? null : formatInstant(a.acknowledgedAtMs),
-    channelUuid: a.channelUuid,
-  };
+    channelUuid: a.channelUuid
+  }
 }
 
 export function alarmRowDto(r: AlarmRow, channelUuid: string | null): AlarmDto {
-  return alarmDto({ ...r, sinceMs: r.raisedAt, clearedAtMs: r.clearedAt, acknowledgedAtMs: r.acknowledgedAt, channelUuid });
+  return alarmDto({
+    ...r,
+    sinceMs: r.raisedAt,
+    clearedAtMs: r.clearedAt,
+    acknowledgedAtMs: r.acknowledgedAt,
+    channelUuid
+  })
 }
 
 export interface AlarmBoardOptions {
-  clock: MasterClock;
-  log: AlarmLog;
+  clock: MasterClock
+  log: AlarmLog
   /** The channel this board belongs to (null for the station's own alarms). */
-  channel: { id: number; uuid: string } | null;
-  defaultOwner: string;
-  onChange: () => void;
+  channel: { id: number; uuid: string } | null
+  defaultOwner: string
+  onChange: () => void
   /** Recording failed: the alarm still shows, history misses it. */
-  onError: (err: unknown) => void;
+  onError: (err: unknown) => void
 }
 
 export class AlarmBoard {
-  private readonly active = new Map<string, Occurrence>();
-  private readonly latched = new Map<number, Occurrence>();
+  private readonly active = new Map<string, Occurrence>()
+  private readonly latched = new Map<number, Occurrence>()
   /** Ids for occurrences the store refused (shown, not in history). */
-  private unrecorded = 0;
+  private unrecorded = 0
 
   constructor(private readonly o: AlarmBoardOptions) {}
 
   private record<T>(write: () => T, fallback: T): T {
     try {
-      return write();
+      return write()
     } catch (err) {
-      this.o.onError(err);
-      return fallback;
+      this.o.onError(err)
+      return fallback
     }
   }
 
   /** Returns true when something visible changed. */
   raise(key: AlarmKey, alarm: AlarmInput, atMs = this.o.clock.now()): boolean {
-    const owner = alarm.owner ?? this.o.defaultOwner;
-    const existing = this.active.get(key);
+    const owner = alarm.owner ?? this.o.defaultOwner
+    const existing = this.active.get(key)
     if (existing) {
-      if (existing.message === alarm.message && existing.severity === alarm.severity && existing.owner === owner) return false;
-      Object.assign(existing, { message: alarm.message, severity: alarm.severity, owner });
-      if (existing.id > 0) this.record(() => this.o.log.update(existing.id, alarm.severity, alarm.message), undefined);
+      if (
+        existing.message === alarm.message &&
+        existing.severity === alarm.severity &&
+        existing.owner === owner
+      )
+        return false
+      Object.assign(existing, { message: alarm.message, severity: alarm.severity, owner })
+      if (existing.id > 0)
+        this.record(() => this.o.log.update(existing.id, alarm.severity, alarm.message), undefined)
     } else {
-      const row = { channelId: this.o.channel?.id ?? null, key, kind: alarm.kind, severity: alarm.severity, message: alarm.message, raisedAt: atMs };
-      const id = this.record(() => this.o.log.insert(row), -++this.unrecorded);
-      this.active.set(key, { ...alarm, owner, key, sinceMs: atMs, id, clearedAtMs: null, acknowledgedAtMs: null });
+      const row = {
+        channelId: this.o.channel?.id ?? null,
+        key,
+        kind: alarm.kind,
+        severity: alarm.severity,
+        message: alarm.message,
+        raisedAt: atMs
+      }
+      const id = this.record(() => this.o.log.insert(row), -++this.unrecorded)
+      this.active.set(key, {
+        ...alarm,
+        owner,
+        key,
+        sinceMs: atMs,
+        id,
+        clearedAtMs: null,
+        acknowledgedAtMs: null
+      })
     }
-    this.o.onChange();
-    return true;
+    this.o.onChange()
+    return true
   }
 
   clear(key: AlarmKey, atMs = this.o.clock.now()): boolean {
-    const a = this.active.get(key);
-    if (!a) return false;
-    this.active.delete(key);
-    a.clearedAtMs = Math.max(atMs, a.sinceMs);
-    if (a.id > 0) this.record(() => this.o.log.clear(a.id, a.clearedAtMs!), undefined);
-    if (a.acknowledgedAtMs === null) this.latched.set(a.id, a);
-    this.o.onChange();
-    return true;
+    const a = this.active.get(key)
+    if (!a) return false
+    this.active.delete(key)
+    a.clearedAtMs = Math.max(atMs, a.sinceMs)
+    if (a.id > 0) this.record(() => this.o.log.clear(a.id, a.clearedAtMs!), undefined)
+    if (a.acknowledgedAtMs === null) this.latched.set(a.id, a)
+    this.o.onChange()
+    return true
   }
 
   /** Clears every alarm the owner raised (it stopped, or was replaced). */
   clearOwner(owner: string): void {
-    for (const a of [...this.active.values()]) if (a.owner === owner) this.clear(a.key);
+    for (const a of [...this.active.values()]) if (a.owner === owner) this.clear(a.key)
   }
 
   /** An operator saw it: an active alarm stays until its condition goes; a latched one goes now. */
   acknowledge(id: number, by: AuditActor): AlarmDto | undefined {
-    const a = [...this.active.values()].find((x) => x.id === id) ?? this.latched.get(id);
-    if (!a) return undefined;
+    const a = [...this.active.values()].find((x) => x.id === id) ?? this.latched.get(id)
+    if (!a) return undefined
     if (a.acknowledgedAtMs === null) {
-      a.acknowledgedAtMs = this.o.clock.now();
-      if (a.id > 0) this.record(() => this.o.log.acknowledge(a.id, a.acknowledgedAtMs!, by), false);
-      this.latched.delete(id);
-      this.o.onChange();
+      a.acknowledgedAtMs = this.o.clock.now()
+      if (a.id > 0) this.record(() => this.o.log.acknowledge(a.id, a.acknowledgedAtMs!, by), false)
+      this.latched.delete(id)
+      this.o.onChange()
     }
-    return alarmDto(a);
+    return alarmDto(a)
   }
 
   /** Latched alarms of the previous run (cleared at restart, not yet acknowledged). */
   restore(rows: AlarmRow[]): void {
     for (const r of rows) {
-      if (r.clearedAt === null || r.acknowledgedAt !== null) continue;
-      const channelUuid = this.o.channel?.uuid ?? null;
+      if (r.clearedAt === null || r.acknowledgedAt !== null) continue
+      const channelUuid = this.o.channel?.uuid ?? null
       // The key as it was built when raised (alarmKeys), read back from history.
-      this.latched.set(r.id, { ...r, key: r.key as AlarmKey, owner: 'previous run', sinceMs: r.raisedAt, clearedAtMs: r.clearedAt, acknowledgedAtMs: null, channelUuid });
+      this.latched.set(r.id, {
+        ...r,
+        key: r.key as AlarmKey,
+        owner: 'previous run',
+        sinceMs: r.raisedAt,
+        clearedAtMs: r.clearedAt,
+        acknowledgedAtMs: null,
+        channelUuid
+      })
     }
-    if (rows.length > 0) this.o.onChange();
+    if (rows.length > 0) this.o.onChange()
   }
 
   has(key: AlarmKey): boolean {
-    return this.active.has(key);
+    return this.active.has(key)
   }
 
   /** The alarms whose condition is present now. */
   list(): Alarm[] {
-    return [...this.active.values()];
+    return [...this.active.values()]
   }
 
   /** Active and latched, oldest first. */
   dtos(): AlarmDto[] {
-    return [...this.active.values(), ...this.latched.values()].sort((a, b) => a.sinceMs - b.sinceMs || a.id - b.id).map(alarmDto);
+    return [...this.active.values(), ...this.latched.values()]
+      .sort((a, b) => a.sinceMs - b.sinceMs || a.id - b.id)
+      .map(alarmDto)
   }
 }

@@ -9,26 +9,26 @@
 //
 // Free space is read with fs.promises.statfs (libuv's thread pool, never the event loop) on a
 // MasterClock timer, one reading at a time.
-import fs from 'node:fs';
-import type { Logger } from 'pino';
-import type { MasterClock, TimerHandle } from '../shared/clock';
-import { alarmKeys } from './alarm-keys';
-import type { AlarmBoard } from './alarms';
+import fs from 'node:fs'
+import type { Logger } from 'pino'
+import type { MasterClock, TimerHandle } from '../shared/clock'
+import { alarmKeys } from './alarm-keys'
+import type { AlarmBoard } from './alarms'
 
 export interface DiskSpace {
-  freeBytes: number;
-  totalBytes: number;
+  freeBytes: number
+  totalBytes: number
   /** Identifies the filesystem (st_dev): folders on one disk are reported once. */
-  device: number | bigint;
+  device: number | bigint
 }
 
-export type StatFs = (dir: string) => Promise<DiskSpace>;
+export type StatFs = (dir: string) => Promise<DiskSpace>
 
 /** The real reading: space an unprivileged writer may use (bavail), and the folder's device. */
 export const nodeStatFs: StatFs = async (dir) => {
-  const [s, st] = await Promise.all([fs.promises.statfs(dir), fs.promises.stat(dir)]);
-  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize, device: st.dev };
-};
+  const [s, st] = await Promise.all([fs.promises.statfs(dir), fs.promises.stat(dir)])
+  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize, device: st.dev }
+}
 
 /**
  * Default warning level: 256 MiB free. What the station writes is small but must never stop: each
@@ -37,115 +37,128 @@ export const nodeStatFs: StatFs = async (dir) => {
  * import rewrites the playlog. 256 MiB covers all of that for a station of channels many times
  * over, so the warning comes while there is time to act, not when writes already fail.
  */
-export const DEFAULT_DISK_WARN_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_DISK_WARN_BYTES = 256 * 1024 * 1024
 /** Default poll: every 5 s (one statfs per folder; a disk rarely fills faster than that). */
-export const DEFAULT_DISK_POLL_MS = 5_000;
+export const DEFAULT_DISK_POLL_MS = 5_000
 /** The warning clears only once free space is this much above the threshold. */
-const CLEAR_MARGIN = 0.1;
+const CLEAR_MARGIN = 0.1
 
 export interface WatchedFolder {
   /** What the operator calls it: "data folder", "outputs". */
-  name: string;
-  path: string;
+  name: string
+  path: string
 }
 
 export interface DiskWatchOptions {
-  clock: MasterClock;
-  alarms: AlarmBoard;
-  folders: WatchedFolder[];
-  log: Logger;
-  statfs?: StatFs;
-  warnFreeBytes?: number;
-  pollMs?: number;
+  clock: MasterClock
+  alarms: AlarmBoard
+  folders: WatchedFolder[]
+  log: Logger
+  statfs?: StatFs
+  warnFreeBytes?: number
+  pollMs?: number
   /** After each reading (the director retries a write the disk refused). */
-  onPoll?: () => void;
+  onPoll?: () => void
 }
 
 interface Failure {
-  where: string;
-  message: string;
-  atMs: number;
+  where: string
+  message: string
+  atMs: number
 }
 
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
 export class DiskWatch {
-  private timer: TimerHandle | undefined;
-  private reading = false;
+  private timer: TimerHandle | undefined
+  private reading = false
   /** Folders low on space at the last reading, as sentences. */
-  private low: string[] = [];
-  private failure: Failure | null = null;
-  readonly warnFreeBytes: number;
-  readonly pollMs: number;
-  private readonly statfs: StatFs;
+  private low: string[] = []
+  private failure: Failure | null = null
+  readonly warnFreeBytes: number
+  readonly pollMs: number
+  private readonly statfs: StatFs
 
   constructor(private readonly o: DiskWatchOptions) {
-    this.warnFreeBytes = o.warnFreeBytes ?? DEFAULT_DISK_WARN_BYTES;
-    this.pollMs = o.pollMs ?? DEFAULT_DISK_POLL_MS;
-    this.statfs = o.statfs ?? nodeStatFs;
+    this.warnFreeBytes = o.warnFreeBytes ?? DEFAULT_DISK_WARN_BYTES
+    this.pollMs = o.pollMs ?? DEFAULT_DISK_POLL_MS
+    this.statfs = o.statfs ?? nodeStatFs
   }
 
   start(): void {
-    this.timer ??= this.o.clock.every(this.pollMs, () => void this.poll());
-    void this.poll();
+    this.timer ??= this.o.clock.every(this.pollMs, () => void this.poll())
+    void this.poll()
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = undefined;
+    this.timer?.cancel()
+    this.timer = undefined
   }
 
   /** A write failed for want of space or a failing disk: critical now, whatever the last reading said. */
   writeFailed(where: string, message: string): void {
-    this.failure = { where, message, atMs: this.o.clock.now() };
-    this.update();
+    this.failure = { where, message, atMs: this.o.clock.now() }
+    this.update()
   }
 
   /** Whether writes are failing now (the critical state). */
   get failing(): boolean {
-    return this.failure !== null;
+    return this.failure !== null
   }
 
   /** Reads every folder's free space once (skipped while a reading is under way). */
   async poll(): Promise<void> {
-    if (this.reading) return;
-    this.reading = true;
+    if (this.reading) return
+    this.reading = true
     try {
-      const seen = new Set<number | bigint>();
-      const low: string[] = [];
+      const seen = new Set<number | bigint>()
+      const low: string[] = []
       for (const f of this.o.folders) {
-        let space: DiskSpace;
+        let space: DiskSpace
         try {
-          space = await this.statfs(f.path);
+          space = await this.statfs(f.path)
         } catch (err) {
           // A folder not there yet (outputs before the first producer) is no disk problem.
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.log.warn({ err, folder: f.path }, 'free space could not be read');
-          continue;
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+            this.o.log.warn({ err, folder: f.path }, 'free space could not be read')
+          continue
         }
-        if (seen.has(space.device)) continue;
-        seen.add(space.device);
-        const wasLow = this.low.some((l) => l.startsWith(`${f.name} `));
-        const limit = wasLow ? this.warnFreeBytes * (1 + CLEAR_MARGIN) : this.warnFreeBytes;
-        if (space.freeBytes < limit) low.push(`${f.name} ${f.path}: ${mb(space.freeBytes)} free of ${mb(space.totalBytes)}`);
+        if (seen.has(space.device)) continue
+        seen.add(space.device)
+        const wasLow = this.low.some((l) => l.startsWith(`${f.name} `))
+        const limit = wasLow ? this.warnFreeBytes * (1 + CLEAR_MARGIN) : this.warnFreeBytes
+        if (space.freeBytes < limit)
+          low.push(`${f.name} ${f.path}: ${mb(space.freeBytes)} free of ${mb(space.totalBytes)}`)
       }
-      this.low = low;
+      this.low = low
       // Writes failed, then space came back and nothing failed for a whole interval: recovered.
-      if (this.failure && low.length === 0 && this.o.clock.now() - this.failure.atMs >= this.pollMs) this.failure = null;
-      this.update();
-      this.o.onPoll?.();
+      if (this.failure && low.length === 0 && this.o.clock.now() - this.failure.atMs >= this.pollMs)
+        this.failure = null
+      this.update()
+      this.o.onPoll?.()
     } finally {
-      this.reading = false;
+      this.reading = false
     }
   }
 
   private update(): void {
-    const alarms = this.o.alarms;
+    const alarms = this.o.alarms
     if (!this.failure && this.low.length === 0) {
-      alarms.clear(alarmKeys.disk);
-      return;
+      alarms.clear(alarmKeys.disk)
+      return
     }
-    const space = this.low.length > 0 ? `low disk space (below ${mb(this.warnFreeBytes)}): ${this.low.join('; ')}` : '';
-    const message = this.failure ? `${this.failure.message}: ${this.failure.where} could not be written${space ? `; ${space}` : ''}` : space;
-    alarms.raise(alarmKeys.disk, { kind: 'disk', severity: this.failure ? 'critical' : 'warning', message, channelUuid: null });
+    const space =
+      this.low.length > 0
+        ? `low disk space (below ${mb(this.warnFreeBytes)}): ${this.low.join('; ')}`
+        : ''
+    const message = this.failure
+      ? `${this.failure.message}: ${this.failure.where} could not be written${space ? `; ${space}` : ''}`
+      : space
+    alarms.raise(alarmKeys.disk, {
+      kind: 'disk',
+      severity: this.failure ? 'critical' : 'warning',
+      message,
+      channelUuid: null
+    })
   }
 }

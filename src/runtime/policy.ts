@@ -2,17 +2,17 @@
 
 export interface RuntimePolicy {
   /** Keep the producer this long after the last viewer leaves. */
-  viewerGraceMs: number;
+  viewerGraceMs: number
   /** How far ahead each playout plan reaches. */
-  planHorizonMs: number;
+  planHorizonMs: number
   /** Re-plan this long before the current plan runs out. */
-  replanLeadMs: number;
-  restartBaseMs: number;
-  restartCapMs: number;
+  replanLeadMs: number
+  restartBaseMs: number
+  restartCapMs: number
   /** Consecutive failures after which the channel is failed. */
-  maxFailures: number;
+  maxFailures: number
   /** A producer that has run this long without failing resets the failure count. */
-  stableMs: number;
+  stableMs: number
 }
 
 export const DEFAULT_POLICY: RuntimePolicy = {
@@ -22,5 +22,5 @@ export const DEFAULT_POLICY: RuntimePolicy = {
   restartBaseMs: 1_000,
   restartCapMs: 30_000,
   maxFailures: 3,
-  stableMs: 10_000,
-};
+  stableMs: 10_000
+}

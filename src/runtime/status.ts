@@ -1,34 +1,40 @@
 // Status events for the console and the API: a full snapshot, then changes. Changes are coalesced
 // over a short window so that a burst (a hundred viewers joining) reaches subscribers as one event.
-import type { AlarmDto, ChannelStatusDto, ModeDto, StationEvent, StationHealthDto } from '../shared/api';
-import { formatInstant } from '../shared/time';
-import type { MasterClock, TimerHandle } from '../shared/clock';
+import type {
+  AlarmDto,
+  ChannelStatusDto,
+  ModeDto,
+  StationEvent,
+  StationHealthDto
+} from '../shared/api'
+import { formatInstant } from '../shared/time'
+import type { MasterClock, TimerHandle } from '../shared/clock'
 
 export interface StatusSource {
-  channelStatus(uuid: string, now: number): ChannelStatusDto | undefined;
-  allChannelStatus(now: number): ChannelStatusDto[];
-  modeDto(): ModeDto;
-  stationAlarms(): AlarmDto[];
-  health(now: number): StationHealthDto;
+  channelStatus(uuid: string, now: number): ChannelStatusDto | undefined
+  allChannelStatus(now: number): ChannelStatusDto[]
+  modeDto(): ModeDto
+  stationAlarms(): AlarmDto[]
+  health(now: number): StationHealthDto
 }
 
-export type StationEventListener = (event: StationEvent) => void;
+export type StationEventListener = (event: StationEvent) => void
 
 export class StatusHub {
-  private readonly listeners = new Set<StationEventListener>();
-  private readonly dirtyChannels = new Set<string>();
-  private dirtyStation = false;
-  private flushTimer: TimerHandle | undefined;
-  private seq = 0;
+  private readonly listeners = new Set<StationEventListener>()
+  private readonly dirtyChannels = new Set<string>()
+  private dirtyStation = false
+  private flushTimer: TimerHandle | undefined
+  private seq = 0
 
   constructor(
     private readonly clock: MasterClock,
     private readonly source: StatusSource,
-    readonly coalesceMs = 100,
+    readonly coalesceMs = 100
   ) {}
 
   snapshot(): StationEvent & { type: 'snapshot' } {
-    const now = this.clock.now();
+    const now = this.clock.now()
     return {
       type: 'snapshot',
       seq: this.seq,
@@ -36,53 +42,53 @@ export class StatusHub {
       mode: this.source.modeDto(),
       health: this.source.health(now),
       alarms: this.source.stationAlarms(),
-      channels: this.source.allChannelStatus(now),
-    };
+      channels: this.source.allChannelStatus(now)
+    }
   }
 
   /** Sends a snapshot now, then every change until unsubscribed. */
   subscribe(listener: StationEventListener): () => void {
-    this.listeners.add(listener);
-    listener(this.snapshot());
-    return () => this.listeners.delete(listener);
+    this.listeners.add(listener)
+    listener(this.snapshot())
+    return () => this.listeners.delete(listener)
   }
 
   get subscriberCount(): number {
-    return this.listeners.size;
+    return this.listeners.size
   }
 
   channelChanged(uuid: string): void {
-    this.dirtyChannels.add(uuid);
-    this.scheduleFlush();
+    this.dirtyChannels.add(uuid)
+    this.scheduleFlush()
   }
 
   /** Mode, station alarms or health changed. */
   stationChanged(): void {
-    this.dirtyStation = true;
-    this.scheduleFlush();
+    this.dirtyStation = true
+    this.scheduleFlush()
   }
 
   private scheduleFlush(): void {
     if (this.flushTimer || this.listeners.size === 0) {
       if (this.listeners.size === 0) {
-        this.dirtyChannels.clear();
-        this.dirtyStation = false;
+        this.dirtyChannels.clear()
+        this.dirtyStation = false
       }
-      return;
+      return
     }
-    this.flushTimer = this.clock.after(this.coalesceMs, () => this.flush());
+    this.flushTimer = this.clock.after(this.coalesceMs, () => this.flush())
   }
 
   /** Delivers the pending changes as one event. */
   flush(): void {
-    this.flushTimer?.cancel();
-    this.flushTimer = undefined;
-    if (this.dirtyChannels.size === 0 && !this.dirtyStation) return;
-    const now = this.clock.now();
-    const channels: ChannelStatusDto[] = [];
+    this.flushTimer?.cancel()
+    this.flushTimer = undefined
+    if (this.dirtyChannels.size === 0 && !this.dirtyStation) return
+    const now = this.clock.now()
+    const channels: ChannelStatusDto[] = []
     for (const uuid of this.dirtyChannels) {
-      const s = this.source.channelStatus(uuid, now);
-      if (s) channels.push(s);
+      const s = this.source.channelStatus(uuid, now)
+      if (s) channels.push(s)
     }
     const event: StationEvent = {
       type: 'changes',
@@ -92,13 +98,13 @@ export class StatusHub {
       // Station-level parts ride along with any change: they are small, and health counts follow viewers.
       mode: this.source.modeDto(),
       health: this.source.health(now),
-      alarms: this.source.stationAlarms(),
-    };
-    this.dirtyChannels.clear();
-    this.dirtyStation = false;
+      alarms: this.source.stationAlarms()
+    }
+    this.dirtyChannels.clear()
+    this.dirtyStation = false
     for (const l of [...this.listeners]) {
       try {
-        l(event);
+        l(event)
       } catch {
         // A broken subscriber must not stop the others.
       }
@@ -106,8 +112,8 @@ export class StatusHub {
   }
 
   close(): void {
-    this.flushTimer?.cancel();
-    this.flushTimer = undefined;
-    this.listeners.clear();
+    this.flushTimer?.cancel()
+    this.flushTimer = undefined
+    this.listeners.clear()
   }
 }

@@ -1,15 +1,15 @@
 // Playlog rows to the public contract's shapes (used by the status the runtime publishes and by the
 // API). Channel times are rendered in the channel's own zone, with offset.
-import path from 'node:path';
-import type { BroadcastDayDto, ScheduleItemDto } from '../shared/api';
-import { formatInstant } from '../shared/time';
-import { ZoneTimes } from '../shared/zone-times';
-import type { ChannelInfo, PlaylogEvent } from '../shared/domain';
-import type { BroadcastDayInfo } from './service';
+import path from 'node:path'
+import type { BroadcastDayDto, ScheduleItemDto } from '../shared/api'
+import { formatInstant } from '../shared/time'
+import { ZoneTimes } from '../shared/zone-times'
+import type { ChannelInfo, PlaylogEvent } from '../shared/domain'
+import type { BroadcastDayInfo } from './service'
 
 /** One item; a listing of many passes one ZoneTimes for them all (it prints each offset once). */
 export function scheduleItemDto(e: PlaylogEvent, zone: string | ZoneTimes): ScheduleItemDto {
-  const times = typeof zone === 'string' ? new ZoneTimes(zone) : zone;
+  const times = typeof zone === 'string' ? new ZoneTimes(zone) : zone
   return {
     id: e.id,
     title: e.title,
@@ -19,8 +19,8 @@ export function scheduleItemDto(e: PlaylogEvent, zone: string | ZoneTimes): Sche
     durationMs: e.endMs - e.startMs,
     inPointMs: e.inPointMs,
     asset: e.assetPath ? path.basename(e.assetPath) : null,
-    source: e.source,
-  };
+    source: e.source
+  }
 }
 
 export function broadcastDayDto(channel: ChannelInfo, day: BroadcastDayInfo): BroadcastDayDto {
@@ -30,6 +30,6 @@ export function broadcastDayDto(channel: ChannelInfo, day: BroadcastDayInfo): Br
     end: formatInstant(day.endMs, channel.timezone),
     timezone: channel.timezone,
     rolloverMinutes: channel.rolloverMinutes,
-    carryover: day.carryover ? scheduleItemDto(day.carryover, channel.timezone) : null,
-  };
+    carryover: day.carryover ? scheduleItemDto(day.carryover, channel.timezone) : null
+  }
 }

@@ -9,156 +9,166 @@
 // The shared playlist (iptv/live.ts) names segments `<run>-<seq>.ts`: the seq counts across
 // producers and the run is drawn at random when the timeline is made (each station start), so no
 // name comes back with other content and a cache may keep a segment as long as it likes.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands';
-import { segmentProblem } from '../media/ts-segment';
-import type { StationRuntime } from './engine';
-import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../playout';
-import { ApiError } from './errors';
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands'
+import { segmentProblem } from '../media/ts-segment'
+import type { StationRuntime } from './engine'
+import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../playout'
+import { ApiError } from './errors'
 
 export interface SegmentEntry {
-  seq: number;
+  seq: number
   /** The output (encoder and folder) that wrote it: a producer's own, or one handed from producer to producer. */
-  outputId: string;
-  file: string;
-  path: string;
-  duration: number;
+  outputId: string
+  file: string
+  path: string
+  duration: number
   /** Its size when it was checked whole: a file of another size is not this segment. */
-  bytes: number;
-  discontinuity: boolean;
+  bytes: number
+  discontinuity: boolean
 }
 
 /** A segment the encoder listed that was not written whole (its disk was full): never listed or served. */
-export type IncompleteSegment = (file: string, problem: string) => void;
+export type IncompleteSegment = (file: string, problem: string) => void
 
 /**
  * How many segments a viewer's playlist lists: the encoder's own list less a margin, so that a
  * segment handed to a slow client is still on disk when it asks for it.
  */
-export const VIEWER_WINDOW = ENCODER_PLAYLIST_SEGMENTS - 2;
+export const VIEWER_WINDOW = ENCODER_PLAYLIST_SEGMENTS - 2
 /** Segments the timeline remembers: an output's window plus the one before a restart, with room. */
-const TIMELINE_ENTRIES = 3 * VIEWER_WINDOW;
+const TIMELINE_ENTRIES = 3 * VIEWER_WINDOW
 /** How long a first request waits for the first segment: as long as a producer's start may take. */
-export const FIRST_SEGMENT_WAIT_MS = FIRST_SEGMENT_TIMEOUT_MS;
+export const FIRST_SEGMENT_WAIT_MS = FIRST_SEGMENT_TIMEOUT_MS
 
 interface ParsedSegment {
-  file: string;
-  duration: number;
+  file: string
+  duration: number
 }
 
 function parseProducerPlaylist(text: string): ParsedSegment[] {
-  const out: ParsedSegment[] = [];
-  let duration = 0;
+  const out: ParsedSegment[] = []
+  let duration = 0
   for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+    const line = raw.trim()
+    if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8))
     else if (line && !line.startsWith('#') && SEGMENT_PATTERN.test(line)) {
-      out.push({ file: line, duration });
-      duration = 0;
+      out.push({ file: line, duration })
+      duration = 0
     }
   }
-  return out;
+  return out
 }
 
 /** `<run>-<seq>.ts`; the run is base64url (it may hold `-`), the seq has no leading zeros. */
-const SHARED_SEGMENT = /^([A-Za-z0-9_-]{8})-(0|[1-9]\d{0,14})\.ts$/;
+const SHARED_SEGMENT = /^([A-Za-z0-9_-]{8})-(0|[1-9]\d{0,14})\.ts$/
 
 /** The run and sequence number a shared segment name carries, or null for anything else. */
 export function parseSharedSegment(name: string): { run: string; seq: number } | null {
-  const m = SHARED_SEGMENT.exec(name);
-  return m ? { run: m[1]!, seq: Number(m[2]) } : null;
+  const m = SHARED_SEGMENT.exec(name)
+  return m ? { run: m[1]!, seq: Number(m[2]) } : null
 }
 
 export class ChannelTimeline {
   /** This timeline's run: 48 random bits, so two runs (this process's or an earlier one's) do not share segment names. */
-  readonly run = crypto.randomBytes(6).toString('base64url');
-  private entries: SegmentEntry[] = [];
-  private nextSeq = 0;
-  private discontinuitySeq = 0;
-  private lastOutput: string | null = null;
-  private readonly known = new Set<string>();
+  readonly run = crypto.randomBytes(6).toString('base64url')
+  private entries: SegmentEntry[] = []
+  private nextSeq = 0
+  private discontinuitySeq = 0
+  private lastOutput: string | null = null
+  private readonly known = new Set<string>()
   /** Segments refused as incomplete (the newest few, so each is reported once). */
-  private readonly refused: string[] = [];
+  private readonly refused: string[] = []
   /** A segment was left out: the next one listed follows a gap. */
-  private gap = false;
+  private gap = false
 
   constructor(private readonly onIncomplete: IncompleteSegment = () => {}) {}
 
   /** The segment's size if it is whole; null (reported once) if it is not, or cannot be read. */
   private check(key: string, file: string, duration: number): number | null {
-    if (this.refused.includes(key)) return null;
-    let problem: string;
+    if (this.refused.includes(key)) return null
+    let problem: string
     try {
-      const data = fs.readFileSync(file);
-      const p = segmentProblem(data, duration);
-      if (p === null) return data.length;
-      problem = p;
+      const data = fs.readFileSync(file)
+      const p = segmentProblem(data, duration)
+      if (p === null) return data.length
+      problem = p
     } catch (err) {
-      problem = `it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+      problem = `it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`
     }
-    this.refused.push(key);
-    if (this.refused.length > TIMELINE_ENTRIES) this.refused.shift();
-    this.onIncomplete(path.basename(file), problem);
-    return null;
+    this.refused.push(key)
+    if (this.refused.length > TIMELINE_ENTRIES) this.refused.shift()
+    this.onIncomplete(path.basename(file), problem)
+    return null
   }
 
   /** Reads the output's playlist and appends the segments not seen yet (and whole). */
   refresh(endpoint: StreamEndpoint): void {
-    const outputId = endpoint.id;
-    let text: string;
+    const outputId = endpoint.id
+    let text: string
     try {
-      text = fs.readFileSync(endpoint.playlist, 'utf8');
+      text = fs.readFileSync(endpoint.playlist, 'utf8')
     } catch {
-      return; // not written yet
+      return // not written yet
     }
     for (const seg of parseProducerPlaylist(text)) {
-      const key = `${outputId}/${seg.file}`;
-      if (this.known.has(key)) continue;
-      const file = path.join(endpoint.dir, seg.file);
-      const bytes = this.check(key, file, seg.duration);
+      const key = `${outputId}/${seg.file}`
+      if (this.known.has(key)) continue
+      const file = path.join(endpoint.dir, seg.file)
+      const bytes = this.check(key, file, seg.duration)
       if (bytes === null) {
-        this.gap = true;
-        continue;
+        this.gap = true
+        continue
       }
-      this.known.add(key);
+      this.known.add(key)
       // After a segment left out, players must not splice across the hole as if it were not there.
-      const discontinuity = (this.lastOutput !== null && this.lastOutput !== outputId) || (this.gap && this.lastOutput !== null);
-      this.gap = false;
-      this.lastOutput = outputId;
-      this.entries.push({ seq: this.nextSeq++, outputId, file: seg.file, path: file, duration: seg.duration, bytes, discontinuity });
+      const discontinuity =
+        (this.lastOutput !== null && this.lastOutput !== outputId) ||
+        (this.gap && this.lastOutput !== null)
+      this.gap = false
+      this.lastOutput = outputId
+      this.entries.push({
+        seq: this.nextSeq++,
+        outputId,
+        file: seg.file,
+        path: file,
+        duration: seg.duration,
+        bytes,
+        discontinuity
+      })
     }
     while (this.entries.length > TIMELINE_ENTRIES) {
-      const dropped = this.entries.shift()!;
-      this.known.delete(`${dropped.outputId}/${dropped.file}`);
-      if (dropped.discontinuity) this.discontinuitySeq++;
+      const dropped = this.entries.shift()!
+      this.known.delete(`${dropped.outputId}/${dropped.file}`)
+      if (dropped.discontinuity) this.discontinuitySeq++
     }
   }
 
   /** Whether the given output has reached the timeline. */
   hasOutputFrom(outputId: string): boolean {
-    return this.lastOutput === outputId;
+    return this.lastOutput === outputId
   }
 
   find(outputId: string, file: string): SegmentEntry | undefined {
-    return this.entries.find((e) => e.outputId === outputId && e.file === file);
+    return this.entries.find((e) => e.outputId === outputId && e.file === file)
   }
 
   /** The entry a shared segment name (run, seq) stands for; none for another run or a forgotten seq. */
   findShared(run: string, seq: number): SegmentEntry | undefined {
-    return run === this.run ? this.entries.find((e) => e.seq === seq) : undefined;
+    return run === this.run ? this.entries.find((e) => e.seq === seq) : undefined
   }
 
   /** A segment's name in the shared playlist. */
   sharedName(e: SegmentEntry): string {
-    return `${this.run}-${e.seq}.ts`;
+    return `${this.run}-${e.seq}.ts`
   }
 
   /** Index of the first entry of the live window (see playlist()). */
   private windowStart(): number {
-    const ownStart = this.entries.findIndex((e) => e.outputId === this.lastOutput);
-    return Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW);
+    const ownStart = this.entries.findIndex((e) => e.outputId === this.lastOutput)
+    return Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW)
   }
 
   /**
@@ -166,14 +176,16 @@ export class ChannelTimeline {
    * A reader that fell so far behind that the next one was forgotten goes on from the live window.
    */
   after(seq: number): SegmentEntry[] {
-    const i = this.entries.findIndex((e) => e.seq > seq);
-    if (i < 0) return [];
-    return this.entries[i]!.seq === seq + 1 ? this.entries.slice(i) : this.entries.slice(this.windowStart());
+    const i = this.entries.findIndex((e) => e.seq > seq)
+    if (i < 0) return []
+    return this.entries[i]!.seq === seq + 1
+      ? this.entries.slice(i)
+      : this.entries.slice(this.windowStart())
   }
 
   /** The newest entries of the current producer, at most `count`. */
   latest(count: number): SegmentEntry[] {
-    return this.entries.slice(this.windowStart()).slice(-count);
+    return this.entries.slice(this.windowStart()).slice(-count)
   }
 
   /**
@@ -183,75 +195,88 @@ export class ChannelTimeline {
    * to a session's playlist (`<output>/<file>`).
    */
   playlist(): string {
-    return this.render((e) => `${e.outputId}/${e.file}`);
+    return this.render((e) => `${e.outputId}/${e.file}`)
   }
 
   /** The same live window for the shared, session-less playlist: URIs `<run>-<seq>.ts`. */
   sharedPlaylist(): string {
-    return this.render((e) => this.sharedName(e));
+    return this.render((e) => this.sharedName(e))
   }
 
   private render(uri: (e: SegmentEntry) => string): string {
-    const from = this.windowStart();
-    const window = this.entries.slice(from);
-    const first = window[0];
+    const from = this.windowStart()
+    const window = this.entries.slice(from)
+    const first = window[0]
     // Discontinuities before the window still count (EXT-X-DISCONTINUITY-SEQUENCE).
-    let discSeq = this.discontinuitySeq;
-    for (const e of this.entries.slice(0, from)) if (e.discontinuity) discSeq++;
-    const target = Math.max(1, Math.ceil(Math.max(...window.map((e) => e.duration), 1)));
-    const lines = ['#EXTM3U', '#EXT-X-VERSION:6', `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${discSeq}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
+    let discSeq = this.discontinuitySeq
+    for (const e of this.entries.slice(0, from)) if (e.discontinuity) discSeq++
+    const target = Math.max(1, Math.ceil(Math.max(...window.map((e) => e.duration), 1)))
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:6',
+      `#EXT-X-TARGETDURATION:${target}`,
+      `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
+      `#EXT-X-DISCONTINUITY-SEQUENCE:${discSeq}`,
+      '#EXT-X-INDEPENDENT-SEGMENTS'
+    ]
     window.forEach((e) => {
-      if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-      lines.push(`#EXTINF:${e.duration.toFixed(6)},`, uri(e));
-    });
-    return `${lines.join('\n')}\n`;
+      if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY')
+      lines.push(`#EXTINF:${e.duration.toFixed(6)},`, uri(e))
+    })
+    return `${lines.join('\n')}\n`
   }
 }
 
 /** Resolves when something changes in the output folder (ffmpeg renames its playlist into place), or after a short poll. */
 export function outputChanged(dir: string | undefined, pollMs = 25): Promise<void> {
   return new Promise((resolve) => {
-    let watcher: fs.FSWatcher | undefined;
+    let watcher: fs.FSWatcher | undefined
     const done = () => {
-      clearTimeout(timer);
-      watcher?.close();
-      resolve();
-    };
-    const timer = setTimeout(done, dir ? pollMs : 5);
-    if (!dir) return;
+      clearTimeout(timer)
+      watcher?.close()
+      resolve()
+    }
+    const timer = setTimeout(done, dir ? pollMs : 5)
+    if (!dir) return
     try {
-      watcher = fs.watch(dir, done);
-      watcher.on('error', done);
+      watcher = fs.watch(dir, done)
+      watcher.on('error', done)
     } catch {
       // not created yet: the poll covers it
     }
-  });
+  })
 }
 
 /** Every channel's timeline, read from the producer on air when asked. */
 export class ChannelTimelines {
-  private readonly timelines = new Map<string, ChannelTimeline>();
+  private readonly timelines = new Map<string, ChannelTimeline>()
 
   constructor(private readonly director: StationRuntime) {}
 
   of(channelUuid: string): ChannelTimeline {
-    let t = this.timelines.get(channelUuid);
-    if (!t) this.timelines.set(channelUuid, (t = new ChannelTimeline((file, problem) => this.director.segmentIncomplete(channelUuid, file, problem))));
-    return t;
+    let t = this.timelines.get(channelUuid)
+    if (!t)
+      this.timelines.set(
+        channelUuid,
+        (t = new ChannelTimeline((file, problem) =>
+          this.director.segmentIncomplete(channelUuid, file, problem)
+        ))
+      )
+    return t
   }
 
   /** Reads the current producer's output into the timeline; true once that output has segments. */
   refresh(channelUuid: string): boolean {
-    const timeline = this.of(channelUuid);
-    const output = this.director.channelOutput(channelUuid);
-    if (!output) return false;
-    timeline.refresh(output.endpoint);
-    return timeline.hasOutputFrom(output.endpoint.id);
+    const timeline = this.of(channelUuid)
+    const output = this.director.channelOutput(channelUuid)
+    if (!output) return false
+    timeline.refresh(output.endpoint)
+    return timeline.hasOutputFrom(output.endpoint.id)
   }
 
   /** The folder the channel's producer writes to now, if any (to watch for changes). */
   outputDir(channelUuid: string): string | undefined {
-    return this.director.channelOutput(channelUuid)?.endpoint.dir;
+    return this.director.channelOutput(channelUuid)?.endpoint.dir
   }
 
   /**
@@ -260,17 +285,23 @@ export class ChannelTimelines {
    * client went away or `alive` turned false; throws 503 not_ready after the start-up bound.
    */
   async firstOutput(channelUuid: string, alive: () => boolean): Promise<boolean> {
-    let timedOut = false;
-    const deadline = setTimeout(() => (timedOut = true), FIRST_SEGMENT_WAIT_MS);
+    let timedOut = false
+    const deadline = setTimeout(() => (timedOut = true), FIRST_SEGMENT_WAIT_MS)
     try {
       while (!this.refresh(channelUuid)) {
-        if (timedOut) throw new ApiError(503, 'not_ready', 'the channel has not produced output yet; retry shortly', 2);
-        if (!alive()) return false;
-        await outputChanged(this.outputDir(channelUuid));
+        if (timedOut)
+          throw new ApiError(
+            503,
+            'not_ready',
+            'the channel has not produced output yet; retry shortly',
+            2
+          )
+        if (!alive()) return false
+        await outputChanged(this.outputDir(channelUuid))
       }
-      return true;
+      return true
     } finally {
-      clearTimeout(deadline);
+      clearTimeout(deadline)
     }
   }
 }

@@ -6,9 +6,9 @@
 // A route's answer is its call's result as JSON (wrapped as `{ [wrap]: result }` when it says so)
 // with status 200, or the status it names. Answers the table cannot say as data are named in
 // `special`, and each has one handler on the server.
-import { z } from 'zod';
-import type { ChannelStatusDto, ViewerAttachDto } from './api';
-import type { SessionPurpose } from './domain';
+import { z } from 'zod'
+import type { ChannelStatusDto, ViewerAttachDto } from './api'
+import type { SessionPurpose } from './domain'
 import {
   addOutputRequest,
   alarmHistoryRequest,
@@ -22,74 +22,161 @@ import {
   type StationApi,
   type StationApiMethod,
   stationImportRequest,
-  viewerAttachRequest,
-} from './station-api';
+  viewerAttachRequest
+} from './station-api'
 
 /** What the HTTP API calls: the StationApi, the channel list, and sessions for any purpose. */
 export interface HttpEngine extends StationApi {
-  channels(): Promise<ChannelStatusDto[]>;
-  attach(uuid: string, purpose: SessionPurpose, client?: Record<string, unknown>): Promise<ViewerAttachDto>;
+  channels(): Promise<ChannelStatusDto[]>
+  attach(
+    uuid: string,
+    purpose: SessionPurpose,
+    client?: Record<string, unknown>
+  ): Promise<ViewerAttachDto>
 }
-export type HttpCall = Exclude<keyof HttpEngine, 'subscribe'>;
+export type HttpCall = Exclude<keyof HttpEngine, 'subscribe'>
 
-export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
 /**
  * Where one argument of the call comes from, in order: a path parameter, the whole query or one
  * of its fields, the body, or a value fixed by the route.
  */
-export type RouteArg = `params.${string}` | 'query' | `query.${string}` | 'body' | { value: unknown };
+export type RouteArg =
+  `params.${string}` | 'query' | `query.${string}` | 'body' | { value: unknown }
 
 export interface ApiRoute {
-  method: ApiMethod;
+  method: ApiMethod
   /** Fastify's pattern: `:name` segments are the path parameters (strings; the call validates them). */
-  path: string;
+  path: string
   /** The query it takes: any other parameter is refused. Absent: the query is not read. */
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  query?: z.ZodObject
+  body?: z.ZodType
   /** How a body the schema refuses is named and coded (default `body`, `invalid_body`). */
-  bodyErrors?: { name: string; code: string };
+  bodyErrors?: { name: string; code: string }
   /** public: anyone (monitors); token (the default): the API token. */
-  access?: 'public' | 'token';
-  call?: HttpCall;
-  args?: readonly RouteArg[];
+  access?: 'public' | 'token'
+  call?: HttpCall
+  args?: readonly RouteArg[]
   /** The success status when it is not 200. */
-  status?: 201 | 204;
+  status?: 201 | 204
   /** The answer goes out as `{ [wrap]: answer }`. */
-  wrap?: string;
+  wrap?: string
   /** Other answers on the same route, chosen by the query's `format`, each by its own call, as text. */
-  formats?: Readonly<Record<string, { call: StationApiMethod; type: string; filename: string }>>;
+  formats?: Readonly<Record<string, { call: StationApiMethod; type: string; filename: string }>>
   /**
    * Answered by the server's handler of this name: `stream` (a large answer sent in pieces),
    * `attach` (a session with the client's address, within the viewer limits), `health` (counts
    * with the station's time and mode), `events` (the WebSocket of StationEvents), `import` (a
    * station file handed to the running station).
    */
-  special?: 'stream' | 'attach' | 'health' | 'events' | 'import';
+  special?: 'stream' | 'attach' | 'health' | 'events' | 'import'
 }
 
 /** A route that takes no query parameters: any is refused (a typo must not be silently ignored). */
-const noQuery = z.strictObject({});
+const noQuery = z.strictObject({})
 
-const asRunQuery = z.strictObject({ ...asRunRequest.shape, format: z.enum(['json', 'csv'], { error: 'must be "json" or "csv"' }).optional() });
+const asRunQuery = z.strictObject({
+  ...asRunRequest.shape,
+  format: z.enum(['json', 'csv'], { error: 'must be "json" or "csv"' }).optional()
+})
 
 export const API_ROUTES = {
-  health: { method: 'GET', path: '/api/health', access: 'public', call: 'health', special: 'health' },
-  channels: { method: 'GET', path: '/api/channels', query: noQuery, call: 'channels', wrap: 'channels' },
-  channel: { method: 'GET', path: '/api/channels/:uuid', query: noQuery, call: 'channel', args: ['params.uuid'] },
-  schedule: { method: 'GET', path: '/api/channels/:uuid/schedule', query: scheduleRangeRequest, call: 'schedule', args: ['params.uuid', 'query'], special: 'stream' },
-  broadcastDay: { method: 'GET', path: '/api/channels/:uuid/broadcast-day', query: broadcastDayRequest, call: 'broadcastDay', args: ['params.uuid', 'query.at'] },
-  attach: { method: 'POST', path: '/api/channels/:uuid/viewers', body: viewerAttachRequest, call: 'attach', status: 201, special: 'attach' },
-  detach: { method: 'DELETE', path: '/api/viewers/:sessionId', call: 'detachPreview', args: ['params.sessionId'], status: 204 },
-  resetChannel: { method: 'POST', path: '/api/channels/:uuid/reset', call: 'resetChannel', args: ['params.uuid'] },
+  health: {
+    method: 'GET',
+    path: '/api/health',
+    access: 'public',
+    call: 'health',
+    special: 'health'
+  },
+  channels: {
+    method: 'GET',
+    path: '/api/channels',
+    query: noQuery,
+    call: 'channels',
+    wrap: 'channels'
+  },
+  channel: {
+    method: 'GET',
+    path: '/api/channels/:uuid',
+    query: noQuery,
+    call: 'channel',
+    args: ['params.uuid']
+  },
+  schedule: {
+    method: 'GET',
+    path: '/api/channels/:uuid/schedule',
+    query: scheduleRangeRequest,
+    call: 'schedule',
+    args: ['params.uuid', 'query'],
+    special: 'stream'
+  },
+  broadcastDay: {
+    method: 'GET',
+    path: '/api/channels/:uuid/broadcast-day',
+    query: broadcastDayRequest,
+    call: 'broadcastDay',
+    args: ['params.uuid', 'query.at']
+  },
+  attach: {
+    method: 'POST',
+    path: '/api/channels/:uuid/viewers',
+    body: viewerAttachRequest,
+    call: 'attach',
+    status: 201,
+    special: 'attach'
+  },
+  detach: {
+    method: 'DELETE',
+    path: '/api/viewers/:sessionId',
+    call: 'detachPreview',
+    args: ['params.sessionId'],
+    status: 204
+  },
+  resetChannel: {
+    method: 'POST',
+    path: '/api/channels/:uuid/reset',
+    call: 'resetChannel',
+    args: ['params.uuid']
+  },
   mode: { method: 'GET', path: '/api/mode', call: 'mode' },
-  activateEmergency: { method: 'POST', path: '/api/emergency', body: emergencyRequest, call: 'activateEmergency', args: ['body'] },
-  previewEmergency: { method: 'POST', path: '/api/emergency/preview', body: emergencyRequest, call: 'previewEmergency', args: ['body'] },
+  activateEmergency: {
+    method: 'POST',
+    path: '/api/emergency',
+    body: emergencyRequest,
+    call: 'activateEmergency',
+    args: ['body']
+  },
+  previewEmergency: {
+    method: 'POST',
+    path: '/api/emergency/preview',
+    body: emergencyRequest,
+    call: 'previewEmergency',
+    args: ['body']
+  },
   clearEmergency: { method: 'DELETE', path: '/api/emergency', call: 'clearEmergency' },
   loudness: { method: 'GET', path: '/api/loudness', call: 'loudness' },
-  setLoudness: { method: 'PUT', path: '/api/loudness', body: loudnessRequest, bodyErrors: { name: 'request', code: 'invalid_parameter' }, call: 'setLoudness', args: ['body'] },
-  alarms: { method: 'GET', path: '/api/alarms', query: alarmHistoryRequest, call: 'alarms', args: ['query'] },
-  acknowledgeAlarm: { method: 'POST', path: '/api/alarms/:id/acknowledge', call: 'acknowledgeAlarm', args: ['params.id'] },
+  setLoudness: {
+    method: 'PUT',
+    path: '/api/loudness',
+    body: loudnessRequest,
+    bodyErrors: { name: 'request', code: 'invalid_parameter' },
+    call: 'setLoudness',
+    args: ['body']
+  },
+  alarms: {
+    method: 'GET',
+    path: '/api/alarms',
+    query: alarmHistoryRequest,
+    call: 'alarms',
+    args: ['query']
+  },
+  acknowledgeAlarm: {
+    method: 'POST',
+    path: '/api/alarms/:id/acknowledge',
+    call: 'acknowledgeAlarm',
+    args: ['params.id']
+  },
   asRun: {
     method: 'GET',
     path: '/api/asrun',
@@ -97,61 +184,136 @@ export const API_ROUTES = {
     call: 'asRun',
     args: ['query'],
     wrap: 'days',
-    formats: { csv: { call: 'asRunCsv', type: 'text/csv; charset=utf-8', filename: 'as-run.csv' } },
+    formats: { csv: { call: 'asRunCsv', type: 'text/csv; charset=utf-8', filename: 'as-run.csv' } }
   },
-  asRunReconcile: { method: 'GET', path: '/api/asrun/reconcile', query: asRunReconcileRequest, call: 'asRunReconcile', args: ['query'] },
-  outputs: { method: 'GET', path: '/api/channels/:uuid/outputs', call: 'outputs', args: ['params.uuid'], wrap: 'outputs' },
-  addOutput: { method: 'POST', path: '/api/channels/:uuid/outputs', body: addOutputRequest, call: 'addOutput', args: ['params.uuid', 'body'], status: 201 },
-  enableOutput: { method: 'POST', path: '/api/outputs/:id/enable', call: 'setOutputEnabled', args: ['params.id', { value: true }] },
-  disableOutput: { method: 'POST', path: '/api/outputs/:id/disable', call: 'setOutputEnabled', args: ['params.id', { value: false }] },
-  removeOutput: { method: 'DELETE', path: '/api/outputs/:id', call: 'removeOutput', args: ['params.id'], status: 204 },
-  channelLogo: { method: 'GET', path: '/api/channels/:uuid/logo', call: 'channelLogo', args: ['params.uuid'], wrap: 'logo' },
-  setChannelLogo: { method: 'POST', path: '/api/channels/:uuid/logo', body: channelLogoRequest, call: 'setChannelLogo', args: ['params.uuid', 'body'] },
-  removeChannelLogo: { method: 'DELETE', path: '/api/channels/:uuid/logo', call: 'removeChannelLogo', args: ['params.uuid'], status: 204 },
+  asRunReconcile: {
+    method: 'GET',
+    path: '/api/asrun/reconcile',
+    query: asRunReconcileRequest,
+    call: 'asRunReconcile',
+    args: ['query']
+  },
+  outputs: {
+    method: 'GET',
+    path: '/api/channels/:uuid/outputs',
+    call: 'outputs',
+    args: ['params.uuid'],
+    wrap: 'outputs'
+  },
+  addOutput: {
+    method: 'POST',
+    path: '/api/channels/:uuid/outputs',
+    body: addOutputRequest,
+    call: 'addOutput',
+    args: ['params.uuid', 'body'],
+    status: 201
+  },
+  enableOutput: {
+    method: 'POST',
+    path: '/api/outputs/:id/enable',
+    call: 'setOutputEnabled',
+    args: ['params.id', { value: true }]
+  },
+  disableOutput: {
+    method: 'POST',
+    path: '/api/outputs/:id/disable',
+    call: 'setOutputEnabled',
+    args: ['params.id', { value: false }]
+  },
+  removeOutput: {
+    method: 'DELETE',
+    path: '/api/outputs/:id',
+    call: 'removeOutput',
+    args: ['params.id'],
+    status: 204
+  },
+  channelLogo: {
+    method: 'GET',
+    path: '/api/channels/:uuid/logo',
+    call: 'channelLogo',
+    args: ['params.uuid'],
+    wrap: 'logo'
+  },
+  setChannelLogo: {
+    method: 'POST',
+    path: '/api/channels/:uuid/logo',
+    body: channelLogoRequest,
+    call: 'setChannelLogo',
+    args: ['params.uuid', 'body']
+  },
+  removeChannelLogo: {
+    method: 'DELETE',
+    path: '/api/channels/:uuid/logo',
+    call: 'removeChannelLogo',
+    args: ['params.uuid'],
+    status: 204
+  },
   events: { method: 'GET', path: '/api/events', special: 'events' },
-  importStation: { method: 'POST', path: '/api/station/import', body: stationImportRequest, special: 'import' },
-} as const satisfies Record<string, ApiRoute>;
+  importStation: {
+    method: 'POST',
+    path: '/api/station/import',
+    body: stationImportRequest,
+    special: 'import'
+  }
+} as const satisfies Record<string, ApiRoute>
 
-export type ApiRouteName = keyof typeof API_ROUTES;
+export type ApiRouteName = keyof typeof API_ROUTES
 
 /** The path parameters a pattern names (`/api/outputs/:id` has `id`). */
 export function pathParams(path: string): string[] {
-  return [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  return [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
 }
 
 /** The schema of a route's path parameters: exactly the ones its pattern names, as strings. */
 export function paramsSchema(path: string): z.ZodObject<Record<string, z.ZodString>> {
-  return z.strictObject(Object.fromEntries(pathParams(path).map((name) => [name, z.string()])));
+  return z.strictObject(Object.fromEntries(pathParams(path).map((name) => [name, z.string()])))
 }
 
 /** A route's path with its parameters filled in (each percent-encoded). */
-export function routePath(route: Pick<ApiRoute, 'path'>, params: Readonly<Record<string, string>>): string {
-  return route.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+export function routePath(
+  route: Pick<ApiRoute, 'path'>,
+  params: Readonly<Record<string, string>>
+): string {
+  return route.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''))
 }
 
 /** The request a call makes on a route: its arguments put where the route takes them. */
-export function requestOf(route: ApiRoute, args: readonly unknown[]): { params: Record<string, string>; query: Record<string, unknown>; body: unknown } {
-  const request = { params: {} as Record<string, string>, query: {} as Record<string, unknown>, body: undefined as unknown };
-  (route.args ?? []).forEach((arg, i) => {
-    const value = args[i];
-    if (typeof arg !== 'string') return;
-    if (arg.startsWith('params.')) request.params[arg.slice(7)] = String(value);
-    else if (arg === 'query') Object.assign(request.query, value ?? {});
-    else if (arg.startsWith('query.')) request.query[arg.slice(6)] = value;
-    else if (arg === 'body') request.body = value;
-  });
-  return request;
+export function requestOf(
+  route: ApiRoute,
+  args: readonly unknown[]
+): { params: Record<string, string>; query: Record<string, unknown>; body: unknown } {
+  const request = {
+    params: {} as Record<string, string>,
+    query: {} as Record<string, unknown>,
+    body: undefined as unknown
+  }
+  ;(route.args ?? []).forEach((arg, i) => {
+    const value = args[i]
+    if (typeof arg !== 'string') return
+    if (arg.startsWith('params.')) request.params[arg.slice(7)] = String(value)
+    else if (arg === 'query') Object.assign(request.query, value ?? {})
+    else if (arg.startsWith('query.')) request.query[arg.slice(6)] = value
+    else if (arg === 'body') request.body = value
+  })
+  return request
 }
 
 /** The arguments of a route's call from a request: the inverse of requestOf. */
-export function argsOf(route: ApiRoute, request: { params: Readonly<Record<string, string>>; query: Readonly<Record<string, unknown>>; body: unknown }): unknown[] {
+export function argsOf(
+  route: ApiRoute,
+  request: {
+    params: Readonly<Record<string, string>>
+    query: Readonly<Record<string, unknown>>
+    body: unknown
+  }
+): unknown[] {
   return (route.args ?? []).map((arg) => {
-    if (typeof arg !== 'string') return arg.value;
-    if (arg.startsWith('params.')) return request.params[arg.slice(7)];
-    if (arg === 'query') return request.query;
-    if (arg.startsWith('query.')) return request.query[arg.slice(6)];
-    return request.body;
-  });
+    if (typeof arg !== 'string') return arg.value
+    if (arg.startsWith('params.')) return request.params[arg.slice(7)]
+    if (arg === 'query') return request.query
+    if (arg.startsWith('query.')) return request.query[arg.slice(6)]
+    return request.body
+  })
 }
 
 /**
@@ -159,13 +321,18 @@ export function argsOf(route: ApiRoute, request: { params: Readonly<Record<strin
  * route's other formats; for a call on several routes (setOutputEnabled), the one whose fixed
  * arguments match. Undefined for a call with no route of its own (snapshot, attachPreview).
  */
-export function routeOfCall(call: StationApiMethod, args: readonly unknown[]): { route: ApiRoute; format?: string } | undefined {
+export function routeOfCall(
+  call: StationApiMethod,
+  args: readonly unknown[]
+): { route: ApiRoute; format?: string } | undefined {
   for (const route of Object.values(API_ROUTES) as ApiRoute[]) {
-    const format = Object.entries(route.formats ?? {}).find(([, f]) => f.call === call)?.[0];
-    if (format) return { route, format };
-    if (route.call !== call || route.special === 'attach' || route.special === 'events') continue;
-    const fixed = (route.args ?? []).every((arg, i) => typeof arg === 'string' || Object.is(arg.value, args[i]));
-    if (fixed) return { route };
+    const format = Object.entries(route.formats ?? {}).find(([, f]) => f.call === call)?.[0]
+    if (format) return { route, format }
+    if (route.call !== call || route.special === 'attach' || route.special === 'events') continue
+    const fixed = (route.args ?? []).every(
+      (arg, i) => typeof arg === 'string' || Object.is(arg.value, args[i])
+    )
+    if (fixed) return { route }
   }
-  return undefined;
+  return undefined
 }

@@ -7,69 +7,78 @@
 
 /** Names a list accepts, for messages: '"a", "b" or "c"'. */
 export function describeChoices(list: readonly string[]): string {
-  const quoted = list.map((v) => `"${v}"`);
-  return quoted.length <= 1 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+  const quoted = list.map((v) => `"${v}"`)
+  return quoted.length <= 1
+    ? quoted.join('')
+    : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`
 }
 
 /** Whether `value` is one of `list`'s names (narrowing it to the list's type). */
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
-  return (list as readonly unknown[]).includes(value);
+  return (list as readonly unknown[]).includes(value)
 }
 
 /** `guide` channels air listings instead of a playlog of media. */
-export const CHANNEL_KINDS = ['normal', 'guide'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export const CHANNEL_KINDS = ['normal', 'guide'] as const
+export type ChannelKind = (typeof CHANNEL_KINDS)[number]
 
 /** A channel's operating mode (`current_mode` in the runtime design's data model). */
-export const CHANNEL_MODES = ['normal', 'emergency', 'guide'] as const;
-export type ChannelMode = (typeof CHANNEL_MODES)[number];
+export const CHANNEL_MODES = ['normal', 'emergency', 'guide'] as const
+export type ChannelMode = (typeof CHANNEL_MODES)[number]
 
 /** Station-wide mode; only the ProgramDirector changes it. */
-export const GLOBAL_MODES = ['normal', 'emergency'] as const;
-export type GlobalMode = (typeof GLOBAL_MODES)[number];
+export const GLOBAL_MODES = ['normal', 'emergency'] as const
+export type GlobalMode = (typeof GLOBAL_MODES)[number]
 
 /** crawl: programming stays on air under a crawling message; takeover: a full-screen slate replaces it. */
-export const EMERGENCY_SCOPES = ['crawl', 'takeover'] as const;
-export type EmergencyScope = (typeof EMERGENCY_SCOPES)[number];
+export const EMERGENCY_SCOPES = ['crawl', 'takeover'] as const
+export type EmergencyScope = (typeof EMERGENCY_SCOPES)[number]
 /**
  * The longest emergency message, in characters: what the API accepts and the console lets an
  * operator type. The takeover card fits every message of this length (sizing, else paging it) and
  * the crawl carries it whole.
  */
-export const EMERGENCY_MESSAGE_MAX = 500;
+export const EMERGENCY_MESSAGE_MAX = 500
 /** The crawl's speed in characters a second (of average text): a station setting within these bounds. */
-export const DEFAULT_CRAWL_SPEED = 9;
-export const CRAWL_SPEED_MIN = 4;
-export const CRAWL_SPEED_MAX = 20;
+export const DEFAULT_CRAWL_SPEED = 9
+export const CRAWL_SPEED_MIN = 4
+export const CRAWL_SPEED_MAX = 20
 
 /** What a producer airs: programming (with an emergency crawl over it), an emergency takeover card, the guide, a slate. */
-export const PRODUCER_TYPES = ['normal', 'emergency', 'guide', 'slate'] as const;
-export type ProducerType = (typeof PRODUCER_TYPES)[number];
-export const PRODUCER_STATUSES = ['stopped', 'starting', 'running', 'stopping', 'failed'] as const;
-export type ProducerStatus = (typeof PRODUCER_STATUSES)[number];
-export const PRODUCER_HEALTHS = ['running', 'degraded', 'stopped'] as const;
-export type ProducerHealth = (typeof PRODUCER_HEALTHS)[number];
+export const PRODUCER_TYPES = ['normal', 'emergency', 'guide', 'slate'] as const
+export type ProducerType = (typeof PRODUCER_TYPES)[number]
+export const PRODUCER_STATUSES = ['stopped', 'starting', 'running', 'stopping', 'failed'] as const
+export type ProducerStatus = (typeof PRODUCER_STATUSES)[number]
+export const PRODUCER_HEALTHS = ['running', 'degraded', 'stopped'] as const
+export type ProducerHealth = (typeof PRODUCER_HEALTHS)[number]
 
 /**
  * Multiviewer tally: program (red) on air to outside viewers or an output; preview (green) watched
  * only by the console; emergency (amber) an emergency override on air; off (grey) standby; fault
  * (flashing red, with a code) failed or degraded.
  */
-export const TALLIES = ['program', 'preview', 'emergency', 'off', 'fault'] as const;
-export type Tally = (typeof TALLIES)[number];
+export const TALLIES = ['program', 'preview', 'emergency', 'off', 'fault'] as const
+export type Tally = (typeof TALLIES)[number]
 
 /**
  * Why a viewer session exists: a real viewer, the operator's multiviewer preview, or a push output
  * (an enabled RTMP/SRT destination keeps its channel on air like a viewer that never goes idle).
  */
-export const SESSION_PURPOSES = ['viewer', 'preview', 'output'] as const;
-export type SessionPurpose = (typeof SESSION_PURPOSES)[number];
+export const SESSION_PURPOSES = ['viewer', 'preview', 'output'] as const
+export type SessionPurpose = (typeof SESSION_PURPOSES)[number]
 
-export const PLAYLOG_ITEM_TYPES = ['program', 'promo', 'bumper', 'commercial', 'filler', 'station-id'] as const;
-export type PlaylogItemType = (typeof PLAYLOG_ITEM_TYPES)[number];
+export const PLAYLOG_ITEM_TYPES = [
+  'program',
+  'promo',
+  'bumper',
+  'commercial',
+  'filler',
+  'station-id'
+] as const
+export type PlaylogItemType = (typeof PLAYLOG_ITEM_TYPES)[number]
 
-export const ALARM_SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
+export const ALARM_SEVERITIES = ['info', 'warning', 'critical'] as const
+export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number]
 export const ALARM_KINDS = [
   'media-missing',
   'media-corrupt',
@@ -92,9 +101,9 @@ export const ALARM_KINDS = [
   'disk',
   /** Short-term loudness above (loud) or below (quiet) the station's target by more than its margin, for its duration. */
   'loud',
-  'quiet',
-] as const;
-export type AlarmKind = (typeof ALARM_KINDS)[number];
+  'quiet'
+] as const
+export type AlarmKind = (typeof ALARM_KINDS)[number]
 
 /** The short code an alarm shows beside its colour (colour is never the only signal). */
 export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
@@ -114,12 +123,12 @@ export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
   'output-down': 'OUT',
   disk: 'DISK',
   loud: 'LOUD',
-  quiet: 'QUIET',
-};
+  quiet: 'QUIET'
+}
 
 /** Where a channel's logo (its "bug") sits on the picture. */
-export const LOGO_CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
-export type LogoCorner = (typeof LOGO_CORNERS)[number];
+export const LOGO_CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const
+export type LogoCorner = (typeof LOGO_CORNERS)[number]
 
 /**
  * How a channel's logo is placed: in a corner, `marginPercent` of the picture's width (left/right)
@@ -129,78 +138,84 @@ export type LogoCorner = (typeof LOGO_CORNERS)[number];
  * in `hideDuring` air without it.
  */
 export interface LogoPlacement {
-  corner: LogoCorner;
-  marginPercent: number;
-  widthPercent: number;
-  opacity: number;
-  hideDuring: PlaylogItemType[];
+  corner: LogoCorner
+  marginPercent: number
+  widthPercent: number
+  opacity: number
+  hideDuring: PlaylogItemType[]
 }
 
 /** Title-safe margin (5 % is the broadcast action/title-safe rule of thumb), a small bug, a little see-through; off in commercial breaks. */
-export const DEFAULT_LOGO_PLACEMENT: Readonly<LogoPlacement> = { corner: 'top-right', marginPercent: 5, widthPercent: 12, opacity: 0.85, hideDuring: ['commercial'] };
+export const DEFAULT_LOGO_PLACEMENT: Readonly<LogoPlacement> = {
+  corner: 'top-right',
+  marginPercent: 5,
+  widthPercent: 12,
+  opacity: 0.85,
+  hideDuring: ['commercial']
+}
 /** Largest logo PNG accepted (bytes) and its pixel bounds: a bug, not a picture. */
-export const LOGO_MAX_BYTES = 512 * 1024;
-export const LOGO_MIN_PIXELS = 8;
-export const LOGO_MAX_PIXELS = 2048;
-export const LOGO_WIDTH_PERCENT = { min: 2, max: 50 } as const;
-export const LOGO_MARGIN_PERCENT = { min: 0, max: 25 } as const;
+export const LOGO_MAX_BYTES = 512 * 1024
+export const LOGO_MIN_PIXELS = 8
+export const LOGO_MAX_PIXELS = 2048
+export const LOGO_WIDTH_PERCENT = { min: 2, max: 50 } as const
+export const LOGO_MARGIN_PERCENT = { min: 0, max: 25 } as const
 
 /** A channel's logo as the station keeps it: a PNG in the data folder's logos/ and its placement. */
 export interface ChannelLogo extends LogoPlacement {
   /** The PNG's file name in the data folder's logos/ (named by its content). */
-  file: string;
+  file: string
   /** The PNG's size in pixels. */
-  width: number;
-  height: number;
+  width: number
+  height: number
 }
 
 /** A channel as the schedule and the runtime know it: identity, zone and broadcast-day rollover. */
 export interface ChannelInfo {
   /** Internal id (database key); never leaves the engine. */
-  id: number;
+  id: number
   /** The stable external identifier (API, logs). */
-  uuid: string;
-  slug: string;
-  name: string;
-  timezone: string;
-  rolloverMinutes: number;
-  kind: ChannelKind;
+  uuid: string
+  slug: string
+  name: string
+  timezone: string
+  rolloverMinutes: number
+  kind: ChannelKind
   /** The channel number from the station file ("7", "7.1"), stable for viewers' guides; null or absent when none was set. */
-  number?: string | null;
+  number?: string | null
   /** The channel's logo; null or absent when it has none. */
-  logo?: ChannelLogo | null;
+  logo?: ChannelLogo | null
 }
 
-export const PLAYLOG_SOURCES = ['schedule', 'loop'] as const;
-export type PlaylogSource = (typeof PLAYLOG_SOURCES)[number];
+export const PLAYLOG_SOURCES = ['schedule', 'loop'] as const
+export type PlaylogSource = (typeof PLAYLOG_SOURCES)[number]
 
 /** One entry of a channel's playlog: what the schedule says airs over [startMs, endMs). */
 export interface PlaylogEvent {
-  id: number;
-  channelId: number;
-  startMs: number;
-  endMs: number;
-  title: string;
-  type: string;
-  assetId: number | null;
+  id: number
+  channelId: number
+  startMs: number
+  endMs: number
+  title: string
+  type: string
+  assetId: number | null
   /** Position in the asset that airs at startMs. */
-  inPointMs: number;
-  source: PlaylogSource;
+  inPointMs: number
+  source: PlaylogSource
   /** The asset's file; null when the event has no asset. */
-  assetPath: string | null;
+  assetPath: string | null
 }
 
 /** What a producer needs to know about an asset to play it without probing it again. */
 export interface AssetInfo {
-  path: string;
-  durationMs: number;
-  hasVideo: boolean;
-  hasAudio: boolean;
-  width: number | null;
-  height: number | null;
-  frameRate: number | null;
-  sizeBytes: number;
-  mtimeMs: number;
+  path: string
+  durationMs: number
+  hasVideo: boolean
+  hasAudio: boolean
+  width: number | null
+  height: number | null
+  frameRate: number | null
+  sizeBytes: number
+  mtimeMs: number
 }
 
 /**
@@ -209,58 +224,72 @@ export interface AssetInfo {
  */
 export type PlayoutSegment =
   | {
-      kind: 'item';
-      eventId: number;
-      title: string;
-      type: string;
+      kind: 'item'
+      eventId: number
+      title: string
+      type: string
       /** Absolute station time, epoch ms. */
-      startMs: number;
-      endMs: number;
+      startMs: number
+      endMs: number
       /** Position in the asset that airs at startMs. */
-      inPointMs: number;
-      asset: AssetInfo | null;
+      inPointMs: number
+      asset: AssetInfo | null
       /**
        * Gain in dB that brings the asset's measured integrated loudness to the station's target
        * (target - measured); null (or absent) when it is not measured yet: the item airs at a safe
        * gain (0 dB through the limiter) and its levels say so. 0 when loudness control is off.
        */
-      gainDb?: number | null;
+      gainDb?: number | null
     }
   /** A hole: `deliberate` when the schedule leaves it on purpose (a loop's `{ gapMs }`), else nothing was scheduled there. */
-  | { kind: 'gap'; startMs: number; endMs: number; deliberate?: boolean };
+  | { kind: 'gap'; startMs: number; endMs: number; deliberate?: boolean }
 
 /** The resolved segment sequence a channel should air over [fromMs, toMs). */
 export interface PlayoutPlan {
-  channelUuid: string;
-  fromMs: number;
-  toMs: number;
-  segments: PlayoutSegment[];
+  channelUuid: string
+  fromMs: number
+  toMs: number
+  segments: PlayoutSegment[]
 }
 
 /**
  * A push output's state: off (disabled), connecting, live (the push is flowing), retrying (down:
  * refused, dropped or unreachable; tried again with backoff).
  */
-export const OUTPUT_STATES = ['off', 'connecting', 'live', 'retrying'] as const;
-export type OutputState = (typeof OUTPUT_STATES)[number];
+export const OUTPUT_STATES = ['off', 'connecting', 'live', 'retrying'] as const
+export type OutputState = (typeof OUTPUT_STATES)[number]
 
 /** What a row of the as-run log is a stretch of: an item (or part of one), a schedule gap, an emergency, the guide, a slate, or time off air. */
-export const AS_RUN_KINDS = ['item', 'gap', 'emergency', 'guide', 'slate', 'off-air'] as const;
-export type AsRunKind = (typeof AS_RUN_KINDS)[number];
+export const AS_RUN_KINDS = ['item', 'gap', 'emergency', 'guide', 'slate', 'off-air'] as const
+export type AsRunKind = (typeof AS_RUN_KINDS)[number]
 /** The producer the as-run log names for a stretch: its type, with an emergency told apart by its scope. */
-export const AS_RUN_PRODUCERS = ['normal', 'emergency-crawl', 'emergency-takeover', 'guide', 'slate'] as const;
-export type AsRunProducer = (typeof AS_RUN_PRODUCERS)[number];
+export const AS_RUN_PRODUCERS = [
+  'normal',
+  'emergency-crawl',
+  'emergency-takeover',
+  'guide',
+  'slate'
+] as const
+export type AsRunProducer = (typeof AS_RUN_PRODUCERS)[number]
 /** Whether the item's media played, or the slate stood in for some or all of it. */
-export const AS_RUN_MEDIA = ['aired', 'slate', 'partial', 'none'] as const;
-export type AsRunMedia = (typeof AS_RUN_MEDIA)[number];
+export const AS_RUN_MEDIA = ['aired', 'slate', 'partial', 'none'] as const
+export type AsRunMedia = (typeof AS_RUN_MEDIA)[number]
 /**
  * How a stretch of output compares with the schedule: as scheduled; joined late or cut short (the
  * reason says why: no viewers, emergency, producer failure...); replaced (a slate aired instead:
  * missing media, nothing scheduled); off air (no producer: no viewers, or the station not running);
  * an emergency takeover; a schedule gap's slate.
  */
-export const AS_RUN_STATUSES = ['as-scheduled', 'joined-late', 'cut-short', 'replaced', 'off-air', 'emergency', 'gap'] as const;
-export type AsRunStatus = (typeof AS_RUN_STATUSES)[number];
+export const AS_RUN_STATUSES = [
+  'as-scheduled',
+  'joined-late',
+  'cut-short',
+  'replaced',
+  'off-air',
+  'emergency',
+  'gap'
+] as const
+export type AsRunStatus = (typeof AS_RUN_STATUSES)[number]
 
 /**
  * How a station watches its outputs while media airs (the station file's `health` section). A
@@ -268,40 +297,42 @@ export type AsRunStatus = (typeof AS_RUN_STATUSES)[number];
  */
 export interface OutputHealthSettings {
   /** Picture black: at least 98% of the picture darker than `threshold` (0-1 of the way from video black to white, as ffmpeg blackdetect's pixel threshold). */
-  black: { enabled: boolean; threshold: number; durationMs: number };
+  black: { enabled: boolean; threshold: number; durationMs: number }
   /** Picture frozen: no region of the picture (1/144 of it) changed by a mean luma difference above `threshold` (0-1 of full scale, as ffmpeg freezedetect's noise, per region). */
-  freeze: { enabled: boolean; threshold: number; durationMs: number };
+  freeze: { enabled: boolean; threshold: number; durationMs: number }
   /** Sound silent: the RMS level of both channels below `thresholdDb` dBFS. */
-  silence: { enabled: boolean; thresholdDb: number; durationMs: number };
+  silence: { enabled: boolean; thresholdDb: number; durationMs: number }
 }
 
 /** Field defaults: blackdetect's 2 s at 0.10, a broadcast multiviewer's ~10 s freeze and -60 dBFS for 10 s silence. */
 export const DEFAULT_OUTPUT_HEALTH: Readonly<OutputHealthSettings> = {
   black: { enabled: true, threshold: 0.1, durationMs: 2_000 },
   freeze: { enabled: true, threshold: 0.004, durationMs: 10_000 },
-  silence: { enabled: true, thresholdDb: -60, durationMs: 10_000 },
-};
+  silence: { enabled: true, thresholdDb: -60, durationMs: 10_000 }
+}
 
 /** Which loudness rule a station keeps; `off` applies no gain and raises no LOUD / QUIET. */
-export const LOUDNESS_STANDARDS = ['ebu-r128', 'atsc-a85', 'off'] as const;
-export type LoudnessStandard = (typeof LOUDNESS_STANDARDS)[number];
+export const LOUDNESS_STANDARDS = ['ebu-r128', 'atsc-a85', 'off'] as const
+export type LoudnessStandard = (typeof LOUDNESS_STANDARDS)[number]
 
 /** The station file's `loudness` section with its defaults filled in (see LOUDNESS_PRESETS). */
 export interface LoudnessSettings {
-  standard: LoudnessStandard;
+  standard: LoudnessStandard
   /** Programme loudness every item is brought to, LUFS (= LKFS). */
-  targetLufs: number;
+  targetLufs: number
   /** Ceiling no sample may exceed, measured as true peak (4x oversampled), dBTP. */
-  truePeakDbtp: number;
+  truePeakDbtp: number
   /** LOUD / QUIET: short-term loudness more than `marginLu` from the target for `durationMs` while media airs. */
-  alarm: { enabled: boolean; marginLu: number; durationMs: number };
+  alarm: { enabled: boolean; marginLu: number; durationMs: number }
 }
 
 /** Each standard's target and ceiling: EBU R128 -23 LUFS / -1 dBTP, ATSC A/85 -24 LKFS / -2 dBTP. */
-export const LOUDNESS_PRESETS: Readonly<Record<Exclude<LoudnessStandard, 'off'>, { targetLufs: number; truePeakDbtp: number }>> = {
+export const LOUDNESS_PRESETS: Readonly<
+  Record<Exclude<LoudnessStandard, 'off'>, { targetLufs: number; truePeakDbtp: number }>
+> = {
   'ebu-r128': { targetLufs: -23, truePeakDbtp: -1 },
-  'atsc-a85': { targetLufs: -24, truePeakDbtp: -2 },
-};
+  'atsc-a85': { targetLufs: -24, truePeakDbtp: -2 }
+}
 
 /**
  * EBU R128 by default. The alarm's 5 LU for 30 s: R128 allows +-1 LU live and short-term
@@ -312,5 +343,5 @@ export const LOUDNESS_PRESETS: Readonly<Record<Exclude<LoudnessStandard, 'off'>,
 export const DEFAULT_LOUDNESS: Readonly<LoudnessSettings> = {
   standard: 'ebu-r128',
   ...LOUDNESS_PRESETS['ebu-r128'],
-  alarm: { enabled: true, marginLu: 5, durationMs: 30_000 },
-};
+  alarm: { enabled: true, marginLu: 5, durationMs: 30_000 }
+}

@@ -2,9 +2,23 @@
 // and carried by two transports (Electron IPC in the desktop window, HTTP + WebSocket in a browser).
 // The renderer cannot tell them apart. Requests are validated with these schemas on the engine's
 // side of every transport; every failure arrives as a StationApiError with a code and a message.
-import { z } from 'zod';
-import type { AlarmDto, AsRunDayDto, AsRunReconcileDto, BroadcastDayDto, ChannelStatusDto, EmergencyPreviewDto, ModeDto, OutputDto, ScheduleRangeDto, StationEvent, StationHealthDto, StationSnapshotDto, ViewerAttachDto } from './api';
-import { outputUrl } from './output-url';
+import { z } from 'zod'
+import type {
+  AlarmDto,
+  AsRunDayDto,
+  AsRunReconcileDto,
+  BroadcastDayDto,
+  ChannelStatusDto,
+  EmergencyPreviewDto,
+  ModeDto,
+  OutputDto,
+  ScheduleRangeDto,
+  StationEvent,
+  StationHealthDto,
+  StationSnapshotDto,
+  ViewerAttachDto
+} from './api'
+import { outputUrl } from './output-url'
 import {
   type ChannelLogo,
   DEFAULT_LOUDNESS,
@@ -18,15 +32,17 @@ import {
   LOUDNESS_PRESETS,
   LOUDNESS_STANDARDS,
   type LoudnessSettings,
-  PLAYLOG_ITEM_TYPES,
-} from './domain';
+  PLAYLOG_ITEM_TYPES
+} from './domain'
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-export const channelUuid = z.string({ error: 'must be a channel uuid' }).regex(UUID_PATTERN, { error: 'must be a channel uuid' });
-const isoInstant = z.string({ error: 'must be an ISO 8601 instant with a zone' }).min(1).max(40);
+export const channelUuid = z
+  .string({ error: 'must be a channel uuid' })
+  .regex(UUID_PATTERN, { error: 'must be a channel uuid' })
+const isoInstant = z.string({ error: 'must be an ISO 8601 instant with a zone' }).min(1).max(40)
 /** An instant as given (the facade parses it and names what is wrong with it). */
-const instantText = z.string({ error: 'must be an ISO 8601 instant' }).max(64);
+const instantText = z.string({ error: 'must be an ISO 8601 instant' }).max(64)
 
 export const emergencyRequest = z.strictObject({
   message: z
@@ -34,35 +50,55 @@ export const emergencyRequest = z.strictObject({
     .trim()
     .min(1, { error: 'must not be empty' })
     .max(EMERGENCY_MESSAGE_MAX, { error: `must be at most ${EMERGENCY_MESSAGE_MAX} characters` }),
-  scope: z.enum(EMERGENCY_SCOPES, { error: `must be ${describeChoices(EMERGENCY_SCOPES)}` }),
-});
-export type EmergencyRequest = z.input<typeof emergencyRequest>;
+  scope: z.enum(EMERGENCY_SCOPES, { error: `must be ${describeChoices(EMERGENCY_SCOPES)}` })
+})
+export type EmergencyRequest = z.input<typeof emergencyRequest>
 
-export const scheduleRangeRequest = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional() });
-export type ScheduleRangeRequest = z.input<typeof scheduleRangeRequest>;
+export const scheduleRangeRequest = z.strictObject({
+  from: isoInstant.optional(),
+  to: isoInstant.optional()
+})
+export type ScheduleRangeRequest = z.input<typeof scheduleRangeRequest>
 
 /** The broadcast day at an instant (absent: now). */
-export const broadcastDayRequest = z.strictObject({ at: instantText.optional() });
+export const broadcastDayRequest = z.strictObject({ at: instantText.optional() })
 
-export const alarmHistoryRequest = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional(), channel: channelUuid.optional() });
-export type AlarmHistoryRequest = z.input<typeof alarmHistoryRequest>;
+export const alarmHistoryRequest = z.strictObject({
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
+  channel: channelUuid.optional()
+})
+export type AlarmHistoryRequest = z.input<typeof alarmHistoryRequest>
 
 /** A broadcast day by its label (the local date on which it starts). */
-const dayLabel = z.string({ error: 'must be a broadcast day, YYYY-MM-DD' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a broadcast day, YYYY-MM-DD' });
-export const asRunRequest = z.strictObject({ channel: channelUuid.optional(), day: dayLabel.optional() });
-export type AsRunRequest = z.input<typeof asRunRequest>;
-export const asRunReconcileRequest = z.strictObject({ channel: channelUuid, day: dayLabel.optional() });
-export type AsRunReconcileRequest = z.input<typeof asRunReconcileRequest>;
+const dayLabel = z
+  .string({ error: 'must be a broadcast day, YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a broadcast day, YYYY-MM-DD' })
+export const asRunRequest = z.strictObject({
+  channel: channelUuid.optional(),
+  day: dayLabel.optional()
+})
+export type AsRunRequest = z.input<typeof asRunRequest>
+export const asRunReconcileRequest = z.strictObject({
+  channel: channelUuid,
+  day: dayLabel.optional()
+})
+export type AsRunReconcileRequest = z.input<typeof asRunReconcileRequest>
 
-export const addOutputRequest = z.strictObject({ url: outputUrl, enabled: z.boolean({ error: 'must be true or false' }).default(true) });
-export type AddOutputRequest = z.input<typeof addOutputRequest>;
-export const outputId = z.string({ error: 'must be an output id' }).regex(UUID_PATTERN, { error: 'must be an output id' });
+export const addOutputRequest = z.strictObject({
+  url: outputUrl,
+  enabled: z.boolean({ error: 'must be true or false' }).default(true)
+})
+export type AddOutputRequest = z.input<typeof addOutputRequest>
+export const outputId = z
+  .string({ error: 'must be an output id' })
+  .regex(UUID_PATTERN, { error: 'must be an output id' })
 
 const percent = (range: { min: number; max: number }) =>
   z
     .number({ error: 'must be a percentage' })
     .min(range.min, { error: `must be from ${range.min} to ${range.max} (percent)` })
-    .max(range.max, { error: `must be from ${range.min} to ${range.max} (percent)` });
+    .max(range.max, { error: `must be from ${range.min} to ${range.max} (percent)` })
 /**
  * A channel's logo from the console or the API: the PNG as base64 (absent: keep the stored one, to
  * change only the placement) and any placement fields to change (absent: as stored, or the default).
@@ -70,26 +106,37 @@ const percent = (range: { min: number; max: number }) =>
 export const channelLogoRequest = z.strictObject({
   png: z
     .string({ error: 'must be the PNG file as base64' })
-    .max(Math.ceil(LOGO_MAX_BYTES / 3) * 4, { error: `must be at most ${LOGO_MAX_BYTES / 1024} KiB of PNG` })
+    .max(Math.ceil(LOGO_MAX_BYTES / 3) * 4, {
+      error: `must be at most ${LOGO_MAX_BYTES / 1024} KiB of PNG`
+    })
     .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be the PNG file as base64' })
     .optional(),
   corner: z.enum(LOGO_CORNERS, { error: `must be one of ${LOGO_CORNERS.join(', ')}` }).optional(),
   marginPercent: percent(LOGO_MARGIN_PERCENT).optional(),
   widthPercent: percent(LOGO_WIDTH_PERCENT).optional(),
-  opacity: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).optional(),
-  hideDuring: z
-    .array(z.enum(PLAYLOG_ITEM_TYPES, { error: `must be one of ${PLAYLOG_ITEM_TYPES.join(', ')}` }), { error: 'must be an array of item types' })
-    .max(PLAYLOG_ITEM_TYPES.length)
+  opacity: z
+    .number({ error: 'must be a number from 0 to 1' })
+    .min(0, { error: 'must be from 0 to 1' })
+    .max(1, { error: 'must be from 0 to 1' })
     .optional(),
-});
-export type ChannelLogoRequest = z.input<typeof channelLogoRequest>;
+  hideDuring: z
+    .array(
+      z.enum(PLAYLOG_ITEM_TYPES, { error: `must be one of ${PLAYLOG_ITEM_TYPES.join(', ')}` }),
+      { error: 'must be an array of item types' }
+    )
+    .max(PLAYLOG_ITEM_TYPES.length)
+    .optional()
+})
+export type ChannelLogoRequest = z.input<typeof channelLogoRequest>
 
 /** A channel's logo with its PNG (base64), for the console's preview. */
 export interface ChannelLogoDto extends ChannelLogo {
-  png: string;
+  png: string
 }
 
-export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'must be a session id' });
+export const sessionId = z
+  .string({ error: 'must be a session id' })
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'must be a session id' })
 /**
  * The station's loudness target (the station file's `loudness` section, and the console's setting):
  * the standard sets the target and ceiling, which may each be given; `off` keeps them as stated.
@@ -97,145 +144,165 @@ export const sessionId = z.string({ error: 'must be a session id' }).regex(/^[A-
 export const loudnessRequest = z
   .strictObject(
     {
-      standard: z.enum(LOUDNESS_STANDARDS, { error: `must be ${describeChoices(LOUDNESS_STANDARDS)}` }).default(DEFAULT_LOUDNESS.standard),
-      targetLufs: z.number({ error: 'must be a loudness in LUFS' }).min(-40, { error: 'must be from -40 to -5 LUFS' }).max(-5, { error: 'must be from -40 to -5 LUFS' }).optional(),
-      truePeakDbtp: z.number({ error: 'must be a level in dBTP' }).min(-12, { error: 'must be from -12 to 0 dBTP' }).max(0, { error: 'must be from -12 to 0 dBTP' }).optional(),
+      standard: z
+        .enum(LOUDNESS_STANDARDS, { error: `must be ${describeChoices(LOUDNESS_STANDARDS)}` })
+        .default(DEFAULT_LOUDNESS.standard),
+      targetLufs: z
+        .number({ error: 'must be a loudness in LUFS' })
+        .min(-40, { error: 'must be from -40 to -5 LUFS' })
+        .max(-5, { error: 'must be from -40 to -5 LUFS' })
+        .optional(),
+      truePeakDbtp: z
+        .number({ error: 'must be a level in dBTP' })
+        .min(-12, { error: 'must be from -12 to 0 dBTP' })
+        .max(0, { error: 'must be from -12 to 0 dBTP' })
+        .optional(),
       alarm: z
         .strictObject(
           {
-            enabled: z.boolean({ error: 'must be true or false' }).default(DEFAULT_LOUDNESS.alarm.enabled),
-            marginLu: z.number({ error: 'must be a number of LU' }).min(1, { error: 'must be from 1 to 20 LU' }).max(20, { error: 'must be from 1 to 20 LU' }).default(DEFAULT_LOUDNESS.alarm.marginLu),
+            enabled: z
+              .boolean({ error: 'must be true or false' })
+              .default(DEFAULT_LOUDNESS.alarm.enabled),
+            marginLu: z
+              .number({ error: 'must be a number of LU' })
+              .min(1, { error: 'must be from 1 to 20 LU' })
+              .max(20, { error: 'must be from 1 to 20 LU' })
+              .default(DEFAULT_LOUDNESS.alarm.marginLu),
             durationMs: z
               .number({ error: 'must be a number of milliseconds' })
               .int({ error: 'must be a whole number of milliseconds' })
               .min(3_000, { error: 'must be at least 3000 ms (the short-term window)' })
               .max(3_600_000, { error: 'must be at most 1 hour' })
-              .default(DEFAULT_LOUDNESS.alarm.durationMs),
+              .default(DEFAULT_LOUDNESS.alarm.durationMs)
           },
-          { error: 'must be an object { enabled?, marginLu?, durationMs? }' },
+          { error: 'must be an object { enabled?, marginLu?, durationMs? }' }
         )
-        .optional(),
+        .optional()
     },
-    { error: 'must be an object { standard, targetLufs?, truePeakDbtp?, alarm? }' },
+    { error: 'must be an object { standard, targetLufs?, truePeakDbtp?, alarm? }' }
   )
   .transform((l): LoudnessSettings => {
-    const preset = LOUDNESS_PRESETS[l.standard === 'off' ? 'ebu-r128' : l.standard];
+    const preset = LOUDNESS_PRESETS[l.standard === 'off' ? 'ebu-r128' : l.standard]
     return {
       standard: l.standard,
       targetLufs: l.targetLufs ?? preset.targetLufs,
       truePeakDbtp: l.truePeakDbtp ?? preset.truePeakDbtp,
-      alarm: l.alarm ?? { ...DEFAULT_LOUDNESS.alarm },
-    };
-  });
-export type LoudnessRequest = z.input<typeof loudnessRequest>;
+      alarm: l.alarm ?? { ...DEFAULT_LOUDNESS.alarm }
+    }
+  })
+export type LoudnessRequest = z.input<typeof loudnessRequest>
 
 /** A viewer's (or a preview's) session over HTTP, with what the client says about itself. */
 export const viewerAttachRequest = z
   .strictObject({
-    purpose: z.enum(['viewer', 'preview'], { error: 'must be "viewer" or "preview"' }).default('viewer'),
+    purpose: z
+      .enum(['viewer', 'preview'], { error: 'must be "viewer" or "preview"' })
+      .default('viewer'),
     client: z
-      .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()]), { error: 'must be an object of short strings, numbers or booleans' })
+      .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()]), {
+        error: 'must be an object of short strings, numbers or booleans'
+      })
       .refine((o) => Object.keys(o).length <= 20, { error: 'must have at most 20 fields' })
-      .default({}),
+      .default({})
   })
-  .default({ purpose: 'viewer', client: {} });
-export type ViewerAttachRequest = z.input<typeof viewerAttachRequest>;
+  .default({ purpose: 'viewer', client: {} })
+export type ViewerAttachRequest = z.input<typeof viewerAttachRequest>
 
 /** A station file for the running station to import (an absolute path on the station's machine). */
 export const stationImportRequest = z.strictObject({
   file: z
     .string({ error: 'is required and must be a string' })
     .min(1, { error: 'must not be empty' })
-    .max(4096, { error: 'must be at most 4096 characters' }),
-});
-export type StationImportRequest = z.output<typeof stationImportRequest>;
+    .max(4096, { error: 'must be at most 4096 characters' })
+})
+export type StationImportRequest = z.output<typeof stationImportRequest>
 
-export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200);
+export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200)
 
 /** A failure as every transport carries it: a stable code for programs, a sentence for people. */
 export interface StationApiErrorShape {
-  code: string;
-  message: string;
+  code: string
+  message: string
 }
 
 export class StationApiError extends Error implements StationApiErrorShape {
-  override readonly name = 'StationApiError';
+  override readonly name = 'StationApiError'
   constructor(
     readonly code: string,
-    message: string,
+    message: string
   ) {
-    super(message);
+    super(message)
   }
 }
 
 export interface AlarmHistoryDto {
-  from: string;
-  to: string;
-  alarms: AlarmDto[];
+  from: string
+  to: string
+  alarms: AlarmDto[]
 }
 
-export type StationEventListener = (event: StationEvent) => void;
+export type StationEventListener = (event: StationEvent) => void
 
 export interface StationApi {
   // queries
-  snapshot(): Promise<StationSnapshotDto>;
-  channel(uuid: string): Promise<ChannelStatusDto>;
-  schedule(uuid: string, range?: ScheduleRangeRequest): Promise<ScheduleRangeDto>;
-  broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto>;
-  mode(): Promise<ModeDto>;
-  health(): Promise<StationHealthDto>;
+  snapshot(): Promise<StationSnapshotDto>
+  channel(uuid: string): Promise<ChannelStatusDto>
+  schedule(uuid: string, range?: ScheduleRangeRequest): Promise<ScheduleRangeDto>
+  broadcastDay(uuid: string, at?: string): Promise<BroadcastDayDto>
+  mode(): Promise<ModeDto>
+  health(): Promise<StationHealthDto>
   /** The station's loudness target, ceiling and LOUD / QUIET alarm. */
-  loudness(): Promise<LoudnessSettings>;
-  alarms(query?: AlarmHistoryRequest): Promise<AlarmHistoryDto>;
+  loudness(): Promise<LoudnessSettings>
+  alarms(query?: AlarmHistoryRequest): Promise<AlarmHistoryDto>
   /** What aired on a broadcast day (each channel's current one unless `day` is given); every channel unless `channel` is. */
-  asRun(query?: AsRunRequest): Promise<AsRunDayDto[]>;
+  asRun(query?: AsRunRequest): Promise<AsRunDayDto[]>
   /** The same rows as RFC 4180 CSV with a header row, for export. */
-  asRunCsv(query?: AsRunRequest): Promise<string>;
+  asRunCsv(query?: AsRunRequest): Promise<string>
   /** One channel's scheduled items on a broadcast day, each with what aired for it, and the totals. */
-  asRunReconcile(query: AsRunReconcileRequest): Promise<AsRunReconcileDto>;
+  asRunReconcile(query: AsRunReconcileRequest): Promise<AsRunReconcileDto>
   // commands
   /** A multiviewer preview: keeps the channel's producer running, never counts as a viewer. */
-  attachPreview(uuid: string): Promise<ViewerAttachDto>;
-  detachPreview(sessionId: string): Promise<void>;
+  attachPreview(uuid: string): Promise<ViewerAttachDto>
+  detachPreview(sessionId: string): Promise<void>
   /**
    * The message as it would air, rendered by the code that renders it on air (nothing goes to air):
    * the takeover card's pages or the crawl's strip, as PNG, with how long a page or a pass lasts.
    */
-  previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto>;
-  activateEmergency(request: EmergencyRequest): Promise<ModeDto>;
-  clearEmergency(): Promise<ModeDto>;
-  resetChannel(uuid: string): Promise<ChannelStatusDto>;
-  acknowledgeAlarm(id: string): Promise<AlarmDto>;
+  previewEmergency(request: EmergencyRequest): Promise<EmergencyPreviewDto>
+  activateEmergency(request: EmergencyRequest): Promise<ModeDto>
+  clearEmergency(): Promise<ModeDto>
+  resetChannel(uuid: string): Promise<ChannelStatusDto>
+  acknowledgeAlarm(id: string): Promise<AlarmDto>
   /** A channel's push destinations (URLs redacted) and how each stands. */
-  outputs(uuid: string): Promise<OutputDto[]>;
+  outputs(uuid: string): Promise<OutputDto[]>
   /** Adds a push destination; an enabled one goes on air at once (`capacity` past the producer budget, and nothing is added). */
-  addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto>;
-  setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto>;
-  removeOutput(id: string): Promise<void>;
+  addOutput(uuid: string, request: AddOutputRequest): Promise<OutputDto>
+  setOutputEnabled(id: string, enabled: boolean): Promise<OutputDto>
+  removeOutput(id: string): Promise<void>
   /** A channel's logo and its placement; null when it has none. */
-  channelLogo(uuid: string): Promise<ChannelLogoDto | null>;
+  channelLogo(uuid: string): Promise<ChannelLogoDto | null>
   /** Sets a channel's logo (a new PNG, its placement, or both); it airs from the next frame once decoded, no restart. */
-  setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto>;
+  setChannelLogo(uuid: string, request: ChannelLogoRequest): Promise<ChannelLogoDto>
   /** Takes a channel's logo off (from the next frame). */
-  removeChannelLogo(uuid: string): Promise<void>;
+  removeChannelLogo(uuid: string): Promise<void>
   /** Sets the loudness target (as the station file's section; defaults filled in); channels on air apply it at once. */
-  setLoudness(request: LoudnessRequest): Promise<LoudnessSettings>;
+  setLoudness(request: LoudnessRequest): Promise<LoudnessSettings>
   // events
   /** Delivers a snapshot first, then every change, until the returned function is called. */
-  subscribe(listener: StationEventListener): () => void;
+  subscribe(listener: StationEventListener): () => void
 }
 
 /** Every StationApi call (subscriptions are not calls). */
-export type StationApiMethod = Exclude<keyof StationApi, 'subscribe'>;
+export type StationApiMethod = Exclude<keyof StationApi, 'subscribe'>
 
 /** One argument of a StationApi call: its name in error messages, and its schema. */
 export interface StationApiArg {
-  name: string;
-  schema: z.ZodType;
-  optional?: boolean;
+  name: string
+  schema: z.ZodType
+  optional?: boolean
 }
 
-const uuidArg: StationApiArg = { name: 'uuid', schema: channelUuid };
+const uuidArg: StationApiArg = { name: 'uuid', schema: channelUuid }
 
 /**
  * Every call's arguments, in order, as each transport checks them before sending (the browser
@@ -264,15 +331,15 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
   addOutput: [uuidArg, { name: 'request', schema: addOutputRequest }],
   setOutputEnabled: [
     { name: 'id', schema: outputId },
-    { name: 'enabled', schema: z.boolean({ error: 'must be true or false' }) },
+    { name: 'enabled', schema: z.boolean({ error: 'must be true or false' }) }
   ],
   removeOutput: [{ name: 'id', schema: outputId }],
   channelLogo: [uuidArg],
   setChannelLogo: [uuidArg, { name: 'request', schema: channelLogoRequest }],
   removeChannelLogo: [uuidArg],
   loudness: [],
-  setLoudness: [{ name: 'request', schema: loudnessRequest }],
-};
+  setLoudness: [{ name: 'request', schema: loudnessRequest }]
+}
 
 /** The StationApi's method names, for transports that must list them (IPC allow-lists). */
-export const STATION_API_METHODS = Object.keys(STATION_API_ARGS) as StationApiMethod[];
+export const STATION_API_METHODS = Object.keys(STATION_API_ARGS) as StationApiMethod[]

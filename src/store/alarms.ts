@@ -1,74 +1,83 @@
 // Alarm history: every occurrence of an alarm, from raised to cleared and acknowledged. Active and
 // latched alarms (cleared, not yet acknowledged) are read back at start, so they survive a restart.
-import type { Db } from './database';
-import type { AlarmKind, AlarmSeverity } from '../shared/domain';
+import type { Db } from './database'
+import type { AlarmKind, AlarmSeverity } from '../shared/domain'
 
 export interface AlarmRow {
-  id: number;
-  channelId: number | null;
+  id: number
+  channelId: number | null
   /** The raiser's key (one active occurrence per key and board). */
-  key: string;
-  kind: AlarmKind;
-  severity: AlarmSeverity;
-  message: string;
-  raisedAt: number;
-  clearedAt: number | null;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
+  key: string
+  kind: AlarmKind
+  severity: AlarmSeverity
+  message: string
+  raisedAt: number
+  clearedAt: number | null
+  acknowledgedAt: number | null
+  acknowledgedBy: string | null
 }
 
-export type NewAlarm = Pick<AlarmRow, 'channelId' | 'key' | 'kind' | 'severity' | 'message' | 'raisedAt'>;
+export type NewAlarm = Pick<
+  AlarmRow,
+  'channelId' | 'key' | 'kind' | 'severity' | 'message' | 'raisedAt'
+>
 
 const COLUMNS = `id, channel_id AS channelId, key, kind, severity, message, raised_at AS raisedAt, cleared_at AS clearedAt,
-  acknowledged_at AS acknowledgedAt, acknowledged_by AS acknowledgedBy`;
+  acknowledged_at AS acknowledgedAt, acknowledged_by AS acknowledgedBy`
 
 export class AlarmsRepo {
-  private readonly insertStmt;
-  private readonly updateStmt;
-  private readonly clearStmt;
-  private readonly ackStmt;
-  private readonly openStmt;
-  private readonly rangeStmt;
-  private readonly closeAllStmt;
+  private readonly insertStmt
+  private readonly updateStmt
+  private readonly clearStmt
+  private readonly ackStmt
+  private readonly openStmt
+  private readonly rangeStmt
+  private readonly closeAllStmt
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT INTO alarms (channel_id, key, kind, severity, message, raised_at) VALUES (@channelId, @key, @kind, @severity, @message, @raisedAt)`,
-    );
-    this.updateStmt = db.prepare('UPDATE alarms SET severity = ?, message = ? WHERE id = ?');
-    this.clearStmt = db.prepare('UPDATE alarms SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL');
-    this.ackStmt = db.prepare('UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL');
-    this.openStmt = db.prepare<[], AlarmRow>(`SELECT ${COLUMNS} FROM alarms WHERE cleared_at IS NULL OR acknowledged_at IS NULL ORDER BY id`);
+      `INSERT INTO alarms (channel_id, key, kind, severity, message, raised_at) VALUES (@channelId, @key, @kind, @severity, @message, @raisedAt)`
+    )
+    this.updateStmt = db.prepare('UPDATE alarms SET severity = ?, message = ? WHERE id = ?')
+    this.clearStmt = db.prepare(
+      'UPDATE alarms SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL'
+    )
+    this.ackStmt = db.prepare(
+      'UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL'
+    )
+    this.openStmt = db.prepare<[], AlarmRow>(
+      `SELECT ${COLUMNS} FROM alarms WHERE cleared_at IS NULL OR acknowledged_at IS NULL ORDER BY id`
+    )
     this.rangeStmt = db.prepare<[number, number, number | null, number | null, number], AlarmRow>(
       `SELECT ${COLUMNS} FROM alarms
        WHERE raised_at < ? AND (cleared_at IS NULL OR cleared_at >= ?) AND (? IS NULL OR channel_id = ?)
-       ORDER BY raised_at, id LIMIT ?`,
-    );
-    this.closeAllStmt = db.prepare('UPDATE alarms SET cleared_at = ? WHERE cleared_at IS NULL');
+       ORDER BY raised_at, id LIMIT ?`
+    )
+    this.closeAllStmt = db.prepare('UPDATE alarms SET cleared_at = ? WHERE cleared_at IS NULL')
   }
 
   insert(a: NewAlarm): number {
-    return Number(this.insertStmt.run(a).lastInsertRowid);
+    return Number(this.insertStmt.run(a).lastInsertRowid)
   }
   update(id: number, severity: AlarmSeverity, message: string): void {
-    this.updateStmt.run(severity, message, id);
+    this.updateStmt.run(severity, message, id)
   }
   clear(id: number, at: number): void {
-    this.clearStmt.run(at, id);
+    this.clearStmt.run(at, id)
   }
   acknowledge(id: number, at: number, by: string): boolean {
-    return this.ackStmt.run(at, by, id).changes > 0;
+    return this.ackStmt.run(at, by, id).changes > 0
   }
   /** Active, or cleared and not yet acknowledged (latched). */
   open(): AlarmRow[] {
-    return this.openStmt.all();
+    return this.openStmt.all()
   }
   /** Occurrences overlapping [from, to), optionally of one channel, oldest first. */
   between(from: number, to: number, channelId: number | null = null, limit = 10_000): AlarmRow[] {
-    return this.rangeStmt.all(to, from, channelId, channelId, limit);
+    return this.rangeStmt.all(to, from, channelId, channelId, limit)
   }
   /** Boot reconciliation: nothing of the previous run is still raising; its alarms stay latched until acknowledged. */
   clearAllActive(at: number): number {
-    return this.closeAllStmt.run(at).changes;
+    return this.closeAllStmt.run(at).changes
   }
 }

@@ -6,9 +6,9 @@
 // Instants are stored as INTEGER epoch milliseconds (UTC): exact, cheap to index and compare.
 
 export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
+  version: number
+  name: string
+  sql: string
 }
 
 export const migrations: readonly Migration[] = [
@@ -141,7 +141,7 @@ CREATE TABLE audit_log (
   details_json TEXT    NOT NULL DEFAULT '{}'
 );
 CREATE INDEX audit_log_by_time ON audit_log (at_ms);
-`,
+`
   },
   {
     version: 2,
@@ -163,7 +163,7 @@ CREATE TABLE alarms (
 );
 CREATE INDEX alarms_by_raised ON alarms (raised_at);
 CREATE INDEX alarms_open ON alarms (id) WHERE cleared_at IS NULL OR acknowledged_at IS NULL;
-`,
+`
   },
   {
     version: 3,
@@ -207,7 +207,7 @@ DROP TABLE as_run;
 ALTER TABLE as_run_v3 RENAME TO as_run;
 CREATE INDEX as_run_by_channel_day ON as_run (channel_id, broadcast_day, actual_start_ms);
 CREATE INDEX as_run_open ON as_run (id) WHERE actual_end_ms IS NULL;
-`,
+`
   },
   {
     version: 4,
@@ -219,7 +219,7 @@ CREATE TABLE station_settings (
   value_json TEXT    NOT NULL,
   updated_at INTEGER NOT NULL
 );
-`,
+`
   },
   {
     version: 5,
@@ -228,7 +228,7 @@ CREATE TABLE station_settings (
 -- A stable channel number from the station file ("7", "7.1"), for viewers' guides and tuners.
 ALTER TABLE channels ADD COLUMN number TEXT;
 CREATE UNIQUE INDEX channels_by_number ON channels (number) WHERE number IS NOT NULL;
-`,
+`
   },
   {
     version: 6,
@@ -264,7 +264,7 @@ INSERT INTO viewer_sessions_v6 SELECT id, session_id, channel_id, purpose, start
 DROP TABLE viewer_sessions;
 ALTER TABLE viewer_sessions_v6 RENAME TO viewer_sessions;
 CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at IS NULL;
-`,
+`
   },
   {
     version: 7,
@@ -272,7 +272,7 @@ CREATE INDEX viewer_sessions_live ON viewer_sessions (channel_id) WHERE ended_at
     sql: `
 -- A channel's logo (its bug): the PNG's name in the data folder's logos/, its size and placement, as JSON.
 ALTER TABLE channels ADD COLUMN logo_json TEXT;
-`,
+`
   },
   {
     version: 8,
@@ -291,7 +291,7 @@ CREATE TABLE asset_loudness (
   error           TEXT,
   measured_at     INTEGER NOT NULL
 );
-`,
+`
   },
   {
     version: 9,
@@ -441,8 +441,8 @@ DROP TABLE alarms;
 ALTER TABLE alarms_v9 RENAME TO alarms;
 CREATE INDEX alarms_by_raised ON alarms (raised_at);
 CREATE INDEX alarms_open ON alarms (id) WHERE cleared_at IS NULL OR acknowledged_at IS NULL;
-`,
-  },
-];
+`
+  }
+]
 
-export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0

@@ -1,30 +1,30 @@
-import type { Db } from './database';
-import type { AssetInfo, PlaylogEvent, PlaylogSource } from '../shared/domain';
+import type { Db } from './database'
+import type { AssetInfo, PlaylogEvent, PlaylogSource } from '../shared/domain'
 
-export type { PlaylogSource };
+export type { PlaylogSource }
 
 export interface AssetRow extends AssetInfo {
-  id: number;
-  audioChannels: number | null;
+  id: number
+  audioChannels: number | null
 }
 
 export interface NewAsset extends Omit<AssetRow, 'id'> {
-  probeJson: string;
-  probedAt: number;
+  probeJson: string
+  probedAt: number
 }
 
 interface RawAsset {
-  id: number;
-  path: string;
-  duration_ms: number;
-  has_video: number;
-  has_audio: number;
-  width: number | null;
-  height: number | null;
-  frame_rate: number | null;
-  audio_channels: number | null;
-  size_bytes: number;
-  mtime_ms: number;
+  id: number
+  path: string
+  duration_ms: number
+  has_video: number
+  has_audio: number
+  width: number | null
+  height: number | null
+  frame_rate: number | null
+  audio_channels: number | null
+  size_bytes: number
+  mtime_ms: number
 }
 
 const toAsset = (r: RawAsset): AssetRow => ({
@@ -38,12 +38,12 @@ const toAsset = (r: RawAsset): AssetRow => ({
   frameRate: r.frame_rate,
   audioChannels: r.audio_channels,
   sizeBytes: r.size_bytes,
-  mtimeMs: r.mtime_ms,
-});
+  mtimeMs: r.mtime_ms
+})
 
 export class AssetsRepo {
-  private readonly upsertStmt;
-  private readonly byIdStmt;
+  private readonly upsertStmt
+  private readonly byIdStmt
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
       `INSERT INTO assets (path, duration_ms, has_video, has_audio, width, height, frame_rate, audio_channels,
@@ -55,184 +55,221 @@ export class AssetsRepo {
          frame_rate = excluded.frame_rate, audio_channels = excluded.audio_channels,
          size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms, probe_json = excluded.probe_json,
          probed_at = excluded.probed_at
-       RETURNING id`,
-    );
-    this.byIdStmt = db.prepare<[number], RawAsset>('SELECT * FROM assets WHERE id = ?');
+       RETURNING id`
+    )
+    this.byIdStmt = db.prepare<[number], RawAsset>('SELECT * FROM assets WHERE id = ?')
   }
   upsert(a: NewAsset): number {
-    const row = this.upsertStmt.get({ ...a, hasVideo: a.hasVideo ? 1 : 0, hasAudio: a.hasAudio ? 1 : 0 }) as {
-      id: number;
-    };
-    return row.id;
+    const row = this.upsertStmt.get({
+      ...a,
+      hasVideo: a.hasVideo ? 1 : 0,
+      hasAudio: a.hasAudio ? 1 : 0
+    }) as {
+      id: number
+    }
+    return row.id
   }
   byId(id: number): AssetRow | undefined {
-    const r = this.byIdStmt.get(id);
-    return r && toAsset(r);
+    const r = this.byIdStmt.get(id)
+    return r && toAsset(r)
   }
   probeOf(path: string): { probeJson: string; sizeBytes: number; mtimeMs: number } | undefined {
     return this.db
-      .prepare('SELECT probe_json AS probeJson, size_bytes AS sizeBytes, mtime_ms AS mtimeMs FROM assets WHERE path = ?')
-      .get(path) as { probeJson: string; sizeBytes: number; mtimeMs: number } | undefined;
+      .prepare(
+        'SELECT probe_json AS probeJson, size_bytes AS sizeBytes, mtime_ms AS mtimeMs FROM assets WHERE path = ?'
+      )
+      .get(path) as { probeJson: string; sizeBytes: number; mtimeMs: number } | undefined
   }
 }
 
 /** Playlog rows are the domain's playlog events (assetPath joined from assets). */
-export type PlaylogEventRow = PlaylogEvent;
+export type PlaylogEventRow = PlaylogEvent
 
 /** What a listing (the guide) shows of a playlog event. */
-export type PlaylogListingRow = Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs' | 'title' | 'type'>;
+export type PlaylogListingRow = Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs' | 'title' | 'type'>
 
-export type NewPlaylogEvent = Omit<PlaylogEventRow, 'id' | 'channelId' | 'assetPath'>;
+export type NewPlaylogEvent = Omit<PlaylogEventRow, 'id' | 'channelId' | 'assetPath'>
 
 const EVENT_COLUMNS = `e.id, e.channel_id AS channelId, e.start_ms AS startMs, e.end_ms AS endMs, e.title, e.type,
-  e.asset_id AS assetId, e.in_point_ms AS inPointMs, e.source, a.path AS assetPath`;
+  e.asset_id AS assetId, e.in_point_ms AS inPointMs, e.source, a.path AS assetPath`
 
 export class PlaylogRepo {
-  private readonly insertStmt;
-  private readonly atStmt;
-  private readonly rangeStmt;
-  private readonly pageStmt;
-  private readonly listingPageStmt;
-  private readonly nextStmt;
-  private readonly prevStmt;
-  private readonly countStmt;
+  private readonly insertStmt
+  private readonly atStmt
+  private readonly rangeStmt
+  private readonly pageStmt
+  private readonly listingPageStmt
+  private readonly nextStmt
+  private readonly prevStmt
+  private readonly countStmt
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO playlog_events (channel_id, start_ms, end_ms, title, type, asset_id, in_point_ms, source)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+    )
     // Items never overlap within a channel, so the last item starting at or before T is the only
     // candidate for "airing at T"; the index makes this a single seek.
     this.atStmt = db.prepare<[number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
-       WHERE e.channel_id = ? AND e.start_ms <= ? ORDER BY e.start_ms DESC LIMIT 1`,
-    );
+       WHERE e.channel_id = ? AND e.start_ms <= ? ORDER BY e.start_ms DESC LIMIT 1`
+    )
     this.rangeStmt = db.prepare<[number, number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
-       WHERE e.channel_id = ? AND e.start_ms >= ? AND e.start_ms < ? ORDER BY e.start_ms`,
-    );
+       WHERE e.channel_id = ? AND e.start_ms >= ? AND e.start_ms < ? ORDER BY e.start_ms`
+    )
     // Keyset paging on (start, id), the index's order: each page is one seek, however deep into the range.
     this.pageStmt = db.prepare<[number, number, number, number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
-       WHERE e.channel_id = ? AND (e.start_ms, e.id) > (?, ?) AND e.start_ms < ? ORDER BY e.start_ms, e.id LIMIT ?`,
-    );
+       WHERE e.channel_id = ? AND (e.start_ms, e.id) > (?, ?) AND e.start_ms < ? ORDER BY e.start_ms, e.id LIMIT ?`
+    )
     // The same for listings (the guide): only what a listing shows, no join.
     this.listingPageStmt = db.prepare<[number, number, number, number, number], PlaylogListingRow>(
       `SELECT id, start_ms AS startMs, end_ms AS endMs, title, type FROM playlog_events
-       WHERE channel_id = ? AND (start_ms, id) > (?, ?) AND start_ms < ? ORDER BY start_ms, id LIMIT ?`,
-    );
+       WHERE channel_id = ? AND (start_ms, id) > (?, ?) AND start_ms < ? ORDER BY start_ms, id LIMIT ?`
+    )
     this.nextStmt = db.prepare<[number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
-       WHERE e.channel_id = ? AND e.start_ms > ? ORDER BY e.start_ms LIMIT 1`,
-    );
+       WHERE e.channel_id = ? AND e.start_ms > ? ORDER BY e.start_ms LIMIT 1`
+    )
     this.prevStmt = db.prepare<[number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
-       WHERE e.channel_id = ? AND e.start_ms < ? ORDER BY e.start_ms DESC LIMIT 1`,
-    );
+       WHERE e.channel_id = ? AND e.start_ms < ? ORDER BY e.start_ms DESC LIMIT 1`
+    )
     this.countStmt = db.prepare<[number], { n: number }>(
-      'SELECT count(*) AS n FROM playlog_events WHERE channel_id = ?',
-    );
+      'SELECT count(*) AS n FROM playlog_events WHERE channel_id = ?'
+    )
   }
 
   insert(channelId: number, e: NewPlaylogEvent): void {
-    this.insertStmt.run(channelId, e.startMs, e.endMs, e.title, e.type, e.assetId, e.inPointMs, e.source);
+    this.insertStmt.run(
+      channelId,
+      e.startMs,
+      e.endMs,
+      e.title,
+      e.type,
+      e.assetId,
+      e.inPointMs,
+      e.source
+    )
   }
   /** The last event starting at or before t (it may already have ended). */
   lastStartingAtOrBefore(channelId: number, t: number): PlaylogEventRow | undefined {
-    return this.atStmt.get(channelId, t);
+    return this.atStmt.get(channelId, t)
   }
   /** The last event starting strictly before t. */
   lastStartingBefore(channelId: number, t: number): PlaylogEventRow | undefined {
-    return this.prevStmt.get(channelId, t);
+    return this.prevStmt.get(channelId, t)
   }
   firstStartingAfter(channelId: number, t: number): PlaylogEventRow | undefined {
-    return this.nextStmt.get(channelId, t);
+    return this.nextStmt.get(channelId, t)
   }
   /** Events whose start lies in [from, to). */
   startingIn(channelId: number, from: number, to: number): PlaylogEventRow[] {
-    return this.rangeStmt.all(channelId, from, to);
+    return this.rangeStmt.all(channelId, from, to)
   }
   /**
    * One page of a range read in pages: up to `limit` events starting before `to` that come after
    * (afterStartMs, afterId) in start order (pass afterId -1 to include events starting at afterStartMs).
    */
-  startingAfter(channelId: number, afterStartMs: number, afterId: number, to: number, limit: number): PlaylogEventRow[] {
-    return this.pageStmt.all(channelId, afterStartMs, afterId, to, limit);
+  startingAfter(
+    channelId: number,
+    afterStartMs: number,
+    afterId: number,
+    to: number,
+    limit: number
+  ): PlaylogEventRow[] {
+    return this.pageStmt.all(channelId, afterStartMs, afterId, to, limit)
   }
   /** startingAfter with only what a listing shows. */
-  listingsAfter(channelId: number, afterStartMs: number, afterId: number, to: number, limit: number): PlaylogListingRow[] {
-    return this.listingPageStmt.all(channelId, afterStartMs, afterId, to, limit);
+  listingsAfter(
+    channelId: number,
+    afterStartMs: number,
+    afterId: number,
+    to: number,
+    limit: number
+  ): PlaylogListingRow[] {
+    return this.listingPageStmt.all(channelId, afterStartMs, afterId, to, limit)
   }
   /** [start, end) of the channel's events from one source that overlap [from, to), in order. */
-  intervalsOf(channelId: number, source: PlaylogSource, from: number, to: number): Array<[number, number]> {
+  intervalsOf(
+    channelId: number,
+    source: PlaylogSource,
+    from: number,
+    to: number
+  ): Array<[number, number]> {
     const rows = this.db
       .prepare(
         `SELECT start_ms AS s, end_ms AS e FROM playlog_events
-         WHERE channel_id = ? AND source = ? AND start_ms < ? AND end_ms > ? ORDER BY start_ms`,
+         WHERE channel_id = ? AND source = ? AND start_ms < ? AND end_ms > ? ORDER BY start_ms`
       )
-      .all(channelId, source, to, from) as Array<{ s: number; e: number }>;
-    return rows.map((r) => [r.s, r.e]);
+      .all(channelId, source, to, from) as Array<{ s: number; e: number }>
+    return rows.map((r) => [r.s, r.e])
   }
   /** Deletes the source's events that ended before `cutoff` (an index range on start, then the end check). */
   pruneBefore(channelId: number, source: PlaylogSource, cutoff: number): number {
     return this.db
-      .prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ? AND start_ms < ? AND end_ms < ?')
-      .run(channelId, source, cutoff, cutoff).changes;
+      .prepare(
+        'DELETE FROM playlog_events WHERE channel_id = ? AND source = ? AND start_ms < ? AND end_ms < ?'
+      )
+      .run(channelId, source, cutoff, cutoff).changes
   }
   count(channelId: number): number {
-    return this.countStmt.get(channelId)?.n ?? 0;
+    return this.countStmt.get(channelId)?.n ?? 0
   }
   deleteSource(channelId: number, source: PlaylogSource): number {
-    return this.db.prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ?').run(channelId, source)
-      .changes;
+    return this.db
+      .prepare('DELETE FROM playlog_events WHERE channel_id = ? AND source = ?')
+      .run(channelId, source).changes
   }
 }
 
 export interface LoopRow {
-  channelId: number;
-  epochMs: number;
-  itemsJson: string;
-  cycleMs: number;
-  materializedFromMs: number | null;
-  materializedUntilMs: number | null;
+  channelId: number
+  epochMs: number
+  itemsJson: string
+  cycleMs: number
+  materializedFromMs: number | null
+  materializedUntilMs: number | null
 }
 
 export class LoopsRepo {
-  private readonly getStmt;
-  private readonly allStmt;
+  private readonly getStmt
+  private readonly allStmt
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[number], LoopRow>(
       `SELECT channel_id AS channelId, epoch_ms AS epochMs, items_json AS itemsJson, cycle_ms AS cycleMs,
               materialized_from_ms AS materializedFromMs, materialized_until_ms AS materializedUntilMs
-       FROM channel_loops WHERE channel_id = ?`,
-    );
+       FROM channel_loops WHERE channel_id = ?`
+    )
     this.allStmt = db.prepare<[], LoopRow>(
       `SELECT channel_id AS channelId, epoch_ms AS epochMs, items_json AS itemsJson, cycle_ms AS cycleMs,
               materialized_from_ms AS materializedFromMs, materialized_until_ms AS materializedUntilMs
-       FROM channel_loops ORDER BY channel_id`,
-    );
+       FROM channel_loops ORDER BY channel_id`
+    )
   }
   get(channelId: number): LoopRow | undefined {
-    return this.getStmt.get(channelId);
+    return this.getStmt.get(channelId)
   }
   all(): LoopRow[] {
-    return this.allStmt.all();
+    return this.allStmt.all()
   }
   put(channelId: number, epochMs: number, itemsJson: string, cycleMs: number): void {
     this.db
       .prepare(
         `INSERT INTO channel_loops (channel_id, epoch_ms, items_json, cycle_ms) VALUES (?, ?, ?, ?)
          ON CONFLICT (channel_id) DO UPDATE SET epoch_ms = excluded.epoch_ms, items_json = excluded.items_json,
-           cycle_ms = excluded.cycle_ms, materialized_from_ms = NULL, materialized_until_ms = NULL`,
+           cycle_ms = excluded.cycle_ms, materialized_from_ms = NULL, materialized_until_ms = NULL`
       )
-      .run(channelId, epochMs, itemsJson, cycleMs);
+      .run(channelId, epochMs, itemsJson, cycleMs)
   }
   remove(channelId: number): void {
-    this.db.prepare('DELETE FROM channel_loops WHERE channel_id = ?').run(channelId);
+    this.db.prepare('DELETE FROM channel_loops WHERE channel_id = ?').run(channelId)
   }
   setMaterialized(channelId: number, fromMs: number, untilMs: number): void {
     this.db
-      .prepare('UPDATE channel_loops SET materialized_from_ms = ?, materialized_until_ms = ? WHERE channel_id = ?')
-      .run(fromMs, untilMs, channelId);
+      .prepare(
+        'UPDATE channel_loops SET materialized_from_ms = ?, materialized_until_ms = ? WHERE channel_id = ?'
+      )
+      .run(fromMs, untilMs, channelId)
   }
 }

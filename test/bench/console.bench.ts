@@ -5,47 +5,61 @@
 //   previews  9 channels with live hls.js previews (real ffmpeg) for 10 minutes: the renderer's
 //             longest task, and its JS heap after the first minute against the end (growth <= 10 %).
 // RETROVUE_BENCH_QUICK=1 shortens the previews run to 3 minutes.
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import type { StationEvent, ViewerAttachDto } from '../../src/shared/api';
-import { Station } from '../../src/station';
-import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/console-station';
-import { ensureFixtures, loopOf, stationFixture } from '../helpers/fixtures';
-import { sleep } from '../helpers/playout';
-import { silentLogger } from '../helpers/runtime-env';
-import { TestProducerPool } from '../helpers/test-producer';
-import { percentile, type Figure } from './stats';
+import path from 'node:path'
+import { chromium } from 'playwright-core'
+import type { StationEvent, ViewerAttachDto } from '../../src/shared/api'
+import { Station } from '../../src/station'
+import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/console-station'
+import { ensureFixtures, loopOf, stationFixture } from '../helpers/fixtures'
+import { sleep } from '../helpers/playout'
+import { silentLogger } from '../helpers/runtime-env'
+import { TestProducerPool } from '../helpers/test-producer'
+import { percentile, type Figure } from './stats'
 
-const QUICK = process.env['RETROVUE_BENCH_QUICK'] === '1';
-const log = (msg: string) => process.stderr.write(`  [console] ${msg}\n`);
-const LOOP = loopOf({ title: 'Cartoon', asset: 'media/a.mp4', durationMs: 10_000 }, { title: 'Bars', asset: 'media/b.mp4', durationMs: 8_000 });
+const QUICK = process.env['RETROVUE_BENCH_QUICK'] === '1'
+const log = (msg: string) => process.stderr.write(`  [console] ${msg}\n`)
+const LOOP = loopOf(
+  { title: 'Cartoon', asset: 'media/a.mp4', durationMs: 10_000 },
+  { title: 'Bars', asset: 'media/b.mp4', durationMs: 8_000 }
+)
 
 async function open(channels: number, real: boolean) {
   const t = stationFixture(
-    Array.from({ length: channels }, (_, i) => ({ id: `ch-${i + 1}`, name: `Channel ${i + 1}`, timezone: 'UTC', loop: LOOP })),
-    'retrovue-bench-console-',
-  );
-  const pool = new TestProducerPool();
-  const station = await Station.open({ dataDir: path.join(t.dir, 'data'), stationFile: t.file, logger: silentLogger, maxProducers: 32, ...(real ? {} : { producerFactory: pool.factory }) });
-  const url = await station.listen('127.0.0.1', 0);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    Array.from({ length: channels }, (_, i) => ({
+      id: `ch-${i + 1}`,
+      name: `Channel ${i + 1}`,
+      timezone: 'UTC',
+      loop: LOOP
+    })),
+    'retrovue-bench-console-'
+  )
+  const pool = new TestProducerPool()
+  const station = await Station.open({
+    dataDir: path.join(t.dir, 'data'),
+    stationFile: t.file,
+    logger: silentLogger,
+    maxProducers: 32,
+    ...(real ? {} : { producerFactory: pool.factory })
+  })
+  const url = await station.listen('127.0.0.1', 0)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
   // bypassCSP: the bench's own probes are page scripts; the console's CSP would refuse them.
-  const page = await browser.newPage({ viewport: { width: 1600, height: 900 }, bypassCSP: true });
-  await page.goto(`${url}/#token=${station.apiToken}`);
-  await page.getByTestId('tile').first().waitFor();
+  const page = await browser.newPage({ viewport: { width: 1600, height: 900 }, bypassCSP: true })
+  await page.goto(`${url}/#token=${station.apiToken}`)
+  await page.getByTestId('tile').first().waitFor()
   return {
     station,
     page,
     close: async () => {
-      await browser.close();
-      await station.close();
-      t.cleanup();
-    },
-  };
+      await browser.close()
+      await station.close()
+      t.cleanup()
+    }
+  }
 }
 
 async function latency(): Promise<Figure[]> {
-  const s = await open(16, false);
+  const s = await open(16, false)
   try {
     // In the page: every tally change, stamped on the page's clock as an epoch time.
     // (Page scripts are strings: the tests compile without the DOM library.)
@@ -54,101 +68,145 @@ async function latency(): Promise<Figure[]> {
       new MutationObserver((records) => {
         for (const r of records) window.__marks.push({ uuid: r.target.dataset.channel, tally: r.target.dataset.tally, at: performance.timeOrigin + performance.now() });
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-tally'] });
-    })()`);
-    const uuids = s.station.director.channelManagers().map((cm) => cm.uuid);
+    })()`)
+    const uuids = s.station.director.channelManagers().map((cm) => cm.uuid)
     // Every tile green (previewed) first.
-    await s.page.waitForFunction(`document.querySelectorAll('[data-tally=preview]').length === ${uuids.length}`, undefined, { timeout: 60_000 });
+    await s.page.waitForFunction(
+      `document.querySelectorAll('[data-tally=preview]').length === ${uuids.length}`,
+      undefined,
+      { timeout: 60_000 }
+    )
     // On the engine side: when the change leaves in an event, stamped on the same machine clock.
-    const sent = new Map<string, number>();
+    const sent = new Map<string, number>()
     const off = s.station.director.status.subscribe((e: StationEvent) => {
-      if (e.type !== 'changes') return;
-      for (const c of e.channels) sent.set(`${c.uuid}:${c.tally}`, Date.now());
-    });
-    const samples: number[] = [];
-    const sessions = new Map<string, ViewerAttachDto>();
+      if (e.type !== 'changes') return
+      for (const c of e.channels) sent.set(`${c.uuid}:${c.tally}`, Date.now())
+    })
+    const samples: number[] = []
+    const sessions = new Map<string, ViewerAttachDto>()
     for (let i = 0; i < 200; i++) {
-      const uuid = uuids[i % uuids.length]!;
-      const held = sessions.get(uuid);
-      const want = held ? 'preview' : 'program';
+      const uuid = uuids[i % uuids.length]!
+      const held = sessions.get(uuid)
+      const want = held ? 'preview' : 'program'
       if (held) {
-        s.station.director.detach(held.sessionId);
-        sessions.delete(uuid);
-      } else sessions.set(uuid, s.station.director.attach(uuid));
-      const mark = await s.page.waitForFunction(`window.__marks.findLast((m) => m.uuid === '${uuid}' && m.tally === '${want}')`, undefined, { timeout: 10_000, polling: 10 });
-      const shown = ((await mark.jsonValue()) as { at: number }).at;
-      samples.push(shown - sent.get(`${uuid}:${want}`)!);
-      await s.page.evaluate('window.__marks.length = 0');
+        s.station.director.detach(held.sessionId)
+        sessions.delete(uuid)
+      } else sessions.set(uuid, s.station.director.attach(uuid))
+      const mark = await s.page.waitForFunction(
+        `window.__marks.findLast((m) => m.uuid === '${uuid}' && m.tally === '${want}')`,
+        undefined,
+        { timeout: 10_000, polling: 10 }
+      )
+      const shown = ((await mark.jsonValue()) as { at: number }).at
+      samples.push(shown - sent.get(`${uuid}:${want}`)!)
+      await s.page.evaluate('window.__marks.length = 0')
     }
-    off();
-    samples.sort((a, b) => a - b);
-    const p95 = percentile(samples, 95);
+    off()
+    samples.sort((a, b) => a - b)
+    const p95 = percentile(samples, 95)
     return [
       { name: 'event -> DOM p50 (16 channels)', value: percentile(samples, 50), unit: 'ms' },
-      { name: 'event -> DOM p95', value: p95, unit: 'ms', target: '< 100 ms', ok: p95 < 100, note: `${samples.length} tally changes; max ${samples.at(-1)!.toFixed(1)} ms` },
-    ];
+      {
+        name: 'event -> DOM p95',
+        value: p95,
+        unit: 'ms',
+        target: '< 100 ms',
+        ok: p95 < 100,
+        note: `${samples.length} tally changes; max ${samples.at(-1)!.toFixed(1)} ms`
+      }
+    ]
   } finally {
-    await s.close();
+    await s.close()
   }
 }
 
 async function previews(): Promise<Figure[]> {
-  const minutes = QUICK ? 3 : 10;
-  const s = await open(9, true);
+  const minutes = QUICK ? 3 : 10
+  const s = await open(9, true)
   try {
-    const cdp = await s.page.context().newCDPSession(s.page);
-    await cdp.send('Performance.enable');
+    const cdp = await s.page.context().newCDPSession(s.page)
+    await cdp.send('Performance.enable')
     await s.page.evaluate(`(() => {
       window.__longest = 0;
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
       }).observe({ type: 'longtask', buffered: true });
-    })()`);
+    })()`)
     const heap = async () => {
-      const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
-      return metrics.find((m) => m.name === 'JSHeapUsedSize')!.value;
-    };
+      const { metrics } = (await cdp.send('Performance.getMetrics')) as {
+        metrics: Array<{ name: string; value: number }>
+      }
+      return metrics.find((m) => m.name === 'JSHeapUsedSize')!.value
+    }
     // What the page keeps: the least of five readings after a full GC, a second apart. A single
     // reading also counts whatever nine players have in flight at that instant (segments being
     // fetched and parsed, about a megabyte), which is not growth.
     const retained = async () => {
-      let least = Infinity;
+      let least = Infinity
       for (let i = 0; i < 5; i++) {
-        await cdp.send('HeapProfiler.collectGarbage');
-        least = Math.min(least, await heap());
-        await sleep(1_000);
+        await cdp.send('HeapProfiler.collectGarbage')
+        least = Math.min(least, await heap())
+        await sleep(1_000)
       }
-      return least;
-    };
-    const playing = async () => s.page.evaluate<number>(`[...document.querySelectorAll('video')].filter((v) => v.currentTime > 0 && !v.paused).length`);
-    await sleep(60_000);
-    const afterOne = await retained();
-    const playingAfterOne = await playing();
-    log(`after 1 minute: ${playingAfterOne} previews playing, heap ${(afterOne / 2 ** 20).toFixed(1)} MiB`);
-    const longestAfterWarmup = await s.page.evaluate<number>('window.__longest');
-    for (let m = 2; m <= minutes; m++) {
-      await sleep(60_000);
-      log(`minute ${m}: heap ${((await heap()) / 2 ** 20).toFixed(1)} MiB`);
+      return least
     }
-    const end = await retained();
-    const growth = (end - afterOne) / afterOne;
-    const longest = await s.page.evaluate<number>('window.__longest');
-    const nowPlaying = await playing();
+    const playing = async () =>
+      s.page.evaluate<number>(
+        `[...document.querySelectorAll('video')].filter((v) => v.currentTime > 0 && !v.paused).length`
+      )
+    await sleep(60_000)
+    const afterOne = await retained()
+    const playingAfterOne = await playing()
+    log(
+      `after 1 minute: ${playingAfterOne} previews playing, heap ${(afterOne / 2 ** 20).toFixed(1)} MiB`
+    )
+    const longestAfterWarmup = await s.page.evaluate<number>('window.__longest')
+    for (let m = 2; m <= minutes; m++) {
+      await sleep(60_000)
+      log(`minute ${m}: heap ${((await heap()) / 2 ** 20).toFixed(1)} MiB`)
+    }
+    const end = await retained()
+    const growth = (end - afterOne) / afterOne
+    const longest = await s.page.evaluate<number>('window.__longest')
+    const nowPlaying = await playing()
     return [
-      { name: 'previews playing (of 9)', value: nowPlaying, unit: '', target: '9', ok: nowPlaying === 9 },
-      { name: 'longest renderer task', value: longest, unit: 'ms', note: `first minute included; ${longestAfterWarmup.toFixed(0)} ms within it` },
-      { name: `JS heap after ${minutes} min`, value: end / 2 ** 20, unit: 'MiB', note: `after 1 min ${(afterOne / 2 ** 20).toFixed(1)} MiB (least of 5 readings after GC, both)` },
-      { name: 'heap growth after the first minute', value: growth * 100, unit: '%', target: '<= 10 %', ok: growth <= 0.1 },
-    ];
+      {
+        name: 'previews playing (of 9)',
+        value: nowPlaying,
+        unit: '',
+        target: '9',
+        ok: nowPlaying === 9
+      },
+      {
+        name: 'longest renderer task',
+        value: longest,
+        unit: 'ms',
+        note: `first minute included; ${longestAfterWarmup.toFixed(0)} ms within it`
+      },
+      {
+        name: `JS heap after ${minutes} min`,
+        value: end / 2 ** 20,
+        unit: 'MiB',
+        note: `after 1 min ${(afterOne / 2 ** 20).toFixed(1)} MiB (least of 5 readings after GC, both)`
+      },
+      {
+        name: 'heap growth after the first minute',
+        value: growth * 100,
+        unit: '%',
+        target: '<= 10 %',
+        ok: growth <= 0.1
+      }
+    ]
   } finally {
-    await s.close();
+    await s.close()
   }
 }
 
 export async function run(): Promise<Figure[]> {
-  await ensureFixtures();
-  const parts = (process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,previews').split(',');
-  const figures: Figure[] = [];
-  if (parts.includes('latency')) figures.push(...(await latency()));
-  if (parts.includes('previews')) figures.push(...(await previews()));
-  return figures;
+  await ensureFixtures()
+  const parts = (process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,previews').split(',')
+  const figures: Figure[] = []
+  if (parts.includes('latency')) figures.push(...(await latency()))
+  if (parts.includes('previews')) figures.push(...(await previews()))
+  return figures
 }

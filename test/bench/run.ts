@@ -1,29 +1,61 @@
 // `npm run bench [-- name ...]`: runs the benchmarks and prints their figures with targets.
 // Benchmarks measure speed and memory on this machine; they are never part of `npm test`.
-import { printFigures, type Figure } from './stats';
+import { printFigures, type Figure } from './stats'
 
-const benches: Record<string, { title: string; load: () => Promise<{ run: () => Promise<Figure[]> }> }> = {
-  schedule: { title: 'ScheduleService (100,000-event playlog)', load: () => import('./schedule.bench') },
-  runtime: { title: 'Runtime core (256 channels, test-double producers)', load: () => import('./runtime.bench') },
-  playout: { title: 'Playout to viewers (real ffmpeg, 360p30, this machine)', load: () => import('./playout.bench') },
-  health: { title: 'Output health: cost of watching, 16-channel density with it on and off, fault to alarm (real ffmpeg)', load: () => import('./health.bench') },
-  console: { title: 'Operator console in Chromium (event to DOM, previews over time)', load: () => import('./console.bench') },
-  outputs: { title: 'Outputs to a media server: 200 HLS viewers on nginx-rtmp vs on the station, push faults (real ffmpeg, real nginx)', load: () => import('./outputs.bench') },
-  iptv: { title: 'Viewers\u2019 guide (XMLTV) and the schedule API: first byte, whole answer, event-loop stall, RSS', load: () => import('./iptv.bench') },
-  emergency: { title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)', load: () => import('./emergency.bench') },
-};
+const benches: Record<
+  string,
+  { title: string; load: () => Promise<{ run: () => Promise<Figure[]> }> }
+> = {
+  schedule: {
+    title: 'ScheduleService (100,000-event playlog)',
+    load: () => import('./schedule.bench')
+  },
+  runtime: {
+    title: 'Runtime core (256 channels, test-double producers)',
+    load: () => import('./runtime.bench')
+  },
+  playout: {
+    title: 'Playout to viewers (real ffmpeg, 360p30, this machine)',
+    load: () => import('./playout.bench')
+  },
+  health: {
+    title:
+      'Output health: cost of watching, 16-channel density with it on and off, fault to alarm (real ffmpeg)',
+    load: () => import('./health.bench')
+  },
+  console: {
+    title: 'Operator console in Chromium (event to DOM, previews over time)',
+    load: () => import('./console.bench')
+  },
+  outputs: {
+    title:
+      'Outputs to a media server: 200 HLS viewers on nginx-rtmp vs on the station, push faults (real ffmpeg, real nginx)',
+    load: () => import('./outputs.bench')
+  },
+  iptv: {
+    title:
+      'Viewers\u2019 guide (XMLTV) and the schedule API: first byte, whole answer, event-loop stall, RSS',
+    load: () => import('./iptv.bench')
+  },
+  emergency: {
+    title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)',
+    load: () => import('./emergency.bench')
+  }
+}
 
-const wanted = process.argv.slice(2);
-const unknown = wanted.filter((w) => !(w in benches));
+const wanted = process.argv.slice(2)
+const unknown = wanted.filter((w) => !(w in benches))
 if (unknown.length > 0) {
-  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
-  process.exit(2);
+  console.error(
+    `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`
+  )
+  process.exit(2)
 }
-let missed = 0;
+let missed = 0
 for (const [name, b] of Object.entries(benches)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
-  const figures = await (await b.load()).run();
-  printFigures(b.title, figures);
-  missed += figures.filter((f) => f.ok === false).length;
+  if (wanted.length > 0 && !wanted.includes(name)) continue
+  const figures = await (await b.load()).run()
+  printFigures(b.title, figures)
+  missed += figures.filter((f) => f.ok === false).length
 }
-console.log(missed === 0 ? '\nAll targets met.' : `\n${missed} target(s) missed.`);
+console.log(missed === 0 ? '\nAll targets met.' : `\n${missed} target(s) missed.`)

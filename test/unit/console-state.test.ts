@@ -1,17 +1,21 @@
 // The console's model without a browser: snapshot and changes into the store, per-channel object
 // identity (one tile re-renders per change), alarm latching and acknowledgement, the smoothed
 // station clock, levels outside the store, and persisted preferences.
-import { describe, expect, it } from 'vitest';
-import type { AlarmDto, ChannelStatusDto, StationEvent } from '../../src/shared/api';
-import { StationApiError, type StationApi, type StationEventListener } from '../../src/shared/station-api';
-import { ConsoleModel } from '../../src/renderer/src/state/model';
-import { StationClock } from '../../src/renderer/src/state/clock';
-import { loadPrefs, PREFS_KEY } from '../../src/renderer/src/state/prefs';
-import { alarmBucket, type AlarmEntry } from '../../src/renderer/src/state/station-state';
-import { countdown, formatClock } from '../../src/renderer/src/format';
-import { meterFraction } from '../../src/renderer/src/components/meter-scale';
+import { describe, expect, it } from 'vitest'
+import type { AlarmDto, ChannelStatusDto, StationEvent } from '../../src/shared/api'
+import {
+  StationApiError,
+  type StationApi,
+  type StationEventListener
+} from '../../src/shared/station-api'
+import { ConsoleModel } from '../../src/renderer/src/state/model'
+import { StationClock } from '../../src/renderer/src/state/clock'
+import { loadPrefs, PREFS_KEY } from '../../src/renderer/src/state/prefs'
+import { alarmBucket, type AlarmEntry } from '../../src/renderer/src/state/station-state'
+import { countdown, formatClock } from '../../src/renderer/src/format'
+import { meterFraction } from '../../src/renderer/src/components/meter-scale'
 
-const T0 = '2026-11-26T12:00:00.000Z';
+const T0 = '2026-11-26T12:00:00.000Z'
 
 function channel(n: number, patch: Partial<ChannelStatusDto> = {}): ChannelStatusDto {
   return {
@@ -34,8 +38,8 @@ function channel(n: number, patch: Partial<ChannelStatusDto> = {}): ChannelStatu
     next: null,
     broadcastDay: { label: '2026-11-26', start: T0, end: T0 },
     alarms: [],
-    ...patch,
-  };
+    ...patch
+  }
 }
 
 const alarm = (patch: Partial<AlarmDto> = {}): AlarmDto => ({
@@ -48,10 +52,18 @@ const alarm = (patch: Partial<AlarmDto> = {}): AlarmDto => ({
   clearedAt: null,
   acknowledgedAt: null,
   channelUuid: channel(1).uuid,
-  ...patch,
-});
+  ...patch
+})
 
-const health = { status: 'ok' as const, channels: 2, producersRunning: 2, producerBudget: 4, viewers: 0, previews: 2, failedChannels: 0 };
+const health = {
+  status: 'ok' as const,
+  channels: 2,
+  producersRunning: 2,
+  producerBudget: 4,
+  viewers: 0,
+  previews: 2,
+  failedChannels: 0
+}
 const snap = (channels: ChannelStatusDto[], seq = 1, stationTime = T0): StationEvent => ({
   type: 'snapshot',
   seq,
@@ -59,8 +71,8 @@ const snap = (channels: ChannelStatusDto[], seq = 1, stationTime = T0): StationE
   mode: { mode: 'normal', emergency: null },
   health,
   alarms: [],
-  channels,
-});
+  channels
+})
 const change = (channels: ChannelStatusDto[], seq: number, stationTime = T0): StationEvent => ({
   type: 'changes',
   seq,
@@ -68,13 +80,15 @@ const change = (channels: ChannelStatusDto[], seq: number, stationTime = T0): St
   mode: { mode: 'normal', emergency: null },
   health,
   alarms: [],
-  channels,
-});
+  channels
+})
 
 /** A StationApi stand-in: events are pushed by the test, commands answer as told. */
-function fakeApi(overrides: Partial<StationApi> = {}): StationApi & { push(e: StationEvent): void } {
-  let listener: StationEventListener | null = null;
-  const nope = () => Promise.reject(new StationApiError('unsupported', 'not in this test'));
+function fakeApi(
+  overrides: Partial<StationApi> = {}
+): StationApi & { push(e: StationEvent): void } {
+  let listener: StationEventListener | null = null
+  const nope = () => Promise.reject(new StationApiError('unsupported', 'not in this test'))
   return {
     snapshot: nope,
     channel: nope,
@@ -103,179 +117,207 @@ function fakeApi(overrides: Partial<StationApi> = {}): StationApi & { push(e: St
     loudness: nope,
     setLoudness: nope,
     subscribe: (l) => {
-      listener = l;
-      return () => (listener = null);
+      listener = l
+      return () => (listener = null)
     },
     push: (e) => listener?.(e),
-    ...overrides,
-  };
+    ...overrides
+  }
 }
 
 const memoryStorage = () => {
-  const m = new Map<string, string>();
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
-};
+  const m = new Map<string, string>()
+  return {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    m
+  }
+}
 
 describe('console model', () => {
   it('replaces on a snapshot and merges changes per channel, keeping unchanged channels as they were', () => {
-    const api = fakeApi();
-    const model = new ConsoleModel(api, { monotonic: () => 0 });
-    model.start();
-    api.push(snap([channel(1), channel(2)]));
-    const s1 = model.state;
-    expect(s1.live).toBe(true);
-    expect(s1.order).toEqual([channel(1).uuid, channel(2).uuid]);
+    const api = fakeApi()
+    const model = new ConsoleModel(api, { monotonic: () => 0 })
+    model.start()
+    api.push(snap([channel(1), channel(2)]))
+    const s1 = model.state
+    expect(s1.live).toBe(true)
+    expect(s1.order).toEqual([channel(1).uuid, channel(2).uuid])
 
-    api.push(change([channel(2, { viewerCount: 1, tally: 'program' })], 2));
-    const s2 = model.state;
-    expect(s2.channels[channel(1).uuid]).toBe(s1.channels[channel(1).uuid]); // tile 1 does not re-render
-    expect(s2.channels[channel(2).uuid]!.tally).toBe('program');
-    expect(s2.order).toBe(s1.order);
-    expect(s2.seen[channel(2).uuid]!.map((e) => e.text)).toEqual(expect.arrayContaining(['Tally PREVIEW → ON AIR', 'Viewers 0 → 1']));
+    api.push(change([channel(2, { viewerCount: 1, tally: 'program' })], 2))
+    const s2 = model.state
+    expect(s2.channels[channel(1).uuid]).toBe(s1.channels[channel(1).uuid]) // tile 1 does not re-render
+    expect(s2.channels[channel(2).uuid]!.tally).toBe('program')
+    expect(s2.order).toBe(s1.order)
+    expect(s2.seen[channel(2).uuid]!.map((e) => e.text)).toEqual(
+      expect.arrayContaining(['Tally PREVIEW → ON AIR', 'Viewers 0 → 1'])
+    )
 
     // An identical status is no change at all.
-    api.push(change([channel(2, { viewerCount: 1, tally: 'program' })], 3));
-    expect(model.state.channels).toBe(s2.channels);
+    api.push(change([channel(2, { viewerCount: 1, tally: 'program' })], 3))
+    expect(model.state.channels).toBe(s2.channels)
 
     // A new channel joins the order; a fresh snapshot drops a channel that went.
-    api.push(change([channel(3)], 4));
-    expect(model.state.order).toHaveLength(3);
-    api.push(snap([channel(1), channel(3)], 9));
-    expect(model.state.order).toEqual([channel(1).uuid, channel(3).uuid]);
-    expect(model.state.channels[channel(1).uuid]).toBe(s1.channels[channel(1).uuid]);
-  });
+    api.push(change([channel(3)], 4))
+    expect(model.state.order).toHaveLength(3)
+    api.push(snap([channel(1), channel(3)], 9))
+    expect(model.state.order).toEqual([channel(1).uuid, channel(3).uuid])
+    expect(model.state.channels[channel(1).uuid]).toBe(s1.channels[channel(1).uuid])
+  })
 
   it('latches an alarm until it is cleared and acknowledged; acknowledges in the console when the station cannot', async () => {
-    const api = fakeApi();
-    const model = new ConsoleModel(api, { monotonic: () => 0 });
-    model.start();
-    const a = alarm();
-    api.push(snap([channel(1, { alarms: [a], failed: true, tally: 'fault' })]));
-    const entry = () => Object.values(model.state.alarms)[0] as AlarmEntry;
-    expect(alarmBucket(entry())).toBe('active');
+    const api = fakeApi()
+    const model = new ConsoleModel(api, { monotonic: () => 0 })
+    model.start()
+    const a = alarm()
+    api.push(snap([channel(1, { alarms: [a], failed: true, tally: 'fault' })]))
+    const entry = () => Object.values(model.state.alarms)[0] as AlarmEntry
+    expect(alarmBucket(entry())).toBe('active')
 
     // The station drops it (no clearedAt from this engine): latched, with when the console saw it go.
-    api.push(change([channel(1)], 2, '2026-11-26T12:00:05.000Z'));
-    expect(alarmBucket(entry())).toBe('latched');
-    expect(entry().goneAt).toBe('2026-11-26T12:00:05.000Z');
+    api.push(change([channel(1)], 2, '2026-11-26T12:00:05.000Z'))
+    expect(alarmBucket(entry())).toBe('latched')
+    expect(entry().goneAt).toBe('2026-11-26T12:00:05.000Z')
 
-    await expect(model.acknowledge(entry())).resolves.toBe('local');
-    expect(alarmBucket(entry())).toBe('done');
-    expect(entry().localAckAt).not.toBeNull();
-  });
+    await expect(model.acknowledge(entry())).resolves.toBe('local')
+    expect(alarmBucket(entry())).toBe('done')
+    expect(entry().localAckAt).not.toBeNull()
+  })
 
   it('uses the station’s acknowledgement when it has one, and reports its other refusals', async () => {
-    const a = alarm({ clearedAt: '2026-11-26T12:00:03.000Z' });
-    const api = fakeApi({ acknowledgeAlarm: async () => ({ ...a, acknowledgedAt: '2026-11-26T12:00:06.000Z' }) });
-    const model = new ConsoleModel(api, { monotonic: () => 0 });
-    model.start();
-    api.push(snap([channel(1, { alarms: [a] })]));
-    const entry = () => Object.values(model.state.alarms)[0] as AlarmEntry;
-    expect(alarmBucket(entry())).toBe('latched'); // reported cleared, not acknowledged
-    await expect(model.acknowledge(entry())).resolves.toBe('engine');
-    expect(entry().alarm.acknowledgedAt).toBe('2026-11-26T12:00:06.000Z');
-    expect(alarmBucket(entry())).toBe('done');
+    const a = alarm({ clearedAt: '2026-11-26T12:00:03.000Z' })
+    const api = fakeApi({
+      acknowledgeAlarm: async () => ({ ...a, acknowledgedAt: '2026-11-26T12:00:06.000Z' })
+    })
+    const model = new ConsoleModel(api, { monotonic: () => 0 })
+    model.start()
+    api.push(snap([channel(1, { alarms: [a] })]))
+    const entry = () => Object.values(model.state.alarms)[0] as AlarmEntry
+    expect(alarmBucket(entry())).toBe('latched') // reported cleared, not acknowledged
+    await expect(model.acknowledge(entry())).resolves.toBe('engine')
+    expect(entry().alarm.acknowledgedAt).toBe('2026-11-26T12:00:06.000Z')
+    expect(alarmBucket(entry())).toBe('done')
 
-    const failing = fakeApi({ acknowledgeAlarm: () => Promise.reject(new StationApiError('unreachable', 'gone')) });
-    const m2 = new ConsoleModel(failing, { monotonic: () => 0 });
-    m2.start();
-    failing.push(snap([channel(1, { alarms: [alarm()] })]));
-    await expect(m2.acknowledge(Object.values(m2.state.alarms)[0]!)).rejects.toMatchObject({ code: 'unreachable' });
-  });
+    const failing = fakeApi({
+      acknowledgeAlarm: () => Promise.reject(new StationApiError('unreachable', 'gone'))
+    })
+    const m2 = new ConsoleModel(failing, { monotonic: () => 0 })
+    m2.start()
+    failing.push(snap([channel(1, { alarms: [alarm()] })]))
+    await expect(m2.acknowledge(Object.values(m2.state.alarms)[0]!)).rejects.toMatchObject({
+      code: 'unreachable'
+    })
+  })
 
   it('keeps alarms of different channels with the same id apart', () => {
-    const api = fakeApi();
-    const model = new ConsoleModel(api, { monotonic: () => 0 });
-    model.start();
-    api.push(snap([channel(1, { alarms: [alarm()] }), channel(2, { alarms: [alarm({ channelUuid: channel(2).uuid })] })]));
-    expect(Object.keys(model.state.alarms)).toHaveLength(2);
-  });
+    const api = fakeApi()
+    const model = new ConsoleModel(api, { monotonic: () => 0 })
+    model.start()
+    api.push(
+      snap([
+        channel(1, { alarms: [alarm()] }),
+        channel(2, { alarms: [alarm({ channelUuid: channel(2).uuid })] })
+      ])
+    )
+    expect(Object.keys(model.state.alarms)).toHaveLength(2)
+  })
 
   it('runs the station clock smoothly from event times, never from the desk’s own clock', () => {
-    let mono = 1000;
-    const api = fakeApi();
-    const model = new ConsoleModel(api, { monotonic: () => mono });
-    model.start();
-    expect(model.stationNow(mono)).toBeNull();
-    api.push(snap([], 1, T0));
-    expect(model.stationNow(mono)).toBe(Date.parse(T0));
-    mono += 1500;
-    expect(model.stationNow(mono)).toBe(Date.parse(T0) + 1500);
+    let mono = 1000
+    const api = fakeApi()
+    const model = new ConsoleModel(api, { monotonic: () => mono })
+    model.start()
+    expect(model.stationNow(mono)).toBeNull()
+    api.push(snap([], 1, T0))
+    expect(model.stationNow(mono)).toBe(Date.parse(T0))
+    mono += 1500
+    expect(model.stationNow(mono)).toBe(Date.parse(T0) + 1500)
 
-    const clock = new StationClock();
-    clock.anchor(T0, 0);
-    clock.anchor('2026-11-26T11:59:59.950Z', 0); // a slower event by 50 ms: no step back
-    expect(clock.now(0)).toBe(Date.parse(T0));
-    clock.anchor('2026-11-26T11:59:00.000Z', 0); // the station's clock really moved: follow it
-    expect(clock.now(0)).toBe(Date.parse('2026-11-26T11:59:00.000Z'));
-  });
+    const clock = new StationClock()
+    clock.anchor(T0, 0)
+    clock.anchor('2026-11-26T11:59:59.950Z', 0) // a slower event by 50 ms: no step back
+    expect(clock.now(0)).toBe(Date.parse(T0))
+    clock.anchor('2026-11-26T11:59:00.000Z', 0) // the station's clock really moved: follow it
+    expect(clock.now(0)).toBe(Date.parse('2026-11-26T11:59:00.000Z'))
+  })
 
   it('passes levels to meters without touching the store', () => {
-    const api = fakeApi();
-    const model = new ConsoleModel(api, { monotonic: () => 7 });
-    model.start();
-    api.push(snap([channel(1)]));
-    const before = model.state;
-    const readings: number[] = [];
-    model.levels.subscribe(channel(1).uuid, (r) => readings.push(r.rms[0]));
-    api.push({ type: 'levels', stationTime: T0, channels: [{ uuid: channel(1).uuid, peak: [-6, -6], rms: [-20, -21] }] });
-    expect(model.state).toBe(before);
-    expect(readings).toEqual([-20]);
-    expect(model.levels.get(channel(1).uuid)).toMatchObject({ atMono: 7 });
-    expect(meterFraction(-20)).toBeCloseTo(40 / 60);
-    expect(meterFraction(-Infinity)).toBe(0);
-    expect(meterFraction(3)).toBe(1);
-  });
+    const api = fakeApi()
+    const model = new ConsoleModel(api, { monotonic: () => 7 })
+    model.start()
+    api.push(snap([channel(1)]))
+    const before = model.state
+    const readings: number[] = []
+    model.levels.subscribe(channel(1).uuid, (r) => readings.push(r.rms[0]))
+    api.push({
+      type: 'levels',
+      stationTime: T0,
+      channels: [{ uuid: channel(1).uuid, peak: [-6, -6], rms: [-20, -21] }]
+    })
+    expect(model.state).toBe(before)
+    expect(readings).toEqual([-20])
+    expect(model.levels.get(channel(1).uuid)).toMatchObject({ atMono: 7 })
+    expect(meterFraction(-20)).toBeCloseTo(40 / 60)
+    expect(meterFraction(-Infinity)).toBe(0)
+    expect(meterFraction(3)).toBe(1)
+  })
 
   it('persists only UI preferences', () => {
-    const storage = memoryStorage();
-    const api = fakeApi();
-    const model = new ConsoleModel(api, { storage, monotonic: () => 0 });
-    model.start();
-    api.push(snap([channel(1)]));
-    model.setLayout('3x3');
-    model.toggleListen(channel(1).uuid);
-    model.setSolo(channel(1).uuid);
-    expect(JSON.parse(storage.m.get(PREFS_KEY)!)).toEqual({ layout: '3x3', listened: channel(1).uuid });
-    expect(loadPrefs(storage)).toEqual({ layout: '3x3', listened: channel(1).uuid });
-    model.toggleListen(channel(1).uuid);
-    expect(loadPrefs(storage).listened).toBeNull();
-    storage.setItem(PREFS_KEY, '{not json');
-    expect(loadPrefs(storage)).toEqual({ layout: 'auto', listened: null });
-    storage.setItem(PREFS_KEY, JSON.stringify({ layout: '9x9', listened: 4 }));
-    expect(loadPrefs(storage)).toEqual({ layout: 'auto', listened: null });
-  });
+    const storage = memoryStorage()
+    const api = fakeApi()
+    const model = new ConsoleModel(api, { storage, monotonic: () => 0 })
+    model.start()
+    api.push(snap([channel(1)]))
+    model.setLayout('3x3')
+    model.toggleListen(channel(1).uuid)
+    model.setSolo(channel(1).uuid)
+    expect(JSON.parse(storage.m.get(PREFS_KEY)!)).toEqual({
+      layout: '3x3',
+      listened: channel(1).uuid
+    })
+    expect(loadPrefs(storage)).toEqual({ layout: '3x3', listened: channel(1).uuid })
+    model.toggleListen(channel(1).uuid)
+    expect(loadPrefs(storage).listened).toBeNull()
+    storage.setItem(PREFS_KEY, '{not json')
+    expect(loadPrefs(storage)).toEqual({ layout: 'auto', listened: null })
+    storage.setItem(PREFS_KEY, JSON.stringify({ layout: '9x9', listened: 4 }))
+    expect(loadPrefs(storage)).toEqual({ layout: 'auto', listened: null })
+  })
 
   it('runs a test emergency in the console only', () => {
-    const calls: string[] = [];
+    const calls: string[] = []
     const api = fakeApi({
       activateEmergency: async () => {
-        calls.push('activate');
-        return { mode: 'emergency', emergency: null };
-      },
-    });
-    const model = new ConsoleModel(api, { monotonic: () => 0 });
-    model.start();
-    api.push(snap([channel(1)]));
-    model.startTest('drill', 'crawl');
-    expect(model.state.ui.testEmergency).toMatchObject({ message: 'drill', scope: 'crawl', since: T0 });
-    expect(model.state.mode.mode).toBe('normal');
-    model.endTest();
-    expect(model.state.ui.testEmergency).toBeNull();
-    expect(calls).toEqual([]);
-  });
-});
+        calls.push('activate')
+        return { mode: 'emergency', emergency: null }
+      }
+    })
+    const model = new ConsoleModel(api, { monotonic: () => 0 })
+    model.start()
+    api.push(snap([channel(1)]))
+    model.startTest('drill', 'crawl')
+    expect(model.state.ui.testEmergency).toMatchObject({
+      message: 'drill',
+      scope: 'crawl',
+      since: T0
+    })
+    expect(model.state.mode.mode).toBe('normal')
+    model.endTest()
+    expect(model.state.ui.testEmergency).toBeNull()
+    expect(calls).toEqual([])
+  })
+})
 
 describe('console time formats', () => {
   it('counts down to the next item and up, greyed, after an overrun', () => {
-    expect(countdown(10_000, 0)).toEqual({ text: '-00:10', overrun: false });
-    expect(countdown(10_000, 9_001)).toEqual({ text: '-00:01', overrun: false });
-    expect(countdown(10_000, 12_500)).toEqual({ text: '+00:02', overrun: true });
-    expect(countdown(4 * 3600_000, 0).text).toBe('-4:00:00');
-  });
+    expect(countdown(10_000, 0)).toEqual({ text: '-00:10', overrun: false })
+    expect(countdown(10_000, 9_001)).toEqual({ text: '-00:01', overrun: false })
+    expect(countdown(10_000, 12_500)).toEqual({ text: '+00:02', overrun: true })
+    expect(countdown(4 * 3600_000, 0).text).toBe('-4:00:00')
+  })
 
   it('shows 24-hour clocks in a channel’s zone', () => {
-    expect(formatClock(Date.parse('2026-11-26T23:05:09Z'), 'America/New_York')).toBe('18:05:09');
-    expect(formatClock(Date.parse('2026-11-26T00:00:00Z'), 'UTC')).toBe('00:00:00');
-  });
-});
+    expect(formatClock(Date.parse('2026-11-26T23:05:09Z'), 'America/New_York')).toBe('18:05:09')
+    expect(formatClock(Date.parse('2026-11-26T00:00:00Z'), 'UTC')).toBe('00:00:00')
+  })
+})

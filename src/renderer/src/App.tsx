@@ -1,13 +1,13 @@
 // The operator console: station header, alarms, the multiviewer, a channel's detail, and the
 // guarded emergency control. It talks to the station only through the StationApi it is given.
-import { ModelContext } from './context';
-import { AlarmList } from './components/Alarms';
-import { ChannelDetail } from './components/ChannelDetail';
-import { EmergencyPanel } from './components/Emergency';
-import { EmergencyBanner } from './components/EmergencyBanner';
-import { ConnectionNotice, Header } from './components/Header';
-import { Multiviewer, MultiviewerBar } from './components/Multiviewer';
-import type { ConsoleModel } from './state/model';
+import { ModelContext } from './context'
+import { AlarmList } from './components/Alarms'
+import { ChannelDetail } from './components/ChannelDetail'
+import { EmergencyPanel } from './components/Emergency'
+import { EmergencyBanner } from './components/EmergencyBanner'
+import { ConnectionNotice, Header } from './components/Header'
+import { Multiviewer, MultiviewerBar } from './components/Multiviewer'
+import type { ConsoleModel } from './state/model'
 
 export function App({ model }: { model: ConsoleModel }) {
   return (
@@ -27,7 +27,7 @@ export function App({ model }: { model: ConsoleModel }) {
         <EmergencyPanel />
       </div>
     </ModelContext.Provider>
-  );
+  )
 }
 
 /** What the console shows when it cannot reach a station at all. */
@@ -37,5 +37,5 @@ export function Problem({ message }: { message: string }) {
       <h1>RetroVue Master Control</h1>
       <p role="alert">{message}</p>
     </main>
-  );
+  )
 }

@@ -1,17 +1,17 @@
 // The model reaches components through context; components select the slice they show.
-import { createContext, useContext } from 'react';
-import { useStore } from 'zustand';
-import type { ConsoleModel, ConsoleState } from './state/model';
+import { createContext, useContext } from 'react'
+import { useStore } from 'zustand'
+import type { ConsoleModel, ConsoleState } from './state/model'
 
-export const ModelContext = createContext<ConsoleModel | null>(null);
+export const ModelContext = createContext<ConsoleModel | null>(null)
 
 export function useModel(): ConsoleModel {
-  const m = useContext(ModelContext);
-  if (!m) throw new Error('no ConsoleModel in context');
-  return m;
+  const m = useContext(ModelContext)
+  if (!m) throw new Error('no ConsoleModel in context')
+  return m
 }
 
 /** Selects from the console state; the component re-renders only when the selected value changes. */
 export function useConsole<T>(selector: (s: ConsoleState) => T): T {
-  return useStore(useModel().store, selector);
+  return useStore(useModel().store, selector)
 }

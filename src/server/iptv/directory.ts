@@ -1,25 +1,25 @@
 // The channels as viewers' software sees them: a number each, a stable guide id, and URLs built
 // for the address the client used (or the configured public URL).
-import type { FastifyRequest } from 'fastify';
-import type { ChannelInfo } from '../../shared/domain';
-import { normalHost } from '../access';
-import { badRequest } from '../errors';
+import type { FastifyRequest } from 'fastify'
+import type { ChannelInfo } from '../../shared/domain'
+import { normalHost } from '../access'
+import { badRequest } from '../errors'
 
 export interface ViewerChannel {
-  info: ChannelInfo;
+  info: ChannelInfo
   /** tvg-chno, GuideNumber: the station file's number, else one derived from creation order. */
-  number: string;
+  number: string
   /** The guide id (tvg-id, XMLTV channel id): the slug, which re-imports and renumbering keep. */
-  guideId: string;
+  guideId: string
   /** What stream URLs name the channel by: its number when the station file sets one, else its slug. */
-  urlId: string;
+  urlId: string
 }
 
 const byNumber = (a: ViewerChannel, b: ViewerChannel): number => {
-  const [am = 0, an = 0] = a.number.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.number.split('.').map(Number);
-  return am - bm || an - bn || a.info.name.localeCompare(b.info.name);
-};
+  const [am = 0, an = 0] = a.number.split('.').map(Number)
+  const [bm = 0, bn = 0] = b.number.split('.').map(Number)
+  return am - bm || an - bn || a.info.name.localeCompare(b.info.name)
+}
 
 /**
  * Numbers every channel: its own number when the station file gives one; otherwise its place in
@@ -27,23 +27,25 @@ const byNumber = (a: ViewerChannel, b: ViewerChannel): number => {
  * number on one channel therefore never renumbers another. Sorted by number.
  */
 export function viewerChannels(channels: ChannelInfo[]): ViewerChannel[] {
-  const taken = new Set(channels.flatMap((c) => (c.number ? [c.number] : [])));
+  const taken = new Set(channels.flatMap((c) => (c.number ? [c.number] : [])))
   const out = channels.map((info, i) => {
-    if (info.number) return { info, number: info.number, guideId: info.slug, urlId: info.number };
-    let n = i + 1;
-    while (taken.has(String(n))) n++;
-    taken.add(String(n));
-    return { info, number: String(n), guideId: info.slug, urlId: info.slug };
-  });
-  return out.sort(byNumber);
+    if (info.number) return { info, number: info.number, guideId: info.slug, urlId: info.number }
+    let n = i + 1
+    while (taken.has(String(n))) n++
+    taken.add(String(n))
+    return { info, number: String(n), guideId: info.slug, urlId: info.slug }
+  })
+  return out.sort(byNumber)
 }
 
 /** A channel by number (its own or derived), then slug, then uuid; undefined when none matches. */
 export function findChannel(channels: ViewerChannel[], id: string): ViewerChannel | undefined {
-  const lower = id.toLowerCase();
+  const lower = id.toLowerCase()
   return (
-    channels.find((c) => c.number === id) ?? channels.find((c) => c.info.slug === lower) ?? channels.find((c) => c.info.uuid.toLowerCase() === lower)
-  );
+    channels.find((c) => c.number === id) ??
+    channels.find((c) => c.info.slug === lower) ??
+    channels.find((c) => c.info.uuid.toLowerCase() === lower)
+  )
 }
 
 /**
@@ -52,14 +54,18 @@ export function findChannel(channels: ViewerChannel[], id: string): ViewerChanne
  * the request came in on (HTTP/1.0 clients send no Host).
  */
 export function requestOrigin(req: FastifyRequest, publicUrl: string | null): string {
-  if (publicUrl) return publicUrl;
-  const host = req.headers.host;
+  if (publicUrl) return publicUrl
+  const host = req.headers.host
   if (host !== undefined) {
-    const normal = normalHost(host);
-    if (!normal) throw badRequest('the Host header is not a host name or address with an optional port', 'invalid_host');
-    return `http://${normal}`;
+    const normal = normalHost(host)
+    if (!normal)
+      throw badRequest(
+        'the Host header is not a host name or address with an optional port',
+        'invalid_host'
+      )
+    return `http://${normal}`
   }
-  const addr = req.socket.localAddress ?? '127.0.0.1';
-  const ip = addr.replace(/^::ffff:/, '');
-  return `http://${ip.includes(':') ? `[${ip}]` : ip}:${req.socket.localPort ?? 80}`;
+  const addr = req.socket.localAddress ?? '127.0.0.1'
+  const ip = addr.replace(/^::ffff:/, '')
+  return `http://${ip.includes(':') ? `[${ip}]` : ip}:${req.socket.localPort ?? 80}`
 }

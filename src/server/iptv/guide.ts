@@ -6,128 +6,140 @@
 // One build per schedule version: a request that arrives while the guide is being built reads the
 // same build (what is built so far at once, the rest as it comes) instead of starting another, so
 // media servers that all ask at the top of the hour cost the station one guide, not one each.
-import crypto from 'node:crypto';
-import { Readable } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ViewerChannel } from './directory';
-import { type PlaylogPages, xmltvPieces } from './xmltv';
+import crypto from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ViewerChannel } from './directory'
+import { type PlaylogPages, xmltvPieces } from './xmltv'
 
 /** A built guide is answered again while the schedule is unchanged and it is younger than this (it starts at the instant it was built). */
-export const GUIDE_REUSE_MS = 10 * 60_000;
+export const GUIDE_REUSE_MS = 10 * 60_000
 
 export interface GuideSource {
   /** Changes whenever a playlog or the channel list changes. */
-  version(): number;
-  channels(): ViewerChannel[];
-  pages: PlaylogPages;
-  now(): number;
-  horizonMs: number;
+  version(): number
+  channels(): ViewerChannel[]
+  pages: PlaylogPages
+  now(): number
+  horizonMs: number
   /** A build failed (its readers' answers end in error; the next request builds again). */
-  report(err: unknown): void;
+  report(err: unknown): void
 }
 
 /** Whether an If-None-Match header names this entity tag (a list, weak tags and * included, RFC 9110 13.1.2). */
 export function noneMatchHits(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+  if (!header) return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)
 }
 
 /** One build of the guide: its pieces as they come, read by every request for it, then kept while it is current. */
 class GuideBuild {
   /** The guide piece by piece (not joined: no second copy of megabytes). */
-  readonly pieces: Buffer[] = [];
-  bytes = 0;
-  state: 'building' | 'built' | 'failed' = 'building';
-  private error: unknown;
-  private waiting: Array<() => void> = [];
+  readonly pieces: Buffer[] = []
+  bytes = 0
+  state: 'building' | 'built' | 'failed' = 'building'
+  private error: unknown
+  private waiting: Array<() => void> = []
 
   constructor(
     readonly version: number,
     readonly builtAt: number,
-    readonly etag: string,
+    readonly etag: string
   ) {}
 
   add(piece: Buffer): void {
-    this.pieces.push(piece);
-    this.bytes += piece.length;
-    this.wake();
+    this.pieces.push(piece)
+    this.bytes += piece.length
+    this.wake()
   }
 
   end(error?: unknown): void {
-    this.state = error === undefined ? 'built' : 'failed';
-    this.error = error;
-    this.wake();
+    this.state = error === undefined ? 'built' : 'failed'
+    this.error = error
+    this.wake()
   }
 
   /** The pieces from the first, waiting for those not built yet; ends in the build's error if it fails. */
   async *read(): AsyncGenerator<Buffer> {
     for (let i = 0; ; i++) {
       while (i === this.pieces.length) {
-        if (this.state === 'failed') throw this.error;
-        if (this.state === 'built') return;
-        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        if (this.state === 'failed') throw this.error
+        if (this.state === 'built') return
+        await new Promise<void>((resolve) => this.waiting.push(resolve))
       }
-      yield this.pieces[i]!;
+      yield this.pieces[i]!
     }
   }
 
   private wake(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const resolve of waiting) resolve();
+    const waiting = this.waiting
+    this.waiting = []
+    for (const resolve of waiting) resolve()
   }
 }
 
 export class GuideAnswers {
   /** Tags from an earlier run of the station never match this one's. */
-  private readonly run = crypto.randomBytes(4).toString('hex');
+  private readonly run = crypto.randomBytes(4).toString('hex')
   /** The build being made or kept for the current schedule version. */
-  private current: GuideBuild | null = null;
+  private current: GuideBuild | null = null
   /** Builds under way stop when the station's HTTP server closes (before its database does). */
-  private readonly closing = new AbortController();
+  private readonly closing = new AbortController()
 
   constructor(private readonly source: GuideSource) {}
 
   answer(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const version = this.source.version();
-    const now = this.source.now();
-    const c = this.current;
-    let build = c && c.version === version && now >= c.builtAt && now - c.builtAt < GUIDE_REUSE_MS ? c : null;
-    const etag = build?.etag ?? `"${this.run}-${version}-${now.toString(36)}"`;
-    reply.type('application/xml; charset=utf-8').header('etag', etag).header('cache-control', 'no-cache');
-    if (noneMatchHits(req.headers['if-none-match'], etag)) return reply.code(304).send();
-    if (!build) build = this.start(version, now, etag);
-    if (build.state === 'built') return reply.header('content-length', build.bytes).send(Readable.from(build.pieces));
-    return reply.send(Readable.from(build.read(), { objectMode: false }));
+    const version = this.source.version()
+    const now = this.source.now()
+    const c = this.current
+    let build =
+      c && c.version === version && now >= c.builtAt && now - c.builtAt < GUIDE_REUSE_MS ? c : null
+    const etag = build?.etag ?? `"${this.run}-${version}-${now.toString(36)}"`
+    reply
+      .type('application/xml; charset=utf-8')
+      .header('etag', etag)
+      .header('cache-control', 'no-cache')
+    if (noneMatchHits(req.headers['if-none-match'], etag)) return reply.code(304).send()
+    if (!build) build = this.start(version, now, etag)
+    if (build.state === 'built')
+      return reply.header('content-length', build.bytes).send(Readable.from(build.pieces))
+    return reply.send(Readable.from(build.read(), { objectMode: false }))
   }
 
   /** Stops any build under way (its readers' answers end in error); nothing is built after this. */
   close(): void {
-    this.closing.abort(new Error('the station is closing'));
-    this.current = null;
+    this.closing.abort(new Error('the station is closing'))
+    this.current = null
   }
 
   private start(version: number, from: number, etag: string): GuideBuild {
-    const build = new GuideBuild(version, from, etag);
-    this.current = build;
-    void this.make(build);
-    return build;
+    const build = new GuideBuild(version, from, etag)
+    this.current = build
+    void this.make(build)
+    return build
   }
 
   /** Builds the guide into `build`, to the end whoever reads it (a client that leaves does not waste what is built for the next). */
   private async make(build: GuideBuild): Promise<void> {
-    const signal = this.closing.signal;
+    const signal = this.closing.signal
     try {
-      signal.throwIfAborted();
-      for await (const piece of xmltvPieces(this.source.channels(), this.source.pages, build.builtAt, this.source.horizonMs, signal)) build.add(Buffer.from(piece, 'utf8'));
-      build.end();
+      signal.throwIfAborted()
+      for await (const piece of xmltvPieces(
+        this.source.channels(),
+        this.source.pages,
+        build.builtAt,
+        this.source.horizonMs,
+        signal
+      ))
+        build.add(Buffer.from(piece, 'utf8'))
+      build.end()
       // The schedule changed while it was built: answered to those who asked, never again.
-      if (this.current === build && this.source.version() !== build.version) this.current = null;
+      if (this.current === build && this.source.version() !== build.version) this.current = null
     } catch (err) {
-      build.end(err);
-      if (this.current === build) this.current = null;
-      if (!signal.aborted) this.source.report(err);
+      build.end(err)
+      if (this.current === build) this.current = null
+      if (!signal.aborted) this.source.report(err)
     }
   }
 }

@@ -8,102 +8,103 @@
 // The response starts a little behind the live edge (a short burst fills the client's buffer) and
 // then goes at the pace the producer writes. A client that stops reading stops being fed: its
 // session is no longer active and ends after the session timeout, and the response with it.
-import fs from 'node:fs';
-import { Readable } from 'node:stream';
-import type { ChannelTimelines, SegmentEntry } from '../timeline';
-import { outputChanged } from '../timeline';
+import fs from 'node:fs'
+import { Readable } from 'node:stream'
+import type { ChannelTimelines, SegmentEntry } from '../timeline'
+import { outputChanged } from '../timeline'
 
 /** Segments sent at once when a reader joins: about two seconds of buffer at the default length. */
-const HEAD_START_SEGMENTS = 2;
+const HEAD_START_SEGMENTS = 2
 /** How often a waiting reader looks for the next segment when no change notification comes. */
-const POLL_MS = 250;
+const POLL_MS = 250
 /** Segments kept in memory per channel: every reader of a channel is at about the same place. */
-const CACHED_SEGMENTS = 8;
+const CACHED_SEGMENTS = 8
 
 /** The last few segments of each channel, read from disk once however many readers want them. */
 class SegmentCache {
-  private readonly byChannel = new Map<string, Map<number, Promise<Buffer | null>>>();
+  private readonly byChannel = new Map<string, Map<number, Promise<Buffer | null>>>()
 
   read(channelUuid: string, entry: SegmentEntry): Promise<Buffer | null> {
-    let cache = this.byChannel.get(channelUuid);
-    if (!cache) this.byChannel.set(channelUuid, (cache = new Map()));
-    let data = cache.get(entry.seq);
+    let cache = this.byChannel.get(channelUuid)
+    if (!cache) this.byChannel.set(channelUuid, (cache = new Map()))
+    let data = cache.get(entry.seq)
     if (!data) {
       // A segment ffmpeg has already deleted is skipped: the reader goes on with the next.
-      data = fs.promises.readFile(entry.path).catch(() => null);
-      cache.set(entry.seq, data);
-      for (const seq of cache.keys()) if (seq <= entry.seq - CACHED_SEGMENTS) cache.delete(seq);
+      data = fs.promises.readFile(entry.path).catch(() => null)
+      cache.set(entry.seq, data)
+      for (const seq of cache.keys()) if (seq <= entry.seq - CACHED_SEGMENTS) cache.delete(seq)
     }
-    return data;
+    return data
   }
 
   forget(channelUuid: string): void {
-    this.byChannel.delete(channelUuid);
+    this.byChannel.delete(channelUuid)
   }
 }
 
 export interface TsFeedOptions {
-  channelUuid: string;
+  channelUuid: string
   /** Called for every segment sent: the session is active. */
-  touch: () => void;
+  touch: () => void
   /** False once the response is over (client gone, session ended). */
-  alive: () => boolean;
+  alive: () => boolean
   /** The stream ends when no new segment arrives for this long (the channel failed or stopped). */
-  stallTimeoutMs: number;
+  stallTimeoutMs: number
 }
 
 export class TsFeeds {
-  private readonly cache = new SegmentCache();
-  private readers = new Map<string, number>();
+  private readonly cache = new SegmentCache()
+  private readers = new Map<string, number>()
 
   constructor(private readonly timelines: ChannelTimelines) {}
 
   /** The channel's output from just behind the live edge on, as one byte stream. */
   open(o: TsFeedOptions): Readable {
-    const { timelines, cache } = this;
-    this.readers.set(o.channelUuid, (this.readers.get(o.channelUuid) ?? 0) + 1);
+    const { timelines, cache } = this
+    this.readers.set(o.channelUuid, (this.readers.get(o.channelUuid) ?? 0) + 1)
     const release = () => {
-      const n = (this.readers.get(o.channelUuid) ?? 1) - 1;
-      if (n > 0) this.readers.set(o.channelUuid, n);
+      const n = (this.readers.get(o.channelUuid) ?? 1) - 1
+      if (n > 0) this.readers.set(o.channelUuid, n)
       else {
-        this.readers.delete(o.channelUuid);
-        cache.forget(o.channelUuid);
+        this.readers.delete(o.channelUuid)
+        cache.forget(o.channelUuid)
       }
-    };
+    }
     async function* segments(): AsyncGenerator<Buffer> {
-      const timeline = timelines.of(o.channelUuid);
-      let last: number | null = null;
-      let stalled = false;
-      let stall: NodeJS.Timeout | undefined;
+      const timeline = timelines.of(o.channelUuid)
+      let last: number | null = null
+      let stalled = false
+      let stall: NodeJS.Timeout | undefined
       const progress = () => {
-        clearTimeout(stall);
-        stall = setTimeout(() => (stalled = true), o.stallTimeoutMs);
-      };
-      progress();
+        clearTimeout(stall)
+        stall = setTimeout(() => (stalled = true), o.stallTimeoutMs)
+      }
+      progress()
       try {
         while (o.alive()) {
-          timelines.refresh(o.channelUuid);
-          const pending: SegmentEntry[] = last === null ? timeline.latest(HEAD_START_SEGMENTS) : timeline.after(last);
+          timelines.refresh(o.channelUuid)
+          const pending: SegmentEntry[] =
+            last === null ? timeline.latest(HEAD_START_SEGMENTS) : timeline.after(last)
           if (pending.length === 0) {
-            if (stalled) return;
-            await outputChanged(timelines.outputDir(o.channelUuid), POLL_MS);
-            continue;
+            if (stalled) return
+            await outputChanged(timelines.outputDir(o.channelUuid), POLL_MS)
+            continue
           }
           for (const entry of pending) {
-            last = entry.seq;
-            const data: Buffer | null = await cache.read(o.channelUuid, entry);
-            if (!data || !o.alive()) continue;
-            o.touch();
-            progress();
-            yield data;
+            last = entry.seq
+            const data: Buffer | null = await cache.read(o.channelUuid, entry)
+            if (!data || !o.alive()) continue
+            o.touch()
+            progress()
+            yield data
           }
         }
       } finally {
-        clearTimeout(stall);
+        clearTimeout(stall)
       }
     }
-    const stream = Readable.from(segments(), { objectMode: false });
-    stream.once('close', release);
-    return stream;
+    const stream = Readable.from(segments(), { objectMode: false })
+    stream.once('close', release)
+    return stream
   }
 }

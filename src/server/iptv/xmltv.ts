@@ -7,21 +7,21 @@
 // it is written in pieces: each piece is one page of the playlog, and the event loop gets a turn
 // between pieces (playout, viewers' playlists and the API never wait for a whole guide). Times are
 // printed with ZoneTimes: one offset lookup per hour of each zone, not a Luxon format per time.
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { PlaylogEvent } from '../../shared/domain';
-import { inZone } from '../../shared/time';
-import { ZoneTimes } from '../../shared/zone-times';
-import type { ViewerChannel } from './directory';
-import { escapeXml } from './xml';
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { PlaylogEvent } from '../../shared/domain'
+import { inZone } from '../../shared/time'
+import { ZoneTimes } from '../../shared/zone-times'
+import type { ViewerChannel } from './directory'
+import { escapeXml } from './xml'
 
-export const DEFAULT_GUIDE_HORIZON_MS = 48 * 3600_000;
-const HOUR_MS = 3600_000;
+export const DEFAULT_GUIDE_HORIZON_MS = 48 * 3600_000
+const HOUR_MS = 3600_000
 
 /** What a programme is made of. */
-export type GuideItem = Pick<PlaylogEvent, 'startMs' | 'endMs' | 'title' | 'type'>;
+export type GuideItem = Pick<PlaylogEvent, 'startMs' | 'endMs' | 'title' | 'type'>
 
 /** What the guide needs of the schedule: the playlog overlapping a range, in start order, in pages. */
-export type PlaylogPages = (channelId: number, from: number, to: number) => Iterable<GuideItem[]>;
+export type PlaylogPages = (channelId: number, from: number, to: number) => Iterable<GuideItem[]>
 
 /** The playlog's item types as guide categories. */
 const CATEGORIES: Record<string, string> = {
@@ -30,49 +30,56 @@ const CATEGORIES: Record<string, string> = {
   bumper: 'Bumper',
   commercial: 'Commercial',
   filler: 'Filler',
-  'station-id': 'Station ID',
-};
+  'station-id': 'Station ID'
+}
 
 /** One channel's programmes as XML, built a page at a time. */
 class ProgrammeWriter {
-  private readonly times: ZoneTimes;
-  private readonly channel: string;
+  private readonly times: ZoneTimes
+  private readonly channel: string
   /** The last item seen, written once the next one's start tells where it ends. */
-  private held: GuideItem | null = null;
+  private held: GuideItem | null = null
   /** Titles as XML: a channel airs the same few titles over and over. */
-  private readonly titles = new Map<string, string>();
+  private readonly titles = new Map<string, string>()
 
   constructor(guideId: string, times: ZoneTimes) {
-    this.times = times;
-    this.channel = escapeXml(guideId);
+    this.times = times
+    this.channel = escapeXml(guideId)
   }
 
-  private programme(startMs: number, endMs: number, title: string, category: string | null): string {
-    const c = category ? `    <category lang="en">${category}</category>\n` : '';
-    let xmlTitle = this.titles.get(title);
-    if (xmlTitle === undefined) this.titles.set(title, (xmlTitle = escapeXml(title)));
-    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${c}  </programme>\n`;
+  private programme(
+    startMs: number,
+    endMs: number,
+    title: string,
+    category: string | null
+  ): string {
+    const c = category ? `    <category lang="en">${category}</category>\n` : ''
+    let xmlTitle = this.titles.get(title)
+    if (xmlTitle === undefined) this.titles.set(title, (xmlTitle = escapeXml(title)))
+    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${c}  </programme>\n`
   }
 
   /** Items in start order; never overlapping in the guide (a later start cuts the one before). */
   page(events: GuideItem[]): string {
-    let out = '';
+    let out = ''
     for (const e of events) {
-      if (this.held) out += this.cut(this.held, e.startMs);
-      this.held = e;
+      if (this.held) out += this.cut(this.held, e.startMs)
+      this.held = e
     }
-    return out;
+    return out
   }
 
   end(): string {
-    const last = this.held;
-    this.held = null;
-    return last ? this.cut(last, Infinity) : '';
+    const last = this.held
+    this.held = null
+    return last ? this.cut(last, Infinity) : ''
   }
 
   private cut(e: GuideItem, nextStartMs: number): string {
-    const endMs = Math.min(e.endMs, nextStartMs);
-    return endMs > e.startMs ? this.programme(e.startMs, endMs, e.title, CATEGORIES[e.type] ?? null) : '';
+    const endMs = Math.min(e.endMs, nextStartMs)
+    return endMs > e.startMs
+      ? this.programme(e.startMs, endMs, e.title, CATEGORIES[e.type] ?? null)
+      : ''
   }
 
   /**
@@ -80,9 +87,14 @@ class ProgrammeWriter {
    * media servers, which hide or refuse channels without guide data, keep it like any other.
    */
   listings(from: number, to: number): string {
-    let out = '';
-    for (let start = inZone(from, this.times.zoneName).startOf('hour').toMillis(); start < to; start += HOUR_MS) out += this.programme(start, start + HOUR_MS, 'Listings', null);
-    return out;
+    let out = ''
+    for (
+      let start = inZone(from, this.times.zoneName).startOf('hour').toMillis();
+      start < to;
+      start += HOUR_MS
+    )
+      out += this.programme(start, start + HOUR_MS, 'Listings', null)
+    return out
   }
 }
 
@@ -90,40 +102,52 @@ class ProgrammeWriter {
  * The guide over [from, from + horizon), in pieces (strings) to be sent as they come; the event loop
  * has a turn between pieces, and the guide ends there in the signal's reason once it is aborted.
  */
-export async function* xmltvPieces(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number, signal?: AbortSignal): AsyncGenerator<string> {
-  const to = from + horizonMs;
-  let head = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n<tv source-info-name="RetroVue" generator-info-name="RetroVue Master Control">\n';
+export async function* xmltvPieces(
+  channels: ViewerChannel[],
+  pages: PlaylogPages,
+  from: number,
+  horizonMs: number,
+  signal?: AbortSignal
+): AsyncGenerator<string> {
+  const to = from + horizonMs
+  let head =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n<tv source-info-name="RetroVue" generator-info-name="RetroVue Master Control">\n'
   for (const c of channels) {
     // The name first (what guides show), then the number forms tuners and media servers match on.
-    const names = [c.info.name, c.number, `${c.number} ${c.info.name}`];
-    head += `  <channel id="${escapeXml(c.guideId)}">\n${names.map((n) => `    <display-name>${escapeXml(n)}</display-name>\n`).join('')}  </channel>\n`;
+    const names = [c.info.name, c.number, `${c.number} ${c.info.name}`]
+    head += `  <channel id="${escapeXml(c.guideId)}">\n${names.map((n) => `    <display-name>${escapeXml(n)}</display-name>\n`).join('')}  </channel>\n`
   }
-  yield head;
+  yield head
   // One ZoneTimes per zone, shared by the channels in it: each hour's offset is looked up once per guide.
-  const zones = new Map<string, ZoneTimes>();
+  const zones = new Map<string, ZoneTimes>()
   for (const c of channels) {
-    let times = zones.get(c.info.timezone);
-    if (!times) zones.set(c.info.timezone, (times = new ZoneTimes(c.info.timezone)));
-    const writer = new ProgrammeWriter(c.guideId, times);
+    let times = zones.get(c.info.timezone)
+    if (!times) zones.set(c.info.timezone, (times = new ZoneTimes(c.info.timezone)))
+    const writer = new ProgrammeWriter(c.guideId, times)
     if (c.info.kind === 'guide') {
-      yield writer.listings(from, to);
-      continue;
+      yield writer.listings(from, to)
+      continue
     }
     for (const page of pages(c.info.id, from, to)) {
-      const piece = writer.page(page);
-      if (piece) yield piece;
-      await nextTurn();
-      signal?.throwIfAborted();
+      const piece = writer.page(page)
+      if (piece) yield piece
+      await nextTurn()
+      signal?.throwIfAborted()
     }
-    const last = writer.end();
-    if (last) yield last;
+    const last = writer.end()
+    if (last) yield last
   }
-  yield '</tv>\n';
+  yield '</tv>\n'
 }
 
 /** The whole guide as one string (tests, small stations). */
-export async function renderXmltv(channels: ViewerChannel[], pages: PlaylogPages, from: number, horizonMs: number): Promise<string> {
-  let out = '';
-  for await (const piece of xmltvPieces(channels, pages, from, horizonMs)) out += piece;
-  return out;
+export async function renderXmltv(
+  channels: ViewerChannel[],
+  pages: PlaylogPages,
+  from: number,
+  horizonMs: number
+): Promise<string> {
+  let out = ''
+  for await (const piece of xmltvPieces(channels, pages, from, horizonMs)) out += piece
+  return out
 }

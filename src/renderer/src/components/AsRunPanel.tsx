@@ -1,14 +1,14 @@
 // The as-run log of one channel for a broadcast day: what actually aired (times in the channel's
 // zone, why a stretch joined late or was cut), the schedule reconciled against it with totals, and
 // the export as CSV for the station's records.
-import { useState } from 'react';
-import type { AsRunDayDto, AsRunReconcileDto, AsRunRowDto } from '../../../shared/api';
-import type { AsRunStatus } from '../../../shared/domain';
-import { useModel } from '../context';
-import { TableHead } from './table-head';
-import { formatClock, formatDuration } from '../format';
-import { describeError } from '../state/model';
-import { useLoad } from '../use-load';
+import { useState } from 'react'
+import type { AsRunDayDto, AsRunReconcileDto, AsRunRowDto } from '../../../shared/api'
+import type { AsRunStatus } from '../../../shared/domain'
+import { useModel } from '../context'
+import { TableHead } from './table-head'
+import { formatClock, formatDuration } from '../format'
+import { describeError } from '../state/model'
+import { useLoad } from '../use-load'
 
 const STATUS_TEXT: Record<AsRunStatus, string> = {
   'as-scheduled': 'as scheduled',
@@ -17,31 +17,47 @@ const STATUS_TEXT: Record<AsRunStatus, string> = {
   replaced: 'replaced',
   'off-air': 'off air',
   emergency: 'EMERGENCY',
-  gap: 'schedule gap',
-};
+  gap: 'schedule gap'
+}
 
-export function AsRunPanel({ uuid, slug, zone, currentDay }: { uuid: string; slug: string; zone: string; currentDay: string }) {
-  const model = useModel();
-  const [day, setDay] = useState(currentDay);
-  const [refresh, setRefresh] = useState(0);
-  const [exported, setExported] = useState<string | null>(null);
-  const rows = useLoad<AsRunDayDto[]>(() => model.api.asRun({ channel: uuid, day }), [uuid, day, refresh]);
-  const rec = useLoad<AsRunReconcileDto>(() => model.api.asRunReconcile({ channel: uuid, day }), [uuid, day, refresh]);
+export function AsRunPanel({
+  uuid,
+  slug,
+  zone,
+  currentDay
+}: {
+  uuid: string
+  slug: string
+  zone: string
+  currentDay: string
+}) {
+  const model = useModel()
+  const [day, setDay] = useState(currentDay)
+  const [refresh, setRefresh] = useState(0)
+  const [exported, setExported] = useState<string | null>(null)
+  const rows = useLoad<AsRunDayDto[]>(
+    () => model.api.asRun({ channel: uuid, day }),
+    [uuid, day, refresh]
+  )
+  const rec = useLoad<AsRunReconcileDto>(
+    () => model.api.asRunReconcile({ channel: uuid, day }),
+    [uuid, day, refresh]
+  )
 
   const exportCsv = async () => {
     try {
-      const csv = await model.api.asRunCsv({ channel: uuid, day });
-      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `as-run-${slug}-${day}.csv`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setExported(`Exported ${a.download}`);
+      const csv = await model.api.asRunCsv({ channel: uuid, day })
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }))
+      const a = document.createElement('a')
+      a.href = url
+      a.download = `as-run-${slug}-${day}.csv`
+      a.click()
+      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+      setExported(`Exported ${a.download}`)
     } catch (err) {
-      setExported(`Export failed: ${describeError(err)}`);
+      setExported(`Export failed: ${describeError(err)}`)
     }
-  };
+  }
 
   return (
     <section aria-label="As-run" data-testid="asrun">
@@ -49,7 +65,12 @@ export function AsRunPanel({ uuid, slug, zone, currentDay }: { uuid: string; slu
       <div className="asrun-controls">
         <label>
           Broadcast day{' '}
-          <input type="date" value={day} onChange={(e) => e.target.value && setDay(e.target.value)} aria-label="Broadcast day" />
+          <input
+            type="date"
+            value={day}
+            onChange={(e) => e.target.value && setDay(e.target.value)}
+            aria-label="Broadcast day"
+          />
         </label>
         <button type="button" onClick={() => setRefresh((n) => n + 1)}>
           Refresh
@@ -63,25 +84,34 @@ export function AsRunPanel({ uuid, slug, zone, currentDay }: { uuid: string; slu
       {rows.state === 'ok' ? (
         <RowTable rows={rows.value.flatMap((d) => d.rows)} zone={zone} />
       ) : (
-        <p className="muted">{rows.state === 'loading' ? 'Loading…' : rows.unsupported ? 'This station keeps no as-run log yet.' : `Not available: ${rows.message}`}</p>
+        <p className="muted">
+          {rows.state === 'loading'
+            ? 'Loading…'
+            : rows.unsupported
+              ? 'This station keeps no as-run log yet.'
+              : `Not available: ${rows.message}`}
+        </p>
       )}
-      {rec.state === 'ok' && rec.value.items.length > 0 && <Reconciled rec={rec.value} zone={zone} />}
+      {rec.state === 'ok' && rec.value.items.length > 0 && (
+        <Reconciled rec={rec.value} zone={zone} />
+      )}
     </section>
-  );
+  )
 }
 
 /** Items rendered at most: a day of a loop of short items is thousands; the CSV has them all. */
-const MAX_RECONCILED_ROWS = 200;
+const MAX_RECONCILED_ROWS = 200
 
 /** The schedule against what aired, rendered only when opened, and only what has come to air. */
 function Reconciled({ rec, zone }: { rec: AsRunReconcileDto; zone: string }) {
-  const [open, setOpen] = useState(false);
-  const done = rec.items.filter((i) => i.outcome !== 'upcoming');
-  const shown = done.slice(-MAX_RECONCILED_ROWS);
+  const [open, setOpen] = useState(false)
+  const done = rec.items.filter((i) => i.outcome !== 'upcoming')
+  const shown = done.slice(-MAX_RECONCILED_ROWS)
   return (
     <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary>
-        Schedule reconciled ({done.length} items so far{rec.items.length > done.length ? `, ${rec.items.length - done.length} to come` : ''}
+        Schedule reconciled ({done.length} items so far
+        {rec.items.length > done.length ? `, ${rec.items.length - done.length} to come` : ''}
         {shown.length < done.length ? `; the last ${shown.length} shown` : ''})
       </summary>
       {open && (
@@ -105,35 +135,42 @@ function Reconciled({ rec, zone }: { rec: AsRunReconcileDto; zone: string }) {
         </table>
       )}
     </details>
-  );
+  )
 }
 
 function Totals({ rec }: { rec: AsRunReconcileDto }) {
-  const t = rec.totals;
+  const t = rec.totals
   return (
     <p className="asrun-totals" data-testid="asrun-totals">
-      {t.items} scheduled: {t.asScheduled} as scheduled, {t.late} late, {t.short} short, {t.replaced} replaced, {t.notAired} not aired · aired{' '}
-      {formatDuration(t.airedMs)} of {formatDuration(t.scheduledMs)} · off air {formatDuration(t.offAirMs)}
+      {t.items} scheduled: {t.asScheduled} as scheduled, {t.late} late, {t.short} short,{' '}
+      {t.replaced} replaced, {t.notAired} not aired · aired {formatDuration(t.airedMs)} of{' '}
+      {formatDuration(t.scheduledMs)} · off air {formatDuration(t.offAirMs)}
       {t.emergencyMs > 0 ? ` · emergency ${formatDuration(t.emergencyMs)}` : ''}
     </p>
-  );
+  )
 }
 
 function RowTable({ rows, zone }: { rows: AsRunRowDto[]; zone: string }) {
-  if (rows.length === 0) return <p className="muted">Nothing logged for this day.</p>;
+  if (rows.length === 0) return <p className="muted">Nothing logged for this day.</p>
   return (
     <table className="plan" data-testid="asrun-rows">
       <TableHead columns={['Aired', 'Title', 'Status', 'Dur.']} />
       <tbody>
         {rows.map((r) => (
-          <tr key={`${r.actualStart}-${r.kind}`} className={`asrun-${r.status}`} aria-current={r.actualEnd === null ? 'true' : undefined}>
+          <tr
+            key={`${r.actualStart}-${r.kind}`}
+            className={`asrun-${r.status}`}
+            aria-current={r.actualEnd === null ? 'true' : undefined}
+          >
             <td>
               {formatClock(Date.parse(r.actualStart), zone)}
               {r.split === 'from-previous-day' || r.split === 'both' ? ' ↩' : ''}
             </td>
             <td>
               {r.title}
-              {r.producerType && r.producerType !== 'normal' ? <span className="muted"> · {r.producerType}</span> : null}
+              {r.producerType && r.producerType !== 'normal' ? (
+                <span className="muted"> · {r.producerType}</span>
+              ) : null}
             </td>
             <td>
               {STATUS_TEXT[r.status]}
@@ -144,5 +181,5 @@ function RowTable({ rows, zone }: { rows: AsRunRowDto[]; zone: string }) {
         ))}
       </tbody>
     </table>
-  );
+  )
 }

@@ -1,80 +1,97 @@
 // A channel's detail panel: the playout plan ahead (times in the channel's zone), producer type and
 // state, broadcast day and carryover, the as-run log, alarms (current, and history where the
 // station keeps it), what this console saw happen, the reset of a failed channel, and its logo.
-import { useEffect, useRef, useState } from 'react';
-import type { AlarmDto, BroadcastDayDto, ScheduleItemDto } from '../../../shared/api';
-import type { OutputState } from '../../../shared/domain';
-import { useConsole, useModel } from '../context';
-import { useLoad } from '../use-load';
-import { AsRunPanel } from './AsRunPanel';
-import { ChannelLogo } from './ChannelLogo';
-import { TableHead } from './table-head';
-import { formatClock, formatDate, formatDuration, zoneAbbr } from '../format';
-import { describeError } from '../state/model';
-import { TALLY_DESCRIPTION, tallyText } from '../tally';
+import { useEffect, useRef, useState } from 'react'
+import type { AlarmDto, BroadcastDayDto, ScheduleItemDto } from '../../../shared/api'
+import type { OutputState } from '../../../shared/domain'
+import { useConsole, useModel } from '../context'
+import { useLoad } from '../use-load'
+import { AsRunPanel } from './AsRunPanel'
+import { ChannelLogo } from './ChannelLogo'
+import { TableHead } from './table-head'
+import { formatClock, formatDate, formatDuration, zoneAbbr } from '../format'
+import { describeError } from '../state/model'
+import { TALLY_DESCRIPTION, tallyText } from '../tally'
 
-const PLAN_AHEAD_MS = 6 * 3600_000;
-const PLAN_ROWS = 40;
+const PLAN_AHEAD_MS = 6 * 3600_000
+const PLAN_ROWS = 40
 
 /** A push output's state as the operator reads it (never colour alone). */
-const OUTPUT_STATE: Record<OutputState, string> = { off: 'OFF', connecting: 'CONNECTING', live: 'LIVE', retrying: 'DOWN' };
+const OUTPUT_STATE: Record<OutputState, string> = {
+  off: 'OFF',
+  connecting: 'CONNECTING',
+  live: 'LIVE',
+  retrying: 'DOWN'
+}
 
 export function ChannelDetail() {
-  const model = useModel();
-  const uuid = useConsole((s) => s.ui.detail);
-  const ch = useConsole((s) => (uuid ? s.channels[uuid] : undefined));
-  const closeRef = useRef<HTMLButtonElement>(null);
+  const model = useModel()
+  const uuid = useConsole((s) => s.ui.detail)
+  const ch = useConsole((s) => (uuid ? s.channels[uuid] : undefined))
+  const closeRef = useRef<HTMLButtonElement>(null)
   useEffect(() => {
-    if (uuid) closeRef.current?.focus();
-  }, [uuid]);
-  if (!uuid || !ch) return null;
+    if (uuid) closeRef.current?.focus()
+  }, [uuid])
+  if (!uuid || !ch) return null
   return (
-    <aside className="detail" aria-label={`Channel detail: ${ch.name}`} data-testid="channel-detail" onKeyDown={(e) => e.key === 'Escape' && model.openDetail(null)}>
+    <aside
+      className="detail"
+      aria-label={`Channel detail: ${ch.name}`}
+      data-testid="channel-detail"
+      onKeyDown={(e) => e.key === 'Escape' && model.openDetail(null)}
+    >
       <header className="detail-head">
         <h2>{ch.name}</h2>
-        <button ref={closeRef} type="button" onClick={() => model.openDetail(null)} aria-label="Close channel detail">
+        <button
+          ref={closeRef}
+          type="button"
+          onClick={() => model.openDetail(null)}
+          aria-label="Close channel detail"
+        >
           Close
         </button>
       </header>
       <DetailBody uuid={uuid} />
     </aside>
-  );
+  )
 }
 
 function DetailBody({ uuid }: { uuid: string }) {
-  const model = useModel();
-  const ch = useConsole((s) => s.channels[uuid])!;
-  const seen = useConsole((s) => s.seen[uuid]);
-  const nowId = ch.nowPlaying?.id ?? null;
-  const dayLabel = ch.broadcastDay.label;
-  const zone = ch.timezone;
+  const model = useModel()
+  const ch = useConsole((s) => s.channels[uuid])!
+  const seen = useConsole((s) => s.seen[uuid])
+  const nowId = ch.nowPlaying?.id ?? null
+  const dayLabel = ch.broadcastDay.label
+  const zone = ch.timezone
 
   const fromIso = () => {
-    const now = model.stationNow();
-    return now === null ? undefined : new Date(now).toISOString();
-  };
+    const now = model.stationNow()
+    return now === null ? undefined : new Date(now).toISOString()
+  }
   const plan = useLoad(() => {
-    const from = fromIso();
-    const to = from ? new Date(Date.parse(from) + PLAN_AHEAD_MS).toISOString() : undefined;
-    return model.api.schedule(uuid, from && to ? { from, to } : {});
-  }, [uuid, nowId]);
-  const day = useLoad<BroadcastDayDto>(() => model.api.broadcastDay(uuid), [uuid, dayLabel]);
+    const from = fromIso()
+    const to = from ? new Date(Date.parse(from) + PLAN_AHEAD_MS).toISOString() : undefined
+    return model.api.schedule(uuid, from && to ? { from, to } : {})
+  }, [uuid, nowId])
+  const day = useLoad<BroadcastDayDto>(() => model.api.broadcastDay(uuid), [uuid, dayLabel])
   const history = useLoad(() => {
-    const now = model.stationNow();
-    const from = now === null ? undefined : new Date(now - 24 * 3600_000).toISOString();
-    return model.api.alarms(from ? { channel: uuid, from } : { channel: uuid });
-  }, [uuid, ch.alarms.length]);
+    const now = model.stationNow()
+    const from = now === null ? undefined : new Date(now - 24 * 3600_000).toISOString()
+    return model.api.alarms(from ? { channel: uuid, from } : { channel: uuid })
+  }, [uuid, ch.alarms.length])
 
-  const [reset, setReset] = useState<{ state: 'idle' | 'busy' | 'done' } | { state: 'error'; message: string }>({ state: 'idle' });
+  const [reset, setReset] = useState<
+    { state: 'idle' | 'busy' | 'done' } | { state: 'error'; message: string }
+  >({ state: 'idle' })
   const doReset = async () => {
-    setReset({ state: 'busy' });
+    setReset({ state: 'busy' })
     try {
-      await model.resetChannel(uuid);
-      setReset({ state: 'done' });
+      await model.resetChannel(uuid)
+      setReset({ state: 'done' })
     } catch (err) {
-      setReset({ state: 'error', message: describeError(err) });
+      setReset({ state: 'error', message: describeError(err) })
     }
-  };
+  }
 
   return (
     <div className="detail-body">
@@ -104,7 +121,11 @@ function DetailBody({ uuid }: { uuid: string }) {
             ) : (
               <ul className="outputs">
                 {ch.outputs.map((o) => (
-                  <li key={o.id} className={`output output-${o.state}`} title={o.lastError ?? undefined}>
+                  <li
+                    key={o.id}
+                    className={`output output-${o.state}`}
+                    title={o.lastError ?? undefined}
+                  >
                     <span className="output-state">{OUTPUT_STATE[o.state]}</span> {o.url}
                     {o.state === 'retrying' && o.lastError ? ` · ${o.lastError}` : ''}
                   </li>
@@ -114,7 +135,12 @@ function DetailBody({ uuid }: { uuid: string }) {
           </dd>
         </dl>
         <div className="reset">
-          <button type="button" onClick={doReset} disabled={!ch.failed || reset.state === 'busy'} data-testid="reset-channel">
+          <button
+            type="button"
+            onClick={doReset}
+            disabled={!ch.failed || reset.state === 'busy'}
+            data-testid="reset-channel"
+          >
             Reset channel
           </button>
           <span className="hint">
@@ -135,8 +161,11 @@ function DetailBody({ uuid }: { uuid: string }) {
         <h3>Broadcast day</h3>
         {day.state === 'ok' ? (
           <p>
-            {day.value.label}: {formatDate(Date.parse(day.value.start), zone)} {formatClock(Date.parse(day.value.start), zone)} →{' '}
-            {formatDate(Date.parse(day.value.end), zone)} {formatClock(Date.parse(day.value.end), zone)} ({zoneAbbr(Date.parse(day.value.start), zone)}, rollover{' '}
+            {day.value.label}: {formatDate(Date.parse(day.value.start), zone)}{' '}
+            {formatClock(Date.parse(day.value.start), zone)} →{' '}
+            {formatDate(Date.parse(day.value.end), zone)}{' '}
+            {formatClock(Date.parse(day.value.end), zone)} (
+            {zoneAbbr(Date.parse(day.value.start), zone)}, rollover{' '}
             {formatDuration(day.value.rolloverMinutes * 60_000).replace(/:00$/, '')})
             <br />
             Carryover:{' '}
@@ -145,20 +174,29 @@ function DetailBody({ uuid }: { uuid: string }) {
               : 'none'}
           </p>
         ) : (
-          <p className="muted">{day.state === 'loading' ? 'Loading…' : `Not available: ${day.message}`}</p>
+          <p className="muted">
+            {day.state === 'loading' ? 'Loading…' : `Not available: ${day.message}`}
+          </p>
         )}
       </section>
 
       <section aria-label="Playout plan">
-        <h3>Playout plan ahead ({zoneAbbr(Date.parse(ch.nowPlaying?.start ?? ch.broadcastDay.start), zone)})</h3>
+        <h3>
+          Playout plan ahead (
+          {zoneAbbr(Date.parse(ch.nowPlaying?.start ?? ch.broadcastDay.start), zone)})
+        </h3>
         {plan.state === 'ok' ? (
           plan.value.items.length === 0 ? (
-            <p className="muted">Nothing scheduled in the next {PLAN_AHEAD_MS / 3600_000} hours (a slate airs).</p>
+            <p className="muted">
+              Nothing scheduled in the next {PLAN_AHEAD_MS / 3600_000} hours (a slate airs).
+            </p>
           ) : (
             <PlanTable items={plan.value.items.slice(0, PLAN_ROWS)} zone={zone} nowId={nowId} />
           )
         ) : (
-          <p className="muted">{plan.state === 'loading' ? 'Loading…' : `Not available: ${plan.message}`}</p>
+          <p className="muted">
+            {plan.state === 'loading' ? 'Loading…' : `Not available: ${plan.message}`}
+          </p>
         )}
       </section>
 
@@ -166,7 +204,11 @@ function DetailBody({ uuid }: { uuid: string }) {
 
       <section aria-label="Channel alarms">
         <h3>Alarms</h3>
-        {ch.alarms.length === 0 ? <p className="muted">No current alarms.</p> : <AlarmTable alarms={ch.alarms} />}
+        {ch.alarms.length === 0 ? (
+          <p className="muted">No current alarms.</p>
+        ) : (
+          <AlarmTable alarms={ch.alarms} />
+        )}
         {history.state === 'ok' && history.value.alarms.length > 0 && (
           <>
             <h4>Last 24 hours</h4>
@@ -174,7 +216,11 @@ function DetailBody({ uuid }: { uuid: string }) {
           </>
         )}
         {history.state === 'error' && (
-          <p className="muted">{history.unsupported ? 'Alarm history is not kept by this station yet.' : `Alarm history not available: ${history.message}`}</p>
+          <p className="muted">
+            {history.unsupported
+              ? 'Alarm history is not kept by this station yet.'
+              : `Alarm history not available: ${history.message}`}
+          </p>
         )}
       </section>
 
@@ -193,16 +239,28 @@ function DetailBody({ uuid }: { uuid: string }) {
         )}
       </section>
     </div>
-  );
+  )
 }
 
-function PlanTable({ items, zone, nowId }: { items: ScheduleItemDto[]; zone: string; nowId: number | null }) {
+function PlanTable({
+  items,
+  zone,
+  nowId
+}: {
+  items: ScheduleItemDto[]
+  zone: string
+  nowId: number | null
+}) {
   return (
     <table className="plan" data-testid="plan">
       <TableHead columns={['Start', 'Title', 'Type', 'Dur.']} />
       <tbody>
         {items.map((i) => (
-          <tr key={`${i.id}-${i.start}`} className={i.id === nowId ? 'on-air' : ''} aria-current={i.id === nowId ? 'true' : undefined}>
+          <tr
+            key={`${i.id}-${i.start}`}
+            className={i.id === nowId ? 'on-air' : ''}
+            aria-current={i.id === nowId ? 'true' : undefined}
+          >
             <td>{formatClock(Date.parse(i.start), zone)}</td>
             <td>{i.title}</td>
             <td>{i.type}</td>
@@ -211,7 +269,7 @@ function PlanTable({ items, zone, nowId }: { items: ScheduleItemDto[]; zone: str
         ))}
       </tbody>
     </table>
-  );
+  )
 }
 
 function AlarmTable({ alarms }: { alarms: AlarmDto[] }) {
@@ -219,11 +277,12 @@ function AlarmTable({ alarms }: { alarms: AlarmDto[] }) {
     <ul className="alarm-mini">
       {alarms.map((a) => (
         <li key={`${a.id}@${a.since}`} className={`sev-${a.severity}`}>
-          <span className="alarm-code">{a.code}</span> {a.message} <time>{formatClock(Date.parse(a.since))}</time>
+          <span className="alarm-code">{a.code}</span> {a.message}{' '}
+          <time>{formatClock(Date.parse(a.since))}</time>
           {a.clearedAt ? ` · cleared ${formatClock(Date.parse(a.clearedAt))}` : ''}
           {a.acknowledgedAt ? ' · acknowledged' : ''}
         </li>
       ))}
     </ul>
-  );
+  )
 }

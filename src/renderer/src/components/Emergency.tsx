@@ -9,26 +9,26 @@
 // - a test mode that looks different (blue, hatched, "TEST") runs the same flow in this console
 //   only, without any call to the station.
 // An armed panel left alone closes itself after a minute without input, and changes nothing.
-import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import type { EmergencyDto, EmergencyPreviewDto } from '../../../shared/api';
-import { EMERGENCY_MESSAGE_MAX, type EmergencyScope } from '../../../shared/domain';
-import { StationApiError } from '../../../shared/station-api';
-import { useConsole, useModel } from '../context';
-import { formatClock } from '../format';
-import { describeError } from '../state/model';
-import { HoldButton } from './HoldButton';
-import { refusingChannel, TEMPLATES } from './emergency-templates';
+import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react'
+import type { EmergencyDto, EmergencyPreviewDto } from '../../../shared/api'
+import { EMERGENCY_MESSAGE_MAX, type EmergencyScope } from '../../../shared/domain'
+import { StationApiError } from '../../../shared/station-api'
+import { useConsole, useModel } from '../context'
+import { formatClock } from '../format'
+import { describeError } from '../state/model'
+import { HoldButton } from './HoldButton'
+import { refusingChannel, TEMPLATES } from './emergency-templates'
 
-const IDLE_CLOSE_MS = 60_000;
+const IDLE_CLOSE_MS = 60_000
 /** A command the station accepted should show in its events well within this. */
-const CONFIRM_TIMEOUT_MS = 20_000;
+const CONFIRM_TIMEOUT_MS = 20_000
 
 export function EmergencyCover() {
-  const model = useModel();
-  const mode = useConsole((s) => s.mode.mode);
-  const test = useConsole((s) => s.ui.testEmergency);
-  const open = useConsole((s) => s.ui.emergencyPanel);
-  const onAir = mode === 'emergency';
+  const model = useModel()
+  const mode = useConsole((s) => s.mode.mode)
+  const test = useConsole((s) => s.ui.testEmergency)
+  const open = useConsole((s) => s.ui.emergencyPanel)
+  const onAir = mode === 'emergency'
   return (
     <button
       type="button"
@@ -41,57 +41,79 @@ export function EmergencyCover() {
       <span className="cover-caption">{onAir || test ? 'lift cover for' : 'lift cover'}</span>
       <span className="cover-label">{onAir ? 'ALL CLEAR…' : test ? 'END TEST…' : 'EMERGENCY'}</span>
     </button>
-  );
+  )
 }
 
 /** How long the preview waits for typing to pause before asking the station to render. */
-const PREVIEW_DEBOUNCE_MS = 300;
+const PREVIEW_DEBOUNCE_MS = 300
 
-type PreviewState = { key: string; dto: EmergencyPreviewDto | null; error: unknown };
+type PreviewState = { key: string; dto: EmergencyPreviewDto | null; error: unknown }
 
 /**
  * The station's rendering of the message (StationApi.previewEmergency): the frames that air, by the
  * code that airs them. Only an answer for the text and scope shown now is ever displayed.
  */
-function useStationPreview(text: string, scope: EmergencyScope): { dto: EmergencyPreviewDto | null; error: unknown; pending: boolean } {
-  const model = useModel();
-  const key = `${scope}\n${text}`;
-  const [state, setState] = useState<PreviewState>({ key: '', dto: null, error: null });
+function useStationPreview(
+  text: string,
+  scope: EmergencyScope
+): { dto: EmergencyPreviewDto | null; error: unknown; pending: boolean } {
+  const model = useModel()
+  const key = `${scope}\n${text}`
+  const [state, setState] = useState<PreviewState>({ key: '', dto: null, error: null })
   useEffect(() => {
-    if (!text) return;
-    let live = true;
+    if (!text) return
+    let live = true
     const t = setTimeout(() => {
       model.api.previewEmergency({ message: text, scope }).then(
         (dto) => live && setState({ key, dto, error: null }),
-        (error: unknown) => live && setState({ key, dto: null, error }),
-      );
-    }, PREVIEW_DEBOUNCE_MS);
+        (error: unknown) => live && setState({ key, dto: null, error })
+      )
+    }, PREVIEW_DEBOUNCE_MS)
     return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [model, key, text, scope]);
-  const current = state.key === key;
-  return { dto: current ? state.dto : null, error: current ? state.error : null, pending: !!text && !current };
+      live = false
+      clearTimeout(t)
+    }
+  }, [model, key, text, scope])
+  const current = state.key === key
+  return {
+    dto: current ? state.dto : null,
+    error: current ? state.error : null,
+    pending: !!text && !current
+  }
 }
 
-const seconds = (s: number) => `${Math.round(s)} s`;
+const seconds = (s: number) => `${Math.round(s)} s`
 
 /** The message as it will air: the takeover card's pages or the crawl's strip, as the station renders them. */
-function OnAirPreview({ message, scope, test }: { message: string; scope: EmergencyScope; test: boolean }) {
-  const text = message.trim();
-  const { dto, error, pending } = useStationPreview(text, scope);
-  const pages = dto?.pictures.length ?? 0;
+function OnAirPreview({
+  message,
+  scope,
+  test
+}: {
+  message: string
+  scope: EmergencyScope
+  test: boolean
+}) {
+  const text = message.trim()
+  const { dto, error, pending } = useStationPreview(text, scope)
+  const pages = dto?.pictures.length ?? 0
   const timing = !dto
     ? ''
     : dto.scope === 'crawl'
       ? ` · one pass takes ${seconds(dto.passSeconds ?? 0)} (${dto.crawlSpeed} characters a second), then it starts again`
       : pages > 1
         ? ` · ${pages} pages, cycling: ${dto.pageSeconds!.map(seconds).join(', ')} each`
-        : ' · fits on one card';
+        : ' · fits on one card'
   return (
-    <figure className={`onair-preview scope-${scope}${test ? ' test' : ''}`} aria-label="Preview of the on-air picture" aria-busy={pending}>
-      <div className={`screen${dto?.scope === 'crawl' ? ' strip' : ''}`} data-testid="onair-preview">
+    <figure
+      className={`onair-preview scope-${scope}${test ? ' test' : ''}`}
+      aria-label="Preview of the on-air picture"
+      aria-busy={pending}
+    >
+      <div
+        className={`screen${dto?.scope === 'crawl' ? ' strip' : ''}`}
+        data-testid="onair-preview"
+      >
         {dto ? (
           dto.pictures.map((p, i) => (
             <img
@@ -100,143 +122,183 @@ function OnAirPreview({ message, scope, test }: { message: string; scope: Emerge
               width={p.width}
               height={p.height}
               data-testid="preview-picture"
-              alt={dto.scope === 'crawl' ? `Crawl: ${text}` : `Takeover card${pages > 1 ? `, page ${i + 1} of ${pages}` : ''}`}
+              alt={
+                dto.scope === 'crawl'
+                  ? `Crawl: ${text}`
+                  : `Takeover card${pages > 1 ? `, page ${i + 1} of ${pages}` : ''}`
+              }
             />
           ))
         ) : (
           <p className="preview-state" role={error ? 'alert' : undefined}>
-            {!text ? '(no message)' : error ? `No preview: ${describeError(error)}` : 'Rendering the on-air picture…'}
+            {!text
+              ? '(no message)'
+              : error
+                ? `No preview: ${describeError(error)}`
+                : 'Rendering the on-air picture…'}
           </p>
         )}
       </div>
       <figcaption>
-        {scope === 'crawl' ? 'Crawl over programming, with alert tone' : 'Full-screen takeover replacing programming, with alert tone'}
-        {timing} · exactly this text (<span data-testid="preview-count">{text.length}</span>/{EMERGENCY_MESSAGE_MAX} characters)
+        {scope === 'crawl'
+          ? 'Crawl over programming, with alert tone'
+          : 'Full-screen takeover replacing programming, with alert tone'}
+        {timing} · exactly this text (<span data-testid="preview-count">{text.length}</span>/
+        {EMERGENCY_MESSAGE_MAX} characters)
       </figcaption>
       <p className="preview-words" data-testid="preview-text">
         {text}
       </p>
     </figure>
-  );
+  )
 }
 
-type Phase = { kind: 'edit' } | { kind: 'pending' } | { kind: 'refused'; error: unknown; channel: string | null };
+type Phase =
+  | { kind: 'edit' }
+  | { kind: 'pending' }
+  | { kind: 'refused'; error: unknown; channel: string | null }
 
 export function EmergencyPanel() {
-  const model = useModel();
-  const open = useConsole((s) => s.ui.emergencyPanel);
-  if (!open) return null;
-  return <PanelBody onClose={() => model.setEmergencyPanel(false)} />;
+  const model = useModel()
+  const open = useConsole((s) => s.ui.emergencyPanel)
+  if (!open) return null
+  return <PanelBody onClose={() => model.setEmergencyPanel(false)} />
 }
 
 function PanelBody({ onClose }: { onClose: () => void }) {
-  const model = useModel();
-  const mode = useConsole((s) => s.mode);
-  const test = useConsole((s) => s.ui.testEmergency);
-  const [drill, setDrill] = useState(false);
-  const [message, setMessage] = useState('');
-  const [scope, setScope] = useState<EmergencyScope>('crawl');
-  const [phase, setPhase] = useState<Phase>({ kind: 'edit' });
-  const [note, setNote] = useState<string | null>(null);
-  const dialogRef = useRef<HTMLDivElement>(null);
-  const titleId = useId();
-  const idleTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const model = useModel()
+  const mode = useConsole((s) => s.mode)
+  const test = useConsole((s) => s.ui.testEmergency)
+  const [drill, setDrill] = useState(false)
+  const [message, setMessage] = useState('')
+  const [scope, setScope] = useState<EmergencyScope>('crawl')
+  const [phase, setPhase] = useState<Phase>({ kind: 'edit' })
+  const [note, setNote] = useState<string | null>(null)
+  const dialogRef = useRef<HTMLDivElement>(null)
+  const titleId = useId()
+  const idleTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   // What this panel does, decided when it opens and kept while it is open.
-  const [action] = useState<'activate' | 'clear' | 'end-test'>(() => (mode.mode === 'emergency' ? 'clear' : test ? 'end-test' : 'activate'));
-  const isTest = action === 'end-test' || (action === 'activate' && drill);
-  const pending = phase.kind === 'pending';
+  const [action] = useState<'activate' | 'clear' | 'end-test'>(() =>
+    mode.mode === 'emergency' ? 'clear' : test ? 'end-test' : 'activate'
+  )
+  const isTest = action === 'end-test' || (action === 'activate' && drill)
+  const pending = phase.kind === 'pending'
 
   // Confirmed by the engine (the mode it reports): close. While editing, a mode change made
   // elsewhere (another desk, automation) makes this panel's action stale: close it too.
-  const [openedIn] = useState(mode.mode);
+  const [openedIn] = useState(mode.mode)
   useEffect(() => {
     if (phase.kind !== 'pending') {
-      if (mode.mode !== openedIn) onClose();
-    } else if (!isTest && ((action === 'activate' && mode.mode === 'emergency') || (action === 'clear' && mode.mode === 'normal'))) onClose();
-  }, [phase, mode, action, isTest, onClose, openedIn]);
+      if (mode.mode !== openedIn) onClose()
+    } else if (
+      !isTest &&
+      ((action === 'activate' && mode.mode === 'emergency') ||
+        (action === 'clear' && mode.mode === 'normal'))
+    )
+      onClose()
+  }, [phase, mode, action, isTest, onClose, openedIn])
 
   // The station answered but never confirmed: say so rather than wait forever.
   useEffect(() => {
-    if (phase.kind !== 'pending' || isTest) return;
+    if (phase.kind !== 'pending' || isTest) return
     const t = setTimeout(
-      () => setPhase({ kind: 'refused', error: new Error(`no confirmation from the station within ${CONFIRM_TIMEOUT_MS / 1000} s; check the station`), channel: null }),
-      CONFIRM_TIMEOUT_MS,
-    );
-    return () => clearTimeout(t);
-  }, [phase, isTest]);
+      () =>
+        setPhase({
+          kind: 'refused',
+          error: new Error(
+            `no confirmation from the station within ${CONFIRM_TIMEOUT_MS / 1000} s; check the station`
+          ),
+          channel: null
+        }),
+      CONFIRM_TIMEOUT_MS
+    )
+    return () => clearTimeout(t)
+  }, [phase, isTest])
 
   // Left alone, an armed panel closes itself (never while waiting for the engine).
-  const phaseRef = useRef(phase);
+  const phaseRef = useRef(phase)
   useEffect(() => {
-    phaseRef.current = phase;
-  }, [phase]);
+    phaseRef.current = phase
+  }, [phase])
   const touch = () => {
-    if (idleTimer.current) clearTimeout(idleTimer.current);
+    if (idleTimer.current) clearTimeout(idleTimer.current)
     idleTimer.current = setTimeout(() => {
-      if (phaseRef.current.kind !== 'pending') onClose();
-    }, IDLE_CLOSE_MS);
-  };
+      if (phaseRef.current.kind !== 'pending') onClose()
+    }, IDLE_CLOSE_MS)
+  }
   useEffect(() => {
-    touch();
+    touch()
     return () => {
-      if (idleTimer.current) clearTimeout(idleTimer.current);
-    };
-  }, []);
+      if (idleTimer.current) clearTimeout(idleTimer.current)
+    }
+  }, [])
 
   // Focus moves into the panel and back to the cover when it closes.
   useEffect(() => {
-    const first = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus]');
-    first?.focus();
-    return () => document.querySelector<HTMLElement>('[data-testid="emergency-cover"]')?.focus();
-  }, []);
+    const first = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus]')
+    first?.focus()
+    return () => document.querySelector<HTMLElement>('[data-testid="emergency-cover"]')?.focus()
+  }, [])
 
   const fire = async () => {
-    setNote(null);
-    setPhase({ kind: 'pending' });
+    setNote(null)
+    setPhase({ kind: 'pending' })
     if (isTest) {
       // A drill: the same steps, no call to the station.
       setTimeout(() => {
-        if (action === 'end-test') model.endTest();
-        else model.startTest(message.trim(), scope);
-        onClose();
-      }, 600);
-      return;
+        if (action === 'end-test') model.endTest()
+        else model.startTest(message.trim(), scope)
+        onClose()
+      }, 600)
+      return
     }
     try {
-      if (action === 'activate') await model.activateEmergency(message.trim(), scope);
-      else await model.clearEmergency();
+      if (action === 'activate') await model.activateEmergency(message.trim(), scope)
+      else await model.clearEmergency()
     } catch (err) {
-      const byUuid = Object.fromEntries(Object.values(model.state.channels).map((c) => [c.uuid, c.name]));
-      setPhase({ kind: 'refused', error: err, channel: refusingChannel(err, byUuid) });
+      const byUuid = Object.fromEntries(
+        Object.values(model.state.channels).map((c) => [c.uuid, c.name])
+      )
+      setPhase({ kind: 'refused', error: err, channel: refusingChannel(err, byUuid) })
     }
-  };
+  }
 
   const onKeyDown = (e: ReactKeyboardEvent) => {
-    touch();
+    touch()
     if (e.key === 'Escape' && !pending) {
-      e.stopPropagation();
-      onClose();
+      e.stopPropagation()
+      onClose()
     }
     // Keep Tab inside the dialog.
     if (e.key === 'Tab' && dialogRef.current) {
-      const focusables = [...dialogRef.current.querySelectorAll<HTMLElement>('button:not([disabled]), textarea, input:not([disabled]), [tabindex="0"]')];
-      const first = focusables[0];
-      const last = focusables[focusables.length - 1];
-      if (!first || !last) return;
+      const focusables = [
+        ...dialogRef.current.querySelectorAll<HTMLElement>(
+          'button:not([disabled]), textarea, input:not([disabled]), [tabindex="0"]'
+        )
+      ]
+      const first = focusables[0]
+      const last = focusables[focusables.length - 1]
+      if (!first || !last) return
       if (e.shiftKey && document.activeElement === first) {
-        e.preventDefault();
-        last.focus();
+        e.preventDefault()
+        last.focus()
       } else if (!e.shiftKey && document.activeElement === last) {
-        e.preventDefault();
-        first.focus();
+        e.preventDefault()
+        first.focus()
       }
     }
-  };
+  }
 
-  const messageOk = message.trim().length > 0 && message.trim().length <= EMERGENCY_MESSAGE_MAX;
+  const messageOk = message.trim().length > 0 && message.trim().length <= EMERGENCY_MESSAGE_MAX
   const title =
-    action === 'clear' ? 'All clear: end the emergency' : action === 'end-test' ? 'End the TEST emergency' : isTest ? 'TEST emergency (drill: nothing goes to air)' : 'EMERGENCY: goes to air on every channel';
+    action === 'clear'
+      ? 'All clear: end the emergency'
+      : action === 'end-test'
+        ? 'End the TEST emergency'
+        : isTest
+          ? 'TEST emergency (drill: nothing goes to air)'
+          : 'EMERGENCY: goes to air on every channel'
 
   return (
     <div className="dialog-backdrop">
@@ -260,10 +322,24 @@ function PanelBody({ onClose }: { onClose: () => void }) {
         {action === 'activate' && (
           <>
             <div className="panel-row" role="radiogroup" aria-label="Live or test">
-              <button type="button" role="radio" aria-checked={!drill} className={!drill ? 'on live' : ''} onClick={() => setDrill(false)} disabled={pending}>
+              <button
+                type="button"
+                role="radio"
+                aria-checked={!drill}
+                className={!drill ? 'on live' : ''}
+                onClick={() => setDrill(false)}
+                disabled={pending}
+              >
                 LIVE (on air)
               </button>
-              <button type="button" role="radio" aria-checked={drill} className={drill ? 'on test' : ''} onClick={() => setDrill(true)} disabled={pending}>
+              <button
+                type="button"
+                role="radio"
+                aria-checked={drill}
+                className={drill ? 'on test' : ''}
+                onClick={() => setDrill(true)}
+                disabled={pending}
+              >
                 TEST (drill, this console only)
               </button>
             </div>
@@ -277,8 +353,8 @@ function PanelBody({ onClose }: { onClose: () => void }) {
                   className={t.id === 'correction' ? 'correction' : ''}
                   aria-pressed={message === t.message && scope === t.scope}
                   onClick={() => {
-                    setMessage(t.message);
-                    setScope(t.scope);
+                    setMessage(t.message)
+                    setScope(t.scope)
                   }}
                 >
                   {t.name}
@@ -300,7 +376,14 @@ function PanelBody({ onClose }: { onClose: () => void }) {
             <div className="panel-row" role="radiogroup" aria-label="Scope">
               {(['crawl', 'takeover'] as const).map((s) => (
                 <label key={s} className={`scope-option${scope === s ? ' on' : ''}`}>
-                  <input type="radio" name="scope" value={s} checked={scope === s} disabled={pending} onChange={() => setScope(s)} />
+                  <input
+                    type="radio"
+                    name="scope"
+                    value={s}
+                    checked={scope === s}
+                    disabled={pending}
+                    onChange={() => setScope(s)}
+                  />
                   {s === 'crawl' ? 'Crawl (programming stays on)' : 'Takeover (full screen)'}
                 </label>
               ))}
@@ -314,12 +397,20 @@ function PanelBody({ onClose }: { onClose: () => void }) {
 
         {phase.kind === 'pending' && (
           <p className="panel-pending" role="status" data-testid="emergency-pending">
-            {isTest ? 'TEST: simulating the station… (nothing is sent)' : 'Sent. Waiting for the station to confirm every channel…'}
+            {isTest
+              ? 'TEST: simulating the station… (nothing is sent)'
+              : 'Sent. Waiting for the station to confirm every channel…'}
           </p>
         )}
         {phase.kind === 'refused' && (
           <div className="panel-refused" role="alert" data-testid="emergency-error">
-            <strong>{phase.channel ? `REFUSED by channel “${phase.channel}”.` : action === 'clear' ? 'The all-clear failed.' : 'The emergency did not go to air.'}</strong>{' '}
+            <strong>
+              {phase.channel
+                ? `REFUSED by channel “${phase.channel}”.`
+                : action === 'clear'
+                  ? 'The all-clear failed.'
+                  : 'The emergency did not go to air.'}
+            </strong>{' '}
             {phase.error instanceof StationApiError && phase.error.code === 'switch_refused'
               ? 'No channel was switched: the station put every channel back as it was.'
               : 'Nothing was confirmed: check the station and the mode shown above.'}
@@ -349,14 +440,22 @@ function PanelBody({ onClose }: { onClose: () => void }) {
             onComplete={() => void fire()}
             onCancel={() => setNote('Released early: nothing was sent.')}
           />
-          <button type="button" className="panel-cancel" onClick={onClose} disabled={pending} data-autofocus={action !== 'activate' ? '' : undefined}>
+          <button
+            type="button"
+            className="panel-cancel"
+            onClick={onClose}
+            disabled={pending}
+            data-autofocus={action !== 'activate' ? '' : undefined}
+          >
             Close (Esc)
           </button>
         </div>
-        {action === 'activate' && !messageOk && <p className="panel-note">Pick a template or type a message to arm the hold.</p>}
+        {action === 'activate' && !messageOk && (
+          <p className="panel-note">Pick a template or type a message to arm the hold.</p>
+        )}
       </div>
     </div>
-  );
+  )
 }
 
 function OnAirSummary({ emergency, test = false }: { emergency: EmergencyDto; test?: boolean }) {
@@ -364,9 +463,10 @@ function OnAirSummary({ emergency, test = false }: { emergency: EmergencyDto; te
     <div className="onair-summary">
       <p>
         {test ? 'TEST running since ' : 'On air since '}
-        {emergency.since ? formatClock(Date.parse(emergency.since)) : '—'} · {emergency.scope.toUpperCase()}
+        {emergency.since ? formatClock(Date.parse(emergency.since)) : '—'} ·{' '}
+        {emergency.scope.toUpperCase()}
       </p>
       <blockquote>{emergency.message}</blockquote>
     </div>
-  );
+  )
 }

@@ -1,28 +1,28 @@
 // The station header: MasterClock time, station mode, health, connection, and the emergency cover.
-import { useConsole, useModel } from '../context';
-import { formatClock, formatDate, zoneAbbr } from '../format';
-import { useTick } from '../hooks';
-import { useRef } from 'react';
-import { EmergencyCover } from './Emergency';
-import { LoudnessSetting } from './LoudnessSetting';
+import { useConsole, useModel } from '../context'
+import { formatClock, formatDate, zoneAbbr } from '../format'
+import { useTick } from '../hooks'
+import { useRef } from 'react'
+import { EmergencyCover } from './Emergency'
+import { LoudnessSetting } from './LoudnessSetting'
 
 /** The station clock: MasterClock time in this desk's zone (24 h), with UTC beside it. */
 function StationClockView() {
-  const model = useModel();
-  const timeRef = useRef<HTMLSpanElement>(null);
-  const subRef = useRef<HTMLSpanElement>(null);
-  const last = useRef('');
+  const model = useModel()
+  const timeRef = useRef<HTMLSpanElement>(null)
+  const subRef = useRef<HTMLSpanElement>(null)
+  const last = useRef('')
   useTick((mono) => {
-    const now = model.stationNow(mono);
-    if (now === null) return;
-    const time = formatClock(now);
-    if (time === last.current) return;
-    last.current = time;
-    if (timeRef.current) timeRef.current.textContent = time;
-    const zone = zoneAbbr(now);
-    const utc = zone === 'UTC' ? '' : ` · UTC ${formatClock(now, 'UTC')}`;
-    if (subRef.current) subRef.current.textContent = `${zone} · ${formatDate(now)}${utc}`;
-  });
+    const now = model.stationNow(mono)
+    if (now === null) return
+    const time = formatClock(now)
+    if (time === last.current) return
+    last.current = time
+    if (timeRef.current) timeRef.current.textContent = time
+    const zone = zoneAbbr(now)
+    const utc = zone === 'UTC' ? '' : ` · UTC ${formatClock(now, 'UTC')}`
+    if (subRef.current) subRef.current.textContent = `${zone} · ${formatDate(now)}${utc}`
+  })
   return (
     <div className="station-clock" role="timer" aria-label="Station time (MasterClock)">
       <span ref={timeRef} className="clock-time" data-testid="station-clock">
@@ -30,26 +30,38 @@ function StationClockView() {
       </span>
       <span ref={subRef} className="clock-sub" />
     </div>
-  );
+  )
 }
 
 function ModeView() {
-  const mode = useConsole((s) => s.mode);
-  const test = useConsole((s) => s.ui.testEmergency);
+  const mode = useConsole((s) => s.mode)
+  const test = useConsole((s) => s.ui.testEmergency)
   return (
-    <div className={`mode-badge mode-${mode.mode}`} data-testid="mode" aria-label={`Station mode: ${mode.mode}`}>
+    <div
+      className={`mode-badge mode-${mode.mode}`}
+      data-testid="mode"
+      aria-label={`Station mode: ${mode.mode}`}
+    >
       <span className="caption">MODE</span>
-      <strong>{mode.mode === 'emergency' ? `EMERGENCY · ${mode.emergency?.scope.toUpperCase() ?? ''}` : 'NORMAL'}</strong>
+      <strong>
+        {mode.mode === 'emergency'
+          ? `EMERGENCY · ${mode.emergency?.scope.toUpperCase() ?? ''}`
+          : 'NORMAL'}
+      </strong>
       {test && <span className="test-chip">TEST RUNNING</span>}
     </div>
-  );
+  )
 }
 
 function HealthView() {
-  const health = useConsole((s) => s.health);
-  if (!health) return <div className="health" data-testid="health" />;
+  const health = useConsole((s) => s.health)
+  if (!health) return <div className="health" data-testid="health" />
   return (
-    <div className={`health health-${health.status}`} data-testid="health" aria-label="Station health">
+    <div
+      className={`health health-${health.status}`}
+      data-testid="health"
+      aria-label="Station health"
+    >
       <span>
         <span className="caption">PRODUCERS</span>
         <strong data-testid="producers">
@@ -69,18 +81,29 @@ function HealthView() {
         <strong>{health.status === 'ok' ? 'OK' : 'DEGRADED'}</strong>
       </span>
     </div>
-  );
+  )
 }
 
 function ConnectionView() {
-  const c = useConsole((s) => s.connection);
+  const c = useConsole((s) => s.connection)
   const text =
-    c.status === 'open' ? 'LIVE' : c.status === 'reconnecting' ? `RECONNECTING${c.retryInMs !== null ? ` (${Math.ceil(c.retryInMs / 1000)} s)` : ''}` : c.status === 'connecting' ? 'CONNECTING' : 'IDLE';
+    c.status === 'open'
+      ? 'LIVE'
+      : c.status === 'reconnecting'
+        ? `RECONNECTING${c.retryInMs !== null ? ` (${Math.ceil(c.retryInMs / 1000)} s)` : ''}`
+        : c.status === 'connecting'
+          ? 'CONNECTING'
+          : 'IDLE'
   return (
-    <div className={`connection conn-${c.status}`} data-testid="connection" role="status" aria-label={`Connection to the station: ${text}`}>
+    <div
+      className={`connection conn-${c.status}`}
+      data-testid="connection"
+      role="status"
+      aria-label={`Connection to the station: ${text}`}
+    >
       {text}
     </div>
-  );
+  )
 }
 
 export function Header() {
@@ -96,17 +119,17 @@ export function Header() {
       <LoudnessSetting />
       <EmergencyCover />
     </header>
-  );
+  )
 }
 
 /** A stale picture must never pass for a live one. */
 export function ConnectionNotice() {
-  const c = useConsole((s) => s.connection);
-  const live = useConsole((s) => s.live);
-  if (c.status === 'open' || c.status === 'idle' || !live) return null;
+  const c = useConsole((s) => s.connection)
+  const live = useConsole((s) => s.live)
+  if (c.status === 'open' || c.status === 'idle' || !live) return null
   return (
     <div className="connection-notice" role="alert">
       Lost the connection to the station: what you see may be out of date. Reconnecting…
     </div>
-  );
+  )
 }

@@ -1,14 +1,14 @@
 // One channel in the multiviewer: its live preview inside a tally border, the under-monitor label
 // (name, local time), now/next with a countdown, viewers, alarm codes and the audio meter.
 // A tile selects only its own channel from the store, so other channels' changes do not touch it.
-import { memo, useEffect, useRef, useState } from 'react';
-import { useConsole, useModel } from '../context';
-import { formatClock } from '../format';
-import { useOnScreen } from '../hooks';
-import { PreviewPlayer, type PreviewStatus } from '../preview/player';
-import { alarmCodes, TALLY_DESCRIPTION, tallyText } from '../tally';
-import { AudioMeter } from './AudioMeter';
-import { Countdown, ZoneClock } from './TimeText';
+import { memo, useEffect, useRef, useState } from 'react'
+import { useConsole, useModel } from '../context'
+import { formatClock } from '../format'
+import { useOnScreen } from '../hooks'
+import { PreviewPlayer, type PreviewStatus } from '../preview/player'
+import { alarmCodes, TALLY_DESCRIPTION, tallyText } from '../tally'
+import { AudioMeter } from './AudioMeter'
+import { Countdown, ZoneClock } from './TimeText'
 
 const STATUS_TEXT: Record<PreviewStatus, string> = {
   attaching: 'Connecting preview…',
@@ -16,30 +16,43 @@ const STATUS_TEXT: Record<PreviewStatus, string> = {
   playing: '',
   paused: 'Paused (not visible)',
   retrying: 'Preview lost; retrying…',
-  unavailable: 'No preview',
-};
+  unavailable: 'No preview'
+}
 
-function PreviewVideo({ uuid, visible, listening }: { uuid: string; visible: boolean; listening: boolean }) {
-  const model = useModel();
-  const videoRef = useRef<HTMLVideoElement>(null);
-  const playerRef = useRef<PreviewPlayer | null>(null);
-  const [status, setStatus] = useState<{ status: PreviewStatus; detail: string | null }>({ status: 'attaching', detail: null });
+function PreviewVideo({
+  uuid,
+  visible,
+  listening
+}: {
+  uuid: string
+  visible: boolean
+  listening: boolean
+}) {
+  const model = useModel()
+  const videoRef = useRef<HTMLVideoElement>(null)
+  const playerRef = useRef<PreviewPlayer | null>(null)
+  const [status, setStatus] = useState<{ status: PreviewStatus; detail: string | null }>({
+    status: 'attaching',
+    detail: null
+  })
 
   useEffect(() => {
-    const video = videoRef.current;
-    if (!video) return;
-    const player = new PreviewPlayer(model.api, uuid, video, { onStatus: (s, detail) => setStatus({ status: s, detail }) });
-    playerRef.current = player;
+    const video = videoRef.current
+    if (!video) return
+    const player = new PreviewPlayer(model.api, uuid, video, {
+      onStatus: (s, detail) => setStatus({ status: s, detail })
+    })
+    playerRef.current = player
     return () => {
-      playerRef.current = null;
-      player.dispose();
-    };
-  }, [model, uuid]);
+      playerRef.current = null
+      player.dispose()
+    }
+  }, [model, uuid])
 
-  useEffect(() => playerRef.current?.setVisible(visible), [visible]);
-  useEffect(() => playerRef.current?.setListening(listening), [listening]);
+  useEffect(() => playerRef.current?.setVisible(visible), [visible])
+  useEffect(() => playerRef.current?.setListening(listening), [listening])
 
-  const text = STATUS_TEXT[status.status];
+  const text = STATUS_TEXT[status.status]
   return (
     <>
       <video ref={videoRef} muted playsInline disablePictureInPicture data-testid="preview" />
@@ -50,40 +63,52 @@ function PreviewVideo({ uuid, visible, listening }: { uuid: string; visible: boo
         </div>
       )}
     </>
-  );
+  )
 }
 
 /** Over a picture that is not live output: a frozen last frame must never pass for a channel on air. */
-function NoOutput({ failed, status, code }: { failed: boolean; status: string; code: string | null }) {
+function NoOutput({
+  failed,
+  status,
+  code
+}: {
+  failed: boolean
+  status: string
+  code: string | null
+}) {
   if (failed) {
     return (
       <div className="no-output" data-testid="no-output">
         CHANNEL FAILED{code ? ` · ${code}` : ''}
         <small>no output: reset it from Details</small>
       </div>
-    );
+    )
   }
   if (status === 'stopped' || status === 'starting' || status === 'stopping') {
     return (
       <div className="no-output" data-testid="no-output">
         {status === 'starting' ? 'STARTING…' : 'NO OUTPUT'}
-        <small>{status === 'starting' ? 'the producer is starting' : 'producer stopped (standby)'}</small>
+        <small>
+          {status === 'starting' ? 'the producer is starting' : 'producer stopped (standby)'}
+        </small>
       </div>
-    );
+    )
   }
-  return null;
+  return null
 }
 
 function NowNext({ uuid }: { uuid: string }) {
-  const now = useConsole((s) => s.channels[uuid]?.nowPlaying ?? null);
-  const next = useConsole((s) => s.channels[uuid]?.next ?? null);
-  const kind = useConsole((s) => s.channels[uuid]?.kind);
-  const zone = useConsole((s) => s.channels[uuid]?.timezone);
+  const now = useConsole((s) => s.channels[uuid]?.nowPlaying ?? null)
+  const next = useConsole((s) => s.channels[uuid]?.next ?? null)
+  const kind = useConsole((s) => s.channels[uuid]?.kind)
+  const zone = useConsole((s) => s.channels[uuid]?.timezone)
   return (
     <div className="nownext">
       <div className="now-line" data-testid="now">
         <span className="nn-label">NOW</span>
-        <span className="nn-title">{now ? now.title : kind === 'guide' ? 'Listings' : 'Nothing scheduled (slate)'}</span>
+        <span className="nn-title">
+          {now ? now.title : kind === 'guide' ? 'Listings' : 'Nothing scheduled (slate)'}
+        </span>
         {now && <Countdown target={next?.start ?? now.end} label="Next item in" />}
       </div>
       <div className="next-line" data-testid="next">
@@ -92,22 +117,30 @@ function NowNext({ uuid }: { uuid: string }) {
         {next && <span className="nn-at">{formatClock(Date.parse(next.start), zone)}</span>}
       </div>
     </div>
-  );
+  )
 }
 
-export const Tile = memo(function Tile({ uuid, large = false, hidden = false }: { uuid: string; large?: boolean; hidden?: boolean }) {
-  const model = useModel();
-  const ch = useConsole((s) => s.channels[uuid]);
-  const listening = useConsole((s) => s.prefs.listened === uuid);
-  const soloed = useConsole((s) => s.ui.solo === uuid);
-  const detailOpen = useConsole((s) => s.ui.detail === uuid);
-  const monitorRef = useRef<HTMLDivElement>(null);
-  const onScreen = useOnScreen(monitorRef);
-  if (!ch) return null;
+export const Tile = memo(function Tile({
+  uuid,
+  large = false,
+  hidden = false
+}: {
+  uuid: string
+  large?: boolean
+  hidden?: boolean
+}) {
+  const model = useModel()
+  const ch = useConsole((s) => s.channels[uuid])
+  const listening = useConsole((s) => s.prefs.listened === uuid)
+  const soloed = useConsole((s) => s.ui.solo === uuid)
+  const detailOpen = useConsole((s) => s.ui.detail === uuid)
+  const monitorRef = useRef<HTMLDivElement>(null)
+  const onScreen = useOnScreen(monitorRef)
+  if (!ch) return null
 
-  const codes = alarmCodes(ch);
-  const tally = tallyText(ch);
-  const toggleSolo = () => model.setSolo(soloed ? null : uuid);
+  const codes = alarmCodes(ch)
+  const tally = tallyText(ch)
+  const toggleSolo = () => model.setSolo(soloed ? null : uuid)
 
   return (
     <section
@@ -124,7 +157,11 @@ export const Tile = memo(function Tile({ uuid, large = false, hidden = false }: 
           {tally}
         </span>
         {codes.length > 0 && (
-          <span className="alarm-codes" data-testid="alarm-codes" aria-label={`Alarms: ${codes.join(', ')}`}>
+          <span
+            className="alarm-codes"
+            data-testid="alarm-codes"
+            aria-label={`Alarms: ${codes.join(', ')}`}
+          >
             {codes.map((c) => (
               <span key={c} className="alarm-code">
                 {c}
@@ -132,19 +169,36 @@ export const Tile = memo(function Tile({ uuid, large = false, hidden = false }: 
             ))}
           </span>
         )}
-        <span className="viewers" data-testid="viewers" title="Viewers (the console's previews are not counted)">
+        <span
+          className="viewers"
+          data-testid="viewers"
+          title="Viewers (the console's previews are not counted)"
+        >
           {ch.viewerCount} {ch.viewerCount === 1 ? 'viewer' : 'viewers'}
         </span>
         {ch.outputCount > 0 && (
-          <span className="viewers" data-testid="output-count" title="Push outputs (RTMP/SRT) keeping this channel on air">
+          <span
+            className="viewers"
+            data-testid="output-count"
+            title="Push outputs (RTMP/SRT) keeping this channel on air"
+          >
             {ch.outputCount} {ch.outputCount === 1 ? 'output' : 'outputs'}
           </span>
         )}
       </div>
-      <div className="monitor" ref={monitorRef} onClick={() => model.toggleListen(uuid)} title={listening ? 'Listening: click to mute' : 'Click to listen'}>
+      <div
+        className="monitor"
+        ref={monitorRef}
+        onClick={() => model.toggleListen(uuid)}
+        title={listening ? 'Listening: click to mute' : 'Click to listen'}
+      >
         <PreviewVideo uuid={uuid} visible={onScreen && !hidden} listening={listening} />
         <AudioMeter uuid={uuid} />
-        <NoOutput failed={ch.failed || ch.producerStatus === 'failed'} status={ch.producerStatus} code={codes[0] ?? null} />
+        <NoOutput
+          failed={ch.failed || ch.producerStatus === 'failed'}
+          status={ch.producerStatus}
+          code={codes[0] ?? null}
+        />
         {listening && <span className="listen-badge">LISTEN</span>}
       </div>
       <div className="umd">
@@ -153,16 +207,31 @@ export const Tile = memo(function Tile({ uuid, large = false, hidden = false }: 
       </div>
       <NowNext uuid={uuid} />
       <div className="tile-actions">
-        <button type="button" aria-pressed={listening} onClick={() => model.toggleListen(uuid)} aria-label={`Listen to ${ch.name}`}>
+        <button
+          type="button"
+          aria-pressed={listening}
+          onClick={() => model.toggleListen(uuid)}
+          aria-label={`Listen to ${ch.name}`}
+        >
           {listening ? 'Listening' : 'Listen'}
         </button>
-        <button type="button" aria-pressed={soloed} onClick={toggleSolo} aria-label={soloed ? `Back to the grid from ${ch.name}` : `Show ${ch.name} alone`}>
+        <button
+          type="button"
+          aria-pressed={soloed}
+          onClick={toggleSolo}
+          aria-label={soloed ? `Back to the grid from ${ch.name}` : `Show ${ch.name} alone`}
+        >
           {soloed ? 'Grid' : 'Solo'}
         </button>
-        <button type="button" aria-expanded={detailOpen} onClick={() => model.openDetail(detailOpen ? null : uuid)} aria-label={`Details of ${ch.name}`}>
+        <button
+          type="button"
+          aria-expanded={detailOpen}
+          onClick={() => model.openDetail(detailOpen ? null : uuid)}
+          aria-label={`Details of ${ch.name}`}
+        >
           Details
         </button>
       </div>
     </section>
-  );
-});
+  )
+})

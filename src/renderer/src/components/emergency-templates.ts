@@ -1,13 +1,13 @@
 // The emergency control's ready messages (among them a correction for an alert sent in error), and
 // how a refused switch names the channel that refused.
-import type { EmergencyScope } from '../../../shared/domain';
-import { StationApiError } from '../../../shared/station-api';
+import type { EmergencyScope } from '../../../shared/domain'
+import { StationApiError } from '../../../shared/station-api'
 
 export interface Template {
-  id: string;
-  name: string;
-  message: string;
-  scope: EmergencyScope;
+  id: string
+  name: string
+  message: string
+  scope: EmergencyScope
 }
 
 export const TEMPLATES: Template[] = [
@@ -15,32 +15,35 @@ export const TEMPLATES: Template[] = [
     id: 'weather',
     name: 'Severe weather',
     scope: 'crawl',
-    message: 'SEVERE WEATHER WARNING for the viewing area. Take shelter now and stay tuned to this station for updates.',
+    message:
+      'SEVERE WEATHER WARNING for the viewing area. Take shelter now and stay tuned to this station for updates.'
   },
   {
     id: 'civil',
     name: 'Civil emergency',
     scope: 'takeover',
-    message: 'CIVIL EMERGENCY: local authorities have declared an emergency in the viewing area. Follow the instructions of officials.',
+    message:
+      'CIVIL EMERGENCY: local authorities have declared an emergency in the viewing area. Follow the instructions of officials.'
   },
   {
     id: 'technical',
     name: 'Technical fault',
     scope: 'takeover',
-    message: 'We are experiencing technical difficulties. Please stand by.',
+    message: 'We are experiencing technical difficulties. Please stand by.'
   },
   {
     id: 'correction',
     name: 'Correction (false alert)',
     scope: 'crawl',
-    message: 'CORRECTION: the previous emergency alert was sent in error. There is NO emergency. No action is needed.',
-  },
-];
+    message:
+      'CORRECTION: the previous emergency alert was sent in error. There is NO emergency. No action is needed.'
+  }
+]
 
 /** The channel a refused unit of work names: from the message, with the console's name for its uuid. */
 export function refusingChannel(err: unknown, names: Record<string, string>): string | null {
-  if (!(err instanceof StationApiError) || err.code !== 'switch_refused') return null;
-  const m = /channel "([^"]*)" \(([0-9a-f-]{36})\)/i.exec(err.message);
-  if (!m) return null;
-  return names[m[2]!.toLowerCase()] ?? names[m[2]!] ?? m[1]!;
+  if (!(err instanceof StationApiError) || err.code !== 'switch_refused') return null
+  const m = /channel "([^"]*)" \(([0-9a-f-]{36})\)/i.exec(err.message)
+  if (!m) return null
+  return names[m[2]!.toLowerCase()] ?? names[m[2]!] ?? m[1]!
 }

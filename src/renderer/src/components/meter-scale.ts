@@ -1,18 +1,18 @@
 // The audio meter's scale: -60..0 dBFS, linear in dB (as broadcast PPMs draw it).
-export const FLOOR_DB = -60;
+export const FLOOR_DB = -60
 
 /** dBFS to a 0..1 bar height. */
 export function meterFraction(db: number): number {
-  if (!Number.isFinite(db)) return 0;
-  return Math.min(1, Math.max(0, (db - FLOOR_DB) / -FLOOR_DB));
+  if (!Number.isFinite(db)) return 0
+  return Math.min(1, Math.max(0, (db - FLOOR_DB) / -FLOOR_DB))
 }
 
 /** The loudness bar's scale in LU around the station's target: -18..+9 (the EBU +9 scale). */
-export const LU_FLOOR = -18;
-export const LU_TOP = 9;
+export const LU_FLOOR = -18
+export const LU_TOP = 9
 
 /** LUFS to a 0..1 bar height on the LU scale around `target`. */
 export function luFraction(lufs: number, target: number): number {
-  if (!Number.isFinite(lufs)) return 0;
-  return Math.min(1, Math.max(0, (lufs - target - LU_FLOOR) / (LU_TOP - LU_FLOOR)));
+  if (!Number.isFinite(lufs)) return 0
+  return Math.min(1, Math.max(0, (lufs - target - LU_FLOOR) / (LU_TOP - LU_FLOOR)))
 }

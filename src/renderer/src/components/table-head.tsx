@@ -10,5 +10,5 @@ export function TableHead({ columns }: { columns: string[] }) {
         ))}
       </tr>
     </thead>
-  );
+  )
 }

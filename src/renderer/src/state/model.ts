@@ -2,171 +2,198 @@
 // the UI gives. Components select what they show (a tile selects its own channel), so one channel's
 // change re-renders one tile. Fast-changing values stay outside the store: station time is held by
 // the StationClock and read on animation frames, audio levels go through the LevelsBus.
-import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AlarmDto, EmergencyDto, ModeDto, StationEvent } from '../../../shared/api';
-import type { EmergencyScope } from '../../../shared/domain';
-import { StationApiError, type StationApi } from '../../../shared/station-api';
-import { isConnectionAware, type ConnectionState } from '../transport/connection';
-import { monotonicNow, StationClock } from './clock';
-import { LevelsBus } from './levels';
-import { loadPrefs, savePrefs, type Layout, type Prefs, type PrefsStorage } from './prefs';
-import { applyEvent, INITIAL_STATION, noteStation, sameMode, type AlarmEntry, type StationState } from './station-state';
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import type { AlarmDto, EmergencyDto, ModeDto, StationEvent } from '../../../shared/api'
+import type { EmergencyScope } from '../../../shared/domain'
+import { StationApiError, type StationApi } from '../../../shared/station-api'
+import { isConnectionAware, type ConnectionState } from '../transport/connection'
+import { monotonicNow, StationClock } from './clock'
+import { LevelsBus } from './levels'
+import { loadPrefs, savePrefs, type Layout, type Prefs, type PrefsStorage } from './prefs'
+import {
+  applyEvent,
+  INITIAL_STATION,
+  noteStation,
+  sameMode,
+  type AlarmEntry,
+  type StationState
+} from './station-state'
 
 export interface UiState {
   /** The channel shown alone (double-click), or null for the grid. */
-  solo: string | null;
+  solo: string | null
   /** The channel whose detail panel is open. */
-  detail: string | null;
+  detail: string | null
   /** An emergency drill running in this console only (test mode: nothing goes to air). */
-  testEmergency: EmergencyDto | null;
+  testEmergency: EmergencyDto | null
   /** The emergency cover is lifted: the control panel is open. */
-  emergencyPanel: boolean;
+  emergencyPanel: boolean
 }
 
 export interface ConsoleState extends StationState {
-  connection: ConnectionState;
-  prefs: Prefs;
-  ui: UiState;
+  connection: ConnectionState
+  prefs: Prefs
+  ui: UiState
 }
 
 export interface ModelOptions {
-  storage?: PrefsStorage | null;
+  storage?: PrefsStorage | null
   /** Monotonic milliseconds (document timeline by default). */
-  monotonic?: () => number;
+  monotonic?: () => number
 }
 
 export class ConsoleModel {
-  readonly store: StoreApi<ConsoleState>;
-  readonly clock = new StationClock();
-  readonly levels = new LevelsBus();
-  private readonly storage: PrefsStorage | null;
-  private readonly mono: () => number;
-  private stops: Array<() => void> = [];
+  readonly store: StoreApi<ConsoleState>
+  readonly clock = new StationClock()
+  readonly levels = new LevelsBus()
+  private readonly storage: PrefsStorage | null
+  private readonly mono: () => number
+  private stops: Array<() => void> = []
 
   constructor(
     readonly api: StationApi,
-    options: ModelOptions = {},
+    options: ModelOptions = {}
   ) {
-    this.storage = options.storage ?? null;
-    this.mono = options.monotonic ?? monotonicNow;
-    const connection: ConnectionState = isConnectionAware(api) ? api.connectionState() : { status: 'open', retryInMs: null, resyncs: 0 };
+    this.storage = options.storage ?? null
+    this.mono = options.monotonic ?? monotonicNow
+    const connection: ConnectionState = isConnectionAware(api)
+      ? api.connectionState()
+      : { status: 'open', retryInMs: null, resyncs: 0 }
     this.store = createStore<ConsoleState>()(() => ({
       ...INITIAL_STATION,
       connection,
       prefs: loadPrefs(this.storage),
-      ui: { solo: null, detail: null, testEmergency: null, emergencyPanel: false },
-    }));
+      ui: { solo: null, detail: null, testEmergency: null, emergencyPanel: false }
+    }))
   }
 
   get state(): ConsoleState {
-    return this.store.getState();
+    return this.store.getState()
   }
 
   /** Subscribes to the station's events (and connection changes, where the transport has them). */
   start(): void {
-    if (this.stops.length > 0) return;
+    if (this.stops.length > 0) return
     if (isConnectionAware(this.api)) {
       this.stops.push(
         this.api.onConnectionChange((c) => {
-          const prev = this.state.connection;
-          this.store.setState({ connection: c });
-          if (prev.status === 'open' && c.status !== 'open') this.store.setState(noteStation(this.state, 'Connection to the station lost; reconnecting', 'warn'));
-          if (c.resyncs > prev.resyncs) this.store.setState(noteStation(this.state, 'Missed an update: took a fresh snapshot', 'warn'));
-        }),
-      );
+          const prev = this.state.connection
+          this.store.setState({ connection: c })
+          if (prev.status === 'open' && c.status !== 'open')
+            this.store.setState(
+              noteStation(this.state, 'Connection to the station lost; reconnecting', 'warn')
+            )
+          if (c.resyncs > prev.resyncs)
+            this.store.setState(
+              noteStation(this.state, 'Missed an update: took a fresh snapshot', 'warn')
+            )
+        })
+      )
     }
-    this.stops.push(this.api.subscribe((event) => this.ingest(event)));
+    this.stops.push(this.api.subscribe((event) => this.ingest(event)))
   }
 
   stop(): void {
-    for (const s of this.stops.splice(0)) s();
+    for (const s of this.stops.splice(0)) s()
   }
 
   ingest(event: StationEvent, atMono = this.mono()): void {
-    this.clock.anchor(event.stationTime, atMono);
+    this.clock.anchor(event.stationTime, atMono)
     if (event.type === 'levels') {
-      this.levels.publish(event.channels, atMono);
-      return;
+      this.levels.publish(event.channels, atMono)
+      return
     }
-    const wasLive = this.state.live;
-    this.store.setState(applyEvent(this.state, event));
-    if (event.type === 'snapshot' && wasLive) this.store.setState(noteStation(this.state, `Fresh snapshot (seq ${event.seq})`, 'info'));
+    const wasLive = this.state.live
+    this.store.setState(applyEvent(this.state, event))
+    if (event.type === 'snapshot' && wasLive)
+      this.store.setState(noteStation(this.state, `Fresh snapshot (seq ${event.seq})`, 'info'))
   }
 
   /** Station time now (epoch ms), or null before the first event. */
   stationNow(monoMs = this.mono()): number | null {
-    return this.clock.now(monoMs);
+    return this.clock.now(monoMs)
   }
 
   // ---- preferences and view ------------------------------------------------------------------
 
   private setPrefs(patch: Partial<Prefs>): void {
-    const prefs = { ...this.state.prefs, ...patch };
-    this.store.setState({ prefs });
-    savePrefs(this.storage, prefs);
+    const prefs = { ...this.state.prefs, ...patch }
+    this.store.setState({ prefs })
+    savePrefs(this.storage, prefs)
   }
 
   setLayout(layout: Layout): void {
-    this.setPrefs({ layout });
+    this.setPrefs({ layout })
   }
 
   /** Listens to one channel (only one at a time); the same channel again mutes it. */
   toggleListen(uuid: string): void {
-    this.setPrefs({ listened: this.state.prefs.listened === uuid ? null : uuid });
+    this.setPrefs({ listened: this.state.prefs.listened === uuid ? null : uuid })
   }
 
   setSolo(uuid: string | null): void {
-    this.store.setState({ ui: { ...this.state.ui, solo: uuid } });
+    this.store.setState({ ui: { ...this.state.ui, solo: uuid } })
   }
 
   openDetail(uuid: string | null): void {
-    this.store.setState({ ui: { ...this.state.ui, detail: uuid } });
+    this.store.setState({ ui: { ...this.state.ui, detail: uuid } })
   }
 
   setEmergencyPanel(open: boolean): void {
-    if (this.state.ui.emergencyPanel !== open) this.store.setState({ ui: { ...this.state.ui, emergencyPanel: open } });
+    if (this.state.ui.emergencyPanel !== open)
+      this.store.setState({ ui: { ...this.state.ui, emergencyPanel: open } })
   }
 
   // ---- commands ------------------------------------------------------------------------------
 
   private applyMode(mode: ModeDto): void {
-    if (!sameMode(this.state.mode, mode)) this.store.setState({ mode });
+    if (!sameMode(this.state.mode, mode)) this.store.setState({ mode })
   }
 
   async activateEmergency(message: string, scope: EmergencyScope): Promise<ModeDto> {
-    this.store.setState(noteStation(this.state, `Emergency requested (${scope})`, 'warn'));
+    this.store.setState(noteStation(this.state, `Emergency requested (${scope})`, 'warn'))
     try {
-      const mode = await this.api.activateEmergency({ message, scope });
-      this.applyMode(mode);
-      return mode;
+      const mode = await this.api.activateEmergency({ message, scope })
+      this.applyMode(mode)
+      return mode
     } catch (err) {
-      this.store.setState(noteStation(this.state, `Emergency refused: ${describeError(err)}`, 'alarm'));
-      throw err;
+      this.store.setState(
+        noteStation(this.state, `Emergency refused: ${describeError(err)}`, 'alarm')
+      )
+      throw err
     }
   }
 
   async clearEmergency(): Promise<ModeDto> {
-    this.store.setState(noteStation(this.state, 'All-clear requested', 'info'));
+    this.store.setState(noteStation(this.state, 'All-clear requested', 'info'))
     try {
-      const mode = await this.api.clearEmergency();
-      this.applyMode(mode);
-      return mode;
+      const mode = await this.api.clearEmergency()
+      this.applyMode(mode)
+      return mode
     } catch (err) {
-      this.store.setState(noteStation(this.state, `All-clear refused: ${describeError(err)}`, 'alarm'));
-      throw err;
+      this.store.setState(
+        noteStation(this.state, `All-clear refused: ${describeError(err)}`, 'alarm')
+      )
+      throw err
     }
   }
 
   startTest(message: string, scope: EmergencyScope): void {
-    const now = this.stationNow();
-    const since = now === null ? '' : new Date(now).toISOString();
-    this.store.setState({ ui: { ...this.state.ui, testEmergency: { message, scope, since } } });
-    this.store.setState(noteStation(this.state, `TEST emergency started in this console (${scope}); nothing went to air`, 'info'));
+    const now = this.stationNow()
+    const since = now === null ? '' : new Date(now).toISOString()
+    this.store.setState({ ui: { ...this.state.ui, testEmergency: { message, scope, since } } })
+    this.store.setState(
+      noteStation(
+        this.state,
+        `TEST emergency started in this console (${scope}); nothing went to air`,
+        'info'
+      )
+    )
   }
 
   endTest(): void {
-    this.store.setState({ ui: { ...this.state.ui, testEmergency: null } });
-    this.store.setState(noteStation(this.state, 'TEST emergency ended', 'info'));
+    this.store.setState({ ui: { ...this.state.ui, testEmergency: null } })
+    this.store.setState(noteStation(this.state, 'TEST emergency ended', 'info'))
   }
 
   /**
@@ -176,31 +203,43 @@ export class ConsoleModel {
    */
   async acknowledge(entry: AlarmEntry): Promise<'engine' | 'local'> {
     try {
-      const acked: AlarmDto = await this.api.acknowledgeAlarm(entry.alarm.id);
-      const cur = this.state.alarms[entry.key];
-      if (cur) this.store.setState({ alarms: { ...this.state.alarms, [entry.key]: { ...cur, alarm: { ...cur.alarm, acknowledgedAt: acked.acknowledgedAt ?? this.stationIso() } } } });
-      return 'engine';
+      const acked: AlarmDto = await this.api.acknowledgeAlarm(entry.alarm.id)
+      const cur = this.state.alarms[entry.key]
+      if (cur)
+        this.store.setState({
+          alarms: {
+            ...this.state.alarms,
+            [entry.key]: {
+              ...cur,
+              alarm: { ...cur.alarm, acknowledgedAt: acked.acknowledgedAt ?? this.stationIso() }
+            }
+          }
+        })
+      return 'engine'
     } catch (err) {
-      const code = err instanceof StationApiError ? err.code : '';
-      const gone = code === 'not_found' && !entry.present;
-      if (code !== 'unsupported' && !gone) throw err;
-      const cur = this.state.alarms[entry.key];
-      if (cur) this.store.setState({ alarms: { ...this.state.alarms, [entry.key]: { ...cur, localAckAt: this.stationIso() } } });
-      return 'local';
+      const code = err instanceof StationApiError ? err.code : ''
+      const gone = code === 'not_found' && !entry.present
+      if (code !== 'unsupported' && !gone) throw err
+      const cur = this.state.alarms[entry.key]
+      if (cur)
+        this.store.setState({
+          alarms: { ...this.state.alarms, [entry.key]: { ...cur, localAckAt: this.stationIso() } }
+        })
+      return 'local'
     }
   }
 
   resetChannel(uuid: string) {
-    return this.api.resetChannel(uuid);
+    return this.api.resetChannel(uuid)
   }
 
   private stationIso(): string {
-    const now = this.stationNow();
-    return now === null ? new Date(0).toISOString() : new Date(now).toISOString();
+    const now = this.stationNow()
+    return now === null ? new Date(0).toISOString() : new Date(now).toISOString()
   }
 }
 
 export function describeError(err: unknown): string {
-  if (err instanceof StationApiError) return `${err.message} [${err.code}]`;
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof StationApiError) return `${err.message} [${err.code}]`
+  return err instanceof Error ? err.message : String(err)
 }

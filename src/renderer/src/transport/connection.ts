@@ -3,21 +3,21 @@
 
 export interface ConnectionState {
   /** idle: nothing subscribed; connecting: first attempt; open: events flowing; reconnecting: lost, retrying. */
-  status: 'idle' | 'connecting' | 'open' | 'reconnecting';
+  status: 'idle' | 'connecting' | 'open' | 'reconnecting'
   /** When reconnecting: the delay before the next attempt. */
-  retryInMs: number | null;
+  retryInMs: number | null
   /** How many times a missed update forced a fresh snapshot. */
-  resyncs: number;
+  resyncs: number
 }
 
-export type ConnectionListener = (state: ConnectionState) => void;
+export type ConnectionListener = (state: ConnectionState) => void
 
 export interface ConnectionAware {
-  connectionState(): ConnectionState;
-  onConnectionChange(listener: ConnectionListener): () => void;
+  connectionState(): ConnectionState
+  onConnectionChange(listener: ConnectionListener): () => void
 }
 
 export function isConnectionAware(api: object): api is ConnectionAware {
-  const a = api as Partial<ConnectionAware>;
-  return typeof a.connectionState === 'function' && typeof a.onConnectionChange === 'function';
+  const a = api as Partial<ConnectionAware>
+  return typeof a.connectionState === 'function' && typeof a.onConnectionChange === 'function'
 }

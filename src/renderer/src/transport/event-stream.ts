@@ -1,163 +1,167 @@
 // One subscription's event stream over the station's event WebSocket: its socket, the seq of the
 // last change it delivered, and its reconnects with backoff. A missed seq drops the socket and opens
 // a new one at once (it starts with a fresh snapshot).
-import type { StationEvent } from '../../../shared/api';
-import type { StationEventListener } from '../../../shared/station-api';
+import type { StationEvent } from '../../../shared/api'
+import type { StationEventListener } from '../../../shared/station-api'
 
 /** The part of a browser WebSocket this transport uses. */
 export interface WebSocketLike {
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+  close(code?: number, reason?: string): void
 }
 
 export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
 }
 
 export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
+  initialMs: number
+  maxMs: number
   /** Each delay is shortened by up to this fraction at random, so many consoles do not reconnect in step. */
-  jitter: number;
+  jitter: number
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, jitter: 0.2 };
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, jitter: 0.2 }
 
 /** The delay before reconnect attempt `attempt` (0-based). */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
-  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base * (1 - options.jitter * random()));
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number
+): number {
+  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30))
+  return Math.round(base * (1 - options.jitter * random()))
 }
 
 /** What a stream needs from the transport that owns it. */
 export interface StreamHost {
-  readonly backoff: BackoffOptions;
-  readonly timers: Timers;
-  readonly random: () => number;
-  openSocket(): WebSocketLike;
+  readonly backoff: BackoffOptions
+  readonly timers: Timers
+  readonly random: () => number
+  openSocket(): WebSocketLike
   /** A stream opened, closed or will retry (the transport's connection state follows). */
-  streamChanged(extra?: { retryInMs?: number }): void;
-  noteResync(lastSeq: number, gotSeq: number): void;
+  streamChanged(extra?: { retryInMs?: number }): void
+  noteResync(lastSeq: number, gotSeq: number): void
 }
 
 /** One subscription's event stream: its socket, its seq and its reconnects. */
 export class EventStream {
-  private socket: WebSocketLike | null = null;
-  private open = false;
-  private seq: number | null = null;
-  private attempt = 0;
-  private retryTimer: unknown = null;
-  private closed = false;
+  private socket: WebSocketLike | null = null
+  private open = false
+  private seq: number | null = null
+  private attempt = 0
+  private retryTimer: unknown = null
+  private closed = false
 
   constructor(
     private readonly api: StreamHost,
-    private readonly listener: StationEventListener,
+    private readonly listener: StationEventListener
   ) {}
 
   get isOpen(): boolean {
-    return this.open;
+    return this.open
   }
 
   connect(): void {
-    if (this.closed) return;
-    this.retryTimer = null;
-    this.seq = null;
-    const ws = this.api.openSocket();
-    this.socket = ws;
+    if (this.closed) return
+    this.retryTimer = null
+    this.seq = null
+    const ws = this.api.openSocket()
+    this.socket = ws
     ws.onopen = () => {
-      if (ws !== this.socket) return;
-      this.open = true;
-      this.api.streamChanged();
-    };
+      if (ws !== this.socket) return
+      this.open = true
+      this.api.streamChanged()
+    }
     ws.onmessage = (ev) => {
-      if (ws === this.socket) this.receive(ev.data);
-    };
+      if (ws === this.socket) this.receive(ev.data)
+    }
     ws.onclose = () => {
-      if (ws === this.socket) this.lost();
-    };
+      if (ws === this.socket) this.lost()
+    }
     // A close always follows an error; the close decides.
-    ws.onerror = () => undefined;
+    ws.onerror = () => undefined
   }
 
   private receive(data: unknown): void {
-    let event: StationEvent;
+    let event: StationEvent
     try {
-      event = JSON.parse(typeof data === 'string' ? data : String(data)) as StationEvent;
+      event = JSON.parse(typeof data === 'string' ? data : String(data)) as StationEvent
     } catch {
-      return; // not ours to interpret
+      return // not ours to interpret
     }
     switch (event.type) {
       case 'snapshot':
-        this.seq = event.seq;
-        this.attempt = 0;
-        this.deliver(event);
-        return;
+        this.seq = event.seq
+        this.attempt = 0
+        this.deliver(event)
+        return
       case 'changes':
-        if (this.seq === null || event.seq <= this.seq) return; // before the snapshot, or already seen
+        if (this.seq === null || event.seq <= this.seq) return // before the snapshot, or already seen
         if (event.seq !== this.seq + 1) {
-          this.api.noteResync(this.seq, event.seq);
-          this.resnapshot();
-          return;
+          this.api.noteResync(this.seq, event.seq)
+          this.resnapshot()
+          return
         }
-        this.seq = event.seq;
-        this.deliver(event);
-        return;
+        this.seq = event.seq
+        this.deliver(event)
+        return
       case 'levels':
-        if (this.seq !== null) this.deliver(event);
-        return;
+        if (this.seq !== null) this.deliver(event)
+        return
       default:
-        return; // a newer station's event type: ignore
+        return // a newer station's event type: ignore
     }
   }
 
   private deliver(event: StationEvent): void {
     try {
-      this.listener(event);
+      this.listener(event)
     } catch (err) {
       // A broken listener must not break the stream.
-      console.error('station event listener failed', err);
+      console.error('station event listener failed', err)
     }
   }
 
   /** A seq was missed: drop this socket and open a new one at once; it starts with a snapshot. */
   private resnapshot(): void {
-    this.drop(4000, 'missed an update; re-snapshot');
-    this.api.streamChanged();
-    this.connect();
+    this.drop(4000, 'missed an update; re-snapshot')
+    this.api.streamChanged()
+    this.connect()
   }
 
   private lost(): void {
-    this.socket = null;
-    this.open = false;
-    this.seq = null;
-    if (this.closed) return;
-    const delay = backoffDelay(this.attempt++, this.api.backoff, this.api.random);
-    this.api.streamChanged({ retryInMs: delay });
-    this.retryTimer = this.api.timers.setTimeout(() => this.connect(), delay);
+    this.socket = null
+    this.open = false
+    this.seq = null
+    if (this.closed) return
+    const delay = backoffDelay(this.attempt++, this.api.backoff, this.api.random)
+    this.api.streamChanged({ retryInMs: delay })
+    this.retryTimer = this.api.timers.setTimeout(() => this.connect(), delay)
   }
 
   private drop(code: number, reason: string): void {
-    const ws = this.socket;
-    this.socket = null;
-    this.open = false;
-    this.seq = null;
-    if (!ws) return;
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    const ws = this.socket
+    this.socket = null
+    this.open = false
+    this.seq = null
+    if (!ws) return
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null
     try {
-      ws.close(code, reason);
+      ws.close(code, reason)
     } catch {
       // already closing
     }
   }
 
   close(): void {
-    this.closed = true;
-    if (this.retryTimer !== null) this.api.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.drop(1000, 'unsubscribed');
+    this.closed = true
+    if (this.retryTimer !== null) this.api.timers.clearTimeout(this.retryTimer)
+    this.retryTimer = null
+    this.drop(1000, 'unsubscribed')
   }
 }
