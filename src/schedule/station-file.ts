@@ -47,11 +47,9 @@ export class StationFileError extends Error {
   }
 }
 
-const slug = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-    error: 'must be a slug: lowercase letters, digits and "-", 1-63 characters'
-  })
+const slug = z.string({ error: 'must be a string' }).regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+  error: 'must be a slug: lowercase letters, digits and "-", 1-63 characters'
+})
 const title = z
   .string({ error: 'must be a string' })
   .trim()

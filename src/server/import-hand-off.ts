@@ -56,16 +56,14 @@ export async function handOffImport(
   } catch (err) {
     if (err instanceof StationFileError) {
       // The message is what the CLI prints: one "FILE: $.json.path: problem" line per problem.
-      return reply
-        .status(400)
-        .send({
-          error: {
-            code: 'invalid_station_file',
-            message: err.message,
-            file: err.file,
-            problems: err.problems
-          }
-        })
+      return reply.status(400).send({
+        error: {
+          code: 'invalid_station_file',
+          message: err.message,
+          file: err.file,
+          problems: err.problems
+        }
+      })
     }
     if (err instanceof FfmpegUnavailableError)
       throw new ApiError(

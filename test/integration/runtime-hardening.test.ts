@@ -202,14 +202,12 @@ describe('alarms belong to what raised them', () => {
     const uuid = e.channels[0]!.uuid
     e.director.attach(uuid)
     await e.settle()
-    e.pool
-      .aliveFor(uuid)[0]!
-      .report('alarm', {
-        kind: 'media-missing',
-        severity: 'warning',
-        message: 'asset missing',
-        segment: null
-      })
+    e.pool.aliveFor(uuid)[0]!.report('alarm', {
+      kind: 'media-missing',
+      severity: 'warning',
+      message: 'asset missing',
+      segment: null
+    })
     expect(activeKinds(e, uuid)).toEqual(['media-missing'])
     await e.director.activateEmergency('Takeover', 'takeover')
     expect(e.pool.aliveFor(uuid)[0]!.type).toBe('emergency')
