@@ -65,9 +65,15 @@ export interface FfmpegProducerOptions {
   switches?: SwitchWindow
   /** The crawl's speed in characters a second (default DEFAULT_CRAWL_SPEED). */
   crawlSpeed?: number
-  /** Watch the output (conditions and levels); false measures nothing (to measure what watching costs). Default true. */
+  /**
+   * Watch the output (conditions and levels); false measures nothing (to measure what watching
+   * costs). Default true.
+   */
   watchOutput?: boolean
-  /** Apply each item's loudness gain through the true-peak limiter and meter loudness; false passes the sound as it is (to measure what it costs). Default true. */
+  /**
+   * Apply each item's loudness gain through the true-peak limiter and meter loudness; false passes
+   * the sound as it is (to measure what it costs). Default true.
+   */
   controlLoudness?: boolean
 }
 

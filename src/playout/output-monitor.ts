@@ -34,7 +34,10 @@ export interface AudioLevels {
   rms: [number, number]
 }
 
-/** Picture faults are critical (a viewer sees them at once); silence is a warning (X.733 colours: red for video, yellow for audio, as multiviewers frame them). */
+/**
+ * Picture faults are critical (a viewer sees them at once); silence is a warning (X.733 colours:
+ * red for video, yellow for audio, as multiviewers frame them).
+ */
 export const CONDITION_SEVERITY: Readonly<Record<OutputCondition, AlarmSeverity>> = {
   black: 'critical',
   freeze: 'critical',

@@ -296,9 +296,15 @@ export type AsRunStatus = (typeof AS_RUN_STATUSES)[number]
  * condition raises its alarm once it has lasted `durationMs`; the alarm's time is when it began.
  */
 export interface OutputHealthSettings {
-  /** Picture black: at least 98% of the picture darker than `threshold` (0-1 of the way from video black to white, as ffmpeg blackdetect's pixel threshold). */
+  /**
+   * Picture black: at least 98% of the picture darker than `threshold` (0-1 of the way from video
+   * black to white, as ffmpeg blackdetect's pixel threshold).
+   */
   black: { enabled: boolean; threshold: number; durationMs: number }
-  /** Picture frozen: no region of the picture (1/144 of it) changed by a mean luma difference above `threshold` (0-1 of full scale, as ffmpeg freezedetect's noise, per region). */
+  /**
+   * Picture frozen: no region of the picture (1/144 of it) changed by a mean luma difference above
+   * `threshold` (0-1 of full scale, as ffmpeg freezedetect's noise, per region).
+   */
   freeze: { enabled: boolean; threshold: number; durationMs: number }
   /** Sound silent: the RMS level of both channels below `thresholdDb` dBFS. */
   silence: { enabled: boolean; thresholdDb: number; durationMs: number }

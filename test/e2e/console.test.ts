@@ -257,8 +257,13 @@ describe('operator console (Chromium)', () => {
       expect((await s.mode()).mode).toBe('normal')
       expect((await channels()).map((c) => c.mode)).not.toContain('emergency')
       expect(await page.getByTestId('emergency-banner').count()).toBe(0)
-      // Still on screen until the operator closes the panel.
-      await page.waitForTimeout(500)
+      // Still on screen until the operator closes the panel: it outlives the console's next
+      // renders (the station clock ticking twice), so an error cleared by any later event fails here.
+      const clock = page.getByTestId('station-clock')
+      for (let tick = 0; tick < 2; tick++) {
+        const shown = await clock.textContent()
+        await expect.poll(() => clock.textContent()).not.toBe(shown)
+      }
       expect(await error.isVisible()).toBe(true)
       await page.getByRole('button', { name: 'Close (Esc)' }).click()
     } finally {
