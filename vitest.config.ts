@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     environment: 'node',
-    // Integration tests spawn ffmpeg and browsers; two cores, so keep the pool small.
+    // Integration tests spawn ffmpeg and browsers and hold timing bounds (a tile red within 1 s,
+    // frames on time): one file at a time, so no test measures another's load on two cores.
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 1,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
