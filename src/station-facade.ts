@@ -30,6 +30,16 @@ import {
   type SessionPurpose
 } from './shared/domain'
 import { describeIssues } from './shared/issues'
+import type {
+  LibraryAssetDetailDto,
+  LibraryFolderDto,
+  LibraryFolderRequest,
+  LibraryImage,
+  LibraryImageDto,
+  LibraryJobDto,
+  LibraryPageDto,
+  LibrarySearchRequest
+} from './shared/library'
 import { checkLogoPng } from './shared/logo'
 import fs from 'node:fs'
 import { stringify } from 'csv-stringify/sync'
@@ -293,6 +303,35 @@ export class StationFacade implements HttpEngine {
     return settings
   }
 
+  // The media library (issue 23): an empty library until the library room answers these.
+  async libraryFolders(): Promise<LibraryFolderDto[]> {
+    return []
+  }
+  async addLibraryFolder(_request: LibraryFolderRequest): Promise<LibraryFolderDto> {
+    throw libraryUnavailable()
+  }
+  async removeLibraryFolder(id: string): Promise<void> {
+    throw new StationApiError('not_found', `no library folder ${JSON.stringify(id)}`)
+  }
+  async rescanLibraryFolder(id: string): Promise<LibraryJobDto> {
+    throw new StationApiError('not_found', `no library folder ${JSON.stringify(id)}`)
+  }
+  async libraryAssets(_query?: LibrarySearchRequest): Promise<LibraryPageDto> {
+    return { assets: [], total: 0, nextCursor: null }
+  }
+  async libraryAsset(id: number): Promise<LibraryAssetDetailDto> {
+    throw new StationApiError('not_found', `no asset ${id}`)
+  }
+  async libraryAssetImage(id: number, _image: LibraryImage): Promise<LibraryImageDto | null> {
+    throw new StationApiError('not_found', `no asset ${id}`)
+  }
+  async libraryJobs(): Promise<LibraryJobDto[]> {
+    return []
+  }
+  async cancelLibraryJob(id: string): Promise<LibraryJobDto> {
+    throw new StationApiError('not_found', `no library job ${JSON.stringify(id)}`)
+  }
+
   async alarms(query: AlarmHistoryRequest = {}): Promise<AlarmHistoryDto> {
     const q = parse(alarmHistoryRequest, query, 'query')
     const to = this.instant(q.to, 'to') ?? this.e.clock.now() + 1
@@ -552,3 +591,6 @@ export class StationFacade implements HttpEngine {
     }
   }
 }
+
+const libraryUnavailable = () =>
+  new StationApiError('not_implemented', 'the media library is not available on this station yet')

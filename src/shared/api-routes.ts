@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import type { ChannelStatusDto, ViewerAttachDto } from './api'
 import type { SessionPurpose } from './domain'
+import { libraryFolderRequest, librarySearchRequest } from './library'
 import {
   addOutputRequest,
   alarmHistoryRequest,
@@ -247,6 +248,62 @@ export const API_ROUTES = {
     call: 'removeChannelLogo',
     args: ['params.uuid'],
     status: 204
+  },
+  libraryFolders: {
+    method: 'GET',
+    path: '/api/library/folders',
+    call: 'libraryFolders',
+    wrap: 'folders'
+  },
+  addLibraryFolder: {
+    method: 'POST',
+    path: '/api/library/folders',
+    body: libraryFolderRequest,
+    call: 'addLibraryFolder',
+    args: ['body'],
+    status: 201
+  },
+  removeLibraryFolder: {
+    method: 'DELETE',
+    path: '/api/library/folders/:id',
+    call: 'removeLibraryFolder',
+    args: ['params.id'],
+    status: 204
+  },
+  rescanLibraryFolder: {
+    method: 'POST',
+    path: '/api/library/folders/:id/scan',
+    call: 'rescanLibraryFolder',
+    args: ['params.id']
+  },
+  libraryAssets: {
+    method: 'GET',
+    path: '/api/library/assets',
+    query: librarySearchRequest,
+    call: 'libraryAssets',
+    args: ['query']
+  },
+  libraryAsset: {
+    method: 'GET',
+    path: '/api/library/assets/:id',
+    query: noQuery,
+    call: 'libraryAsset',
+    args: ['params.id']
+  },
+  libraryAssetImage: {
+    method: 'GET',
+    path: '/api/library/assets/:id/images/:image',
+    query: noQuery,
+    call: 'libraryAssetImage',
+    args: ['params.id', 'params.image'],
+    wrap: 'image'
+  },
+  libraryJobs: { method: 'GET', path: '/api/library/jobs', call: 'libraryJobs', wrap: 'jobs' },
+  cancelLibraryJob: {
+    method: 'POST',
+    path: '/api/library/jobs/:id/cancel',
+    call: 'cancelLibraryJob',
+    args: ['params.id']
   },
   events: { method: 'GET', path: '/api/events', special: 'events' },
   importStation: {

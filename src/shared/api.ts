@@ -17,6 +17,7 @@ import type {
   SessionPurpose,
   Tally
 } from './domain'
+import type { LibraryFolderDto, LibraryJobDto } from './library'
 
 export interface ScheduleItemDto {
   id: number
@@ -288,6 +289,16 @@ export type StationEvent =
       type: 'levels'
       stationTime: string
       channels: ChannelLevelsDto[]
+    }
+  | {
+      /**
+       * The media library's folders and jobs, whenever either changes (at most about 4 a second
+       * while jobs run); not part of the seq of snapshot and changes.
+       */
+      type: 'library'
+      stationTime: string
+      folders: LibraryFolderDto[]
+      jobs: LibraryJobDto[]
     }
 
 export type StationSnapshotDto = Extract<StationEvent, { type: 'snapshot' }>

@@ -18,6 +18,22 @@ import type {
   StationSnapshotDto,
   ViewerAttachDto
 } from './api'
+import {
+  type LibraryAssetDetailDto,
+  libraryAssetId,
+  type LibraryFolderDto,
+  libraryFolderId,
+  type LibraryFolderRequest,
+  libraryFolderRequest,
+  type LibraryImage,
+  libraryImage,
+  type LibraryImageDto,
+  type LibraryJobDto,
+  libraryJobId,
+  type LibraryPageDto,
+  type LibrarySearchRequest,
+  librarySearchRequest
+} from './library'
 import { outputUrl } from './output-url'
 import {
   type ChannelLogo,
@@ -287,6 +303,24 @@ export interface StationApi {
   removeChannelLogo(uuid: string): Promise<void>
   /** Sets the loudness target (as the station file's section; defaults filled in); channels on air apply it at once. */
   setLoudness(request: LoudnessRequest): Promise<LoudnessSettings>
+  // the media library
+  /** The library's folders with their scan state and counts. */
+  libraryFolders(): Promise<LibraryFolderDto[]>
+  /** Adds a folder (an absolute path on the station's machine) and scans it in the background. */
+  addLibraryFolder(request: LibraryFolderRequest): Promise<LibraryFolderDto>
+  /** Removes a folder: its assets the playlog refers to are kept (offline), the rest forgotten. */
+  removeLibraryFolder(id: string): Promise<void>
+  /** Scans a folder again now (only changed files are probed). */
+  rescanLibraryFolder(id: string): Promise<LibraryJobDto>
+  /** A page of assets matching a search, with the total and a cursor for the next page. */
+  libraryAssets(query?: LibrarySearchRequest): Promise<LibraryPageDto>
+  /** One asset in full: probe, analysis, where it is scheduled. */
+  libraryAsset(id: number): Promise<LibraryAssetDetailDto>
+  /** An asset's poster frame or filmstrip; null when it has none (yet). */
+  libraryAssetImage(id: number, image: LibraryImage): Promise<LibraryImageDto | null>
+  /** The library's background jobs: running, queued, and the last finished ones. */
+  libraryJobs(): Promise<LibraryJobDto[]>
+  cancelLibraryJob(id: string): Promise<LibraryJobDto>
   // events
   /** Delivers a snapshot first, then every change, until the returned function is called. */
   subscribe(listener: StationEventListener): () => void
@@ -338,7 +372,19 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
   setChannelLogo: [uuidArg, { name: 'request', schema: channelLogoRequest }],
   removeChannelLogo: [uuidArg],
   loudness: [],
-  setLoudness: [{ name: 'request', schema: loudnessRequest }]
+  setLoudness: [{ name: 'request', schema: loudnessRequest }],
+  libraryFolders: [],
+  addLibraryFolder: [{ name: 'request', schema: libraryFolderRequest }],
+  removeLibraryFolder: [{ name: 'id', schema: libraryFolderId }],
+  rescanLibraryFolder: [{ name: 'id', schema: libraryFolderId }],
+  libraryAssets: [{ name: 'query', schema: librarySearchRequest, optional: true }],
+  libraryAsset: [{ name: 'id', schema: libraryAssetId }],
+  libraryAssetImage: [
+    { name: 'id', schema: libraryAssetId },
+    { name: 'image', schema: libraryImage }
+  ],
+  libraryJobs: [],
+  cancelLibraryJob: [{ name: 'id', schema: libraryJobId }]
 }
 
 /** The StationApi's method names, for transports that must list them (IPC allow-lists). */

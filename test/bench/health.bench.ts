@@ -364,7 +364,7 @@ async function latency(): Promise<Figure[]> {
   ws.onmessage = (m) => {
     const at = Date.now()
     const event = JSON.parse(String(m.data)) as StationEvent
-    if (event.type === 'levels') return
+    if (event.type === 'levels' || event.type === 'library') return
     for (const a of event.channels.flatMap((c) => c.alarms)) {
       const s = seen[a.kind]
       if (!s) continue

@@ -111,7 +111,7 @@ describe('output health through the station (real ffmpeg)', () => {
   /** The first time an event showed the channel's alarm of this kind matching `pred`. */
   const firstSeen = (slug: string, kind: string, pred: (a: AlarmDto) => boolean) => {
     for (const s of seen) {
-      if (s.event.type === 'levels') continue
+      if (s.event.type === 'levels' || s.event.type === 'library') continue
       const a = s.event.channels
         .find((c) => c.uuid === uuid[slug])
         ?.alarms.find((x) => x.kind === kind && pred(x))

@@ -116,6 +116,15 @@ function fakeApi(
     removeChannelLogo: nope,
     loudness: nope,
     setLoudness: nope,
+    libraryFolders: nope,
+    addLibraryFolder: nope,
+    removeLibraryFolder: nope,
+    rescanLibraryFolder: nope,
+    libraryAssets: nope,
+    libraryAsset: nope,
+    libraryAssetImage: nope,
+    libraryJobs: nope,
+    cancelLibraryJob: nope,
     subscribe: (l) => {
       listener = l
       return () => (listener = null)

@@ -225,7 +225,8 @@ export function noteStation(
 
 /** The state after one event (levels are not the store's business and return no change). */
 export function applyEvent(state: StationState, event: StationEvent): Partial<StationState> {
-  if (event.type === 'levels') return {}
+  // levels go to the meters, library events to the library view
+  if (event.type === 'levels' || event.type === 'library') return {}
   const at = event.stationTime
   let seen = state.seen
   let channels: Record<string, ChannelStatusDto>
