@@ -611,7 +611,7 @@ export async function validateStationFile(
     const first = library.findIndex((o) => o.id === f.id)
     if (first !== i)
       problems.push({ path: `${at}.id`, message: `the same id as $.library[${first}]` })
-    let dir = false
+    let dir: boolean
     try {
       dir = fs.statSync(f.path).isDirectory()
     } catch {
