@@ -520,12 +520,12 @@ export class LibraryRepo {
     reason: string | null
   }> {
     return this.stmt(
-      `SELECT e.channel_id AS channelId, c.uuid AS channelUuid, c.name AS channelName, e.start_ms AS startMs, a.id AS assetId, a.path,
-         a.status, a.reason
-       FROM playlog_events e JOIN assets a ON a.id = e.asset_id JOIN channels c ON c.id = e.channel_id
-       WHERE e.end_ms > ? AND e.start_ms < ? AND a.status IN ('offline', 'missing', 'unplayable', 'unreadable', 'empty')
+      `SELECT e.channel_id AS channelId, c.uuid AS channelUuid, c.name AS channelName, e.start_ms AS startMs,
+         a.id AS assetId, a.path, a.status, a.reason
+       FROM assets a JOIN playlog_events e ON e.asset_id = a.id JOIN channels c ON c.id = e.channel_id
+       WHERE a.status IN (${PROBLEMS_SQL}) AND e.start_ms < ? AND e.end_ms > ?
        ORDER BY e.start_ms`
-    ).all(from, to) as Array<{
+    ).all(to, from) as Array<{
       channelId: number
       channelUuid: string
       channelName: string
