@@ -434,7 +434,8 @@ export class LibraryRepo {
     }
     if (q.folder !== undefined) {
       args['folder'] = q.folder
-      where.push('a.folder_id = @folder')
+      // Unary +: a folder is usually most of the library, so the sort index serves better than its own.
+      where.push('+a.folder_id = @folder')
     }
     if (q.kind !== undefined) {
       args['kind'] = q.kind
@@ -465,7 +466,8 @@ export class LibraryRepo {
       const c = decodeCursor(sort, q.cursor)
       args['ck'] = c.key
       args['cid'] = c.id
-      page.push(`(${key} > @ck OR (${key} = @ck AND a.id > @cid))`)
+      // A range the sort index can seek to, then the tie on id: deep pages cost what the first does.
+      page.push(`${key} >= @ck AND (${key} > @ck OR a.id > @cid)`)
     }
     const limit = q.limit ?? 100
     args['limit'] = limit + 1
