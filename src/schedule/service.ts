@@ -128,8 +128,12 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     to: number,
     pageSize = 1000
   ): Generator<PlaylogEvent[]> {
-    return this.pages<PlaylogEvent>(channelId, from, to, pageSize, (a, id, n) =>
-      this.store.playlog.startingAfter(channelId, a, id, to, n)
+    return this.pages<PlaylogEvent>(
+      from,
+      to,
+      pageSize,
+      () => this.store.playlog.lastStartingBefore(channelId, from),
+      (a, id, n) => this.store.playlog.startingAfter(channelId, a, id, to, n)
     )
   }
 
@@ -140,20 +144,24 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     to: number,
     pageSize = 1000
   ): Generator<PlaylogListing[]> {
-    return this.pages<PlaylogListing>(channelId, from, to, pageSize, (a, id, n) =>
-      this.store.playlog.listingsAfter(channelId, a, id, to, n)
+    return this.pages<PlaylogListing>(
+      from,
+      to,
+      pageSize,
+      () => this.store.playlog.listingBefore(channelId, from),
+      (a, id, n) => this.store.playlog.listingsAfter(channelId, a, id, to, n)
     )
   }
 
-  private *pages<T extends PlaylogListing>(
-    channelId: number,
+  private *pages<T extends Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs'>>(
     from: number,
     to: number,
     pageSize: number,
+    lastBefore: () => T | undefined,
     after: (startMs: number, id: number, limit: number) => T[]
   ): Generator<T[]> {
-    // The item spanning `from` (a full event: it has every field a listing has).
-    const before = this.store.playlog.lastStartingBefore(channelId, from) as T | undefined
+    // The item spanning `from`.
+    const before = lastBefore()
     if (before && before.endMs > from) yield [before]
     let last = { startMs: from, id: -1 }
     for (;;) {
