@@ -511,6 +511,7 @@ export class LibraryRepo {
     to: number
   ): Array<{
     channelId: number
+    channelUuid: string
     channelName: string
     startMs: number
     assetId: number
@@ -519,13 +520,14 @@ export class LibraryRepo {
     reason: string | null
   }> {
     return this.stmt(
-      `SELECT e.channel_id AS channelId, c.name AS channelName, e.start_ms AS startMs, a.id AS assetId, a.path,
+      `SELECT e.channel_id AS channelId, c.uuid AS channelUuid, c.name AS channelName, e.start_ms AS startMs, a.id AS assetId, a.path,
          a.status, a.reason
        FROM playlog_events e JOIN assets a ON a.id = e.asset_id JOIN channels c ON c.id = e.channel_id
        WHERE e.end_ms > ? AND e.start_ms < ? AND a.status IN ('offline', 'missing', 'unplayable', 'unreadable', 'empty')
        ORDER BY e.start_ms`
     ).all(from, to) as Array<{
       channelId: number
+      channelUuid: string
       channelName: string
       startMs: number
       assetId: number
