@@ -85,9 +85,9 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   }
 
   /**
-   * Changes whenever a playlog or the channel list changes (an import, a horizon extension, a logo),
-   * not when only gains do (a loudness measured): what a listing built from them (the XMLTV guide)
-   * stays valid for.
+   * Changes whenever a playlog or the channel list changes (an import, a horizon extension, a logo)
+   * or what the library knows of assets does (listingsChanged), not when only gains do (a loudness
+   * measured): what a listing built from them (the XMLTV guide) stays valid for.
    */
   get version(): number {
     return this.playlogVersion
@@ -405,6 +405,15 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     this.loudness = null
     this.gainCache.clear()
     this.replan(this.activeChannels().map((c) => c.id))
+  }
+
+  /**
+   * What the media library knows of assets changed (titles, episodes, plots, genres): listings
+   * built from the version (the XMLTV guide) are built again. Playlogs and plans are as they were,
+   * so no channel plans again.
+   */
+  listingsChanged(): void {
+    this.playlogVersion++
   }
 
   /** Tell listeners (ChannelManagers, the API) that these channels' playlogs changed: a new version first, so they see it. */

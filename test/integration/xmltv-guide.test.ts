@@ -235,6 +235,10 @@ describe('the XMLTV guide in pieces', () => {
     env.schedule.loudnessMeasured('/nowhere/a.mp4')
     expect(replanned).toEqual([[id]])
     expect(env.schedule.version).toBe(v2)
+    // The library learned an episode's title or plot: the guide is built again, nothing plans again.
+    env.schedule.listingsChanged()
+    expect(env.schedule.version).toBeGreaterThan(v2)
+    expect(replanned).toEqual([[id]])
   })
 
   it('carries what the library knows of an asset, and nothing more for the rest', async () => {
