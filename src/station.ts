@@ -474,8 +474,9 @@ export class Station {
         clock: this.clock,
         tools: this.requireTools()
       })
-      // The file may have added, enabled or removed push outputs.
+      // The file may have added, enabled or removed push outputs, and added library folders.
       this.outputs.sync()
+      this.library.sync()
       return result
     }
     const result = this.importQueue.then(run, run)

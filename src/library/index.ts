@@ -33,6 +33,7 @@ import {
   type Store
 } from '../store'
 import { LibraryJobQueue } from './job-queue'
+import { probeDetailOf } from './analysis'
 import {
   examineFile,
   markUnseen,
@@ -181,6 +182,14 @@ export class MediaLibrary {
     this.watchers.clear()
     await Promise.all(watchers.map((w) => w.close()))
     await this.queue.close()
+  }
+
+  /** Folders added behind the library's back (a station-file import): watched and scanned. */
+  sync(): void {
+    if (!this.started || this.closed) return
+    for (const f of this.d.store.library.folders())
+      if (!this.watchers.has(f.id) && f.state !== 'offline') this.openFolder(f.id, f.path)
+    this.changed()
   }
 
   /** The schedule changed: items may now air files that cannot (the pre-air check runs again). */
@@ -483,17 +492,17 @@ export class MediaLibrary {
       folderId,
       items: ids,
       label: (id) => this.d.store.library.asset(id)?.relPath ?? String(id),
-      work: (id) => this.probe(id)
+      work: (id, signal) => this.probe(id, signal)
     })
   }
 
   /** Probes one pending file: ok with its media, or why it cannot air. */
-  async probe(id: number): Promise<void> {
+  async probe(id: number, signal?: AbortSignal): Promise<void> {
     const tools = this.d.tools
     const a = this.d.store.library.asset(id)
     if (!tools || !a || a.status !== 'pending') return
     try {
-      const p = await probeMedia(tools, a.path)
+      const p = await probeMedia(tools, a.path, signal ? { signal } : {})
       if (this.closed) return
       // The file changed between scan and probe: the next watch event or scan sees it again.
       this.d.store.library.setProbed(id, {
@@ -509,7 +518,7 @@ export class MediaLibrary {
       })
       this.queueAnalyses(a.folderId, [id])
     } catch (err) {
-      if (this.closed) return
+      if (this.closed || signal?.aborted) return
       if (!(err instanceof ProbeError)) throw err
       const status =
         err.reason === 'missing'
@@ -624,7 +633,7 @@ export class MediaLibrary {
       episodeTitle: a.episodeTitle,
       fingerprint: a.fingerprint,
       mtimeMs: a.mtimeMs,
-      probe: a.durationMs === null ? null : probeDto(a.probeJson),
+      probe: a.durationMs === null ? null : probeDtoOf(a.probeJson),
       analysis: analysis ? analysisDto(analysis, a.durationMs) : null,
       hasFilmstrip: analysis?.filmstripFile != null,
       scheduled: this.d.store.library.scheduled(id, this.d.clock.now()).map((s) => ({
@@ -714,68 +723,11 @@ function pictureSize(b: Buffer, png: boolean): { width: number; height: number }
   return { width: 0, height: 0 }
 }
 
-interface FfprobeDetail {
-  format?: { format_name?: string }
-  streams?: Array<{
-    codec_type?: string
-    codec_name?: string
-    profile?: string
-    level?: number
-    width?: number
-    height?: number
-    avg_frame_rate?: string
-    r_frame_rate?: string
-    field_order?: string
-    display_aspect_ratio?: string
-    channels?: number
-    sample_rate?: string
-    disposition?: { attached_pic?: number }
-    tags?: { language?: string }
-  }>
-}
-
-const rational = (t: string | undefined): number => {
-  const [n, d] = (t ?? '').split('/').map(Number)
-  return n && d ? Math.round((n / d) * 1000) / 1000 : 0
-}
-
-/** ffprobe's JSON as the console shows it. */
-export function probeDto(raw: string): LibraryProbeDto | null {
-  let j: FfprobeDetail
+/** ffprobe's JSON as the console shows it; null when it cannot be read. */
+function probeDtoOf(raw: string): LibraryProbeDto | null {
   try {
-    j = JSON.parse(raw) as FfprobeDetail
+    return probeDetailOf(raw)
   } catch {
     return null
-  }
-  const s = j.streams ?? []
-  const v = s.find((x) => x.codec_type === 'video' && !x.disposition?.attached_pic)
-  const a = s.find((x) => x.codec_type === 'audio')
-  return {
-    container: j.format?.format_name ?? 'unknown',
-    video: v
-      ? {
-          codec: v.codec_name ?? 'unknown',
-          profile: v.profile ?? null,
-          level: v.level ?? null,
-          width: v.width ?? 0,
-          height: v.height ?? 0,
-          frameRate: rational(v.avg_frame_rate) || rational(v.r_frame_rate),
-          fieldOrder: v.field_order ?? null,
-          aspect:
-            v.display_aspect_ratio && v.display_aspect_ratio !== '0:1'
-              ? v.display_aspect_ratio
-              : null
-        }
-      : null,
-    audio: a
-      ? {
-          codec: a.codec_name ?? 'unknown',
-          channels: a.channels ?? 0,
-          sampleRate: Number(a.sample_rate ?? 0)
-        }
-      : null,
-    subtitles: s
-      .filter((x) => x.codec_type === 'subtitle')
-      .map((x) => ({ codec: x.codec_name ?? 'unknown', language: x.tags?.language ?? null }))
   }
 }

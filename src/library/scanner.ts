@@ -270,9 +270,36 @@ export function markUnseen(store: Store, folderId: string, seen: ReadonlySet<str
   return gone
 }
 
+/** The container a file's first bytes announce, when they announce one. */
+export function containerByMagic(file: string): string | null {
+  let head: Buffer
+  try {
+    const fd = fs.openSync(file, 'r')
+    try {
+      head = Buffer.alloc(12)
+      fs.readSync(fd, head, 0, 12, 0)
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch {
+    return null
+  }
+  const box = head.toString('latin1', 4, 8)
+  if (box === 'ftyp' || box === 'moov' || box === 'mdat') return 'an MP4/QuickTime file'
+  if (head.readUInt32BE(0) === 0x1a45dfa3) return 'a Matroska/WebM file'
+  if (head[0] === 0x47) return 'an MPEG transport stream'
+  if (head.toString('latin1', 0, 4) === 'RIFF') return 'a RIFF (AVI/WAV) file'
+  return null
+}
+
 /** ffprobe's refusal in words a person understands. */
 export function plainProbeReason(message: string, file: string): string {
+  const looks = containerByMagic(file)
   let m = message.split(file).join('the file')
+  if (looks) {
+    const said = /\(ffprobe: (.*)\)\s*$/.exec(m)
+    return `it starts like ${looks} but cannot be read to the end: probably cut short (an unfinished copy or download) or damaged${said ? ` — ffprobe: ${said[1]!.replace(/^the file: /, '')}` : ''}`
+  }
   const said = /\(ffprobe: (.*)\)\s*$/.exec(m)
   if (said) {
     const why = said[1]!.replace(/^the file: /, '').trim()
