@@ -93,6 +93,10 @@ export interface MediaLibraryDeps {
   analyse?: AnalyseFn
   /** A file's loudness was stored in asset_loudness (the schedule re-plans the channels airing it). */
   loudnessMeasured?: (path: string) => void
+  /** What the library knows of assets changed (names, files): listings are built again. */
+  listingsChanged?: () => void
+  /** Assets' files moved or changed (ids): channels airing them plan again with the new paths. */
+  assetsMoved?: (assetIds: number[]) => void
   /** The station's alarm board, for the pre-air check. */
   alarms?: PreAirAlarms
   /** How often watched folders' roots are checked for existence (default 1 s). */
@@ -406,6 +410,8 @@ export class MediaLibrary {
     })
     const seen = new Set<string>()
     const probe: number[] = []
+    const moved: number[] = []
+    let learned = false
     let batch: FileFacts[] = []
     const flush = () => {
       const now = this.d.clock.now()
@@ -413,6 +419,8 @@ export class MediaLibrary {
         for (const facts of batch) {
           const r = reconcileFile(this.d.store, folderId, f.path, facts, now)
           if (r.probe) probe.push(r.id)
+          if (r.action !== 'unchanged') learned = true
+          if (r.action === 'moved' || r.action === 'changed') moved.push(r.id)
         }
       })
       batch = []
@@ -445,7 +453,14 @@ export class MediaLibrary {
       'library folder scanned'
     )
     if (probe.length > 0) this.queueProbes(folderId, probe)
+    this.learned(learned, moved)
     this.changed()
+  }
+
+  /** Tells the schedule what the library learned: new listings, and files that moved. */
+  private learned(any: boolean, moved: number[]): void {
+    if (moved.length > 0) this.d.assetsMoved?.(moved)
+    if (any || moved.length > 0) this.d.listingsChanged?.()
   }
 
   /** Watched paths changed (debounced): each looked at again, no full scan. */
@@ -467,12 +482,16 @@ export class MediaLibrary {
     }
     if (this.closed || this.d.store.library.folder(folderId)?.state === 'offline') return
     const now = this.d.clock.now()
+    const moved: number[] = []
+    let learned = false
     this.d.store.transaction(() => {
       // Present files first, so a rename's new name takes its old row over before it is missing.
       for (const { f } of facts) {
         if (!f || !isMediaFile(f.path)) continue
         const r = reconcileFile(this.d.store, folderId, root, f, now)
         if (r.probe) probe.push(r.id)
+        if (r.action !== 'unchanged') learned = true
+        if (r.action === 'moved' || r.action === 'changed') moved.push(r.id)
       }
       for (const { p, f } of facts) {
         if (f) continue
@@ -482,6 +501,7 @@ export class MediaLibrary {
       }
     })
     if (probe.length > 0) this.queueProbes(folderId, probe)
+    this.learned(learned, moved)
     this.changed()
   }
 

@@ -507,6 +507,17 @@ export class LibraryRepo {
     ).all(id, from, limit) as Array<{ channelUuid: string; channelName: string; startMs: number }>
   }
 
+  /** The channels whose playlog airs any of these assets. */
+  channelsAiring(assetIds: readonly number[]): number[] {
+    const ids = new Set<number>()
+    for (const id of assetIds)
+      for (const r of this.stmt(
+        `SELECT DISTINCT channel_id AS id FROM playlog_events WHERE asset_id = ?`
+      ).all(id) as Array<{ id: number }>)
+        ids.add(r.id)
+    return [...ids]
+  }
+
   /** Playlog items from `from` to `to` whose asset cannot air (offline, missing, unplayable...). */
   atRisk(
     from: number,

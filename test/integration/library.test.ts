@@ -59,28 +59,25 @@ afterEach(async () => {
 })
 
 /** A station whose channel loops over a library episode, with the library folder `tv`. */
-async function libraryEnv(o: { schedule?: boolean } = {}): Promise<Env> {
+async function libraryEnv(o: { analysis?: boolean } = {}): Promise<Env> {
   const t = tempDir('retrovue-library-')
   const lib = await buildTestLibrary(tools, path.join(t.dir, 'media', 'tv'), t.dir)
   const file = path.join(t.dir, 'station.json')
-  const channels =
-    o.schedule === false
-      ? []
-      : [
-          {
-            id: 'one',
-            name: 'Channel One',
-            timezone: 'UTC',
-            loop: {
-              epoch: '2026-01-01T00:00:00Z',
-              items: [
-                { title: 'Pilot', asset: path.join('media', 'tv', EP1), durationMs: 2000 },
-                { title: 'Card', asset: fixture('a.mp4'), durationMs: 10_000 },
-                { gapMs: 3_600_000 }
-              ]
-            }
-          }
+  const channels = [
+    {
+      id: 'one',
+      name: 'Channel One',
+      timezone: 'UTC',
+      loop: {
+        epoch: '2026-01-01T00:00:00Z',
+        items: [
+          { title: 'Pilot', asset: path.join('media', 'tv', EP1), durationMs: 2000 },
+          { title: 'Card', asset: fixture('a.mp4'), durationMs: 10_000 },
+          { gapMs: 3_600_000 }
         ]
+      }
+    }
+  ]
   fs.writeFileSync(
     file,
     JSON.stringify({ version: 1, channels, library: [{ id: 'tv', path: 'media/tv' }] }, null, 2)
@@ -93,7 +90,7 @@ async function libraryEnv(o: { schedule?: boolean } = {}): Promise<Env> {
     producerFactory: pool.factory,
     logger: silentLogger,
     clock,
-    loudnessAnalysis: false,
+    loudnessAnalysis: o.analysis ?? false,
     demo: false
   })
   const app = await station.createHttp()
@@ -336,6 +333,27 @@ describe('media library', () => {
     await settle(e)
     expect(all(e).map((a) => [a.id, a.status])).toEqual(ids)
     await until(e, () => !e.station.director.alarms.list().some((a) => a.kind === 'pre-air'))
+  })
+
+  it('analyses each playable file once: loudness into asset_analysis and asset_loudness (playout gain), trims, poster and filmstrip', async () => {
+    env = await libraryEnv({ analysis: true })
+    const e = env
+    await settle(e)
+    const ep1 = byRel(e, EP1)!
+    await until(e, () => byRel(e, EP1)?.analysed, 60_000)
+    await settle(e)
+    const detail = e.station.library.asset(ep1.id)
+    expect(detail.analysis).toMatchObject({ error: null })
+    expect(detail.analysis!.integratedLufs).toBeLessThan(0)
+    expect(detail.hasFilmstrip).toBe(true)
+    const loud = e.station.store.loudness.of(e.lib.at(EP1), ep1.sizeBytes, detail.mtimeMs)
+    expect(loud?.integratedLufs).toBeCloseTo(detail.analysis!.integratedLufs!, 5)
+    // The analysed poster frame goes before the sidecar.
+    const poster = e.station.library.image(ep1.id, 'poster')!
+    expect(poster.width).toBeGreaterThan(64)
+    expect(e.station.library.image(ep1.id, 'filmstrip')?.dataUrl).toMatch(/^data:image\/jpeg/)
+    // Every playable file analysed, none of the bad ones.
+    for (const a of all(e)) expect(a.analysed, a.relPath).toBe(a.status === 'ok')
   })
 
   it('HTTP: folders, assets, one asset, images, jobs; bad input is a 400 naming the field', async () => {
