@@ -438,6 +438,8 @@ describe('media library', () => {
     const second = path.join(e.dir, 'media', 'movies')
     fs.mkdirSync(second)
     await clipAt(tools, path.join(e.dir, 'base.mp4'), path.join(second, 'Film (1980).mp4'))
+    const events: Array<{ type: string; folders?: LibraryFolderDto[] }> = []
+    const off = e.station.api.subscribe((ev) => events.push(ev as (typeof events)[number]))
     const add = await e.call<LibraryFolderDto>('POST', '/api/library/folders', {
       id: 'movies',
       path: second
@@ -447,6 +449,19 @@ describe('media library', () => {
     expect(e.station.library.search({ folder: 'movies' }).assets).toEqual([
       expect.objectContaining({ kind: 'movie', title: 'Film', year: 1980, status: 'ok' })
     ])
+    // The console hears of it: a library event with both folders.
+    await until(e, () => events.some((ev) => ev.type === 'library' && ev.folders?.length === 2))
+    off()
+    // A move from one library folder to another keeps the asset.
+    const movie = byRel(e, MOVIE)!
+    fs.renameSync(e.lib.at(MOVIE), path.join(second, MOVIE))
+    await until(e, () => {
+      const a = e.station.library.search({ folder: 'movies', q: 'Great' }).assets[0]
+      return a?.status === 'ok' && a.id === movie.id
+    })
+    expect(byRel(e, MOVIE)).toMatchObject({ id: movie.id, folderId: 'movies' })
+    fs.renameSync(path.join(second, MOVIE), e.lib.at(MOVIE))
+    await until(e, () => byRel(e, MOVIE)?.folderId === 'tv')
     const scan = await e.call<{ kind: string }>('POST', '/api/library/folders/movies/scan')
     expect(scan.body.kind).toBe('scan')
     await settle(e)
