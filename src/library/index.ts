@@ -287,6 +287,8 @@ export class MediaLibrary {
       throw invalid(`request.path: ${root} does not exist on the station's machine`)
     }
     if (!st.isDirectory()) throw invalid(`request.path: ${root} is not a folder`)
+    if (path.dirname(root) === root)
+      throw invalid(`request.path: ${root} is the root of the file system; choose a media folder`)
     for (const f of folders) {
       const within = (a: string, b: string) => a === b || a.startsWith(b + path.sep)
       if (within(root, f.path) || within(f.path, root))
@@ -362,7 +364,7 @@ export class MediaLibrary {
   /** The small existence check of each folder's root (a watcher cannot see its own root vanish). */
   private checkRoots(): void {
     if (this.closed) return
-    for (const f of this.d.store.library.folders()) {
+    for (const f of this.d.store.library.folderRoots()) {
       const there = isDir(f.path)
       if (!there && f.state !== 'offline') {
         const w = this.watchers.get(f.id)
@@ -415,6 +417,10 @@ export class MediaLibrary {
     let batch: FileFacts[] = []
     const flush = () => {
       const now = this.d.clock.now()
+      if (this.d.store.library.folderState(folderId) === undefined) {
+        batch = []
+        return
+      }
       this.d.store.transaction(() => {
         for (const facts of batch) {
           const r = reconcileFile(this.d.store, folderId, f.path, facts, now)
@@ -425,16 +431,17 @@ export class MediaLibrary {
       })
       batch = []
     }
+    const stored = new Map(this.d.store.library.filesOf(folderId).map((k) => [k.path, k]))
     for (const file of files) {
       if (signal?.aborted) break
-      const facts = await examineFile(f.path, file)
+      const facts = await examineFile(f.path, file, stored.get(file))
       if (!facts) continue
       seen.add(file)
       batch.push(facts)
       if (batch.length >= SCAN_BATCH) flush()
     }
     flush()
-    if (signal?.aborted) {
+    if (signal?.aborted || this.d.store.library.folderState(folderId) === undefined) {
       this.d.store.library.setFolderState(folderId, 'idle')
       this.changed()
       return
@@ -480,7 +487,9 @@ export class MediaLibrary {
       if (path.basename(p).startsWith('.') || isDir(p)) continue
       facts.push({ p, f: await examineFile(root, p) })
     }
-    if (this.closed || this.d.store.library.folder(folderId)?.state === 'offline') return
+    // Removed or gone offline meanwhile: nothing of it is written.
+    const state = this.d.store.library.folderState(folderId)
+    if (this.closed || state === undefined || state === 'offline') return
     const now = this.d.clock.now()
     const moved: number[] = []
     let learned = false

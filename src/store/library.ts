@@ -276,6 +276,23 @@ export class LibraryRepo {
     return this.folders().find((f) => f.id === id)
   }
 
+  /** A folder's state; undefined when there is no such folder (removed). */
+  folderState(id: string): LibraryFolderState | undefined {
+    return (
+      this.stmt(`SELECT state FROM library_folders WHERE id = ?`).get(id) as
+        { state: LibraryFolderState } | undefined
+    )?.state
+  }
+
+  /** Every folder's root and state, without counting its assets (the existence check's read). */
+  folderRoots(): Array<{ id: string; path: string; state: LibraryFolderState }> {
+    return this.stmt(`SELECT id, path, state FROM library_folders ORDER BY id`).all() as Array<{
+      id: string
+      path: string
+      state: LibraryFolderState
+    }>
+  }
+
   addFolder(id: string, path: string, now: number): void {
     this.stmt(
       `INSERT INTO library_folders (id, path, added_at, state) VALUES (?, ?, ?, 'idle')`
