@@ -470,6 +470,15 @@ describe('media library', () => {
     expect((await e.call('DELETE', '/api/library/folders/movies')).status).toBe(204)
     expect(e.station.library.search({ folder: 'movies' }).total).toBe(0)
     expect((await e.call('DELETE', '/api/library/folders/movies')).status).toBe(404)
+    // Removing a folder keeps what the playlog airs (offline, in no folder) and forgets the rest.
+    expect((await e.call('DELETE', '/api/library/folders/tv')).status).toBe(204)
+    expect(e.station.library.search({ limit: 500 }).assets).toEqual([
+      expect.objectContaining({ relPath: EP1, status: 'offline', folderId: null })
+    ])
+    expect(await e.call('GET', '/api/library/folders')).toEqual({
+      status: 200,
+      body: { folders: [] }
+    })
     const audit = e.station.store.db
       .prepare("SELECT action FROM audit_log WHERE action LIKE 'library-%' ORDER BY id")
       .all()
