@@ -301,6 +301,17 @@ describe('media library', () => {
     expect(byRel(e, renamed)!.id).toBe(ep1.id)
     expect(byRel(e, EP1)).toBeUndefined()
     expect(entries()).toEqual(before)
+    // What the schedule hands a producer now names the new file.
+    const channelId = e.station.store.channels.listActive()[0]!.id
+    const upcoming = e.station.schedule.itemsBetween(
+      channelId,
+      e.clock.now(),
+      e.clock.now() + 3 * 3600_000
+    )
+    expect(upcoming.filter((i) => i.assetId === ep1.id).map((i) => i.assetPath)).toEqual(
+      upcoming.filter((i) => i.assetId === ep1.id).map(() => e.lib.at(renamed))
+    )
+    expect(upcoming.some((i) => i.assetId === ep1.id)).toBe(true)
     expect(
       e.station.store.db
         .prepare(
