@@ -307,15 +307,19 @@ export class MediaLibrary {
       if (j.folderId === id && (j.state === 'queued' || j.state === 'running'))
         this.queue.cancel(j.id)
     const now = this.d.clock.now()
-    const result = this.d.store.transaction(() => {
+    const { removedIds, ...result } = this.d.store.transaction(() => {
       const r = this.d.store.library.removeFolder(id)
       this.d.store.audit.append(now, actor, 'library-folder-removed', {
         id,
         path: f.path,
-        ...r
+        kept: r.kept,
+        removed: r.removed
       })
       return r
     })
+    // The forgotten assets' pictures go with them.
+    for (const assetId of removedIds)
+      fs.rmSync(path.join(this.d.pictureDir, String(assetId)), { recursive: true, force: true })
     this.d.log.info({ folder: id, ...result }, 'library folder removed')
     this.changed()
   }

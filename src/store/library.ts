@@ -300,15 +300,18 @@ export class LibraryRepo {
   }
 
   /** Forgets a folder: its assets the playlog refers to stay (offline, in no folder), the rest go. */
-  removeFolder(id: string): { kept: number; removed: number } {
-    const removed = this.stmt(
-      `DELETE FROM assets WHERE folder_id = ? AND NOT EXISTS (SELECT 1 FROM playlog_events e WHERE e.asset_id = assets.id)`
-    ).run(id).changes
+  removeFolder(id: string): { kept: number; removed: number; removedIds: number[] } {
+    const removedIds = (
+      this.stmt(
+        `DELETE FROM assets WHERE folder_id = ? AND NOT EXISTS (SELECT 1 FROM playlog_events e WHERE e.asset_id = assets.id)
+         RETURNING id`
+      ).all(id) as Array<{ id: number }>
+    ).map((r) => r.id)
     const kept = this.stmt(
       `UPDATE assets SET folder_id = NULL, status = 'offline', reason = 'its library folder was removed' WHERE folder_id = ?`
     ).run(id).changes
     this.stmt(`DELETE FROM library_folders WHERE id = ?`).run(id)
-    return { kept, removed }
+    return { kept, removed: removedIds.length, removedIds }
   }
 
   setFolderState(id: string, state: LibraryFolderState): void {
