@@ -427,7 +427,7 @@ describe('poster cache', () => {
         }
       },
       'poster',
-      { concurrency: 2, capacity: 3 }
+      { concurrency: 2, capacity: 3, settleMs: 0 }
     )
     const changed: number[] = []
     const releases = new Map<number, () => void>()
@@ -470,13 +470,42 @@ describe('poster cache', () => {
           return Promise.reject(new StationApiError('not_found', 'no asset 9'))
         }
       },
-      'poster'
+      'poster',
+      { settleMs: 0 }
     )
     cache.want(9, () => undefined)
     await flush()
     expect(cache.get(9)).toBeNull()
     cache.want(9, () => undefined)
     expect(asked).toBe(1)
+  })
+})
+
+describe('poster cache while scrolling', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('asks for nothing while rows fly past, then for the rows where the scroll stopped', async () => {
+    const asked: number[] = []
+    const cache = new ImageCache(
+      {
+        libraryAssetImage: async (id) => {
+          asked.push(id)
+          return null
+        }
+      },
+      'poster',
+      { settleMs: 120 }
+    )
+    // 100 frames of a fast scroll: each frame's rows mount and unmount 16 ms later.
+    for (let frame = 0; frame < 100; frame++) {
+      const releases = [1, 2, 3].map((k) => cache.want(frame * 10 + k, () => undefined))
+      await vi.advanceTimersByTimeAsync(16)
+      for (const r of releases) r()
+    }
+    for (const id of [5000, 5001, 5002]) cache.want(id, () => undefined)
+    await vi.advanceTimersByTimeAsync(200)
+    expect(asked.sort()).toEqual([5000, 5001, 5002])
   })
 })
 

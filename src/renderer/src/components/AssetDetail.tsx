@@ -55,7 +55,7 @@ function DetailBody({ a }: { a: LibraryAssetDetailDto }) {
   const ep = episodeCode(a)
   return (
     <>
-      <p className={`detail-status status-${a.status}${problem ? ' problem' : ''}`}>
+      <p className={`detail-status status-${a.status}${problem ? ' has-problem' : ''}`}>
         <span className="status-badge">{STATUS_LABEL[a.status]}</span>{' '}
         {a.reason ?? STATUS_DESCRIPTION[a.status]}
       </p>

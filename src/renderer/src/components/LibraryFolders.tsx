@@ -63,7 +63,7 @@ function FolderRow({ folder: f, onRemove }: { folder: LibraryFolderDto; onRemove
         </span>
       </div>
       <div className="folder-path" title={f.path}>
-        {f.path}
+        <bdi dir="ltr">{f.path}</bdi>
       </div>
       <div className="folder-counts" data-testid="folder-counts">
         {formatCount(f.assets)} {f.assets === 1 ? 'asset' : 'assets'}
@@ -71,9 +71,8 @@ function FolderRow({ folder: f, onRemove }: { folder: LibraryFolderDto; onRemove
         <span className={f.problems > 0 ? 'folder-problems' : ''}>
           {formatCount(f.problems)} {f.problems === 1 ? 'problem' : 'problems'}
         </span>
-        {' · '}
-        <span className="muted">{lastScan(f.lastScanAt)}</span>
       </div>
+      <div className="folder-scan muted">{lastScan(f.lastScanAt)}</div>
       <div className="folder-actions">
         <button
           type="button"
@@ -281,7 +280,7 @@ function JobRow({ job: j }: { job: LibraryJobDto }) {
       {open ? (
         <div className="job-sub">
           <span className="job-file" title={j.currentFile ?? ''}>
-            {j.currentFile ?? (j.state === 'queued' ? 'waiting its turn' : '')}
+            <bdi dir="ltr">{j.currentFile ?? (j.state === 'queued' ? 'waiting its turn' : '')}</bdi>
           </span>
           <span className="job-rate">
             {formatRate(j.rate)}

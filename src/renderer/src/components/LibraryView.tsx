@@ -242,10 +242,12 @@ function AssetList() {
   return (
     <div className="asset-table" role="table" aria-label="Library assets" aria-rowcount={count}>
       <div className="asset-head" role="row">
-        <span role="columnheader" className="c-poster" />
+        <span role="columnheader" className="c-poster-head" />
         <span role="columnheader">Title</span>
         <span role="columnheader">Show</span>
-        <span role="columnheader">Kind</span>
+        <span role="columnheader" className="c-kind">
+          Kind
+        </span>
         <span role="columnheader" className="c-dur">
           Length
         </span>
@@ -329,7 +331,7 @@ const AssetRow = memo(function AssetRow({
     <button
       type="button"
       role="row"
-      className={`asset-row status-${a.status}${problem ? ' problem' : ''}${selected ? ' selected' : ''}`}
+      className={`asset-row status-${a.status}${problem ? ' has-problem' : ''}${selected ? ' selected' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
       data-index={index}
       data-testid="asset-row"

@@ -1,5 +1,6 @@
-// Pictures of the library's assets (posters for the list's rows), fetched only for rows on screen,
-// a few at a time, newest wanted first, and kept in a bounded cache. A row that scrolls away before
+// Pictures of the library's assets (posters for the list's rows), fetched only for rows that stay
+// on screen (once the scrolling pauses), a few at a time, newest wanted first, and kept in a
+// bounded cache. A row that scrolls away before
 // its turn is never fetched; a picture fetched once is not fetched again while it stays cached.
 import type { LibraryImage, LibraryImageDto } from '../../../shared/library'
 import type { StationApi } from '../../../shared/station-api'
@@ -12,6 +13,11 @@ export interface ImageCacheOptions {
   capacity?: number
   /** Requests in flight at once. */
   concurrency?: number
+  /**
+   * How long a row must stay on screen before its picture is asked for (ms): a fast scroll past
+   * thousands of rows asks for none of them. 0 asks at once.
+   */
+  settleMs?: number
 }
 
 export class ImageCache {
@@ -22,6 +28,8 @@ export class ImageCache {
   private readonly listeners = new Map<number, Set<() => void>>()
   private readonly capacity: number
   private readonly concurrency: number
+  private readonly settleMs: number
+  private settle: ReturnType<typeof setTimeout> | null = null
   /** Requests made (for tests and the bench). */
   requests = 0
 
@@ -32,6 +40,7 @@ export class ImageCache {
   ) {
     this.capacity = options.capacity ?? 600
     this.concurrency = options.concurrency ?? 4
+    this.settleMs = options.settleMs ?? 120
   }
 
   /** The cached picture; undefined while not fetched. */
@@ -52,7 +61,7 @@ export class ImageCache {
     } else if (!this.inflight.has(id)) {
       this.queue = this.queue.filter((q) => q !== id)
       this.queue.push(id)
-      this.pump()
+      this.schedulePump()
     }
     return () => {
       set.delete(onChange)
@@ -67,6 +76,15 @@ export class ImageCache {
   /** Forgets a picture (the asset changed): the next want fetches it again. */
   forget(id: number): void {
     this.cache.delete(id)
+  }
+
+  private schedulePump(): void {
+    if (this.settleMs === 0) return this.pump()
+    if (this.settle) clearTimeout(this.settle)
+    this.settle = setTimeout(() => {
+      this.settle = null
+      this.pump()
+    }, this.settleMs)
   }
 
   private pump(): void {
