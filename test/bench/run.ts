@@ -37,6 +37,11 @@ const benches: Record<
       'Viewers\u2019 guide (XMLTV) and the schedule API: first byte, whole answer, event-loop stall, RSS',
     load: () => import('./iptv.bench')
   },
+  'library-view': {
+    title:
+      'Library view in Chromium: 20,000 assets filtered and scrolled (stand-in station in the page)',
+    load: () => import('./library-view.bench')
+  },
   emergency: {
     title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)',
     load: () => import('./emergency.bench')
