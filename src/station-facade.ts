@@ -30,16 +30,22 @@ import {
   type SessionPurpose
 } from './shared/domain'
 import { describeIssues } from './shared/issues'
-import type {
-  LibraryAssetDetailDto,
-  LibraryFolderDto,
-  LibraryFolderRequest,
-  LibraryImage,
-  LibraryImageDto,
-  LibraryJobDto,
-  LibraryPageDto,
-  LibrarySearchRequest
+import {
+  type LibraryAssetDetailDto,
+  libraryAssetId,
+  type LibraryFolderDto,
+  libraryFolderId,
+  type LibraryFolderRequest,
+  type LibraryImage,
+  libraryImage,
+  type LibraryImageDto,
+  type LibraryJobDto,
+  libraryJobId,
+  type LibraryPageDto,
+  librarySearchRequest,
+  type LibrarySearchRequest
 } from './shared/library'
+import type { MediaLibrary } from './library'
 import { checkLogoPng } from './shared/logo'
 import fs from 'node:fs'
 import { stringify } from 'csv-stringify/sync'
@@ -127,6 +133,8 @@ export interface FacadeDeps {
   emergencyPreview?: (scope: EmergencyScope, message: string) => Promise<EmergencyPreviewDto>
   /** Push outputs; an engine without a stream server has none. */
   outputs?: OutputService
+  /** The media library; absent, the library answers empty and refuses changes. */
+  library?: MediaLibrary
 }
 
 const invalid = (message: string, code = 'invalid_parameter') => new StationApiError(code, message)
@@ -303,33 +311,47 @@ export class StationFacade implements HttpEngine {
     return settings
   }
 
-  // The media library (issue 23): an empty library until the library room answers these.
-  async libraryFolders(): Promise<LibraryFolderDto[]> {
-    return []
+  // The media library (issue 23): the library room answers; a station without one has none.
+  private library(): MediaLibrary {
+    if (!this.e.library) throw libraryUnavailable()
+    return this.e.library
   }
-  async addLibraryFolder(_request: LibraryFolderRequest): Promise<LibraryFolderDto> {
-    throw libraryUnavailable()
+  async libraryFolders(): Promise<LibraryFolderDto[]> {
+    return this.e.library?.folders() ?? []
+  }
+  async addLibraryFolder(request: LibraryFolderRequest): Promise<LibraryFolderDto> {
+    return guard(() => this.library().addFolder(request, this.actor))
   }
   async removeLibraryFolder(id: string): Promise<void> {
-    throw new StationApiError('not_found', `no library folder ${JSON.stringify(id)}`)
+    const folder = parse(libraryFolderId, id, 'id')
+    await guardAsync(() => this.library().removeFolder(folder, this.actor))
   }
   async rescanLibraryFolder(id: string): Promise<LibraryJobDto> {
-    throw new StationApiError('not_found', `no library folder ${JSON.stringify(id)}`)
+    const folder = parse(libraryFolderId, id, 'id')
+    return guard(() => this.library().rescan(folder, this.actor))
   }
-  async libraryAssets(_query?: LibrarySearchRequest): Promise<LibraryPageDto> {
-    return { assets: [], total: 0, nextCursor: null }
+  async libraryAssets(query?: LibrarySearchRequest): Promise<LibraryPageDto> {
+    if (!this.e.library) {
+      parse(librarySearchRequest, query ?? {}, 'query')
+      return { assets: [], total: 0, nextCursor: null }
+    }
+    return guard(() => this.library().search(query ?? {}))
   }
   async libraryAsset(id: number): Promise<LibraryAssetDetailDto> {
-    throw new StationApiError('not_found', `no asset ${id}`)
+    const assetId = parse(libraryAssetId, id, 'id')
+    return guard(() => this.library().asset(assetId))
   }
-  async libraryAssetImage(id: number, _image: LibraryImage): Promise<LibraryImageDto | null> {
-    throw new StationApiError('not_found', `no asset ${id}`)
+  async libraryAssetImage(id: number, image: LibraryImage): Promise<LibraryImageDto | null> {
+    const assetId = parse(libraryAssetId, id, 'id')
+    const which = parse(libraryImage, image, 'image')
+    return guard(() => this.library().image(assetId, which))
   }
   async libraryJobs(): Promise<LibraryJobDto[]> {
-    return []
+    return this.e.library?.jobs() ?? []
   }
   async cancelLibraryJob(id: string): Promise<LibraryJobDto> {
-    throw new StationApiError('not_found', `no library job ${JSON.stringify(id)}`)
+    const job = parse(libraryJobId, id, 'id')
+    return guard(() => this.library().cancelJob(job, this.actor))
   }
 
   async alarms(query: AlarmHistoryRequest = {}): Promise<AlarmHistoryDto> {
@@ -585,9 +607,11 @@ export class StationFacade implements HttpEngine {
   subscribe(listener: StationEventListener): () => void {
     const offStatus = this.e.director.status.subscribe(listener)
     const offLevels = this.e.director.levels.subscribe(listener)
+    const offLibrary = this.e.library?.subscribe(listener)
     return () => {
       offStatus()
       offLevels()
+      offLibrary?.()
     }
   }
 }

@@ -46,12 +46,16 @@ import { StationFacade } from './station-facade'
 import { httpLimitsFromEnv } from './server/connections'
 import { apiRoutes } from './server/api'
 import { OutputService } from './outputs/service'
+import { MediaLibrary } from './library'
+import { analyseMedia } from './library/analysis'
 import { TsFeeds } from './server/iptv/ts-stream'
 import { StationLock, Store } from './store'
 
 export const API_TOKEN_FILE = 'api-token'
 /** Channels' output folders live under here, one per channel uuid. */
 export const OUTPUT_DIR = 'outputs'
+/** The media library's pictures (posters, filmstrips) in the data folder. */
+export const LIBRARY_DIR = 'library'
 export const VERSION = '0.1.0'
 
 /** Where a headless station keeps its data when no --data-dir is given (per-OS user data home). */
@@ -219,6 +223,8 @@ export class Station {
   readonly timelines: ChannelTimelines
   /** Push destinations (RTMP/SRT), each an ffmpeg remuxing a channel's output to a media server. */
   readonly outputs: OutputService
+  /** The media library: folders, files probed, analysed and watched. */
+  readonly library: MediaLibrary
   readonly iptv: IptvSettings
   /** What HDHomeRun clients see of this station. */
   readonly tuner: TunerIdentity
@@ -310,12 +316,28 @@ export class Station {
       log: logger,
       ffmpeg: tools?.ffmpeg ?? null
     })
+    this.library = new MediaLibrary({
+      store,
+      clock,
+      tools,
+      pictureDir: path.join(dataDir, LIBRARY_DIR),
+      log: logger,
+      onAir: () => this.director.channelManagers().some((cm) => cm.producerStatus === 'running'),
+      analyse:
+        tools && options.loudnessAnalysis !== false
+          ? (file, opts) => analyseMedia(tools, this.processes, file, opts)
+          : undefined,
+      loudnessMeasured: (file) => this.schedule.loudnessMeasured(file),
+      alarms: this.director.alarms
+    })
+    this.schedule.on('changed', () => this.library.scheduleChanged())
     this.api = new StationFacade({
       clock,
       store,
       schedule: this.schedule,
       director: this.director,
       outputs: this.outputs,
+      library: this.library,
       emergencyPreview: cards
         ? (scope, message) => emergencyPreview(cards, scope, message, crawlSpeed)
         : undefined
@@ -416,6 +438,7 @@ export class Station {
       station.director.start()
       station.outputs.sync()
       station.loudnessAnalysis.start()
+      station.library.start()
     } catch (err) {
       await station.close()
       throw err
@@ -451,8 +474,9 @@ export class Station {
         clock: this.clock,
         tools: this.requireTools()
       })
-      // The file may have added, enabled or removed push outputs.
+      // The file may have added, enabled or removed push outputs, and added library folders.
       this.outputs.sync()
+      this.library.sync()
       return result
     }
     const result = this.importQueue.then(run, run)
@@ -532,6 +556,8 @@ export class Station {
     // No new analysis starts; the one running ends with the process group below.
     const analysed = this.loudnessAnalysis.stop()
     try {
+      // Watchers closed, every library job ended (its ffmpeg killed through its signal).
+      await this.library.close()
       this.schedule.stop()
       await this.outputs.close()
       await this.director.shutdown()

@@ -24,30 +24,43 @@ export class ProbeError extends Error {
   }
 }
 
-interface FfprobeJson {
-  format?: { duration?: string; format_name?: string }
+/** The parts of ffprobe's JSON we read (the media library reads the detail fields). */
+export interface FfprobeJson {
+  format?: { duration?: string; format_name?: string; start_time?: string }
   streams?: Array<{
     codec_type?: string
     codec_name?: string
+    profile?: string
+    level?: number
     width?: number
     height?: number
     avg_frame_rate?: string
     r_frame_rate?: string
+    field_order?: string
+    display_aspect_ratio?: string
+    sample_aspect_ratio?: string
     channels?: number
     sample_rate?: string
     duration?: string
     disposition?: { attached_pic?: number }
+    tags?: { language?: string }
   }>
 }
 
-function rate(text: string | undefined): number {
+/** A rational as ffprobe writes it ("30000/1001"); 0 when absent or undefined. */
+export function rate(text: string | undefined): number {
   if (!text) return 0
   const [n, d] = text.split('/').map(Number)
   if (!n || !d) return 0
   return n / d
 }
 
-export async function probeMedia(tools: FfmpegTools, file: string): Promise<ProbeResult> {
+/** `signal` ends ffprobe early (a cancelled library job); the probe then rejects saying so. */
+export async function probeMedia(
+  tools: FfmpegTools,
+  file: string,
+  options: { signal?: AbortSignal } = {}
+): Promise<ProbeResult> {
   let stat: fs.Stats
   try {
     stat = fs.statSync(file)
@@ -65,8 +78,9 @@ export async function probeMedia(tools: FfmpegTools, file: string): Promise<Prob
   const result = await execa(
     tools.ffprobe,
     ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
-    { reject: false, timeout: 30_000 }
+    { reject: false, timeout: 30_000, ...(options.signal ? { cancelSignal: options.signal } : {}) }
   )
+  if (result.isCanceled) throw new Error(`the probe of ${file} was cancelled`)
   if (result.exitCode !== 0) {
     const why = (result.stderr || result.stdout || 'ffprobe failed')
       .toString()

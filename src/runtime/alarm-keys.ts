@@ -52,5 +52,9 @@ export const alarmKeys = {
   /** Station work on a timer failed (a file operation, a database write). */
   timerFailed: key('timer'),
   /** Little free space, or writes failing, where the station writes. */
-  disk: key('disk')
+  disk: key('disk'),
+  /** A channel's scheduled file (a library asset) cannot air: offline, missing, unplayable. */
+  preAir: (channelId: number, assetId: number): AlarmKey => key(`pre-air:${channelId}:${assetId}`),
+  /** Whether a key read back is a pre-air one (to clear those no longer true after a restart). */
+  isPreAir: (text: string): boolean => text.startsWith('pre-air:')
 } as const

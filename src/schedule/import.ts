@@ -5,6 +5,7 @@
 // absolute schedule and loop with the file's, and is idempotent. Channels the file does not
 // mention are left as they are.
 import crypto from 'node:crypto'
+import path from 'node:path'
 import type { MasterClock } from '../shared/clock'
 import type { Store } from '../store'
 import type { FfmpegTools } from '../media/ffmpeg'
@@ -66,6 +67,33 @@ function numberConflicts(station: ValidatedStation, store: Store): StationFilePr
   })
 }
 
+/** A library folder the file lists that another stored folder holds (its path, or its id elsewhere). */
+function libraryConflicts(station: ValidatedStation, store: Store): StationFileProblem[] {
+  const stored = store.library.folders()
+  const within = (a: string, b: string) => a === b || a.startsWith(b + path.sep)
+  return (station.library ?? []).flatMap((f, i) => {
+    const same = stored.find((s) => s.id === f.id)
+    if (same && same.path !== f.path)
+      return [
+        {
+          path: `$.library[${i}].path`,
+          message: `folder "${f.id}" is already at ${same.path}; remove it first to move it`
+        }
+      ]
+    const other = stored.find(
+      (s) => s.id !== f.id && (within(s.path, f.path) || within(f.path, s.path))
+    )
+    return other
+      ? [
+          {
+            path: `$.library[${i}].path`,
+            message: `overlaps the library folder "${other.id}" (${other.path})`
+          }
+        ]
+      : []
+  })
+}
+
 /** Writes a validated station in one transaction. */
 export function applyStation(
   station: ValidatedStation,
@@ -73,7 +101,7 @@ export function applyStation(
   actor: 'import' | 'operator' | 'system' = 'import'
 ): ImportResult {
   const { store, schedule, clock } = deps
-  const conflicts = numberConflicts(station, store)
+  const conflicts = [...numberConflicts(station, store), ...libraryConflicts(station, store)]
   if (conflicts.length > 0) throw new StationFileError(station.file, conflicts)
   const now = clock.now()
   const result: ImportResult = { file: station.file, channels: [] }
@@ -202,11 +230,15 @@ export function applyStation(
     // A file without a health section leaves the station's settings as they are (like the channels it does not list).
     if (station.health) store.settings.setOutputHealth(station.health, now)
     if (station.loudness) store.settings.setLoudness(station.loudness, now)
+    // Library folders the file lists and the station does not know yet; known ones stay as they are.
+    for (const f of station.library ?? [])
+      if (!store.library.folder(f.id)) store.library.addFolder(f.id, f.path, now)
     store.audit.append(now, actor, 'station-import', {
       file: station.file,
       channels: station.channels.map((c) => c.slug),
       ...(station.health ? { health: station.health } : {}),
-      ...(station.loudness ? { loudness: station.loudness } : {})
+      ...(station.loudness ? { loudness: station.loudness } : {}),
+      ...(station.library ? { library: station.library } : {})
     })
   })
   if (station.channels.some((c) => c.logo !== undefined))

@@ -21,6 +21,7 @@ import {
 } from '../shared/domain'
 import { checkLogoPng } from '../shared/logo'
 import { loudnessRequest } from '../shared/station-api'
+import { libraryFolderId } from '../shared/library'
 import { formatInstant, isValidZone, parseInstant } from '../shared/time'
 import { MAX_OUTPUTS_PER_CHANNEL, outputUrl, sameDestination } from '../shared/output-url'
 import type { FfmpegTools } from '../media/ffmpeg'
@@ -29,6 +30,8 @@ import { DEFAULT_ROLLOVER_MINUTES } from './broadcast-day'
 import { jsonPath, MAX_STATION_FILE_BYTES, parseStrictJson } from './strict-json'
 
 export const STATION_FILE_VERSION = 1
+/** The most library folders one file may list. */
+export const MAX_LIBRARY_FOLDERS = 64
 /** An item may end this much past its asset's probed end (container durations are rounded, audio primed). */
 export const ASSET_END_TOLERANCE_MS = 100
 
@@ -240,6 +243,23 @@ const stationFileSchema = z.strictObject({
   health: health.optional(),
   // The loudness target (the same rules as the console's setting); absent leaves the stored one.
   loudness: loudnessRequest.optional(),
+  // Media library folders (paths relative to the file); absent or unlisted folders stay as stored.
+  library: z
+    .array(
+      z.strictObject(
+        {
+          id: libraryFolderId,
+          path: z
+            .string({ error: 'is required and must be a string' })
+            .min(1, { error: 'must not be empty' })
+            .max(4096, { error: 'must be at most 4096 characters' })
+        },
+        { error: 'must be an object { id, path }' }
+      ),
+      { error: 'must be an array of folders { id, path }' }
+    )
+    .max(MAX_LIBRARY_FOLDERS, { error: `must list at most ${MAX_LIBRARY_FOLDERS} folders` })
+    .optional(),
   channels: z
     .array(channel, { error: 'must be an array of channels' })
     .min(1, { error: 'must list at least one channel' })
@@ -290,6 +310,8 @@ export interface ValidatedStation {
   health: OutputHealthSettings | null
   /** The `loudness` section with defaults filled in; null when the file has none (the stored settings stay). */
   loudness: LoudnessSettings | null
+  /** The `library` folders, paths resolved; null when the file has none (the stored folders stay). */
+  library: Array<{ id: string; path: string }> | null
   channels: ValidatedChannel[]
   /** Probe results by absolute asset path. */
   assets: Map<string, ProbeResult>
@@ -583,6 +605,31 @@ export async function validateStationFile(
     })
   })
 
+  const library = (parsed.data.library ?? []).map((f) => ({ id: f.id, path: resolveAsset(f.path) }))
+  library.forEach((f, i) => {
+    const at = `$.library[${i}]`
+    const first = library.findIndex((o) => o.id === f.id)
+    if (first !== i)
+      problems.push({ path: `${at}.id`, message: `the same id as $.library[${first}]` })
+    let dir: boolean
+    try {
+      dir = fs.statSync(f.path).isDirectory()
+    } catch {
+      problems.push({ path: `${at}.path`, message: `folder not found: ${f.path}` })
+      return
+    }
+    if (!dir) problems.push({ path: `${at}.path`, message: `${f.path} is not a folder` })
+    const within = (a: string, b: string) => a === b || a.startsWith(b + path.sep)
+    const other = library.findIndex(
+      (o, j) => j < i && (within(o.path, f.path) || within(f.path, o.path))
+    )
+    if (other >= 0)
+      problems.push({
+        path: `${at}.path`,
+        message: `overlaps $.library[${other}] (${library[other]!.path})`
+      })
+  })
+
   if (problems.length > 0) throw new StationFileError(abs, problems)
   const h = parsed.data.health
   const healthSettings = h
@@ -596,6 +643,7 @@ export async function validateStationFile(
     file: abs,
     health: healthSettings,
     loudness: parsed.data.loudness ?? null,
+    library: parsed.data.library ? library : null,
     channels,
     assets
   }

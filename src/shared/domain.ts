@@ -101,7 +101,9 @@ export const ALARM_KINDS = [
   'disk',
   /** Short-term loudness above (loud) or below (quiet) the station's target by more than its margin, for its duration. */
   'loud',
-  'quiet'
+  'quiet',
+  /** A scheduled item's file cannot air (offline, missing, unplayable...): raised hours before air. */
+  'pre-air'
 ] as const
 export type AlarmKind = (typeof ALARM_KINDS)[number]
 
@@ -121,6 +123,7 @@ export const ALARM_CODES: Readonly<Record<AlarmKind, string>> = {
   'io-error': 'IO',
   late: 'LATE',
   'output-down': 'OUT',
+  'pre-air': 'PRE',
   disk: 'DISK',
   loud: 'LOUD',
   quiet: 'QUIET'

@@ -11,6 +11,7 @@ import { SettingsRepo } from './settings'
 import { OutputsRepo } from './outputs'
 import { LogoFiles } from './logo-files'
 import { LoudnessRepo } from './loudness'
+import { LibraryRepo } from './library'
 
 export { StoreOpenError, checkIntegrity } from './database'
 export { DataFolderError } from './data-folder'
@@ -40,6 +41,17 @@ export type {
   LoopRow
 } from './playlog'
 export type { AsRunRow, NewAsRunRow } from './as-run'
+export type {
+  AnalysisRow,
+  AssetMetadata,
+  KnownFile,
+  LibraryAssetRow,
+  LibraryFolderRow,
+  LibrarySearch,
+  NewLibraryFile,
+  ProbedMedia
+} from './library'
+export { BadCursorError, PROBLEM_STATUSES, analysisDto, assetListDto } from './library'
 
 export const DATABASE_FILE = 'station.db'
 
@@ -59,6 +71,8 @@ export class Store {
   /** Channel logo PNGs, in the data folder beside the database. */
   readonly logos: LogoFiles
   readonly loudness: LoudnessRepo
+  /** The media library: folders, library files (rows of assets), their analysis. */
+  readonly library: LibraryRepo
 
   private constructor(
     readonly db: Db,
@@ -78,6 +92,7 @@ export class Store {
     this.outputs = new OutputsRepo(db)
     this.logos = new LogoFiles(path.dirname(file))
     this.loudness = new LoudnessRepo(db)
+    this.library = new LibraryRepo(db)
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

@@ -442,6 +442,72 @@ ALTER TABLE alarms_v9 RENAME TO alarms;
 CREATE INDEX alarms_by_raised ON alarms (raised_at);
 CREATE INDEX alarms_open ON alarms (id) WHERE cleared_at IS NULL OR acknowledged_at IS NULL;
 `
+  },
+  {
+    version: 10,
+    name: 'media library',
+    sql: `
+-- The media library: folders the station knows, and the files found in them. A library file is a
+-- row of assets (so the playlog's asset_id keeps pointing at it when the file is renamed or moved:
+-- the path is joined, never copied). Rows the station file imported have status NULL; library rows
+-- have a status (its names checked from the shared list, store/vocabularies.ts). A pending row has
+-- not been probed yet: its probe columns hold placeholders (duration 0, probe_json '{}').
+CREATE TABLE library_folders (
+  id           TEXT    PRIMARY KEY,
+  path         TEXT    NOT NULL UNIQUE,
+  added_at     INTEGER NOT NULL,
+  last_scan_at INTEGER,
+  state        TEXT    NOT NULL DEFAULT 'idle'
+);
+
+ALTER TABLE assets ADD COLUMN folder_id     TEXT REFERENCES library_folders(id) ON DELETE SET NULL;
+ALTER TABLE assets ADD COLUMN rel_path      TEXT;
+ALTER TABLE assets ADD COLUMN fingerprint   TEXT;
+ALTER TABLE assets ADD COLUMN status        TEXT;
+ALTER TABLE assets ADD COLUMN reason        TEXT;
+ALTER TABLE assets ADD COLUMN kind          TEXT;
+ALTER TABLE assets ADD COLUMN title         TEXT;
+ALTER TABLE assets ADD COLUMN show          TEXT;
+ALTER TABLE assets ADD COLUMN season        INTEGER;
+ALTER TABLE assets ADD COLUMN episode       INTEGER;
+ALTER TABLE assets ADD COLUMN episode_title TEXT;
+ALTER TABLE assets ADD COLUMN year          INTEGER;
+ALTER TABLE assets ADD COLUMN genres        TEXT;
+ALTER TABLE assets ADD COLUMN plot          TEXT;
+ALTER TABLE assets ADD COLUMN poster_path   TEXT;
+ALTER TABLE assets ADD COLUMN added_at      INTEGER;
+
+-- Search: the sort keys with id (keyset pages), and the filters.
+CREATE INDEX assets_library_title ON assets (title COLLATE NOCASE, id) WHERE status IS NOT NULL;
+CREATE INDEX assets_library_duration ON assets (duration_ms, id) WHERE status IS NOT NULL;
+CREATE INDEX assets_library_added ON assets (added_at, id) WHERE status IS NOT NULL;
+CREATE INDEX assets_library_folder ON assets (folder_id, rel_path) WHERE folder_id IS NOT NULL;
+CREATE INDEX assets_library_status ON assets (status) WHERE status IS NOT NULL;
+CREATE INDEX assets_library_show ON assets (show COLLATE NOCASE) WHERE show IS NOT NULL;
+CREATE INDEX assets_library_fingerprint ON assets (fingerprint) WHERE fingerprint IS NOT NULL;
+
+-- What the background analysis found in a library file: loudness (also kept in asset_loudness,
+-- where playout's gain reads it), black and silence at the head and tail, pictures for the console.
+CREATE TABLE asset_analysis (
+  asset_id          INTEGER PRIMARY KEY REFERENCES assets(id) ON DELETE CASCADE,
+  integrated_lufs   REAL,
+  range_lu          REAL,
+  true_peak_dbtp    REAL,
+  head_black_ms     INTEGER NOT NULL DEFAULT 0,
+  head_silence_ms   INTEGER NOT NULL DEFAULT 0,
+  tail_black_ms     INTEGER NOT NULL DEFAULT 0,
+  tail_silence_ms   INTEGER NOT NULL DEFAULT 0,
+  poster_file       TEXT,
+  poster_w          INTEGER,
+  poster_h          INTEGER,
+  filmstrip_file    TEXT,
+  filmstrip_w       INTEGER,
+  filmstrip_h       INTEGER,
+  probe_detail_json TEXT,
+  error             TEXT,
+  analysed_at       INTEGER NOT NULL
+);
+`
   }
 ]
 

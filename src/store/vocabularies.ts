@@ -22,6 +22,7 @@ import {
   PRODUCER_TYPES,
   SESSION_PURPOSES
 } from '../shared/domain'
+import { ASSET_KINDS, ASSET_STATUSES, LIBRARY_FOLDER_STATES } from '../shared/library'
 
 /** A column and the list of names it takes. */
 export interface VocabularyColumn {
@@ -45,7 +46,10 @@ export const VOCABULARY_COLUMNS: readonly VocabularyColumn[] = [
   { table: 'system_state', column: 'global_mode', values: GLOBAL_MODES },
   { table: 'system_state', column: 'emergency_scope', values: EMERGENCY_SCOPES },
   { table: 'alarms', column: 'kind', values: ALARM_KINDS },
-  { table: 'alarms', column: 'severity', values: ALARM_SEVERITIES }
+  { table: 'alarms', column: 'severity', values: ALARM_SEVERITIES },
+  { table: 'assets', column: 'status', values: ASSET_STATUSES },
+  { table: 'assets', column: 'kind', values: ASSET_KINDS },
+  { table: 'library_folders', column: 'state', values: LIBRARY_FOLDER_STATES }
 ]
 
 /** Every trigger of ours starts with this; the rest of the schema never does. */
