@@ -347,9 +347,9 @@ const AssetRow = memo(function AssetRow({
         </span>
       </span>
       <span className="c-show" role="cell">
-        {a.show ?? ''}
-        {ep && <span className="ep-code"> {ep}</span>}
-        {a.year !== null && a.kind === 'movie' && <span className="muted"> ({a.year})</span>}
+        <span className="asset-show">{a.show ?? ''}</span>
+        {ep && <span className="ep-code">{ep}</span>}
+        {a.year !== null && a.kind === 'movie' && <span className="ep-code">{a.year}</span>}
       </span>
       <span className="c-kind" role="cell">
         {KIND_LABEL[a.kind]}

@@ -48,12 +48,14 @@ export function LayoutPicker() {
 /** Controls of the multiviewer itself: layout, and which channel is heard. */
 export function MultiviewerBar() {
   const model = useModel()
+  const shown = useConsole((s) => s.ui.view === 'multiviewer')
   const listened = useConsole((s) =>
     s.prefs.listened ? (s.channels[s.prefs.listened]?.name ?? null) : null
   )
   return (
     <div className="mv-bar">
-      <ViewTabs />
+      {/* The library's bar has its own while the multiviewer is hidden behind it. */}
+      {shown && <ViewTabs />}
       <LayoutPicker />
       <span className="mv-listening" data-testid="listening">
         {listened ? `Listening: ${listened}` : 'All previews muted'}
