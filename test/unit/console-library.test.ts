@@ -357,6 +357,34 @@ describe('library asset list', () => {
     expect(model.state.list.rows.every((r) => r.title.startsWith('News'))).toBe(true)
   })
 
+  it('a refresh of the same search keeps the place: rows further down stay until their page is read again', async () => {
+    const lib = pagedLibrary(all)
+    const model = new LibraryModel(fakeApi({ libraryAssets: lib.libraryAssets }))
+    model.search()
+    await lib.answerAll()
+    model.want(500)
+    for (let i = 0; i < 5 && lib.calls.length > 0; i++) await lib.answerAll()
+    expect(model.state.list.rows).toHaveLength(600)
+    const searchId = model.state.list.searchId
+    // The library changed (a scan found files): the first asset was renamed.
+    all[0] = { ...all[0]!, title: 'Space Patrol renamed' }
+    model.search(true)
+    await lib.answerAll()
+    // The first page is new; the rest are the last answer's until read again, nothing missing.
+    expect(model.state.list.searchId).toBe(searchId)
+    expect(model.state.list.rows).toHaveLength(600)
+    expect(model.state.list.rows[0]!.title).toBe('Space Patrol renamed')
+    // Still wanted down there: the pages are read again, in place.
+    for (let i = 0; i < 5 && lib.calls.length > 0; i++) await lib.answerAll()
+    expect(model.state.list.rows.map((r) => r.id)).toEqual(all.slice(0, 600).map((a) => a.id))
+    // A new search is a new place: back to its first page.
+    model.setFilter({ q: 'news' }, true)
+    await lib.answerAll()
+    expect(model.state.list.searchId).toBe(searchId + 1)
+    expect(model.state.list.rows).toHaveLength(200)
+    all[0] = { ...all[0]!, title: 'Space Patrol 1' }
+  })
+
   it('a failed search says why, in the station words', async () => {
     const model = new LibraryModel(
       fakeApi({

@@ -208,6 +208,7 @@ function AssetList() {
   const total = useLibrary((s) => s.list.total)
   const error = useLibrary((s) => s.list.error)
   const generation = useLibrary((s) => s.list.generation)
+  const searchId = useLibrary((s) => s.list.searchId)
   const selected = useLibrary((s) => s.selected)
   const folderCount = useLibrary((s) => s.folders.length)
   const scrollRef = useRef<HTMLDivElement>(null)
@@ -222,10 +223,10 @@ function AssetList() {
   const last = items.length > 0 ? items[items.length - 1]!.index : 0
   // Pages load as the operator scrolls toward rows not loaded yet.
   useEffect(() => model.library.want(last), [model, last, generation])
-  // A new search starts at the top.
+  // A new search starts at the top (a refresh of the same one keeps the place).
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 })
-  }, [generation])
+  }, [searchId])
 
   // Up and down move between rows; Enter or Space opens one.
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {

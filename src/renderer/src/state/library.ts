@@ -4,8 +4,11 @@
 // - typing is debounced; every search has a generation, and an answer for an older generation is
 //   dropped, so only the latest query's results ever show (the calls cannot be aborted);
 // - pages come in order (the cursor of one page asks for the next), only as far as the operator
-//   scrolls (`want(index)`); the rows loaded are always a prefix of the result, `total` its length;
-// - while a new search runs the previous rows stay on screen (no flash of an empty list).
+//   scrolls (`want(index)`); the rows loaded are a prefix of the result, `total` its length;
+// - while a new search runs the previous rows stay on screen (no flash of an empty list);
+// - while the view is open the list follows a scan: the same search again, at most once a second.
+//   Its rows replace the old ones page by page; rows further down stay as they were until their
+//   page is read again, so an operator scrolled deep neither loses the place nor sees placeholders.
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { StationEvent } from '../../../shared/api'
 import type {
@@ -14,6 +17,7 @@ import type {
   LibraryAssetDto,
   LibraryFolderDto,
   LibraryJobDto,
+  LibraryPageDto,
   LibrarySearchRequest
 } from '../../../shared/library'
 import type { StationApi } from '../../../shared/station-api'
@@ -45,8 +49,10 @@ export const EMPTY_FILTER: LibraryFilter = {
 }
 
 export interface AssetList {
-  /** The search these rows answer. */
+  /** The search these rows answer (a refresh of the same search is a new generation too). */
   generation: number
+  /** Changes only when the operator's search changes (the view goes back to the top then). */
+  searchId: number
   /** The result's first rows, in order (a prefix: pages arrive in order). */
   rows: LibraryAssetDto[]
   /** How many match in all; null before the first answer. */
@@ -167,6 +173,9 @@ export class LibraryModel {
   private paging = false
   /** The furthest row the view has asked for in this generation. */
   private wanted = 0
+  /** Rows of `list.rows` that answer the current generation (the rest are the last answer's). */
+  private fresh = 0
+  private searchId = 0
   private request: LibrarySearchRequest = {}
   private debounce: ReturnType<typeof setTimeout> | null = null
   private refreshTimer: ReturnType<typeof setTimeout> | null = null
@@ -193,6 +202,7 @@ export class LibraryModel {
       filterProblem: null,
       list: {
         generation: 0,
+        searchId: 0,
         rows: [],
         total: null,
         nextCursor: null,
@@ -250,8 +260,11 @@ export class LibraryModel {
     else this.debounce = setTimeout(() => this.search(), this.debounceMs)
   }
 
-  /** Runs the search for the current filter now (a new generation: older answers are dropped). */
-  search(keepWanted = false): void {
+  /**
+   * Runs the search for the current filter now (a new generation: older answers are dropped).
+   * `refresh`: the same search again, to follow the library's changes (keeps the place).
+   */
+  search(refresh = false): void {
     this.clearTimer('debounce')
     const built = searchRequest(this.state.filter)
     if (built.problem !== null) {
@@ -259,20 +272,28 @@ export class LibraryModel {
       return
     }
     this.store.setState({ filterProblem: null })
+    const same = refresh && JSON.stringify(built.request) === JSON.stringify(this.request)
     this.request = built.request
     const generation = ++this.generation
     this.paging = false
-    if (!keepWanted) this.wanted = 0
+    if (!same) {
+      this.wanted = 0
+      this.searchId++
+    }
+    const searchId = this.searchId
     this.lastRefreshAt = this.now()
     this.store.setState({ list: { ...this.state.list, loading: true } })
     const started = this.now()
     this.api.libraryAssets({ ...this.request, limit: this.pageSize }).then(
       (page) => {
         if (generation !== this.generation) return
+        const old = this.state.list.rows
+        this.fresh = page.assets.length
         this.store.setState({
           list: {
             generation,
-            rows: page.assets,
+            searchId,
+            rows: same ? this.mergePage(old, 0, page) : page.assets,
             total: page.total,
             nextCursor: page.nextCursor,
             loading: false,
@@ -285,7 +306,13 @@ export class LibraryModel {
       (err: unknown) => {
         if (generation !== this.generation) return
         this.store.setState({
-          list: { ...this.state.list, generation, loading: false, error: describeError(err) }
+          list: {
+            ...this.state.list,
+            generation,
+            searchId,
+            loading: false,
+            error: describeError(err)
+          }
         })
       }
     )
@@ -300,7 +327,7 @@ export class LibraryModel {
   private pageOn(): void {
     const list = this.state.list
     if (this.paging || list.generation !== this.generation || list.nextCursor === null) return
-    if (this.wanted < list.rows.length - PREFETCH_ROWS) return
+    if (this.wanted < this.fresh - PREFETCH_ROWS) return
     const generation = this.generation
     this.paging = true
     this.store.setState({ list: { ...list, loading: true } })
@@ -309,10 +336,12 @@ export class LibraryModel {
         if (generation !== this.generation) return
         this.paging = false
         const cur = this.state.list
+        const at = this.fresh
+        this.fresh += page.assets.length
         this.store.setState({
           list: {
             ...cur,
-            rows: cur.rows.concat(page.assets),
+            rows: this.mergePage(cur.rows, at, page),
             total: page.total,
             nextCursor: page.nextCursor,
             loading: false,
@@ -329,6 +358,13 @@ export class LibraryModel {
         })
       }
     )
+  }
+
+  /** The rows with a page read at `at` in place of what was there (the last answer's rows after it kept). */
+  private mergePage(rows: LibraryAssetDto[], at: number, page: LibraryPageDto): LibraryAssetDto[] {
+    const end = at + page.assets.length
+    const tail = page.nextCursor === null ? [] : rows.slice(end, page.total)
+    return rows.slice(0, at).concat(page.assets, tail)
   }
 
   select(id: number | null): void {
