@@ -14,7 +14,7 @@ const msg = {
     'Only src/main and src/preload may import electron: the engine must run under plain Node.',
   shared: 'src/shared is the contract: it imports nothing of ours, no Node and no DOM.',
   producer:
-    'Producers execute the playout plan they are given: never import runtime/, schedule/, store/ or server/ from playout/.',
+    'Producers execute the playout plan they are given: never import runtime/, schedule/, store/, library/ or server/ from playout/.',
   producerSurface: 'Import the playout engine only through playout/index.ts, its public surface.',
   renderer: 'The console talks to the engine only through shared/ (the StationApi).',
   time: 'Only src/runtime/clock.ts reads the system time; ask the MasterClock.',
@@ -23,7 +23,7 @@ const msg = {
   timers:
     'Runtime and schedule code uses MasterClock timers (clock.at/after/every), so simulated time drives it in tests.',
   belowServer:
-    'server/ is the HTTP room on top: the engine below it (the facade, outputs, runtime, schedule, media, store) never imports it.',
+    'server/ is the HTTP room on top: the engine below it (the facade, outputs, library, runtime, schedule, media, store) never imports it.',
   routes:
     'The HTTP room calls the engine through the StationApi (shared/api-routes.ts HttpEngine) and narrow views (server/engine.ts), never the ProgramDirector or the concrete StationFacade.'
 }
@@ -122,7 +122,9 @@ export default tseslint.config(
         'error',
         {
           paths: [electronBan],
-          patterns: [{ regex: '(^|/)(runtime|schedule|store|server)(/|$)', message: msg.producer }]
+          patterns: [
+            { regex: '(^|/)(runtime|schedule|store|server|library)(/|$)', message: msg.producer }
+          ]
         }
       ]
     }
@@ -149,6 +151,7 @@ export default tseslint.config(
       'src/media/**/*.ts',
       'src/store/**/*.ts',
       'src/outputs/**/*.ts',
+      'src/library/**/*.ts',
       'src/station-facade.ts'
     ],
     rules: {
@@ -192,8 +195,9 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/runtime/**/*.ts', 'src/schedule/**/*.ts'],
-    ignores: ['src/runtime/clock.ts'],
+    files: ['src/runtime/**/*.ts', 'src/schedule/**/*.ts', 'src/library/**/*.ts'],
+    // The analysis's ffmpeg watchdog is a real-time timeout on a process, as in media/.
+    ignores: ['src/runtime/clock.ts', 'src/library/analysis.ts'],
     rules: {
       'no-restricted-globals': [
         'error',

@@ -617,4 +617,4 @@ export class StationFacade implements HttpEngine {
 }
 
 const libraryUnavailable = () =>
-  new StationApiError('not_implemented', 'the media library is not available on this station yet')
+  new StationApiError('unavailable', 'this station has no media library')

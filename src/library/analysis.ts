@@ -200,6 +200,7 @@ async function soundPass(
   const af = args.indexOf('-af') + 1
   args[af] = `${args[af]},${SILENCE_FILTER}`
   args.splice(args.indexOf('-i'), 0, '-threads', '1')
+  args.splice(args.indexOf('-af'), 0, '-filter_threads', '1')
   // Only the first silence (the head) and the last (the tail) matter; a film may have hundreds.
   let first: Stretch | null = null
   let last: Stretch | null = null
@@ -319,7 +320,15 @@ async function picturesPass(
   const filmstrip = path.join(outDir, 'filmstrip.jpg')
   // Width fixed, height from the display aspect ratio (anamorphic pictures come out right).
   const scale = (w: number): string => `scale=w=${w}:h=trunc(ow/dar/2)*2,setsar=1`
-  const inputs = [at.posterMs, ...at.stripMs].flatMap((ms) => ['-ss', seconds(ms), '-i', file])
+  // Input options apply to the next input only: each decoder gets its one thread.
+  const inputs = [at.posterMs, ...at.stripMs].flatMap((ms) => [
+    '-threads',
+    '1',
+    '-ss',
+    seconds(ms),
+    '-i',
+    file
+  ])
   const frames = at.stripMs.map(
     (_, i) => `[${i + 1}:v:0]trim=end_frame=1,${scale(FILMSTRIP_FRAME_WIDTH)}[f${i}]`
   )
@@ -339,9 +348,9 @@ async function picturesPass(
       '-hide_banner',
       '-nostats',
       '-y',
-      '-threads',
-      '1',
       ...inputs,
+      '-filter_complex_threads',
+      '1',
       '-filter_complex',
       graph,
       '-map',

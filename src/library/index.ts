@@ -273,7 +273,7 @@ export class MediaLibrary {
     const folders = this.d.store.library.folders()
     if (folders.some((f) => f.id === id))
       throw new StationApiError(
-        'duplicate',
+        'duplicate_folder',
         `request.id: a library folder ${JSON.stringify(id)} exists`
       )
     let st: fs.Stats

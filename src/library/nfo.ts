@@ -2,7 +2,7 @@
 // maintained parser; a sidecar that is not XML (Kodi also accepts a bare URL) gives nothing.
 import fs from 'node:fs'
 import path from 'node:path'
-import { XMLParser } from 'fast-xml-parser'
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
 
 export interface NfoInfo {
   root: 'episodedetails' | 'movie' | 'tvshow'
@@ -45,6 +45,8 @@ const yearOf = (v: unknown): number | null => {
 /** The sidecar's fields; null when it is not a Kodi nfo (not XML, another root). */
 export function parseNfo(xml: string): NfoInfo | null {
   let doc: Record<string, unknown>
+  // A sidecar that is not well-formed XML (Kodi also accepts a bare URL) says nothing.
+  if (XMLValidator.validate(xml) !== true) return null
   try {
     doc = parser.parse(xml) as Record<string, unknown>
   } catch {

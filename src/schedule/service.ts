@@ -85,9 +85,9 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   }
 
   /**
-   * Changes whenever a playlog or the channel list changes (an import, a horizon extension, a logo),
-   * not when only gains do (a loudness measured): what a listing built from them (the XMLTV guide)
-   * stays valid for.
+   * Changes whenever a playlog or the channel list changes (an import, a horizon extension, a logo)
+   * or what the library knows of assets does (listingsChanged), not when only gains do (a loudness
+   * measured): what a listing built from them (the XMLTV guide) stays valid for.
    */
   get version(): number {
     return this.playlogVersion
@@ -128,8 +128,12 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     to: number,
     pageSize = 1000
   ): Generator<PlaylogEvent[]> {
-    return this.pages<PlaylogEvent>(channelId, from, to, pageSize, (a, id, n) =>
-      this.store.playlog.startingAfter(channelId, a, id, to, n)
+    return this.pages<PlaylogEvent>(
+      from,
+      to,
+      pageSize,
+      () => this.store.playlog.lastStartingBefore(channelId, from),
+      (a, id, n) => this.store.playlog.startingAfter(channelId, a, id, to, n)
     )
   }
 
@@ -140,20 +144,24 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     to: number,
     pageSize = 1000
   ): Generator<PlaylogListing[]> {
-    return this.pages<PlaylogListing>(channelId, from, to, pageSize, (a, id, n) =>
-      this.store.playlog.listingsAfter(channelId, a, id, to, n)
+    return this.pages<PlaylogListing>(
+      from,
+      to,
+      pageSize,
+      () => this.store.playlog.listingBefore(channelId, from),
+      (a, id, n) => this.store.playlog.listingsAfter(channelId, a, id, to, n)
     )
   }
 
-  private *pages<T extends PlaylogListing>(
-    channelId: number,
+  private *pages<T extends Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs'>>(
     from: number,
     to: number,
     pageSize: number,
+    lastBefore: () => T | undefined,
     after: (startMs: number, id: number, limit: number) => T[]
   ): Generator<T[]> {
-    // The item spanning `from` (a full event: it has every field a listing has).
-    const before = this.store.playlog.lastStartingBefore(channelId, from) as T | undefined
+    // The item spanning `from`.
+    const before = lastBefore()
     if (before && before.endMs > from) yield [before]
     let last = { startMs: from, id: -1 }
     for (;;) {
@@ -397,6 +405,15 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     this.loudness = null
     this.gainCache.clear()
     this.replan(this.activeChannels().map((c) => c.id))
+  }
+
+  /**
+   * What the media library knows of assets changed (titles, episodes, plots, genres): listings
+   * built from the version (the XMLTV guide) are built again. Playlogs and plans are as they were,
+   * so no channel plans again.
+   */
+  listingsChanged(): void {
+    this.playlogVersion++
   }
 
   /** Tell listeners (ChannelManagers, the API) that these channels' playlogs changed: a new version first, so they see it. */

@@ -64,6 +64,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   unavailable: 503,
   duplicate_output: 409,
   output_limit: 409,
+  duplicate_folder: 409,
   // The store could not write (a full or failing disk): nothing changed; retry once space is back.
   storage_failed: 503
 }

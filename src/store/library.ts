@@ -434,7 +434,8 @@ export class LibraryRepo {
     }
     if (q.folder !== undefined) {
       args['folder'] = q.folder
-      where.push('a.folder_id = @folder')
+      // Unary +: a folder is usually most of the library, so the sort index serves better than its own.
+      where.push('+a.folder_id = @folder')
     }
     if (q.kind !== undefined) {
       args['kind'] = q.kind
@@ -465,7 +466,8 @@ export class LibraryRepo {
       const c = decodeCursor(sort, q.cursor)
       args['ck'] = c.key
       args['cid'] = c.id
-      page.push(`(${key} > @ck OR (${key} = @ck AND a.id > @cid))`)
+      // A range the sort index can seek to, then the tie on id: deep pages cost what the first does.
+      page.push(`${key} >= @ck AND (${key} > @ck OR a.id > @cid)`)
     }
     const limit = q.limit ?? 100
     args['limit'] = limit + 1
@@ -520,12 +522,12 @@ export class LibraryRepo {
     reason: string | null
   }> {
     return this.stmt(
-      `SELECT e.channel_id AS channelId, c.uuid AS channelUuid, c.name AS channelName, e.start_ms AS startMs, a.id AS assetId, a.path,
-         a.status, a.reason
-       FROM playlog_events e JOIN assets a ON a.id = e.asset_id JOIN channels c ON c.id = e.channel_id
-       WHERE e.end_ms > ? AND e.start_ms < ? AND a.status IN ('offline', 'missing', 'unplayable', 'unreadable', 'empty')
+      `SELECT e.channel_id AS channelId, c.uuid AS channelUuid, c.name AS channelName, e.start_ms AS startMs,
+         a.id AS assetId, a.path, a.status, a.reason
+       FROM assets a JOIN playlog_events e ON e.asset_id = a.id JOIN channels c ON c.id = e.channel_id
+       WHERE a.status IN (${PROBLEMS_SQL}) AND e.start_ms < ? AND e.end_ms > ?
        ORDER BY e.start_ms`
-    ).all(from, to) as Array<{
+    ).all(to, from) as Array<{
       channelId: number
       channelUuid: string
       channelName: string

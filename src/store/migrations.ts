@@ -485,6 +485,8 @@ CREATE INDEX assets_library_folder ON assets (folder_id, rel_path) WHERE folder_
 CREATE INDEX assets_library_status ON assets (status) WHERE status IS NOT NULL;
 CREATE INDEX assets_library_show ON assets (show COLLATE NOCASE) WHERE show IS NOT NULL;
 CREATE INDEX assets_library_fingerprint ON assets (fingerprint) WHERE fingerprint IS NOT NULL;
+-- Where an asset airs (its detail, the pre-air check, whether a removed folder's file is kept).
+CREATE INDEX playlog_by_asset_start ON playlog_events (asset_id, start_ms) WHERE asset_id IS NOT NULL;
 
 -- What the background analysis found in a library file: loudness (also kept in asset_loudness,
 -- where playout's gain reads it), black and silence at the head and tail, pictures for the console.

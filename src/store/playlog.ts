@@ -85,8 +85,28 @@ export class AssetsRepo {
 /** Playlog rows are the domain's playlog events (assetPath joined from assets). */
 export type PlaylogEventRow = PlaylogEvent
 
+/**
+ * What the media library knows of a listing's asset (the assets table's library columns), for the
+ * guide; all null for media outside the library and for events without an asset.
+ */
+export interface ListingMetadata {
+  assetId: number | null
+  show: string | null
+  season: number | null
+  episode: number | null
+  episodeTitle: string | null
+  year: number | null
+  /** JSON array of strings, as stored. */
+  genres: string | null
+  plot: string | null
+}
+
 /** What a listing (the guide) shows of a playlog event. */
-export type PlaylogListingRow = Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs' | 'title' | 'type'>
+export type PlaylogListingRow = Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs' | 'title' | 'type'> &
+  ListingMetadata
+
+const LISTING_COLUMNS = `e.id, e.start_ms AS startMs, e.end_ms AS endMs, e.title, e.type, e.asset_id AS assetId,
+  a.show, a.season, a.episode, a.episode_title AS episodeTitle, a.year, a.genres, a.plot`
 
 export type NewPlaylogEvent = Omit<PlaylogEventRow, 'id' | 'channelId' | 'assetPath'>
 
@@ -99,6 +119,7 @@ export class PlaylogRepo {
   private readonly rangeStmt
   private readonly pageStmt
   private readonly listingPageStmt
+  private readonly listingBeforeStmt
   private readonly nextStmt
   private readonly prevStmt
   private readonly countStmt
@@ -122,10 +143,15 @@ export class PlaylogRepo {
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
        WHERE e.channel_id = ? AND (e.start_ms, e.id) > (?, ?) AND e.start_ms < ? ORDER BY e.start_ms, e.id LIMIT ?`
     )
-    // The same for listings (the guide): only what a listing shows, no join.
+    // The same for listings (the guide): only what a listing shows, with the library's metadata of
+    // the asset joined in the same read (one primary-key seek a row, no query per programme).
     this.listingPageStmt = db.prepare<[number, number, number, number, number], PlaylogListingRow>(
-      `SELECT id, start_ms AS startMs, end_ms AS endMs, title, type FROM playlog_events
-       WHERE channel_id = ? AND (start_ms, id) > (?, ?) AND start_ms < ? ORDER BY start_ms, id LIMIT ?`
+      `SELECT ${LISTING_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE e.channel_id = ? AND (e.start_ms, e.id) > (?, ?) AND e.start_ms < ? ORDER BY e.start_ms, e.id LIMIT ?`
+    )
+    this.listingBeforeStmt = db.prepare<[number, number], PlaylogListingRow>(
+      `SELECT ${LISTING_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE e.channel_id = ? AND e.start_ms < ? ORDER BY e.start_ms DESC LIMIT 1`
     )
     this.nextStmt = db.prepare<[number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
@@ -189,6 +215,10 @@ export class PlaylogRepo {
     limit: number
   ): PlaylogListingRow[] {
     return this.listingPageStmt.all(channelId, afterStartMs, afterId, to, limit)
+  }
+  /** lastStartingBefore with only what a listing shows. */
+  listingBefore(channelId: number, t: number): PlaylogListingRow | undefined {
+    return this.listingBeforeStmt.get(channelId, t)
   }
   /** [start, end) of the channel's events from one source that overlap [from, to), in order. */
   intervalsOf(

@@ -37,6 +37,11 @@ const benches: Record<
       'Viewers\u2019 guide (XMLTV) and the schedule API: first byte, whole answer, event-loop stall, RSS',
     load: () => import('./iptv.bench')
   },
+  library: {
+    title:
+      'Media library at 20,000 files: first scan, probe rate, rescan, search and filters, station RSS',
+    load: () => import('./library.bench')
+  },
   'library-view': {
     title:
       'Library view in Chromium: 20,000 assets filtered and scrolled (stand-in station in the page)',

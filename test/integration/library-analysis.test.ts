@@ -326,7 +326,9 @@ describe('library analysis', () => {
     }).catch((e: unknown) => e as Error)
     await expect.poll(() => processes.live().length).toBe(1)
     const pid = processes.live()[0]!.pid!
-    expect(fs.existsSync(`/proc/${pid}`)).toBe(true)
+    // At the lowest CPU priority (nice, the 19th field of /proc/PID/stat).
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])).toBe(19)
     controller.abort()
     const err = (await running) as Error
     expect(err).toBeInstanceOf(Error)

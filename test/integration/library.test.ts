@@ -363,6 +363,12 @@ describe('media library', () => {
     })
     expect(bad.status).toBe(400)
     expect(JSON.stringify(bad.body)).toMatch(/id/)
+    const again = await e.call<{ error: { code: string } }>('POST', '/api/library/folders', {
+      id: 'tv',
+      path: path.join(e.dir, 'media')
+    })
+    expect(again.status).toBe(409)
+    expect(again.body.error.code).toBe('duplicate_folder')
     const nowhere = await e.call('POST', '/api/library/folders', {
       id: 'nope',
       path: path.join(e.dir, 'no-such-folder')

@@ -2,6 +2,7 @@
 // with Luxon said (the renderer this replaced, kept here as the reference): across a summer-time
 // change, with items spanning the guide's start, overlapping items cut, equal starts, gaps, and page
 // boundaries anywhere. And the schedule's version moves with every playlog change, and only then.
+import { spawnSync } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PlaylogEvent } from '../../src/shared/domain'
 import { inZone } from '../../src/shared/time'
@@ -234,5 +235,126 @@ describe('the XMLTV guide in pieces', () => {
     env.schedule.loudnessMeasured('/nowhere/a.mp4')
     expect(replanned).toEqual([[id]])
     expect(env.schedule.version).toBe(v2)
+    // The library learned an episode's title or plot: the guide is built again, nothing plans again.
+    env.schedule.listingsChanged()
+    expect(env.schedule.version).toBeGreaterThan(v2)
+    expect(replanned).toEqual([[id]])
+  })
+
+  it('carries what the library knows of an asset, and nothing more for the rest', async () => {
+    env = scheduleEnv('2026-12-07T00:00:00Z')
+    const { store, schedule } = env
+    const from = env.clock.now()
+    const id = store.channels.insert(
+      {
+        uuid: '00000000-0000-4000-8000-000000000001',
+        slug: 'one',
+        name: 'One',
+        timezone: 'UTC',
+        rolloverMinutes: 360,
+        kind: 'normal'
+      },
+      from
+    )
+    const asset = (p: string) =>
+      store.assets.upsert({
+        path: p,
+        durationMs: 1,
+        hasVideo: true,
+        hasAudio: true,
+        width: 1,
+        height: 1,
+        frameRate: 30,
+        audioChannels: 2,
+        sizeBytes: 1,
+        mtimeMs: 1,
+        probeJson: '{}',
+        probedAt: from
+      })
+    const episode = asset('/tv/Show/Season 01/Show - S01E02 - Pilot.mkv')
+    const movie = asset('/movies/Film (1999).mkv')
+    const special = asset('/tv/Show/Specials/Show - S00E03.mkv')
+    const plain = asset('/x/plain.mp4')
+    const set = store.db.prepare(
+      `UPDATE assets SET show = ?, season = ?, episode = ?, episode_title = ?, year = ?, genres = ?, plot = ?
+       WHERE id = ?`
+    )
+    set.run('Show', 1, 2, 'Pilot & <More>', 2001, '["Drama","Comedy"]', 'They "meet".', episode)
+    set.run(null, null, null, null, 1999, '["Science Fiction"]', null, movie)
+    set.run('Show', 0, 3, null, null, null, null, special)
+    const items: Array<[string, number]> = [
+      ['Show', episode],
+      ['Film', movie],
+      ['Special', special],
+      ['Plain', plain],
+      ['Show again', episode]
+    ]
+    items.forEach(([title, assetId], i) =>
+      store.playlog.insert(id, {
+        startMs: from + i * 600_000,
+        endMs: from + (i + 1) * 600_000,
+        title,
+        type: 'program',
+        assetId,
+        inPointMs: 0,
+        source: 'schedule'
+      })
+    )
+    const channels = viewerChannels(schedule.activeChannels())
+    // The first item spans the guide's start: it is read by the other query.
+    const xml = await renderXmltv(
+      channels,
+      (c, f, t) => schedule.listingPages(c, f, t, 2),
+      from + 1000,
+      3_600_000
+    )
+    expect(xml.endsWith('  </programme>\n</tv>\n')).toBe(true)
+    const programmes = xml.slice(0, -'</tv>\n'.length).split('  <programme ').slice(1)
+    expect(programmes).toHaveLength(5)
+    expect(programmes[0]).toBe(
+      [
+        'start="20261207000000 +0000" stop="20261207001000 +0000" channel="one">',
+        '    <title>Show</title>',
+        '    <sub-title>Pilot &amp; &lt;More&gt;</sub-title>',
+        '    <desc>They &quot;meet&quot;.</desc>',
+        '    <date>2001</date>',
+        '    <category lang="en">Program</category>',
+        '    <category>Drama</category>',
+        '    <category>Comedy</category>',
+        '    <episode-num system="xmltv_ns">0.1.</episode-num>',
+        '    <episode-num system="onscreen">S01E02</episode-num>',
+        '  </programme>',
+        ''
+      ].join('\n')
+    )
+    // The same asset again: the same details (kept per asset while the guide is written).
+    expect(programmes[4]!.split('\n').slice(2)).toEqual(programmes[0]!.split('\n').slice(2))
+    expect(programmes[1]).toContain(
+      '    <date>1999</date>\n    <category lang="en">Program</category>\n    <category>Science Fiction</category>\n  </programme>'
+    )
+    expect(programmes[1]).not.toContain('episode-num')
+    // Season 0 (specials) has no xmltv_ns form; onscreen says it.
+    expect(programmes[2]).toContain(
+      '<episode-num system="xmltv_ns">.2.</episode-num>\n    <episode-num system="onscreen">S00E03</episode-num>'
+    )
+    // Media the library knows nothing of: exactly as before.
+    expect(programmes[3]).toBe(
+      'start="20261207003000 +0000" stop="20261207004000 +0000" channel="one">\n    <title>Plain</title>\n    <category lang="en">Program</category>\n  </programme>\n'
+    )
+    const lint = spawnSync(
+      'xmllint',
+      [
+        '--noout',
+        '--nonet',
+        '--path',
+        '/usr/share/xmltv',
+        '--dtdvalid',
+        '/usr/share/xmltv/xmltv.dtd',
+        '-'
+      ],
+      { input: xml, encoding: 'utf8' }
+    )
+    expect(lint.stderr).toBe('')
+    expect(lint.status).toBe(0)
   })
 })

@@ -211,7 +211,8 @@ describe('import rules (docs/architecture.md) enforced by lint', () => {
       ['src/schedule', '../server/http'],
       ['src/media', '../server/errors'],
       ['src/store', '../server'],
-      ['src/outputs', '../server/iptv/ts-stream']
+      ['src/outputs', '../server/iptv/ts-stream'],
+      ['src/library', '../server/api']
     ] as const) {
       expect(
         await lint(dir, `import * as m from '${target}';\nexport const x = m;\n`),
@@ -235,6 +236,31 @@ describe('import rules (docs/architecture.md) enforced by lint', () => {
     expect(
       await lint('src', "import { apiRoutes } from './server/api';\nexport const x = apiRoutes;\n")
     ).toEqual([])
+  })
+
+  it('keeps the media library out of the playout engine, and the library off server/', async () => {
+    for (const target of ['../library', '../library/scanner']) {
+      expect(
+        await lint('src/playout', `import * as m from '${target}';\nexport const x = m;\n`),
+        `${target} from src/playout`
+      ).toEqual([expect.stringMatching(/Producers execute the playout plan they are given/)])
+    }
+    expect(
+      await lint(
+        'src/library',
+        "import { apiRoutes } from '../server/api';\nexport const x = apiRoutes;\n"
+      )
+    ).toEqual([expect.stringMatching(/server\/ is the HTTP room on top/)])
+    // The library uses the store, media and the clock's timers, never the global ones.
+    expect(
+      await lint(
+        'src/library',
+        "import type { Store } from '../store';\nimport { probeMedia } from '../media/probe';\nexport const x: Store | null = null;\nexport const p = probeMedia;\n"
+      )
+    ).toEqual([])
+    expect(await lint('src/library', 'setTimeout(() => {}, 10);\n')).toEqual([
+      expect.stringMatching(/MasterClock timers/)
+    ])
   })
 
   it('keeps routes off the ProgramDirector and the concrete StationFacade (they call the StationApi)', async () => {

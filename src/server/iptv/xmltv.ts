@@ -17,8 +17,24 @@ import { escapeXml } from './xml'
 export const DEFAULT_GUIDE_HORIZON_MS = 48 * 3600_000
 const HOUR_MS = 3600_000
 
+/**
+ * What the media library knows of a programme's asset (absent or null: nothing, and the programme
+ * is written exactly as without a library).
+ */
+export interface GuideMetadata {
+  assetId: number | null
+  season: number | null
+  episode: number | null
+  episodeTitle: string | null
+  year: number | null
+  /** A JSON array of strings, as the store keeps it. */
+  genres: string | null
+  plot: string | null
+}
+
 /** What a programme is made of. */
-export type GuideItem = Pick<PlaylogEvent, 'startMs' | 'endMs' | 'title' | 'type'>
+export type GuideItem = Pick<PlaylogEvent, 'startMs' | 'endMs' | 'title' | 'type'> &
+  Partial<GuideMetadata>
 
 /** What the guide needs of the schedule: the playlog overlapping a range, in start order, in pages. */
 export type PlaylogPages = (channelId: number, from: number, to: number) => Iterable<GuideItem[]>
@@ -33,6 +49,44 @@ const CATEGORIES: Record<string, string> = {
   'station-id': 'Station ID'
 }
 
+const NO_DETAILS = { head: '', tail: '' }
+
+/**
+ * The library's metadata as XMLTV elements, in the DTD's order around the type's category: before
+ * it sub-title, desc and date; after it the genres (more categories) and the episode numbers.
+ */
+function guideDetails(m: Partial<GuideMetadata>): { head: string; tail: string } {
+  let head = ''
+  let tail = ''
+  if (m.episodeTitle) head += `    <sub-title>${escapeXml(m.episodeTitle)}</sub-title>\n`
+  if (m.plot) head += `    <desc>${escapeXml(m.plot)}</desc>\n`
+  if (m.year != null) head += `    <date>${m.year}</date>\n`
+  for (const genre of genresOf(m.genres)) tail += `    <category>${escapeXml(genre)}</category>\n`
+  if (m.episode != null) {
+    // xmltv_ns counts from zero (S01E02 is "0.1."); it has no way to say season 0 (specials).
+    const season = m.season != null && m.season > 0 ? String(m.season - 1) : ''
+    if (m.episode > 0)
+      tail += `    <episode-num system="xmltv_ns">${season}.${m.episode - 1}.</episode-num>\n`
+    const pad = (n: number): string => String(n).padStart(2, '0')
+    const onscreen = `${m.season != null ? `S${pad(m.season)}` : ''}E${pad(m.episode)}`
+    tail += `    <episode-num system="onscreen">${onscreen}</episode-num>\n`
+  }
+  return head || tail ? { head, tail } : NO_DETAILS
+}
+
+function genresOf(json: string | null | undefined): string[] {
+  if (!json) return []
+  try {
+    const list: unknown = JSON.parse(json)
+    return Array.isArray(list)
+      ? list.filter((g): g is string => typeof g === 'string' && g.trim() !== '')
+      : []
+  } catch {
+    // Not ours to fail a guide over: a bad value only loses its genres.
+    return []
+  }
+}
+
 /** One channel's programmes as XML, built a page at a time. */
 class ProgrammeWriter {
   private readonly times: ZoneTimes
@@ -41,6 +95,8 @@ class ProgrammeWriter {
   private held: GuideItem | null = null
   /** Titles as XML: a channel airs the same few titles over and over. */
   private readonly titles = new Map<string, string>()
+  /** Each asset's library metadata as XML (the same episodes air again and again too). */
+  private readonly details = new Map<number, { head: string; tail: string }>()
 
   constructor(guideId: string, times: ZoneTimes) {
     this.times = times
@@ -51,12 +107,20 @@ class ProgrammeWriter {
     startMs: number,
     endMs: number,
     title: string,
-    category: string | null
+    category: string | null,
+    item?: GuideItem
   ): string {
     const c = category ? `    <category lang="en">${category}</category>\n` : ''
     let xmlTitle = this.titles.get(title)
     if (xmlTitle === undefined) this.titles.set(title, (xmlTitle = escapeXml(title)))
-    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${c}  </programme>\n`
+    const d = item?.assetId != null ? this.detailsOf(item.assetId, item) : NO_DETAILS
+    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${d.head}${c}${d.tail}  </programme>\n`
+  }
+
+  private detailsOf(assetId: number, item: GuideItem): { head: string; tail: string } {
+    let d = this.details.get(assetId)
+    if (d === undefined) this.details.set(assetId, (d = guideDetails(item)))
+    return d
   }
 
   /** Items in start order; never overlapping in the guide (a later start cuts the one before). */
@@ -78,7 +142,7 @@ class ProgrammeWriter {
   private cut(e: GuideItem, nextStartMs: number): string {
     const endMs = Math.min(e.endMs, nextStartMs)
     return endMs > e.startMs
-      ? this.programme(e.startMs, endMs, e.title, CATEGORIES[e.type] ?? null)
+      ? this.programme(e.startMs, endMs, e.title, CATEGORIES[e.type] ?? null, e)
       : ''
   }
 
