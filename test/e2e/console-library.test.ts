@@ -219,6 +219,7 @@ describe('media library in the console (Chromium)', () => {
     await page.getByTestId('library').waitFor()
     await page.getByTestId('view-multiviewer').click()
     await page.getByTestId('tile').first().waitFor({ state: 'visible' })
+    await page.screenshot({ path: path.join(SHOTS, 'lib-e2e-multiviewer.png') })
     expect(pageErrors).toEqual([])
   })
 })

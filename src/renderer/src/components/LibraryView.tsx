@@ -3,7 +3,14 @@
 // load for rows on screen), an asset's detail on the right. Escape closes the detail, then returns
 // to the multiviewer.
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { memo, useEffect, useRef, useSyncExternalStore, type KeyboardEvent } from 'react'
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useRef,
+  useSyncExternalStore,
+  type KeyboardEvent
+} from 'react'
 import {
   ASSET_KINDS,
   ASSET_STATUSES,
@@ -303,15 +310,17 @@ function AssetList() {
 
 function Poster({ id, hasPoster, title }: { id: number; hasPoster: boolean; title: string }) {
   const posters = useModel().library.posters
-  const img = useSyncExternalStore(
-    (onChange) => (hasPoster ? posters.want(id, onChange) : () => undefined),
-    () => (hasPoster ? posters.get(id) : null)
+  // Stable per row, so a re-render does not release and want the picture again.
+  const subscribe = useCallback(
+    (onChange: () => void) => (hasPoster ? posters.want(id, onChange) : () => undefined),
+    [posters, id, hasPoster]
   )
+  const img = useSyncExternalStore(subscribe, () => (hasPoster ? posters.get(id) : null))
   if (!img)
     return (
       <span className={`c-poster poster-none${img === undefined && hasPoster ? ' loading' : ''}`} />
     )
-  return <img className="c-poster" src={img.dataUrl} alt={`Poster of ${title}`} loading="lazy" />
+  return <img className="c-poster" src={img.dataUrl} alt={`Poster of ${title}`} />
 }
 
 const AssetRow = memo(function AssetRow({
