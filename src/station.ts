@@ -328,6 +328,12 @@ export class Station {
           ? (file, opts) => analyseMedia(tools, this.processes, file, opts)
           : undefined,
       loudnessMeasured: (file) => this.schedule.loudnessMeasured(file),
+      listingsChanged: () => this.schedule.listingsChanged(),
+      // A renamed or moved file: the channels airing it plan again, with its new path.
+      assetsMoved: (ids) => {
+        this.schedule.invalidateAssets()
+        this.schedule.notifyChanged(store.library.channelsAiring(ids))
+      },
       alarms: this.director.alarms
     })
     this.schedule.on('changed', () => this.library.scheduleChanged())

@@ -93,6 +93,10 @@ export interface MediaLibraryDeps {
   analyse?: AnalyseFn
   /** A file's loudness was stored in asset_loudness (the schedule re-plans the channels airing it). */
   loudnessMeasured?: (path: string) => void
+  /** What the library knows of assets changed (names, files): listings are built again. */
+  listingsChanged?: () => void
+  /** Assets' files moved or changed (ids): channels airing them plan again with the new paths. */
+  assetsMoved?: (assetIds: number[]) => void
   /** The station's alarm board, for the pre-air check. */
   alarms?: PreAirAlarms
   /** How often watched folders' roots are checked for existence (default 1 s). */
@@ -283,6 +287,8 @@ export class MediaLibrary {
       throw invalid(`request.path: ${root} does not exist on the station's machine`)
     }
     if (!st.isDirectory()) throw invalid(`request.path: ${root} is not a folder`)
+    if (path.dirname(root) === root)
+      throw invalid(`request.path: ${root} is the root of the file system; choose a media folder`)
     for (const f of folders) {
       const within = (a: string, b: string) => a === b || a.startsWith(b + path.sep)
       if (within(root, f.path) || within(f.path, root))
@@ -358,7 +364,7 @@ export class MediaLibrary {
   /** The small existence check of each folder's root (a watcher cannot see its own root vanish). */
   private checkRoots(): void {
     if (this.closed) return
-    for (const f of this.d.store.library.folders()) {
+    for (const f of this.d.store.library.folderRoots()) {
       const there = isDir(f.path)
       if (!there && f.state !== 'offline') {
         const w = this.watchers.get(f.id)
@@ -406,27 +412,36 @@ export class MediaLibrary {
     })
     const seen = new Set<string>()
     const probe: number[] = []
+    const moved: number[] = []
+    let learned = false
     let batch: FileFacts[] = []
     const flush = () => {
       const now = this.d.clock.now()
+      if (this.d.store.library.folderState(folderId) === undefined) {
+        batch = []
+        return
+      }
       this.d.store.transaction(() => {
         for (const facts of batch) {
           const r = reconcileFile(this.d.store, folderId, f.path, facts, now)
           if (r.probe) probe.push(r.id)
+          if (r.action !== 'unchanged') learned = true
+          if (r.action === 'moved' || r.action === 'changed') moved.push(r.id)
         }
       })
       batch = []
     }
+    const stored = new Map(this.d.store.library.filesOf(folderId).map((k) => [k.path, k]))
     for (const file of files) {
       if (signal?.aborted) break
-      const facts = await examineFile(f.path, file)
+      const facts = await examineFile(f.path, file, stored.get(file))
       if (!facts) continue
       seen.add(file)
       batch.push(facts)
       if (batch.length >= SCAN_BATCH) flush()
     }
     flush()
-    if (signal?.aborted) {
+    if (signal?.aborted || this.d.store.library.folderState(folderId) === undefined) {
       this.d.store.library.setFolderState(folderId, 'idle')
       this.changed()
       return
@@ -445,7 +460,14 @@ export class MediaLibrary {
       'library folder scanned'
     )
     if (probe.length > 0) this.queueProbes(folderId, probe)
+    this.learned(learned, moved)
     this.changed()
+  }
+
+  /** Tells the schedule what the library learned: new listings, and files that moved. */
+  private learned(any: boolean, moved: number[]): void {
+    if (moved.length > 0) this.d.assetsMoved?.(moved)
+    if (any || moved.length > 0) this.d.listingsChanged?.()
   }
 
   /** Watched paths changed (debounced): each looked at again, no full scan. */
@@ -465,14 +487,20 @@ export class MediaLibrary {
       if (path.basename(p).startsWith('.') || isDir(p)) continue
       facts.push({ p, f: await examineFile(root, p) })
     }
-    if (this.closed || this.d.store.library.folder(folderId)?.state === 'offline') return
+    // Removed or gone offline meanwhile: nothing of it is written.
+    const state = this.d.store.library.folderState(folderId)
+    if (this.closed || state === undefined || state === 'offline') return
     const now = this.d.clock.now()
+    const moved: number[] = []
+    let learned = false
     this.d.store.transaction(() => {
       // Present files first, so a rename's new name takes its old row over before it is missing.
       for (const { f } of facts) {
         if (!f || !isMediaFile(f.path)) continue
         const r = reconcileFile(this.d.store, folderId, root, f, now)
         if (r.probe) probe.push(r.id)
+        if (r.action !== 'unchanged') learned = true
+        if (r.action === 'moved' || r.action === 'changed') moved.push(r.id)
       }
       for (const { p, f } of facts) {
         if (f) continue
@@ -482,6 +510,7 @@ export class MediaLibrary {
       }
     })
     if (probe.length > 0) this.queueProbes(folderId, probe)
+    this.learned(learned, moved)
     this.changed()
   }
 

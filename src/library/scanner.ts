@@ -100,8 +100,16 @@ function describeError(err: unknown): string {
   }
 }
 
-/** Stats and fingerprints one file; undefined when it is not there at all (deleted meanwhile). */
-export async function examineFile(root: string, file: string): Promise<FileFacts | undefined> {
+/**
+ * Stats and fingerprints one file; undefined when it is not there at all (deleted meanwhile). With
+ * `known` (the stored row of that path), a file whose size and mtime have not moved keeps its
+ * fingerprint unread: a rescan of an unchanged library reads no file's content.
+ */
+export async function examineFile(
+  root: string,
+  file: string,
+  known?: { sizeBytes: number; mtimeMs: number; fingerprint: string | null }
+): Promise<FileFacts | undefined> {
   const relPath = path.relative(root, file)
   const base = { path: file, relPath, sizeBytes: 0, mtimeMs: 0, fingerprint: null }
   let lst: fs.Stats
@@ -163,6 +171,8 @@ export async function examineFile(root: string, file: string): Promise<FileFacts
   }
   if (st.size === 0)
     return { ...facts, problem: { status: 'empty', reason: 'the file is empty (0 bytes)' } }
+  if (known?.fingerprint && known.sizeBytes === facts.sizeBytes && known.mtimeMs === facts.mtimeMs)
+    return { ...facts, fingerprint: known.fingerprint, problem: null }
   try {
     return { ...facts, fingerprint: await fingerprintOf(file, st.size), problem: null }
   } catch (err) {

@@ -619,6 +619,11 @@ export async function validateStationFile(
       return
     }
     if (!dir) problems.push({ path: `${at}.path`, message: `${f.path} is not a folder` })
+    else if (path.dirname(f.path) === f.path)
+      problems.push({
+        path: `${at}.path`,
+        message: `${f.path} is the root of the file system; choose a media folder`
+      })
     const within = (a: string, b: string) => a === b || a.startsWith(b + path.sep)
     const other = library.findIndex(
       (o, j) => j < i && (within(o.path, f.path) || within(f.path, o.path))

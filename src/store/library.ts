@@ -276,6 +276,23 @@ export class LibraryRepo {
     return this.folders().find((f) => f.id === id)
   }
 
+  /** A folder's state; undefined when there is no such folder (removed). */
+  folderState(id: string): LibraryFolderState | undefined {
+    return (
+      this.stmt(`SELECT state FROM library_folders WHERE id = ?`).get(id) as
+        { state: LibraryFolderState } | undefined
+    )?.state
+  }
+
+  /** Every folder's root and state, without counting its assets (the existence check's read). */
+  folderRoots(): Array<{ id: string; path: string; state: LibraryFolderState }> {
+    return this.stmt(`SELECT id, path, state FROM library_folders ORDER BY id`).all() as Array<{
+      id: string
+      path: string
+      state: LibraryFolderState
+    }>
+  }
+
   addFolder(id: string, path: string, now: number): void {
     this.stmt(
       `INSERT INTO library_folders (id, path, added_at, state) VALUES (?, ?, ?, 'idle')`
@@ -505,6 +522,17 @@ export class LibraryRepo {
       `SELECT c.uuid AS channelUuid, c.name AS channelName, e.start_ms AS startMs FROM playlog_events e
        JOIN channels c ON c.id = e.channel_id WHERE e.asset_id = ? AND e.end_ms > ? ORDER BY e.start_ms LIMIT ?`
     ).all(id, from, limit) as Array<{ channelUuid: string; channelName: string; startMs: number }>
+  }
+
+  /** The channels whose playlog airs any of these assets. */
+  channelsAiring(assetIds: readonly number[]): number[] {
+    const ids = new Set<number>()
+    for (const id of assetIds)
+      for (const r of this.stmt(
+        `SELECT DISTINCT channel_id AS id FROM playlog_events WHERE asset_id = ?`
+      ).all(id) as Array<{ id: number }>)
+        ids.add(r.id)
+    return [...ids]
   }
 
   /** Playlog items from `from` to `to` whose asset cannot air (offline, missing, unplayable...). */

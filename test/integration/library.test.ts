@@ -5,6 +5,7 @@
 // pre-air alarm for a scheduled one, and renaming it back restores everything; the HTTP routes.
 import fs from 'node:fs'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg'
 import { SimulatedClock } from '../../src/runtime/clock'
@@ -48,6 +49,9 @@ interface Env {
   lib: TestLibrary
   dir: string
   call: <T>(method: string, url: string, body?: unknown) => Promise<{ status: number; body: T }>
+  /** Stops the station (its data folder and library stay); start() opens it again. */
+  stop: () => Promise<void>
+  start: () => Promise<void>
   close: () => Promise<void>
 }
 
@@ -59,72 +63,80 @@ afterEach(async () => {
 })
 
 /** A station whose channel loops over a library episode, with the library folder `tv`. */
-async function libraryEnv(o: { schedule?: boolean } = {}): Promise<Env> {
+async function libraryEnv(o: { analysis?: boolean } = {}): Promise<Env> {
   const t = tempDir('retrovue-library-')
   const lib = await buildTestLibrary(tools, path.join(t.dir, 'media', 'tv'), t.dir)
   const file = path.join(t.dir, 'station.json')
-  const channels =
-    o.schedule === false
-      ? []
-      : [
-          {
-            id: 'one',
-            name: 'Channel One',
-            timezone: 'UTC',
-            loop: {
-              epoch: '2026-01-01T00:00:00Z',
-              items: [
-                { title: 'Pilot', asset: path.join('media', 'tv', EP1), durationMs: 2000 },
-                { title: 'Card', asset: fixture('a.mp4'), durationMs: 10_000 },
-                { gapMs: 3_600_000 }
-              ]
-            }
-          }
+  const channels = [
+    {
+      id: 'one',
+      name: 'Channel One',
+      timezone: 'UTC',
+      loop: {
+        epoch: '2026-01-01T00:00:00Z',
+        items: [
+          { title: 'Pilot', asset: path.join('media', 'tv', EP1), durationMs: 2000 },
+          { title: 'Card', asset: fixture('a.mp4'), durationMs: 10_000 },
+          { gapMs: 3_600_000 }
         ]
+      }
+    }
+  ]
   fs.writeFileSync(
     file,
     JSON.stringify({ version: 1, channels, library: [{ id: 'tv', path: 'media/tv' }] }, null, 2)
   )
   const clock = new SimulatedClock('2026-11-25T12:30:00Z')
-  const pool = new PlaylistProducerPool()
-  const station = await Station.open({
-    dataDir: path.join(t.dir, 'data'),
-    stationFile: file,
-    producerFactory: pool.factory,
-    logger: silentLogger,
-    clock,
-    loudnessAnalysis: false,
-    demo: false
-  })
-  const app = await station.createHttp()
-  const address = await app.listen({ host: '127.0.0.1', port: 0 })
-  const host = new URL(address).host
-  const call = async <T>(method: string, url: string, body?: unknown) => {
-    const res = await app.inject({
-      method: method as never,
-      url,
-      headers: {
-        authorization: `Bearer ${station.apiToken}`,
-        host,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' })
-      },
-      payload: body === undefined ? undefined : JSON.stringify(body)
+  const open = async (stationFile?: string) => {
+    const pool = new PlaylistProducerPool()
+    const station = await Station.open({
+      dataDir: path.join(t.dir, 'data'),
+      ...(stationFile ? { stationFile } : {}),
+      producerFactory: pool.factory,
+      logger: silentLogger,
+      clock,
+      loudnessAnalysis: o.analysis ?? false,
+      demo: false
     })
-    return { status: res.statusCode, body: (res.body ? res.json() : undefined) as T }
+    const app = await station.createHttp()
+    const address = await app.listen({ host: '127.0.0.1', port: 0 })
+    return { station, app, host: new URL(address).host }
   }
-  return {
-    station,
+  let s = await open(file)
+  const env: Env = {
+    station: s.station,
     clock,
     lib,
     dir: t.dir,
-    call,
+    call: async <T>(method: string, url: string, body?: unknown) => {
+      const res = await s.app.inject({
+        method: method as never,
+        url,
+        headers: {
+          authorization: `Bearer ${s.station.apiToken}`,
+          host: s.host,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' })
+        },
+        payload: body === undefined ? undefined : JSON.stringify(body)
+      })
+      return { status: res.statusCode, body: (res.body ? res.json() : undefined) as T }
+    },
+    stop: async () => {
+      await s.app.close()
+      await s.station.close()
+    },
+    start: async () => {
+      s = await open()
+      env.station = s.station
+    },
     close: async () => {
-      await app.close()
-      await station.close()
+      await s.app.close()
+      await s.station.close()
       // The unreadable file (chmod 000) must be removable.
       fs.rmSync(t.dir, { recursive: true, force: true })
     }
   }
+  return env
 }
 
 /** Waits (real time, at most `ms`) for a condition, moving station time along so debounces fire. */
@@ -338,6 +350,54 @@ describe('media library', () => {
     await until(e, () => !e.station.director.alarms.list().some((a) => a.kind === 'pre-air'))
   })
 
+  it('analyses each playable file once: loudness into asset_analysis and asset_loudness (playout gain), trims, poster and filmstrip', async () => {
+    env = await libraryEnv({ analysis: true })
+    const e = env
+    await settle(e)
+    const ep1 = byRel(e, EP1)!
+    await until(e, () => byRel(e, EP1)?.analysed, 60_000)
+    await settle(e)
+    const detail = e.station.library.asset(ep1.id)
+    expect(detail.analysis).toMatchObject({ error: null })
+    expect(detail.analysis!.integratedLufs).toBeLessThan(0)
+    expect(detail.hasFilmstrip).toBe(true)
+    const loud = e.station.store.loudness.of(e.lib.at(EP1), ep1.sizeBytes, detail.mtimeMs)
+    expect(loud?.integratedLufs).toBeCloseTo(detail.analysis!.integratedLufs!, 5)
+    // The analysed poster frame goes before the sidecar.
+    const poster = e.station.library.image(ep1.id, 'poster')!
+    expect(poster.width).toBeGreaterThan(64)
+    expect(e.station.library.image(ep1.id, 'filmstrip')?.dataUrl).toMatch(/^data:image\/jpeg/)
+    // Every playable file analysed, none of the bad ones.
+    for (const a of all(e)) expect(a.analysed, a.relPath).toBe(a.status === 'ok')
+  })
+
+  it('resumes after a restart: a file renamed while stopped keeps its id, one left pending is probed, nothing probed twice', async () => {
+    env = await libraryEnv()
+    const e = env
+    await settle(e)
+    const ep1 = byRel(e, EP1)!
+    const ep2 = byRel(e, EP2)!
+    await e.stop()
+    const renamed = `${SHOW_DIR}/Season 01/Show Name - S01E01 - Renamed Offline.mp4`
+    fs.renameSync(e.lib.at(EP1), e.lib.at(renamed))
+    // A crash between the scan and the probe leaves a file pending.
+    const db = new Database(path.join(e.dir, 'data', 'station.db'))
+    db.prepare("UPDATE assets SET status = 'pending' WHERE id = ?").run(ep2.id)
+    const probedAt = db
+      .prepare('SELECT id, probed_at FROM assets WHERE id <> ? ORDER BY id')
+      .all(ep2.id)
+    db.close()
+    await e.start()
+    await settle(e)
+    expect(byRel(e, renamed)).toMatchObject({ id: ep1.id, status: 'ok' })
+    expect(byRel(e, EP2)).toMatchObject({ id: ep2.id, status: 'ok' })
+    expect(
+      e.station.store.db
+        .prepare('SELECT id, probed_at FROM assets WHERE id <> ? ORDER BY id')
+        .all(ep2.id)
+    ).toEqual(probedAt)
+  })
+
   it('HTTP: folders, assets, one asset, images, jobs; bad input is a 400 naming the field', async () => {
     env = await libraryEnv()
     const e = env
@@ -378,6 +438,8 @@ describe('media library', () => {
     const second = path.join(e.dir, 'media', 'movies')
     fs.mkdirSync(second)
     await clipAt(tools, path.join(e.dir, 'base.mp4'), path.join(second, 'Film (1980).mp4'))
+    const events: Array<{ type: string; folders?: LibraryFolderDto[] }> = []
+    const off = e.station.api.subscribe((ev) => events.push(ev as (typeof events)[number]))
     const add = await e.call<LibraryFolderDto>('POST', '/api/library/folders', {
       id: 'movies',
       path: second
@@ -387,6 +449,19 @@ describe('media library', () => {
     expect(e.station.library.search({ folder: 'movies' }).assets).toEqual([
       expect.objectContaining({ kind: 'movie', title: 'Film', year: 1980, status: 'ok' })
     ])
+    // The console hears of it: a library event with both folders.
+    await until(e, () => events.some((ev) => ev.type === 'library' && ev.folders?.length === 2))
+    off()
+    // A move from one library folder to another keeps the asset.
+    const movie = byRel(e, MOVIE)!
+    fs.renameSync(e.lib.at(MOVIE), path.join(second, MOVIE))
+    await until(e, () => {
+      const a = e.station.library.search({ folder: 'movies', q: 'Great' }).assets[0]
+      return a?.status === 'ok' && a.id === movie.id
+    })
+    expect(byRel(e, MOVIE)).toMatchObject({ id: movie.id, folderId: 'movies' })
+    fs.renameSync(path.join(second, MOVIE), e.lib.at(MOVIE))
+    await until(e, () => byRel(e, MOVIE)?.folderId === 'tv')
     const scan = await e.call<{ kind: string }>('POST', '/api/library/folders/movies/scan')
     expect(scan.body.kind).toBe('scan')
     await settle(e)
