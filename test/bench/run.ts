@@ -42,6 +42,11 @@ const benches: Record<
       'Media library at 20,000 files: first scan, probe rate, rescan, search and filters, station RSS',
     load: () => import('./library.bench')
   },
+  'library-view': {
+    title:
+      'Library view in Chromium: 20,000 assets filtered and scrolled (stand-in station in the page)',
+    load: () => import('./library-view.bench')
+  },
   emergency: {
     title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)',
     load: () => import('./emergency.bench')

@@ -137,7 +137,7 @@ describe('HTTP StationApi transport', () => {
     })
   })
 
-  it('subscribes with the token in the query, then delivers the snapshot, consecutive changes and levels', () => {
+  it('subscribes with the token in the query, then delivers the snapshot, consecutive changes, levels and the library', () => {
     const got: StationEvent[] = []
     api.subscribe((e) => got.push(e))
     expect(sockets).toHaveLength(1)
@@ -152,6 +152,12 @@ describe('HTTP StationApi transport', () => {
       stationTime: '2026-11-26T12:00:00.100Z',
       channels: [{ uuid: UUID, peak: [-3, -4], rms: [-20, -21] }]
     })
+    sockets[0]!.send({
+      type: 'library',
+      stationTime: '2026-11-26T12:00:00.200Z',
+      folders: [],
+      jobs: []
+    })
     sockets[0]!.send(changes(7))
     sockets[0]!.send(changes(7)) // a duplicate is dropped
     sockets[0]!.send('not json at all')
@@ -159,6 +165,7 @@ describe('HTTP StationApi transport', () => {
       'snapshot5',
       'changes6',
       'levels',
+      'library',
       'changes7'
     ])
   })

@@ -1,11 +1,12 @@
-// The operator console: station header, alarms, the multiviewer, a channel's detail, and the
-// guarded emergency control. It talks to the station only through the StationApi it is given.
-import { ModelContext } from './context'
+// The operator console: station header, alarms, the multiviewer, a channel's detail, the media
+// library, and the guarded emergency control. It talks to the station only through the StationApi it is given.
+import { ModelContext, useConsole } from './context'
 import { AlarmList } from './components/Alarms'
 import { ChannelDetail } from './components/ChannelDetail'
 import { EmergencyPanel } from './components/Emergency'
 import { EmergencyBanner } from './components/EmergencyBanner'
 import { ConnectionNotice, Header } from './components/Header'
+import { LibraryView } from './components/LibraryView'
 import { Multiviewer, MultiviewerBar } from './components/Multiviewer'
 import type { ConsoleModel } from './state/model'
 
@@ -17,16 +18,27 @@ export function App({ model }: { model: ConsoleModel }) {
         <Header />
         <ConnectionNotice />
         <AlarmList />
-        <main className="console-body">
-          <div className="mv-column">
-            <MultiviewerBar />
-            <Multiviewer />
-          </div>
-          <ChannelDetail />
-        </main>
+        <ConsoleBody />
         <EmergencyPanel />
       </div>
     </ModelContext.Provider>
+  )
+}
+
+/**
+ * The multiviewer, or the library over it. The multiviewer stays mounted while hidden (its tiles keep
+ * their places and sessions for a quick return) but its previews stop loading.
+ */
+function ConsoleBody() {
+  const view = useConsole((s) => s.ui.view)
+  return (
+    <main className="console-body">
+      <div className="mv-column" hidden={view !== 'multiviewer'}>
+        <MultiviewerBar />
+        <Multiviewer />
+      </div>
+      {view === 'multiviewer' ? <ChannelDetail /> : <LibraryView />}
+    </main>
   )
 }
 

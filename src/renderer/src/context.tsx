@@ -1,6 +1,7 @@
 // The model reaches components through context; components select the slice they show.
 import { createContext, useContext } from 'react'
 import { useStore } from 'zustand'
+import type { LibraryState } from './state/library'
 import type { ConsoleModel, ConsoleState } from './state/model'
 
 export const ModelContext = createContext<ConsoleModel | null>(null)
@@ -14,4 +15,9 @@ export function useModel(): ConsoleModel {
 /** Selects from the console state; the component re-renders only when the selected value changes. */
 export function useConsole<T>(selector: (s: ConsoleState) => T): T {
   return useStore(useModel().store, selector)
+}
+
+/** Selects from the library's state (its own store: scans and jobs do not touch the multiviewer). */
+export function useLibrary<T>(selector: (s: LibraryState) => T): T {
+  return useStore(useModel().library.store, selector)
 }

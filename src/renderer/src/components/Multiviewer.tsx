@@ -5,6 +5,7 @@ import { useEffect } from 'react'
 import { useConsole, useModel } from '../context'
 import { LAYOUT_LABELS, LAYOUTS, type Layout } from '../state/prefs'
 import { Tile } from './Tile'
+import { ViewTabs } from './ViewTabs'
 
 function gridFor(layout: Layout, n: number): { cols: number; rows: number } {
   switch (layout) {
@@ -47,11 +48,14 @@ export function LayoutPicker() {
 /** Controls of the multiviewer itself: layout, and which channel is heard. */
 export function MultiviewerBar() {
   const model = useModel()
+  const shown = useConsole((s) => s.ui.view === 'multiviewer')
   const listened = useConsole((s) =>
     s.prefs.listened ? (s.channels[s.prefs.listened]?.name ?? null) : null
   )
   return (
     <div className="mv-bar">
+      {/* The library's bar has its own while the multiviewer is hidden behind it. */}
+      {shown && <ViewTabs />}
       <LayoutPicker />
       <span className="mv-listening" data-testid="listening">
         {listened ? `Listening: ${listened}` : 'All previews muted'}
@@ -75,16 +79,17 @@ export function Multiviewer() {
   const listened = useConsole((s) => s.prefs.listened)
   const solo = useConsole((s) => s.ui.solo)
   const live = useConsole((s) => s.live)
+  const shown = useConsole((s) => s.ui.view === 'multiviewer')
 
   // Escape leaves the single view.
   useEffect(() => {
-    if (!solo) return
+    if (!solo || !shown) return
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape' && !document.querySelector('[role="dialog"]')) model.setSolo(null)
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [model, solo])
+  }, [model, solo, shown])
 
   if (!live) return <div className="multiviewer empty">Waiting for the station…</div>
   if (order.length === 0)
@@ -116,7 +121,7 @@ export function Multiviewer() {
           key={uuid}
           uuid={uuid}
           large={uuid === large}
-          hidden={soloed !== null && uuid !== soloed}
+          hidden={!shown || (soloed !== null && uuid !== soloed)}
         />
       ))}
     </div>

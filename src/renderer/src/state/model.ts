@@ -8,6 +8,8 @@ import type { EmergencyScope } from '../../../shared/domain'
 import { StationApiError, type StationApi } from '../../../shared/station-api'
 import { isConnectionAware, type ConnectionState } from '../transport/connection'
 import { monotonicNow, StationClock } from './clock'
+import { describeError } from './describe-error'
+import { LibraryModel, type LibraryModelOptions } from './library'
 import { LevelsBus } from './levels'
 import { loadPrefs, savePrefs, type Layout, type Prefs, type PrefsStorage } from './prefs'
 import {
@@ -19,7 +21,11 @@ import {
   type StationState
 } from './station-state'
 
+/** What fills the console's body: the multiviewer, or the media library. */
+export type ConsoleView = 'multiviewer' | 'library'
+
 export interface UiState {
+  view: ConsoleView
   /** The channel shown alone (double-click), or null for the grid. */
   solo: string | null
   /** The channel whose detail panel is open. */
@@ -40,12 +46,15 @@ export interface ModelOptions {
   storage?: PrefsStorage | null
   /** Monotonic milliseconds (document timeline by default). */
   monotonic?: () => number
+  library?: LibraryModelOptions
 }
 
 export class ConsoleModel {
   readonly store: StoreApi<ConsoleState>
   readonly clock = new StationClock()
   readonly levels = new LevelsBus()
+  /** The media library's folders, jobs and the asset list (its own store: it changes apart). */
+  readonly library: LibraryModel
   private readonly storage: PrefsStorage | null
   private readonly mono: () => number
   private stops: Array<() => void> = []
@@ -56,6 +65,7 @@ export class ConsoleModel {
   ) {
     this.storage = options.storage ?? null
     this.mono = options.monotonic ?? monotonicNow
+    this.library = new LibraryModel(api, options.library)
     const connection: ConnectionState = isConnectionAware(api)
       ? api.connectionState()
       : { status: 'open', retryInMs: null, resyncs: 0 }
@@ -63,7 +73,13 @@ export class ConsoleModel {
       ...INITIAL_STATION,
       connection,
       prefs: loadPrefs(this.storage),
-      ui: { solo: null, detail: null, testEmergency: null, emergencyPanel: false }
+      ui: {
+        view: 'multiviewer',
+        solo: null,
+        detail: null,
+        testEmergency: null,
+        emergencyPanel: false
+      }
     }))
   }
 
@@ -83,6 +99,9 @@ export class ConsoleModel {
             this.store.setState(
               noteStation(this.state, 'Connection to the station lost; reconnecting', 'warn')
             )
+          // Back after a loss: the library's folders and jobs may have moved meanwhile.
+          if (prev.status !== 'open' && c.status === 'open' && this.state.ui.view === 'library')
+            void this.library.reloadFolders()
           if (c.resyncs > prev.resyncs)
             this.store.setState(
               noteStation(this.state, 'Missed an update: took a fresh snapshot', 'warn')
@@ -101,6 +120,10 @@ export class ConsoleModel {
     this.clock.anchor(event.stationTime, atMono)
     if (event.type === 'levels') {
       this.levels.publish(event.channels, atMono)
+      return
+    }
+    if (event.type === 'library') {
+      this.library.ingest(event)
       return
     }
     const wasLive = this.state.live
@@ -129,6 +152,14 @@ export class ConsoleModel {
   /** Listens to one channel (only one at a time); the same channel again mutes it. */
   toggleListen(uuid: string): void {
     this.setPrefs({ listened: this.state.prefs.listened === uuid ? null : uuid })
+  }
+
+  /** Shows the multiviewer or the library (the multiviewer's previews stop loading while hidden). */
+  setView(view: ConsoleView): void {
+    if (this.state.ui.view === view) return
+    this.store.setState({ ui: { ...this.state.ui, view } })
+    if (view === 'library') this.library.open()
+    else this.library.close()
   }
 
   setSolo(uuid: string | null): void {
@@ -239,7 +270,4 @@ export class ConsoleModel {
   }
 }
 
-export function describeError(err: unknown): string {
-  if (err instanceof StationApiError) return `${err.message} [${err.code}]`
-  return err instanceof Error ? err.message : String(err)
-}
+export { describeError }

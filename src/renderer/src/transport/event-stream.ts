@@ -111,6 +111,7 @@ export class EventStream {
         this.deliver(event)
         return
       case 'levels':
+      case 'library':
         if (this.seq !== null) this.deliver(event)
         return
       default:
