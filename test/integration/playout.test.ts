@@ -299,6 +299,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(encoder).toHaveLength(1)
     await collector.untilAired(t0 + 1_000, 'a second of programme before the takeover')
 
+    const takeoverAt = a.handOverAt()!
     const toEmergency = await a.handOver()
     expect(toEmergency?.id).toBe(endpoint.id)
     expect(a.state().status).toBe('stopped')
@@ -310,7 +311,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(e.streamEndpoint()).toEqual(endpoint)
     expect(encoders()).toEqual(encoder)
     expect(rendered).toEqual([['EMERGENCY ALERT', 'Swap test']])
-    await collector.untilAired(clock.now() + 1_000, 'a second of the card')
+    await collector.untilAired(takeoverAt + 1_000, 'a second of the card')
 
     const switchAt = e.handOverAt()!
     const back = await e.handOver()
