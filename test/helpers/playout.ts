@@ -163,7 +163,12 @@ export class SegmentCollector {
     })
   }
 
-  /** Resolves once the collected segments hold the output up to station time `stationMs` (see untilHolds). */
+  /**
+   * Resolves once the collected segments hold the output up to station time `stationMs` (see
+   * untilHolds). The output runs ahead of the clock (the engine writes frames a lead early): a
+   * change made now lands on the next frame written, which a producer's handOverAt() dates, not
+   * at clock.now().
+   */
   untilAired(stationMs: number, what: string, slackMs?: number): Promise<void> {
     if (this.originMs === null) throw new Error('untilAired needs the output origin (originMs)')
     return this.untilHolds(stationMs - this.originMs, what, slackMs)
@@ -179,6 +184,29 @@ export class SegmentCollector {
   stop(): void {
     clearInterval(this.timer)
   }
+}
+
+/**
+ * Resolves once a producer's output has aired up to station time `stationMs`: its frames up to
+ * then are written (analysed: the engine writes, and watches, a lead ahead of the clock) and the
+ * clock has reached it (what they raised is told when their frame is on air, at the engine's next
+ * tick: a tenth of a second allowed for it). Fails naming `what` when it has not within the time
+ * left plus `slackMs`.
+ */
+export async function untilOnAir(
+  producers: Array<{ handOverAt(): number | null }>,
+  clock: { now(): number },
+  stationMs: number,
+  what: string,
+  slackMs = 20_000
+): Promise<void> {
+  const timeoutMs = Math.max(0, stationMs - clock.now()) + slackMs
+  await until(`${what} on air`, timeoutMs, () =>
+    clock.now() >= stationMs + 100 &&
+    producers.every((p) => (p.handOverAt() ?? -Infinity) > stationMs)
+      ? true
+      : undefined
+  )
 }
 
 /** Packet timestamps of each stream of a file, in stream order. */
