@@ -6,6 +6,7 @@ import { execa } from 'execa'
 import type { FfmpegTools } from '../../src/media/ffmpeg'
 import { probeMedia } from '../../src/media/probe'
 import type { AssetInfo, PlayoutPlan, PlayoutSegment } from '../../src/shared/domain'
+import { until } from './until'
 
 export async function assetInfo(tools: FfmpegTools, file: string): Promise<AssetInfo> {
   try {
@@ -85,16 +86,28 @@ export function retime(plan: PlayoutPlan, firstStartMs: number): PlayoutPlan {
   }
 }
 
-/** Copies each new segment of an HLS output folder as it appears; notes any discontinuity tag. */
+/**
+ * Copies each new segment of an HLS output folder as it appears; notes any discontinuity tag and
+ * each segment's duration (its #EXTINF), so a test can wait until the output it holds reaches a
+ * point: frames written to the encoder are not yet frames in a closed, listed segment.
+ */
 export class SegmentCollector {
   readonly files: string[] = []
+  /** Each collected segment's duration in ms, in the order of `files`. */
+  readonly durationsMs: number[] = []
   discontinuities = 0
   private timer: NodeJS.Timeout
   private readonly seen = new Set<string>()
 
+  /**
+   * `originMs`: the station time of the output's first frame (the start time given to the
+   * producer that opened it), for waits in station time (untilAired). The collector must start
+   * before the first segment leaves the encoder's playlist (right after the producer's start).
+   */
   constructor(
     private readonly playlist: () => string | null,
-    private readonly dir: string
+    private readonly dir: string,
+    private readonly originMs: number | null = null
   ) {
     fs.mkdirSync(dir, { recursive: true })
     this.timer = setInterval(() => this.poll(), 100)
@@ -111,18 +124,54 @@ export class SegmentCollector {
     }
     if (text.includes('#EXT-X-DISCONTINUITY\n') || /#EXT-X-DISCONTINUITY\s*$/m.test(text))
       this.discontinuities++
+    let durationMs = NaN
     for (const line of text.split('\n')) {
       const name = line.trim()
+      const inf = /^#EXTINF:([\d.]+)/.exec(name)
+      if (inf) durationMs = Number(inf[1]) * 1000
       if (!name.endsWith('.ts') || this.seen.has(name)) continue
       try {
         const target = path.join(this.dir, `${String(this.files.length).padStart(5, '0')}.ts`)
         fs.copyFileSync(path.join(path.dirname(pl), name), target)
         this.seen.add(name)
         this.files.push(target)
+        this.durationsMs.push(durationMs)
       } catch {
         // written a moment later; next poll
       }
     }
+  }
+
+  /** How much of the output the collected segments hold, in ms from its first frame. */
+  get heldMs(): number {
+    return this.durationsMs.reduce((sum, d) => sum + d, 0)
+  }
+
+  /**
+   * Resolves once the collected segments hold the output's first `outputMs`; fails naming `what`
+   * when they do not within the time that much output takes in real time plus `slackMs` (a start
+   * on a loaded machine takes seconds).
+   */
+  async untilHolds(outputMs: number, what: string, slackMs = 20_000): Promise<void> {
+    const timeoutMs = Math.max(0, outputMs - this.heldMs) + slackMs
+    // Half a frame of rounding in the #EXTINF values summed.
+    await until(`the output holds ${what} (${outputMs} ms)`, timeoutMs, () => {
+      this.poll()
+      return this.heldMs >= outputMs - 20 ? true : undefined
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; it holds ${Math.round(this.heldMs)} ms`)
+    })
+  }
+
+  /**
+   * Resolves once the collected segments hold the output up to station time `stationMs` (see
+   * untilHolds). The output runs ahead of the clock (the engine writes frames a lead early): a
+   * change made now lands on the next frame written, which a producer's handOverAt() dates, not
+   * at clock.now().
+   */
+  untilAired(stationMs: number, what: string, slackMs?: number): Promise<void> {
+    if (this.originMs === null) throw new Error('untilAired needs the output origin (originMs)')
+    return this.untilHolds(stationMs - this.originMs, what, slackMs)
   }
 
   /** All collected segments concatenated into one transport stream file. */
@@ -135,6 +184,29 @@ export class SegmentCollector {
   stop(): void {
     clearInterval(this.timer)
   }
+}
+
+/**
+ * Resolves once a producer's output has aired up to station time `stationMs`: its frames up to
+ * then are written (analysed: the engine writes, and watches, a lead ahead of the clock) and the
+ * clock has reached it (what they raised is told when their frame is on air, at the engine's next
+ * tick: a tenth of a second allowed for it). Fails naming `what` when it has not within the time
+ * left plus `slackMs`.
+ */
+export async function untilOnAir(
+  producers: Array<{ handOverAt(): number | null }>,
+  clock: { now(): number },
+  stationMs: number,
+  what: string,
+  slackMs = 20_000
+): Promise<void> {
+  const timeoutMs = Math.max(0, stationMs - clock.now()) + slackMs
+  await until(`${what} on air`, timeoutMs, () =>
+    clock.now() >= stationMs + 100 &&
+    producers.every((p) => (p.handOverAt() ?? -Infinity) > stationMs)
+      ? true
+      : undefined
+  )
 }
 
 /** Packet timestamps of each stream of a file, in stream order. */

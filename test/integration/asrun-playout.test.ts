@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AsRunDayDto, ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api'
 import { Station } from '../../src/station'
 import { loopOf, stationFixture } from '../helpers/fixtures'
-import { sleep } from '../helpers/playout'
 import { silentLogger } from '../helpers/runtime-env'
+import { until } from '../helpers/until'
 
 const SEGMENT_MS = 1_000
 
@@ -49,16 +49,28 @@ describe('as-run with real playout', () => {
     const a = (await (
       await api(`/api/channels/${c!.uuid}/viewers`, { method: 'POST', body: '{}' })
     ).json()) as ViewerAttachDto
-    // A player: a playlist request every half second, for four boundaries' worth of items.
-    for (let i = 0; i < 26; i++) {
-      expect((await fetch(`${base}${a.streamUrl}`)).status).toBe(200)
-      await sleep(500)
+    const asRunItems = async () => {
+      const { days } = (await (await api(`/api/asrun?channel=${c!.uuid}`)).json()) as {
+        days: AsRunDayDto[]
+      }
+      return days.flatMap((d) => d.rows).filter((r) => r.kind === 'item')
     }
+    // A player: a playlist request every half second, until three whole items have aired and
+    // ended (four boundaries, the first item joined mid-way: 3 s items, 12 s at most).
+    await until(
+      'three whole items aired and ended in the as-run',
+      30_000,
+      async () => {
+        expect((await fetch(`${base}${a.streamUrl}`)).status).toBe(200)
+        const ended = (await asRunItems()).filter(
+          (r) => r.status === 'as-scheduled' && r.actualEnd !== null
+        )
+        return ended.length >= 3 ? true : undefined
+      },
+      500
+    )
     await api(`/api/viewers/${a.sessionId}`, { method: 'DELETE' })
-    const { days } = (await (await api(`/api/asrun?channel=${c!.uuid}`)).json()) as {
-      days: AsRunDayDto[]
-    }
-    const items = days.flatMap((d) => d.rows).filter((r) => r.kind === 'item')
+    const items = await asRunItems()
     // Whole items: aired from their scheduled start (the first one was joined mid-way).
     const whole = items.filter((r) => r.status === 'as-scheduled')
     expect(whole.length).toBeGreaterThanOrEqual(3)

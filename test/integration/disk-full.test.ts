@@ -16,6 +16,7 @@ import { sleep } from '../helpers/playout'
 import { descendants } from '../helpers/processes'
 import { silentLogger } from '../helpers/runtime-env'
 import { mountSmallDisk } from '../helpers/small-disk'
+import { until } from '../helpers/until'
 
 const MB = 1024 * 1024
 
@@ -198,10 +199,12 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
           (fs.existsSync(o.dir) ? fs.readdirSync(o.dir) : []).filter((f) => /^seg-\d+\.ts$/.test(f))
         )
       )
-    // Viewers keep watching (watch() checks every segment a 200 carried) while the encoders list broken ones.
+    // Viewers keep watching (watch() checks every segment a 200 carried) while the encoders list
+    // broken ones: up to 30 s, not a failure when none is listed (what must happen is that one is
+    // written, checked below), so a bounded loop rather than until().
     let sawListed = false
     let sawWritten = false
-    for (const until = Date.now() + 30_000; Date.now() < until && !sawListed;) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !sawListed;) {
       for (const v of viewers) await watch(v)
       sawListed = listedBroken()
       sawWritten ||= sawListed || writtenBroken()
@@ -211,14 +214,11 @@ describe('a full data disk (real file system, real ffmpeg)', () => {
     // log is emptied, so that its next commit needs space it cannot get.
     filler.keep()
     station.store.db.pragma('wal_checkpoint(TRUNCATE)')
-    for (
-      const until = Date.now() + 30_000;
-      Date.now() < until && diskAlarm()?.severity !== 'critical';
-    ) {
+    await until('the DISK alarm turns critical', 30_000, async () => {
       for (const v of viewers) await watch(v)
       sawWritten ||= writtenBroken()
-      await sleep(100)
-    }
+      return diskAlarm()?.severity === 'critical' ? true : undefined
+    })
     // The test did exercise what it claims: the encoders wrote broken segments (none was served).
     expect(sawWritten || writtenBroken()).toBe(true)
     expect(diskAlarm()).toMatchObject({ severity: 'critical', code: 'DISK' })

@@ -15,7 +15,7 @@ import { LOGO_CORNERS, type LogoCorner } from '../../src/shared/domain'
 import { fixture } from '../helpers/fixtures'
 import { decodeMarks } from '../helpers/frames'
 import { cornerColours, isLogoGreen, logoSpec, makeLogo } from '../helpers/logo'
-import { planOf, retime, SegmentCollector, sleep } from '../helpers/playout'
+import { planOf, retime, SegmentCollector } from '../helpers/playout'
 import { producerHooks } from '../helpers/producer-hooks'
 import { tools as getTools } from '../helpers/schedule-env'
 import { tempDir } from '../helpers/tmp'
@@ -96,16 +96,19 @@ describe('channel logo (real ffmpeg, decoded frames)', () => {
     )
 
     const a = new NormalProducer(context(1), opts)
-    await a.start(plan, clock.now(), { logo })
+    const t0 = clock.now()
+    await a.start(plan, t0, { logo })
     const endpoint = a.streamEndpoint()!
-    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'))
-    await sleep(1_500)
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'), t0)
+    await collector.untilAired(t0 + 1_000, 'a second of programme before the crawl')
     await a.setOverlay({
       message: 'TEST ALERT: the logo stays over the crawl',
       scope: 'crawl',
       sinceMs: clock.now()
     })
-    await sleep(2_500)
+    // On from the next frame written at the latest: the one handOverAt() dates.
+    await collector.untilAired(a.handOverAt()! + 2_000, 'two seconds of the crawl')
+    const cardFrom = a.handOverAt()!
     // The takeover is given the logo too: it must not show it.
     const e = new EmergencyProducer(context(2), opts)
     await e.start(plan, clock.now(), {
@@ -113,10 +116,12 @@ describe('channel logo (real ffmpeg, decoded frames)', () => {
       carryover: await a.handOver(),
       logo
     })
-    await sleep(2_000)
+    await collector.untilAired(cardFrom + 1_500, 'a second and a half of the card')
+    const backAt = e.handOverAt()!
     const b = new NormalProducer(context(3), opts)
     await b.start(plan, clock.now(), { carryover: await e.handOver(), logo })
-    await sleep(2_500)
+    // A second of programme after the clear, and the 200 frames checked.
+    await collector.untilAired(Math.max(backAt + 1_000, t0 + 7_000), 'programme after the clear')
     collector.poll()
     collector.stop()
     await b.stop()
@@ -161,12 +166,15 @@ describe('channel logo (real ffmpeg, decoded frames)', () => {
     await p.start(retime(probed, t0), t0, { logo })
     const collector = new SegmentCollector(
       () => p.streamEndpoint()?.playlist ?? null,
-      path.join(dir, 'capture')
+      path.join(dir, 'capture'),
+      t0
     )
-    await sleep(4_500)
+    // Moved once the commercial (2 s to 4 s) is out: the move lands in programming.
+    await collector.untilAired(t0 + 4_000, 'the commercial')
     const moved = { ...logo, placement: { ...logo.placement, corner: 'top-left' as LogoCorner } }
     p.setLogo(moved)
-    await sleep(4_000)
+    // From the next frame written, or a moment later when the moved logo must be rendered first.
+    await collector.untilAired(p.handOverAt()! + 2_500, 'programming with the logo moved')
     collector.poll()
     collector.stop()
     await p.stop()

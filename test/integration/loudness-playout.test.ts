@@ -11,11 +11,11 @@ import { LoudnessMeter } from '../../src/playout/loudness-meter'
 import { parseEbur128Summary } from '../../src/media/loudness-analysis'
 import type { ChannelLevelsDto } from '../../src/shared/api'
 import { Station } from '../../src/station'
-import { sleep } from '../helpers/playout'
 import { descendants } from '../helpers/processes'
 import { silentLogger } from '../helpers/runtime-env'
 import { tools } from '../helpers/schedule-env'
 import { tempDir } from '../helpers/tmp'
+import { until } from '../helpers/until'
 
 const RATE = 48_000
 const ITEM_S = 12
@@ -211,21 +211,32 @@ describe("loudness through the station (real ffmpeg, the viewer's HLS stream)", 
       if (e.type === 'levels') levels.push(...e.channels)
     })
     const viewer = await station.api.attach(uuid, 'viewer')
-    // Read the stream as a viewer does, until it has carried two whole items of each kind.
+    // Read the stream as a viewer does (its playlist every 0.4 s), until the capture holds two whole
+    // items of each kind: the one joined in progress, four whole ones and a second of the next.
     const capture = path.join(t.dir, 'capture.ts')
     const seen = new Set<string>()
-    const started = Date.now()
-    while (Date.now() - started < (4 * ITEM_S + 6) * 1000) {
-      const playlist = await (await fetch(`${base}${viewer.streamUrl}`)).text()
-      for (const name of playlist.split('\n').filter((l) => l.endsWith('.ts'))) {
-        if (seen.has(name)) continue
-        const res = await fetch(`${base}${viewer.streamUrl.replace('index.m3u8', name)}`)
-        if (res.status !== 200) continue
-        seen.add(name)
-        fs.appendFileSync(capture, Buffer.from(await res.arrayBuffer()))
-      }
-      await sleep(400)
-    }
+    const wantMs = (5 * ITEM_S + 1) * 1000
+    let heldMs = 0
+    await until(
+      `the capture holds ${wantMs} ms`,
+      wantMs + 30_000,
+      async () => {
+        const playlist = await (await fetch(`${base}${viewer.streamUrl}`)).text()
+        let durationMs = NaN
+        for (const name of playlist.split('\n')) {
+          const inf = /^#EXTINF:([\d.]+)/.exec(name)
+          if (inf) durationMs = Number(inf[1]) * 1000
+          if (!name.endsWith('.ts') || seen.has(name)) continue
+          const res = await fetch(`${base}${viewer.streamUrl.replace('index.m3u8', name)}`)
+          if (res.status !== 200) continue
+          seen.add(name)
+          fs.appendFileSync(capture, Buffer.from(await res.arrayBuffer()))
+          heldMs += durationMs
+        }
+        return heldMs >= wantMs ? true : undefined
+      },
+      400
+    )
     off()
 
     // Where each item is in the capture: its colour, 10 pictures a second.

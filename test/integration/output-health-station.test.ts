@@ -18,6 +18,7 @@ import { loopOf, stationFixture } from '../helpers/fixtures'
 import { sleep } from '../helpers/playout'
 import { descendants } from '../helpers/processes'
 import { silentLogger } from '../helpers/runtime-env'
+import { until } from '../helpers/until'
 
 const EPOCH = Date.parse('2026-01-01T00:00:00Z')
 const CYCLE_MS = FAULT_SPECS.faults.durationS * 1000
@@ -125,6 +126,24 @@ describe('output health through the station (real ffmpeg)', () => {
         ? e.channels.filter((c) => c.uuid === uuid[slug])
         : []
     )
+  /**
+   * Until the station's levels events for a channel reach station time `t`: it has aired up to
+   * then (levels are read from what is on air, whose conditions are told as it airs). The bound:
+   * the time left plus room for a loaded machine.
+   */
+  const untilLevelsAt = (slug: string, t: number, what: string) =>
+    until(
+      `${what}: levels of ${slug} at ${new Date(t).toISOString()}`,
+      t - Date.now() + 20_000,
+      () =>
+        levelsOf(
+          seen.map((s) => s.event),
+          slug,
+          t
+        ).length > 0
+          ? true
+          : undefined
+    )
   const watchedAlarms = (slug: string): AlarmDto[] =>
     (station.director.channelStatus(uuid[slug]!) as ChannelStatusDto).alarms.filter((a) =>
       WATCHED.has(a.kind)
@@ -136,7 +155,17 @@ describe('output health through the station (real ffmpeg)', () => {
     // The first whole cycle of the faults loop that starts with the channel on air.
     const cycle = EPOCH + Math.ceil((attachedAt + 1_000 - EPOCH) / CYCLE_MS) * CYCLE_MS
     const spec = FAULT_SPECS.faults
-    await sleep(cycle + spec.silence[1] * 1000 + 2_500 - Date.now())
+    // Until the three are seen cleared (their timing is checked below), and every channel watched
+    // until the last clear is due (2 s after its fault's end).
+    const lastClear = cycle + spec.silence[1] * 1000 + 2_000
+    await until('BLACK, FRZ and SIL raised and cleared', lastClear - Date.now() + 20_000, () =>
+      ['black', 'freeze', 'silence'].every((kind) =>
+        firstSeen('faults', kind, (a) => a.clearedAt !== null)
+      )
+        ? true
+        : undefined
+    )
+    for (const slug of Object.keys(uuid)) await untilLevelsAt(slug, lastClear, 'the faults cycle')
 
     for (const [kind, code, severity, window, durationMs] of [
       ['black', 'BLACK', 'critical', spec.black, HEALTH.black.durationMs],
@@ -190,10 +219,13 @@ describe('output health through the station (real ffmpeg)', () => {
     const spec = FAULT_SPECS.faults
     // Take over just before the next black window, and hold it past the window's end.
     const cycle = EPOCH + Math.ceil((Date.now() + 2_000 - EPOCH) / CYCLE_MS) * CYCLE_MS
+    // Not a wait on something to happen: the loop's timetable is fixed, and the takeover is asked
+    // for 1 s before the black window on the station clock.
     await sleep(cycle + spec.black[0] * 1000 - 1_000 - Date.now())
     const from = Date.now()
     await station.api.activateEmergency({ message: 'Shelter in place', scope: 'takeover' })
-    await sleep(cycle + spec.black[1] * 1000 + 1_000 - Date.now())
+    // Watched until the takeover has aired 1 s past the window's end.
+    await untilLevelsAt('faults', cycle + spec.black[1] * 1000 + 1_000, 'the takeover')
     expect(station.director.channelStatus(uuid['faults']!)!.producerType).toBe('emergency')
     for (const slug of Object.keys(uuid))
       expect(

@@ -23,7 +23,7 @@ import {
 } from '../../src/shared/domain'
 import { FAULT_SPECS, faultMedia } from '../helpers/fault-media'
 import { fixture } from '../helpers/fixtures'
-import { planOf, retime, sleep } from '../helpers/playout'
+import { planOf, retime, sleep, untilOnAir } from '../helpers/playout'
 import { producerHooks } from '../helpers/producer-hooks'
 import { tools as getTools } from '../helpers/schedule-env'
 import { tempDir } from '../helpers/tmp'
@@ -75,7 +75,7 @@ const gapPlan = (at: number): PlayoutPlan => ({
   segments: [{ kind: 'gap', startMs: at, endMs: at + 3_600_000 }]
 })
 
-/** Reads a producer's levels every 100 ms for `ms`, as the levels hub does. */
+/** Reads a producer's levels every 100 ms for `ms`, as the levels hub does (a sampler, not a wait). */
 async function readLevels(p: Producer, ms: number) {
   const out = []
   for (let waited = 0; waited < ms; waited += 100) {
@@ -95,7 +95,8 @@ describe('output health at the producer (real ffmpeg)', () => {
     ])
     const t0 = clock.now()
     await producer.start(retime(probed, t0), t0)
-    await sleep(t0 + spec.durationS * 1000 + 2_500 - clock.now())
+    // Watched until the clip's end is on air and 2 s more (the bound on a clear after its fault's end).
+    await untilOnAir([producer], clock, t0 + spec.durationS * 1000 + 2_000, 'the clip')
 
     const expected = [
       {
@@ -156,8 +157,14 @@ describe('output health at the producer (real ffmpeg)', () => {
       await Promise.all(runs.map((r, i) => r.producer.start(retime(plans[i]!, t0), t0)))
       // The faults are there from the first frame, so they are on air once the output is (a loaded machine takes seconds to start one).
       const onAir = clock.now()
-      // Their ends are slates, which end what was raised: what counts is what was raised before.
-      await sleep(t0 + durationS * 1000 - 300 - clock.now())
+      // Watched until just before their ends are on air (their ends are slates, which end what was
+      // raised: what counts is what was raised before).
+      await untilOnAir(
+        runs.map((r) => r.producer),
+        clock,
+        t0 + durationS * 1000 - 300,
+        'the clips'
+      )
       await Promise.all(runs.map((r) => r.producer.stop()))
       return { t0, onAir, raised: runs.map((r) => r.conditions.filter((c) => c.active)) }
     }
@@ -189,7 +196,7 @@ describe('output health at the producer (real ffmpeg)', () => {
     ])
     const t0 = clock.now()
     await producer.start(retime(probed, t0), t0)
-    await sleep(t0 + 1_000 - clock.now())
+    await untilOnAir([producer], clock, t0 + 1_000, 'the first second of the tone')
     const levels = await readLevels(producer, 2_000)
     expect(levels.length).toBeGreaterThanOrEqual(10)
     for (const l of levels) {
@@ -231,7 +238,13 @@ describe('output health at the producer (real ffmpeg)', () => {
     ])
     const slateLevels = await readLevels(slate.producer, 500)
     const toneLevels = await readLevels(takeover.producer, 500)
-    await sleep(t0 + 5_000 - clock.now())
+    // Watched while the gap and the missing item (5 s) air on every producer: nothing raised meanwhile.
+    await untilOnAir(
+      [slate, guide, takeover, normal].map((s) => s.producer),
+      clock,
+      t0 + 5_000,
+      'the gap and the missing item'
+    )
     for (const s of [slate, guide, takeover, normal]) expect(s.conditions).toEqual([])
     // Missing media is its own alarm (with its slate), never black or silence.
     expect(media).toEqual(['media-missing'])

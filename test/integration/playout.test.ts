@@ -11,17 +11,11 @@ import { EmergencyProducer, NormalProducer, type SegmentReport } from '../../src
 import type { PlayoutPlan } from '../../src/shared/domain'
 import { fixture } from '../helpers/fixtures'
 import { decodeMarks, type FrameMark } from '../helpers/frames'
-import {
-  packetTimes,
-  planOf,
-  retime,
-  SegmentCollector,
-  sleep,
-  type PlanItem
-} from '../helpers/playout'
+import { packetTimes, planOf, retime, SegmentCollector, type PlanItem } from '../helpers/playout'
 import { producerHooks } from '../helpers/producer-hooks'
 import { tools as getTools } from '../helpers/schedule-env'
 import { tempDir } from '../helpers/tmp'
+import { until } from '../helpers/until'
 import { type EmergencyCard, StillCards } from '../../src/playout/still-cards'
 
 const FPS = 30
@@ -106,13 +100,16 @@ async function programmeCardProgramme(
   return runs
 }
 
-/** Starts a producer on the plan at t0, lets it air `seconds`, and decodes what it put out. */
+/**
+ * Starts a producer on the plan at t0, waits until its collected segments hold its first `seconds`
+ * of output, and decodes what it put out. `midway` acts once its `afterItems`-th item began on air.
+ */
 async function air(
   plan: PlayoutPlan,
   t0: number,
   seconds: number,
   clock: SystemClock,
-  midway?: (p: NormalProducer) => Promise<void>
+  midway?: { afterItems: number; act: (p: NormalProducer) => Promise<void> }
 ): Promise<Run> {
   const t = tempDir()
   cleanups.push(t.cleanup)
@@ -140,12 +137,12 @@ async function air(
     path.join(t.dir, 'capture')
   )
   if (midway) {
-    await sleep(seconds * 400)
-    await midway(producer)
-    await sleep(seconds * 600)
-  } else {
-    await sleep(seconds * 1000)
+    await until(`item ${midway.afterItems} on air`, seconds * 1000 + 20_000, () =>
+      began.length >= midway.afterItems ? true : undefined
+    )
+    await midway.act(producer)
   }
+  await collector.untilHolds(seconds * 1000, 'what the test decodes')
   collector.poll()
   collector.stop()
   await producer.stop()
@@ -187,7 +184,8 @@ describe('NormalProducer (real ffmpeg)', () => {
     const plan = await planOf(tools, t0 - 4_200, [
       { asset: numbered(1), inPointMs: 1_000, durationMs: 40_000 }
     ])
-    const run = await air(plan, t0, 3, clock)
+    // Two seconds of output: the 60 frames checked.
+    const run = await air(plan, t0, 2, clock)
     const first = run.marks[0]!
     expect(first.id).toBe(1)
     expect(Math.abs(first.n - 156)).toBeLessThanOrEqual(1)
@@ -221,9 +219,11 @@ describe('NormalProducer (real ffmpeg)', () => {
       toMs: full.segments[15]!.endMs
     }
     const total = (plan.toMs - t0) / 1000
-    const run = await air(initial, t0, total + 2.5, clock, (p) =>
-      p.updatePlan({ ...full, fromMs: clock.now() })
-    )
+    // The extension once the eighth item is on air: half way through the initial plan's 16.
+    const run = await air(initial, t0, total, clock, {
+      afterItems: 8,
+      act: (p) => p.updatePlan({ ...full, fromMs: clock.now() })
+    })
     const frames = Math.round(((plan.toMs - t0) * FPS) / 1000)
     expect(run.marks.length).toBeGreaterThanOrEqual(frames)
 
@@ -294,11 +294,12 @@ describe('NormalProducer (real ffmpeg)', () => {
     a.on('segment-ended', (r) => aEnded.push(r))
     await a.start(plan, t0)
     const endpoint = a.streamEndpoint()!
-    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'))
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'), t0)
     const encoder = encoders()
     expect(encoder).toHaveLength(1)
-    await sleep(2_000)
+    await collector.untilAired(t0 + 1_000, 'a second of programme before the takeover')
 
+    const takeoverAt = a.handOverAt()!
     const toEmergency = await a.handOver()
     expect(toEmergency?.id).toBe(endpoint.id)
     expect(a.state().status).toBe('stopped')
@@ -310,7 +311,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(e.streamEndpoint()).toEqual(endpoint)
     expect(encoders()).toEqual(encoder)
     expect(rendered).toEqual([['EMERGENCY ALERT', 'Swap test']])
-    await sleep(2_000)
+    await collector.untilAired(takeoverAt + 1_000, 'a second of the card')
 
     const switchAt = e.handOverAt()!
     const back = await e.handOver()
@@ -321,7 +322,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     await b.start(plan, clearedAt, { carryover: back })
     expect(b.streamEndpoint()).toEqual(endpoint)
     expect(encoders()).toEqual(encoder)
-    await sleep(3_000)
+    await collector.untilAired(switchAt + 1_500, 'programme after the clear')
     const runs = await programmeCardProgramme(collector, b, path.join(dir, 'all.ts'), plan, t0)
     // The switches are on the frames the producers reported: the item cut at the first, rejoined at the
     // second (one lead after the clear was asked for), the hand-over's own time said beforehand.
@@ -341,9 +342,9 @@ describe('NormalProducer (real ffmpeg)', () => {
     a.on('segment-ended', (r) => aReports.push(`ended at ${r.atMs}`))
     await a.start(plan, t0)
     const endpoint = a.streamEndpoint()!
-    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'))
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'), t0)
     const encoder = pids('encoder')
-    await sleep(2_000)
+    await collector.untilAired(t0 + 1_000, 'a second of programme before the takeover')
 
     const takeoverAt = a.handOverAt()!
     const { carryover: toEmergency, cued } = await a.handOverCued()
@@ -358,8 +359,9 @@ describe('NormalProducer (real ffmpeg)', () => {
       overlay: { message: 'Cue test', scope: 'takeover', sinceMs: clock.now() },
       carryover: toEmergency
     })
-    await sleep(2_500)
-    // Its item ended at the takeover's frame; nothing more was reported off air.
+    // Watched while the card airs 1.5 s with the cued programme rolling off air behind it: its item
+    // ended at the takeover's frame; nothing more was reported off air.
+    await collector.untilAired(takeoverAt + 1_500, 'the card, programme rolling off air')
     expect(aReports).toEqual(['began', `ended at ${takeoverAt}`])
 
     const clearAt = e.handOverAt()!
@@ -373,7 +375,7 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(b.streamEndpoint()).toEqual(endpoint)
     expect(started).toEqual([clearAt])
     await cued!.close() // taken over: closing it now does nothing
-    await sleep(3_000)
+    await collector.untilAired(clearAt + 1_500, 'programme after the clear')
     // The same decoder and encoder throughout: the clear started no process.
     expect(pids('decoder')).toEqual(decoders)
     expect(pids('encoder')).toEqual(encoder)
@@ -418,7 +420,8 @@ describe('NormalProducer (real ffmpeg)', () => {
     ])
     const t0 = clock.now() + 200
     const plan = retime(probed, t0)
-    const run = await air(plan, t0, 8 + 2.5, clock)
+    // The 8 s plan and half a second past it: its last item has ended on air.
+    const run = await air(plan, t0, 8.5, clock)
     // Slate frames carry no source strip (it reads as id 0 or unreadable).
     const ids = run.marks.slice(0, 240).map((m) => (m.id > 0 ? m.id : 0))
     // 60 frames of item 1, 60 + 30 + 30 of slate, then item 2 right on frame 180.

@@ -21,7 +21,7 @@ import { Encoder, ENCODER_STALL_MS } from '../../src/playout/encoder'
 import { OutputFolder } from '../../src/playout/output-folder'
 import type { PlayoutPlan } from '../../src/shared/domain'
 import { fixture } from '../helpers/fixtures'
-import { planOf, SegmentCollector, sleep } from '../helpers/playout'
+import { planOf, SegmentCollector } from '../helpers/playout'
 import { producerHooks } from '../helpers/producer-hooks'
 import { tools as getTools } from '../helpers/schedule-env'
 import { tempDir } from '../helpers/tmp'
@@ -157,13 +157,17 @@ async function alertTone(file: string): Promise<boolean[]> {
   return windows
 }
 
-/** Starts a producer, optionally changes something mid-air, and returns its output as one file. */
+/**
+ * Starts a producer, waits until its output holds `beforeMs` of output, optionally changes
+ * something mid-air and waits until the output holds `afterMs` past the frame the change lands on
+ * (the next written: handOverAt), and returns its output as one file.
+ */
 async function capture(
   p: Producer,
   start: () => Promise<void>,
-  before: number,
+  beforeMs: number,
   midway: (() => Promise<void>) | null,
-  after: number,
+  afterMs: number,
   dir: string
 ): Promise<string> {
   await start()
@@ -171,9 +175,12 @@ async function capture(
     () => p.streamEndpoint()?.playlist ?? null,
     path.join(dir, `capture-${p.id}`)
   )
-  await sleep(before)
-  await midway?.()
-  await sleep(after)
+  await collector.untilHolds(beforeMs, 'the output before the change')
+  if (midway) {
+    const startedAt = p.state().startedAtMs!
+    await midway()
+    await collector.untilHolds(p.handOverAt()! - startedAt + afterMs, 'the output after the change')
+  }
   collector.poll()
   collector.stop()
   await p.stop()
@@ -201,7 +208,8 @@ describe('emergency crawl over the guide and the slate (real ffmpeg)', () => {
     const file = await capture(
       guide,
       () => guide.start(emptyPlan(now), now, { listings }),
-      2_500,
+      // 2 s before the crawl, 3.5 s with it: over 5 s in all.
+      2_000,
       async () => {
         await guide.setOverlay(crawl)
         await expect(guide.setOverlay({ ...crawl, scope: 'takeover' })).rejects.toThrow(
@@ -209,7 +217,7 @@ describe('emergency crawl over the guide and the slate (real ffmpeg)', () => {
         )
         expect(guide.state().overlay).toEqual(crawl)
       },
-      4_000,
+      3_500,
       s.dir
     )
     const bands = await crawlBand(file)
@@ -229,7 +237,7 @@ describe('emergency crawl over the guide and the slate (real ffmpeg)', () => {
     const file = await capture(
       slate,
       () => slate.start(emptyPlan(now), now, { overlay: crawl }),
-      3_000,
+      2_500,
       null,
       0,
       s.dir

@@ -12,26 +12,12 @@ import { Station } from '../../src/station'
 import { stationFixture } from '../helpers/fixtures'
 import { captureLogs } from '../helpers/log-capture'
 import { freePort, type Nginx, startNginx } from '../helpers/nginx'
-import { sleep } from '../helpers/playout'
 import { descendants } from '../helpers/processes'
 import { tools as getTools } from '../helpers/schedule-env'
 import { tempDir } from '../helpers/tmp'
+import { until } from '../helpers/until'
 
 const KEY = 'sk_live_7f3c9a1b2d'
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined> | T | undefined
-): Promise<{ value: T; ms: number }> {
-  const start = Date.now()
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return { value, ms: Date.now() - start }
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await sleep(100)
-  }
-}
 
 describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
   let t: ReturnType<typeof stationFixture>
@@ -155,13 +141,27 @@ describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
         nginx.hlsUrl(KEY),
         '-t',
         '30',
+        // Each frame's line as it is decoded: the switches wait on what the reader has read.
+        '-flush_packets',
+        '1',
         '-f',
         'framecrc',
         '-'
       ],
       { reject: false, timeout: 90_000 }
     )
-    await sleep(8_000)
+    let framesRead = 0
+    reader.stdout!.on('data', (chunk: Buffer) => {
+      framesRead += (String(chunk).match(/^0,/gm) ?? []).length
+    })
+    /** Until the reader has decoded `s` more seconds of video: each switch comes in the middle of its read. */
+    const untilRead = async (s: number, what: string) => {
+      const target = framesRead + s * 30
+      await until(`the reader decodes ${s} s of ${what}`, s * 1000 + 20_000, () =>
+        framesRead >= target ? true : undefined
+      )
+    }
+    await untilRead(8, 'programme')
     expect(
       (
         await api('/api/emergency', {
@@ -170,7 +170,7 @@ describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
         })
       ).status
     ).toBe(200)
-    await sleep(8_000)
+    await untilRead(8, 'the read after the takeover')
     expect((await api('/api/emergency', { method: 'DELETE' })).status).toBe(200)
     const r = await reader
     const ended = station.clock.now()
@@ -262,9 +262,11 @@ describe('push outputs to nginx-rtmp (real ffmpeg, real nginx)', () => {
     // The local viewer plays on: its playlist moves and its newest segment is served.
     const playlist = async () => (await fetch(`${base}${viewer.body.streamUrl}`)).text()
     const first = await playlist()
-    await sleep(2_000)
-    const later = await playlist()
-    expect(later).not.toBe(first)
+    // Within 2 s: two of its 1 s segments.
+    const { value: later } = await until('the local playlist moves', 2_000, async () => {
+      const now = await playlist()
+      return now !== first ? now : undefined
+    })
     const lastSegment = later.trim().split('\n').pop()!
     const seg = await fetch(new URL(lastSegment, `${base}${viewer.body.streamUrl}`))
     expect(seg.status).toBe(200)

@@ -10,10 +10,10 @@ import { Station } from '../../src/station'
 import { loopOf, stationFixture } from '../helpers/fixtures'
 import { decodeMarks, redFrames } from '../helpers/frames'
 import { framecrcPackets } from '../helpers/framecrc'
-import { sleep } from '../helpers/playout'
 import { descendants } from '../helpers/processes'
 import { silentLogger } from '../helpers/runtime-env'
 import { tools as getTools } from '../helpers/schedule-env'
+import { until } from '../helpers/until'
 
 describe('HLS stream server (real ffmpeg)', () => {
   let t: ReturnType<typeof stationFixture>
@@ -232,28 +232,35 @@ describe('HLS stream server (real ffmpeg)', () => {
      * of the emergency card (its dark red top) or of the crawl (its band, most of the bottom fifth).
      */
     const nextSegmentShows = async (band: 'top' | 'bottom', want: boolean): Promise<boolean> => {
-      for (let tries = 0; tries < 40; tries++) {
-        for (const uri of await listed()) {
-          if (seen.has(uri)) continue
-          seen.add(uri)
-          const file = path.join(t.dir, 'probe.ts')
-          fs.writeFileSync(
-            file,
-            Buffer.from(
-              await (await fetch(`${base}${a.streamUrl.replace('index.m3u8', uri)}`)).arrayBuffer()
+      const shown = await until(
+        `a segment whose ${band} ${want ? 'shows' : 'lacks'} the red`,
+        10_000,
+        async () => {
+          for (const uri of await listed()) {
+            if (seen.has(uri)) continue
+            seen.add(uri)
+            const file = path.join(t.dir, 'probe.ts')
+            fs.writeFileSync(
+              file,
+              Buffer.from(
+                await (
+                  await fetch(`${base}${a.streamUrl.replace('index.m3u8', uri)}`)
+                ).arrayBuffer()
+              )
             )
-          )
-          // The media here is never red there.
-          if (
-            (await redFrames(await getTools(), file, band, band === 'top' ? 0.85 : 0.5)).some(
-              (red) => red === want
+            // The media here is never red there.
+            if (
+              (await redFrames(await getTools(), file, band, band === 'top' ? 0.85 : 0.5)).some(
+                (red) => red === want
+              )
             )
-          )
-            return true
-        }
-        await sleep(250)
-      }
-      return false
+              return true
+          }
+          return undefined
+        },
+        250
+      )
+      return shown.value
     }
     const nextSegmentShowsCard = (want: boolean) => nextSegmentShows('top', want)
     // The crawl is on the output already listed or the next one (segments listed before the request may lack it).
