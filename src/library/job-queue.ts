@@ -1,7 +1,8 @@
 // The library's background work (folder scans, file probes, file analyses) through ONE bounded
-// queue. A job is a batch of items of one kind for one folder; its items run one at a time, and
-// jobs share the queue's slots: one while any channel is on air (so an analysis ffmpeg never
-// competes with playout for more than one core), `idleSlots` otherwise. Scans go before probes,
+// queue. A job is a batch of items of one kind for one folder; jobs and their items share the
+// queue's slots: one while any channel is on air (so an analysis ffmpeg never competes with
+// playout for more than one core), `idleSlots` otherwise (a big first probe of a folder uses them
+// all while nothing airs). Scans go before probes,
 // probes before analyses, so what the console lists is found and probed before it is analysed.
 import { randomUUID } from 'node:crypto'
 import type { MasterClock, TimerHandle } from '../shared/clock'
@@ -48,7 +49,8 @@ interface Job {
   /** Items not started yet, each with the work that runs it (absorbed specs keep their own). */
   readonly pending: Array<() => { label: string; run: (signal: AbortSignal) => Promise<void> }>
   readonly controller: AbortController
-  busy: boolean
+  /** Items under way. */
+  running: number
   failed: number
   lastFailure: string | null
   /** Station times of the items finished, within the rate window. */
@@ -111,7 +113,7 @@ export class LibraryJobQueue {
       },
       pending: thunks,
       controller: new AbortController(),
-      busy: false,
+      running: 0,
       failed: 0,
       lastFailure: null,
       finishedAt: [],
@@ -137,8 +139,8 @@ export class LibraryJobQueue {
     if (job.dto.state === 'queued' || job.dto.state === 'running') {
       job.pending.length = 0
       job.controller.abort(new Error(`library job ${id} was cancelled`))
-      // A running item still holds its slot until its work ends (settle() finishes the job then).
-      if (!job.busy) this.finish(job, 'cancelled')
+      // A running item still holds its slot until its work ends (itemEnded finishes the job then).
+      if (job.running === 0) this.finish(job, 'cancelled')
       else {
         job.dto.state = 'cancelled'
         this.changed(true)
@@ -186,13 +188,11 @@ export class LibraryJobQueue {
     return this.jobs.length === 0 && this.active === 0
   }
 
-  /** Starts items while slots are free: the most urgent job that is not running an item first. */
+  /** Starts items while slots are free: the most urgent job's next item first. */
   private pump(): void {
     for (;;) {
       if (this.active >= this.slots()) return
-      const job = this.jobs.find(
-        (j) => !j.busy && j.pending.length > 0 && j.dto.state !== 'cancelled'
-      )
+      const job = this.jobs.find((j) => j.pending.length > 0 && j.dto.state !== 'cancelled')
       if (!job) return
       this.start(job)
     }
@@ -202,7 +202,7 @@ export class LibraryJobQueue {
     const next = job.pending.shift()
     if (!next) return
     const { label, run } = next()
-    job.busy = true
+    job.running++
     this.active++
     const now = this.opts.clock.now()
     if (job.dto.state === 'queued') {
@@ -222,9 +222,9 @@ export class LibraryJobQueue {
   }
 
   private itemEnded(job: Job, label: string, err: unknown): void {
-    job.busy = false
+    job.running--
     this.active--
-    job.dto.currentFile = null
+    if (job.dto.currentFile === label) job.dto.currentFile = null
     const cancelled = job.dto.state === 'cancelled'
     if (!cancelled) {
       job.dto.done++
@@ -239,7 +239,8 @@ export class LibraryJobQueue {
         )
       }
     }
-    if (cancelled) this.finish(job, 'cancelled')
+    if (job.running > 0) this.changed(false)
+    else if (cancelled) this.finish(job, 'cancelled')
     else if (job.pending.length === 0) this.finish(job, 'done')
     else this.changed(false)
     this.pump()

@@ -72,7 +72,7 @@ function setup(opts: { onAir?: () => boolean; idleSlots?: number } = {}) {
 }
 
 describe('LibraryJobQueue', () => {
-  it('runs scans before probes before analyses, each job one item at a time', async () => {
+  it('runs scans before probes before analyses (one slot: one item at a time)', async () => {
     const { work, add, queue } = setup({ idleSlots: 1 })
     add('analyse', ['a1', 'a2'])
     await settle()
@@ -98,14 +98,28 @@ describe('LibraryJobQueue', () => {
     ])
   })
 
-  it('with two idle slots runs two jobs at once, never two items of one job', async () => {
-    const { work, add } = setup({ idleSlots: 2 })
-    add('analyse', ['a1', 'a2', 'a3'])
+  it('with two idle slots runs two items at once, the most urgent job first', async () => {
+    const { work, add, queue } = setup({ idleSlots: 2 })
+    const analyse = add('analyse', ['a1', 'a2', 'a3'])
     await settle()
-    expect(work.names()).toEqual(['a1'])
-    add('probe', ['p1'])
+    // Nothing else queued: the one job takes both slots.
+    expect(work.names()).toEqual(['a1', 'a2'])
+    add('probe', ['p1', 'p2'])
+    work.finish('a1')
     await settle()
-    expect(work.names().sort()).toEqual(['a1', 'p1'])
+    // The freed slot goes to the probe, which runs before analyses.
+    expect(work.names().sort()).toEqual(['a2', 'p1'])
+    work.finish('a2')
+    await settle()
+    expect(work.names().sort()).toEqual(['p1', 'p2'])
+    work.finish('p1')
+    work.finish('p2')
+    await settle()
+    expect(work.names()).toEqual(['a3'])
+    work.finish('a3')
+    await queue.idle()
+    expect(queue.job(analyse.id)).toMatchObject({ state: 'done', done: 3, total: 3 })
+    expect(work.maxRunning).toBe(2)
   })
 
   it('a still-queued job of the same kind and folder absorbs new items', async () => {
@@ -154,25 +168,26 @@ describe('LibraryJobQueue', () => {
     await settle()
     work.finish('p2')
     await settle()
-    expect(work.names().sort()).toEqual(['a1', 'm1'])
+    // The first analysis job's two items, then the other folder's first.
+    expect(work.names().sort()).toEqual(['a1', 'a2', 'm1'])
     // Back on air: running items finish, no new one starts until only one runs.
     onAir = true
     work.finish('a1')
     await settle()
+    expect(work.names().sort()).toEqual(['a2', 'm1'])
+    work.finish('a2')
+    await settle()
     expect(work.names()).toEqual(['m1'])
     work.finish('m1')
     await settle()
-    expect(work.running).toBe(1)
-    work.finish(work.names()[0]!)
-    await settle()
-    expect(work.running).toBe(1)
-    work.finish(work.names()[0]!)
+    expect(work.names()).toEqual(['m2'])
+    work.finish('m2')
     await queue.idle()
     expect(work.running).toBe(0)
   })
 
   it('cancel aborts the running item, drops the rest, and names an unknown job', async () => {
-    const { work, add, queue } = setup()
+    const { work, add, queue } = setup({ idleSlots: 1 })
     const job = add('analyse', ['a1', 'a2', 'a3'])
     await settle()
     const running = work.started[0]!
@@ -238,7 +253,7 @@ describe('LibraryJobQueue', () => {
   })
 
   it('reports progress: done, total, current file, rate over the last 10 s and ETA', async () => {
-    const { clock, work, add, queue } = setup()
+    const { clock, work, add, queue } = setup({ idleSlots: 1 })
     const items = Array.from({ length: 30 }, (_, i) => `f${i}`)
     const job = add('analyse', items)
     await settle()
