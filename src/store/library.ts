@@ -212,6 +212,12 @@ const SORT_COLUMNS = {
   duration: 'a.duration_ms',
   added: 'a.added_at'
 } as const
+/** Each sort's index (migration 10), which also carries every column a search filters on. */
+const SORT_INDEXES = {
+  title: 'assets_library_title',
+  duration: 'assets_library_duration',
+  added: 'assets_library_added'
+} as const
 
 /** An opaque page cursor: the last row's sort key and id. */
 function encodeCursor(sort: string, key: unknown, id: number): string {
@@ -478,8 +484,12 @@ export class LibraryRepo {
       where.push('a.probed_at > 0 AND a.duration_ms <= @maxDur')
     }
     const filter = where.join(' AND ')
+    // Counted from the sort index, which holds every filtered column: through any other index
+    // SQLite reads the rows, and with them each asset's probe (60 to 200 ms at 20,000, not 3).
     const total = (
-      this.stmt(`SELECT COUNT(*) AS n FROM assets a WHERE ${filter}`).get(args) as { n: number }
+      this.stmt(
+        `SELECT COUNT(*) AS n FROM assets a INDEXED BY ${SORT_INDEXES[sort]} WHERE ${filter}`
+      ).get(args) as { n: number }
     ).n
     const page = [...where]
     if (q.cursor !== undefined) {

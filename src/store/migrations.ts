@@ -477,10 +477,20 @@ ALTER TABLE assets ADD COLUMN plot          TEXT;
 ALTER TABLE assets ADD COLUMN poster_path   TEXT;
 ALTER TABLE assets ADD COLUMN added_at      INTEGER;
 
--- Search: the sort keys with id (keyset pages), and the filters.
-CREATE INDEX assets_library_title ON assets (title COLLATE NOCASE, id) WHERE status IS NOT NULL;
-CREATE INDEX assets_library_duration ON assets (duration_ms, id) WHERE status IS NOT NULL;
-CREATE INDEX assets_library_added ON assets (added_at, id) WHERE status IS NOT NULL;
+-- Search: the sort keys with id (keyset pages), and the filters. Each sort index also carries every
+-- column a search filters on (the words: title, show, file name; kind, folder, status, duration):
+-- those columns were added after probe_json, so in the table they sit behind its overflow pages, and
+-- a search that read rows to filter read every asset's probe (60 to 200 ms at 20,000 assets). From
+-- the index it reads only the rows of the page it answers.
+CREATE INDEX assets_library_title ON assets
+  (title COLLATE NOCASE, id, show, rel_path, kind, folder_id, status, probed_at, duration_ms)
+  WHERE status IS NOT NULL;
+CREATE INDEX assets_library_duration ON assets
+  (duration_ms, id, title, show, rel_path, kind, folder_id, status, probed_at)
+  WHERE status IS NOT NULL;
+CREATE INDEX assets_library_added ON assets
+  (added_at, id, title, show, rel_path, kind, folder_id, status, probed_at, duration_ms)
+  WHERE status IS NOT NULL;
 CREATE INDEX assets_library_folder ON assets (folder_id, rel_path) WHERE folder_id IS NOT NULL;
 CREATE INDEX assets_library_status ON assets (status) WHERE status IS NOT NULL;
 CREATE INDEX assets_library_show ON assets (show COLLATE NOCASE) WHERE show IS NOT NULL;
