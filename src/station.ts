@@ -57,6 +57,8 @@ export const OUTPUT_DIR = 'outputs'
 /** The media library's pictures (posters, filmstrips) in the data folder. */
 export const LIBRARY_DIR = 'library'
 export const VERSION = '0.1.0'
+/** How long each part of a station's shutdown may wait before it goes on regardless (real time: real processes). */
+const SHUTDOWN_GRACE_MS = 10_000
 
 /** Where a headless station keeps its data when no --data-dir is given (per-OS user data home). */
 export function defaultDataDir(): string {
@@ -177,6 +179,8 @@ export interface StationOptions {
   loudnessAnalysis?: boolean
   /** Viewers' software: public URL, stream key, viewer limits, guide horizon (defaults: none, none, 100/300/10 per address, 48 h). */
   iptv?: Partial<IptvSettings>
+  /** How long each part of close() may wait before it goes on regardless (default 10 s; tests shorten it). */
+  shutdownGraceMs?: number
 }
 
 /** RETROVUE_DISK_WARN_MB: the DISK warning's level in MB of free space (unset: the default). */
@@ -208,6 +212,7 @@ function unavailableProducers(reason: string): ProducerFactory {
 export class Station {
   private http: FastifyInstance | undefined
   private closed = false
+  private readonly shutdownGraceMs: number
   // Imports run one after another, so each one validates against what the previous one wrote.
   private importQueue: Promise<unknown> = Promise.resolve()
 
@@ -244,6 +249,7 @@ export class Station {
     options: StationOptions
   ) {
     this.schedule = new ScheduleService(store, clock)
+    this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS
     this.loudnessAnalysis = new LoudnessAnalysis({
       store,
       schedule: this.schedule,
@@ -561,24 +567,50 @@ export class Station {
     this.closed = true
     // No new analysis starts; the one running ends with the process group below.
     const analysed = this.loudnessAnalysis.stop()
-    try {
+    let failure: { err: unknown } | undefined
+    const orderly = (async () => {
       // Watchers closed, every library job ended (its ffmpeg killed through its signal).
       await this.library.close()
       this.schedule.stop()
       await this.outputs.close()
       await this.director.shutdown()
       await this.http?.close()
+    })().catch((err: unknown) => void (failure = { err }))
+    // Every wait is bounded: a step still waiting after the grace (on a child, a request) gets the
+    // backstop below under it rather than keep the station, its children and the folder's lock.
+    if (!(await settlesWithin(orderly, this.shutdownGraceMs)))
+      this.logger.warn(
+        `the station's shutdown still waits after ${this.shutdownGraceMs / 1000} s: its ffmpeg processes are killed now`
+      )
+    // Producers stop their own children; this is the backstop for anything still starting, and it
+    // runs even if something above failed or hangs, as does closing the database. The folder is
+    // let go last, when nothing of this station can touch it any more.
+    try {
+      // A child the kernel will not let die (stuck in a write) must not hold the rest up either.
+      const finished = Promise.all([this.processes.killAll(), orderly, analysed])
+      if (!(await settlesWithin(finished, this.shutdownGraceMs)))
+        this.logger.error(
+          `the station's shutdown still waits ${this.shutdownGraceMs / 1000} s after killing its ffmpeg processes: closing it anyway`
+        )
+      this.store.close()
     } finally {
-      // Producers stop their own children; this is the backstop for anything still starting, and it
-      // runs even if something above failed, as does closing the database. The folder is let go
-      // last, when nothing of this station can touch it any more.
-      try {
-        await this.processes.killAll()
-        await analysed
-        this.store.close()
-      } finally {
-        this.lock.release()
-      }
+      this.lock.release()
     }
+    // A step that failed says so (one still waiting was given up above).
+    if (failure) throw failure.err
   }
+}
+
+/** Whether `p` settles (either way) within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const settled = await Promise.race([
+    p.then(
+      () => true,
+      () => true
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  ])
+  clearTimeout(timer)
+  return settled
 }

@@ -40,6 +40,10 @@ export class ManagedProcess {
   readonly child: Child
   readonly exited: Promise<{ code: number | null; signal: string | null }>
   private done = false
+  /** Resolves when the process itself has ended (its pipes may not have ended yet). */
+  private readonly ended: Promise<void>
+  /** The pipes the child writes and we read: stdout, stderr and the extra output pipes. */
+  private readonly outputPipes: ReadonlyArray<Readable | null>
 
   constructor(
     readonly name: string,
@@ -66,6 +70,13 @@ export class ManagedProcess {
       stripFinalNewline: false
     })
     this.child = subprocess as unknown as Child
+    const exitEvent = new Promise<void>((resolve) =>
+      subprocess.nodeChildProcess.once('exit', () => resolve())
+    )
+    const firstOutput = 3 + (options.extraInputPipes ?? 0)
+    this.outputPipes = this.child.stdio.filter(
+      (s, fd) => fd === 1 || fd === 2 || fd >= firstOutput
+    ) as Array<Readable | null>
     let stderrTail = ''
     this.child.stderr?.on('data', (chunk: Buffer) => {
       stderrTail += chunk.toString()
@@ -84,6 +95,7 @@ export class ManagedProcess {
         return { code: null, signal: null }
       }
     )
+    this.ended = Promise.race([exitEvent, this.exited.then(() => undefined)])
   }
 
   get pid(): number | undefined {
@@ -97,15 +109,20 @@ export class ManagedProcess {
   /** Kills the child (SIGTERM, then SIGKILL after `graceMs`) and resolves when it is gone. */
   async kill(graceMs = 0): Promise<void> {
     if (this.done) return
+    let timer: ReturnType<typeof setTimeout> | undefined
     if (graceMs > 0) {
       this.child.kill('SIGTERM')
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
-      await this.exited
-      clearTimeout(timer)
+      timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
     } else {
       this.child.kill('SIGKILL')
-      await this.exited
     }
+    await this.ended
+    clearTimeout(timer)
+    // Nobody reads a killed child's output any more, and execa settles only once every pipe has
+    // ended: a pipe that does not end after the child died (seen with a decoder's stderr during a
+    // full disk) would keep `exited`, and with it the station's shutdown, waiting for ever.
+    for (const pipe of this.outputPipes) pipe?.destroy()
+    await this.exited
   }
 }
 

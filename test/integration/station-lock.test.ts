@@ -1,9 +1,10 @@
 // One station per data folder: the lock refuses a second opener (another process, or another
-// Station in this process) naming the holder's pid, and is free again after close or a SIGKILL.
+// Station in this process) naming the holder's pid, and is free again after close or a SIGKILL,
+// even after a close whose orderly part never finishes.
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Station } from '../../src/station'
 import { HOLDER_FILE, StationLock, StationLockedError, readHolder } from '../../src/store'
 import { silentLogger } from '../helpers/runtime-env'
@@ -135,5 +136,27 @@ describe('station lock', () => {
     expect(fs.existsSync(path.join(dir, HOLDER_FILE))).toBe(false)
     const second = await Station.open({ dataDir: dir, demo: false, logger: silentLogger })
     await second.close()
+  })
+
+  it('closes in bounded time when a step of its shutdown never finishes: children killed, folder free', async () => {
+    const dir = folder()
+    const station = await Station.open({
+      dataDir: dir,
+      demo: false,
+      logger: silentLogger,
+      shutdownGraceMs: 500
+    })
+    await station.listen('127.0.0.1', 0)
+    // A producer's stop waiting on something that never comes, with a child of its still running.
+    const stuck = vi.spyOn(station.director, 'shutdown').mockReturnValue(new Promise(() => {}))
+    const child = station.processes.spawn('decoder', 'sleep', ['30'])
+    const started = Date.now()
+    await station.close()
+    expect(stuck).toHaveBeenCalled()
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(child.running).toBe(false)
+    expect(station.processes.live()).toEqual([])
+    expect(station.store.db.open).toBe(false)
+    expect(fs.existsSync(path.join(dir, HOLDER_FILE))).toBe(false)
   })
 })

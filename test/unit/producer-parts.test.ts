@@ -141,6 +141,32 @@ describe('process group', () => {
     expect(group.live()).toEqual([])
   })
 
+  it('ends a killed child even when one of its pipes does not end with it', async () => {
+    // As a decoder's stderr did during a full disk: the child died, the pipe stayed open (here a
+    // process the child left behind holds it), and waiting for it kept the station from closing.
+    const group = new ProcessGroup()
+    const p = group.spawn('decoder', 'sh', [
+      '-c',
+      'sleep 30 </dev/null >/dev/null & echo $!; exec sleep 30'
+    ])
+    const holder = await new Promise<number>((resolve) =>
+      p.child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())))
+    )
+    try {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const killed = await Promise.race([
+        group.killAll().then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5_000)))
+      ])
+      clearTimeout(timer)
+      expect(killed, 'the group killed its child within 5 s').toBe(true)
+      expect(group.live()).toEqual([])
+      expect(p.running).toBe(false)
+    } finally {
+      process.kill(holder, 'SIGKILL')
+    }
+  })
+
   it('runs a short command to completion for its output, and bounds it', async () => {
     const group = new ProcessGroup()
     expect((await group.output('echo', 'printf', ['card'], 5_000)).toString()).toBe('card')
