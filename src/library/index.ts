@@ -32,7 +32,7 @@ import {
   type LibraryFolderRow,
   type Store
 } from '../store'
-import { LibraryJobQueue } from './job-queue'
+import { type JobProgress, LibraryJobQueue } from './job-queue'
 import { probeDetailOf } from './analysis'
 import {
   examineFile,
@@ -395,12 +395,12 @@ export class MediaLibrary {
       folderId,
       items: [folderId],
       label: () => this.d.store.library.folder(folderId)?.path ?? folderId,
-      work: (id, signal) => this.scan(id, signal)
+      work: (id, signal, progress) => this.scan(id, signal, progress)
     })
   }
 
   /** A full pass over a folder: new, changed and moved files found, vanished ones missing. */
-  async scan(folderId: string, signal?: AbortSignal): Promise<void> {
+  async scan(folderId: string, signal?: AbortSignal, progress?: JobProgress): Promise<void> {
     const f = this.d.store.library.folder(folderId)
     if (!f || f.state === 'offline') return
     const started = this.d.clock.now()
@@ -436,8 +436,12 @@ export class MediaLibrary {
       batch = []
     }
     const stored = new Map(this.d.store.library.filesOf(folderId).map((k) => [k.path, k]))
+    // Progress in files: the walk found them all, each is examined (stat, fingerprint if new).
+    let examined = 0
+    progress?.(0, files.length)
     for (const file of files) {
       if (signal?.aborted) break
+      if (examined++ % 100 === 0) progress?.(examined - 1, files.length, file)
       const facts = await examineFile(f.path, file, stored.get(file))
       if (!facts) continue
       seen.add(file)
@@ -445,6 +449,7 @@ export class MediaLibrary {
       if (batch.length >= SCAN_BATCH) flush()
     }
     flush()
+    progress?.(examined, files.length)
     if (signal?.aborted || this.d.store.library.folderState(folderId) === undefined) {
       this.d.store.library.setFolderState(folderId, 'idle')
       this.changed()

@@ -39,20 +39,31 @@ export interface LibraryJobSpec<T> {
   items: readonly T[]
   /** What the console shows as the current file. */
   label: (item: T) => string
-  /** One item's work; it should end soon after `signal` aborts (a cancelled job). */
-  work: (item: T, signal: AbortSignal) => Promise<void>
+  /**
+   * One item's work; it should end soon after `signal` aborts (a cancelled job). A job of one big
+   * item (a folder's scan) tells its progress in files through `progress`: the job then counts
+   * those files, not its items.
+   */
+  work: (item: T, signal: AbortSignal, progress: JobProgress) => Promise<void>
 }
+
+/** Files done and in all within one item, and the file in hand. */
+export type JobProgress = (done: number, total: number, currentFile?: string) => void
 
 interface Job {
   readonly seq: number
   readonly dto: LibraryJobDto
   /** Items not started yet, each with the work that runs it (absorbed specs keep their own). */
-  readonly pending: Array<() => { label: string; run: (signal: AbortSignal) => Promise<void> }>
+  readonly pending: Array<
+    () => { label: string; run: (signal: AbortSignal, progress: JobProgress) => Promise<void> }
+  >
   readonly controller: AbortController
   /** Items under way. */
   running: number
   failed: number
   lastFailure: string | null
+  /** Counts files told by its work's progress rather than items. */
+  countsFiles: boolean
   /** Station times of the items finished, within the rate window. */
   finishedAt: number[]
   startedAtMs: number | null
@@ -82,7 +93,7 @@ export class LibraryJobQueue {
     if (this.closed) throw new Error('the library job queue is closed (the station is stopping)')
     const thunks = spec.items.map((item) => () => ({
       label: spec.label(item),
-      run: (signal: AbortSignal) => spec.work(item, signal)
+      run: (signal: AbortSignal, progress: JobProgress) => spec.work(item, signal, progress)
     }))
     const absorbing = this.jobs.find(
       (j) =>
@@ -116,6 +127,7 @@ export class LibraryJobQueue {
       running: 0,
       failed: 0,
       lastFailure: null,
+      countsFiles: false,
       finishedAt: [],
       startedAtMs: null
     }
@@ -213,8 +225,18 @@ export class LibraryJobQueue {
     } else this.changed(false)
     job.dto.currentFile = label
     const signal = job.controller.signal
+    const progress: JobProgress = (done, total, currentFile) => {
+      if (job.dto.state !== 'running') return
+      const now = this.opts.clock.now()
+      for (let n = job.dto.done; n < done; n++) job.finishedAt.push(now)
+      job.countsFiles = true
+      job.dto.done = done
+      job.dto.total = total
+      if (currentFile !== undefined) job.dto.currentFile = currentFile
+      this.changed(false)
+    }
     void Promise.resolve()
-      .then(() => run(signal))
+      .then(() => run(signal, progress))
       .then(
         () => this.itemEnded(job, label, null),
         (err: unknown) => this.itemEnded(job, label, err)
@@ -227,8 +249,10 @@ export class LibraryJobQueue {
     if (job.dto.currentFile === label) job.dto.currentFile = null
     const cancelled = job.dto.state === 'cancelled'
     if (!cancelled) {
-      job.dto.done++
-      job.finishedAt.push(this.opts.clock.now())
+      if (!job.countsFiles) {
+        job.dto.done++
+        job.finishedAt.push(this.opts.clock.now())
+      }
       if (err !== null) {
         const message = err instanceof Error ? err.message : String(err)
         job.failed++

@@ -13,6 +13,7 @@ import type {
   LibraryAssetDetailDto,
   LibraryAssetDto,
   LibraryFolderDto,
+  LibraryJobDto,
   LibraryPageDto
 } from '../../src/shared/library'
 import { Station } from '../../src/station'
@@ -476,8 +477,14 @@ describe('media library', () => {
     const scan = await e.call<{ kind: string }>('POST', '/api/library/folders/movies/scan')
     expect(scan.body.kind).toBe('scan')
     await settle(e)
-    const jobs = await e.call<{ jobs: unknown[] }>('GET', '/api/library/jobs')
+    const jobs = await e.call<{ jobs: LibraryJobDto[] }>('GET', '/api/library/jobs')
     expect(jobs.body.jobs.length).toBeGreaterThan(0)
+    // A scan counts the files it examined (its progress bar moves), not its one folder.
+    const tvScan = jobs.body.jobs.find(
+      (j) => j.kind === 'scan' && j.folderId === 'tv' && j.state === 'done'
+    )
+    expect(tvScan?.total).toBeGreaterThan(5)
+    expect(tvScan?.done).toBe(tvScan?.total)
     expect((await e.call('DELETE', '/api/library/folders/movies')).status).toBe(204)
     expect(e.station.library.search({ folder: 'movies' }).total).toBe(0)
     expect((await e.call('DELETE', '/api/library/folders/movies')).status).toBe(404)

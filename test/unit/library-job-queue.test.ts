@@ -294,6 +294,40 @@ describe('LibraryJobQueue', () => {
     expect(queue.job(job.id)!.finishedAt).toBe('2026-12-07T03:00:20.000Z')
   })
 
+  it('counts the files a one-item job tells (a folder scan), with their rate, not its item', async () => {
+    const { clock, queue } = setup()
+    let tell: ((done: number, total: number, file?: string) => void) | undefined
+    let end: (() => void) | undefined
+    const job = queue.add({
+      kind: 'scan',
+      folderId: 'tv',
+      items: ['tv'],
+      label: () => '/media/tv',
+      work: (_item, _signal, progress) =>
+        new Promise<void>((resolve) => {
+          tell = progress
+          end = resolve
+        })
+    })
+    await settle()
+    tell!(0, 3000)
+    expect(queue.job(job.id)).toMatchObject({ state: 'running', done: 0, total: 3000 })
+    await clock.advanceAsync(1000)
+    tell!(1500, 3000, '/media/tv/Show/S01E01.mkv')
+    await clock.advanceAsync(1000)
+    expect(queue.job(job.id)).toMatchObject({
+      done: 1500,
+      total: 3000,
+      currentFile: '/media/tv/Show/S01E01.mkv',
+      rate: 750,
+      etaMs: 2000
+    })
+    tell!(3000, 3000)
+    end!()
+    await queue.idle()
+    expect(queue.job(job.id)).toMatchObject({ state: 'done', done: 3000, total: 3000 })
+  })
+
   it('tells onChange at most about 4 times a second, but always at a state change', async () => {
     const { clock, work, add, queue, changes } = setup()
     const items = Array.from({ length: 100 }, (_, i) => `f${i}`)
