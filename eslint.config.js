@@ -196,8 +196,7 @@ export default tseslint.config(
   },
   {
     files: ['src/runtime/**/*.ts', 'src/schedule/**/*.ts', 'src/library/**/*.ts'],
-    // The analysis's ffmpeg watchdog is a real-time timeout on a process, as in media/.
-    ignores: ['src/runtime/clock.ts', 'src/library/analysis.ts'],
+    ignores: ['src/runtime/clock.ts'],
     rules: {
       'no-restricted-globals': [
         'error',

@@ -7,7 +7,6 @@
 // runs in the station's ProcessGroup at the lowest CPU priority, with one decoding thread, and is
 // killed when the job's signal aborts.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { FfmpegTools } from '../media/ffmpeg'
 import { loudnessAnalysisArgs, parseEbur128Summary } from '../media/loudness-analysis'
@@ -129,56 +128,21 @@ interface Stretch {
 }
 
 /** Runs one ffmpeg in the group at the lowest priority; resolves with the lines it logged. */
-async function runPass(
+function runPass(
   tools: FfmpegTools,
   processes: ProcessGroup,
   name: string,
   file: string,
   args: string[],
   signal: AbortSignal | undefined,
-  onLine: (line: string) => void = () => {}
+  onLine?: (line: string) => void
 ): Promise<string[]> {
-  if (signal?.aborted) throw cancelled(name, file)
-  const tail: string[] = []
-  const p = processes.spawn(name, tools.ffmpeg, args, {
-    onStderr: (line) => {
-      onLine(line)
-      tail.push(line)
-      if (tail.length > 60) tail.shift()
-    }
+  return processes.background(`${name} of ${file}`, tools.ffmpeg, args, {
+    timeoutMs: PASS_TIMEOUT_MS,
+    tailLines: 60,
+    ...(signal ? { signal } : {}),
+    ...(onLine ? { onLine } : {})
   })
-  if (p.child.pid !== undefined) {
-    try {
-      os.setPriority(p.child.pid, 19)
-    } catch {
-      // Gone already, or not permitted: the queue still runs one at a time on air.
-    }
-  }
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    void p.kill()
-  }, PASS_TIMEOUT_MS)
-  const onAbort = (): void => void p.kill()
-  signal?.addEventListener('abort', onAbort, { once: true })
-  const { code, signal: killedBy } = await p.exited
-  clearTimeout(timer)
-  signal?.removeEventListener('abort', onAbort)
-  if (signal?.aborted) throw cancelled(name, file)
-  if (timedOut) throw new Error(`${name} of ${file} took longer than ${PASS_TIMEOUT_MS / 1000} s`)
-  if (code !== 0) {
-    const why = tail.filter((l) => !/^\s*$/.test(l)).slice(-2)
-    throw new Error(
-      `${name} of ${file} failed (${killedBy ?? `code ${code}`})${why.length ? `: ${why.join(' | ')}` : ''}`
-    )
-  }
-  return tail
-}
-
-function cancelled(name: string, file: string): Error {
-  const err = new Error(`${name} of ${file} was cancelled`)
-  err.name = 'AbortError'
-  return err
 }
 
 const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3)

@@ -32,6 +32,7 @@ import {
   type LibraryFolderRow,
   type Store
 } from '../store'
+import type { AnalyseOptions, AnalysisResult } from './analysis'
 import { type JobProgress, LibraryJobQueue } from './job-queue'
 import { probeDetailOf } from './analysis'
 import {
@@ -50,28 +51,13 @@ export { MEDIA_EXTENSIONS, isMediaFile, parseMediaName } from './naming'
 export { parseNfo } from './nfo'
 export type { PreAirAlarms } from './pre-air'
 
-/** What the analysis of one file gives (analysis.ts's AnalysisResult). */
-export interface AnalysedMedia {
-  integratedLufs: number | null
-  rangeLu: number | null
-  truePeakDbtp: number | null
-  headBlackMs: number
-  headSilenceMs: number
-  tailBlackMs: number
-  tailSilenceMs: number
-  poster: { file: string; width: number; height: number } | null
-  filmstrip: { file: string; width: number; height: number } | null
-}
+/** What the analysis of one file gives. */
+export type AnalysedMedia = AnalysisResult
 
+/** One file's analysis (analysis.ts's analyseMedia, bound to the station's tools and processes). */
 export type AnalyseFn = (
   file: string,
-  opts: {
-    durationMs: number
-    hasVideo: boolean
-    hasAudio: boolean
-    outDir: string
-    signal: AbortSignal
-  }
+  opts: AnalyseOptions & { signal: AbortSignal }
 ) => Promise<AnalysedMedia>
 
 export interface LibraryLog {

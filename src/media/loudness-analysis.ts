@@ -2,7 +2,6 @@
 // loudness, loudness range, true peak), on its first audio stream as the engine airs it (stereo).
 // One pass over the file's sound, decoding only that stream; the caller runs it in the background
 // at low priority, one at a time, never on the playout path.
-import os from 'node:os'
 import type { FfmpegTools } from './ffmpeg'
 import type { ProcessGroup } from './process'
 
@@ -67,35 +66,11 @@ export async function measureFileLoudness(
   file: string,
   timeoutMs: number
 ): Promise<FileLoudness> {
-  const tail: string[] = []
-  const p = processes.spawn('loudness-analysis', tools.ffmpeg, loudnessAnalysisArgs(file), {
-    onStderr: (line) => {
-      tail.push(line)
-      if (tail.length > 40) tail.shift()
-    }
-  })
-  if (p.child.pid !== undefined) {
-    try {
-      os.setPriority(p.child.pid, 19)
-    } catch {
-      // Gone already, or not permitted: it still runs one at a time.
-    }
-  }
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    void p.kill()
-  }, timeoutMs)
-  const { code, signal } = await p.exited
-  clearTimeout(timer)
-  if (timedOut) throw new Error(`loudness analysis took longer than ${timeoutMs / 1000} s`)
-  const log = tail.join('\n')
-  if (code !== 0)
-    throw new Error(
-      `loudness analysis failed (${signal ?? `code ${code}`}): ${tail
-        .filter((l) => !/^\s*$/.test(l))
-        .slice(-2)
-        .join(' | ')}`
-    )
-  return parseEbur128Summary(log)
+  const tail = await processes.background(
+    'loudness analysis',
+    tools.ffmpeg,
+    loudnessAnalysisArgs(file),
+    { timeoutMs }
+  )
+  return parseEbur128Summary(tail.join('\n'))
 }

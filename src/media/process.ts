@@ -10,6 +10,7 @@
 // generation (testcards.ts). They are short execa calls bounded by a timeout that write nothing
 // under a station's outputs.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { execa } from 'execa'
@@ -177,6 +178,64 @@ export class ProcessGroup {
         `${name} failed (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.join(' | ')}` : ''}`
       )
     return Buffer.concat(chunks)
+  }
+
+  /**
+   * Runs a background command (an analysis) in this group at the lowest CPU priority to completion
+   * and resolves with the last `tailLines` lines it logged; rejects when it fails, outlives
+   * `timeoutMs` or `signal` aborts (an AbortError `<name> was cancelled`): it is killed then.
+   */
+  async background(
+    name: string,
+    file: string,
+    args: string[],
+    o: {
+      timeoutMs: number
+      signal?: AbortSignal
+      onLine?: (line: string) => void
+      tailLines?: number
+    }
+  ): Promise<string[]> {
+    const cancelled = (): Error => {
+      const err = new Error(`${name} was cancelled`)
+      err.name = 'AbortError'
+      return err
+    }
+    if (o.signal?.aborted) throw cancelled()
+    const tail: string[] = []
+    const p = this.spawn(name, file, args, {
+      onStderr: (line) => {
+        o.onLine?.(line)
+        tail.push(line)
+        if (tail.length > (o.tailLines ?? 40)) tail.shift()
+      }
+    })
+    if (p.child.pid !== undefined) {
+      try {
+        os.setPriority(p.child.pid, 19)
+      } catch {
+        // Gone already, or not permitted: it still runs, at the priority it has.
+      }
+    }
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      void p.kill()
+    }, o.timeoutMs)
+    const onAbort = (): void => void p.kill()
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+    const { code, signal } = await p.exited
+    clearTimeout(timer)
+    o.signal?.removeEventListener('abort', onAbort)
+    if (o.signal?.aborted) throw cancelled()
+    if (timedOut) throw new Error(`${name} took longer than ${o.timeoutMs / 1000} s`)
+    if (code !== 0) {
+      const why = tail.filter((l) => !/^\s*$/.test(l)).slice(-2)
+      throw new Error(
+        `${name} failed (${signal ?? `code ${code}`})${why.length ? `: ${why.join(' | ')}` : ''}`
+      )
+    }
+    return tail
   }
 
   /** Members alive right now (tests assert this is empty after stop). */
