@@ -250,15 +250,6 @@ export class Station {
   ) {
     this.schedule = new ScheduleService(store, clock)
     this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS
-    this.loudnessAnalysis = new LoudnessAnalysis({
-      store,
-      schedule: this.schedule,
-      clock,
-      tools: options.loudnessAnalysis === false ? null : tools,
-      processes: this.processes,
-      log: logger,
-      writeFailed: (where, err) => this.director.writeFailed(where, err)
-    })
     const producerBudget = options.maxProducers ?? defaultProducerBudget()
     const crawlSpeed = options.crawlSpeed ?? DEFAULT_CRAWL_SPEED
     if (
@@ -343,6 +334,17 @@ export class Station {
       alarms: this.director.alarms
     })
     this.schedule.on('changed', () => this.library.scheduleChanged())
+    // The playout's loudness measurements of files outside library folders: jobs of the same queue.
+    this.loudnessAnalysis = new LoudnessAnalysis({
+      store,
+      schedule: this.schedule,
+      clock,
+      tools: options.loudnessAnalysis === false ? null : tools,
+      processes: this.processes,
+      queue: this.library.queue,
+      log: logger,
+      writeFailed: (where, err) => this.director.writeFailed(where, err)
+    })
     this.api = new StationFacade({
       clock,
       store,
@@ -565,7 +567,7 @@ export class Station {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    // No new analysis starts; the one running ends with the process group below.
+    // No new analysis is queued; the library's close below cancels the jobs queued (their ffmpeg killed).
     const analysed = this.loudnessAnalysis.stop()
     let failure: { err: unknown } | undefined
     const orderly = (async () => {

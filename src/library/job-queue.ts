@@ -67,6 +67,8 @@ interface Job {
   /** Station times of the items finished, within the rate window. */
   finishedAt: number[]
   startedAtMs: number | null
+  /** Told once it is done or cancelled (ended()). */
+  waiters: Array<(job: LibraryJobDto) => void>
 }
 
 export class LibraryJobQueue {
@@ -129,7 +131,8 @@ export class LibraryJobQueue {
       lastFailure: null,
       countsFiles: false,
       finishedAt: [],
-      startedAtMs: null
+      startedAtMs: null,
+      waiters: []
     }
     this.byId.set(job.dto.id, job)
     if (thunks.length === 0) {
@@ -175,6 +178,18 @@ export class LibraryJobQueue {
   job(id: string): LibraryJobDto | undefined {
     const job = this.byId.get(id)
     return job ? this.snapshot(job) : undefined
+  }
+
+  /**
+   * Resolves with the job once it has ended, done or cancelled (close() cancels every job, so a
+   * waiter is never left hanging by a stopping station); at once for a job that ended already or
+   * is no longer kept.
+   */
+  ended(id: string): Promise<LibraryJobDto | undefined> {
+    const job = this.byId.get(id)
+    if (!job || job.dto.state === 'done' || (job.dto.state === 'cancelled' && job.running === 0))
+      return Promise.resolve(job && this.snapshot(job))
+    return new Promise((resolve) => job.waiters.push(resolve))
   }
 
   /** Resolves when nothing is queued or running. */
@@ -282,6 +297,11 @@ export class LibraryJobQueue {
     this.finished.unshift(job)
     for (const old of this.finished.splice(FINISHED_KEPT)) this.byId.delete(old.dto.id)
     this.changed(true)
+    const waiters = job.waiters.splice(0)
+    if (waiters.length > 0) {
+      const ended = this.snapshot(job)
+      for (const w of waiters) w(ended)
+    }
     this.wakeIdle()
   }
 

@@ -57,20 +57,21 @@ export function parseEbur128Summary(log: string): FileLoudness {
 }
 
 /**
- * Runs the analysis in `processes` at the lowest CPU priority; rejects when ffmpeg fails or
- * outlives `timeoutMs` (it is killed then).
+ * Runs the analysis in `processes` at the lowest CPU priority; rejects when ffmpeg fails, outlives
+ * `timeoutMs` or `signal` aborts (it is killed then).
  */
 export async function measureFileLoudness(
   tools: FfmpegTools,
   processes: ProcessGroup,
   file: string,
-  timeoutMs: number
+  timeoutMs: number,
+  signal?: AbortSignal
 ): Promise<FileLoudness> {
   const tail = await processes.background(
     'loudness analysis',
     tools.ffmpeg,
     loudnessAnalysisArgs(file),
-    { timeoutMs }
+    { timeoutMs, signal }
   )
   return parseEbur128Summary(tail.join('\n'))
 }

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { LibraryJobQueue } from '../../src/library/job-queue'
 import { ProcessGroup } from '../../src/media/process'
 import { LoudnessMeter } from '../../src/playout/loudness-meter'
 import { LoudnessAnalysis } from '../../src/schedule/loudness-analysis'
@@ -166,14 +167,28 @@ describe('station file: loudness section', () => {
 describe('loudness analysis and item gain (real ffmpeg ebur128)', () => {
   let env: ScheduleEnv
   let processes: ProcessGroup
+  let queue: LibraryJobQueue
+  let onAir: boolean
   beforeEach(() => {
     env = scheduleEnv()
     processes = new ProcessGroup()
+    onAir = false
+    queue = new LibraryJobQueue({ clock: env.clock, onAir: () => onAir })
   })
   afterEach(async () => {
+    await queue.close()
     await processes.killAll()
     env.close()
   })
+  const analysisOf = async () =>
+    new LoudnessAnalysis({
+      store: env.store,
+      schedule: env.schedule,
+      clock: env.clock,
+      tools: await tools(),
+      processes,
+      queue
+    })
 
   const items = () =>
     env.schedule
@@ -199,13 +214,7 @@ describe('loudness analysis and item gain (real ffmpeg ebur128)', () => {
     })
     // Unmeasured: the safe gain (null), except an asset with no sound at all.
     expect(items().map((i) => i.gainDb)).toEqual([null, null, null, 0])
-    const analysis = new LoudnessAnalysis({
-      store: env.store,
-      schedule: env.schedule,
-      clock: env.clock,
-      tools: await tools(),
-      processes
-    })
+    const analysis = await analysisOf()
     expect(
       analysis
         .pending()
@@ -283,6 +292,62 @@ describe('loudness analysis and item gain (real ffmpeg ebur128)', () => {
     expect(items()[0]!.gainDb).toBeCloseTo(-24 - a.integratedLufs!, 1)
     await analysis.stop()
     expect(processes.live()).toEqual([])
+  }, 60_000)
+
+  it("runs as a job of the station's one background queue: shown with its file, one ffmpeg while on air, and a cancel or a closing queue ends it at once with nothing recorded", async () => {
+    await env.importStation(station())
+    // While a channel is on air the queue gives the whole analysis one slot: one ffmpeg at a time.
+    onAir = true
+    const analysis = await analysisOf()
+    let most = 0
+    const sampler = setInterval(() => {
+      most = Math.max(most, processes.live().length)
+    }, 5)
+    analysis.kick()
+    const [job] = queue.list()
+    expect(job).toMatchObject({ kind: 'analyse', folderId: null, total: 2 })
+    // A second look while it runs queues nothing twice.
+    analysis.kick()
+    expect(queue.list().filter((j) => j.state !== 'done')).toHaveLength(1)
+    await analysis.idle()
+    clearInterval(sampler)
+    expect(most).toBe(1)
+    expect(queue.job(job!.id)).toMatchObject({ state: 'done', done: 2, error: null })
+    expect(analysis.pending()).toEqual([])
+
+    // A new file to measure; the queue closes (the station stopping) while its ffmpeg runs.
+    const copy = path.join(env.dir, 'copy.mp4')
+    fs.copyFileSync(path.join(env.dir, 'media/a.mp4'), copy)
+    await env.importStation({
+      version: 1,
+      channels: [
+        {
+          ...channels[0],
+          schedule: [
+            ...channels[0]!.schedule.slice(0, 2),
+            { title: 'Mute', asset: 'copy.mp4', start: '2026-11-25T12:00:18Z', durationMs: 6_000 }
+          ]
+        }
+      ]
+    })
+    // The operator cancels its job: its ffmpeg is killed, nothing is recorded, the next look queues it again.
+    analysis.kick()
+    await expect.poll(() => processes.live().length, { timeout: 10_000 }).toBe(1)
+    const measuring = queue.list().find((j) => j.state === 'running')!
+    expect(measuring).toMatchObject({ kind: 'analyse', currentFile: copy })
+    queue.cancel(measuring.id)
+    await analysis.idle()
+    expect(processes.live()).toEqual([])
+    expect(queue.job(measuring.id)).toMatchObject({ state: 'cancelled' })
+    expect(analysis.pending().map((a) => path.basename(a.path))).toEqual(['copy.mp4'])
+    analysis.kick()
+    await expect.poll(() => processes.live().length, { timeout: 10_000 }).toBe(1)
+    await queue.close()
+    await analysis.stop()
+    expect(processes.live()).toEqual([])
+    expect(queue.list()[0]).toMatchObject({ kind: 'analyse', state: 'cancelled' })
+    // Nothing was recorded for the cancelled file: it is measured at the next start.
+    expect(analysis.pending().map((a) => path.basename(a.path))).toEqual(['copy.mp4'])
   }, 60_000)
 })
 

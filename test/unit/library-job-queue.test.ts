@@ -122,6 +122,39 @@ describe('LibraryJobQueue', () => {
     expect(work.maxRunning).toBe(2)
   })
 
+  it('ended() tells a waiter when its job is done or cancelled, and a closing queue tells every waiter', async () => {
+    const { work, add, queue } = setup({ idleSlots: 1 })
+    const done = add('analyse', ['a1'], null)
+    const cancelled = add('analyse', ['b1'], 'tv')
+    const closed = add('probe', ['c1'], 'tv')
+    const told: string[] = []
+    const tell = (id: string) =>
+      void queue.ended(id).then((j) => told.push(`${j?.kind}:${j?.state}`))
+    for (const j of [done, cancelled, closed]) tell(j.id)
+    await settle()
+    expect(work.names()).toEqual(['a1'])
+    work.finish('a1')
+    await settle()
+    expect(told).toEqual(['analyse:done'])
+    // A job already ended is told at once.
+    await expect(queue.ended(done.id)).resolves.toMatchObject({ state: 'done' })
+    // Cancelled while its item runs: told when the item has let go of its slot, not before.
+    expect(work.names()).toEqual(['c1'])
+    queue.cancel(closed.id)
+    await settle()
+    expect(told).toEqual(['analyse:done'])
+    expect(work.started[0]!.signal.aborted).toBe(true)
+    work.finish('c1')
+    await settle()
+    expect(told).toEqual(['analyse:done', 'probe:cancelled'])
+    // The station stopping: every job left is cancelled and its waiter told.
+    const closing = queue.close()
+    work.finish('b1')
+    await closing
+    await settle()
+    expect(told).toEqual(['analyse:done', 'probe:cancelled', 'analyse:cancelled'])
+  })
+
   it('a still-queued job of the same kind and folder absorbs new items', async () => {
     const { work, add, queue } = setup({ idleSlots: 1 })
     add('scan', ['s1'])
