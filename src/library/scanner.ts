@@ -246,7 +246,7 @@ export function reconcileFile(
   }
   if (known) {
     // Same path, other content (or adopted from another folder): probed again.
-    repo.updateFile(known.id, { ...fields(), status, reason, keepProbe: false })
+    repo.updateFile(known.id, { ...fields(), status, reason, addedAt: now, keepProbe: false })
     return { action: 'changed', id: known.id, probe: status === 'pending' }
   }
   if (f.fingerprint !== null) {
@@ -261,7 +261,13 @@ export function reconcileFile(
     if (from) {
       const keep = from.probed && from.sizeBytes === f.sizeBytes
       const moved: AssetStatus = keep ? 'ok' : 'pending'
-      repo.updateFile(from.id, { ...fields(), status: moved, reason: null, keepProbe: keep })
+      repo.updateFile(from.id, {
+        ...fields(),
+        status: moved,
+        reason: null,
+        addedAt: now,
+        keepProbe: keep
+      })
       return { action: 'moved', id: from.id, probe: moved === 'pending' }
     }
   }

@@ -385,14 +385,17 @@ export class LibraryRepo {
     return row.id
   }
 
-  /** The file now at another place or with other content (a move, a rename, an edit): identity kept. */
-  updateFile(id: number, f: Omit<NewLibraryFile, 'addedAt'> & { keepProbe: boolean }): void {
+  /**
+   * The file now at another place or with other content (a move, a rename, an edit): identity kept.
+   * A row the station file imported joins the library now (`addedAt`; a library row keeps its own).
+   */
+  updateFile(id: number, f: NewLibraryFile & { keepProbe: boolean }): void {
     this.stmt(
       `UPDATE assets SET path = @path, folder_id = @folderId, rel_path = @relPath, size_bytes = @sizeBytes,
          mtime_ms = @mtimeMs, fingerprint = @fingerprint, status = @status, reason = @reason, kind = @kind,
          title = @title, show = @show, season = @season, episode = @episode, episode_title = @episodeTitle,
          year = @year, genres = @genres, plot = @plot, poster_path = @posterPath,
-         probed_at = CASE WHEN @keepProbe = 1 THEN probed_at ELSE 0 END
+         added_at = COALESCE(added_at, @addedAt), probed_at = CASE WHEN @keepProbe = 1 THEN probed_at ELSE 0 END
        WHERE id = @id`
     ).run({ ...f, id, genres: JSON.stringify(f.genres), keepProbe: f.keepProbe ? 1 : 0 })
     if (!f.keepProbe) this.stmt(`DELETE FROM asset_analysis WHERE asset_id = ?`).run(id)

@@ -70,6 +70,9 @@ it('the XMLTV guide carries the library metadata of the assets that air', async 
     await new Promise((r) => setTimeout(r, 25))
   }
   await station.library.idle()
+  // The station file imported the episode before the library found it: it joined the library then.
+  const pilot = station.library.search({ q: 'Pilot', limit: 10 }).assets[0]!
+  expect(Date.parse(pilot.addedAt)).toBeGreaterThanOrEqual(Date.parse('2026-11-25T12:00:00Z'))
 
   const res = await app.inject({
     method: 'GET',
