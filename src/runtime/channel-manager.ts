@@ -440,7 +440,10 @@ export class ChannelManager {
       return 'fault'
     if (this.supervisor.producerStatus !== 'running') return 'off'
     if (this.mode.global === 'emergency') return 'emergency'
-    return this.fanout.viewerCount > 0 || this.fanout.outputCount > 0 ? 'program' : 'preview'
+    // On air means delivered: a viewer, or a push output that is live (one connecting or retrying
+    // delivers nothing, and its tile says OUT rather than claim the air).
+    const delivering = this.pushOutputs.some((o) => o.state === 'live')
+    return this.fanout.viewerCount > 0 || delivering ? 'program' : 'preview'
   }
 
   /** The channel's status at `now`: a read, with no effect on anything. */

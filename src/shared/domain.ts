@@ -53,9 +53,10 @@ export const PRODUCER_HEALTHS = ['running', 'degraded', 'stopped'] as const
 export type ProducerHealth = (typeof PRODUCER_HEALTHS)[number]
 
 /**
- * Multiviewer tally: program (red) on air to outside viewers or an output; preview (green) watched
- * only by the console; emergency (amber) an emergency override on air; off (grey) standby; fault
- * (flashing red, with a code) failed or degraded.
+ * Multiviewer tally: program (red) on air to outside viewers or a live push output; preview (green)
+ * watched only by the console (or by outputs still connecting); emergency (amber) an emergency
+ * override on air; off (grey) standby; fault failed, degraded or a critical alarm (the console
+ * shows it apart from red, over what the channel airs).
  */
 export const TALLIES = ['program', 'preview', 'emergency', 'off', 'fault'] as const
 export type Tally = (typeof TALLIES)[number]

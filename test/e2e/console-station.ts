@@ -71,6 +71,19 @@ export class ProducerSwitches {
     }
   }
 
+  /** The channel's running producer reports its picture black (a critical condition) begun or ended. */
+  black(uuid: string, active: boolean, atMs: number): void {
+    const p = this.current.get(uuid)
+    if (!(p instanceof BaseProducer)) throw new Error(`no producer on ${uuid}`)
+    p.emit('output-condition', {
+      kind: 'black',
+      active,
+      atMs,
+      severity: 'critical',
+      message: active ? 'black picture on air (test)' : 'picture back (test)'
+    })
+  }
+
   /** The channel's running producer dies on its own, as a crashed encoder would. */
   crash(uuid: string, atMs: number): void {
     const p = this.current.get(uuid)

@@ -15,7 +15,11 @@ const SHOTS = path.join(repoRoot, 'test-results', 'console')
 // Tests compile without the DOM library: what runs in the page is typed here.
 type Video = { currentTime: number; muted: boolean }
 type Win = {
-  getComputedStyle(el: unknown): { borderTopColor: string }
+  getComputedStyle(el: unknown): {
+    borderTopColor: string
+    backgroundColor: string
+    animationName: string
+  }
   document: { activeElement: { getAttribute(name: string): string | null } | null }
 }
 const HOLD_MS = 3000
@@ -187,6 +191,27 @@ describe('operator console (Chromium)', () => {
     expect((await s.api(`/api/viewers/${viewer.sessionId}`, { method: 'DELETE' })).status).toBe(204)
     await expect.poll(() => tallyOf('RetroToons'), fast).toBe('preview')
     expect(await tile('RetroToons').getByTestId('viewers').textContent()).toBe('0 viewers')
+
+    // A push output that delivers nothing (nothing listens there) does not claim the air: OUT, in its own colour.
+    const added = await s.api(`/api/channels/${toons.uuid}/outputs`, {
+      method: 'POST',
+      body: JSON.stringify({ url: 'rtmp://127.0.0.1:9/live/nothing-listens' })
+    })
+    expect(added.status).toBe(201)
+    const output = (await added.json()) as { id: string }
+    await s.api(`/api/outputs/${output.id}/enable`, { method: 'POST' })
+    const out = tile('RetroToons').getByTestId('out-badge')
+    await expect.poll(() => out.count(), { timeout: 15_000 }).toBe(1)
+    expect(await tallyOf('RetroToons')).toBe('preview')
+    expect(await tile('RetroToons').getByTestId('tally').textContent()).toBe('PREVIEW')
+    expect(
+      await out.evaluate(
+        (el) => (globalThis as unknown as Win).getComputedStyle(el).backgroundColor
+      )
+    ).toBe('rgb(34, 211, 238)')
+    await shot('output-down')
+    expect((await s.api(`/api/outputs/${output.id}`, { method: 'DELETE' })).status).toBe(204)
+    await expect.poll(() => out.count()).toBe(0)
   })
 
   it('changes nothing for a click on the cover alone, a hold released early, or an armed panel left alone', async () => {
@@ -289,8 +314,24 @@ describe('operator console (Chromium)', () => {
     for (const c of s.channels)
       await expect.poll(() => tallyOf(c.name), { timeout: 15_000 }).toBe('emergency')
     expect(await tile('RetroToons').getByTestId('tally').textContent()).toBe('EMERGENCY')
+    // A fault during the emergency does not hide it: the tile stays amber with EMERGENCY on its
+    // picture, and the fault is shown beside it.
+    const two = s.byName('Channel Two')
+    s.switches.black(two.uuid, true, s.station.clock.now())
+    await expect.poll(() => tallyOf('Channel Two'), { timeout: 10_000 }).toBe('fault')
+    expect(await tile('Channel Two').getAttribute('data-air')).toBe('emergency')
+    expect(await tile('Channel Two').getByTestId('tally').textContent()).toBe('EMERGENCY')
+    expect(await tile('Channel Two').getByTestId('fault-badge').textContent()).toBe('FAULT BLACK')
+    expect(await tile('Channel Two').getByTestId('emergency-strip').isVisible()).toBe(true)
+    expect(
+      await tile('Channel Two').evaluate(
+        (el) => (globalThis as unknown as Win).getComputedStyle(el).borderTopColor
+      )
+    ).toBe('rgb(255, 176, 0)')
     await page.waitForTimeout(3000) // previews run a few seconds behind the air
     await shot('emergency')
+    s.switches.black(two.uuid, false, s.station.clock.now())
+    await expect.poll(() => tile('Channel Two').getByTestId('fault-badge').count()).toBe(0)
 
     // All-clear: the same cover and hold.
     await banner.getByRole('button', { name: 'All clear…' }).click()
@@ -374,7 +415,23 @@ describe('operator console (Chromium)', () => {
     s.switches.breakNormal.add(two.uuid)
     s.switches.crash(two.uuid, s.station.clock.now())
     await expect.poll(() => tallyOf('Channel Two'), { timeout: 15_000 }).toBe('fault')
-    expect(await tile('Channel Two').getByTestId('tally').textContent()).toBe('FAULT FAIL')
+    // Red means on air and nothing else: the fault is magenta, the failed channel's tally standby.
+    const faultBadge = tile('Channel Two').getByTestId('fault-badge')
+    expect(await faultBadge.textContent()).toBe('FAULT FAIL')
+    expect(await tile('Channel Two').getByTestId('tally').textContent()).toBe('STANDBY')
+    const style = (el: unknown) => {
+      const cs = (globalThis as unknown as Win).getComputedStyle(el)
+      return { background: cs.backgroundColor, animation: cs.animationName }
+    }
+    expect(await faultBadge.evaluate(style)).toEqual({
+      background: 'rgb(255, 61, 245)',
+      animation: 'fault-flash'
+    })
+    expect(
+      await tile('Channel Two').evaluate(
+        (el) => (globalThis as unknown as Win).getComputedStyle(el).borderTopColor
+      )
+    ).not.toBe('rgb(229, 37, 42)')
     expect(await tile('Channel Two').getByTestId('no-output').textContent()).toMatch(
       /CHANNEL FAILED · FAIL/
     )
@@ -398,6 +455,18 @@ describe('operator console (Chromium)', () => {
     expect(await detail.getByTestId('producer').textContent()).toMatch(/FAILED/)
     await expect.poll(() => detail.getByTestId('recent-events').textContent()).toMatch(/FAULT/)
     await shot('fault')
+    // Acknowledged while the channel is still failed: the fault stays, steady.
+    await page
+      .locator('[data-testid=alarm][data-alarm-state=active]', { hasText: 'Channel Two' })
+      .getByRole('button', { name: 'Acknowledge FAIL on Channel Two' })
+      .click()
+    await expect
+      .poll(() => faultBadge.evaluate(style))
+      .toEqual({
+        background: 'rgb(255, 61, 245)',
+        animation: 'none'
+      })
+    expect(await tile('Channel Two').getAttribute('class')).toContain('fault-acknowledged')
 
     s.switches.breakNormal.delete(two.uuid)
     await detail.getByTestId('reset-channel').click()

@@ -68,7 +68,9 @@ describe('push outputs over the HTTP API', () => {
       viewerCount: 0,
       previewCount: 0,
       producerStatus: 'running',
-      tally: 'program'
+      // Nothing listens at the destination: the output holds the channel up but delivers nothing,
+      // so the tally does not claim the air (only a live output or a viewer does).
+      tally: 'preview'
     })
     expect(env.station.director.sessions.liveSessions().map((s) => s.purpose)).toEqual(['output'])
     // Outputs never time out like a silent viewer.

@@ -11,7 +11,7 @@ import { ChannelLogo } from './ChannelLogo'
 import { TableHead } from './table-head'
 import { formatClock, formatDate, formatDuration, zoneAbbr } from '../format'
 import { describeError } from '../state/model'
-import { TALLY_DESCRIPTION, tallyText } from '../tally'
+import { airTally, TALLY_DESCRIPTION, tallyText } from '../tally'
 
 const PLAN_AHEAD_MS = 6 * 3600_000
 const PLAN_ROWS = 40
@@ -99,7 +99,7 @@ function DetailBody({ uuid }: { uuid: string }) {
         <dl className="facts">
           <dt>Tally</dt>
           <dd>
-            {tallyText(ch)} ({TALLY_DESCRIPTION[ch.tally]})
+            {tallyText(ch)} ({TALLY_DESCRIPTION[airTally(ch)]})
           </dd>
           <dt>Producer</dt>
           <dd data-testid="producer">

@@ -6,7 +6,15 @@ import { useConsole, useModel } from '../context'
 import { formatClock } from '../format'
 import { useOnScreen } from '../hooks'
 import { PreviewPlayer, type PreviewStatus } from '../preview/player'
-import { alarmCodes, TALLY_DESCRIPTION, tallyText } from '../tally'
+import {
+  airTally,
+  alarmCodes,
+  faultOf,
+  outputsDown,
+  TALLY_DESCRIPTION,
+  TALLY_LABEL,
+  tallyText
+} from '../tally'
 import { AudioMeter } from './AudioMeter'
 import { Countdown, ZoneClock } from './TimeText'
 
@@ -139,23 +147,53 @@ export const Tile = memo(function Tile({
   if (!ch) return null
 
   const codes = alarmCodes(ch)
-  const tally = tallyText(ch)
+  const air = airTally(ch)
+  const fault = faultOf(ch)
+  const down = outputsDown(ch)
   const toggleSolo = () => model.setSolo(soloed ? null : uuid)
+  const classes = [
+    'tile',
+    `tally-${air}`,
+    fault ? `faulted ${fault.acknowledged ? 'fault-acknowledged' : 'fault-unacknowledged'}` : '',
+    large ? 'large' : '',
+    listening ? 'listening' : ''
+  ]
 
   return (
     <section
-      className={`tile tally-${ch.tally}${large ? ' large' : ''}${listening ? ' listening' : ''}`}
+      className={classes.filter(Boolean).join(' ')}
       data-testid="tile"
       data-channel={uuid}
       data-tally={ch.tally}
-      aria-label={`${ch.name}: ${tally} (${TALLY_DESCRIPTION[ch.tally]})`}
+      data-air={air}
+      aria-label={`${ch.name}: ${tallyText(ch)} (${TALLY_DESCRIPTION[air]})`}
       hidden={hidden}
       onDoubleClick={toggleSolo}
     >
       <div className="tile-top">
-        <span className="tally-badge" data-testid="tally" title={TALLY_DESCRIPTION[ch.tally]}>
-          {tally}
+        <span className="tally-badge" data-testid="tally" title={TALLY_DESCRIPTION[air]}>
+          {TALLY_LABEL[air]}
         </span>
+        {fault && (
+          <span
+            className="fault-badge"
+            data-testid="fault-badge"
+            title={fault.acknowledged ? 'Fault (acknowledged)' : 'Fault: acknowledge it in Alarms'}
+          >
+            FAULT {fault.code}
+          </span>
+        )}
+        {down > 0 && (
+          <span
+            className="out-badge"
+            data-testid="out-badge"
+            title={`${down} push ${down === 1 ? 'output delivers' : 'outputs deliver'} nothing: ${
+              ch.outputs.find((o) => o.state === 'retrying')?.lastError ?? 'retrying'
+            }`}
+          >
+            OUT
+          </span>
+        )}
         {codes.length > 0 && (
           <span
             className="alarm-codes"
@@ -199,6 +237,17 @@ export const Tile = memo(function Tile({
           status={ch.producerStatus}
           code={codes[0] ?? null}
         />
+        {fault && !ch.failed && ch.producerStatus === 'running' && (
+          // On the picture itself, large: the fault is seen where the eye is.
+          <div className="fault-code" data-testid="fault-code" aria-hidden="true">
+            FAULT {fault.code}
+          </div>
+        )}
+        {air === 'emergency' && (
+          <div className="emergency-strip" data-testid="emergency-strip" aria-hidden="true">
+            EMERGENCY
+          </div>
+        )}
         {listening && <span className="listen-badge">LISTEN</span>}
       </div>
       <div className="umd">
