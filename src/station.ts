@@ -516,7 +516,8 @@ export class Station {
           api: viewer,
           clock: this.clock,
           admitViewer: (uuid) => checkViewerLimits(this.director, uuid, this.iptv.limits),
-          importer: this
+          importer: this,
+          stopping: () => this.closed
         }),
         streamRoutes(this.director, this.timelines),
         iptvRoutes({
@@ -567,6 +568,10 @@ export class Station {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    // Consoles hear it at once: their event streams end now (and new ones are refused), so they say
+    // STATION DOWN while the channels go off air rather than show the last state as live.
+    for (const client of this.http?.websocketServer?.clients ?? [])
+      client.close(1001, 'the station is stopping')
     // No new analysis is queued; the library's close below cancels the jobs queued (their ffmpeg killed).
     const analysed = this.loudnessAnalysis.stop()
     let failure: { err: unknown } | undefined

@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { ScheduleRangeDto, StationEvent } from '../shared/api'
+import { EVENT_HEARTBEAT_MS, type ScheduleRangeDto, type StationEvent } from '../shared/api'
 import {
   API_ROUTES,
   type ApiRoute,
@@ -24,6 +24,8 @@ import { formatInstant } from '../shared/time'
 import { ApiError, badRequest } from './errors'
 import { handOffImport, type StationImporter } from './import-hand-off'
 
+const HEARTBEAT = JSON.stringify({ type: 'heartbeat' })
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The API route's name in the table (shared/api-routes.ts). */
@@ -38,6 +40,8 @@ export interface ApiDeps {
   /** Refuses one more viewer of a channel past the station's viewer limits. */
   admitViewer: (channelUuid: string) => void
   importer: StationImporter
+  /** The station is shutting down: event streams are refused (a console says STATION DOWN at once). */
+  stopping: () => boolean
 }
 
 /** The query of a route that reads none: whatever it is, it is let through and ignored. */
@@ -199,12 +203,24 @@ export function apiRoutes(d: ApiDeps) {
           config: { ...config, upgrade: true },
           handler: async (req, reply) => special.events(route, req, reply),
           wsHandler: (socket) => {
+            if (d.stopping()) {
+              socket.close(1001, 'the station is stopping')
+              return
+            }
             const send = (event: StationEvent) => {
               if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
             }
             const unsubscribe = d.api.subscribe(send)
-            socket.on('close', unsubscribe)
-            socket.on('error', unsubscribe)
+            // The beat says the station still answers when it has nothing to tell (see EVENT_SILENCE_MS).
+            const beat = setInterval(() => {
+              if (socket.readyState === socket.OPEN) socket.send(HEARTBEAT)
+            }, EVENT_HEARTBEAT_MS)
+            const end = () => {
+              clearInterval(beat)
+              unsubscribe()
+            }
+            socket.on('close', end)
+            socket.on('error', end)
           }
         })
         continue

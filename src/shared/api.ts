@@ -263,6 +263,14 @@ export interface ScheduleRangeDto {
   items: ScheduleItemDto[]
 }
 
+/**
+ * The event stream's socket also carries `{"type":"heartbeat"}` this often (not a StationEvent: the
+ * transport's own), so a console tells a station that stopped answering from one with nothing to say.
+ */
+export const EVENT_HEARTBEAT_MS = 500
+/** A console that hears nothing on its event stream for this long takes the station for down. */
+export const EVENT_SILENCE_MS = 1500
+
 /** The event stream (GET /api/events): a snapshot first, then coalesced changes (and levels, about 10 Hz, when reported). */
 export type StationEvent =
   | {

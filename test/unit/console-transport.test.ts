@@ -2,8 +2,15 @@
 // WebSocket, a fake fetch and hand-driven timers: routes, errors, seq-gap re-snapshots, reconnect
 // backoff and the call queue.
 import { beforeEach, describe, expect, it } from 'vitest'
-import { NO_ROUTE_HEADER, type ChannelStatusDto, type StationEvent } from '../../src/shared/api'
+import {
+  EVENT_HEARTBEAT_MS,
+  EVENT_SILENCE_MS,
+  NO_ROUTE_HEADER,
+  type ChannelStatusDto,
+  type StationEvent
+} from '../../src/shared/api'
 import { StationApiError, STATION_API_METHODS } from '../../src/shared/station-api'
+import { CONNECT_TIMEOUT_MS } from '../../src/renderer/src/transport/event-stream'
 import {
   backoffDelay,
   HttpStationApi,
@@ -179,8 +186,8 @@ describe('HTTP StationApi transport', () => {
     first.send(changes(6))
     first.send(changes(8)) // 7 went missing
     expect(first.closedWith).toBe(4000)
-    expect(sockets).toHaveLength(2) // reopened at once: no timer involved
-    expect(timers.waiting()).toEqual([])
+    expect(sockets).toHaveLength(2) // reopened at once: no backoff, only the new socket's connect watchdog
+    expect(timers.waiting()).toEqual([CONNECT_TIMEOUT_MS])
     expect(api.connectionState().resyncs).toBe(1)
     // Anything the old socket still says is ignored.
     first.send(changes(9))
@@ -218,6 +225,35 @@ describe('HTTP StationApi transport', () => {
     s.send(snapshot(1))
     s.drop()
     expect(timers.waiting()).toEqual([500])
+  })
+
+  it('takes a socket silent for EVENT_SILENCE_MS for a station that stopped answering; heartbeats keep it open', () => {
+    api.subscribe(() => undefined)
+    const s = sockets[0]!
+    s.open()
+    s.send(snapshot(1))
+    // The station beats while it has nothing to say: the stream stays open however long that lasts.
+    for (let i = 0; i < 20; i++) {
+      timers.advance(EVENT_HEARTBEAT_MS)
+      s.send({ type: 'heartbeat' })
+    }
+    expect(api.connectionState().status).toBe('open')
+    // Then silence (a hung station, a machine gone without closing the connection).
+    timers.advance(EVENT_SILENCE_MS - 1)
+    expect(api.connectionState().status).toBe('open')
+    timers.advance(1)
+    expect(api.connectionState().status).toBe('reconnecting')
+    expect(s.closedWith).toBe(4001)
+    // A reconnect that never opens (the station accepts but does not answer) is given up too.
+    timers.advance(timers.waiting()[0]!)
+    expect(sockets).toHaveLength(2)
+    timers.advance(CONNECT_TIMEOUT_MS)
+    expect(sockets[1]!.closedWith).toBe(4001)
+    expect(api.connectionState().status).toBe('reconnecting')
+    timers.advance(timers.waiting()[0]!)
+    sockets[2]!.open()
+    sockets[2]!.send(snapshot(5))
+    expect(api.connectionState().status).toBe('open')
   })
 
   it('jitters reconnect delays downwards by at most the jitter fraction', () => {

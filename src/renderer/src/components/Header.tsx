@@ -23,11 +23,21 @@ function StationClockView() {
     const utc = zone === 'UTC' ? '' : ` · UTC ${formatClock(now, 'UTC')}`
     if (subRef.current) subRef.current.textContent = `${zone} · ${formatDate(now)}${utc}`
   })
+  const down = useConsole((s) => s.down !== null)
   return (
-    <div className="station-clock" role="timer" aria-label="Station time (MasterClock)">
+    <div
+      className={`station-clock${down ? ' clock-stopped' : ''}`}
+      role="timer"
+      aria-label={down ? 'Station time: stopped, no data' : 'Station time (MasterClock)'}
+    >
       <span ref={timeRef} className="clock-time" data-testid="station-clock">
         --:--:--
       </span>
+      {down && (
+        <span className="clock-stopped-chip" data-testid="clock-stopped">
+          STOPPED · NO DATA
+        </span>
+      )}
       <span ref={subRef} className="clock-sub" />
     </div>
   )
@@ -36,6 +46,14 @@ function StationClockView() {
 function ModeView() {
   const mode = useConsole((s) => s.mode)
   const test = useConsole((s) => s.ui.testEmergency)
+  const down = useConsole((s) => s.down !== null)
+  if (down)
+    return (
+      <div className="mode-badge mode-down" data-testid="mode" aria-label="Station mode: unknown">
+        <span className="caption">MODE</span>
+        <strong>STATION DOWN</strong>
+      </div>
+    )
   return (
     <div
       className={`mode-badge mode-${mode.mode}`}
@@ -55,7 +73,17 @@ function ModeView() {
 
 function HealthView() {
   const health = useConsole((s) => s.health)
+  const down = useConsole((s) => s.down !== null)
   if (!health) return <div className="health" data-testid="health" />
+  if (down)
+    return (
+      <div className="health health-down" data-testid="health" aria-label="Station health">
+        <span>
+          <span className="caption">HEALTH</span>
+          <strong>NO DATA</strong>
+        </span>
+      </div>
+    )
   return (
     <div
       className={`health health-${health.status}`}
@@ -126,10 +154,13 @@ export function Header() {
 export function ConnectionNotice() {
   const c = useConsole((s) => s.connection)
   const live = useConsole((s) => s.live)
+  const down = useConsole((s) => s.down)
   if (c.status === 'open' || c.status === 'idle' || !live) return null
   return (
-    <div className="connection-notice" role="alert">
-      Lost the connection to the station: what you see may be out of date. Reconnecting…
+    <div className="connection-notice" role="alert" data-testid="station-down">
+      <strong>STATION DOWN</strong>
+      {down !== null ? ` · no data since ${formatClock(down)}` : ''}: nothing shown here is live.
+      Reconnecting…
     </div>
   )
 }

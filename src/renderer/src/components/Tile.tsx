@@ -142,19 +142,22 @@ export const Tile = memo(function Tile({
   const listening = useConsole((s) => s.prefs.listened === uuid)
   const soloed = useConsole((s) => s.ui.solo === uuid)
   const detailOpen = useConsole((s) => s.ui.detail === uuid)
+  const down = useConsole((s) => s.down)
   const monitorRef = useRef<HTMLDivElement>(null)
   const onScreen = useOnScreen(monitorRef)
   if (!ch) return null
 
   const codes = alarmCodes(ch)
-  const air = airTally(ch)
-  const fault = faultOf(ch)
-  const down = outputsDown(ch)
+  // The station stopped answering: what the tile last knew is not shown as if it were live.
+  const air = down !== null ? 'off' : airTally(ch)
+  const fault = down === null ? faultOf(ch) : null
+  const outDown = outputsDown(ch)
   const toggleSolo = () => model.setSolo(soloed ? null : uuid)
   const classes = [
     'tile',
     `tally-${air}`,
     fault ? `faulted ${fault.acknowledged ? 'fault-acknowledged' : 'fault-unacknowledged'}` : '',
+    down !== null ? 'station-down' : '',
     large ? 'large' : '',
     listening ? 'listening' : ''
   ]
@@ -172,7 +175,7 @@ export const Tile = memo(function Tile({
     >
       <div className="tile-top">
         <span className="tally-badge" data-testid="tally" title={TALLY_DESCRIPTION[air]}>
-          {TALLY_LABEL[air]}
+          {down !== null ? 'NO DATA' : TALLY_LABEL[air]}
         </span>
         {fault && (
           <span
@@ -183,11 +186,11 @@ export const Tile = memo(function Tile({
             FAULT {fault.code}
           </span>
         )}
-        {down > 0 && (
+        {outDown > 0 && down === null && (
           <span
             className="out-badge"
             data-testid="out-badge"
-            title={`${down} push ${down === 1 ? 'output delivers' : 'outputs deliver'} nothing: ${
+            title={`${outDown} push ${outDown === 1 ? 'output delivers' : 'outputs deliver'} nothing: ${
               ch.outputs.find((o) => o.state === 'retrying')?.lastError ?? 'retrying'
             }`}
           >
@@ -232,11 +235,19 @@ export const Tile = memo(function Tile({
       >
         <PreviewVideo uuid={uuid} visible={onScreen && !hidden} listening={listening} />
         <AudioMeter uuid={uuid} />
-        <NoOutput
-          failed={ch.failed || ch.producerStatus === 'failed'}
-          status={ch.producerStatus}
-          code={codes[0] ?? null}
-        />
+        {down !== null && (
+          <div className="no-output station-down-notice" data-testid="tile-down">
+            STATION DOWN
+            <small>no data since {formatClock(down)}</small>
+          </div>
+        )}
+        {down === null && (
+          <NoOutput
+            failed={ch.failed || ch.producerStatus === 'failed'}
+            status={ch.producerStatus}
+            code={codes[0] ?? null}
+          />
+        )}
         {fault && !ch.failed && ch.producerStatus === 'running' && (
           // On the picture itself, large: the fault is seen where the eye is.
           <div className="fault-code" data-testid="fault-code" aria-hidden="true">

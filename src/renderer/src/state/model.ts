@@ -38,6 +38,11 @@ export interface UiState {
 
 export interface ConsoleState extends StationState {
   connection: ConnectionState
+  /**
+   * The station stopped answering (its event stream closed or went silent) after it had been live:
+   * the station time it was last heard from, the moment the console's clock stops at. null while live.
+   */
+  down: number | null
   prefs: Prefs
   ui: UiState
 }
@@ -72,6 +77,7 @@ export class ConsoleModel {
     this.store = createStore<ConsoleState>()(() => ({
       ...INITIAL_STATION,
       connection,
+      down: null,
       prefs: loadPrefs(this.storage),
       ui: {
         view: 'multiviewer',
@@ -95,10 +101,15 @@ export class ConsoleModel {
         this.api.onConnectionChange((c) => {
           const prev = this.state.connection
           this.store.setState({ connection: c })
-          if (prev.status === 'open' && c.status !== 'open')
+          if (prev.status === 'open' && c.status !== 'open') {
+            // Nothing on screen may pass for live now: the clock stops where the station was last heard.
+            if (this.state.live && this.state.down === null)
+              this.store.setState({ down: this.clock.now(this.mono()) })
             this.store.setState(
               noteStation(this.state, 'Connection to the station lost; reconnecting', 'warn')
             )
+          }
+          if (c.status === 'open' && this.state.down !== null) this.store.setState({ down: null })
           // Back after a loss: the library's folders and jobs may have moved meanwhile.
           if (prev.status !== 'open' && c.status === 'open' && this.state.ui.view === 'library')
             void this.library.reloadFolders()
@@ -133,8 +144,9 @@ export class ConsoleModel {
   }
 
   /** Station time now (epoch ms), or null before the first event. */
+  /** Station time now; while the station is down, the time it was last heard from (stopped). */
   stationNow(monoMs = this.mono()): number | null {
-    return this.clock.now(monoMs)
+    return this.state.down ?? this.clock.now(monoMs)
   }
 
   // ---- preferences and view ------------------------------------------------------------------

@@ -1,7 +1,9 @@
 // One subscription's event stream over the station's event WebSocket: its socket, the seq of the
 // last change it delivered, and its reconnects with backoff. A missed seq drops the socket and opens
-// a new one at once (it starts with a fresh snapshot).
-import type { StationEvent } from '../../../shared/api'
+// a new one at once (it starts with a fresh snapshot). The station beats on the socket while it has
+// nothing to say: a socket silent for EVENT_SILENCE_MS is a station that stopped answering (hung, or
+// its machine gone without closing the connection), dropped and retried like a closed one.
+import { EVENT_SILENCE_MS, type StationEvent } from '../../../shared/api'
 import type { StationEventListener } from '../../../shared/station-api'
 
 /** The part of a browser WebSocket this transport uses. */
@@ -26,6 +28,9 @@ export interface BackoffOptions {
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, jitter: 0.2 }
+
+/** A socket not open and speaking within this long of the attempt is given up and retried. */
+export const CONNECT_TIMEOUT_MS = 5000
 
 /** The delay before reconnect attempt `attempt` (0-based). */
 export function backoffDelay(
@@ -55,6 +60,8 @@ export class EventStream {
   private seq: number | null = null
   private attempt = 0
   private retryTimer: unknown = null
+  /** Fires when the socket has been silent too long (see EVENT_SILENCE_MS). */
+  private silenceTimer: unknown = null
   private closed = false
 
   constructor(
@@ -72,19 +79,39 @@ export class EventStream {
     this.seq = null
     const ws = this.api.openSocket()
     this.socket = ws
+    this.watch(CONNECT_TIMEOUT_MS)
     ws.onopen = () => {
       if (ws !== this.socket) return
       this.open = true
+      this.watch(EVENT_SILENCE_MS)
       this.api.streamChanged()
     }
     ws.onmessage = (ev) => {
-      if (ws === this.socket) this.receive(ev.data)
+      if (ws !== this.socket) return
+      this.watch(EVENT_SILENCE_MS)
+      this.receive(ev.data)
     }
     ws.onclose = () => {
       if (ws === this.socket) this.lost()
     }
     // A close always follows an error; the close decides.
     ws.onerror = () => undefined
+  }
+
+  /** (Re)arms the silence watchdog. */
+  private watch(ms: number): void {
+    this.unwatch()
+    this.silenceTimer = this.api.timers.setTimeout(() => {
+      this.silenceTimer = null
+      if (!this.socket) return
+      this.drop(4001, 'the station stopped answering')
+      this.lost()
+    }, ms)
+  }
+
+  private unwatch(): void {
+    if (this.silenceTimer !== null) this.api.timers.clearTimeout(this.silenceTimer)
+    this.silenceTimer = null
   }
 
   private receive(data: unknown): void {
@@ -136,6 +163,7 @@ export class EventStream {
   }
 
   private lost(): void {
+    this.unwatch()
     this.socket = null
     this.open = false
     this.seq = null
@@ -146,6 +174,7 @@ export class EventStream {
   }
 
   private drop(code: number, reason: string): void {
+    this.unwatch()
     const ws = this.socket
     this.socket = null
     this.open = false
