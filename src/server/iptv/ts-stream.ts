@@ -2,8 +2,9 @@
 // (HDHomeRun clients such as Plex and Jellyfin, IPTV boxes). It is the channel's HLS output itself,
 // segment after segment in timeline order: no second encoder, however many read it. Within one
 // output (across producer swaps too: the output is handed over) the segments are one muxer's
-// output, so timestamps and continuity counters run on; where the output restarts they jump, which
-// is a discontinuity MPEG-TS readers take in their stride.
+// output, so timestamps and continuity counters run on; where the output restarts (or a segment is
+// left out) each reader's splicer (ts-splice.ts) re-bases the new output after the old one, so the
+// response stays one stream whose timestamps only move forward and whose counters never break.
 //
 // The response starts a little behind the live edge (a short burst fills the client's buffer) and
 // then goes at the pace the producer writes. A client that stops reading stops being fed: its
@@ -12,6 +13,7 @@ import fs from 'node:fs'
 import { Readable } from 'node:stream'
 import type { ChannelTimelines, SegmentEntry } from '../timeline'
 import { outputChanged } from '../timeline'
+import { TsSplicer } from './ts-splice'
 
 /** Segments sent at once when a reader joins: about two seconds of buffer at the default length. */
 const HEAD_START_SEGMENTS = 2
@@ -73,6 +75,9 @@ export class TsFeeds {
     async function* segments(): AsyncGenerator<Buffer> {
       const timeline = timelines.of(o.channelUuid)
       let last: number | null = null
+      /** The last segment sent: the next one continues it, or the splicer re-bases it. */
+      let sent: SegmentEntry | null = null
+      const splicer = new TsSplicer()
       let stalled = false
       let stall: NodeJS.Timeout | undefined
       const progress = () => {
@@ -94,9 +99,17 @@ export class TsFeeds {
             last = entry.seq
             const data: Buffer | null = await cache.read(o.channelUuid, entry)
             if (!data || !o.alive()) continue
+            if (
+              sent !== null &&
+              (entry.discontinuity ||
+                entry.outputId !== sent.outputId ||
+                entry.seq !== sent.seq + 1)
+            )
+              splicer.splice()
+            sent = entry
             o.touch()
             progress()
-            yield data
+            yield splicer.push(data)
           }
         }
       } finally {
