@@ -50,6 +50,19 @@ export function keyframeAfter(k: number, profile: OutputProfile, segmentSeconds:
   return k < first ? first : first + (Math.floor((k - first) / gop) + 1) * gop
 }
 
+/**
+ * The first frame of the encoder's segment `seg-<n>.ts`: the hls muxer cuts at every keyframe, so
+ * segment 0 starts at frame 0 and segment n at the n-th keyframe.
+ */
+export function segmentStartFrame(
+  n: number,
+  profile: OutputProfile,
+  segmentSeconds: number
+): number {
+  const gop = gopFrames(profile, segmentSeconds)
+  return n === 0 ? 0 : firstKeyframe(gop) + (n - 1) * gop
+}
+
 export function encoderArgs(o: EncoderOptions): string[] {
   const p = o.profile
   const gop = gopFrames(p, o.segmentSeconds)

@@ -28,6 +28,8 @@ export interface SegmentEntry {
   /** Its size when it was checked whole: a file of another size is not this segment. */
   bytes: number
   discontinuity: boolean
+  /** When its first frame aired on the station clock (EXT-X-PROGRAM-DATE-TIME), when the output says. */
+  programTimeMs: number | null
 }
 
 /** A segment the encoder listed that was not written whole (its disk was full): never listed or served. */
@@ -83,6 +85,10 @@ export class ChannelTimeline {
   private readonly refused: string[] = []
   /** A segment was left out: the next one listed follows a gap. */
   private gap = false
+  /** EXT-X-TARGETDURATION: the longest segment yet, rounded up; it never changes down (RFC 8216 4.3.3.1). */
+  private target = 1
+  /** The first seq of the last window given: a window never starts earlier (its media sequence never goes back). */
+  private windowFloor = 0
 
   constructor(private readonly onIncomplete: IncompleteSegment = () => {}) {}
 
@@ -136,8 +142,10 @@ export class ChannelTimeline {
         path: file,
         duration: seg.duration,
         bytes,
-        discontinuity
+        discontinuity,
+        programTimeMs: endpoint.segmentStartMs?.(seg.file) ?? null
       })
+      this.target = Math.max(this.target, Math.ceil(seg.duration))
     }
     while (this.entries.length > TIMELINE_ENTRIES) {
       const dropped = this.entries.shift()!
@@ -168,7 +176,15 @@ export class ChannelTimeline {
   /** Index of the first entry of the live window (see playlist()). */
   private windowStart(): number {
     const ownStart = this.entries.findIndex((e) => e.outputId === this.lastOutput)
-    return Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW)
+    let from = Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW)
+    // Never shorter than three target durations (RFC 8216 6.2.2): an output just restarted (its
+    // first segment a third of one) keeps the last of the earlier output's listed until its own
+    // add up to that, across an EXT-X-DISCONTINUITY.
+    let total = this.entries.slice(from).reduce((sum, e) => sum + e.duration, 0)
+    while (from > 0 && total < 3 * this.target) total += this.entries[--from]!.duration
+    while (from < this.entries.length - 1 && this.entries[from]!.seq < this.windowFloor) from++
+    if (this.entries[from]) this.windowFloor = this.entries[from]!.seq
+    return from
   }
 
   /**
@@ -210,17 +226,20 @@ export class ChannelTimeline {
     // Discontinuities before the window still count (EXT-X-DISCONTINUITY-SEQUENCE).
     let discSeq = this.discontinuitySeq
     for (const e of this.entries.slice(0, from)) if (e.discontinuity) discSeq++
-    const target = Math.max(1, Math.ceil(Math.max(...window.map((e) => e.duration), 1)))
+    // Version 3 for decimal EXTINF durations; nothing here needs more (RFC 8216 7).
     const lines = [
       '#EXTM3U',
-      '#EXT-X-VERSION:6',
-      `#EXT-X-TARGETDURATION:${target}`,
+      '#EXT-X-VERSION:3',
+      `#EXT-X-TARGETDURATION:${this.target}`,
       `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
       `#EXT-X-DISCONTINUITY-SEQUENCE:${discSeq}`,
       '#EXT-X-INDEPENDENT-SEGMENTS'
     ]
     window.forEach((e) => {
       if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY')
+      // On every segment: a player joining anywhere ties the picture to the station clock.
+      if (e.programTimeMs !== null)
+        lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(e.programTimeMs).toISOString()}`)
       lines.push(`#EXTINF:${e.duration.toFixed(6)},`, uri(e))
     })
     return `${lines.join('\n')}\n`
