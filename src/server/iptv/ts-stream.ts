@@ -6,8 +6,11 @@
 // left out) each reader's splicer (ts-splice.ts) re-bases the new output after the old one, so the
 // response stays one stream whose timestamps only move forward and whose counters never break.
 //
-// The response starts a little behind the live edge (a short burst fills the client's buffer) and
-// then goes at the pace the producer writes. A client that stops reading stops being fed: its
+// The response starts behind the live edge, at a segment's start (a keyframe), with a burst of
+// about six seconds: ffmpeg's default probing (and so Plex's, Jellyfin's, mpv's) reads five seconds
+// of a transport stream before it decodes a frame, so a shorter burst makes it wait for the rest in
+// real time (measured: 2 s of head start, a first frame after 3 to 4.5 s; six, within 1 s). Then
+// it goes at the pace the producer writes. A client that stops reading stops being fed: its
 // session is no longer active and ends after the session timeout, and the response with it.
 import fs from 'node:fs'
 import { Readable } from 'node:stream'
@@ -15,8 +18,8 @@ import type { ChannelTimelines, SegmentEntry } from '../timeline'
 import { outputChanged } from '../timeline'
 import { TsSplicer } from './ts-splice'
 
-/** Segments sent at once when a reader joins: about two seconds of buffer at the default length. */
-const HEAD_START_SEGMENTS = 2
+/** Seconds of segments sent at once when a reader joins: past ffmpeg's default analyzeduration (5 s). */
+const HEAD_START_S = 6
 /** How often a waiting reader looks for the next segment when no change notification comes. */
 const POLL_MS = 250
 /** Segments kept in memory per channel: every reader of a channel is at about the same place. */
@@ -42,6 +45,13 @@ class SegmentCache {
   forget(channelUuid: string): void {
     this.byChannel.delete(channelUuid)
   }
+}
+
+/** The latest segments lasting HEAD_START_S (all of them if they last less). */
+function headStart(window: SegmentEntry[]): SegmentEntry[] {
+  let from = window.length
+  for (let s = 0; from > 0 && s < HEAD_START_S;) s += window[--from]!.duration
+  return window.slice(from)
 }
 
 export interface TsFeedOptions {
@@ -89,7 +99,7 @@ export class TsFeeds {
         while (o.alive()) {
           timelines.refresh(o.channelUuid)
           const pending: SegmentEntry[] =
-            last === null ? timeline.latest(HEAD_START_SEGMENTS) : timeline.after(last)
+            last === null ? headStart(timeline.latest(Infinity)) : timeline.after(last)
           if (pending.length === 0) {
             if (stalled) return
             await outputChanged(timelines.outputDir(o.channelUuid), POLL_MS)
