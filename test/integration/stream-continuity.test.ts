@@ -3,7 +3,8 @@
 // restarted logs nothing and its timestamps only move forward; the shared HLS playlist polled all
 // the while never lasts less than three target durations (RFC 8216 6.2.2) and marks the splice.
 // On a channel already on air, ffmpeg with its default options decodes a first frame of the .ts
-// within a second of asking, and the stream repeats PAT and PMT at least every 100 ms.
+// within a second of asking, and the stream repeats PAT and PMT at least every 100 ms; the HLS list
+// dates every segment by the station clock.
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -110,6 +111,22 @@ describe('viewers\u2019 streams across an encoder restart (real ffmpeg)', () => 
       expect(pats.length).toBeGreaterThan(20)
       const gaps = pats.slice(1).map((x, i) => (x - pats[i]!) / 90)
       expect(Math.max(...gaps)).toBeLessThanOrEqual(100)
+
+      // The HLS list dates its segments by the station clock: the newest one's end is a moment ago
+      // (the encoder's latency), its start a segment before.
+      const list = await (await fetch(`${base}/iptv/live/7/index.m3u8`)).text()
+      const dated = [...list.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),/g)]
+      expect(dated.length, list).toBe(list.split('\n').filter((l) => l.endsWith('.ts')).length)
+      const newest = dated.at(-1)!
+      const endMs = Date.parse(newest[1]!) + Number(newest[2]) * 1000
+      expect(station.clock.now() - endMs, list).toBeGreaterThanOrEqual(0)
+      expect(station.clock.now() - endMs, list).toBeLessThan(3_000)
+      // Consecutive segments' dates differ by the first one's duration.
+      for (let i = 1; i < dated.length; i++)
+        expect(Date.parse(dated[i]![1]!) - Date.parse(dated[i - 1]![1]!)).toBeCloseTo(
+          Number(dated[i - 1]![2]) * 1000,
+          -1
+        )
 
       // From ffmpeg's request (its own start-up is not the stream's doing) to its first picture.
       const times: number[] = []
