@@ -14,6 +14,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands'
 import { segmentProblem } from '../media/ts-segment'
+import { TsSplicer } from '../media/ts-splice'
 import type { StationRuntime } from './engine'
 import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../playout'
 import { ApiError } from './errors'
@@ -27,6 +28,12 @@ export interface SegmentEntry {
   duration: number
   /** Its size when it was checked whole: a file of another size is not this segment. */
   bytes: number
+  /**
+   * What viewers are served: the file as checked whole, re-based to run on from the segment
+   * before it (ts-splice.ts), so the channel's segments are one stream across output restarts
+   * for HLS clients that do not honour EXT-X-DISCONTINUITY (ffmpeg's, mpv's) as for the .ts.
+   */
+  data: Buffer
   discontinuity: boolean
   /** When its first frame aired on the station clock (EXT-X-PROGRAM-DATE-TIME), when the output says. */
   programTimeMs: number | null
@@ -83,6 +90,8 @@ export class ChannelTimeline {
   private readonly known = new Set<string>()
   /** Segments refused as incomplete (the newest few, so each is reported once). */
   private readonly refused: string[] = []
+  /** Re-bases each output's segments after the last one's (the timeline is one stream). */
+  private readonly splicer = new TsSplicer()
   /** A segment was left out: the next one listed follows a gap. */
   private gap = false
   /** EXT-X-TARGETDURATION: the longest segment yet, rounded up; it never changes down (RFC 8216 4.3.3.1). */
@@ -92,14 +101,14 @@ export class ChannelTimeline {
 
   constructor(private readonly onIncomplete: IncompleteSegment = () => {}) {}
 
-  /** The segment's size if it is whole; null (reported once) if it is not, or cannot be read. */
-  private check(key: string, file: string, duration: number): number | null {
+  /** The segment if it is whole; null (reported once) if it is not, or cannot be read. */
+  private check(key: string, file: string, duration: number): Buffer | null {
     if (this.refused.includes(key)) return null
     let problem: string
     try {
       const data = fs.readFileSync(file)
       const p = segmentProblem(data, duration)
-      if (p === null) return data.length
+      if (p === null) return data
       problem = p
     } catch (err) {
       problem = `it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`
@@ -123,8 +132,8 @@ export class ChannelTimeline {
       const key = `${outputId}/${seg.file}`
       if (this.known.has(key)) continue
       const file = path.join(endpoint.dir, seg.file)
-      const bytes = this.check(key, file, seg.duration)
-      if (bytes === null) {
+      const whole = this.check(key, file, seg.duration)
+      if (whole === null) {
         this.gap = true
         continue
       }
@@ -135,13 +144,16 @@ export class ChannelTimeline {
         (this.gap && this.lastOutput !== null)
       this.gap = false
       this.lastOutput = outputId
+      if (discontinuity) this.splicer.splice()
+      const data = this.splicer.push(whole)
       this.entries.push({
         seq: this.nextSeq++,
         outputId,
         file: seg.file,
         path: file,
         duration: seg.duration,
-        bytes,
+        bytes: data.length,
+        data,
         discontinuity,
         programTimeMs: endpoint.segmentStartMs?.(seg.file) ?? null
       })

@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TsSplicer, tsDiff } from '../../src/server/iptv/ts-splice'
+import { TsSplicer, tsDiff } from '../../src/media/ts-splice'
 import { tools as getTools } from '../helpers/schedule-env'
 import { tempDir } from '../helpers/tmp'
 
