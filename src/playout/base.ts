@@ -51,6 +51,8 @@ export interface StreamEndpoint {
   id: string
   dir: string
   playlist: string
+  /** When the segment's first frame airs on the station clock (ms), for EXT-X-PROGRAM-DATE-TIME; null for a name it does not know. */
+  segmentStartMs?: (file: string) => number | null
 }
 
 export interface ProducerState {

@@ -8,7 +8,6 @@
 // Caching: the URLs hold a session, so no shared cache may keep them (private). Segment names
 // (output id, file) start over when the station restarts, so a segment is kept only briefly, and
 // errors never (no-store).
-import fs from 'node:fs'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { SEGMENT_PATTERN } from '../media/commands'
 import type { StationRuntime } from './engine'
@@ -73,20 +72,12 @@ export function streamRoutes(director: StationRuntime, timelines: ChannelTimelin
             'not_found',
             'no such segment (it may have aged out of the live window)'
           )
-        let stream: fs.ReadStream
-        try {
-          const stat = fs.statSync(entry.path)
-          // Not the file that was checked whole (replaced or cut since): never a truncated segment with 200.
-          if (stat.size !== entry.bytes) throw new Error('segment changed')
-          stream = fs.createReadStream(entry.path)
-          reply.header('content-length', stat.size)
-        } catch {
-          throw new ApiError(404, 'not_found', 'segment no longer available')
-        }
+        // The segment as checked whole and re-based when it joined the timeline (never a file cut since).
         return reply
           .header('content-type', 'video/mp2t')
+          .header('content-length', entry.data.length)
           .header('cache-control', 'private, max-age=60')
-          .send(stream)
+          .send(entry.data)
       }
     )
   }

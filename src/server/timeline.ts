@@ -14,6 +14,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { ENCODER_PLAYLIST_SEGMENTS, SEGMENT_PATTERN } from '../media/commands'
 import { segmentProblem } from '../media/ts-segment'
+import { TsSplicer } from '../media/ts-splice'
 import type { StationRuntime } from './engine'
 import { FIRST_SEGMENT_TIMEOUT_MS, type StreamEndpoint } from '../playout'
 import { ApiError } from './errors'
@@ -27,7 +28,15 @@ export interface SegmentEntry {
   duration: number
   /** Its size when it was checked whole: a file of another size is not this segment. */
   bytes: number
+  /**
+   * What viewers are served: the file as checked whole, re-based to run on from the segment
+   * before it (ts-splice.ts), so the channel's segments are one stream across output restarts
+   * for HLS clients that do not honour EXT-X-DISCONTINUITY (ffmpeg's, mpv's) as for the .ts.
+   */
+  data: Buffer
   discontinuity: boolean
+  /** When its first frame aired on the station clock (EXT-X-PROGRAM-DATE-TIME), when the output says. */
+  programTimeMs: number | null
 }
 
 /** A segment the encoder listed that was not written whole (its disk was full): never listed or served. */
@@ -81,19 +90,25 @@ export class ChannelTimeline {
   private readonly known = new Set<string>()
   /** Segments refused as incomplete (the newest few, so each is reported once). */
   private readonly refused: string[] = []
+  /** Re-bases each output's segments after the last one's (the timeline is one stream). */
+  private readonly splicer = new TsSplicer()
   /** A segment was left out: the next one listed follows a gap. */
   private gap = false
+  /** EXT-X-TARGETDURATION: the longest segment yet, rounded up; it never changes down (RFC 8216 4.3.3.1). */
+  private target = 1
+  /** The first seq of the last window given: a window never starts earlier (its media sequence never goes back). */
+  private windowFloor = 0
 
   constructor(private readonly onIncomplete: IncompleteSegment = () => {}) {}
 
-  /** The segment's size if it is whole; null (reported once) if it is not, or cannot be read. */
-  private check(key: string, file: string, duration: number): number | null {
+  /** The segment if it is whole; null (reported once) if it is not, or cannot be read. */
+  private check(key: string, file: string, duration: number): Buffer | null {
     if (this.refused.includes(key)) return null
     let problem: string
     try {
       const data = fs.readFileSync(file)
       const p = segmentProblem(data, duration)
-      if (p === null) return data.length
+      if (p === null) return data
       problem = p
     } catch (err) {
       problem = `it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`
@@ -117,8 +132,8 @@ export class ChannelTimeline {
       const key = `${outputId}/${seg.file}`
       if (this.known.has(key)) continue
       const file = path.join(endpoint.dir, seg.file)
-      const bytes = this.check(key, file, seg.duration)
-      if (bytes === null) {
+      const whole = this.check(key, file, seg.duration)
+      if (whole === null) {
         this.gap = true
         continue
       }
@@ -129,15 +144,20 @@ export class ChannelTimeline {
         (this.gap && this.lastOutput !== null)
       this.gap = false
       this.lastOutput = outputId
+      if (discontinuity) this.splicer.splice()
+      const data = this.splicer.push(whole)
       this.entries.push({
         seq: this.nextSeq++,
         outputId,
         file: seg.file,
         path: file,
         duration: seg.duration,
-        bytes,
-        discontinuity
+        bytes: data.length,
+        data,
+        discontinuity,
+        programTimeMs: endpoint.segmentStartMs?.(seg.file) ?? null
       })
+      this.target = Math.max(this.target, Math.ceil(seg.duration))
     }
     while (this.entries.length > TIMELINE_ENTRIES) {
       const dropped = this.entries.shift()!
@@ -168,7 +188,15 @@ export class ChannelTimeline {
   /** Index of the first entry of the live window (see playlist()). */
   private windowStart(): number {
     const ownStart = this.entries.findIndex((e) => e.outputId === this.lastOutput)
-    return Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW)
+    let from = Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW)
+    // Never shorter than three target durations (RFC 8216 6.2.2): an output just restarted (its
+    // first segment a third of one) keeps the last of the earlier output's listed until its own
+    // add up to that, across an EXT-X-DISCONTINUITY.
+    let total = this.entries.slice(from).reduce((sum, e) => sum + e.duration, 0)
+    while (from > 0 && total < 3 * this.target) total += this.entries[--from]!.duration
+    while (from < this.entries.length - 1 && this.entries[from]!.seq < this.windowFloor) from++
+    if (this.entries[from]) this.windowFloor = this.entries[from]!.seq
+    return from
   }
 
   /**
@@ -210,17 +238,20 @@ export class ChannelTimeline {
     // Discontinuities before the window still count (EXT-X-DISCONTINUITY-SEQUENCE).
     let discSeq = this.discontinuitySeq
     for (const e of this.entries.slice(0, from)) if (e.discontinuity) discSeq++
-    const target = Math.max(1, Math.ceil(Math.max(...window.map((e) => e.duration), 1)))
+    // Version 3 for decimal EXTINF durations; nothing here needs more (RFC 8216 7).
     const lines = [
       '#EXTM3U',
-      '#EXT-X-VERSION:6',
-      `#EXT-X-TARGETDURATION:${target}`,
+      '#EXT-X-VERSION:3',
+      `#EXT-X-TARGETDURATION:${this.target}`,
       `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
       `#EXT-X-DISCONTINUITY-SEQUENCE:${discSeq}`,
       '#EXT-X-INDEPENDENT-SEGMENTS'
     ]
     window.forEach((e) => {
       if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY')
+      // On every segment: a player joining anywhere ties the picture to the station clock.
+      if (e.programTimeMs !== null)
+        lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(e.programTimeMs).toISOString()}`)
       lines.push(`#EXTINF:${e.duration.toFixed(6)},`, uri(e))
     })
     return `${lines.join('\n')}\n`

@@ -35,7 +35,8 @@ describe('ChannelTimeline shared segment names', () => {
         .split('\n')
         .filter((l) => l.endsWith('.ts'))
     ).toEqual([0, 1, 2].map((seq) => `${timeline.run}-${seq}.ts`))
-    // A new output (the channel restarted): the numbers go on, the window moves to it.
+    // A new output (the channel restarted): the numbers go on, the window moves to it, keeping
+    // the earlier output's last segment so that it lasts three target durations (RFC 8216 6.2.2).
     timeline.refresh(output('aaaa0001-normal-2-0d0e0f', 0, 1))
     const shared = timeline.sharedPlaylist()
     const own = timeline.playlist()
@@ -45,10 +46,10 @@ describe('ChannelTimeline shared segment names', () => {
     )
     expect(shared).toContain('#EXT-X-DISCONTINUITY\n')
     const names = shared.split('\n').filter((l) => l.endsWith('.ts'))
-    expect(names).toEqual([3, 4].map((seq) => `${timeline.run}-${seq}.ts`))
+    expect(names).toEqual([2, 3, 4].map((seq) => `${timeline.run}-${seq}.ts`))
     const restarted = timeline.findShared(timeline.run, 3)!
     expect([restarted.outputId, restarted.file]).toEqual(['aaaa0001-normal-2-0d0e0f', 'seg-0.ts'])
-    expect(timeline.sharedName(restarted)).toBe(names[0])
+    expect(timeline.sharedName(restarted)).toBe(names[1])
     // The earlier output's segments are still found while remembered.
     expect(timeline.findShared(timeline.run, 1)?.outputId).toBe('aaaa0001-normal-1-0a0b0c')
   })
@@ -126,5 +127,66 @@ describe('ChannelTimeline shared segment names', () => {
       'seg-3.ts: its pictures span 0.47 s of the 1.00 s listed'
     ])
     expect(timeline.find('p1', 'seg-4.ts')?.bytes).toBe(whole.length)
+  })
+})
+
+describe('ChannelTimeline live window', () => {
+  /** An output whose playlist lists the given durations as seg-<first>..; each segment aired at t0 + its index seconds. */
+  function listed(id: string, durations: number[], first = 0, t0 = 0) {
+    const t = tempDir()
+    dirs.push(t)
+    const lines = ['#EXTM3U', '#EXT-X-TARGETDURATION:1']
+    durations.forEach((d, i) => {
+      lines.push(`#EXTINF:${d.toFixed(6)},`, `seg-${first + i}.ts`)
+      fs.writeFileSync(path.join(t.dir, `seg-${first + i}.ts`), syntheticSegment(d))
+    })
+    const playlist = path.join(t.dir, 'index.m3u8')
+    fs.writeFileSync(playlist, `${lines.join('\n')}\n`)
+    const segmentStartMs = (file: string) => t0 + Number(/\d+/.exec(file)![0]) * 1000
+    return { kind: 'hls' as const, id, dir: t.dir, playlist, segmentStartMs }
+  }
+  const seconds = (playlist: string) =>
+    playlist
+      .split('\n')
+      .filter((l) => l.startsWith('#EXTINF:'))
+      .reduce((sum, l) => sum + Number.parseFloat(l.slice(8)), 0)
+
+  it('never lasts less than three target durations across a restart, its sequences never going back', () => {
+    const timeline = new ChannelTimeline()
+    timeline.refresh(listed('p1', [0.33, 1, 1, 1, 1, 1, 1, 1]))
+    const before = timeline.playlist()
+    expect(seconds(before)).toBe(6)
+    // The restarted output's first segment is a third of one: the earlier output's last stay listed.
+    const p2 = [0.33, 1, 1, 1, 1]
+    let lastSeq = Number(/MEDIA-SEQUENCE:(\d+)/.exec(before)![1])
+    for (let n = 1; n <= p2.length; n++) {
+      timeline.refresh(listed('p2', p2.slice(0, n)))
+      const list = timeline.playlist()
+      expect(seconds(list), list).toBeGreaterThanOrEqual(3)
+      const seq = Number(/MEDIA-SEQUENCE:(\d+)/.exec(list)![1])
+      expect(seq).toBeGreaterThanOrEqual(lastSeq)
+      lastSeq = seq
+      // The splice is marked before the restarted output's first segment while that is listed.
+      expect(list.includes('#EXT-X-DISCONTINUITY\n'), list).toBe(list.includes('p2/seg-0.ts'))
+      expect(list).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:0\n')
+    }
+    expect(timeline.playlist()).not.toContain('p1/')
+    // Once it ages out, the discontinuity is counted before the window.
+    timeline.refresh(listed('p2', [0.33, 1, 1, 1, 1, 1, 1, 1]))
+    expect(timeline.playlist()).not.toContain('#EXT-X-DISCONTINUITY\n')
+    expect(timeline.playlist()).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1\n')
+    expect(timeline.playlist()).toContain('#EXT-X-TARGETDURATION:1\n')
+  })
+
+  it('dates every segment by the station clock at its first frame, in the lowest version its tags need', () => {
+    const timeline = new ChannelTimeline()
+    const t0 = Date.parse('2026-12-07T06:00:00Z')
+    timeline.refresh(listed('p1', [1, 1, 1], 5, t0))
+    const list = timeline.playlist()
+    expect(list).toContain('#EXT-X-VERSION:3\n')
+    expect(list).toContain(
+      '#EXT-X-PROGRAM-DATE-TIME:2026-12-07T06:00:07.000Z\n#EXTINF:1.000000,\np1/seg-7.ts'
+    )
+    expect(list.match(/#EXT-X-PROGRAM-DATE-TIME:/g)).toHaveLength(3)
   })
 })

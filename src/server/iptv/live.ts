@@ -6,7 +6,6 @@
 // one viewer session per channel, opened by a playlist request and kept alive by every playlist or
 // segment request, and it ends by inactivity like any other: a cache that stops polling lets the
 // channel go off air. Only a known run and seq is ever served, never any other file.
-import fs from 'node:fs'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { StationRuntime } from '../engine'
 import type { HttpEngine } from '../../shared/api-routes'
@@ -101,28 +100,11 @@ export class SharedHls {
     if (!entry) throw notFound('no such segment (it may have aged out of the live window)')
     // The segment exists already: serving it needs no producer, so it keeps the session alive but never opens one.
     if (req.method !== 'HEAD') this.touch(uuid)
-    // Opened before answering, so the bytes sent are the ones counted even if the encoder deletes the file now.
-    let fd: number
-    let size: number
-    try {
-      fd = fs.openSync(entry.path, 'r')
-    } catch {
-      throw notFound('segment no longer available')
-    }
-    try {
-      size = fs.fstatSync(fd).size
-    } catch {
-      fs.closeSync(fd)
-      throw notFound('segment no longer available')
-    }
+    // The segment as checked whole and re-based when it joined the timeline (timeline.ts).
     reply
       .type('video/mp2t')
-      .header('content-length', size)
+      .header('content-length', entry.data.length)
       .header('cache-control', SHARED_SEGMENT_CACHE)
-    if (req.method === 'HEAD' || size === 0) {
-      fs.closeSync(fd)
-      return reply.send()
-    }
-    return reply.send(fs.createReadStream('', { fd, end: size - 1 }))
+    return reply.send(req.method === 'HEAD' ? undefined : entry.data)
   }
 }

@@ -1,0 +1,198 @@
+// Splicing one channel's MPEG-TS segments into one continuous stream, the way a broadcast splicer
+// does: where the channel's output restarted (a new encoder starts its timeline and its continuity
+// counters over), the new output's timestamps are re-based to follow on from the old one's and
+// every PID's continuity counter runs on. A reader of the stream (ffmpeg, mpv, VLC, Plex, Jellyfin)
+// then sees one program whose PTS, DTS and PCR only move forward, with no continuity error, so
+// there is no discontinuity to signal (ISO/IEC 13818-1 2.4.3.5: a discontinuity_indicator is for a
+// time base that changes; after re-basing it does not). Measured with ffmpeg 5.1 reading across a
+// killed encoder: the raw splice logged "Packet corrupt" and "non monotonically increasing dts",
+// the re-based one nothing.
+//
+// Packets are rewritten in a copy (segments are shared between readers): 188 bytes each, the PCR in
+// the adaptation field, PTS and DTS in the header of each PES that starts in a packet.
+const PACKET = 188
+const SYNC = 0x47
+const NULL_PID = 0x1fff
+const WRAP = 2 ** 33
+const HALF_WRAP = 2 ** 32
+/** Between the old output's last PCR and the new one's first: a frame at 30 fps, in 90 kHz ticks. */
+const PCR_GAP = 3_000
+
+/** a - b on the 33-bit clock, as a signed difference (timestamps wrap every 26.5 hours). */
+export function tsDiff(a: number, b: number): number {
+  return ((((a - b) % WRAP) + WRAP + HALF_WRAP) % WRAP) - HALF_WRAP
+}
+
+const wrap = (t: number): number => ((t % WRAP) + WRAP) % WRAP
+
+function readTs(p: Buffer, at: number): number {
+  return (
+    ((p[at]! >> 1) & 0x07) * 2 ** 30 +
+    (p[at + 1]! << 22) +
+    ((p[at + 2]! >> 1) << 15) +
+    (p[at + 3]! << 7) +
+    (p[at + 4]! >> 1)
+  )
+}
+
+/** Writes a 33-bit timestamp keeping the 4-bit prefix and the marker bits. */
+function writeTs(p: Buffer, at: number, t: number): void {
+  p[at] = (p[at]! & 0xf0) | ((Math.floor(t / 2 ** 30) & 0x07) << 1) | 1
+  p[at + 1] = (t >>> 22) & 0xff
+  p[at + 2] = (((t >>> 15) & 0x7f) << 1) | 1
+  p[at + 3] = (t >>> 7) & 0xff
+  p[at + 4] = ((t & 0x7f) << 1) | 1
+}
+
+/** The PCR base (90 kHz) at `at` (the 6 PCR bytes of an adaptation field). */
+function readPcrBase(p: Buffer, at: number): number {
+  return (
+    p[at]! * 2 ** 25 +
+    (p[at + 1]! << 17) +
+    (p[at + 2]! << 9) +
+    (p[at + 3]! << 1) +
+    (p[at + 4]! >> 7)
+  )
+}
+
+function writePcrBase(p: Buffer, at: number, base: number): void {
+  p[at] = Math.floor(base / 2 ** 25) & 0xff
+  p[at + 1] = (base >>> 17) & 0xff
+  p[at + 2] = (base >>> 9) & 0xff
+  p[at + 3] = (base >>> 1) & 0xff
+  p[at + 4] = ((base & 1) << 7) | (p[at + 4]! & 0x7f)
+}
+
+/** Where the packet's timing fields are: its PCR, its PES's PTS and DTS (byte offsets), if any. */
+interface Fields {
+  pcr: number | null
+  pts: number | null
+  dts: number | null
+  streamId: number
+}
+
+function fieldsOf(p: Buffer, at: number): Fields {
+  const f: Fields = { pcr: null, pts: null, dts: null, streamId: 0 }
+  const control = (p[at + 3]! >> 4) & 0x3
+  let payload = at + 4
+  if (control & 0x2) {
+    const length = p[at + 4]!
+    if (length > 0 && p[at + 5]! & 0x10 && length >= 7) f.pcr = at + 6
+    payload += 1 + length
+  }
+  const end = at + PACKET
+  if ((p[at + 1]! & 0x40) === 0 || (control & 0x1) === 0 || payload + 9 > end) return f
+  if (p[payload] !== 0 || p[payload + 1] !== 0 || p[payload + 2] !== 1) return f
+  const streamId = p[payload + 3]!
+  // Stream ids without the optional PES header (ISO/IEC 13818-1 table 2-21).
+  if ([0xbc, 0xbe, 0xbf, 0xf0, 0xf1, 0xf2, 0xf8, 0xff].includes(streamId)) return f
+  f.streamId = streamId
+  const flags = p[payload + 7]! >> 6
+  if (flags & 0x2 && payload + 14 <= end) f.pts = payload + 9
+  if (flags === 0x3 && payload + 19 <= end) f.dts = payload + 14
+  return f
+}
+
+/** The first PCR and the earliest first decode time of any stream in a segment (90 kHz). */
+function startOf(seg: Buffer): { pcr: number | null; dts: number | null } {
+  let pcr: number | null = null
+  let dts: number | null = null
+  const seen = new Set<number>()
+  for (let at = 0; at + PACKET <= seg.length; at += PACKET) {
+    if (seg[at] !== SYNC) continue
+    const f = fieldsOf(seg, at)
+    if (f.pcr !== null && pcr === null) pcr = readPcrBase(seg, f.pcr)
+    if (f.pts !== null && !seen.has(f.streamId)) {
+      seen.add(f.streamId)
+      const t = readTs(seg, f.dts ?? f.pts)
+      if (dts === null || tsDiff(t, dts) < 0) dts = t
+    }
+  }
+  return { pcr, dts }
+}
+
+/**
+ * One reader's splicer: segments go in (in timeline order), one continuous transport stream comes
+ * out. Call `splice()` before a segment that does not continue the one before it (another output,
+ * or segments left out between them).
+ */
+export class TsSplicer {
+  /** Added to every PTS, DTS and PCR base of the current run, modulo 2^33. */
+  private offset = 0
+  /** The last continuity counter sent per PID (for packets with a payload). */
+  private readonly lastCc = new Map<number, number>()
+  /** Added to each PID's continuity counter in the current run (set at its first packet after a splice). */
+  private readonly ccShift = new Map<number, number>()
+  /** Per stream id: its last PTS sent and the step between its last two (a frame's length). */
+  private readonly lastPts = new Map<number, { pts: number; step: number }>()
+  /** Where the stream sent so far ends: the latest PTS plus its frame length. */
+  private end: number | null = null
+  private lastPcr: number | null = null
+  private pending = false
+
+  /** The next segment starts a new run: re-base it after what was sent. */
+  splice(): void {
+    this.pending = true
+  }
+
+  /** The segment rewritten (a copy) to continue the stream. */
+  push(segment: Buffer): Buffer {
+    const out = Buffer.from(segment)
+    if (this.pending) this.begin(out)
+    for (let at = 0; at + PACKET <= out.length; at += PACKET) {
+      if (out[at] !== SYNC) continue
+      this.continuity(out, at)
+      this.retime(out, at)
+    }
+    return out
+  }
+
+  private begin(seg: Buffer): void {
+    const start = startOf(seg)
+    // Nothing timed in it: wait for a segment that is, so the re-basing has something to go by.
+    if (start.dts === null && start.pcr === null) return
+    this.pending = false
+    this.ccShift.clear()
+    const wanted: number[] = []
+    if (this.end !== null && start.dts !== null) wanted.push(tsDiff(this.end, start.dts))
+    if (this.lastPcr !== null && start.pcr !== null)
+      wanted.push(tsDiff(this.lastPcr + PCR_GAP, start.pcr))
+    if (wanted.length > 0) this.offset = wrap(Math.max(...wanted))
+  }
+
+  private continuity(p: Buffer, at: number): void {
+    const pid = ((p[at + 1]! & 0x1f) << 8) | p[at + 2]!
+    if (pid === NULL_PID) return
+    const hasPayload = (p[at + 3]! & 0x10) !== 0
+    const cc = p[at + 3]! & 0x0f
+    const last = this.lastCc.get(pid)
+    let shift = this.ccShift.get(pid)
+    if (shift === undefined && hasPayload) {
+      // The PID's first packet with a payload after a splice follows on from its last one before it.
+      shift = last === undefined ? 0 : (last + 1 - cc) & 0x0f
+      this.ccShift.set(pid, shift)
+    }
+    // A packet without payload repeats the counter of the one before it (2.4.3.3).
+    const next = shift === undefined ? (last ?? cc) : (cc + shift) & 0x0f
+    p[at + 3] = (p[at + 3]! & 0xf0) | next
+    if (hasPayload) this.lastCc.set(pid, next)
+  }
+
+  private retime(p: Buffer, at: number): void {
+    const f = fieldsOf(p, at)
+    if (f.pcr !== null) {
+      const base = wrap(readPcrBase(p, f.pcr) + this.offset)
+      writePcrBase(p, f.pcr, base)
+      this.lastPcr = base
+    }
+    if (f.pts === null) return
+    const pts = wrap(readTs(p, f.pts) + this.offset)
+    writeTs(p, f.pts, pts)
+    if (f.dts !== null) writeTs(p, f.dts, wrap(readTs(p, f.dts) + this.offset))
+    const prev = this.lastPts.get(f.streamId)
+    const step = prev && tsDiff(pts, prev.pts) > 0 ? tsDiff(pts, prev.pts) : (prev?.step ?? 0)
+    this.lastPts.set(f.streamId, { pts, step })
+    const end = wrap(pts + step)
+    if (this.end === null || tsDiff(end, this.end) > 0) this.end = end
+  }
+}
