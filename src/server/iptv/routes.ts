@@ -16,6 +16,7 @@ import type { StationRuntime } from '../engine'
 import type { ChannelInfo } from '../../shared/domain'
 import type { MasterClock } from '../../shared/clock'
 import type { HttpEngine } from '../../shared/api-routes'
+import type { CorsOrigins } from '../cors'
 import { notFound } from '../errors'
 import type { ChannelTimelines } from '../timeline'
 import { AddressViewers, checkViewerLimits, type ViewerLimits } from '../viewer-limits'
@@ -32,6 +33,8 @@ export interface IptvSettings {
   publicUrl: string | null
   /** Required in every viewer URL when set. */
   streamKey: string | null
+  /** Which sites' pages may read the viewer routes and session streams (see ../cors.ts). */
+  corsOrigins: CorsOrigins
   limits: ViewerLimits
   /** How far ahead the XMLTV guide reaches. */
   guideHorizonMs: number
