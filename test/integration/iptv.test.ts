@@ -161,7 +161,7 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     }
   })
 
-  it('keeps one HLS session per player, opens none for a HEAD, and lets silent sessions end', async () => {
+  it('keeps one HLS session per player, answers a HEAD as the GET would (a .ts HEAD opens none), and lets silent sessions end', async () => {
     const ua = { 'user-agent': 'VLC/3.0.21 LibVLC/3.0.21' }
     const sessionsOf = (agent: string) =>
       (
@@ -178,15 +178,22 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     const other = await get('/iptv/channels/two.m3u8', { headers: { 'user-agent': 'mpv 0.38' } })
     expect(other.headers.get('location')).not.toBe(a.headers.get('location'))
     expect(sessionsOf('mpv 0.38')).toBe(1)
-    expect(
-      (
-        await get('/iptv/channels/two.ts', {
-          method: 'HEAD',
-          headers: { 'user-agent': 'curl-head' }
-        })
-      ).status
-    ).toBe(200)
+    // HEAD (RFC 9110 9.3.2): the HLS URL redirects to the session its GET gets; the .ts has the
+    // stream's headers, no length (a stream has none; Content-Length: 0 would be false) and no session.
+    const headHls = await get('/iptv/channels/two.m3u8', { method: 'HEAD', headers: ua })
+    expect(headHls.status).toBe(302)
+    expect(headHls.headers.get('location')).toBe(a.headers.get('location'))
+    expect(sessionsOf('VLC/3.0.21')).toBe(1)
+    const headTs = await get('/iptv/channels/two.ts', {
+      method: 'HEAD',
+      headers: { 'user-agent': 'curl-head' }
+    })
+    expect(headTs.status).toBe(200)
+    expect(headTs.headers.get('content-type')).toBe('video/mp2t')
+    expect(headTs.headers.get('content-length')).toBeNull()
+    expect(headTs.headers.get('cache-control')).toBe('no-store')
     expect(sessionsOf('curl-head')).toBe(0)
+    expect((await get('/iptv/channels/none.ts', { method: 'HEAD' })).status).toBe(404)
     // Nobody asks for anything for longer than the session timeout: both end, and the URL opens a new one.
     await env.clock.advanceAsync(env.station.director.sessions.timeoutMs * 2)
     expect(liveViewers().length).toBe(0)

@@ -11,6 +11,7 @@
 // has no session in its URL and holds one session per channel, for a caching proxy or CDN.
 //
 // No error from these routes is ever cached (no-store): a 404 or 503 is true only for now.
+import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { StationRuntime } from '../engine'
 import type { ChannelInfo } from '../../shared/domain'
@@ -162,6 +163,19 @@ export function iptvRoutes(deps: IptvDeps) {
       .send(stream)
   }
 
+  /**
+   * The .ts stream's headers, without opening a session (a stream has no length to announce, so
+   * none is sent: an empty stream body keeps Fastify from writing Content-Length: 0). Refused as
+   * the GET would be when the channel cannot take another viewer.
+   */
+  const tsHead = (reply: FastifyReply, c: ViewerChannel) => {
+    checkViewerLimits(director, c.info.uuid, settings.limits)
+    return reply
+      .header('content-type', 'video/mp2t')
+      .header('cache-control', 'no-store')
+      .send(Readable.from([]))
+  }
+
   return (app: FastifyInstance): void => {
     // Bodies mean nothing here; media servers post scan requests with whatever content type.
     app.removeAllContentTypeParsers()
@@ -212,11 +226,10 @@ export function iptvRoutes(deps: IptvDeps) {
           const m = STREAM_NAME.exec(req.params.stream)
           if (!m) throw notFound('a channel stream URL ends in .m3u8 (HLS) or .ts (MPEG-TS)')
           const c = channelFor(m[1]!)
-          const kind = m[2] as 'm3u8' | 'ts'
-          // A HEAD asks what is there; it opens no session.
-          if (req.method === 'HEAD')
-            return reply.type(kind === 'ts' ? 'video/mp2t' : 'application/vnd.apple.mpegurl').send()
-          return kind === 'm3u8' ? hls(req, reply, c) : ts(req, reply, c)
+          // A HEAD answers as the GET would (RFC 9110 9.3.2): the HLS URL's answer is the redirect
+          // to the client's session (the one its GET then gets), the .ts's the stream's headers.
+          if (m[2] === 'm3u8') return hls(req, reply, c)
+          return req.method === 'HEAD' ? tsHead(reply, c) : ts(req, reply, c)
         }
       )
 
