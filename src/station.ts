@@ -371,7 +371,6 @@ export class Station {
     this.tuner = {
       deviceId: loadOrCreateDeviceId(dataDir),
       friendlyName: 'RetroVue',
-      tunerCount: producerBudget,
       hd: profile.height >= 720
     }
   }

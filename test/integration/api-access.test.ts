@@ -69,7 +69,7 @@ describe('HTTP access control', () => {
     ).toBe(true)
     // Viewers' software (no token): /iptv and the HDHomeRun files, nothing else.
     const hdhr =
-      /^(\/iptv\/:key)?\/(discover\.json|lineup\.json|lineup_status\.json|device\.xml|lineup\.post)$/
+      /^(\/iptv\/:key)?\/(discover\.json|lineup\.json|lineup\.xml|lineup_status\.json|device\.xml|lineup\.post)$/
     expect(
       table
         .filter((r) => r.access === 'viewer')

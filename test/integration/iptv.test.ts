@@ -97,6 +97,7 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
       'HEAD /iptv/live/:channel/:segment',
       'GET /discover.json',
       'GET /lineup.json',
+      'GET /lineup.xml',
       'GET /lineup_status.json',
       'GET /device.xml',
       'POST /lineup.post'
@@ -388,7 +389,7 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     ).toBe(true)
   })
 
-  it('emulates an HDHomeRun: discover, lineup without query strings, status, device description, scan requests', async () => {
+  it('emulates an HDHomeRun that invites no transcoding: discover, lineup (JSON and XML) without query strings, status, device description, scan requests', async () => {
     const discover = (await (await get('/discover.json')).json()) as {
       DeviceID: string
       LineupURL: string
@@ -396,11 +397,15 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     }
     expect(discover).toMatchObject({
       FriendlyName: 'RetroVue',
-      ModelNumber: 'HDTC-2US',
+      ModelNumber: 'HDHR5-4US',
       BaseURL: env.base,
       LineupURL: `${env.base}/lineup.json`,
-      TunerCount: 16
+      // What one media server (one address) can open at once: the per-address viewer limit here.
+      TunerCount: 10
     })
+    // Jellyfin (DiscoverResponse.SupportsTranscoding) takes a model containing "hdtc" as a
+    // transcoding tuner and then asks for ?transcode= profiles and assumes their picture size.
+    expect((discover as unknown as { ModelNumber: string }).ModelNumber).not.toMatch(/hdtc/i)
     expect(validDeviceId(discover.DeviceID)).toBe(true)
     expect(discover.DeviceID).toBe(
       fs.readFileSync(path.join(env.station.dataDir, 'hdhomerun-device-id'), 'utf8').trim()
@@ -420,7 +425,16 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
       expect(c.URL).not.toContain('?')
       expect(c.URL).toMatch(new RegExp(`^${env.base}/iptv/channels/[^/]+\\.ts$`))
     }
-    // Jellyfin asks HDTC models for ?transcode=...: the query is ignored, the stream plays.
+    // The lineup's older XML form lists the same channels and URLs.
+    const xml = await (await get('/lineup.xml')).text()
+    expect(xmllint(xml).status).toBe(0)
+    expect([...xml.matchAll(/<URL>([^<]*)<\/URL>/g)].map((m) => m[1])).toEqual(
+      lineup.map((c) => c.URL.replace(/&/g, '&amp;'))
+    )
+    expect([...xml.matchAll(/<GuideNumber>([^<]*)<\/GuideNumber>/g)].map((m) => m[1])).toEqual(
+      lineup.map((c) => c.GuideNumber)
+    )
+    // A client that still adds ?transcode=... (settings kept from an HDTC tuner): ignored, the stream plays.
     const abort = new AbortController()
     const transcode = await get(`${lineup[2]!.URL}?transcode=internet540`, { signal: abort.signal })
     expect(transcode.status).toBe(200)

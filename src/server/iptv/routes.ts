@@ -22,7 +22,15 @@ import { notFound } from '../errors'
 import type { ChannelTimelines } from '../timeline'
 import { AddressViewers, checkViewerLimits, type ViewerLimits } from '../viewer-limits'
 import { findChannel, requestOrigin, type ViewerChannel, viewerChannels } from './directory'
-import { deviceXml, discoverJson, LINEUP_STATUS, lineupJson, type TunerIdentity } from './hdhomerun'
+import {
+  deviceXml,
+  discoverJson,
+  LINEUP_STATUS,
+  lineupJson,
+  lineupXml,
+  tunerCount,
+  type TunerIdentity
+} from './hdhomerun'
 import { SharedHls } from './live'
 import { renderM3u } from './m3u'
 import { TsFeeds } from './ts-stream'
@@ -218,7 +226,7 @@ export function iptvRoutes(deps: IptvDeps) {
 
       app.get(`${iptv}/xmltv.xml`, { config }, async (req, reply) => guide.answer(req, reply))
 
-      // Query strings are ignored: players add cache busters, Jellyfin adds ?transcode= for HDTC models.
+      // Query strings are ignored: players add cache busters (and Jellyfin ?transcode= for HDTC models, which this tuner is not).
       app.get<{ Params: { stream: string } }>(
         `${iptv}/channels/:stream`,
         { config },
@@ -251,17 +259,22 @@ export function iptvRoutes(deps: IptvDeps) {
       })
 
       app.get(`${tuner}/discover.json`, { config }, async (req) =>
-        discoverJson(deps.tuner, roots(req).tuner)
+        discoverJson(deps.tuner, roots(req).tuner, tunerCount(settings.limits))
       )
-      app.get(`${tuner}/lineup.json`, { config }, async (req) => {
+      const lineup = (req: FastifyRequest) => {
         const { iptv: root } = roots(req)
-        const lineup = channels().map((c) => ({
+        return channels().map((c) => ({
           number: c.number,
           name: c.info.name,
           url: `${root}/channels/${encodeURIComponent(c.urlId)}.ts`
         }))
-        return lineupJson(lineup, deps.tuner.hd)
-      })
+      }
+      app.get(`${tuner}/lineup.json`, { config }, async (req) =>
+        lineupJson(lineup(req), deps.tuner.hd)
+      )
+      app.get(`${tuner}/lineup.xml`, { config }, async (req, reply) =>
+        reply.type('application/xml; charset=utf-8').send(lineupXml(lineup(req), deps.tuner.hd))
+      )
       app.get(`${tuner}/lineup_status.json`, { config }, async () => LINEUP_STATUS)
       app.get(`${tuner}/device.xml`, { config }, async (req, reply) =>
         reply.type('application/xml; charset=utf-8').send(deviceXml(deps.tuner, roots(req).tuner))
