@@ -83,7 +83,7 @@ export function iptvRoutes(deps: IptvDeps) {
   /** The HLS session each client (address and user agent) has on each channel. */
   const hlsSessions = new Map<string, string>()
 
-  const channels = () => viewerChannels(deps.schedule.activeChannels())
+  const channels = () => viewerChannels(deps.schedule.activeChannels(), deps.tuner.deviceId)
   /** The channel a stream URL names, if it is on air in this station's runtime. */
   const channelFor = (id: string): ViewerChannel => {
     const c = findChannel(channels(), id)
