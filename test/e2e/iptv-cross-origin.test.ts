@@ -12,6 +12,13 @@ import { loopOf, stationFixture } from '../helpers/fixtures'
 import { silentLogger } from '../helpers/runtime-env'
 import { CHROMIUM, CHROMIUM_ARGS } from './console-station'
 
+/** The page's globals as the test reads them (the test is compiled without the DOM's types). */
+type PageGlobals = {
+  play(url: string): void
+  hlsErrors: Array<{ details: string; fatal: boolean }>
+  document: { getElementById(id: string): { currentTime: number } }
+}
+
 const HLS_JS = path.join(process.cwd(), 'node_modules/hls.js/dist/hls.min.js')
 
 /** The other site's page: hls.js on a muted video, its errors kept for the test to read. */
@@ -80,25 +87,23 @@ describe('a web player on another site (hls.js in Chromium, CORS)', () => {
     const page = await browser.newPage()
     await page.goto(siteUrl)
     await page.evaluate(
-      (url) => (window as unknown as { play(u: string): void }).play(url),
+      (url) => (globalThis as unknown as PageGlobals).play(url),
       `${base}/iptv/channels/7.m3u8`
     )
     // The picture advances: two seconds of the channel decoded and shown.
     await expect
       .poll(
-        () => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime),
+        () =>
+          page.evaluate(
+            () => (globalThis as unknown as PageGlobals).document.getElementById('v').currentTime
+          ),
         {
           timeout: 45_000,
           interval: 250
         }
       )
       .toBeGreaterThan(2)
-    const errors = (await page.evaluate(
-      () => (window as unknown as { hlsErrors: unknown[] }).hlsErrors
-    )) as Array<{
-      details: string
-      fatal: boolean
-    }>
+    const errors = await page.evaluate(() => (globalThis as unknown as PageGlobals).hlsErrors)
     expect(errors.filter((e) => e.fatal)).toEqual([])
     expect(errors.map((e) => e.details)).not.toContain('manifestLoadError')
 
