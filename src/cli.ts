@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { terminalLogger } from './logging'
 import path from 'node:path'
 import { DEFAULT_VIEWER_LIMITS } from './server/viewer-limits'
+import { parseCorsOrigins } from './server/cors'
 import {
   loadOrCreateStreamKey,
   STREAM_KEY_FILE,
@@ -20,7 +21,8 @@ const USAGE = `Usage:
   retrovue serve [--data-dir D] [--host 127.0.0.1] [--port 8787] [--station FILE]
                  [--viewer-grace-ms N] [--session-timeout-ms N] [--max-producers N]
                  [--profile 360p|720p|1080p] [--segment-seconds N] [--crawl-speed N]
-                 [--public-url URL] [--stream-key KEY|generate] [--max-viewers N]
+                 [--public-url URL] [--stream-key KEY|generate] [--cors-origins LIST]
+                 [--max-viewers N]
                  [--max-viewers-per-channel N] [--max-viewers-per-address N] [--guide-hours N]
   retrovue import [--data-dir D] FILE
   retrovue help
@@ -42,6 +44,9 @@ const USAGE = `Usage:
                           default: the address each client used
   --stream-key KEY        require KEY in every viewer URL (/iptv/KEY/channels.m3u, HDHomeRun at /iptv/KEY);
                           "generate" makes one, kept in <data-dir>/stream-key (default: no key)
+  --cors-origins LIST     which sites' web players may read the viewer URLs (/iptv, /streams, HDHomeRun):
+                          "*" (default: any site), "none", or origins (https://tv.example.com,https://b.example);
+                          the API never answers another site
   --max-viewers N         most viewers at once, all channels (default 300); past it 503 + Retry-After
   --max-viewers-per-channel N  most viewers of one channel at once (default 100)
   --max-viewers-per-address N  most viewers opened through the viewers' URLs from one client address
@@ -90,6 +95,17 @@ const serveSchema = z.object({
       `--stream-key: ${STREAM_KEY_RULE}, or "generate"`
     )
     .optional(),
+  'cors-origins': z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseCorsOrigins(text)
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `--cors-origins: ${(err as Error).message}` })
+        return z.NEVER
+      }
+    })
+    .optional(),
   'max-viewers': intArg('max-viewers', 1, 100_000).default(DEFAULT_VIEWER_LIMITS.perStation),
   'max-viewers-per-channel': intArg('max-viewers-per-channel', 1, 100_000).default(
     DEFAULT_VIEWER_LIMITS.perChannel
@@ -132,6 +148,7 @@ function parseServeArgs(argv: string[]): ServeArgs {
     profile: { type: 'string' },
     'public-url': { type: 'string' },
     'stream-key': { type: 'string' },
+    'cors-origins': { type: 'string' },
     'max-viewers': { type: 'string' },
     'max-viewers-per-channel': { type: 'string' },
     'max-viewers-per-address': { type: 'string' },
@@ -159,6 +176,7 @@ async function serve(argv: string[]): Promise<void> {
     iptv: {
       publicUrl: args['public-url'] ?? null,
       streamKey: keyArg === 'generate' ? loadOrCreateStreamKey(dataDir) : (keyArg ?? null),
+      ...(args['cors-origins'] !== undefined && { corsOrigins: args['cors-origins'] }),
       limits: {
         perChannel: args['max-viewers-per-channel'],
         perStation: args['max-viewers'],

@@ -38,6 +38,7 @@ import { streamRoutes } from './server/streams'
 import { ChannelTimelines } from './server/timeline'
 import { loadOrCreateDeviceId, type TunerIdentity } from './server/iptv/hdhomerun'
 import { type IptvSettings, iptvRoutes } from './server/iptv/routes'
+import { DEFAULT_CORS_ORIGINS } from './server/cors'
 import { STREAM_KEY_PATTERN, STREAM_KEY_RULE } from './server/iptv/stream-key'
 import { DEFAULT_GUIDE_HORIZON_MS } from './server/iptv/xmltv'
 import { checkViewerLimits, DEFAULT_VIEWER_LIMITS } from './server/viewer-limits'
@@ -359,6 +360,7 @@ export class Station {
     this.iptv = {
       publicUrl: null,
       streamKey: null,
+      corsOrigins: DEFAULT_CORS_ORIGINS,
       limits: DEFAULT_VIEWER_LIMITS,
       guideHorizonMs: DEFAULT_GUIDE_HORIZON_MS,
       stallTimeoutMs: FIRST_SEGMENT_TIMEOUT_MS,
@@ -371,7 +373,6 @@ export class Station {
     this.tuner = {
       deviceId: loadOrCreateDeviceId(dataDir),
       friendlyName: 'RetroVue',
-      tunerCount: producerBudget,
       hd: profile.height >= 720
     }
   }
@@ -507,6 +508,7 @@ export class Station {
       {
         apiToken: this.apiToken,
         streamKey: this.iptv.streamKey,
+        cors: this.iptv.corsOrigins,
         uiDir: this.uiDir,
         logger: this.logger,
         limits

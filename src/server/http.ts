@@ -19,6 +19,13 @@ import fastifyStatic from '@fastify/static'
 import fastifyWebsocket from '@fastify/websocket'
 import pino, { type Logger } from 'pino'
 import { type RouteAccess, registerAccessControl } from './access'
+import {
+  type CorsOrigins,
+  corsOpen,
+  DEFAULT_CORS_ORIGINS,
+  registerCorsHeaders,
+  registerPreflights
+} from './cors'
 import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections'
 import { NO_ROUTE_HEADER } from '../shared/api'
 import {
@@ -35,6 +42,8 @@ export interface HttpServerOptions {
   apiToken: string
   /** When set, viewers' URLs carry it (/iptv/<key>/...); see access.ts. */
   streamKey?: string | null
+  /** Which sites' pages may read the viewer routes and session streams (cors.ts); default any. */
+  cors?: CorsOrigins
   /** The built operator console (index.html and assets); absent in a bare checkout. */
   uiDir?: string
   logger: Logger
@@ -51,6 +60,8 @@ export interface RegisteredRoute {
   access: RouteAccess
   /** Takes a WebSocket upgrade. */
   upgrade: boolean
+  /** Answers other sites' pages (CORS headers, an OPTIONS preflight): viewer and stream routes only. */
+  cors: boolean
 }
 
 declare module 'fastify' {
@@ -236,13 +247,16 @@ export async function createHttpServer(
         method: String(method),
         url: r.url,
         access: r.config?.access ?? 'token',
-        upgrade: r.config?.upgrade === true
+        upgrade: r.config?.upgrade === true,
+        cors: corsOpen(r.config)
       }))
     )
   )
 
   guardConnections(app, limits, log)
   registerAccessControl(app, options.apiToken, options.streamKey ?? null)
+  const cors = options.cors ?? DEFAULT_CORS_ORIGINS
+  registerCorsHeaders(app, cors)
 
   // Upgraded sockets (event streams, refused upgrades) are not closed by the HTTP server's own
   // shutdown; without this a client holding one open would keep the station from stopping.
@@ -258,6 +272,7 @@ export async function createHttpServer(
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
   for (const m of modules) await app.register(async (scope) => m(scope))
+  registerPreflights(app, cors, routes)
 
   // The console's files are public: it asks for the token itself.
   await app.register(async (scope) => {

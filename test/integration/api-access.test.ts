@@ -58,6 +58,9 @@ describe('HTTP access control', () => {
     const table = env.app.routeTable()
     const open = table.filter((r) => r.access !== 'token').map((r) => `${r.method} ${r.url}`)
     expect(open.filter((r) => r.includes('/api/'))).toEqual(['GET /api/health', 'HEAD /api/health'])
+    // Other sites' pages (CORS) read the viewer and stream routes only, never the API (see iptv-cors).
+    for (const r of table)
+      expect(r.cors, `${r.method} ${r.url}`).toBe(r.access === 'viewer' || r.access === 'stream')
     expect(
       table.filter((r) => r.access === 'stream').every((r) => r.url.startsWith('/streams/'))
     ).toBe(true)
@@ -66,7 +69,7 @@ describe('HTTP access control', () => {
     ).toBe(true)
     // Viewers' software (no token): /iptv and the HDHomeRun files, nothing else.
     const hdhr =
-      /^(\/iptv\/:key)?\/(discover\.json|lineup\.json|lineup_status\.json|device\.xml|lineup\.post)$/
+      /^(\/iptv\/:key)?\/(discover\.json|lineup\.json|lineup\.xml|lineup_status\.json|device\.xml|lineup\.post)$/
     expect(
       table
         .filter((r) => r.access === 'viewer')

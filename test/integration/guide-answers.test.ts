@@ -61,7 +61,7 @@ async function guideEnv(): Promise<Env> {
   const onRead = { hook: (_channelId: number) => {} }
   const guide = new GuideAnswers({
     version: () => 1,
-    channels: () => viewerChannels(infos),
+    channels: () => viewerChannels(infos, 'A1B2C3D4'),
     pages: function* (channelId, from, to) {
       reads.push(channelId)
       onRead.hook(channelId)
@@ -82,7 +82,7 @@ async function guideEnv(): Promise<Env> {
   return { app, guide, reads, reported, failOn, onRead }
 }
 
-const expected = () => renderXmltv(viewerChannels(infos), synthetic, FROM, HORIZON_MS)
+const expected = () => renderXmltv(viewerChannels(infos, 'A1B2C3D4'), synthetic, FROM, HORIZON_MS)
 
 describe('the XMLTV guide answered around one build', () => {
   let env: Env | undefined

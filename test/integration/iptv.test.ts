@@ -76,6 +76,9 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
   let env: HttpEnv
   const get = (url: string, init: RequestInit = {}) =>
     fetch(url.startsWith('http') ? url : `${env.base}${url}`, { redirect: 'manual', ...init })
+  /** A channel's guide id: dotted and unique to the station (its HDHomeRun DeviceID). */
+  const gid = (slug: string) =>
+    `${slug}.${fs.readFileSync(path.join(env.station.dataDir, 'hdhomerun-device-id'), 'utf8').trim().toLowerCase()}.retrovue`
   const liveViewers = () =>
     env.station.director.sessions.liveSessions().filter((s) => s.purpose === 'viewer')
 
@@ -97,6 +100,7 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
       'HEAD /iptv/live/:channel/:segment',
       'GET /discover.json',
       'GET /lineup.json',
+      'GET /lineup.xml',
       'GET /lineup_status.json',
       'GET /device.xml',
       'POST /lineup.post'
@@ -118,10 +122,10 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     expect(playlist.header.attrs['x-tvg-url']).toBe(`${env.base}/iptv/xmltv.xml`)
     expect(text.split('\n')[0]).toContain(`url-tvg="${env.base}/iptv/xmltv.xml"`)
     expect(playlist.items.map((i) => [i.tvg.id, i.tvg.name, i.group.title])).toEqual([
-      ['two', 'Two', 'RetroVue'], // no number: its place in creation order, 2
-      ['tv-guide', 'TV Guide', 'RetroVue'],
-      ['one', 'One', 'RetroVue'],
-      ['nasty', "Q'uote & <Co>", 'RetroVue']
+      [gid('two'), 'Two', 'RetroVue'], // no number: its place in creation order, 2
+      [gid('tv-guide'), 'TV Guide', 'RetroVue'],
+      [gid('one'), 'One', 'RetroVue'],
+      [gid('nasty'), "Q'uote & <Co>", 'RetroVue']
     ])
     expect(playlist.items.map((i) => /tvg-chno="([^"]*)"/.exec(i.raw)?.[1])).toEqual([
       '2',
@@ -161,7 +165,7 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     }
   })
 
-  it('keeps one HLS session per player, opens none for a HEAD, and lets silent sessions end', async () => {
+  it('keeps one HLS session per player, answers a HEAD as the GET would (a .ts HEAD opens none), and lets silent sessions end', async () => {
     const ua = { 'user-agent': 'VLC/3.0.21 LibVLC/3.0.21' }
     const sessionsOf = (agent: string) =>
       (
@@ -178,15 +182,22 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     const other = await get('/iptv/channels/two.m3u8', { headers: { 'user-agent': 'mpv 0.38' } })
     expect(other.headers.get('location')).not.toBe(a.headers.get('location'))
     expect(sessionsOf('mpv 0.38')).toBe(1)
-    expect(
-      (
-        await get('/iptv/channels/two.ts', {
-          method: 'HEAD',
-          headers: { 'user-agent': 'curl-head' }
-        })
-      ).status
-    ).toBe(200)
+    // HEAD (RFC 9110 9.3.2): the HLS URL redirects to the session its GET gets; the .ts has the
+    // stream's headers, no length (a stream has none; Content-Length: 0 would be false) and no session.
+    const headHls = await get('/iptv/channels/two.m3u8', { method: 'HEAD', headers: ua })
+    expect(headHls.status).toBe(302)
+    expect(headHls.headers.get('location')).toBe(a.headers.get('location'))
+    expect(sessionsOf('VLC/3.0.21')).toBe(1)
+    const headTs = await get('/iptv/channels/two.ts', {
+      method: 'HEAD',
+      headers: { 'user-agent': 'curl-head' }
+    })
+    expect(headTs.status).toBe(200)
+    expect(headTs.headers.get('content-type')).toBe('video/mp2t')
+    expect(headTs.headers.get('content-length')).toBeNull()
+    expect(headTs.headers.get('cache-control')).toBe('no-store')
     expect(sessionsOf('curl-head')).toBe(0)
+    expect((await get('/iptv/channels/none.ts', { method: 'HEAD' })).status).toBe(404)
     // Nobody asks for anything for longer than the session timeout: both end, and the URL opens a new one.
     await env.clock.advanceAsync(env.station.director.sessions.timeoutMs * 2)
     expect(liveViewers().length).toBe(0)
@@ -326,21 +337,33 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     }
   })
 
-  it('serves an XMLTV guide that validates against the DTD, with offsets, no overlaps, no gaps and the M3U ids', async () => {
+  it('serves an XMLTV guide that validates against the DTD and tv_validate_file, with offsets, no overlaps, no gaps and the M3U ids', async () => {
     const res = await get('/iptv/xmltv.xml')
     expect(res.status).toBe(200)
     const doc = await res.text()
     const verdict = xmllint(doc, XMLTV_DTD)
     expect(verdict.stderr).toBe('')
     expect(verdict.status).toBe(0)
+    // xmltv-util's own checker: channel ids dotted and unique, times, titles, every channel listed.
+    const file = path.join(env.station.dataDir, 'guide-check.xml')
+    fs.writeFileSync(file, doc)
+    // The DTD from the installed package (by default it is fetched from supplement.xmltv.org).
+    const check = spawnSync('tv_validate_file', [file], {
+      encoding: 'utf8',
+      env: { ...process.env, XMLTV_SUPPLEMENT: path.dirname(XMLTV_DTD) }
+    })
+    if (check.error)
+      throw new Error('tv_validate_file is not installed: apt-get install xmltv-util')
+    expect(check.stderr + check.stdout).not.toMatch(/invalid|error|no programme/i)
+    expect(check.status, check.stdout + check.stderr).toBe(0)
 
     const ids = [...doc.matchAll(/<channel id="([^"]+)">/g)].map((m) => m[1]!)
-    expect(ids).toEqual(['two', 'tv-guide', 'one', 'nasty'])
+    expect(ids).toEqual(['two', 'tv-guide', 'one', 'nasty'].map(gid))
     const offsets: Record<string, string> = {
-      one: '+0000',
-      two: '+0900',
-      nasty: '-0500',
-      'tv-guide': '+0100'
+      [gid('one')]: '+0000',
+      [gid('two')]: '+0900',
+      [gid('nasty')]: '-0500',
+      [gid('tv-guide')]: '+0100'
     }
     const programmes = [
       ...doc.matchAll(
@@ -367,21 +390,24 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
       expect(toMs(own[own.length - 1]!.stop)).toBeGreaterThanOrEqual(now + 47 * 3_600_000)
     }
     // The gap channel: 10 s items, then 20 minutes of nothing, never listed.
-    const nasty = programmes.filter((p) => p.channel === 'nasty')
+    const nasty = programmes.filter((p) => p.channel === gid('nasty'))
     for (const p of nasty) expect(toMs(p.stop) - toMs(p.start)).toBe(10_000)
     for (let i = 1; i < nasty.length; i++)
       expect(toMs(nasty[i]!.start) - toMs(nasty[i - 1]!.stop)).toBe(1_200_000)
     // Markup escaped, characters XML cannot carry dropped.
     expect(nasty[0]!.title).toBe('Tom &amp; Jerry &lt;&quot;Live&quot;&gt; &apos;n&apos; bell ')
     expect(doc).toContain('<display-name>Q&quot;uote &amp; &lt;Co&gt;</display-name>')
-    expect(doc).toContain('<category lang="en">Program</category>')
-    // The guide channel has listings too (media servers hide channels without guide data).
+    expect(doc).not.toContain('<category lang="en">Program</category>')
+    // The guide channel has listings too (media servers hide channels without guide data), each with a category.
     expect(
-      programmes.filter((p) => p.channel === 'tv-guide').every((p) => p.title === 'Listings')
+      programmes.filter((p) => p.channel === gid('tv-guide')).every((p) => p.title === 'Listings')
     ).toBe(true)
+    expect(doc).toMatch(
+      /channel="tv-guide\.[0-9a-f]{8}\.retrovue">\n {4}<title>Listings<\/title>\n {4}<category lang="en">Information<\/category>\n/
+    )
   })
 
-  it('emulates an HDHomeRun: discover, lineup without query strings, status, device description, scan requests', async () => {
+  it('emulates an HDHomeRun that invites no transcoding: discover, lineup (JSON and XML) without query strings, status, device description, scan requests', async () => {
     const discover = (await (await get('/discover.json')).json()) as {
       DeviceID: string
       LineupURL: string
@@ -389,11 +415,15 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
     }
     expect(discover).toMatchObject({
       FriendlyName: 'RetroVue',
-      ModelNumber: 'HDTC-2US',
+      ModelNumber: 'HDHR5-4US',
       BaseURL: env.base,
       LineupURL: `${env.base}/lineup.json`,
-      TunerCount: 16
+      // What one media server (one address) can open at once: the per-address viewer limit here.
+      TunerCount: 10
     })
+    // Jellyfin (DiscoverResponse.SupportsTranscoding) takes a model containing "hdtc" as a
+    // transcoding tuner and then asks for ?transcode= profiles and assumes their picture size.
+    expect((discover as unknown as { ModelNumber: string }).ModelNumber).not.toMatch(/hdtc/i)
     expect(validDeviceId(discover.DeviceID)).toBe(true)
     expect(discover.DeviceID).toBe(
       fs.readFileSync(path.join(env.station.dataDir, 'hdhomerun-device-id'), 'utf8').trim()
@@ -413,7 +443,16 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
       expect(c.URL).not.toContain('?')
       expect(c.URL).toMatch(new RegExp(`^${env.base}/iptv/channels/[^/]+\\.ts$`))
     }
-    // Jellyfin asks HDTC models for ?transcode=...: the query is ignored, the stream plays.
+    // The lineup's older XML form lists the same channels and URLs.
+    const xml = await (await get('/lineup.xml')).text()
+    expect(xmllint(xml).status).toBe(0)
+    expect([...xml.matchAll(/<URL>([^<]*)<\/URL>/g)].map((m) => m[1])).toEqual(
+      lineup.map((c) => c.URL.replace(/&/g, '&amp;'))
+    )
+    expect([...xml.matchAll(/<GuideNumber>([^<]*)<\/GuideNumber>/g)].map((m) => m[1])).toEqual(
+      lineup.map((c) => c.GuideNumber)
+    )
+    // A client that still adds ?transcode=... (settings kept from an HDTC tuner): ignored, the stream plays.
     const abort = new AbortController()
     const transcode = await get(`${lineup[2]!.URL}?transcode=internet540`, { signal: abort.signal })
     expect(transcode.status).toBe(200)

@@ -92,7 +92,7 @@ it('the XMLTV guide carries the library metadata of the assets that air', async 
       '    <sub-title>Pilot &amp; Origins</sub-title>',
       '    <desc>Where it all begins.</desc>',
       '    <date>1999</date>',
-      '    <category lang="en">Program</category>',
+      '    <category lang="en">Series</category>',
       '    <category>Comedy</category>',
       '    <episode-num system="xmltv_ns">0.0.</episode-num>',
       '    <episode-num system="onscreen">S01E01</episode-num>',
@@ -101,12 +101,13 @@ it('the XMLTV guide carries the library metadata of the assets that air', async 
   )
   const feature = programme('Feature')
   expect(feature).toContain('    <desc>A great one.</desc>\n    <date>2001</date>\n')
-  expect(feature).toContain('    <category>Adventure</category>\n    <category>Family</category>\n')
-  expect(feature).not.toContain('episode-num')
-  // Media outside the library: the programme as it always was.
-  expect(programme('Card')).toMatch(
-    /^<programme [^>]+>\n {4}<title>Card<\/title>\n {4}<category lang="en">Program<\/category>\n {2}$/
+  // A movie; its Family genre is Kids to media servers (Jellyfin's and Plex's word), said first.
+  expect(feature).toContain(
+    '    <category lang="en">Movie</category>\n    <category lang="en">Kids</category>\n    <category>Adventure</category>\n    <category>Family</category>\n'
   )
+  expect(feature).not.toContain('episode-num')
+  // Media outside the library: its title, and no kind it cannot know.
+  expect(programme('Card')).toMatch(/^<programme [^>]+>\n {4}<title>Card<\/title>\n {2}$/)
   const lint = spawnSync(
     'xmllint',
     [

@@ -11,13 +11,13 @@ import { escapeXml } from '../../src/server/iptv/xml'
 import { renderXmltv } from '../../src/server/iptv/xmltv'
 import { type ScheduleEnv, scheduleEnv } from '../helpers/schedule-env'
 
+// Programmes the library knows nothing of: interstitials say so, a plain programme says nothing.
 const CATEGORIES: Record<string, string> = {
-  program: 'Program',
-  promo: 'Promo',
-  bumper: 'Bumper',
-  commercial: 'Commercial',
-  filler: 'Filler',
-  'station-id': 'Station ID'
+  promo: 'Interstitial',
+  bumper: 'Interstitial',
+  commercial: 'Interstitial',
+  filler: 'Interstitial',
+  'station-id': 'Interstitial'
 }
 
 /** The guide as it was built before it was streamed: every item read at once, two Luxon formattings a programme. */
@@ -52,7 +52,12 @@ function referenceXmltv(
     }> = []
     if (c.info.kind === 'guide') {
       for (let s = inZone(from, zone).startOf('hour').toMillis(); s < to; s += 3_600_000)
-        programmes.push({ startMs: s, endMs: s + 3_600_000, title: 'Listings', category: null })
+        programmes.push({
+          startMs: s,
+          endMs: s + 3_600_000,
+          title: 'Listings',
+          category: 'Information'
+        })
     } else {
       const sorted = [...read(c.info.id, from, to)].sort((a, b) => a.startMs - b.startMs)
       sorted.forEach((e, i) => {
@@ -170,7 +175,7 @@ describe('the XMLTV guide in pieces', () => {
         }
       })
     })
-    const channels = viewerChannels(schedule.activeChannels())
+    const channels = viewerChannels(schedule.activeChannels(), 'A1B2C3D4')
     const reference = referenceXmltv(
       channels,
       (id, f, t) => schedule.itemsBetween(id, f, t),
@@ -178,8 +183,8 @@ describe('the XMLTV guide in pieces', () => {
       48 * 3_600_000
     )
     expect(reference.match(/<programme /g)!.length).toBeGreaterThan(1000)
-    expect(reference).toContain('-0400" channel="ch-0"')
-    expect(reference).toContain('-0500" channel="ch-0"')
+    expect(reference).toContain('-0400" channel="ch-0.a1b2c3d4.retrovue"')
+    expect(reference).toContain('-0500" channel="ch-0.a1b2c3d4.retrovue"')
     for (const pageSize of [1, 2, 7, 1000]) {
       const pieces = await renderXmltv(
         channels,
@@ -300,7 +305,7 @@ describe('the XMLTV guide in pieces', () => {
         source: 'schedule'
       })
     )
-    const channels = viewerChannels(schedule.activeChannels())
+    const channels = viewerChannels(schedule.activeChannels(), 'A1B2C3D4')
     // The first item spans the guide's start: it is read by the other query.
     const xml = await renderXmltv(
       channels,
@@ -313,12 +318,12 @@ describe('the XMLTV guide in pieces', () => {
     expect(programmes).toHaveLength(5)
     expect(programmes[0]).toBe(
       [
-        'start="20261207000000 +0000" stop="20261207001000 +0000" channel="one">',
+        'start="20261207000000 +0000" stop="20261207001000 +0000" channel="one.a1b2c3d4.retrovue">',
         '    <title>Show</title>',
         '    <sub-title>Pilot &amp; &lt;More&gt;</sub-title>',
         '    <desc>They &quot;meet&quot;.</desc>',
         '    <date>2001</date>',
-        '    <category lang="en">Program</category>',
+        '    <category lang="en">Series</category>',
         '    <category>Drama</category>',
         '    <category>Comedy</category>',
         '    <episode-num system="xmltv_ns">0.1.</episode-num>',
@@ -330,16 +335,17 @@ describe('the XMLTV guide in pieces', () => {
     // The same asset again: the same details (kept per asset while the guide is written).
     expect(programmes[4]!.split('\n').slice(2)).toEqual(programmes[0]!.split('\n').slice(2))
     expect(programmes[1]).toContain(
-      '    <date>1999</date>\n    <category lang="en">Program</category>\n    <category>Science Fiction</category>\n  </programme>'
+      '    <date>1999</date>\n    <category lang="en">Movie</category>\n    <category>Science Fiction</category>\n  </programme>'
     )
     expect(programmes[1]).not.toContain('episode-num')
     // Season 0 (specials) has no xmltv_ns form; onscreen says it.
     expect(programmes[2]).toContain(
       '<episode-num system="xmltv_ns">.2.</episode-num>\n    <episode-num system="onscreen">S00E03</episode-num>'
     )
-    // Media the library knows nothing of: exactly as before.
+    expect(programmes[2]).toContain('<category lang="en">Series</category>')
+    // Media the library knows nothing of: a title, and no kind it cannot know.
     expect(programmes[3]).toBe(
-      'start="20261207003000 +0000" stop="20261207004000 +0000" channel="one">\n    <title>Plain</title>\n    <category lang="en">Program</category>\n  </programme>\n'
+      'start="20261207003000 +0000" stop="20261207004000 +0000" channel="one.a1b2c3d4.retrovue">\n    <title>Plain</title>\n  </programme>\n'
     )
     const lint = spawnSync(
       'xmllint',

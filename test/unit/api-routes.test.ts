@@ -12,6 +12,7 @@ import {
   routePath
 } from '../../src/shared/api-routes'
 import { STATION_API_METHODS } from '../../src/shared/station-api'
+import { corsOpen } from '../../src/server/cors'
 import { HttpStationApi } from '../../src/renderer/src/transport/http'
 
 const UUID = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b'
@@ -56,6 +57,13 @@ describe('the API route table', () => {
     expect(
       argsOf(API_ROUTES.disableOutput, requestOf(API_ROUTES.disableOutput, [UUID, false]))
     ).toEqual([UUID, false])
+  })
+
+  it('opens no API route to other sites (CORS is for viewer and stream routes only)', () => {
+    for (const r of routes)
+      expect(corsOpen({ access: 'access' in r ? r.access : 'token' }), r.path).toBe(false)
+    expect(corsOpen({ access: 'viewer' })).toBe(true)
+    expect(corsOpen({ access: 'stream' })).toBe(true)
   })
 
   it('gives the browser transport a function for every call, with no path of its own', () => {

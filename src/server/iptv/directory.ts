@@ -9,7 +9,10 @@ export interface ViewerChannel {
   info: ChannelInfo
   /** tvg-chno, GuideNumber: the station file's number, else one derived from creation order. */
   number: string
-  /** The guide id (tvg-id, XMLTV channel id): the slug, which re-imports and renumbering keep. */
+  /**
+   * The guide id (tvg-id, XMLTV channel id): `<slug>.<station>.retrovue`, dotted and globally unique
+   * as XMLTV wants (tv_validate_file refuses anything else), and kept by re-imports and renumbering.
+   */
   guideId: string
   /** What stream URLs name the channel by: its number when the station file sets one, else its slug. */
   urlId: string
@@ -21,19 +24,26 @@ const byNumber = (a: ViewerChannel, b: ViewerChannel): number => {
   return am - bm || an - bn || a.info.name.localeCompare(b.info.name)
 }
 
+/** A channel's guide id: its slug (letters, digits, hyphens) within this station's id. */
+export function guideIdOf(slug: string, stationId: string): string {
+  return `${slug}.${stationId.toLowerCase()}.retrovue`
+}
+
 /**
  * Numbers every channel: its own number when the station file gives one; otherwise its place in
  * creation order (1, 2, ...), or the next number free above it when that one is taken. Setting a
- * number on one channel therefore never renumbers another. Sorted by number.
+ * number on one channel therefore never renumbers another. Sorted by number. `stationId` makes the
+ * guide ids unique to this station (the HDHomeRun DeviceID, kept in the data folder).
  */
-export function viewerChannels(channels: ChannelInfo[]): ViewerChannel[] {
+export function viewerChannels(channels: ChannelInfo[], stationId: string): ViewerChannel[] {
   const taken = new Set(channels.flatMap((c) => (c.number ? [c.number] : [])))
   const out = channels.map((info, i) => {
-    if (info.number) return { info, number: info.number, guideId: info.slug, urlId: info.number }
+    const guideId = guideIdOf(info.slug, stationId)
+    if (info.number) return { info, number: info.number, guideId, urlId: info.number }
     let n = i + 1
     while (taken.has(String(n))) n++
     taken.add(String(n))
-    return { info, number: String(n), guideId: info.slug, urlId: info.slug }
+    return { info, number: String(n), guideId, urlId: info.slug }
   })
   return out.sort(byNumber)
 }

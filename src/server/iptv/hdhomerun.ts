@@ -1,5 +1,6 @@
 // HDHomeRun emulation, the way Plex, Jellyfin and Emby add a network tuner: discover.json names the
-// device and where its lineup is, lineup.json lists the channels with one HTTP MPEG-TS URL each.
+// device and where its lineup is, lineup.json (and lineup.xml, its older form) lists the channels
+// with one HTTP MPEG-TS URL each.
 // The device's identity is stored in the data folder, so a media server that found this station
 // once keeps finding the same tuner (a new DeviceID would make it a new device, guide mapping lost).
 import crypto from 'node:crypto'
@@ -9,10 +10,15 @@ import { escapeXml } from './xml'
 
 export const DEVICE_ID_FILE = 'hdhomerun-device-id'
 
-/** What media servers show and match on. HDTC-2US is the model other emulators use with Plex and Jellyfin. */
-export const MODEL_NUMBER = 'HDTC-2US'
-const FIRMWARE_NAME = 'hdhomeruntc_atsc'
-const FIRMWARE_VERSION = '20190621'
+/**
+ * What media servers show and match on. A model without "HDTC" (the EXTEND, which transcodes in the
+ * tuner): Jellyfin treats an HDTC model as transcoding-capable and then asks for ?transcode=heavy,
+ * internet540... and assumes that picture size, where this station sends one encode as it is. An
+ * HDHR5-4US (a four-tuner ATSC model) makes it take the stream natively.
+ */
+export const MODEL_NUMBER = 'HDHR5-4US'
+const FIRMWARE_NAME = 'hdhomerun5_atsc'
+const FIRMWARE_VERSION = '20231214'
 
 // SiliconDust's device IDs carry a check digit (libhdhomerun: hdhomerun_discover_validate_device_id);
 // clients that validate IDs refuse one without it.
@@ -64,10 +70,21 @@ export function loadOrCreateDeviceId(dataDir: string): string {
 export interface TunerIdentity {
   deviceId: string
   friendlyName: string
-  /** Streams at once: the producer budget (each channel on air is one tuner's worth). */
-  tunerCount: number
   /** The output profile is 720p or more. */
   hd: boolean
+}
+
+/**
+ * TunerCount: the streams a media server can open here at once, as a real tuner's count tells it.
+ * One media server is one client address, so the most is what the viewer limits let one address,
+ * one channel and the station take (a channel is never refused for want of a "tuner" before that).
+ */
+export function tunerCount(limits: {
+  perChannel: number
+  perStation: number
+  perAddress: number
+}): number {
+  return Math.min(limits.perChannel, limits.perStation, limits.perAddress)
 }
 
 /** A stable UPnP UDN from the device ID (a name-based UUID, so it never changes either). */
@@ -77,7 +94,7 @@ function udn(deviceId: string): string {
 }
 
 /** discover.json. `base` is where the device's files are (with the stream key's path when one is set). */
-export function discoverJson(id: TunerIdentity, base: string) {
+export function discoverJson(id: TunerIdentity, base: string, tuners: number) {
   return {
     FriendlyName: id.friendlyName,
     Manufacturer: 'RetroVue',
@@ -93,7 +110,7 @@ export function discoverJson(id: TunerIdentity, base: string) {
       .slice(0, 24),
     BaseURL: base,
     LineupURL: `${base}/lineup.json`,
-    TunerCount: id.tunerCount
+    TunerCount: tuners
   }
 }
 
@@ -113,6 +130,15 @@ export function lineupJson(channels: LineupChannel[], hd: boolean) {
     VideoCodec: 'H264',
     AudioCodec: 'AAC'
   }))
+}
+
+/** lineup.xml: the lineup as older clients (and SiliconDust's own apps) read it. */
+export function lineupXml(channels: LineupChannel[], hd: boolean): string {
+  const entries = lineupJson(channels, hd).map(
+    (c) =>
+      `  <Program>\n    <GuideNumber>${escapeXml(c.GuideNumber)}</GuideNumber>\n    <GuideName>${escapeXml(c.GuideName)}</GuideName>\n    <VideoCodec>${c.VideoCodec}</VideoCodec>\n    <AudioCodec>${c.AudioCodec}</AudioCodec>\n    <HD>${c.HD}</HD>\n    <URL>${escapeXml(c.URL)}</URL>\n  </Program>\n`
+  )
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Lineup>\n${entries.join('')}</Lineup>\n`
 }
 
 /** No scan ever runs: the lineup is the station's channels, always current. */

@@ -11,16 +11,26 @@
 // has no session in its URL and holds one session per channel, for a caching proxy or CDN.
 //
 // No error from these routes is ever cached (no-store): a 404 or 503 is true only for now.
+import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { StationRuntime } from '../engine'
 import type { ChannelInfo } from '../../shared/domain'
 import type { MasterClock } from '../../shared/clock'
 import type { HttpEngine } from '../../shared/api-routes'
+import type { CorsOrigins } from '../cors'
 import { notFound } from '../errors'
 import type { ChannelTimelines } from '../timeline'
 import { AddressViewers, checkViewerLimits, type ViewerLimits } from '../viewer-limits'
 import { findChannel, requestOrigin, type ViewerChannel, viewerChannels } from './directory'
-import { deviceXml, discoverJson, LINEUP_STATUS, lineupJson, type TunerIdentity } from './hdhomerun'
+import {
+  deviceXml,
+  discoverJson,
+  LINEUP_STATUS,
+  lineupJson,
+  lineupXml,
+  tunerCount,
+  type TunerIdentity
+} from './hdhomerun'
 import { SharedHls } from './live'
 import { renderM3u } from './m3u'
 import { TsFeeds } from './ts-stream'
@@ -32,6 +42,8 @@ export interface IptvSettings {
   publicUrl: string | null
   /** Required in every viewer URL when set. */
   streamKey: string | null
+  /** Which sites' pages may read the viewer routes and session streams (see ../cors.ts). */
+  corsOrigins: CorsOrigins
   limits: ViewerLimits
   /** How far ahead the XMLTV guide reaches. */
   guideHorizonMs: number
@@ -71,7 +83,7 @@ export function iptvRoutes(deps: IptvDeps) {
   /** The HLS session each client (address and user agent) has on each channel. */
   const hlsSessions = new Map<string, string>()
 
-  const channels = () => viewerChannels(deps.schedule.activeChannels())
+  const channels = () => viewerChannels(deps.schedule.activeChannels(), deps.tuner.deviceId)
   /** The channel a stream URL names, if it is on air in this station's runtime. */
   const channelFor = (id: string): ViewerChannel => {
     const c = findChannel(channels(), id)
@@ -159,6 +171,19 @@ export function iptvRoutes(deps: IptvDeps) {
       .send(stream)
   }
 
+  /**
+   * The .ts stream's headers, without opening a session (a stream has no length to announce, so
+   * none is sent: an empty stream body keeps Fastify from writing Content-Length: 0). Refused as
+   * the GET would be when the channel cannot take another viewer.
+   */
+  const tsHead = (reply: FastifyReply, c: ViewerChannel) => {
+    checkViewerLimits(director, c.info.uuid, settings.limits)
+    return reply
+      .header('content-type', 'video/mp2t')
+      .header('cache-control', 'no-store')
+      .send(Readable.from([]))
+  }
+
   return (app: FastifyInstance): void => {
     // Bodies mean nothing here; media servers post scan requests with whatever content type.
     app.removeAllContentTypeParsers()
@@ -201,7 +226,7 @@ export function iptvRoutes(deps: IptvDeps) {
 
       app.get(`${iptv}/xmltv.xml`, { config }, async (req, reply) => guide.answer(req, reply))
 
-      // Query strings are ignored: players add cache busters, Jellyfin adds ?transcode= for HDTC models.
+      // Query strings are ignored: players add cache busters (and Jellyfin ?transcode= for HDTC models, which this tuner is not).
       app.get<{ Params: { stream: string } }>(
         `${iptv}/channels/:stream`,
         { config },
@@ -209,11 +234,10 @@ export function iptvRoutes(deps: IptvDeps) {
           const m = STREAM_NAME.exec(req.params.stream)
           if (!m) throw notFound('a channel stream URL ends in .m3u8 (HLS) or .ts (MPEG-TS)')
           const c = channelFor(m[1]!)
-          const kind = m[2] as 'm3u8' | 'ts'
-          // A HEAD asks what is there; it opens no session.
-          if (req.method === 'HEAD')
-            return reply.type(kind === 'ts' ? 'video/mp2t' : 'application/vnd.apple.mpegurl').send()
-          return kind === 'm3u8' ? hls(req, reply, c) : ts(req, reply, c)
+          // A HEAD answers as the GET would (RFC 9110 9.3.2): the HLS URL's answer is the redirect
+          // to the client's session (the one its GET then gets), the .ts's the stream's headers.
+          if (m[2] === 'm3u8') return hls(req, reply, c)
+          return req.method === 'HEAD' ? tsHead(reply, c) : ts(req, reply, c)
         }
       )
 
@@ -235,17 +259,22 @@ export function iptvRoutes(deps: IptvDeps) {
       })
 
       app.get(`${tuner}/discover.json`, { config }, async (req) =>
-        discoverJson(deps.tuner, roots(req).tuner)
+        discoverJson(deps.tuner, roots(req).tuner, tunerCount(settings.limits))
       )
-      app.get(`${tuner}/lineup.json`, { config }, async (req) => {
+      const lineup = (req: FastifyRequest) => {
         const { iptv: root } = roots(req)
-        const lineup = channels().map((c) => ({
+        return channels().map((c) => ({
           number: c.number,
           name: c.info.name,
           url: `${root}/channels/${encodeURIComponent(c.urlId)}.ts`
         }))
-        return lineupJson(lineup, deps.tuner.hd)
-      })
+      }
+      app.get(`${tuner}/lineup.json`, { config }, async (req) =>
+        lineupJson(lineup(req), deps.tuner.hd)
+      )
+      app.get(`${tuner}/lineup.xml`, { config }, async (req, reply) =>
+        reply.type('application/xml; charset=utf-8').send(lineupXml(lineup(req), deps.tuner.hd))
+      )
       app.get(`${tuner}/lineup_status.json`, { config }, async () => LINEUP_STATUS)
       app.get(`${tuner}/device.xml`, { config }, async (req, reply) =>
         reply.type('application/xml; charset=utf-8').send(deviceXml(deps.tuner, roots(req).tuner))

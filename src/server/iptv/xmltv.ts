@@ -16,6 +16,8 @@ import { escapeXml } from './xml'
 
 export const DEFAULT_GUIDE_HORIZON_MS = 48 * 3600_000
 const HOUR_MS = 3600_000
+/** The guide channel's programmes' own type (no playlog item has it). */
+const LISTINGS = '(listings)'
 
 /**
  * What the media library knows of a programme's asset (absent or null: nothing, and the programme
@@ -23,6 +25,8 @@ const HOUR_MS = 3600_000
  */
 export interface GuideMetadata {
   assetId: number | null
+  /** The series an episode belongs to. */
+  show: string | null
   season: number | null
   episode: number | null
   episodeTitle: string | null
@@ -39,29 +43,61 @@ export type GuideItem = Pick<PlaylogEvent, 'startMs' | 'endMs' | 'title' | 'type
 /** What the guide needs of the schedule: the playlog overlapping a range, in start order, in pages. */
 export type PlaylogPages = (channelId: number, from: number, to: number) => Iterable<GuideItem[]>
 
-/** The playlog's item types as guide categories. */
-const CATEGORIES: Record<string, string> = {
-  program: 'Program',
-  promo: 'Promo',
-  bumper: 'Bumper',
-  commercial: 'Commercial',
-  filler: 'Filler',
-  'station-id': 'Station ID'
+/**
+ * Categories as Plex and Jellyfin read them: they decide a programme's kind by the names Movie,
+ * Series, News, Sports and Kids (Jellyfin's defaults also take Family, Children and Childrens as
+ * Kids), so each programme gets its kind in those words: a library episode (a show or an episode
+ * number) is a Series, a library asset with a year and neither a Movie; the interstitials (promos,
+ * bumpers, commercials, filler, station ids) are Interstitial; a programme the library knows
+ * nothing of says nothing it cannot know. The guide channel's hours are Information.
+ */
+const INTERSTITIAL = 'Interstitial'
+const INTERSTITIAL_TYPES = new Set(['promo', 'bumper', 'commercial', 'filler', 'station-id'])
+export const LISTINGS_CATEGORY = 'Information'
+
+/** Library genres whose name media servers map to a kind, by their lower-case spelling. */
+const GENRE_KINDS: Record<string, string> = {
+  news: 'News',
+  sport: 'Sports',
+  sports: 'Sports',
+  kids: 'Kids',
+  children: 'Kids',
+  childrens: 'Kids',
+  "children's": 'Kids',
+  family: 'Kids'
 }
 
-const NO_DETAILS = { head: '', tail: '' }
+/** The kind a programme's item type and library metadata give it, or null. */
+export function kindOf(type: string, m: Partial<GuideMetadata> | undefined): string | null {
+  if (INTERSTITIAL_TYPES.has(type)) return INTERSTITIAL
+  if (type !== 'program' || !m) return null
+  if (m.episode != null || m.show) return 'Series'
+  return m.year != null ? 'Movie' : null
+}
+
+interface Details {
+  head: string
+  /** The kinds the genres map to (Kids, News, Sports). */
+  kinds: string[]
+  /** The genres as the library has them. */
+  genres: string[]
+  tail: string
+}
+
+const NO_DETAILS: Details = { head: '', kinds: [], genres: [], tail: '' }
 
 /**
- * The library's metadata as XMLTV elements, in the DTD's order around the type's category: before
- * it sub-title, desc and date; after it the genres (more categories) and the episode numbers.
+ * The library's metadata as XMLTV elements, in the DTD's order around the categories: before them
+ * sub-title, desc and date; after them the episode numbers.
  */
-function guideDetails(m: Partial<GuideMetadata>): { head: string; tail: string } {
+function guideDetails(m: Partial<GuideMetadata>): Details {
   let head = ''
   let tail = ''
   if (m.episodeTitle) head += `    <sub-title>${escapeXml(m.episodeTitle)}</sub-title>\n`
   if (m.plot) head += `    <desc>${escapeXml(m.plot)}</desc>\n`
   if (m.year != null) head += `    <date>${m.year}</date>\n`
-  for (const genre of genresOf(m.genres)) tail += `    <category>${escapeXml(genre)}</category>\n`
+  const genres = genresOf(m.genres)
+  const kinds = [...new Set(genres.flatMap((g) => GENRE_KINDS[g.trim().toLowerCase()] ?? []))]
   if (m.episode != null) {
     // xmltv_ns counts from zero (S01E02 is "0.1."); it has no way to say season 0 (specials).
     const season = m.season != null && m.season > 0 ? String(m.season - 1) : ''
@@ -71,7 +107,27 @@ function guideDetails(m: Partial<GuideMetadata>): { head: string; tail: string }
     const onscreen = `${m.season != null ? `S${pad(m.season)}` : ''}E${pad(m.episode)}`
     tail += `    <episode-num system="onscreen">${onscreen}</episode-num>\n`
   }
-  return head || tail ? { head, tail } : NO_DETAILS
+  return head || tail || genres.length ? { head, kinds, genres, tail } : NO_DETAILS
+}
+
+/**
+ * The programme's categories: its kind and the kinds its genres map to (in English, the words
+ * media servers match), then the genres as the library has them; no name twice.
+ */
+function categoriesXml(kind: string | null, d: Details): string {
+  let out = ''
+  const seen = new Set<string>()
+  for (const [name, lang] of [
+    ...(kind ? [[kind, true] as const] : []),
+    ...d.kinds.map((k) => [k, true] as const),
+    ...d.genres.map((g) => [g, false] as const)
+  ]) {
+    const key = name.toLowerCase()
+    if (seen.has(key)) continue
+    seen.add(key)
+    out += `    <category${lang ? ' lang="en"' : ''}>${escapeXml(name)}</category>\n`
+  }
+  return out
 }
 
 function genresOf(json: string | null | undefined): string[] {
@@ -96,7 +152,9 @@ class ProgrammeWriter {
   /** Titles as XML: a channel airs the same few titles over and over. */
   private readonly titles = new Map<string, string>()
   /** Each asset's library metadata as XML (the same episodes air again and again too). */
-  private readonly details = new Map<number, { head: string; tail: string }>()
+  private readonly details = new Map<number, Details>()
+  /** Each asset's categories as XML, by item type (an asset airs as one type, nearly always). */
+  private readonly categories = new Map<string, string>()
 
   constructor(guideId: string, times: ZoneTimes) {
     this.times = times
@@ -107,20 +165,28 @@ class ProgrammeWriter {
     startMs: number,
     endMs: number,
     title: string,
-    category: string | null,
+    type: string,
     item?: GuideItem
   ): string {
-    const c = category ? `    <category lang="en">${category}</category>\n` : ''
     let xmlTitle = this.titles.get(title)
     if (xmlTitle === undefined) this.titles.set(title, (xmlTitle = escapeXml(title)))
     const d = item?.assetId != null ? this.detailsOf(item.assetId, item) : NO_DETAILS
+    const c = this.categoriesOf(type, item, d)
     return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${d.head}${c}${d.tail}  </programme>\n`
   }
 
-  private detailsOf(assetId: number, item: GuideItem): { head: string; tail: string } {
+  private detailsOf(assetId: number, item: GuideItem): Details {
     let d = this.details.get(assetId)
     if (d === undefined) this.details.set(assetId, (d = guideDetails(item)))
     return d
+  }
+
+  private categoriesOf(type: string, item: GuideItem | undefined, d: Details): string {
+    if (type === LISTINGS) return categoriesXml(LISTINGS_CATEGORY, NO_DETAILS)
+    const key = item?.assetId != null ? `${type}\n${item.assetId}` : type
+    let c = this.categories.get(key)
+    if (c === undefined) this.categories.set(key, (c = categoriesXml(kindOf(type, item), d)))
+    return c
   }
 
   /** Items in start order; never overlapping in the guide (a later start cuts the one before). */
@@ -141,9 +207,7 @@ class ProgrammeWriter {
 
   private cut(e: GuideItem, nextStartMs: number): string {
     const endMs = Math.min(e.endMs, nextStartMs)
-    return endMs > e.startMs
-      ? this.programme(e.startMs, endMs, e.title, CATEGORIES[e.type] ?? null, e)
-      : ''
+    return endMs > e.startMs ? this.programme(e.startMs, endMs, e.title, e.type, e) : ''
   }
 
   /**
@@ -157,7 +221,7 @@ class ProgrammeWriter {
       start < to;
       start += HOUR_MS
     )
-      out += this.programme(start, start + HOUR_MS, 'Listings', null)
+      out += this.programme(start, start + HOUR_MS, 'Listings', LISTINGS)
     return out
   }
 }
