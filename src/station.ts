@@ -45,6 +45,7 @@ import { createHttpServer } from './server/http'
 import { StationFacade } from './station-facade'
 import { httpLimitsFromEnv } from './server/connections'
 import { apiRoutes } from './server/api'
+import { StationMetrics } from './server/metrics'
 import { OutputService } from './outputs/service'
 import { MediaLibrary } from './library'
 import { analyseMedia } from './library/analysis'
@@ -181,6 +182,8 @@ export interface StationOptions {
   iptv?: Partial<IptvSettings>
   /** How long each part of close() may wait before it goes on regardless (default 10 s; tests shorten it). */
   shutdownGraceMs?: number
+  /** A read-only token for GET /metrics (the API token opens it too); default none. */
+  metricsToken?: string | null
 }
 
 /** RETROVUE_DISK_WARN_MB: the DISK warning's level in MB of free space (unset: the default). */
@@ -231,6 +234,7 @@ export class Station {
   /** The media library: folders, files probed, analysed and watched. */
   readonly library: MediaLibrary
   readonly iptv: IptvSettings
+  private readonly metricsToken: string | null
   /** What HDHomeRun clients see of this station. */
   readonly tuner: TunerIdentity
 
@@ -365,6 +369,7 @@ export class Station {
     if (this.iptv.streamKey !== null && !STREAM_KEY_PATTERN.test(this.iptv.streamKey)) {
       throw new Error(`invalid stream key: ${STREAM_KEY_RULE}`)
     }
+    this.metricsToken = options.metricsToken ?? null
     const profile = PROFILES[options.profile ?? '360p']
     this.tuner = {
       deviceId: loadOrCreateDeviceId(dataDir),
@@ -507,7 +512,15 @@ export class Station {
         streamKey: this.iptv.streamKey,
         uiDir: this.uiDir,
         logger: this.logger,
-        limits
+        limits,
+        metricsToken: this.metricsToken,
+        metrics: new StationMetrics({
+          api: viewer,
+          channelNumbers: () =>
+            new Map(this.director.channelManagers().map((cm) => [cm.uuid, cm.channel.number])),
+          childPids: () =>
+            this.processes.live().flatMap((p) => (p.pid === undefined ? [] : [p.pid]))
+        })
       },
       [
         apiRoutes({

@@ -21,6 +21,7 @@ import pino, { type Logger } from 'pino'
 import { type RouteAccess, registerAccessControl } from './access'
 import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections'
 import { NO_ROUTE_HEADER } from '../shared/api'
+import type { StationMetrics } from './metrics'
 import {
   ApiError,
   badRequest,
@@ -40,6 +41,10 @@ export interface HttpServerOptions {
   logger: Logger
   /** Timeouts and connection caps; defaults suit a station (caps from the descriptor limit). */
   limits?: Partial<HttpLimits>
+  /** GET /metrics and the request counts (absent: no metrics). */
+  metrics?: StationMetrics
+  /** A read-only token that opens /metrics only (the API token opens it too). */
+  metricsToken?: string | null
 }
 
 /** Routes added by the engine's parts; each registers under the prefix it owns. */
@@ -242,7 +247,14 @@ export async function createHttpServer(
   )
 
   guardConnections(app, limits, log)
-  registerAccessControl(app, options.apiToken, options.streamKey ?? null)
+  registerAccessControl(
+    app,
+    options.apiToken,
+    options.streamKey ?? null,
+    options.metricsToken ?? null
+  )
+  // At the root, so its request counter sees every route's answers.
+  options.metrics?.register(app)
 
   // Upgraded sockets (event streams, refused upgrades) are not closed by the HTTP server's own
   // shutdown; without this a client holding one open would keep the station from stopping.
