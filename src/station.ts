@@ -47,6 +47,7 @@ import { httpLimitsFromEnv } from './server/connections'
 import { apiRoutes } from './server/api'
 import { StationMetrics } from './server/metrics'
 import { OutputService } from './outputs/service'
+import { WebhookService } from './ops/webhooks'
 import { MediaLibrary } from './library'
 import { analyseMedia } from './library/analysis'
 import { TsFeeds } from './server/iptv/ts-stream'
@@ -233,6 +234,8 @@ export class Station {
   readonly outputs: OutputService
   /** The media library: folders, files probed, analysed and watched. */
   readonly library: MediaLibrary
+  /** Alarm notifications posted to webhooks, in order, with retries. */
+  readonly webhooks: WebhookService
   readonly iptv: IptvSettings
   private readonly metricsToken: string | null
   /** What HDHomeRun clients see of this station. */
@@ -347,6 +350,13 @@ export class Station {
       alarms: this.director.alarms
     })
     this.schedule.on('changed', () => this.library.scheduleChanged())
+    this.webhooks = new WebhookService({
+      store,
+      clock,
+      log: logger.child({ component: 'webhooks' }),
+      director: this.director,
+      stationName: os.hostname()
+    })
     this.api = new StationFacade({
       clock,
       store,
@@ -354,6 +364,7 @@ export class Station {
       director: this.director,
       outputs: this.outputs,
       library: this.library,
+      webhooks: this.webhooks,
       emergencyPreview: cards
         ? (scope, message) => emergencyPreview(cards, scope, message, crawlSpeed)
         : undefined
@@ -456,6 +467,7 @@ export class Station {
       station.outputs.sync()
       station.loudnessAnalysis.start()
       station.library.start()
+      station.webhooks.start()
     } catch (err) {
       await station.close()
       throw err
@@ -491,9 +503,10 @@ export class Station {
         clock: this.clock,
         tools: this.requireTools()
       })
-      // The file may have added, enabled or removed push outputs, and added library folders.
+      // The file may have added, enabled or removed push outputs, and added library folders and webhooks.
       this.outputs.sync()
       this.library.sync()
+      this.webhooks.sync()
       return result
     }
     const result = this.importQueue.then(run, run)
@@ -586,6 +599,7 @@ export class Station {
       await this.library.close()
       this.schedule.stop()
       await this.outputs.close()
+      await this.webhooks.close()
       await this.director.shutdown()
       await this.http?.close()
     })().catch((err: unknown) => void (failure = { err }))
