@@ -23,7 +23,7 @@ const msg = {
   timers:
     'Runtime and schedule code uses MasterClock timers (clock.at/after/every), so simulated time drives it in tests.',
   belowServer:
-    'server/ is the HTTP room on top: the engine below it (the facade, outputs, library, runtime, schedule, media, store) never imports it.',
+    'server/ is the HTTP room on top: the engine below it (the facade, outputs, library, ops, runtime, schedule, media, store) never imports it.',
   routes:
     'The HTTP room calls the engine through the StationApi (shared/api-routes.ts HttpEngine) and narrow views (server/engine.ts), never the ProgramDirector or the concrete StationFacade.'
 }
@@ -152,6 +152,7 @@ export default tseslint.config(
       'src/store/**/*.ts',
       'src/outputs/**/*.ts',
       'src/library/**/*.ts',
+      'src/ops/**/*.ts',
       'src/station-facade.ts'
     ],
     rules: {
@@ -195,7 +196,12 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/runtime/**/*.ts', 'src/schedule/**/*.ts', 'src/library/**/*.ts'],
+    files: [
+      'src/runtime/**/*.ts',
+      'src/schedule/**/*.ts',
+      'src/library/**/*.ts',
+      'src/ops/**/*.ts'
+    ],
     ignores: ['src/runtime/clock.ts'],
     rules: {
       'no-restricted-globals': [

@@ -24,6 +24,7 @@ const USAGE = `Usage:
                  [--public-url URL] [--stream-key KEY|generate] [--cors-origins LIST]
                  [--max-viewers N]
                  [--max-viewers-per-channel N] [--max-viewers-per-address N] [--guide-hours N]
+                 [--metrics-token TOKEN]
   retrovue import [--data-dir D] FILE
   retrovue help
 
@@ -52,6 +53,8 @@ const USAGE = `Usage:
   --max-viewers-per-address N  most viewers opened through the viewers' URLs from one client address
                           (default ${DEFAULT_VIEWER_LIMITS.perAddress}); past it 503 for that address only
   --guide-hours N         how far ahead the XMLTV guide reaches (default 48)
+  --metrics-token TOKEN   a read-only token for GET /metrics (Prometheus' bearer token); the API
+                          token opens /metrics too
 `
 
 class UsageError extends Error {
@@ -113,7 +116,11 @@ const serveSchema = z.object({
   'max-viewers-per-address': intArg('max-viewers-per-address', 1, 100_000).default(
     DEFAULT_VIEWER_LIMITS.perAddress
   ),
-  'guide-hours': intArg('guide-hours', 1, 336).default(48)
+  'guide-hours': intArg('guide-hours', 1, 336).default(48),
+  'metrics-token': z
+    .string()
+    .regex(/^[\x21-\x7e]{16,200}$/, '--metrics-token must be 16 to 200 visible ASCII characters')
+    .optional()
 })
 
 type ServeArgs = z.output<typeof serveSchema>
@@ -152,7 +159,8 @@ function parseServeArgs(argv: string[]): ServeArgs {
     'max-viewers': { type: 'string' },
     'max-viewers-per-channel': { type: 'string' },
     'max-viewers-per-address': { type: 'string' },
-    'guide-hours': { type: 'string' }
+    'guide-hours': { type: 'string' },
+    'metrics-token': { type: 'string' }
   })
   if (positionals.length > 0)
     throw new UsageError(`serve takes no positional arguments (got "${positionals[0]}")`)
@@ -173,6 +181,7 @@ async function serve(argv: string[]): Promise<void> {
     crawlSpeed: args['crawl-speed'],
     profile: args.profile,
     logger: terminalLogger(),
+    metricsToken: args['metrics-token'] ?? null,
     iptv: {
       publicUrl: args['public-url'] ?? null,
       streamKey: keyArg === 'generate' ? loadOrCreateStreamKey(dataDir) : (keyArg ?? null),

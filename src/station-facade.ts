@@ -98,6 +98,14 @@ import {
   type OutputService,
   UnknownOutputError
 } from './outputs/service'
+import type { WebhookService } from './ops/webhooks'
+import {
+  type WebhookDeliveryDto,
+  type WebhookDto,
+  webhookId,
+  webhookRequest,
+  type WebhookRequest
+} from './shared/webhooks'
 
 /** The as-run CSV's columns (RFC 4180, header row), in the JSON rows' field names. */
 export const AS_RUN_CSV_COLUMNS: Array<keyof AsRunRowDto> = [
@@ -135,6 +143,8 @@ export interface FacadeDeps {
   outputs?: OutputService
   /** The media library; absent, the library answers empty and refuses changes. */
   library?: MediaLibrary
+  /** Alarm webhooks; absent, none are kept and changes are refused. */
+  webhooks?: WebhookService
 }
 
 const invalid = (message: string, code = 'invalid_parameter') => new StationApiError(code, message)
@@ -599,6 +609,32 @@ export class StationFacade implements HttpEngine {
     })
     store.logos.sweep(store.channels.list().flatMap((c) => (c.logo ? [c.logo.file] : [])))
     schedule.notifyChanged([channelId])
+  }
+
+  // ---- alarm webhooks ------------------------------------------------------------------------
+
+  private hooks(): WebhookService {
+    if (!this.e.webhooks) throw new StationApiError('unavailable', 'this station has no webhooks')
+    return this.e.webhooks
+  }
+  async webhooks(): Promise<WebhookDto[]> {
+    return this.e.webhooks?.list() ?? []
+  }
+  async putWebhook(request: WebhookRequest): Promise<WebhookDto> {
+    const r = parse(webhookRequest, request, 'body', 'invalid_body')
+    return guard(() => this.hooks().put(r, this.actor))
+  }
+  async removeWebhook(id: string): Promise<void> {
+    const hook = parse(webhookId, id, 'id')
+    guard(() => this.hooks().remove(hook, this.actor))
+  }
+  async testWebhook(id: string): Promise<WebhookDeliveryDto> {
+    const hook = parse(webhookId, id, 'id')
+    return guard(() => this.hooks().test(hook))
+  }
+  async webhookDeliveries(id: string): Promise<WebhookDeliveryDto[]> {
+    const hook = parse(webhookId, id, 'id')
+    return guard(() => this.hooks().deliveries(hook))
   }
 
   // ---- events -------------------------------------------------------------------------------

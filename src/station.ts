@@ -46,7 +46,9 @@ import { createHttpServer } from './server/http'
 import { StationFacade } from './station-facade'
 import { httpLimitsFromEnv } from './server/connections'
 import { apiRoutes } from './server/api'
+import { StationMetrics } from './server/metrics'
 import { OutputService } from './outputs/service'
+import { WebhookService } from './ops/webhooks'
 import { MediaLibrary } from './library'
 import { analyseMedia } from './library/analysis'
 import { TsFeeds } from './server/iptv/ts-stream'
@@ -182,6 +184,8 @@ export interface StationOptions {
   iptv?: Partial<IptvSettings>
   /** How long each part of close() may wait before it goes on regardless (default 10 s; tests shorten it). */
   shutdownGraceMs?: number
+  /** A read-only token for GET /metrics (the API token opens it too); default none. */
+  metricsToken?: string | null
 }
 
 /** RETROVUE_DISK_WARN_MB: the DISK warning's level in MB of free space (unset: the default). */
@@ -231,7 +235,10 @@ export class Station {
   readonly outputs: OutputService
   /** The media library: folders, files probed, analysed and watched. */
   readonly library: MediaLibrary
+  /** Alarm notifications posted to webhooks, in order, with retries. */
+  readonly webhooks: WebhookService
   readonly iptv: IptvSettings
+  private readonly metricsToken: string | null
   /** What HDHomeRun clients see of this station. */
   readonly tuner: TunerIdentity
 
@@ -335,6 +342,13 @@ export class Station {
       alarms: this.director.alarms
     })
     this.schedule.on('changed', () => this.library.scheduleChanged())
+    this.webhooks = new WebhookService({
+      store,
+      clock,
+      log: logger.child({ component: 'webhooks' }),
+      director: this.director,
+      stationName: os.hostname()
+    })
     // The playout's loudness measurements of files outside library folders: jobs of the same queue.
     this.loudnessAnalysis = new LoudnessAnalysis({
       store,
@@ -353,6 +367,7 @@ export class Station {
       director: this.director,
       outputs: this.outputs,
       library: this.library,
+      webhooks: this.webhooks,
       emergencyPreview: cards
         ? (scope, message) => emergencyPreview(cards, scope, message, crawlSpeed)
         : undefined
@@ -369,6 +384,7 @@ export class Station {
     if (this.iptv.streamKey !== null && !STREAM_KEY_PATTERN.test(this.iptv.streamKey)) {
       throw new Error(`invalid stream key: ${STREAM_KEY_RULE}`)
     }
+    this.metricsToken = options.metricsToken ?? null
     const profile = PROFILES[options.profile ?? '360p']
     this.tuner = {
       deviceId: loadOrCreateDeviceId(dataDir),
@@ -454,6 +470,7 @@ export class Station {
       station.outputs.sync()
       station.loudnessAnalysis.start()
       station.library.start()
+      station.webhooks.start()
     } catch (err) {
       await station.close()
       throw err
@@ -489,9 +506,10 @@ export class Station {
         clock: this.clock,
         tools: this.requireTools()
       })
-      // The file may have added, enabled or removed push outputs, and added library folders.
+      // The file may have added, enabled or removed push outputs, and added library folders and webhooks.
       this.outputs.sync()
       this.library.sync()
+      this.webhooks.sync()
       return result
     }
     const result = this.importQueue.then(run, run)
@@ -511,7 +529,15 @@ export class Station {
         cors: this.iptv.corsOrigins,
         uiDir: this.uiDir,
         logger: this.logger,
-        limits
+        limits,
+        metricsToken: this.metricsToken,
+        metrics: new StationMetrics({
+          api: viewer,
+          channelNumbers: () =>
+            new Map(this.director.channelManagers().map((cm) => [cm.uuid, cm.channel.number])),
+          childPids: () =>
+            this.processes.live().flatMap((p) => (p.pid === undefined ? [] : [p.pid]))
+        })
       },
       [
         apiRoutes({
@@ -582,6 +608,7 @@ export class Station {
       await this.library.close()
       this.schedule.stop()
       await this.outputs.close()
+      await this.webhooks.close()
       await this.director.shutdown()
       await this.http?.close()
     })().catch((err: unknown) => void (failure = { err }))

@@ -66,6 +66,8 @@ const host = hostEngine(port, {
     const station = await Station.open({
       dataDir,
       logger,
+      // The desktop app's read-only token for GET /metrics, as `serve --metrics-token`.
+      metricsToken: process.env['RETROVUE_METRICS_TOKEN'] || null,
       ffmpeg: args['ffmpeg-dir'] ? { bundledDir: args['ffmpeg-dir'] } : {}
     })
     try {

@@ -108,6 +108,13 @@ export function alarmRowDto(r: AlarmRow, channelUuid: string | null): AlarmDto {
   })
 }
 
+/** An alarm's change as it happened, for whoever notifies about it (ops/webhooks.ts). */
+export interface AlarmTransition {
+  state: 'raised' | 'cleared' | 'acknowledged'
+  alarm: AlarmDto
+  atMs: number
+}
+
 export interface AlarmBoardOptions {
   clock: MasterClock
   log: AlarmLog
@@ -117,6 +124,8 @@ export interface AlarmBoardOptions {
   onChange: () => void
   /** Recording failed: the alarm still shows, history misses it. */
   onError: (err: unknown) => void
+  /** Told of every occurrence raised, cleared or acknowledged (not of a message update). */
+  onTransition?: (t: AlarmTransition) => void
 }
 
 export class AlarmBoard {
@@ -133,6 +142,15 @@ export class AlarmBoard {
     } catch (err) {
       this.o.onError(err)
       return fallback
+    }
+  }
+
+  private transition(state: AlarmTransition['state'], a: Occurrence, atMs: number): void {
+    if (!this.o.onTransition) return
+    try {
+      this.o.onTransition({ state, alarm: alarmDto(a), atMs })
+    } catch (err) {
+      this.o.onError(err)
     }
   }
 
@@ -160,7 +178,7 @@ export class AlarmBoard {
         raisedAt: atMs
       }
       const id = this.record(() => this.o.log.insert(row), -++this.unrecorded)
-      this.active.set(key, {
+      const occurrence: Occurrence = {
         ...alarm,
         owner,
         key,
@@ -168,7 +186,9 @@ export class AlarmBoard {
         id,
         clearedAtMs: null,
         acknowledgedAtMs: null
-      })
+      }
+      this.active.set(key, occurrence)
+      this.transition('raised', occurrence, atMs)
     }
     this.o.onChange()
     return true
@@ -181,6 +201,7 @@ export class AlarmBoard {
     a.clearedAtMs = Math.max(atMs, a.sinceMs)
     if (a.id > 0) this.record(() => this.o.log.clear(a.id, a.clearedAtMs!), undefined)
     if (a.acknowledgedAtMs === null) this.latched.set(a.id, a)
+    this.transition('cleared', a, a.clearedAtMs)
     this.o.onChange()
     return true
   }
@@ -198,6 +219,7 @@ export class AlarmBoard {
       a.acknowledgedAtMs = this.o.clock.now()
       if (a.id > 0) this.record(() => this.o.log.acknowledge(a.id, a.acknowledgedAtMs!, by), false)
       this.latched.delete(id)
+      this.transition('acknowledged', a, a.acknowledgedAtMs)
       this.o.onChange()
     }
     return alarmDto(a)

@@ -23,7 +23,7 @@ import type {
 import type { Listing } from '../schedule/service'
 import type { Store } from '../store'
 import { alarmKeys } from './alarm-keys'
-import { AlarmBoard, type AlarmLog } from './alarms'
+import { AlarmBoard, type AlarmLog, type AlarmTransition } from './alarms'
 import { AsRunLogger } from './as-run'
 import type { ProducerBudget } from './budget'
 import { CapacityError, ChannelSwitchError } from './errors'
@@ -69,6 +69,8 @@ export interface ChannelManagerDeps {
   writeFailed?: (what: string, err: unknown) => void
   /** The channel's status changed (coalesced by the status hub). */
   onChange: (channelUuid: string) => void
+  /** Each of the channel's alarms as it is raised, cleared or acknowledged. */
+  alarmTransition?: (t: AlarmTransition) => void
 }
 
 /** Where a channel's output is right now, for the stream server. */
@@ -106,7 +108,8 @@ export class ChannelManager {
       channel: { id: channel.id, uuid: channel.uuid },
       defaultOwner: 'channel',
       onChange: () => this.changed(),
-      onError: (err) => this.log.error({ err }, 'an alarm could not be recorded')
+      onError: (err) => this.log.error({ err }, 'an alarm could not be recorded'),
+      onTransition: deps.alarmTransition
     })
     this.fanout = new SessionFanout(clock, deps.policy.viewerGraceMs, () =>
       this.supervisor.stopIfUnwanted()

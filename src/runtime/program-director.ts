@@ -31,7 +31,7 @@ import { formatInstant } from '../shared/time'
 import type { MasterClock } from '../shared/clock'
 import type { ProducerFactory } from '../playout'
 import { alarmKeys } from './alarm-keys'
-import { AlarmBoard, type AlarmLog, storeAlarmLog } from './alarms'
+import { AlarmBoard, type AlarmLog, type AlarmTransition, storeAlarmLog } from './alarms'
 import { ProducerBudget } from './budget'
 import { ChannelManager, type ChannelOutput, type ScheduleReader } from './channel-manager'
 import {
@@ -106,6 +106,10 @@ export class ProgramDirector {
   private readonly log: Logger
   private readonly alarmLog: AlarmLog
   readonly disk: DiskWatch | null
+  private readonly alarmListeners = new Set<(t: AlarmTransition) => void>()
+  private readonly alarmTransition = (t: AlarmTransition): void => {
+    for (const listener of this.alarmListeners) listener(t)
+  }
   /** An emergency's record the store took but could not take back after a channel refused: retried. */
   private undoPending: (() => void) | null = null
 
@@ -130,7 +134,8 @@ export class ProgramDirector {
       channel: null,
       defaultOwner: 'station',
       onChange: () => this.status.stationChanged(),
-      onError: (err) => this.log.error({ err }, 'an alarm could not be recorded')
+      onError: (err) => this.log.error({ err }, 'an alarm could not be recorded'),
+      onTransition: this.alarmTransition
     })
     this.disk = opts.disk
       ? new DiskWatch({
@@ -238,7 +243,8 @@ export class ProgramDirector {
       health: () => this.outputHealth,
       writeFailed: (what, err) => this.writeFailed(what, err),
       loudness: () => this.loudness,
-      onChange: (uuid) => this.status.channelChanged(uuid)
+      onChange: (uuid) => this.status.channelChanged(uuid),
+      alarmTransition: this.alarmTransition
     })
     this.cms.set(row.uuid, cm)
     this.status.channelChanged(row.uuid)
@@ -299,6 +305,12 @@ export class ProgramDirector {
       mode: this.mode.global,
       emergency: e ? { message: e.message, scope: e.scope, since: formatInstant(e.sinceMs) } : null
     }
+  }
+
+  /** Every alarm of the station and its channels as it is raised, cleared or acknowledged. */
+  onAlarm(listener: (t: AlarmTransition) => void): () => void {
+    this.alarmListeners.add(listener)
+    return () => this.alarmListeners.delete(listener)
   }
 
   stationAlarms(): AlarmDto[] {

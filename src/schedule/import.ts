@@ -233,12 +233,22 @@ export function applyStation(
     // Library folders the file lists and the station does not know yet; known ones stay as they are.
     for (const f of station.library ?? [])
       if (!store.library.folder(f.id)) store.library.addFolder(f.id, f.path, now)
+    // Webhooks the file lists are added or replaced (channels by the uuid of the slug); others stay.
+    for (const w of station.webhooks ?? [])
+      store.webhooks.put(
+        {
+          ...w,
+          channels: w.channels?.map((slug) => store.channels.bySlug(slug)!.uuid) ?? null
+        },
+        now
+      )
     store.audit.append(now, actor, 'station-import', {
       file: station.file,
       channels: station.channels.map((c) => c.slug),
       ...(station.health ? { health: station.health } : {}),
       ...(station.loudness ? { loudness: station.loudness } : {}),
-      ...(station.library ? { library: station.library } : {})
+      ...(station.library ? { library: station.library } : {}),
+      ...(station.webhooks ? { webhooks: station.webhooks.map((w) => w.id) } : {})
     })
   })
   if (station.channels.some((c) => c.logo !== undefined))

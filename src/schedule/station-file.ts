@@ -22,6 +22,13 @@ import {
 import { checkLogoPng } from '../shared/logo'
 import { loudnessRequest } from '../shared/station-api'
 import { libraryFolderId } from '../shared/library'
+import {
+  MAX_WEBHOOKS,
+  webhookId,
+  webhookSecret,
+  webhookSeverities,
+  webhookUrl
+} from '../shared/webhooks'
 import { formatInstant, isValidZone, parseInstant } from '../shared/time'
 import { MAX_OUTPUTS_PER_CHANNEL, outputUrl, sameDestination } from '../shared/output-url'
 import type { FfmpegTools } from '../media/ffmpeg'
@@ -262,7 +269,28 @@ const stationFileSchema = z.strictObject({
     .optional(),
   channels: z
     .array(channel, { error: 'must be an array of channels' })
-    .min(1, { error: 'must list at least one channel' })
+    .min(1, { error: 'must list at least one channel' }),
+  // Alarm webhooks (channels by this file's channel ids); absent or unlisted webhooks stay as stored.
+  webhooks: z
+    .array(
+      z.strictObject(
+        {
+          id: webhookId,
+          url: webhookUrl,
+          secret: webhookSecret,
+          severities: webhookSeverities.default(['warning', 'critical']),
+          channels: z
+            .array(slug, { error: "must be an array of this file's channel ids" })
+            .nullable()
+            .default(null),
+          enabled: z.boolean({ error: 'must be true or false' }).default(true)
+        },
+        { error: 'must be an object { id, url, secret, severities?, channels?, enabled? }' }
+      ),
+      { error: 'must be an array of webhooks' }
+    )
+    .max(MAX_WEBHOOKS, { error: `must list at most ${MAX_WEBHOOKS} webhooks` })
+    .optional()
 })
 
 export type StationFileJson = z.output<typeof stationFileSchema>
@@ -312,6 +340,8 @@ export interface ValidatedStation {
   loudness: LoudnessSettings | null
   /** The `library` folders, paths resolved; null when the file has none (the stored folders stay). */
   library: Array<{ id: string; path: string }> | null
+  /** The `webhooks`, channels by slug; null when the file has none (the stored webhooks stay). */
+  webhooks: StationFileJson['webhooks'] | null
   channels: ValidatedChannel[]
   /** Probe results by absolute asset path. */
   assets: Map<string, ProbeResult>
@@ -635,6 +665,20 @@ export async function validateStationFile(
       })
   })
 
+  const slugs = new Set(parsed.data.channels.map((c) => c.id))
+  ;(parsed.data.webhooks ?? []).forEach((w, i) => {
+    const first = parsed.data.webhooks!.findIndex((o) => o.id === w.id)
+    if (first !== i)
+      problems.push({ path: `$.webhooks[${i}].id`, message: `the same id as $.webhooks[${first}]` })
+    ;(w.channels ?? []).forEach((c, ci) => {
+      if (!slugs.has(c))
+        problems.push({
+          path: `$.webhooks[${i}].channels[${ci}]`,
+          message: `no channel "${c}" in this file`
+        })
+    })
+  })
+
   if (problems.length > 0) throw new StationFileError(abs, problems)
   const h = parsed.data.health
   const healthSettings = h
@@ -649,6 +693,7 @@ export async function validateStationFile(
     health: healthSettings,
     loudness: parsed.data.loudness ?? null,
     library: parsed.data.library ? library : null,
+    webhooks: parsed.data.webhooks ?? null,
     channels,
     assets
   }

@@ -9,9 +9,10 @@ import { ApiError } from './errors'
  * public: anyone (health, the console's files); token: the API token (the default);
  * stream: a viewer's URL, where the session id in the path is the credential;
  * viewer: viewers' software (M3U, XMLTV, channel streams, HDHomeRun): no token, and when the
- * station has a stream key, only the routes with the key in their path, presented correctly.
+ * station has a stream key, only the routes with the key in their path, presented correctly;
+ * metrics: the API token or the read-only metrics token (`--metrics-token`), as Bearer.
  */
-export type RouteAccess = 'public' | 'token' | 'stream' | 'viewer'
+export type RouteAccess = 'public' | 'token' | 'stream' | 'viewer' | 'metrics'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -105,7 +106,8 @@ function checkStreamKey(req: FastifyRequest, streamKey: string | null): void {
 export function registerAccessControl(
   app: FastifyInstance,
   apiToken: string,
-  streamKey: string | null = null
+  streamKey: string | null = null,
+  metricsToken: string | null = null
 ): void {
   // The bound address is known once listening and never changes after; undefined until then.
   let allowedHosts: Set<string> | null | undefined
@@ -144,6 +146,19 @@ export function registerAccessControl(
         'this route does not take a connection upgrade'
       )
     if (config.access === 'viewer') return checkStreamKey(req, streamKey)
+    if (config.access === 'metrics') {
+      const presented = presentedToken(req, false)
+      if (
+        tokenMatches(apiToken, presented) ||
+        (metricsToken !== null && tokenMatches(metricsToken, presented))
+      )
+        return
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'missing or wrong token: send Authorization: Bearer <the API token or the --metrics-token>'
+      )
+    }
     if ((config.access ?? 'token') !== 'token') return
     if (!tokenMatches(apiToken, presentedToken(req, config.upgrade === true))) {
       throw new ApiError(

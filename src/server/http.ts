@@ -28,6 +28,7 @@ import {
 } from './cors'
 import { type HttpLimits, guardConnections, nodeServerOptions, resolveLimits } from './connections'
 import { NO_ROUTE_HEADER } from '../shared/api'
+import type { StationMetrics } from './metrics'
 import {
   ApiError,
   badRequest,
@@ -49,6 +50,10 @@ export interface HttpServerOptions {
   logger: Logger
   /** Timeouts and connection caps; defaults suit a station (caps from the descriptor limit). */
   limits?: Partial<HttpLimits>
+  /** GET /metrics and the request counts (absent: no metrics). */
+  metrics?: StationMetrics
+  /** A read-only token that opens /metrics only (the API token opens it too). */
+  metricsToken?: string | null
 }
 
 /** Routes added by the engine's parts; each registers under the prefix it owns. */
@@ -254,7 +259,14 @@ export async function createHttpServer(
   )
 
   guardConnections(app, limits, log)
-  registerAccessControl(app, options.apiToken, options.streamKey ?? null)
+  registerAccessControl(
+    app,
+    options.apiToken,
+    options.streamKey ?? null,
+    options.metricsToken ?? null
+  )
+  // At the root, so its request counter sees every route's answers.
+  options.metrics?.register(app)
   const cors = options.cors ?? DEFAULT_CORS_ORIGINS
   registerCorsHeaders(app, cors)
 

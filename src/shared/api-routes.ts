@@ -25,6 +25,7 @@ import {
   stationImportRequest,
   viewerAttachRequest
 } from './station-api'
+import { webhookRequest } from './webhooks'
 
 /** What the HTTP API calls: the StationApi, the channel list, and sessions for any purpose. */
 export interface HttpEngine extends StationApi {
@@ -304,6 +305,35 @@ export const API_ROUTES = {
     path: '/api/library/jobs/:id/cancel',
     call: 'cancelLibraryJob',
     args: ['params.id']
+  },
+  webhooks: { method: 'GET', path: '/api/webhooks', call: 'webhooks', wrap: 'webhooks' },
+  putWebhook: {
+    method: 'POST',
+    path: '/api/webhooks',
+    body: webhookRequest,
+    call: 'putWebhook',
+    args: ['body']
+  },
+  removeWebhook: {
+    method: 'DELETE',
+    path: '/api/webhooks/:id',
+    call: 'removeWebhook',
+    args: ['params.id'],
+    status: 204
+  },
+  testWebhook: {
+    method: 'POST',
+    path: '/api/webhooks/:id/test',
+    call: 'testWebhook',
+    args: ['params.id'],
+    status: 201
+  },
+  webhookDeliveries: {
+    method: 'GET',
+    path: '/api/webhooks/:id/deliveries',
+    call: 'webhookDeliveries',
+    args: ['params.id'],
+    wrap: 'deliveries'
   },
   events: { method: 'GET', path: '/api/events', special: 'events' },
   importStation: {

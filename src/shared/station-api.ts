@@ -36,6 +36,13 @@ import {
 } from './library'
 import { outputUrl } from './output-url'
 import {
+  type WebhookDeliveryDto,
+  type WebhookDto,
+  webhookId,
+  webhookRequest,
+  type WebhookRequest
+} from './webhooks'
+import {
   type ChannelLogo,
   DEFAULT_LOUDNESS,
   describeChoices,
@@ -321,6 +328,16 @@ export interface StationApi {
   /** The library's background jobs: running, queued, and the last finished ones. */
   libraryJobs(): Promise<LibraryJobDto[]>
   cancelLibraryJob(id: string): Promise<LibraryJobDto>
+  // alarm webhooks
+  /** The webhooks (URLs redacted, secrets never) with each one's last delivery and last failure. */
+  webhooks(): Promise<WebhookDto[]>
+  /** Adds a webhook, or replaces the one with the request's id. */
+  putWebhook(request: WebhookRequest): Promise<WebhookDto>
+  removeWebhook(id: string): Promise<void>
+  /** Queues a test notification (delivered in order, behind what waits). */
+  testWebhook(id: string): Promise<WebhookDeliveryDto>
+  /** A webhook's delivery log, newest first. */
+  webhookDeliveries(id: string): Promise<WebhookDeliveryDto[]>
   // events
   /** Delivers a snapshot first, then every change, until the returned function is called. */
   subscribe(listener: StationEventListener): () => void
@@ -384,7 +401,12 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
     { name: 'image', schema: libraryImage }
   ],
   libraryJobs: [],
-  cancelLibraryJob: [{ name: 'id', schema: libraryJobId }]
+  cancelLibraryJob: [{ name: 'id', schema: libraryJobId }],
+  webhooks: [],
+  putWebhook: [{ name: 'request', schema: webhookRequest }],
+  removeWebhook: [{ name: 'id', schema: webhookId }],
+  testWebhook: [{ name: 'id', schema: webhookId }],
+  webhookDeliveries: [{ name: 'id', schema: webhookId }]
 }
 
 /** The StationApi's method names, for transports that must list them (IPC allow-lists). */

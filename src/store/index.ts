@@ -12,6 +12,7 @@ import { OutputsRepo } from './outputs'
 import { LogoFiles } from './logo-files'
 import { LoudnessRepo } from './loudness'
 import { LibraryRepo } from './library'
+import { WebhooksRepo } from './webhooks'
 
 export { StoreOpenError, checkIntegrity } from './database'
 export { DataFolderError } from './data-folder'
@@ -30,6 +31,7 @@ export type { ViewerSessionRow } from './sessions'
 export type { SystemStateRow, AuditEntry, AuditActor } from './system'
 export type { AlarmRow, NewAlarm } from './alarms'
 export type { OutputRow } from './outputs'
+export type { DeliveryRow, WebhookRow } from './webhooks'
 export type { LoudnessMeasurement, UnmeasuredAsset } from './loudness'
 export type {
   AssetRow,
@@ -73,6 +75,8 @@ export class Store {
   readonly loudness: LoudnessRepo
   /** The media library: folders, library files (rows of assets), their analysis. */
   readonly library: LibraryRepo
+  /** Alarm webhooks and their deliveries (pending ones and the delivery log). */
+  readonly webhooks: WebhooksRepo
 
   private constructor(
     readonly db: Db,
@@ -93,6 +97,7 @@ export class Store {
     this.logos = new LogoFiles(path.dirname(file))
     this.loudness = new LoudnessRepo(db)
     this.library = new LibraryRepo(db)
+    this.webhooks = new WebhooksRepo(db)
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

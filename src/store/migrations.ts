@@ -520,6 +520,43 @@ CREATE TABLE asset_analysis (
   analysed_at       INTEGER NOT NULL
 );
 `
+  },
+  {
+    version: 12,
+    name: 'alarm webhooks',
+    sql: `
+-- Where alarms are posted (ops/webhooks.ts): each webhook's receiver, secret and filters, and every
+-- notification for it, kept from the moment it is queued (pending) until delivered, given up or
+-- dropped, so a station restarted while a receiver is down still sends what it owed, in order.
+-- Finished rows are the delivery log (the last ones per webhook are kept).
+CREATE TABLE webhooks (
+  id              TEXT    PRIMARY KEY,
+  url             TEXT    NOT NULL,
+  secret          TEXT    NOT NULL,
+  severities_json TEXT    NOT NULL,
+  channels_json   TEXT,
+  enabled         INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id           INTEGER PRIMARY KEY,
+  webhook_id   TEXT    NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  sequence     INTEGER NOT NULL,
+  event        TEXT    NOT NULL,
+  alarm_code   TEXT,
+  payload      TEXT    NOT NULL,
+  state        TEXT    NOT NULL DEFAULT 'pending'
+                 CHECK (state IN ('pending', 'delivered', 'failed', 'dropped')),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  created_at   INTEGER NOT NULL,
+  finished_at  INTEGER,
+  last_status  INTEGER,
+  last_error   TEXT,
+  UNIQUE (webhook_id, sequence)
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id, id) WHERE state = 'pending';
+`
   }
 ]
 

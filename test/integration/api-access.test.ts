@@ -80,7 +80,12 @@ describe('HTTP access control', () => {
         .filter((r) => r.url.startsWith('/iptv/') || hdhr.test(r.url))
         .every((r) => r.access === 'viewer')
     ).toBe(true)
-    for (const r of table.filter((x) => x.access === 'token')) {
+    // Prometheus' scrape: the API token or the read-only metrics token, nothing else.
+    expect(table.filter((r) => r.access === 'metrics').map((r) => r.url)).toEqual([
+      '/metrics',
+      '/metrics'
+    ])
+    for (const r of table.filter((x) => x.access === 'token' || x.access === 'metrics')) {
       const url = r.url.replace(/:uuid/g, env.uuids[0]!).replace(/:(\w+)/g, 'abcdefghijklmnop1234')
       const res = await env.app.inject({
         method: r.method as 'GET',

@@ -431,7 +431,8 @@ describe('HTTP fuzz', () => {
       'POST /api/channels/:uuid/logo',
       'DELETE /api/channels/:uuid/logo',
       'GET /api/loudness',
-      'PUT /api/loudness'
+      'PUT /api/loudness',
+      'GET /metrics'
     ]) {
       expect(urls).toContain(r)
     }

@@ -43,6 +43,7 @@ describe('retrovue CLI', () => {
     ],
     [['serve', '--max-viewers-per-address', '0'], /--max-viewers-per-address must be between 1/],
     [['serve', '--guide-hours', '1000'], /--guide-hours must be between 1 and 336/],
+    [['serve', '--metrics-token', 'short'], /--metrics-token must be 16 to 200/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['import'], /import takes exactly one station file \(got 0\)/],
     [['import', 'a.json', 'b.json'], /exactly one station file \(got 2\)/],

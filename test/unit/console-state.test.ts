@@ -125,6 +125,11 @@ function fakeApi(
     libraryAssetImage: nope,
     libraryJobs: nope,
     cancelLibraryJob: nope,
+    webhooks: nope,
+    putWebhook: nope,
+    removeWebhook: nope,
+    testWebhook: nope,
+    webhookDeliveries: nope,
     subscribe: (l) => {
       listener = l
       return () => (listener = null)

@@ -212,7 +212,8 @@ describe('import rules (docs/architecture.md) enforced by lint', () => {
       ['src/media', '../server/errors'],
       ['src/store', '../server'],
       ['src/outputs', '../server/iptv/ts-stream'],
-      ['src/library', '../server/api']
+      ['src/library', '../server/api'],
+      ['src/ops', '../server/metrics']
     ] as const) {
       expect(
         await lint(dir, `import * as m from '${target}';\nexport const x = m;\n`),
