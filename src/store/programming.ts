@@ -3,6 +3,43 @@
 // exactly where the playlog left off).
 import type { Db } from './database'
 
+/** An asset of a collection as programming reads it. */
+export interface CollectionAssetRow {
+  assetId: number
+  title: string
+  show: string | null
+  season: number | null
+  episode: number | null
+  durationMs: number | null
+  status: string | null
+  path: string
+  folderId: string | null
+  relPath: string | null
+}
+
+/** What a collection selects (a definition as the store can query it). */
+export type CollectionQuery =
+  | { show: string }
+  | { folder: string; prefix: string }
+  | { ids: number[]; refs: Array<{ folder: string; relPath: string }> }
+  | {
+      filter: {
+        kind?: string
+        genre?: string
+        show?: string
+        text?: string
+        folder?: string
+        minDurationMs?: number
+        maxDurationMs?: number
+      }
+    }
+
+const ASSET_COLUMNS = `a.id AS assetId,
+  coalesce(a.title, replace(a.path, rtrim(a.path, replace(a.path, '/', '')), '')) AS title,
+  a.show, a.season, a.episode, CASE WHEN a.probed_at > 0 THEN a.duration_ms END AS durationMs,
+  a.status, a.path, a.folder_id AS folderId, a.rel_path AS relPath`
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
 export interface CollectionRow {
   id: string
   definitionJson: string
@@ -88,6 +125,80 @@ export class ProgrammingRepo {
   }
   removeCollection(id: string): boolean {
     return this.db.prepare('DELETE FROM collections WHERE id = ?').run(id).changes > 0
+  }
+
+  /** The assets a collection selects, in its airing order (every status: the caller picks the playable). */
+  collectionAssets(q: CollectionQuery): CollectionAssetRow[] {
+    if ('show' in q)
+      return this.db
+        .prepare(
+          `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.show = ? COLLATE NOCASE AND a.status IS NOT NULL
+           ORDER BY a.season IS NULL, a.season, a.episode IS NULL, a.episode, a.title COLLATE NOCASE, a.id`
+        )
+        .all(q.show) as CollectionAssetRow[]
+    if ('folder' in q)
+      return this.db
+        .prepare(
+          `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.folder_id = ? AND a.rel_path LIKE ? ESCAPE '\\'
+           ORDER BY a.rel_path, a.id`
+        )
+        .all(q.folder, `${escapeLike(q.prefix)}%`) as CollectionAssetRow[]
+    if ('ids' in q) {
+      const byId = this.db.prepare(`SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.id = ?`)
+      const byRef = this.db.prepare(
+        `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.folder_id = ? AND a.rel_path = ?`
+      )
+      const out: CollectionAssetRow[] = []
+      for (const id of q.ids) {
+        const r = byId.get(id) as CollectionAssetRow | undefined
+        if (r) out.push(r)
+      }
+      for (const ref of q.refs) {
+        const r = byRef.get(ref.folder, ref.relPath) as CollectionAssetRow | undefined
+        if (r) out.push(r)
+      }
+      return out
+    }
+    const f = q.filter
+    const where = ['a.status IS NOT NULL']
+    const args: Record<string, unknown> = {}
+    if (f.kind !== undefined) {
+      where.push('a.kind = @kind')
+      args['kind'] = f.kind
+    }
+    if (f.show !== undefined) {
+      where.push('a.show = @show COLLATE NOCASE')
+      args['show'] = f.show
+    }
+    if (f.folder !== undefined) {
+      where.push('a.folder_id = @folder')
+      args['folder'] = f.folder
+    }
+    if (f.genre !== undefined) {
+      where.push(
+        `EXISTS (SELECT 1 FROM json_each(coalesce(a.genres, '[]')) g WHERE g.value = @genre COLLATE NOCASE)`
+      )
+      args['genre'] = f.genre
+    }
+    if (f.text !== undefined) {
+      where.push(
+        `(a.title LIKE @text ESCAPE '\\' OR a.show LIKE @text ESCAPE '\\' OR a.rel_path LIKE @text ESCAPE '\\')`
+      )
+      args['text'] = `%${escapeLike(f.text)}%`
+    }
+    if (f.minDurationMs !== undefined) {
+      where.push('a.probed_at > 0 AND a.duration_ms >= @min')
+      args['min'] = f.minDurationMs
+    }
+    if (f.maxDurationMs !== undefined) {
+      where.push('a.probed_at > 0 AND a.duration_ms <= @max')
+      args['max'] = f.maxDurationMs
+    }
+    return this.db
+      .prepare(
+        `SELECT ${ASSET_COLUMNS} FROM assets a WHERE ${where.join(' AND ')} ORDER BY a.title COLLATE NOCASE, a.id`
+      )
+      .all(args) as CollectionAssetRow[]
   }
 
   // ---- templates ----
