@@ -13,6 +13,7 @@ import { LogoFiles } from './logo-files'
 import { LoudnessRepo } from './loudness'
 import { LibraryRepo } from './library'
 import { WebhooksRepo } from './webhooks'
+import { ProgrammingRepo } from './programming'
 
 export { StoreOpenError, checkIntegrity } from './database'
 export { DataFolderError } from './data-folder'
@@ -54,6 +55,13 @@ export type {
   ProbedMedia
 } from './library'
 export { BadCursorError, PROBLEM_STATUSES, analysisDto, assetListDto } from './library'
+export type {
+  CollectionRow,
+  DrawRow,
+  RevisionRow,
+  TemplateRow,
+  TemplatedEvent
+} from './programming'
 
 export const DATABASE_FILE = 'station.db'
 
@@ -77,6 +85,8 @@ export class Store {
   readonly library: LibraryRepo
   /** Alarm webhooks and their deliveries (pending ones and the delivery log). */
   readonly webhooks: WebhooksRepo
+  /** Programming: collections, channel templates (published and draft), revisions, draws. */
+  readonly programming: ProgrammingRepo
 
   private constructor(
     readonly db: Db,
@@ -98,6 +108,7 @@ export class Store {
     this.loudness = new LoudnessRepo(db)
     this.library = new LibraryRepo(db)
     this.webhooks = new WebhooksRepo(db)
+    this.programming = new ProgrammingRepo(db)
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */
