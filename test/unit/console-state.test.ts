@@ -125,6 +125,10 @@ function fakeApi(
     libraryAssetImage: nope,
     libraryJobs: nope,
     cancelLibraryJob: nope,
+    channelLineup: nope,
+    createChannel: nope,
+    updateChannel: nope,
+    deleteChannel: nope,
     subscribe: (l) => {
       listener = l
       return () => (listener = null)
