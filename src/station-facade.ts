@@ -46,6 +46,19 @@ import {
   type LibrarySearchRequest
 } from './shared/library'
 import type { MediaLibrary } from './library'
+import type {
+  ChannelTemplateDto,
+  ChannelTemplateInput,
+  CollectionDefinition,
+  CollectionDto,
+  CollectionItemDto,
+  StationExportDto,
+  TemplatePreviewDto,
+  TemplatePreviewRequest,
+  TemplatePublishDto,
+  TemplatePublishRequest,
+  TemplateRevisionDto
+} from './shared/programming'
 import { checkLogoPng } from './shared/logo'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
@@ -748,6 +761,60 @@ export class StationFacade implements HttpEngine {
   // ---- events -------------------------------------------------------------------------------
 
   /** A snapshot, then coalesced changes and, about ten times a second while channels are live, their audio levels. */
+  // ---- programming (collections, templates, preview, publish, revisions) ----
+  async collections(): Promise<CollectionDto[]> {
+    return this.notYet()
+  }
+  async collectionItems(_id: string): Promise<CollectionItemDto[]> {
+    return this.notYet()
+  }
+  async saveCollection(_id: string, _definition: CollectionDefinition): Promise<CollectionDto> {
+    return this.notYet()
+  }
+  async deleteCollection(_id: string): Promise<void> {
+    return this.notYet()
+  }
+  async channelTemplate(_uuid: string): Promise<ChannelTemplateDto> {
+    return this.notYet()
+  }
+  async saveTemplateDraft(
+    _uuid: string,
+    _template: ChannelTemplateInput
+  ): Promise<ChannelTemplateDto> {
+    return this.notYet()
+  }
+  async discardTemplateDraft(_uuid: string): Promise<ChannelTemplateDto> {
+    return this.notYet()
+  }
+  async previewTemplate(
+    _uuid: string,
+    _request?: TemplatePreviewRequest
+  ): Promise<TemplatePreviewDto> {
+    return this.notYet()
+  }
+  async publishTemplate(
+    _uuid: string,
+    _request?: TemplatePublishRequest
+  ): Promise<TemplatePublishDto> {
+    return this.notYet()
+  }
+  async templateRevisions(_uuid: string): Promise<TemplateRevisionDto[]> {
+    return this.notYet()
+  }
+  async restoreTemplateRevision(
+    _uuid: string,
+    _revision: number,
+    _request?: TemplatePublishRequest
+  ): Promise<TemplatePublishDto> {
+    return this.notYet()
+  }
+  async exportStation(): Promise<StationExportDto> {
+    return this.notYet()
+  }
+  private notYet(): never {
+    throw new StationApiError('not_implemented', 'programming is not implemented yet')
+  }
+
   subscribe(listener: StationEventListener): () => void {
     const offStatus = this.e.director.status.subscribe(listener)
     const offLevels = this.e.director.levels.subscribe(listener)

@@ -11,6 +11,12 @@ import type { ChannelStatusDto, ViewerAttachDto } from './api'
 import type { SessionPurpose } from './domain'
 import { libraryFolderRequest, librarySearchRequest } from './library'
 import {
+  channelTemplate,
+  collectionDefinition,
+  templatePreviewRequest,
+  templatePublishRequest
+} from './programming'
+import {
   addOutputRequest,
   alarmHistoryRequest,
   asRunReconcileRequest,
@@ -331,6 +337,90 @@ export const API_ROUTES = {
     call: 'deleteChannel',
     args: ['params.uuid'],
     status: 204
+  },
+  collections: {
+    method: 'GET',
+    path: '/api/collections',
+    query: noQuery,
+    call: 'collections',
+    wrap: 'collections'
+  },
+  collectionItems: {
+    method: 'GET',
+    path: '/api/collections/:id/items',
+    query: noQuery,
+    call: 'collectionItems',
+    args: ['params.id'],
+    wrap: 'items'
+  },
+  saveCollection: {
+    method: 'PUT',
+    path: '/api/collections/:id',
+    body: collectionDefinition,
+    call: 'saveCollection',
+    args: ['params.id', 'body']
+  },
+  deleteCollection: {
+    method: 'DELETE',
+    path: '/api/collections/:id',
+    call: 'deleteCollection',
+    args: ['params.id'],
+    status: 204
+  },
+  channelTemplate: {
+    method: 'GET',
+    path: '/api/channels/:uuid/template',
+    query: noQuery,
+    call: 'channelTemplate',
+    args: ['params.uuid']
+  },
+  saveTemplateDraft: {
+    method: 'PUT',
+    path: '/api/channels/:uuid/template/draft',
+    body: channelTemplate,
+    call: 'saveTemplateDraft',
+    args: ['params.uuid', 'body']
+  },
+  discardTemplateDraft: {
+    method: 'DELETE',
+    path: '/api/channels/:uuid/template/draft',
+    call: 'discardTemplateDraft',
+    args: ['params.uuid']
+  },
+  previewTemplate: {
+    method: 'POST',
+    path: '/api/channels/:uuid/template/preview',
+    body: templatePreviewRequest.optional(),
+    call: 'previewTemplate',
+    args: ['params.uuid', 'body']
+  },
+  publishTemplate: {
+    method: 'POST',
+    path: '/api/channels/:uuid/template/publish',
+    body: templatePublishRequest.optional(),
+    call: 'publishTemplate',
+    args: ['params.uuid', 'body']
+  },
+  templateRevisions: {
+    method: 'GET',
+    path: '/api/channels/:uuid/template/revisions',
+    query: noQuery,
+    call: 'templateRevisions',
+    args: ['params.uuid'],
+    wrap: 'revisions'
+  },
+  restoreTemplateRevision: {
+    method: 'POST',
+    path: '/api/channels/:uuid/template/revisions/:revision/restore',
+    body: templatePublishRequest.optional(),
+    call: 'restoreTemplateRevision',
+    args: ['params.uuid', 'params.revision', 'body']
+  },
+  exportStation: {
+    method: 'GET',
+    path: '/api/station/export',
+    query: noQuery,
+    call: 'exportStation'
   },
   events: { method: 'GET', path: '/api/events', special: 'events' },
   importStation: {

@@ -36,6 +36,25 @@ import {
 } from './library'
 import { outputUrl } from './output-url'
 import {
+  channelTemplate,
+  type ChannelTemplateDto,
+  type ChannelTemplateInput,
+  collectionDefinition,
+  type CollectionDefinition,
+  type CollectionDto,
+  collectionId,
+  type CollectionItemDto,
+  revisionId,
+  type StationExportDto,
+  type TemplatePreviewDto,
+  templatePreviewRequest,
+  type TemplatePreviewRequest,
+  type TemplatePublishDto,
+  templatePublishRequest,
+  type TemplatePublishRequest,
+  type TemplateRevisionDto
+} from './programming'
+import {
   type ChannelKind,
   type ChannelLogo,
   DEFAULT_LOUDNESS,
@@ -404,6 +423,35 @@ export interface StationApi {
    * as-run and alarm history are kept. Importing a station file that lists it brings it back.
    */
   deleteChannel(uuid: string): Promise<void>
+  // programming: collections, templates, preview, publish, revisions (src/shared/programming.ts)
+  /** Every collection with its counts and where templates use it. */
+  collections(): Promise<CollectionDto[]>
+  /** A collection's assets in its airing order. */
+  collectionItems(id: string): Promise<CollectionItemDto[]>
+  /** Creates or replaces a collection (channels using it re-plan from their next slot boundary). */
+  saveCollection(id: string, definition: CollectionDefinition): Promise<CollectionDto>
+  /** Deletes a collection no template uses (`in_use` names the channel and slot that do). */
+  deleteCollection(id: string): Promise<void>
+  /** A channel's published template and its unpublished draft. */
+  channelTemplate(uuid: string): Promise<ChannelTemplateDto>
+  /** Saves the draft (kept across a restart); problems are reported with it, not refused. */
+  saveTemplateDraft(uuid: string, template: ChannelTemplateInput): Promise<ChannelTemplateDto>
+  /** Throws the draft away. */
+  discardTemplateDraft(uuid: string): Promise<ChannelTemplateDto>
+  /** What the draft (or `template`) would air over [from, to), by the code that fills the playlog. */
+  previewTemplate(uuid: string, request?: TemplatePreviewRequest): Promise<TemplatePreviewDto>
+  /** Publishes the draft as a new revision and re-plans the playlog (never cutting the item on air). */
+  publishTemplate(uuid: string, request?: TemplatePublishRequest): Promise<TemplatePublishDto>
+  /** A channel's revisions, newest first. */
+  templateRevisions(uuid: string): Promise<TemplateRevisionDto[]>
+  /** Publishes an earlier revision's template again, as a new revision. */
+  restoreTemplateRevision(
+    uuid: string,
+    revision: number,
+    request?: TemplatePublishRequest
+  ): Promise<TemplatePublishDto>
+  /** The station as a station file that, imported into an empty data folder with the same media, gives the same playlog. */
+  exportStation(): Promise<StationExportDto>
   // events
   /** Delivers a snapshot first, then every change, until the returned function is called. */
   subscribe(listener: StationEventListener): () => void
@@ -471,7 +519,26 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
   channelLineup: [],
   createChannel: [{ name: 'request', schema: channelCreateRequest }],
   updateChannel: [uuidArg, { name: 'request', schema: channelUpdateRequest }],
-  deleteChannel: [uuidArg]
+  deleteChannel: [uuidArg],
+  collections: [],
+  collectionItems: [{ name: 'id', schema: collectionId }],
+  saveCollection: [
+    { name: 'id', schema: collectionId },
+    { name: 'definition', schema: collectionDefinition }
+  ],
+  deleteCollection: [{ name: 'id', schema: collectionId }],
+  channelTemplate: [uuidArg],
+  saveTemplateDraft: [uuidArg, { name: 'template', schema: channelTemplate }],
+  discardTemplateDraft: [uuidArg],
+  previewTemplate: [uuidArg, { name: 'request', schema: templatePreviewRequest, optional: true }],
+  publishTemplate: [uuidArg, { name: 'request', schema: templatePublishRequest, optional: true }],
+  templateRevisions: [uuidArg],
+  restoreTemplateRevision: [
+    uuidArg,
+    { name: 'revision', schema: revisionId },
+    { name: 'request', schema: templatePublishRequest, optional: true }
+  ],
+  exportStation: []
 }
 
 /** The StationApi's method names, for transports that must list them (IPC allow-lists). */

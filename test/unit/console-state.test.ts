@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AlarmDto, ChannelStatusDto, StationEvent } from '../../src/shared/api'
 import {
+  STATION_API_METHODS,
   StationApiError,
   type StationApi,
   type StationEventListener
@@ -90,45 +91,11 @@ function fakeApi(
   let listener: StationEventListener | null = null
   const nope = () => Promise.reject(new StationApiError('unsupported', 'not in this test'))
   return {
-    snapshot: nope,
-    channel: nope,
-    schedule: nope,
-    broadcastDay: nope,
-    mode: nope,
-    health: nope,
-    alarms: nope,
-    asRun: nope,
-    asRunCsv: nope,
-    asRunReconcile: nope,
-    attachPreview: nope,
-    detachPreview: nope,
-    previewEmergency: nope,
-    activateEmergency: nope,
-    clearEmergency: nope,
-    resetChannel: nope,
-    acknowledgeAlarm: nope,
-    outputs: nope,
-    addOutput: nope,
-    setOutputEnabled: nope,
-    removeOutput: nope,
-    channelLogo: nope,
-    setChannelLogo: nope,
-    removeChannelLogo: nope,
-    loudness: nope,
-    setLoudness: nope,
-    libraryFolders: nope,
-    addLibraryFolder: nope,
-    removeLibraryFolder: nope,
-    rescanLibraryFolder: nope,
-    libraryAssets: nope,
-    libraryAsset: nope,
-    libraryAssetImage: nope,
-    libraryJobs: nope,
-    cancelLibraryJob: nope,
-    channelLineup: nope,
-    createChannel: nope,
-    updateChannel: nope,
-    deleteChannel: nope,
+    // every call refused unless the test overrides it (new calls need no edit here)
+    ...(Object.fromEntries(STATION_API_METHODS.map((m) => [m, nope])) as unknown as Omit<
+      StationApi,
+      'subscribe'
+    >),
     subscribe: (l) => {
       listener = l
       return () => (listener = null)
