@@ -46,19 +46,27 @@ import {
   type LibrarySearchRequest
 } from './shared/library'
 import type { MediaLibrary } from './library'
-import type {
-  ChannelTemplateDto,
-  ChannelTemplateInput,
-  CollectionDefinition,
-  CollectionDto,
-  CollectionItemDto,
-  StationExportDto,
-  TemplatePreviewDto,
-  TemplatePreviewRequest,
-  TemplatePublishDto,
-  TemplatePublishRequest,
-  TemplateRevisionDto
+import {
+  channelTemplate as channelTemplateSchema,
+  type ChannelTemplateDto,
+  type ChannelTemplateInput,
+  collectionDefinition,
+  type CollectionDefinition,
+  type CollectionDto,
+  collectionId,
+  type CollectionItemDto,
+  MAX_PREVIEW_DAYS,
+  revisionId,
+  type StationExportDto,
+  type TemplatePreviewDto,
+  templatePreviewRequest,
+  type TemplatePreviewRequest,
+  type TemplatePublishDto,
+  templatePublishRequest,
+  type TemplatePublishRequest,
+  type TemplateRevisionDto
 } from './shared/programming'
+import { ProgrammingService } from './schedule/programming'
 import { checkLogoPng } from './shared/logo'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
@@ -762,57 +770,107 @@ export class StationFacade implements HttpEngine {
 
   /** A snapshot, then coalesced changes and, about ten times a second while channels are live, their audio levels. */
   // ---- programming (collections, templates, preview, publish, revisions) ----
+  private get programming(): ProgrammingService {
+    return new ProgrammingService(this.e.store, this.e.clock, this.e.schedule)
+  }
+  private programmingInstant(text: string | undefined, name: string): number | undefined {
+    if (text === undefined) return undefined
+    try {
+      return parseInstant(text, `request.${name}`)
+    } catch (err) {
+      throw invalid((err as Error).message)
+    }
+  }
   async collections(): Promise<CollectionDto[]> {
-    return this.notYet()
+    return guard(() => this.programming.collections())
   }
-  async collectionItems(_id: string): Promise<CollectionItemDto[]> {
-    return this.notYet()
+  async collectionItems(id: string): Promise<CollectionItemDto[]> {
+    const which = parse(collectionId, id, 'id')
+    return guard(() => this.programming.collectionItems(which))
   }
-  async saveCollection(_id: string, _definition: CollectionDefinition): Promise<CollectionDto> {
-    return this.notYet()
+  async saveCollection(id: string, definition: CollectionDefinition): Promise<CollectionDto> {
+    const which = parse(collectionId, id, 'id')
+    const def = parse(collectionDefinition, definition, 'definition')
+    return guard(() => this.programming.saveCollection(which, def))
   }
-  async deleteCollection(_id: string): Promise<void> {
-    return this.notYet()
+  async deleteCollection(id: string): Promise<void> {
+    const which = parse(collectionId, id, 'id')
+    guard(() => this.programming.deleteCollection(which))
   }
-  async channelTemplate(_uuid: string): Promise<ChannelTemplateDto> {
-    return this.notYet()
+  async channelTemplate(uuid: string): Promise<ChannelTemplateDto> {
+    const channel = parse(channelUuid, uuid, 'uuid')
+    return guard(() => this.programming.channelTemplate(channel))
   }
   async saveTemplateDraft(
-    _uuid: string,
-    _template: ChannelTemplateInput
+    uuid: string,
+    template: ChannelTemplateInput
   ): Promise<ChannelTemplateDto> {
-    return this.notYet()
+    const channel = parse(channelUuid, uuid, 'uuid')
+    const t = parse(channelTemplateSchema, template, 'template')
+    return guard(() => this.programming.saveDraft(channel, t, this.actor))
   }
-  async discardTemplateDraft(_uuid: string): Promise<ChannelTemplateDto> {
-    return this.notYet()
+  async discardTemplateDraft(uuid: string): Promise<ChannelTemplateDto> {
+    const channel = parse(channelUuid, uuid, 'uuid')
+    return guard(() => this.programming.discardDraft(channel))
   }
   async previewTemplate(
-    _uuid: string,
-    _request?: TemplatePreviewRequest
+    uuid: string,
+    request?: TemplatePreviewRequest
   ): Promise<TemplatePreviewDto> {
-    return this.notYet()
+    const channel = parse(channelUuid, uuid, 'uuid')
+    const r = parse(templatePreviewRequest, request ?? {}, 'request')
+    const fromMs = this.programmingInstant(r.from, 'from')
+    const toMs = this.programmingInstant(r.to, 'to')
+    const start = fromMs ?? this.e.clock.now()
+    if (toMs !== undefined && toMs <= start) throw invalid('request.to: must be after from')
+    if (toMs !== undefined && toMs - start > MAX_PREVIEW_DAYS * DAY_MS)
+      throw invalid(`request.to: a preview covers at most ${MAX_PREVIEW_DAYS} days`)
+    return guard(() =>
+      this.programming.preview(channel, {
+        ...(r.template ? { template: r.template } : {}),
+        ...(fromMs !== undefined ? { fromMs } : {}),
+        ...(toMs !== undefined ? { toMs } : {})
+      })
+    )
   }
   async publishTemplate(
-    _uuid: string,
-    _request?: TemplatePublishRequest
+    uuid: string,
+    request?: TemplatePublishRequest
   ): Promise<TemplatePublishDto> {
-    return this.notYet()
+    const channel = parse(channelUuid, uuid, 'uuid')
+    const r = parse(templatePublishRequest, request ?? {}, 'request')
+    const atMs = this.programmingInstant(r.at, 'at')
+    return guard(() =>
+      this.programming.publish(channel, {
+        by: this.actor,
+        ...(atMs !== undefined ? { atMs } : {}),
+        ...(r.note !== undefined ? { note: r.note } : {})
+      })
+    )
   }
-  async templateRevisions(_uuid: string): Promise<TemplateRevisionDto[]> {
-    return this.notYet()
+  async templateRevisions(uuid: string): Promise<TemplateRevisionDto[]> {
+    const channel = parse(channelUuid, uuid, 'uuid')
+    return guard(() => this.programming.revisions(channel))
   }
   async restoreTemplateRevision(
-    _uuid: string,
-    _revision: number,
-    _request?: TemplatePublishRequest
+    uuid: string,
+    revision: number,
+    request?: TemplatePublishRequest
   ): Promise<TemplatePublishDto> {
-    return this.notYet()
+    const channel = parse(channelUuid, uuid, 'uuid')
+    const id = parse(revisionId, revision, 'revision')
+    const r = parse(templatePublishRequest, request ?? {}, 'request')
+    const atMs = this.programmingInstant(r.at, 'at')
+    return guard(() =>
+      this.programming.restore(channel, id, {
+        by: this.actor,
+        ...(atMs !== undefined ? { atMs } : {}),
+        ...(r.note !== undefined ? { note: r.note } : {})
+      })
+    )
   }
   async exportStation(): Promise<StationExportDto> {
-    return this.notYet()
-  }
-  private notYet(): never {
-    throw new StationApiError('not_implemented', 'programming is not implemented yet')
+    return guard(() => this.programming.exportStation())
   }
 
   subscribe(listener: StationEventListener): () => void {

@@ -2,8 +2,8 @@
 //
 // Read side: what is airing at T (and the offset into it), the playout plan from T over a horizon
 // (gaps explicit, never filled), next item, listings for the guide, broadcast day and carryover.
-// Write side: station-file import (all or nothing) and the horizon builder that keeps loop
-// channels materialized ahead of the clock. All times come from the MasterClock.
+// Write side: station-file import (all or nothing) and the horizon builder that keeps loop and
+// templated channels materialized ahead of the clock (template-plan.ts). All times come from the MasterClock.
 //
 // Each item of a plan carries its loudness gain: the station's target minus the asset's measured
 // integrated loudness (src/schedule/loudness-analysis.ts measures them), or null while unmeasured.
@@ -21,6 +21,7 @@ import type { AssetRow, ChannelRow, Store } from '../store'
 import type { PlaylogListingRow as PlaylogListing } from '../store'
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day'
 import { loopGaps, materializeLoop, type LoopDefinition, type Intervals } from './horizon'
+import { TemplatePlanner } from './template-plan'
 
 export const DEFAULT_HORIZON_MS = 48 * 3600_000
 /** Loop events are materialized this far into the past when a loop is (re)built, for listings and reports. */
@@ -75,13 +76,17 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   /** Gain by asset path (null: unmeasured), for the target cached in `loudness`. */
   private readonly gainCache = new Map<string, number | null>()
   private loudness: LoudnessSettings | null = null
+  /** Templated channels: the weekly template materialized a horizon ahead (7 days by default). */
+  readonly templates: TemplatePlanner
 
   constructor(
     private readonly store: Store,
     private readonly clock: MasterClock,
-    readonly horizonMs = DEFAULT_HORIZON_MS
+    readonly horizonMs = DEFAULT_HORIZON_MS,
+    templateHorizonMs?: number
   ) {
     super()
+    this.templates = new TemplatePlanner(store, templateHorizonMs)
   }
 
   /**
@@ -349,6 +354,12 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
         }
       })
       extended.push(row.channelId)
+    }
+    for (const row of this.store.programming.templates()) {
+      const channel = this.channelById(row.channelId)
+      if (!channel || !row.publishedJson) continue
+      if (this.store.transaction(() => this.templates.extend(channel, now)))
+        extended.push(row.channelId)
     }
     this.notifyChanged(extended)
     return extended

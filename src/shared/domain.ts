@@ -189,7 +189,7 @@ export interface ChannelInfo {
   logo?: ChannelLogo | null
 }
 
-export const PLAYLOG_SOURCES = ['schedule', 'loop'] as const
+export const PLAYLOG_SOURCES = ['schedule', 'loop', 'template'] as const
 export type PlaylogSource = (typeof PLAYLOG_SOURCES)[number]
 
 /** One entry of a channel's playlog: what the schedule says airs over [startMs, endMs). */

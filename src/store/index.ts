@@ -12,6 +12,7 @@ import { OutputsRepo } from './outputs'
 import { LogoFiles } from './logo-files'
 import { LoudnessRepo } from './loudness'
 import { LibraryRepo } from './library'
+import { ProgrammingRepo } from './programming'
 
 export { StoreOpenError, checkIntegrity } from './database'
 export { DataFolderError } from './data-folder'
@@ -52,6 +53,13 @@ export type {
   ProbedMedia
 } from './library'
 export { BadCursorError, PROBLEM_STATUSES, analysisDto, assetListDto } from './library'
+export type {
+  CollectionRow,
+  DrawRow,
+  RevisionRow,
+  TemplateRow,
+  TemplatedEvent
+} from './programming'
 
 export const DATABASE_FILE = 'station.db'
 
@@ -73,6 +81,8 @@ export class Store {
   readonly loudness: LoudnessRepo
   /** The media library: folders, library files (rows of assets), their analysis. */
   readonly library: LibraryRepo
+  /** Programming: collections, channel templates (published and draft), revisions, draws. */
+  readonly programming: ProgrammingRepo
 
   private constructor(
     readonly db: Db,
@@ -93,6 +103,7 @@ export class Store {
     this.logos = new LogoFiles(path.dirname(file))
     this.loudness = new LoudnessRepo(db)
     this.library = new LibraryRepo(db)
+    this.programming = new ProgrammingRepo(db)
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

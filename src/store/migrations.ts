@@ -520,6 +520,54 @@ CREATE TABLE asset_analysis (
   analysed_at       INTEGER NOT NULL
 );
 `
+  },
+  {
+    version: 11,
+    name: 'programming: collections, templates, revisions, positions',
+    sql: `
+-- Programming a channel: collections of library assets (a definition as JSON: a show, a folder, a
+-- list or a filter), each channel's weekly template (the published one and an unpublished draft,
+-- which survives a restart), every publish as a revision, and on each templated playlog row the
+-- draw it made, so the next plan resumes after it (sequential positions, shuffle passes).
+CREATE TABLE collections (
+  id              TEXT    PRIMARY KEY,
+  definition_json TEXT    NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+
+CREATE TABLE channel_templates (
+  channel_id         INTEGER PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+  published_json     TEXT,
+  published_revision INTEGER,
+  published_at       INTEGER,
+  published_by       TEXT,
+  draft_json         TEXT,
+  draft_saved_at     INTEGER,
+  draft_by           TEXT,
+  -- The playlog is materialized from the template up to here.
+  materialized_until INTEGER
+);
+
+CREATE TABLE template_revisions (
+  id            INTEGER PRIMARY KEY,
+  channel_id    INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  template_json TEXT    NOT NULL,
+  at            INTEGER NOT NULL,
+  by            TEXT    NOT NULL,
+  note          TEXT,
+  restored_from INTEGER,
+  added         INTEGER NOT NULL DEFAULT 0,
+  removed       INTEGER NOT NULL DEFAULT 0,
+  moved         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX template_revisions_by_channel ON template_revisions (channel_id, id);
+
+ALTER TABLE playlog_events ADD COLUMN draw_key        TEXT;
+ALTER TABLE playlog_events ADD COLUMN draw_count      INTEGER;
+ALTER TABLE playlog_events ADD COLUMN draw_occurrence INTEGER;
+ALTER TABLE playlog_events ADD COLUMN draw_in_occurrence INTEGER;
+CREATE INDEX playlog_by_draw ON playlog_events (channel_id, draw_key, start_ms) WHERE draw_key IS NOT NULL;
+`
   }
 ]
 
