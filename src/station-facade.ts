@@ -68,6 +68,7 @@ import {
 } from './shared/programming'
 import { ProgrammingService } from './schedule/programming'
 import { checkLogoPng } from './shared/logo'
+import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import { stringify } from 'csv-stringify/sync'
 import {
@@ -81,9 +82,14 @@ import {
   type AlarmHistoryDto,
   type AlarmHistoryRequest,
   alarmId,
+  channelCreateRequest,
+  type ChannelCreateRequest,
+  type ChannelLineupDto,
   channelLogoRequest,
   type ChannelLogoDto,
   type ChannelLogoRequest,
+  channelUpdateRequest,
+  type ChannelUpdateRequest,
   channelUuid,
   emergencyRequest,
   type EmergencyRequest,
@@ -96,11 +102,11 @@ import {
   StationApiError,
   type StationEventListener
 } from './shared/station-api'
-import { formatInstant, isPrintable, parseInstant } from './shared/time'
+import { formatInstant, isPrintable, isValidZone, parseInstant } from './shared/time'
 import { ZoneTimes } from './shared/zone-times'
 import { alarmRowDto } from './runtime/alarms'
 import { asRunRowDto, reconcileDay, withUnloggedTime } from './runtime/as-run-report'
-import { broadcastDayByLabel } from './schedule/broadcast-day'
+import { broadcastDayByLabel, DEFAULT_ROLLOVER_MINUTES } from './schedule/broadcast-day'
 import { storageFailedMessage, storageFailureOf } from './store/write-failure'
 import {
   CapacityError,
@@ -113,6 +119,7 @@ import type { ProgramDirector } from './runtime/program-director'
 import { broadcastDayDto, scheduleItemDto } from './schedule/dto'
 import type { ScheduleService } from './schedule/service'
 import type { AuditActor, Store } from './store'
+import type { ChannelRow } from './store/channels'
 import {
   DuplicateOutputError,
   OutputLimitError,
@@ -658,6 +665,143 @@ export class StationFacade implements HttpEngine {
     return guard(() => this.hooks().deliveries(hook))
   }
 
+  // ---- the channel lineup -------------------------------------------------------------------
+
+  async channelLineup(): Promise<ChannelLineupDto[]> {
+    return this.e.store.channels.listActive().map(lineupDto)
+  }
+
+  /** Refuses a zone that is not one, and a number another channel on the station has (naming it). */
+  private checkChannel(
+    where: string,
+    fields: { timezone?: string; number?: string | null },
+    self?: number
+  ): void {
+    if (fields.timezone !== undefined && !isValidZone(fields.timezone))
+      throw invalid(`${where}.timezone: "${fields.timezone}" is not a known IANA time zone`)
+    if (fields.number) {
+      const holder = this.e.store.channels
+        .listActive()
+        .find((c) => c.number === fields.number && c.id !== self)
+      if (holder)
+        throw new StationApiError(
+          'duplicate_channel',
+          `${where}.number: channel number "${fields.number}" already belongs to "${holder.name}" (${holder.slug})`
+        )
+    }
+  }
+
+  /** A slug from the name, made unique against every channel the store knows (retired ones too). */
+  private slugFor(name: string): string {
+    const base =
+      name
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 50) || 'channel'
+    for (let n = 1; ; n++) {
+      const slug = n === 1 ? base : `${base}-${n}`
+      if (!this.e.store.channels.bySlug(slug)) return slug
+    }
+  }
+
+  async createChannel(request: ChannelCreateRequest): Promise<ChannelLineupDto> {
+    const r = parse(channelCreateRequest, request, 'request')
+    this.checkChannel('request', r)
+    const { store, clock } = this.e
+    if (r.id !== undefined && store.channels.bySlug(r.id))
+      throw new StationApiError(
+        'duplicate_channel',
+        `request.id: a channel with id "${r.id}" already exists${store.channels.bySlug(r.id)!.isActive ? '' : ' (deleted; import a station file listing it to bring it back)'}`
+      )
+    const first = store.channels.listActive()[0]
+    const meta = {
+      uuid: randomUUID(),
+      slug: r.id ?? this.slugFor(r.name),
+      name: r.name,
+      number: r.number ?? null,
+      timezone: r.timezone ?? first?.timezone ?? 'UTC',
+      rolloverMinutes: r.rolloverMinutes ?? DEFAULT_ROLLOVER_MINUTES,
+      kind: 'normal' as const
+    }
+    const now = clock.now()
+    const id = guard(() =>
+      store.transaction(() => {
+        const id = store.channels.insert(meta, now)
+        const { uuid: _u, ...details } = meta
+        store.audit.append(now, this.actor, 'channel-created', { uuid: meta.uuid, ...details }, id)
+        return id
+      })
+    )
+    // The director takes a channel the schedule announces: it is on the multiviewer at once.
+    this.e.schedule.notifyChanged([id])
+    return lineupDto(store.channels.byId(id)!)
+  }
+
+  async updateChannel(uuid: string, request: ChannelUpdateRequest): Promise<ChannelLineupDto> {
+    const channel = this.channelOf(uuid)
+    const r = parse(channelUpdateRequest, request, 'request')
+    this.checkChannel('request', r, channel.id)
+    const { store, clock } = this.e
+    const before = store.channels.byId(channel.id)!
+    const after = {
+      name: r.name ?? before.name,
+      number: r.number === undefined ? before.number : r.number,
+      timezone: r.timezone ?? before.timezone,
+      rolloverMinutes: r.rolloverMinutes ?? before.rolloverMinutes,
+      kind: before.kind
+    }
+    const changed = Object.fromEntries(
+      (['name', 'number', 'timezone', 'rolloverMinutes'] as const)
+        .filter((k) => after[k] !== before[k])
+        .map((k) => [k, { from: before[k] ?? null, to: after[k] ?? null }])
+    )
+    if (Object.keys(changed).length === 0) return lineupDto(before)
+    const now = clock.now()
+    guard(() =>
+      store.transaction(() => {
+        store.channels.updateMeta(channel.id, after, now)
+        store.audit.append(now, this.actor, 'channel-updated', changed, channel.id)
+      })
+    )
+    this.e.schedule.notifyChanged([channel.id])
+    return lineupDto(store.channels.byId(channel.id)!)
+  }
+
+  async deleteChannel(uuid: string): Promise<void> {
+    const channel = this.channelOf(uuid)
+    const { store, clock, director } = this.e
+    // Its pushes stop first (they hold the channel on air); the rows stay, disabled, with the channel.
+    if (this.e.outputs)
+      for (const o of this.e.outputs.list(channel.uuid))
+        if (o.enabled) guard(() => this.e.outputs!.setEnabled(o.id, false, this.actor))
+    const cm = director.channel(channel.uuid)
+    const now = clock.now()
+    guard(() =>
+      store.transaction(() => {
+        store.channels.retire(channel.id, now)
+        store.audit.append(
+          now,
+          this.actor,
+          'channel-deleted',
+          {
+            uuid: channel.uuid,
+            slug: channel.slug,
+            name: channel.name,
+            number: channel.number ?? null,
+            viewers: cm.viewerCount,
+            previews: cm.previewCount
+          },
+          channel.id
+        )
+      })
+    )
+    await guardAsync(() => director.removeChannel(channel.uuid))
+    this.e.schedule.notifyChanged([channel.id])
+  }
+
   // ---- events -------------------------------------------------------------------------------
 
   /** A snapshot, then coalesced changes and, about ten times a second while channels are live, their audio levels. */
@@ -776,6 +920,16 @@ export class StationFacade implements HttpEngine {
     }
   }
 }
+
+const lineupDto = (c: ChannelRow): ChannelLineupDto => ({
+  uuid: c.uuid,
+  slug: c.slug,
+  name: c.name,
+  number: c.number ?? null,
+  timezone: c.timezone,
+  rolloverMinutes: c.rolloverMinutes,
+  kind: c.kind
+})
 
 const libraryUnavailable = () =>
   new StationApiError('unavailable', 'this station has no media library')

@@ -286,6 +286,28 @@ export class ProgramDirector {
     return [...this.cms.values()]
   }
 
+  /**
+   * Takes a channel off the air for good (it was deleted): its sessions end (viewers get the clean
+   * end of an ended session), then its producer stops and its timers go. Nothing can attach to it
+   * once this returns's first step has run: it leaves the registry before anything awaits.
+   * Returns how many sessions were ended.
+   */
+  async removeChannel(uuid: string, reason = 'channel deleted'): Promise<number> {
+    const cm = this.channel(uuid)
+    let ended = 0
+    for (const s of this.sessions.liveSessions()) {
+      if (s.channelUuid !== uuid) continue
+      if (this.sessions.end(s.sessionId, reason)) ended++
+    }
+    this.cms.delete(uuid)
+    // Its alarms leave the boards with it (their history stays in the store).
+    for (const a of cm.alarms.list()) cm.alarms.clear(a.key)
+    await cm.shutdown()
+    this.status.resync()
+    this.log.info({ channel: uuid, sessionsEnded: ended }, 'channel removed from the station')
+    return ended
+  }
+
   /** Where a channel's output is now (null while nothing is on air); throws for an unknown channel. */
   channelOutput(uuid: string): ChannelOutput | null {
     return this.channel(uuid).output()

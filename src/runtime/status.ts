@@ -79,6 +79,26 @@ export class StatusHub {
     this.flushTimer = this.clock.after(this.coalesceMs, () => this.flush())
   }
 
+  /**
+   * The channel list itself changed (a channel taken off the station): a `changes` event cannot say
+   * a channel is gone, so every subscriber gets a fresh snapshot, which replaces its channels.
+   */
+  resync(): void {
+    this.flushTimer?.cancel()
+    this.flushTimer = undefined
+    this.dirtyChannels.clear()
+    this.dirtyStation = false
+    this.seq++
+    const snapshot = this.snapshot()
+    for (const l of [...this.listeners]) {
+      try {
+        l(snapshot)
+      } catch {
+        // A broken subscriber must not stop the others.
+      }
+    }
+  }
+
   /** Delivers the pending changes as one event. */
   flush(): void {
     this.flushTimer?.cancel()

@@ -22,7 +22,9 @@ import {
   asRunReconcileRequest,
   asRunRequest,
   broadcastDayRequest,
+  channelCreateRequest,
   channelLogoRequest,
+  channelUpdateRequest,
   emergencyRequest,
   loudnessRequest,
   scheduleRangeRequest,
@@ -340,6 +342,32 @@ export const API_ROUTES = {
     call: 'webhookDeliveries',
     args: ['params.id'],
     wrap: 'deliveries'
+  },
+  channelLineup: { method: 'GET', path: '/api/lineup', call: 'channelLineup', wrap: 'channels' },
+  createChannel: {
+    method: 'POST',
+    path: '/api/channels',
+    body: channelCreateRequest,
+    bodyErrors: { name: 'request', code: 'invalid_parameter' },
+    call: 'createChannel',
+    args: ['body'],
+    status: 201
+  },
+  updateChannel: {
+    method: 'PUT',
+    path: '/api/channels/:uuid',
+    body: channelUpdateRequest,
+    bodyErrors: { name: 'request', code: 'invalid_parameter' },
+    call: 'updateChannel',
+    args: ['params.uuid', 'body']
+  },
+  deleteChannel: {
+    method: 'DELETE',
+    path: '/api/channels/:uuid',
+    call: 'deleteChannel',
+    args: ['params.uuid'],
+    status: 204
+  },
   collections: {
     method: 'GET',
     path: '/api/collections',

@@ -42,6 +42,7 @@ import {
   webhookRequest,
   type WebhookRequest
 } from './webhooks'
+import {
   channelTemplate,
   type ChannelTemplateDto,
   type ChannelTemplateInput,
@@ -61,6 +62,7 @@ import {
   type TemplateRevisionDto
 } from './programming'
 import {
+  type ChannelKind,
   type ChannelLogo,
   DEFAULT_LOUDNESS,
   describeChoices,
@@ -258,6 +260,76 @@ export const stationImportRequest = z.strictObject({
 })
 export type StationImportRequest = z.output<typeof stationImportRequest>
 
+/**
+ * A channel number as viewers' software shows it: a major number, optionally a minor one ("7",
+ * "7.1"), no leading zeros (so "7" and "07" cannot both exist). The station file's spelling.
+ */
+export const CHANNEL_NUMBER_PATTERN = /^[1-9]\d{0,4}(\.[1-9]\d{0,2})?$/
+const channelNumberText = z
+  .string({ error: 'must be a channel number such as "7" or "7.1"' })
+  .regex(CHANNEL_NUMBER_PATTERN, {
+    error:
+      'must be a channel number such as "7" or "7.1" (1 to 99999, optionally a dot and 1 to 999, no leading zeros)'
+  })
+const channelName = z
+  .string({ error: 'is required and must be a string' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(200, { error: 'must be at most 200 characters' })
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'must not contain control characters' })
+const channelZone = z
+  .string({ error: 'must be an IANA time zone name such as "America/New_York"' })
+  .min(1, { error: 'must be an IANA time zone name such as "America/New_York"' })
+  .max(64, { error: 'must be an IANA time zone name such as "America/New_York"' })
+const rolloverMinutes = z
+  .number({ error: 'must be a number of minutes after local midnight' })
+  .int({ error: 'must be a whole number of minutes' })
+  .min(0, { error: 'must be from 0 to 1439' })
+  .max(1439, { error: 'must be from 0 to 1439' })
+/** The slug a channel is known by in the station file (its `id`). */
+export const CHANNEL_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/
+
+/**
+ * A new channel from the console or the API: its name, and optionally its number, zone (default
+ * the station's first channel's, else UTC), broadcast-day rollover (default 06:00) and station-file
+ * id (default made from the name).
+ */
+export const channelCreateRequest = z.strictObject({
+  name: channelName,
+  number: channelNumberText.nullable().optional(),
+  timezone: channelZone.optional(),
+  rolloverMinutes: rolloverMinutes.optional(),
+  id: z
+    .string({ error: 'must be a slug: lowercase letters, digits and "-", 1-63 characters' })
+    .regex(CHANNEL_SLUG_PATTERN, {
+      error: 'must be a slug: lowercase letters, digits and "-", 1-63 characters'
+    })
+    .optional()
+})
+export type ChannelCreateRequest = z.input<typeof channelCreateRequest>
+
+/** A channel renamed, renumbered (null: no number) or moved to another zone or rollover: the fields given change. */
+export const channelUpdateRequest = z.strictObject({
+  name: channelName.optional(),
+  number: channelNumberText.nullable().optional(),
+  timezone: channelZone.optional(),
+  rolloverMinutes: rolloverMinutes.optional()
+})
+export type ChannelUpdateRequest = z.input<typeof channelUpdateRequest>
+
+/** One channel of the station's lineup: how it is named, numbered and when its broadcast day starts. */
+export interface ChannelLineupDto {
+  uuid: string
+  /** The station file's id for it. */
+  slug: string
+  name: string
+  number: string | null
+  timezone: string
+  rolloverMinutes: number
+  kind: ChannelKind
+}
+
 export const alarmId = z.string({ error: 'must be an alarm id' }).min(1).max(200)
 
 /** A failure as every transport carries it: a stable code for programs, a sentence for people. */
@@ -356,6 +428,18 @@ export interface StationApi {
   testWebhook(id: string): Promise<WebhookDeliveryDto>
   /** A webhook's delivery log, newest first. */
   webhookDeliveries(id: string): Promise<WebhookDeliveryDto[]>
+  // the channel lineup
+  /** Every channel on the station with its number, name, zone and rollover, in creation order. */
+  channelLineup(): Promise<ChannelLineupDto[]>
+  /** Creates a channel (audited); it is on the multiviewer at once, with nothing scheduled. */
+  createChannel(request: ChannelCreateRequest): Promise<ChannelLineupDto>
+  /** Renames or renumbers a channel, or moves its zone or rollover (audited). */
+  updateChannel(uuid: string, request: ChannelUpdateRequest): Promise<ChannelLineupDto>
+  /**
+   * Takes a channel off the station (audited): its viewers' sessions end, its producer stops; its
+   * as-run and alarm history are kept. Importing a station file that lists it brings it back.
+   */
+  deleteChannel(uuid: string): Promise<void>
   // programming: collections, templates, preview, publish, revisions (src/shared/programming.ts)
   /** Every collection with its counts and where templates use it. */
   collections(): Promise<CollectionDto[]>
@@ -453,7 +537,11 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
   putWebhook: [{ name: 'request', schema: webhookRequest }],
   removeWebhook: [{ name: 'id', schema: webhookId }],
   testWebhook: [{ name: 'id', schema: webhookId }],
-  webhookDeliveries: [{ name: 'id', schema: webhookId }]
+  webhookDeliveries: [{ name: 'id', schema: webhookId }],
+  channelLineup: [],
+  createChannel: [{ name: 'request', schema: channelCreateRequest }],
+  updateChannel: [uuidArg, { name: 'request', schema: channelUpdateRequest }],
+  deleteChannel: [uuidArg],
   collections: [],
   collectionItems: [{ name: 'id', schema: collectionId }],
   saveCollection: [

@@ -136,6 +136,15 @@ export class ChannelsRepo {
   updateMeta(id: number, c: Omit<NewChannel, 'uuid' | 'slug'>, at: number): void {
     this.updateMetaStmt.run({ ...withNumber(c), id, at })
   }
+  /**
+   * Takes a channel off the station: retired (its history stays: as-run, alarms, audit), its number
+   * freed for another. Importing a station file that lists its slug brings it back.
+   */
+  retire(id: number, at: number): void {
+    this.db
+      .prepare('UPDATE channels SET is_active = 0, number = NULL, updated_at = ? WHERE id = ?')
+      .run(at, id)
+  }
   /** Frees these channels' numbers (an import renumbering channels sets them afresh; swaps must not collide). */
   clearNumbers(ids: number[]): void {
     const stmt = this.db.prepare('UPDATE channels SET number = NULL WHERE id = ?')

@@ -48,6 +48,8 @@ export interface HttpEnv {
   token: string
   /** Channel uuids: a UTC channel and a Tokyo one. */
   uuids: string[]
+  /** The station file it was built from (importing it again brings a deleted channel back). */
+  stationFile: string
   close: () => Promise<void>
 }
 
@@ -88,6 +90,7 @@ export async function httpEnv(
     base: address,
     token: station.apiToken,
     uuids: station.store.channels.listActive().map((c) => c.uuid),
+    stationFile: t.file,
     close: async () => {
       await app.close()
       await station.close()

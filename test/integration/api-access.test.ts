@@ -136,6 +136,22 @@ describe('HTTP access control', () => {
       headers: { ...auth(), origin: 'retrovue://console' }
     })
     expect(desktop.statusCode).toBe(200)
+    // Nor may another site delete or create a channel.
+    const lineup = () => env.station.store.channels.listActive().length
+    const channels = lineup()
+    for (const [method, url] of [
+      ['DELETE', `/api/channels/${env.uuids[1]}`],
+      ['POST', '/api/channels']
+    ] as const) {
+      const res = await env.app.inject({
+        method,
+        url,
+        headers: { ...auth(), origin: 'http://evil.example', 'content-type': 'application/json' },
+        payload: method === 'POST' ? JSON.stringify({ name: 'Evil' }) : undefined
+      })
+      expect(res.statusCode, `${method} ${url}`).toBe(403)
+    }
+    expect(lineup()).toBe(channels)
     expect(mode()).toBe('normal')
   })
 

@@ -57,6 +57,25 @@ describe('the API route table', () => {
     expect(
       argsOf(API_ROUTES.disableOutput, requestOf(API_ROUTES.disableOutput, [UUID, false]))
     ).toEqual([UUID, false])
+    // The channel lineup: a channel's uuid in the path, what changes in the body.
+    const update = requestOf(API_ROUTES.updateChannel, [UUID, { name: 'Retro', number: null }])
+    expect(`PUT ${routePath(API_ROUTES.updateChannel, update.params)}`).toBe(
+      `PUT /api/channels/${UUID}`
+    )
+    expect(argsOf(API_ROUTES.updateChannel, update)).toEqual([
+      UUID,
+      { name: 'Retro', number: null }
+    ])
+    expect(routeOfCall('deleteChannel', [UUID])?.route).toMatchObject({
+      method: 'DELETE',
+      path: '/api/channels/:uuid',
+      status: 204
+    })
+    expect(routeOfCall('createChannel', [{ name: 'x' }])?.route).toMatchObject({
+      method: 'POST',
+      path: '/api/channels',
+      status: 201
+    })
   })
 
   it('opens no API route to other sites (CORS is for viewer and stream routes only)', () => {

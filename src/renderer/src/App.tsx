@@ -8,6 +8,7 @@ import { EmergencyBanner } from './components/EmergencyBanner'
 import { ConnectionNotice, Header } from './components/Header'
 import { LibraryView } from './components/LibraryView'
 import { Multiviewer, MultiviewerBar } from './components/Multiviewer'
+import { ProgrammingView } from './components/ProgrammingView'
 import type { ConsoleModel } from './state/model'
 
 export function App({ model }: { model: ConsoleModel }) {
@@ -26,7 +27,7 @@ export function App({ model }: { model: ConsoleModel }) {
 }
 
 /**
- * The multiviewer, or the library over it. The multiviewer stays mounted while hidden (its tiles keep
+ * The multiviewer, or the library or programming over it. The multiviewer stays mounted while hidden (its tiles keep
  * their places and sessions for a quick return) but its previews stop loading.
  */
 function ConsoleBody() {
@@ -37,7 +38,9 @@ function ConsoleBody() {
         <MultiviewerBar />
         <Multiviewer />
       </div>
-      {view === 'multiviewer' ? <ChannelDetail /> : <LibraryView />}
+      {view === 'multiviewer' && <ChannelDetail />}
+      {view === 'library' && <LibraryView />}
+      {view === 'programming' && <ProgrammingView />}
     </main>
   )
 }

@@ -3,6 +3,7 @@ import { createContext, useContext } from 'react'
 import { useStore } from 'zustand'
 import type { LibraryState } from './state/library'
 import type { ConsoleModel, ConsoleState } from './state/model'
+import type { ProgrammingState } from './state/programming'
 
 export const ModelContext = createContext<ConsoleModel | null>(null)
 
@@ -20,4 +21,9 @@ export function useConsole<T>(selector: (s: ConsoleState) => T): T {
 /** Selects from the library's state (its own store: scans and jobs do not touch the multiviewer). */
 export function useLibrary<T>(selector: (s: LibraryState) => T): T {
   return useStore(useModel().library.store, selector)
+}
+
+/** Selects from the Programming view's state (its own store: edits do not touch the multiviewer). */
+export function useProgramming<T>(selector: (s: ProgrammingState) => T): T {
+  return useStore(useModel().programming.store, selector)
 }

@@ -1,11 +1,12 @@
-// The switch between the console's two views: the multiviewer and the media library. One click, or
-// Escape from the library, brings the multiviewer back.
+// The switch between the console's views: the multiviewer, the media library and channel
+// programming. One click, or Escape from the library, brings the multiviewer back.
 import { useConsole, useModel } from '../context'
 import type { ConsoleView } from '../state/model'
 
 const VIEWS: Array<{ view: ConsoleView; label: string }> = [
   { view: 'multiviewer', label: 'Multiviewer' },
-  { view: 'library', label: 'Library' }
+  { view: 'library', label: 'Library' },
+  { view: 'programming', label: 'Programming' }
 ]
 
 export function ViewTabs() {

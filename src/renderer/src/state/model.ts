@@ -11,6 +11,7 @@ import { monotonicNow, StationClock } from './clock'
 import { describeError } from './describe-error'
 import { LibraryModel, type LibraryModelOptions } from './library'
 import { LevelsBus } from './levels'
+import { ProgrammingModel } from './programming'
 import { loadPrefs, savePrefs, type Layout, type Prefs, type PrefsStorage } from './prefs'
 import {
   applyEvent,
@@ -21,8 +22,8 @@ import {
   type StationState
 } from './station-state'
 
-/** What fills the console's body: the multiviewer, or the media library. */
-export type ConsoleView = 'multiviewer' | 'library'
+/** What fills the console's body: the multiviewer, the media library, or channel programming. */
+export type ConsoleView = 'multiviewer' | 'library' | 'programming'
 
 export interface UiState {
   view: ConsoleView
@@ -60,6 +61,8 @@ export class ConsoleModel {
   readonly levels = new LevelsBus()
   /** The media library's folders, jobs and the asset list (its own store: it changes apart). */
   readonly library: LibraryModel
+  /** Channel programming: the lineup, collections and the template being edited (its own store). */
+  readonly programming: ProgrammingModel
   private readonly storage: PrefsStorage | null
   private readonly mono: () => number
   private stops: Array<() => void> = []
@@ -71,6 +74,7 @@ export class ConsoleModel {
     this.storage = options.storage ?? null
     this.mono = options.monotonic ?? monotonicNow
     this.library = new LibraryModel(api, options.library)
+    this.programming = new ProgrammingModel(api, () => this.stationNow())
     const connection: ConnectionState = isConnectionAware(api)
       ? api.connectionState()
       : { status: 'open', retryInMs: null, resyncs: 0 }
@@ -166,12 +170,14 @@ export class ConsoleModel {
     this.setPrefs({ listened: this.state.prefs.listened === uuid ? null : uuid })
   }
 
-  /** Shows the multiviewer or the library (the multiviewer's previews stop loading while hidden). */
+  /** Shows the multiviewer, the library or programming (the multiviewer's previews stop loading while hidden). */
   setView(view: ConsoleView): void {
     if (this.state.ui.view === view) return
     this.store.setState({ ui: { ...this.state.ui, view } })
     if (view === 'library') this.library.open()
     else this.library.close()
+    if (view === 'programming') void this.programming.open()
+    else this.programming.close()
   }
 
   setSolo(uuid: string | null): void {
