@@ -48,6 +48,31 @@ describe('the systemd unit', () => {
     }
   })
 
+  it("names the binary and asar where the deb installs them, and the deb's scripts are valid bash", () => {
+    // electron-builder installs the app at /opt/<productName>/<executableName> (FpmTarget).
+    const builder = fs.readFileSync(path.join(repoRoot, 'electron-builder.yml'), 'utf8')
+    const product = /^productName: (.+)$/m.exec(builder)![1]!.trim()
+    const executable = /^executableName: (.+)$/m.exec(builder)![1]!.trim()
+    expect(INSTALL_DIR).toBe(`/opt/${product}`)
+    expect(unitCommand(unitText).argv[0]).toBe(`/opt/${product}/${executable}`)
+    expect(builder).toContain(
+      'resources/linux/retrovue.service=/usr/lib/systemd/system/retrovue.service'
+    )
+    // The maintainer scripts as electron-builder renders them (its ${name} macros), parsed by bash.
+    for (const script of ['after-install.tpl', 'after-remove.tpl', 'before-remove.sh']) {
+      const text = fs
+        .readFileSync(path.join(repoRoot, 'resources/linux', script), 'utf8')
+        .replace(/\$\{([a-zA-Z]+)\}/g, (_m, name: string) => {
+          if (name === 'executable') return executable
+          if (name === 'sanitizedProductName') return product
+          throw new Error(`${script}: macro \${${name}} is not one electron-builder defines here`)
+        })
+      const r = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' })
+      expect(r.stderr, script).toBe('')
+      expect(r.status, script).toBe(0)
+    }
+  })
+
   it('restarts on failure with a burst limit, runs as its own user, hardened, logging JSON', () => {
     expect(service['Restart']).toEqual(['on-failure'])
     expect(Number(unit['StartLimitBurst']![0])).toBeGreaterThan(1)
