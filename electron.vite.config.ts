@@ -5,12 +5,19 @@ import { rendererConfig } from './vite.web.config'
 export default defineConfig({
   main: {
     build: {
-      // Two entries: the window's main process, and the engine that main forks as a utilityProcess.
+      // Three entries: the window's main process, the engine that main forks as a utilityProcess,
+      // and the headless CLI (`serve`, `import`). The packaged app has no Node of its own, so the
+      // systemd unit (resources/linux/retrovue.service) runs cli.js with the app's own binary under
+      // ELECTRON_RUN_AS_NODE=1: the same Node and native modules the app ships, nothing to install.
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
-          'engine-process': resolve(import.meta.dirname, 'src/main/engine-process.ts')
-        }
+          'engine-process': resolve(import.meta.dirname, 'src/main/engine-process.ts'),
+          cli: resolve(import.meta.dirname, 'src/cli.ts')
+        },
+        // Shared chunks beside the entries, not in chunks/: the Station looks for the console at
+        // ../renderer from its own module (findUiDir), which must be out/renderer.
+        output: { chunkFileNames: '[name]-[hash].js' }
       }
     }
   },

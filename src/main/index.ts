@@ -8,16 +8,23 @@ import {
   BrowserWindow,
   dialog,
   ipcMain,
+  Menu,
+  nativeImage,
   protocol,
   screen,
   session,
+  shell,
+  Tray,
   utilityProcess
 } from 'electron'
+import type { StationSnapshotDto } from '../shared/api'
 import type { StationApiError } from '../shared/station-api'
 import { APP_SCHEME, CONSOLE_URL, createAppProtocolHandler, isConsoleUrl } from './app-protocol'
 import { EngineClient } from './engine-client'
 import { START_FAILURES } from './engine-protocol'
 import { registerStationIpc } from './ipc'
+import { DesktopShell, desktopSettings, xdgAutostart } from './lifecycle'
+import { runningStationConsole } from './running-station'
 import { denyPermissions, guardContents } from './security'
 import {
   MIN_HEIGHT,
@@ -51,11 +58,8 @@ const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER
 const trusted = (url: string) => isConsoleUrl(url, devServerUrl)
 const warn = (message: string) => console.warn(`[retrovue] ${message}`)
 
-let mainWindow: BrowserWindow | null = null
-let engine: EngineClient | null = null
-/** The engine has stopped (or never ran): quitting may proceed. */
-let engineStopped = false
-let quitting = false
+/** The app's lifecycle (tray, close vs quit, login item, second launch): lifecycle.ts. */
+let desktop: DesktopShell | null = null
 
 function createWindow(): BrowserWindow {
   const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE)
@@ -90,9 +94,6 @@ function createWindow(): BrowserWindow {
     warn(`cannot save the window's position: ${String(err)}`)
   )
   win.once('ready-to-show', () => win.show())
-  win.on('closed', () => {
-    if (mainWindow === win) mainWindow = null
-  })
   // No token anywhere: the page reaches the engine over IPC, its previews through retrovue://.
   void win.loadURL(devServerUrl ?? CONSOLE_URL)
   return win
@@ -118,24 +119,34 @@ function startEngine(): EngineClient {
   })
 }
 
-/** The station could not start: say why (a data folder held by another station, above all) and quit. */
+/**
+ * The station could not start: say why and quit. A data folder held by another station (a `serve`
+ * service on it, say) is not a failure to fix here: the app offers that station's console instead.
+ */
 async function startFailed(err: StationApiError): Promise<void> {
+  desktop?.engineGone()
   const locked = err.code === START_FAILURES.locked
-  await dialog.showMessageBox({
-    type: 'error',
+  const running = locked ? await runningStationConsole(app.getPath('userData')) : null
+  const { response } = await dialog.showMessageBox({
+    type: locked ? 'info' : 'error',
     title: TITLE,
     message: locked
       ? 'Another RetroVue station is running on this data folder'
       : 'RetroVue could not start its station',
-    detail: err.message,
-    buttons: ['Quit']
+    detail: running
+      ? `${err.message}\n\nIts console can be opened in the browser: the station stays on air as it is.`
+      : err.message,
+    buttons: running ? ["Open the running station's console", 'Quit'] : ['Quit'],
+    defaultId: 0,
+    cancelId: running ? 1 : 0
   })
-  engineStopped = true
-  app.exit(1)
+  if (running && response === 0) await shell.openExternal(running)
+  app.exit(locked ? 0 : 1)
 }
 
 async function engineCrashed(code: number): Promise<void> {
-  if (quitting) return
+  if (desktop?.quitting) return
+  desktop?.engineGone()
   const { response } = await dialog.showMessageBox({
     type: 'error',
     title: TITLE,
@@ -146,14 +157,12 @@ async function engineCrashed(code: number): Promise<void> {
     cancelId: 1
   })
   if (response === 0) app.relaunch()
-  engineStopped = true
   app.quit()
 }
 
 async function start(): Promise<void> {
   denyPermissions(session.defaultSession, warn)
   const client = startEngine()
-  engine = client
   protocol.handle(
     APP_SCHEME,
     createAppProtocolHandler({
@@ -168,45 +177,51 @@ async function start(): Promise<void> {
     isTrustedUrl: trusted,
     log: { warn, error: (m, e) => console.error(`[retrovue] ${m}`, e) }
   })
-  // The window opens while the engine starts (calls wait for it): window handling never waits on playout.
-  mainWindow = createWindow()
-  client.ready.catch((err: StationApiError) => startFailed(err))
-  app.on('activate', () => {
-    mainWindow ??= createWindow()
+  desktop = new DesktopShell({
+    app,
+    tray: new Tray(trayIcon()),
+    buildMenu: (template) => Menu.buildFromTemplate(template),
+    createWindow,
+    ask: async (box) => (await dialog.showMessageBox(box)).response,
+    // The tray's state and the quit question: what the console's own snapshot says.
+    snapshot: async () =>
+      client.info ? ((await client.call('snapshot', [])) as StationSnapshotDto) : null,
+    stopEngine: async () => {
+      const outcome = await client.close(ENGINE_CLOSE_TIMEOUT_MS)
+      if (outcome === 'killed')
+        warn('the engine did not stop in time and was killed; the next start reaps what it left')
+    },
+    settings: desktopSettings(app.getPath('userData')),
+    // Electron's login items are macOS and Windows only: on Linux, an XDG autostart entry.
+    autostart:
+      process.platform === 'linux'
+        ? xdgAutostart({
+            configDir: app.getPath('appData'),
+            name: 'retrovue-master-control',
+            exec: process.env['APPIMAGE'] ?? process.execPath
+          })
+        : undefined
   })
+  // The window opens while the engine starts (calls wait for it): window handling never waits on playout.
+  desktop.showConsole()
+  desktop.start()
+  client.ready.catch((err: StationApiError) => startFailed(err))
 }
 
-// One app per user: a second launch focuses the first one's window instead.
+function trayIcon(): Electron.NativeImage {
+  const file = app.isPackaged
+    ? path.join(process.resourcesPath, 'icon.png')
+    : path.join(app.getAppPath(), 'resources', 'icon.png')
+  return nativeImage.createFromPath(file).resize({ width: 22, height: 22 })
+}
+
+// One app per user: a second launch focuses the first one's window instead (the DesktopShell
+// listens for second-instance). Closing the window keeps the engine on air (the app stays in the
+// tray); quitting asks first, then stops every producer: lifecycle.ts.
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
-  app.on('second-instance', () => {
-    if (!mainWindow) return
-    if (mainWindow.isMinimized()) mainWindow.restore()
-    mainWindow.show()
-    mainWindow.focus()
-  })
   app.on('web-contents-created', (_event, contents) => guardContents(contents, trusted, warn))
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit()
-  })
-  // Quitting asks the engine to stop every producer and waits (bounded) before the app goes away.
-  app.on('before-quit', (event) => {
-    if (engineStopped || !engine) return
-    event.preventDefault()
-    if (quitting) return
-    quitting = true
-    void engine
-      .close(ENGINE_CLOSE_TIMEOUT_MS)
-      .then((outcome) => {
-        if (outcome === 'killed')
-          warn('the engine did not stop in time and was killed; the next start reaps what it left')
-      })
-      .finally(() => {
-        engineStopped = true
-        app.quit()
-      })
-  })
   app
     .whenReady()
     .then(start)

@@ -14,22 +14,21 @@ export interface ServeHandle {
   api: (route: string, init?: RequestInit) => Promise<Response>
 }
 
-/** fdLimit: run under `ulimit -n` (through bash, which then execs node: still a direct child). */
+/**
+ * fdLimit: run under `ulimit -n` (through bash, which then execs node: still a direct child).
+ * builtCli: run this built cli.js (out/main/cli.js) with plain node, as the packaged app does,
+ * instead of src/cli.ts through tsx (whose compiling takes seconds of a start on a loaded machine).
+ */
 export async function startServe(
   dataDir: string,
   extra: string[] = [],
   env: Record<string, string> = {},
-  o: { fdLimit?: number } = {}
+  o: { fdLimit?: number; builtCli?: string } = {}
 ): Promise<ServeHandle> {
-  const [node, nodeArgs] = nodeTs(
-    path.join(repoRoot, 'src/cli.ts'),
-    'serve',
-    '--data-dir',
-    dataDir,
-    '--port',
-    '0',
-    ...extra
-  )
+  const serveArgs = ['serve', '--data-dir', dataDir, '--port', '0', ...extra]
+  const [node, nodeArgs]: [string, string[]] = o.builtCli
+    ? [process.execPath, [o.builtCli, ...serveArgs]]
+    : nodeTs(path.join(repoRoot, 'src/cli.ts'), ...serveArgs)
   const [cmd, args]: [string, string[]] = o.fdLimit
     ? ['bash', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, node, ...nodeArgs]]
     : [node, nodeArgs]
