@@ -94,6 +94,8 @@ function createWindow(): BrowserWindow {
     warn(`cannot save the window's position: ${String(err)}`)
   )
   win.once('ready-to-show', () => win.show())
+  // Windows tells the window when the session ends (logout, shutdown): no question then.
+  win.on('session-end', () => desktop?.quitWithoutAsking())
   // No token anywhere: the page reaches the engine over IPC, its previews through retrovue://.
   void win.loadURL(devServerUrl ?? CONSOLE_URL)
   return win
@@ -202,6 +204,8 @@ async function start(): Promise<void> {
           })
         : undefined
   })
+  // A session ending (logout, shutdown: SIGTERM on Linux) cannot wait for an answer.
+  process.on('SIGTERM', () => desktop?.quitWithoutAsking())
   // The window opens while the engine starts (calls wait for it): window handling never waits on playout.
   desktop.showConsole()
   desktop.start()

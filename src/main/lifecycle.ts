@@ -261,6 +261,19 @@ export class DesktopShell {
       this.state = 'running'
       return
     }
+    await this.stopThenQuit()
+  }
+
+  /**
+   * The session is ending (logout, shutdown, a SIGTERM): nobody is there to answer a question, so
+   * the engine is stopped cleanly (every producer ended) and the app goes, without asking.
+   */
+  quitWithoutAsking(): void {
+    if (this.state === 'stopping' || this.state === 'stopped') return
+    void this.stopThenQuit()
+  }
+
+  private async stopThenQuit(): Promise<void> {
     this.state = 'stopping'
     try {
       await this.o.stopEngine()

@@ -192,6 +192,15 @@ describe('the desktop shell', () => {
     expect(h.engine.stops).toBe(1)
   })
 
+  it('a session ending (logout, shutdown) stops the engine and quits without asking, once', async () => {
+    const h = shell(snapshotOf({ channels: [channel('News', 1, [true])] }))
+    h.s.quitWithoutAsking()
+    h.s.quitWithoutAsking()
+    await until('the app quits', 5_000, () => (h.app.exited ? true : undefined))
+    expect(h.dialog.shown).toEqual([])
+    expect(h.engine).toMatchObject({ running: false, stops: 1 })
+  })
+
   it('with the engine gone (crashed or refused to start) the app quits without asking', () => {
     const h = shell(null)
     h.s.engineGone()
