@@ -555,7 +555,8 @@ export class Station {
           clock: this.clock,
           timelines: this.timelines,
           tuner: this.tuner,
-          settings: this.iptv
+          settings: this.iptv,
+          logos: this.store.logos
         })
       ]
     )

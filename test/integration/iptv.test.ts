@@ -96,6 +96,8 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
       'GET /iptv/channels.m3u',
       'GET /iptv/xmltv.xml',
       'GET /iptv/channels/:stream',
+      'GET /iptv/channels/:channel/logo.png',
+      'GET /iptv/channels/:channel/logo.svg',
       'GET /iptv/live/:channel/index.m3u8',
       'HEAD /iptv/live/:channel/:segment',
       'GET /discover.json',

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ChannelInfo } from '../../shared/domain'
 import { normalHost } from '../access'
 import { badRequest } from '../errors'
+import { escapeXml } from './xml'
 
 export interface ViewerChannel {
   info: ChannelInfo
@@ -46,6 +47,29 @@ export function viewerChannels(channels: ChannelInfo[], stationId: string): View
     return { info, number: String(n), guideId, urlId: info.slug }
   })
   return out.sort(byNumber)
+}
+
+/**
+ * Where a channel's logo is, under the viewers' /iptv root: its own PNG when it has one, else a
+ * generated picture (its number and name), so every channel has one in the M3U and the guide.
+ */
+export function logoPath(c: ViewerChannel): string {
+  return `/channels/${encodeURIComponent(c.urlId)}/logo.${c.info.logo ? 'png' : 'svg'}`
+}
+
+/** The generated logo: the channel's number over its name, on a colour its slug picks. */
+export function generatedLogoSvg(c: ViewerChannel): string {
+  let hue = 0
+  for (const ch of c.info.slug) hue = (hue * 31 + ch.charCodeAt(0)) % 360
+  const name = c.info.name.length > 18 ? `${c.info.name.slice(0, 17)}\u2026` : c.info.name
+  return [
+    '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256">',
+    `<rect width="256" height="256" rx="32" fill="hsl(${hue},45%,30%)"/>`,
+    `<text x="128" y="140" font-family="sans-serif" font-size="96" font-weight="bold" fill="#fff" text-anchor="middle">${escapeXml(c.number)}</text>`,
+    `<text x="128" y="206" font-family="sans-serif" font-size="26" fill="#fff" text-anchor="middle">${escapeXml(name)}</text>`,
+    '</svg>',
+    ''
+  ].join('\n')
 }
 
 /** A channel by number (its own or derived), then slug, then uuid; undefined when none matches. */

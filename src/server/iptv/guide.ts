@@ -6,10 +6,15 @@
 // One build per schedule version: a request that arrives while the guide is being built reads the
 // same build (what is built so far at once, the rest as it comes) instead of starting another, so
 // media servers that all ask at the top of the hour cost the station one guide, not one each.
+//
+// The channels' icons are absolute URLs on the address each client used, so the build holds a mark
+// where their root goes (NUL, which no XML text can contain) and each answer writes its own root
+// there: one build serves every address, and its ETag names the root too.
 import crypto from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ViewerChannel } from './directory'
+import { escapeXml } from './xml'
 import { type PlaylogPages, xmltvPieces } from './xmltv'
 
 /** A built guide is answered again while the schedule is unchanged and it is younger than this (it starts at the instant it was built). */
@@ -33,11 +38,16 @@ export function noneMatchHits(header: string | undefined, etag: string): boolean
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)
 }
 
+/** Where a request's icon root goes in a build (XML cannot carry NUL, so no text is mistaken for it). */
+const ROOT_MARK = '\u0000'
+
 /** One build of the guide: its pieces as they come, read by every request for it, then kept while it is current. */
 class GuideBuild {
-  /** The guide piece by piece (not joined: no second copy of megabytes). */
-  readonly pieces: Buffer[] = []
+  /** The guide piece by piece (not joined: no second copy of megabytes); null: the icon root. */
+  readonly pieces: Array<Buffer | null> = []
   bytes = 0
+  /** How many icon roots the guide holds. */
+  marks = 0
   state: 'building' | 'built' | 'failed' = 'building'
   private error: unknown
   private waiting: Array<() => void> = []
@@ -48,10 +58,25 @@ class GuideBuild {
     readonly etag: string
   ) {}
 
-  add(piece: Buffer): void {
-    this.pieces.push(piece)
-    this.bytes += piece.length
+  add(piece: string): void {
+    const parts = piece.split(ROOT_MARK)
+    parts.forEach((part, i) => {
+      if (i > 0) {
+        this.pieces.push(null)
+        this.marks++
+      }
+      if (part) {
+        const b = Buffer.from(part, 'utf8')
+        this.pieces.push(b)
+        this.bytes += b.length
+      }
+    })
     this.wake()
+  }
+
+  /** The whole guide's length with this root in it. */
+  length(root: Buffer): number {
+    return this.bytes + this.marks * root.length
   }
 
   end(error?: unknown): void {
@@ -60,15 +85,15 @@ class GuideBuild {
     this.wake()
   }
 
-  /** The pieces from the first, waiting for those not built yet; ends in the build's error if it fails. */
-  async *read(): AsyncGenerator<Buffer> {
+  /** The pieces from the first with `root` in, waiting for those not built yet; ends in the build's error if it fails. */
+  async *read(root: Buffer): AsyncGenerator<Buffer> {
     for (let i = 0; ; i++) {
       while (i === this.pieces.length) {
         if (this.state === 'failed') throw this.error
         if (this.state === 'built') return
         await new Promise<void>((resolve) => this.waiting.push(resolve))
       }
-      yield this.pieces[i]!
+      yield this.pieces[i] ?? root
     }
   }
 
@@ -89,22 +114,28 @@ export class GuideAnswers {
 
   constructor(private readonly source: GuideSource) {}
 
-  answer(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  /** `root`: the viewers' /iptv URL for this client (the icons' root); none, no icons. */
+  answer(req: FastifyRequest, reply: FastifyReply, root?: string): FastifyReply {
     const version = this.source.version()
     const now = this.source.now()
     const c = this.current
     let build =
       c && c.version === version && now >= c.builtAt && now - c.builtAt < GUIDE_REUSE_MS ? c : null
-    const etag = build?.etag ?? `"${this.run}-${version}-${now.toString(36)}"`
+    const tag = build?.etag ?? `${this.run}-${version}-${now.toString(36)}`
+    const rootXml = Buffer.from(escapeXml(root ?? ''), 'utf8')
+    const rootTag = crypto.createHash('sha256').update(rootXml).digest('base64url').slice(0, 8)
+    const etag = `"${tag}-${rootTag}"`
     reply
       .type('application/xml; charset=utf-8')
       .header('etag', etag)
       .header('cache-control', 'no-cache')
     if (noneMatchHits(req.headers['if-none-match'], etag)) return reply.code(304).send()
-    if (!build) build = this.start(version, now, etag)
+    if (!build) build = this.start(version, now, tag, root !== undefined)
     if (build.state === 'built')
-      return reply.header('content-length', build.bytes).send(Readable.from(build.pieces))
-    return reply.send(Readable.from(build.read(), { objectMode: false }))
+      return reply
+        .header('content-length', build.length(rootXml))
+        .send(Readable.from(build.pieces.map((p) => p ?? rootXml)))
+    return reply.send(Readable.from(build.read(rootXml), { objectMode: false }))
   }
 
   /** Stops any build under way (its readers' answers end in error); nothing is built after this. */
@@ -113,15 +144,15 @@ export class GuideAnswers {
     this.current = null
   }
 
-  private start(version: number, from: number, etag: string): GuideBuild {
+  private start(version: number, from: number, etag: string, icons: boolean): GuideBuild {
     const build = new GuideBuild(version, from, etag)
     this.current = build
-    void this.make(build)
+    void this.make(build, icons)
     return build
   }
 
   /** Builds the guide into `build`, to the end whoever reads it (a client that leaves does not waste what is built for the next). */
-  private async make(build: GuideBuild): Promise<void> {
+  private async make(build: GuideBuild, icons: boolean): Promise<void> {
     const signal = this.closing.signal
     try {
       signal.throwIfAborted()
@@ -130,9 +161,10 @@ export class GuideAnswers {
         this.source.pages,
         build.builtAt,
         this.source.horizonMs,
-        signal
+        signal,
+        icons ? ROOT_MARK : undefined
       ))
-        build.add(Buffer.from(piece, 'utf8'))
+        build.add(piece)
       build.end()
       // The schedule changed while it was built: answered to those who asked, never again.
       if (this.current === build && this.source.version() !== build.version) this.current = null

@@ -1,6 +1,6 @@
 // The channel list for IPTV players (VLC, mpv, Kodi, Jellyfin's M3U tuner, TiviMate...): extended
 // M3U with the attributes they read, and the guide's URL in the header.
-import type { ViewerChannel } from './directory'
+import { logoPath, type ViewerChannel } from './directory'
 
 export const GROUP_TITLE = 'RetroVue'
 
@@ -21,6 +21,7 @@ export function renderM3u(channels: ViewerChannel[], root: string, kind: 'm3u8' 
       `tvg-id="${attr(c.guideId)}"`,
       `tvg-name="${attr(c.info.name)}"`,
       `tvg-chno="${attr(c.number)}"`,
+      `tvg-logo="${attr(root + logoPath(c))}"`,
       `group-title="${GROUP_TITLE}"`
     ]
     lines.push(

@@ -11,6 +11,7 @@
 // has no session in its URL and holds one session per channel, for a caching proxy or CDN.
 //
 // No error from these routes is ever cached (no-store): a 404 or 503 is true only for now.
+import fs from 'node:fs'
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { StationRuntime } from '../engine'
@@ -21,7 +22,13 @@ import type { CorsOrigins } from '../cors'
 import { notFound } from '../errors'
 import type { ChannelTimelines } from '../timeline'
 import { AddressViewers, checkViewerLimits, type ViewerLimits } from '../viewer-limits'
-import { findChannel, requestOrigin, type ViewerChannel, viewerChannels } from './directory'
+import {
+  findChannel,
+  generatedLogoSvg,
+  requestOrigin,
+  type ViewerChannel,
+  viewerChannels
+} from './directory'
 import {
   deviceXml,
   discoverJson,
@@ -68,8 +75,12 @@ export interface IptvDeps {
   timelines: ChannelTimelines
   tuner: TunerIdentity
   settings: IptvSettings
+  /** Where the channels' logo files are (the data folder's logos/). */
+  logos: { path(file: string): string }
 }
 
+/** Logos change rarely (a new one is a new import): an hour in a player's cache is fine. */
+const LOGO_CACHE = 'public, max-age=3600'
 /** How often an open .ts response checks that its session still lives (ended by the operator, a timeout or shutdown). */
 const SESSION_CHECK_MS = 1_000
 const STREAM_NAME = /^(.{1,80})\.(m3u8|ts)$/
@@ -224,7 +235,37 @@ export function iptvRoutes(deps: IptvDeps) {
           .send(renderM3u(channels(), roots(req).iptv, 'ts'))
       )
 
-      app.get(`${iptv}/xmltv.xml`, { config }, async (req, reply) => guide.answer(req, reply))
+      app.get(`${iptv}/xmltv.xml`, { config }, async (req, reply) =>
+        guide.answer(req, reply, roots(req).iptv)
+      )
+
+      // Channel logos for the M3U's tvg-logo and the guide's icons: the channel's own PNG, or a
+      // generated picture for a channel without one. Any channel of the list, on air or not.
+      const logoChannel = (id: string): ViewerChannel => {
+        const c = findChannel(channels(), id)
+        if (!c) throw notFound(`no channel "${id.slice(0, 80)}"`)
+        return c
+      }
+      app.get<{ Params: { channel: string } }>(
+        `${iptv}/channels/:channel/logo.png`,
+        { config },
+        async (req, reply) => {
+          const c = logoChannel(req.params.channel)
+          if (!c.info.logo)
+            throw notFound(`"${c.info.name.slice(0, 80)}" has no logo of its own; see logo.svg`)
+          const png = await fs.promises.readFile(deps.logos.path(c.info.logo.file))
+          return reply.type('image/png').header('cache-control', LOGO_CACHE).send(png)
+        }
+      )
+      app.get<{ Params: { channel: string } }>(
+        `${iptv}/channels/:channel/logo.svg`,
+        { config },
+        async (req, reply) =>
+          reply
+            .type('image/svg+xml; charset=utf-8')
+            .header('cache-control', LOGO_CACHE)
+            .send(generatedLogoSvg(logoChannel(req.params.channel)))
+      )
 
       // Query strings are ignored: players add cache busters (and Jellyfin ?transcode= for HDTC models, which this tuner is not).
       app.get<{ Params: { stream: string } }>(

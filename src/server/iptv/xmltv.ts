@@ -11,7 +11,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { PlaylogEvent } from '../../shared/domain'
 import { inZone } from '../../shared/time'
 import { ZoneTimes } from '../../shared/zone-times'
-import type { ViewerChannel } from './directory'
+import { logoPath, type ViewerChannel } from './directory'
 import { escapeXml } from './xml'
 
 export const DEFAULT_GUIDE_HORIZON_MS = 48 * 3600_000
@@ -229,13 +229,16 @@ class ProgrammeWriter {
 /**
  * The guide over [from, from + horizon), in pieces (strings) to be sent as they come; the event loop
  * has a turn between pieces, and the guide ends there in the signal's reason once it is aborted.
+ * `iconRoot` is what goes before each channel's logo path (the viewers' /iptv URL, XML-escaped, or
+ * a mark the answer replaces with it); without it the guide has no icons.
  */
 export async function* xmltvPieces(
   channels: ViewerChannel[],
   pages: PlaylogPages,
   from: number,
   horizonMs: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  iconRoot?: string
 ): AsyncGenerator<string> {
   const to = from + horizonMs
   let head =
@@ -243,7 +246,9 @@ export async function* xmltvPieces(
   for (const c of channels) {
     // The name first (what guides show), then the number forms tuners and media servers match on.
     const names = [c.info.name, c.number, `${c.number} ${c.info.name}`]
-    head += `  <channel id="${escapeXml(c.guideId)}">\n${names.map((n) => `    <display-name>${escapeXml(n)}</display-name>\n`).join('')}  </channel>\n`
+    const icon =
+      iconRoot === undefined ? '' : `    <icon src="${iconRoot}${escapeXml(logoPath(c))}"/>\n`
+    head += `  <channel id="${escapeXml(c.guideId)}">\n${names.map((n) => `    <display-name>${escapeXml(n)}</display-name>\n`).join('')}${icon}  </channel>\n`
   }
   yield head
   // One ZoneTimes per zone, shared by the channels in it: each hour's offset is looked up once per guide.
@@ -273,9 +278,11 @@ export async function renderXmltv(
   channels: ViewerChannel[],
   pages: PlaylogPages,
   from: number,
-  horizonMs: number
+  horizonMs: number,
+  iconRoot?: string
 ): Promise<string> {
   let out = ''
-  for await (const piece of xmltvPieces(channels, pages, from, horizonMs)) out += piece
+  for await (const piece of xmltvPieces(channels, pages, from, horizonMs, undefined, iconRoot))
+    out += piece
   return out
 }
