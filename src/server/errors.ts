@@ -65,6 +65,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   duplicate_output: 409,
   output_limit: 409,
   duplicate_folder: 409,
+  webhook_limit: 409,
   // The store could not write (a full or failing disk): nothing changed; retry once space is back.
   storage_failed: 503
 }
