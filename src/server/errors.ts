@@ -67,6 +67,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   duplicate_folder: 409,
   // A channel number or id another channel has: nothing changed.
   duplicate_channel: 409,
+  webhook_limit: 409,
   // The store could not write (a full or failing disk): nothing changed; retry once space is back.
   storage_failed: 503
 }

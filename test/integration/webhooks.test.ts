@@ -5,7 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { alarmKeys } from '../../src/runtime/alarm-keys'
 import type { WebhookDeliveryDto, WebhookDto } from '../../src/shared/webhooks'
+import { Station } from '../../src/station'
 import { type HttpEnv, httpEnv } from '../helpers/http-env'
+import { silentLogger } from '../helpers/runtime-env'
+import { TestProducerPool } from '../helpers/test-producer'
 import { until } from '../helpers/until'
 import { type Receiver, startReceiver } from '../helpers/webhook-receiver'
 
@@ -235,5 +238,54 @@ describe('alarm webhooks', () => {
       `GET /api/channels median ${median(baseline).toFixed(1)} ms, ${median(hanging).toFixed(1)} ms with a receiver hanging`
     )
     expect(median(hanging) - median(baseline)).toBeLessThan(50)
+  })
+})
+
+describe('alarm webhooks across a restart', () => {
+  it('sends what was still waiting when the station stopped, in order, after it starts again', async () => {
+    const receiver = await startReceiver(SECRET)
+    await receiver.down()
+    const first = await httpEnv()
+    const dataDir = first.station.dataDir
+    let second: Station | undefined
+    try {
+      await first.station.api.putWebhook({ id: 'later', url: receiver.url, secret: SECRET })
+      const board = first.station.director.channel(first.uuids[0]!).alarms
+      const key = alarmKeys.segment('black', 1)
+      board.raise(key, {
+        kind: 'black',
+        severity: 'critical',
+        message: 'gone black',
+        channelUuid: first.uuids[0]!
+      })
+      board.clear(key)
+      await until('the first attempt refused', 10_000, async () =>
+        (await first.station.api.webhooks())[0]?.lastFailure ? true : undefined
+      )
+      // Stopped with both waiting; the data folder stays for the next start.
+      await first.app.close()
+      await first.station.close()
+      await receiver.up()
+      second = await Station.open({
+        dataDir,
+        producerFactory: new TestProducerPool().factory,
+        logger: silentLogger,
+        clock: first.clock,
+        loudnessAnalysis: false
+      })
+      await until('both delivered after the restart', 10_000, () =>
+        receiver.received.length >= 2 ? true : undefined
+      )
+      expect(
+        receiver.received.map((r) => [r.payload.sequence, r.payload.state, r.signatureValid])
+      ).toEqual([
+        [1, 'raised', true],
+        [2, 'cleared', true]
+      ])
+    } finally {
+      await second?.close()
+      await receiver.close()
+      await first.close().catch(() => undefined)
+    }
   })
 })

@@ -5,6 +5,7 @@ import { useTick } from '../hooks'
 import { useRef } from 'react'
 import { EmergencyCover } from './Emergency'
 import { LoudnessSetting } from './LoudnessSetting'
+import { Webhooks } from './Webhooks'
 
 /** The station clock: MasterClock time in this desk's zone (24 h), with UTC beside it. */
 function StationClockView() {
@@ -145,6 +146,7 @@ export function Header() {
       <ModeView />
       <HealthView />
       <LoudnessSetting />
+      <Webhooks />
       <EmergencyCover />
     </header>
   )
