@@ -72,10 +72,10 @@ function DraftBar() {
   const stored = useProgramming((s) => s.stored)
   const unsaved = useProgramming((s) => s.unsaved)
   const local = useProgramming((s) => s.localProblems)
-  const previewProblems = useProgramming((s) => s.preview?.problems ?? [])
+  const previewProblems = useProgramming((s) => s.preview?.problems.length ?? 0)
   const busy = useProgramming((s) => s.busy)
   const [note, setNote] = useState('')
-  const problems = local.length + previewProblems.length + (stored?.draft?.problems.length ?? 0)
+  const problems = local.length + previewProblems + (stored?.draft?.problems.length ?? 0)
   const hasDraft = stored?.draft != null || unsaved
   const state = unsaved
     ? 'Saving the draft…'

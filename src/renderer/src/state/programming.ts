@@ -346,7 +346,7 @@ export class ProgrammingModel {
     const name = 'show' in source ? source.show : source.folder
     const id = collectionIdFor(name, new Set(this.state.collections.map((c) => c.id)))
     const definition: CollectionDefinition =
-      'show' in source ? { show: source.show } : { folder: `${source.folder}:`, name }
+      'show' in source ? { show: source.show, name } : { folder: `${source.folder}:`, name }
     const made = await this.attempt(null, () => this.api.saveCollection(id, definition))
     if (!made) return undefined
     this.set({ collections: [...this.state.collections, made] })
