@@ -77,13 +77,16 @@ function DraftBar() {
   const [note, setNote] = useState('')
   const problems = local.length + previewProblems + (stored?.draft?.problems.length ?? 0)
   const hasDraft = stored?.draft != null || unsaved
-  const state = unsaved
-    ? 'Saving the draft…'
-    : stored?.draft
-      ? `Draft saved ${wallClock(stored.draft.savedAt).time.slice(0, 5)} by ${stored.draft.by}: not on air until published`
-      : stored?.published
-        ? `On air: revision ${stored.published.revision}, no unpublished changes`
-        : 'Nothing published yet'
+  const state =
+    unsaved && local.length > 0
+      ? 'Not saved: fix the problems shown at the slot'
+      : unsaved
+        ? 'Saving the draft…'
+        : stored?.draft
+          ? `Draft saved ${wallClock(stored.draft.savedAt).time.slice(0, 5)} by ${stored.draft.by}: not on air until published`
+          : stored?.published
+            ? `On air: revision ${stored.published.revision}, no unpublished changes`
+            : 'Nothing published yet'
   return (
     <div className="draft-bar" data-testid="draft-bar">
       <p className={`draft-state${hasDraft ? ' pending' : ''}`} data-testid="draft-state">
