@@ -19,6 +19,8 @@ import {
   type ValidatedStation
 } from './station-file'
 import { cycleLength } from './horizon'
+import type { ChannelTemplate } from '../shared/programming'
+import { summarize } from './template-plan'
 import { redactOutputUrl } from '../shared/output-url'
 
 export interface ImportResult {
@@ -112,6 +114,12 @@ export function applyStation(
   const logoNames = new Map(
     station.channels.flatMap((c) => (c.logo ? [[c.slug, logoFiles.put(c.logo.png)] as const] : []))
   )
+  const templated: Array<{
+    id: number
+    template: ChannelTemplate | null
+    timezone: string
+    rolloverMinutes: number
+  }> = []
   store.transaction(() => {
     const assetIds = new Map<string, number>()
     for (const [p, probe] of station.assets) {
@@ -219,6 +227,12 @@ export function applyStation(
         )
       }
       schedule.rebuildLoop(id, now)
+      templated.push({
+        id,
+        template: c.template,
+        timezone: c.timezone,
+        rolloverMinutes: c.rolloverMinutes
+      })
       touched.push(id)
       result.channels.push({
         slug: c.slug,
@@ -227,6 +241,13 @@ export function applyStation(
         items: store.playlog.count(id)
       })
     }
+    // Collections, then each channel's template published (a revision by the import) and
+    // materialized from now, after the item on air; the same template again changes nothing.
+    for (const col of station.collections ?? [])
+      store.programming.putCollection(col.id, JSON.stringify(col.definition), now)
+    for (const f of station.library ?? [])
+      if (!store.library.folder(f.id)) store.library.addFolder(f.id, f.path, now)
+    for (const t of templated) publishImported(deps, t, now, actor)
     // A file without a health section leaves the station's settings as they are (like the channels it does not list).
     if (station.health) store.settings.setOutputHealth(station.health, now)
     if (station.loudness) store.settings.setLoudness(station.loudness, now)
@@ -247,6 +268,36 @@ export function applyStation(
   if (station.loudness) schedule.loudnessChanged()
   schedule.notifyChanged(touched)
   return result
+}
+
+/** A channel's template as the file gives it: published and materialized when it changed; none clears a stored one. */
+function publishImported(
+  deps: Omit<ImportDeps, 'tools'>,
+  t: { id: number; template: ChannelTemplate | null; timezone: string; rolloverMinutes: number },
+  now: number,
+  actor: string
+): void {
+  const { store, schedule } = deps
+  const row = store.programming.template(t.id)
+  const json = t.template ? JSON.stringify(t.template) : null
+  if ((row?.publishedJson ?? null) === json) return
+  const planner = schedule.templates
+  const at = planner.replanPoint(t, [], now, now)
+  const { removed, added } = planner.replan(t, t.template, at, now)
+  if (!json) {
+    store.programming.setPublished(t.id, null, null, null, null)
+    return
+  }
+  const revision = store.programming.addRevision({
+    channelId: t.id,
+    templateJson: json,
+    at: now,
+    by: actor,
+    note: 'station file',
+    restoredFrom: null,
+    ...summarize(removed, added)
+  })
+  store.programming.setPublished(t.id, json, revision, now, actor)
 }
 
 /** Validates and imports a station file, all or nothing. Throws StationFileError on bad input. */

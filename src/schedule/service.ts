@@ -425,6 +425,26 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
    */
   listingsChanged(): void {
     this.playlogVersion++
+    this.templatesChanged()
+  }
+
+  /**
+   * What templated channels' collections hold may have changed (a scan, a probe, a collection
+   * edited): each re-plans from its next slot boundary, after the item on air. Returns the channels.
+   */
+  templatesChanged(now = this.clock.now()): number[] {
+    const changed: number[] = []
+    for (const row of this.store.programming.templates()) {
+      const channel = this.channelById(row.channelId)
+      const template = channel && this.templates.published(row.channelId)
+      if (!channel || !template) continue
+      this.store.transaction(() =>
+        this.templates.replan(channel, template, this.templates.replanPoint(channel, [template], now), now)
+      )
+      changed.push(channel.id)
+    }
+    this.notifyChanged(changed)
+    return changed
   }
 
   /** Tell listeners (ChannelManagers, the API) that these channels' playlogs changed: a new version first, so they see it. */

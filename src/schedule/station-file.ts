@@ -28,6 +28,14 @@ import type { FfmpegTools } from '../media/ffmpeg'
 import { ProbeError, probeMedia, type ProbeResult } from '../media/probe'
 import { DEFAULT_ROLLOVER_MINUTES } from './broadcast-day'
 import { jsonPath, MAX_STATION_FILE_BYTES, parseStrictJson } from './strict-json'
+import {
+  type ChannelTemplate,
+  channelTemplate,
+  type CollectionDefinition,
+  collectionDefinition,
+  collectionId
+} from '../shared/programming'
+import { checkTemplate } from './template'
 
 export const STATION_FILE_VERSION = 1
 /** The most library folders one file may list. */
@@ -178,6 +186,8 @@ const channel = z.strictObject({
         .min(1, { error: 'must have at least one item' })
     })
     .optional(),
+  // The weekly template (src/shared/programming.ts): materialized into the playlog a horizon ahead.
+  template: channelTemplate.optional(),
   // Push destinations; absent leaves the channel's stored outputs as they are, [] removes them.
   outputs: z
     .array(
@@ -260,6 +270,17 @@ const stationFileSchema = z.strictObject({
     )
     .max(MAX_LIBRARY_FOLDERS, { error: `must list at most ${MAX_LIBRARY_FOLDERS} folders` })
     .optional(),
+  // Collections templates draw from; absent or unlisted ones stay as stored.
+  collections: z
+    .array(
+      z.looseObject(
+        { id: collectionId },
+        { error: 'must be a collection { id, show | folder | list | filter }' }
+      ),
+      { error: 'must be an array of collections' }
+    )
+    .max(1000, { error: 'must list at most 1000 collections' })
+    .optional(),
   channels: z
     .array(channel, { error: 'must be an array of channels' })
     .min(1, { error: 'must list at least one channel' })
@@ -298,6 +319,8 @@ export interface ValidatedChannel {
       | { kind: 'gap'; durationMs: number }
     >
   } | null
+  /** The weekly template; null when the file gives none (the channel is not templated). */
+  template: ChannelTemplate | null
   /** Push destinations, or null when the file gives none (the stored ones stay). */
   outputs: Array<{ url: string; enabled: boolean }> | null
   /** The logo PNG read and checked, with its placement; null removes the stored one; undefined leaves it. */
@@ -312,6 +335,8 @@ export interface ValidatedStation {
   loudness: LoudnessSettings | null
   /** The `library` folders, paths resolved; null when the file has none (the stored folders stay). */
   library: Array<{ id: string; path: string }> | null
+  /** The `collections`, each defined; null when the file has none (the stored ones stay). */
+  collections: Array<{ id: string; definition: CollectionDefinition }> | null
   channels: ValidatedChannel[]
   /** Probe results by absolute asset path. */
   assets: Map<string, ProbeResult>
@@ -321,6 +346,13 @@ export interface ValidateOptions {
   tools: FfmpegTools
   /** Probe results already known (same path, size and mtime): skips running ffprobe again. */
   knownProbe?: (absPath: string, sizeBytes: number, mtimeMs: number) => ProbeResult | undefined
+}
+
+/** A JSON path's parts ("$.a[0].b" → ['a', 0, 'b']). */
+function jsonPathParts(p: string): Array<string | number> {
+  return [...p.matchAll(/\.(\w+)|\[(\d+)\]/g)].map((m) =>
+    m[1] !== undefined ? m[1] : Number(m[2])
+  )
 }
 
 function fmtMs(ms: number): string {
@@ -402,6 +434,36 @@ export async function validateStationFile(
 
   const problems: StationFileProblem[] = []
   const baseDir = path.dirname(abs)
+  const collections: Array<{ id: string; definition: CollectionDefinition }> = []
+  ;(parsed.data.collections ?? []).forEach((entry, i) => {
+    const at = `$.collections[${i}]`
+    const { id, ...rest } = entry
+    const first = collections.findIndex((c) => c.id === id)
+    if (first >= 0)
+      problems.push({ path: `${at}.id`, message: `the same id as $.collections[${first}]` })
+    const def = collectionDefinition.safeParse(rest)
+    if (!def.success) {
+      for (const issue of def.error.issues)
+        problems.push({
+          path: jsonPath([...jsonPathParts(at), ...issue.path]),
+          message:
+            issue.code === 'unrecognized_keys'
+              ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+              : issue.message
+        })
+      return
+    }
+    if ('folder' in def.data) {
+      const folder = def.data.folder.slice(0, def.data.folder.indexOf(':'))
+      if (parsed.data.library && !parsed.data.library.some((f) => f.id === folder))
+        problems.push({
+          path: `${at}.folder`,
+          message: `no library folder "${folder}" in $.library`
+        })
+    }
+    collections.push({ id, definition: def.data })
+  })
+  const knownCollections = parsed.data.collections ? new Set(collections.map((c) => c.id)) : null
   const resolveAsset = (p: string) => path.resolve(baseDir, p)
 
   // Probe every distinct asset once.
@@ -497,7 +559,21 @@ export async function validateStationFile(
         })
     })
 
-    if (c.kind === 'guide') {
+    if (c.template) {
+      if (c.kind === 'guide')
+        problems.push({ path: `${at}.template`, message: 'a guide channel takes no template' })
+      else if (c.schedule?.length || c.loop)
+        problems.push({
+          path: `${at}.template`,
+          message:
+            'a templated channel takes no "schedule" or "loop" (one-offs go in the template\'s "events")'
+        })
+      for (const p of checkTemplate(c.template, c.rolloverMinutes, knownCollections))
+        problems.push({
+          path: `${at}.template${p.path.slice(1)}`,
+          message: p.message.replaceAll('$.slots', `${at}.template.slots`)
+        })
+    } else if (c.kind === 'guide') {
       if (c.schedule?.length || c.loop) {
         problems.push({
           path: at,
@@ -506,7 +582,11 @@ export async function validateStationFile(
         })
       }
     } else if (!c.schedule?.length && !c.loop) {
-      problems.push({ path: at, message: 'a normal channel needs a "schedule", a "loop", or both' })
+      problems.push({
+        path: at,
+        message:
+          'a normal channel needs a "template", a "schedule", a "loop", or both of the last two'
+      })
     }
 
     const schedule = (c.schedule ?? []).map((it, ii) => {
@@ -600,6 +680,7 @@ export async function validateStationFile(
       kind: c.kind,
       schedule: byStart.map(({ index: _index, ...rest }) => rest),
       loop,
+      template: c.template ?? null,
       outputs: c.outputs ?? null,
       ...(logoOf !== undefined ? { logo: logoOf } : {})
     })
@@ -649,6 +730,7 @@ export async function validateStationFile(
     health: healthSettings,
     loudness: parsed.data.loudness ?? null,
     library: parsed.data.library ? library : null,
+    collections: parsed.data.collections ? collections : null,
     channels,
     assets
   }
