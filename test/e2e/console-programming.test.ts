@@ -4,7 +4,7 @@
 // creates it, drags the show into a day of the week (two days ahead), stretches the slot to 07:00–09:00 from the keyboard, pads
 // to the half hour with the bumpers, sees the preview (episodes in order, filler between), publishes,
 // and the playlog shows the episodes in order; a second publish moves the slot, and restoring the
-// first revision puts it back. Screenshots of each step go to RETROVUE_PROGRAMMING_SHOTS (or /tmp).
+// first revision puts it back; deleting the channel asks first, naming it. Screenshots of each step go to RETROVUE_PROGRAMMING_SHOTS (or /tmp).
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -241,6 +241,23 @@ describe('programming a channel in the console (Chromium)', () => {
       .poll(async () => inOrder(await programRows('playlog-item')), { timeout: 30_000 })
       .toBe(true)
     await shot('restored')
+  })
+
+  it('deletes the channel behind a confirm that names it', async () => {
+    await page.getByTestId('channel-delete').click()
+    const dialog = page.getByTestId('delete-channel-dialog')
+    await expect
+      .poll(() => dialog.locator('h2').textContent())
+      .toBe('Delete the channel “Retro” (7)?')
+    await shot('delete')
+    // Escape keeps it.
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count()).toBe(0)
+    expect(await page.getByTestId('lineup-channel').count()).toBe(2)
+    await page.getByTestId('channel-delete').click()
+    await page.getByTestId('delete-channel-confirm').click()
+    await expect.poll(() => page.getByTestId('lineup-channel').count()).toBe(1)
+    await expect.poll(() => page.getByTestId('tile').count()).toBe(1)
     expect(pageErrors).toEqual([])
   })
 })
