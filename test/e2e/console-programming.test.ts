@@ -1,10 +1,10 @@
 // Programming a channel from the console in a real browser (Chromium via Playwright) against a
 // real station with a real media library (clips made with ffmpeg: a show's three episodes in Plex
 // naming, and a folder of two five-minute bumpers). The operator builds a channel from nothing:
-// creates it, drags the show into Monday, stretches the slot to 07:00–09:00 from the keyboard, pads
+// creates it, drags the show into a day of the week (two days ahead), stretches the slot to 07:00–09:00 from the keyboard, pads
 // to the half hour with the bumpers, sees the preview (episodes in order, filler between), publishes,
 // and the playlog shows the episodes in order; a second publish moves the slot, and restoring the
-// first revision puts it back. Screenshots of each step go to RETROVUE_PROGRAMMING_SHOTS (or /tmp).
+// first revision puts it back; deleting the channel asks first, naming it. Screenshots of each step go to RETROVUE_PROGRAMMING_SHOTS (or /tmp).
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { locateFfmpeg } from '../../src/media/ffmpeg'
 import type { LibraryPageDto } from '../../src/shared/library'
+import { WEEKDAYS } from '../../src/shared/programming'
 import { Station } from '../../src/station'
 import { loopOf, stationFixture } from '../helpers/fixtures'
 import { baseClip, clipAt } from '../helpers/media-library'
@@ -23,6 +24,8 @@ import { CHROMIUM, CHROMIUM_ARGS } from './console-station'
 const SHOTS = process.env['RETROVUE_PROGRAMMING_SHOTS'] ?? '/tmp'
 const SHOW = 'Cartoon Show'
 const EPISODES = ['Pilot', 'Second Wind', 'Third Time']
+/** The day programmed: two days from now, so its morning lies wholly inside the 7-day preview. */
+const DAY = WEEKDAYS[(new Date().getUTCDay() + 1) % 7]!
 
 /** Every title is the episode after the one before it (wrapping to the first after the last). */
 const inOrder = (titles: string[]) =>
@@ -112,6 +115,14 @@ describe('programming a channel in the console (Chromium)', () => {
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
     page.setDefaultTimeout(30_000)
     page.on('pageerror', (e) => pageErrors.push(e.message))
+    // React's warnings too; a refused request (the duplicate number's 409) is the test's own doing.
+    page.on(
+      'console',
+      (m) =>
+        m.type() === 'error' &&
+        !m.text().startsWith('Failed to load resource') &&
+        pageErrors.push(`console: ${m.text()}`)
+    )
     await page.goto(`${url}/#token=${station.apiToken}`)
     await page.getByTestId('tile').first().waitFor()
   }, 180_000)
@@ -147,10 +158,10 @@ describe('programming a channel in the console (Chromium)', () => {
     await expect.poll(() => page.getByTestId('tile').count()).toBe(2)
   })
 
-  it('drags the show into Monday and shapes the slot from the keyboard', async () => {
+  it('drags the show into a day of the week and shapes the slot from the keyboard', async () => {
     const source = page.locator(`[data-testid="source"][data-source="${SHOW}"]`)
-    // Monday's column starts at the 06:00 rollover: 07:00 is an hour down.
-    await source.dragTo(page.getByTestId('day-mon'), { targetPosition: { x: 40, y: 32 } })
+    // The day's column starts at the 06:00 rollover: 07:00 is an hour down.
+    await source.dragTo(page.getByTestId(`day-${DAY}`), { targetPosition: { x: 40, y: 32 } })
     await expect.poll(() => slot().textContent()).toContain('07:00–08:00')
     await expect.poll(() => slot().textContent()).toContain(SHOW)
     // Shift+Down moves the end: four quarter hours make 09:00.
@@ -230,6 +241,23 @@ describe('programming a channel in the console (Chromium)', () => {
       .poll(async () => inOrder(await programRows('playlog-item')), { timeout: 30_000 })
       .toBe(true)
     await shot('restored')
+  })
+
+  it('deletes the channel behind a confirm that names it', async () => {
+    await page.getByTestId('channel-delete').click()
+    const dialog = page.getByTestId('delete-channel-dialog')
+    await expect
+      .poll(() => dialog.locator('h2').textContent())
+      .toBe('Delete the channel “Retro” (7)?')
+    await shot('delete')
+    // Escape keeps it.
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count()).toBe(0)
+    expect(await page.getByTestId('lineup-channel').count()).toBe(2)
+    await page.getByTestId('channel-delete').click()
+    await page.getByTestId('delete-channel-confirm').click()
+    await expect.poll(() => page.getByTestId('lineup-channel').count()).toBe(1)
+    await expect.poll(() => page.getByTestId('tile').count()).toBe(1)
     expect(pageErrors).toEqual([])
   })
 })

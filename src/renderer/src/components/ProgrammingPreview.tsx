@@ -72,18 +72,21 @@ function DraftBar() {
   const stored = useProgramming((s) => s.stored)
   const unsaved = useProgramming((s) => s.unsaved)
   const local = useProgramming((s) => s.localProblems)
-  const previewProblems = useProgramming((s) => s.preview?.problems ?? [])
+  const previewProblems = useProgramming((s) => s.preview?.problems.length ?? 0)
   const busy = useProgramming((s) => s.busy)
   const [note, setNote] = useState('')
-  const problems = local.length + previewProblems.length + (stored?.draft?.problems.length ?? 0)
+  const problems = local.length + previewProblems + (stored?.draft?.problems.length ?? 0)
   const hasDraft = stored?.draft != null || unsaved
-  const state = unsaved
-    ? 'Saving the draft…'
-    : stored?.draft
-      ? `Draft saved ${wallClock(stored.draft.savedAt).time.slice(0, 5)} by ${stored.draft.by}: not on air until published`
-      : stored?.published
-        ? `On air: revision ${stored.published.revision}, no unpublished changes`
-        : 'Nothing published yet'
+  const state =
+    unsaved && local.length > 0
+      ? 'Not saved: fix the problems shown at the slot'
+      : unsaved
+        ? 'Saving the draft…'
+        : stored?.draft
+          ? `Draft saved ${wallClock(stored.draft.savedAt).time.slice(0, 5)} by ${stored.draft.by}: not on air until published`
+          : stored?.published
+            ? `On air: revision ${stored.published.revision}, no unpublished changes`
+            : 'Nothing published yet'
   return (
     <div className="draft-bar" data-testid="draft-bar">
       <p className={`draft-state${hasDraft ? ' pending' : ''}`} data-testid="draft-state">

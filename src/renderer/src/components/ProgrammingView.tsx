@@ -43,8 +43,16 @@ export function ProgrammingView() {
         <ExportButton />
       </div>
       {error && (
-        <p className="lib-error prog-error" role="alert" data-testid="prog-error">
-          {error}
+        <p className="lib-error prog-error" role="alert">
+          <span data-testid="prog-error">{error}</span>
+          <button
+            type="button"
+            className="small"
+            aria-label="Dismiss the message"
+            onClick={() => model.programming.dismissError()}
+          >
+            ✕
+          </button>
         </p>
       )}
       <div className="prog-body">

@@ -351,7 +351,7 @@ export function SlotEditor({ index }: { index: number }) {
             />
           )}
       </div>
-      <div className="slot-row">
+      <div className="slot-pad-row">
         {field(
           'padToMinutes',
           'Pad to',

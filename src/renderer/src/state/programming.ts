@@ -224,12 +224,23 @@ export class ProgrammingModel {
 
   /** An edit of the template: checked at once, saved as the draft and previewed once edits settle. */
   setEdit(edit: ChannelTemplateInput, selected: number | null = this.state.selected): void {
-    this.set({ edit, selected, unsaved: true, localProblems: schemaProblems(edit), notice: null })
+    this.set({
+      edit,
+      selected,
+      unsaved: true,
+      localProblems: schemaProblems(edit),
+      notice: null,
+      error: null
+    })
     if (this.settleTimer) clearTimeout(this.settleTimer)
     this.settleTimer = setTimeout(() => {
       this.settleTimer = null
       void this.saveDraft()
     }, EDIT_SETTLE_MS)
+  }
+
+  dismissError(): void {
+    this.set({ error: null })
   }
 
   select(index: number | null): void {
@@ -346,7 +357,7 @@ export class ProgrammingModel {
     const name = 'show' in source ? source.show : source.folder
     const id = collectionIdFor(name, new Set(this.state.collections.map((c) => c.id)))
     const definition: CollectionDefinition =
-      'show' in source ? { show: source.show } : { folder: `${source.folder}:`, name }
+      'show' in source ? { show: source.show, name } : { folder: `${source.folder}:`, name }
     const made = await this.attempt(null, () => this.api.saveCollection(id, definition))
     if (!made) return undefined
     this.set({ collections: [...this.state.collections, made] })

@@ -68,9 +68,10 @@ export interface SlotSpan {
   end: number
 }
 
+/** Where a slot is drawn; a time being typed (not "HH:MM" yet) draws it at the day's top, an hour long. */
 export function spanOf(slot: Pick<TemplateSlotInput, 'start' | 'end'>, rollover: number): SlotSpan {
-  const start = startOffset(slot.start, rollover)
-  const end = endOffset(slot.end, rollover)
+  const start = startOffset(slot.start, rollover) || 0
+  const end = endOffset(slot.end, rollover) || start + 60
   return { start, end: end > start ? end : start + MIN_SLOT_MINUTES }
 }
 
