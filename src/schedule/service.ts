@@ -439,7 +439,12 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
       const template = channel && this.templates.published(row.channelId)
       if (!channel || !template) continue
       this.store.transaction(() =>
-        this.templates.replan(channel, template, this.templates.replanPoint(channel, [template], now), now)
+        this.templates.replan(
+          channel,
+          template,
+          this.templates.replanPoint(channel, [template], now),
+          now
+        )
       )
       changed.push(channel.id)
     }
