@@ -614,8 +614,7 @@ export async function validateStationFile(
     } else if (!c.schedule?.length && !c.loop) {
       problems.push({
         path: at,
-        message:
-          'a normal channel needs a "template", a "schedule", a "loop", or both of the last two'
+        message: 'a normal channel needs a "schedule", a "loop", or both, or a "template"'
       })
     }
 

@@ -11,7 +11,7 @@
 // Positions: every drawn item (program, bumper, filler) counts a draw under a key (the slot's, or
 // the bumper/filler collection's); the draws so far, the last asset and the occurrence they were in
 // are the state materialization resumes from (the store derives it from the playlog's rows).
-import { DateTime } from 'luxon'
+import { DateTime, IANAZone } from 'luxon'
 import type {
   ChannelTemplate,
   PreviewKind,
@@ -420,8 +420,9 @@ export function materializeTemplate(input: MaterializeInput): MaterializeResult 
   }
 
   /** The next pad boundary at or after t, by the local clock. */
+  const ianaZone = IANAZone.create(zone)
   const boundary = (t: number, minutes: number) => {
-    const offset = DateTime.fromMillis(t, { zone }).offset * MINUTE
+    const offset = ianaZone.offset(t) * MINUTE
     const step = minutes * MINUTE
     return Math.ceil((t + offset) / step) * step - offset
   }
@@ -521,7 +522,8 @@ export function materializeTemplate(input: MaterializeInput): MaterializeResult 
   gapTo(Math.max(cursor, toMs))
   // Only items starting inside the window (the gap to it may start before: trim it).
   return {
-    items: items.filter((i) => i.startMs < toMs && i.endMs > i.startMs),
+    // Items past toMs that close a program (its bumper, its padding) stay: their draws are counted.
+    items: items.filter((i) => i.endMs > i.startMs && (i.kind !== 'gap' || i.startMs < toMs)),
     positions,
     warnings
   }

@@ -97,8 +97,20 @@ const TEMPLATE_COLUMNS = `channel_id AS channelId, published_json AS publishedJs
 const REVISION_COLUMNS = `id, channel_id AS channelId, template_json AS templateJson, at, by, note,
   restored_from AS restoredFrom, added, removed, moved`
 
+interface Stmt {
+  run(...args: unknown[]): { changes: number }
+}
+
 export class ProgrammingRepo {
+  private readonly statements = new Map<string, Stmt>()
   constructor(private readonly db: Db) {}
+
+  /** A statement prepared once (a horizon writes thousands of rows). */
+  private stmt(sql: string): Stmt {
+    let s = this.statements.get(sql)
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql) as unknown as Stmt))
+    return s
+  }
 
   // ---- collections ----
   collections(): CollectionRow[] {
@@ -314,24 +326,22 @@ export class ProgrammingRepo {
     return rows
   }
   insertTemplated(channelId: number, e: TemplatedEvent): void {
-    this.db
-      .prepare(
-        `INSERT INTO playlog_events (channel_id, start_ms, end_ms, title, type, asset_id, in_point_ms, source,
+    this.stmt(
+      `INSERT INTO playlog_events (channel_id, start_ms, end_ms, title, type, asset_id, in_point_ms, source,
            draw_key, draw_count, draw_occurrence, draw_in_occurrence)
          VALUES (?, ?, ?, ?, ?, ?, 0, 'template', ?, ?, ?, ?)`
-      )
-      .run(
-        channelId,
-        e.startMs,
-        e.endMs,
-        e.title,
-        e.type,
-        e.assetId,
-        e.draw?.key ?? null,
-        e.draw?.draws ?? null,
-        e.draw?.occurrenceMs ?? null,
-        e.draw?.inOccurrence ?? null
-      )
+    ).run(
+      channelId,
+      e.startMs,
+      e.endMs,
+      e.title,
+      e.type,
+      e.assetId,
+      e.draw?.key ?? null,
+      e.draw?.draws ?? null,
+      e.draw?.occurrenceMs ?? null,
+      e.draw?.inOccurrence ?? null
+    )
   }
   /** Templated rows starting at or after t (for summaries and tests). */
   templatedFrom(channelId: number, t: number): Array<{ startMs: number; assetId: number | null }> {

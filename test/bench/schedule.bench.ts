@@ -4,6 +4,7 @@ import { ScheduleService } from '../../src/schedule/service'
 import { Store } from '../../src/store'
 import { tempDir } from '../helpers/tmp'
 import { percentile, seededRandom, timeSync, type Figure } from './stats'
+import { templateFigures } from './schedule-templates'
 
 const EVENTS = 100_000
 // A realistic hour: programme parts, commercial breaks, promos and idents (average ~2.6 min an event).
@@ -117,7 +118,8 @@ export async function run(): Promise<Figure[]> {
         target: '< 1 ms',
         ok: percentile(plan, 99) < 1,
         note: `${EVENTS.toLocaleString('en')} playlog events, ${(span / 86_400_000).toFixed(0)} days`
-      }
+      },
+      ...templateFigures()
     ]
   } finally {
     store.close()
