@@ -93,13 +93,14 @@ describe('viewers\u2019 streams across an encoder restart (real ffmpeg)', () => 
       )
       // The HLS list dates its segments by the station clock: the newest one's end is a moment ago
       // (listed once the encoder has cut it: a segment and the encoder's latency, more on a loaded
-      // machine: 3 s measured quiet, 6.3 s at a load of 17 on two cores), never ahead of the clock.
+      // machine: 3 s measured quiet, 6.3 s at a load of 17 on two cores), or ahead of it by up to
+      // the engine's lead (it encodes frames up to two seconds before they air; 1.8 s measured).
       const list = await (await fetch(`${base}/iptv/live/7/index.m3u8`)).text()
       const dated = [...list.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),/g)]
       expect(dated.length, list).toBe(list.split('\n').filter((l) => l.endsWith('.ts')).length)
       const newest = dated.at(-1)!
       const endMs = Date.parse(newest[1]!) + Number(newest[2]) * 1000
-      expect(station.clock.now() - endMs, list).toBeGreaterThanOrEqual(0)
+      expect(station.clock.now() - endMs, list).toBeGreaterThan(-3_000)
       expect(station.clock.now() - endMs, list).toBeLessThan(10_000)
       // Consecutive segments' dates differ by the first one's duration.
       for (let i = 1; i < dated.length; i++)
