@@ -43,14 +43,6 @@ const gopFrames = (profile: OutputProfile, segmentSeconds: number): number =>
  */
 const firstKeyframe = (gop: number): number => Math.max(1, Math.round(gop / 3))
 
-/**
- * How often the muxer repeats PAT and PMT: at the first packet at least this long after the last,
- * so at most a frame later than this. A frame short of 100 ms keeps every interval within 100 ms
- * (what a modulator or a TR 101 290 probe is happy with; ffmpeg's hls muxer otherwise writes
- * them once a segment). Measured at 30 fps: every 67 to 100 ms.
- */
-export const patPeriodS = (fps: number): number => Math.max(0.02, 0.1 - 1 / fps - 0.001)
-
 /** The next keyframe after frame k: where the segment holding frame k ends. */
 export function keyframeAfter(k: number, profile: OutputProfile, segmentSeconds: number): number {
   const gop = gopFrames(profile, segmentSeconds)
@@ -171,8 +163,6 @@ export function encoderArgs(o: EncoderOptions): string[] {
     'delete_segments+independent_segments+temp_file',
     '-hls_segment_type',
     'mpegts',
-    '-hls_segment_options',
-    `pat_period=${patPeriodS(p.fps).toFixed(4)}`,
     '-hls_segment_filename',
     `${o.outDir}/seg-%d.ts`,
     `${o.outDir}/${PLAYLIST_NAME}`

@@ -8,8 +8,9 @@
 // killed encoder: the raw splice logged "Packet corrupt" and "non monotonically increasing dts",
 // the re-based one nothing.
 //
-// Packets are rewritten in a copy (segments are shared between readers): 188 bytes each, the PCR in
-// the adaptation field, PTS and DTS in the header of each PES that starts in a packet.
+// Packets are rewritten in a copy: 188 bytes each, the PCR in the adaptation field, PTS and DTS in
+// the header of each PES that starts in a packet. The new output starts where the old one's last
+// picture or sound ends, whichever is later (its sound from the AAC frames of its last PES).
 const PACKET = 188
 const SYNC = 0x47
 const NULL_PID = 0x1fff
@@ -69,10 +70,13 @@ interface Fields {
   pts: number | null
   dts: number | null
   streamId: number
+  /** Where the packet's payload starts, and where the PES's data starts when a PES starts here. */
+  payload: number
+  pesData: number | null
 }
 
 function fieldsOf(p: Buffer, at: number): Fields {
-  const f: Fields = { pcr: null, pts: null, dts: null, streamId: 0 }
+  const f: Fields = { pcr: null, pts: null, dts: null, streamId: 0, payload: 0, pesData: null }
   const control = (p[at + 3]! >> 4) & 0x3
   let payload = at + 4
   if (control & 0x2) {
@@ -80,6 +84,7 @@ function fieldsOf(p: Buffer, at: number): Fields {
     if (length > 0 && p[at + 5]! & 0x10 && length >= 7) f.pcr = at + 6
     payload += 1 + length
   }
+  f.payload = payload
   const end = at + PACKET
   if ((p[at + 1]! & 0x40) === 0 || (control & 0x1) === 0 || payload + 9 > end) return f
   if (p[payload] !== 0 || p[payload + 1] !== 0 || p[payload + 2] !== 1) return f
@@ -87,10 +92,32 @@ function fieldsOf(p: Buffer, at: number): Fields {
   // Stream ids without the optional PES header (ISO/IEC 13818-1 table 2-21).
   if ([0xbc, 0xbe, 0xbf, 0xf0, 0xf1, 0xf2, 0xf8, 0xff].includes(streamId)) return f
   f.streamId = streamId
+  f.pesData = Math.min(end, payload + 9 + p[payload + 8]!)
   const flags = p[payload + 7]! >> 6
   if (flags & 0x2 && payload + 14 <= end) f.pts = payload + 9
   if (flags === 0x3 && payload + 19 <= end) f.dts = payload + 14
   return f
+}
+
+/** AAC sampling frequencies by ADTS index. */
+const ADTS_RATES = [
+  96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350
+]
+const isAudio = (streamId: number): boolean => streamId >= 0xc0 && streamId <= 0xdf
+
+/** How long the ADTS frames of an audio PES's data last (90 kHz), or null when it is not ADTS. */
+function adtsTicks(d: Buffer): number | null {
+  let ticks = 0
+  let i = 0
+  while (i + 7 <= d.length) {
+    if (d[i] !== 0xff || (d[i + 1]! & 0xf0) !== 0xf0) return null
+    const rate = ADTS_RATES[(d[i + 2]! >> 2) & 0x0f]
+    const length = ((d[i + 3]! & 0x03) << 11) | (d[i + 4]! << 3) | (d[i + 5]! >> 5)
+    if (!rate || length < 7) return null
+    ticks += (((d[i + 6]! & 0x03) + 1) * 1024 * 90_000) / rate
+    i += length
+  }
+  return i > 0 ? ticks : null
 }
 
 /** The first PCR and the earliest first decode time of any stream in a segment (90 kHz). */
@@ -112,7 +139,7 @@ function startOf(seg: Buffer): { pcr: number | null; dts: number | null } {
 }
 
 /**
- * One reader's splicer: segments go in (in timeline order), one continuous transport stream comes
+ * One stream's splicer: segments go in (in timeline order), one continuous transport stream comes
  * out. Call `splice()` before a segment that does not continue the one before it (another output,
  * or segments left out between them).
  */
@@ -129,6 +156,11 @@ export class TsSplicer {
   private end: number | null = null
   private lastPcr: number | null = null
   private pending = false
+  /**
+   * Per audio PID, the PES being sent: ffmpeg packs several AAC frames in one, so where the sound
+   * ends is known from its frames (counted when it is complete), not from the step between PES.
+   */
+  private readonly audioPes = new Map<number, { pts: number; streamId: number; data: Buffer[] }>()
 
   /** The next segment starts a new run: re-base it after what was sent. */
   splice(): void {
@@ -142,9 +174,36 @@ export class TsSplicer {
     for (let at = 0; at + PACKET <= out.length; at += PACKET) {
       if (out[at] !== SYNC) continue
       this.continuity(out, at)
-      this.retime(out, at)
+      const f = this.retime(out, at)
+      this.followAudio(out, at, f)
     }
+    // A segment ends with its PES complete (the hls muxer flushes at each cut).
+    for (const pid of [...this.audioPes.keys()]) this.closeAudio(pid)
     return out
+  }
+
+  private followAudio(p: Buffer, at: number, f: Fields): void {
+    const pid = ((p[at + 1]! & 0x1f) << 8) | p[at + 2]!
+    if (f.pts !== null && isAudio(f.streamId) && f.pesData !== null) {
+      this.closeAudio(pid)
+      const pts = readTs(p, f.pts)
+      this.audioPes.set(pid, {
+        pts,
+        streamId: f.streamId,
+        data: [p.subarray(f.pesData, at + PACKET)]
+      })
+    } else if ((p[at + 1]! & 0x40) === 0 && (p[at + 3]! & 0x10) !== 0 && f.payload < at + PACKET)
+      this.audioPes.get(pid)?.data.push(p.subarray(f.payload, at + PACKET))
+  }
+
+  private closeAudio(pid: number): void {
+    const pes = this.audioPes.get(pid)
+    if (!pes) return
+    this.audioPes.delete(pid)
+    const ticks = adtsTicks(Buffer.concat(pes.data))
+    // Not ADTS: the step between its PES is the best guess there is.
+    const end = wrap(pes.pts + (ticks ?? this.lastPts.get(pes.streamId)?.step ?? 0))
+    if (this.end === null || tsDiff(end, this.end) > 0) this.end = end
   }
 
   private begin(seg: Buffer): void {
@@ -178,21 +237,23 @@ export class TsSplicer {
     if (hasPayload) this.lastCc.set(pid, next)
   }
 
-  private retime(p: Buffer, at: number): void {
+  private retime(p: Buffer, at: number): Fields {
     const f = fieldsOf(p, at)
     if (f.pcr !== null) {
       const base = wrap(readPcrBase(p, f.pcr) + this.offset)
       writePcrBase(p, f.pcr, base)
       this.lastPcr = base
     }
-    if (f.pts === null) return
+    if (f.pts === null) return f
     const pts = wrap(readTs(p, f.pts) + this.offset)
     writeTs(p, f.pts, pts)
     if (f.dts !== null) writeTs(p, f.dts, wrap(readTs(p, f.dts) + this.offset))
     const prev = this.lastPts.get(f.streamId)
     const step = prev && tsDiff(pts, prev.pts) > 0 ? tsDiff(pts, prev.pts) : (prev?.step ?? 0)
     this.lastPts.set(f.streamId, { pts, step })
+    if (isAudio(f.streamId)) return f // its end is known when its PES is complete (closeAudio)
     const end = wrap(pts + step)
     if (this.end === null || tsDiff(end, this.end) > 0) this.end = end
+    return f
   }
 }
