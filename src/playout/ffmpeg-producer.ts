@@ -5,7 +5,6 @@
 import type { FfmpegTools } from '../media/ffmpeg'
 import type { ProcessGroup } from '../media/process'
 import type { OutputProfile } from '../media/profiles'
-import { SEGMENT_PATTERN, segmentStartFrame } from '../media/commands'
 import {
   DEFAULT_CRAWL_SPEED,
   DEFAULT_LOUDNESS,
@@ -456,19 +455,12 @@ export abstract class FfmpegProducer extends BaseProducer {
   streamEndpoint(): StreamEndpoint | null {
     const output = this.engine ? this.output : null
     if (!output) return null
-    const { t0Ms, profile, segmentSeconds } = output
     return {
       kind: 'hls',
       id: output.id,
       dir: output.folder.dir,
       playlist: output.folder.playlist,
-      // Frame k airs at t0 + k / fps (the engine paces frames by the station clock).
-      segmentStartMs: (file) => {
-        const m = SEGMENT_PATTERN.exec(file)
-        return m
-          ? t0Ms + (segmentStartFrame(Number(m[1]), profile, segmentSeconds) * 1000) / profile.fps
-          : null
-      }
+      segmentStartMs: output.segmentStartMs
     }
   }
 }

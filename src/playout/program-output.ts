@@ -6,6 +6,7 @@
 // producer's first frames are listed as fast as a crawl is. A producer that fails, or stops for
 // good, closes it.
 import path from 'node:path'
+import { SEGMENT_PATTERN, segmentStartFrame } from '../media/commands'
 import type { FfmpegTools } from '../media/ffmpeg'
 import type { ProcessGroup } from '../media/process'
 import type { OutputProfile } from '../media/profiles'
@@ -58,6 +59,18 @@ export class ProgramOutput implements Carryover {
   get segmentSeconds(): number {
     return this.o.segmentSeconds
   }
+  /**
+   * When a segment's first frame airs on the station clock (frame k airs at t0 + k / fps), for
+   * EXT-X-PROGRAM-DATE-TIME; null for a name it does not know. One function for the output's life,
+   * so the stream endpoint every producer of it gives is the same.
+   */
+  readonly segmentStartMs = (file: string): number | null => {
+    const m = SEGMENT_PATTERN.exec(file)
+    if (!m) return null
+    const { profile, segmentSeconds, t0Ms } = this.o
+    return t0Ms + (segmentStartFrame(Number(m[1]), profile, segmentSeconds) * 1000) / profile.fps
+  }
+
   /** The encoder runs (opened, not failed, not closed): a producer can take the output over. */
   get live(): boolean {
     return this.encoder !== null && this.failure === null && this.closing === null
