@@ -72,8 +72,9 @@ export function unitCommand(unitText = fs.readFileSync(UNIT_FILE, 'utf8')): Unit
 }
 
 /**
- * Builds the app as electron-builder packs it (out/ from electron-vite, package.json, the
- * production node_modules) into `dir`, which then stands in for resources/app.asar.
+ * Builds the app as electron-builder packs it (out/ from electron-vite, package.json; the
+ * production node_modules is bound in by spawnAsUnit) into `dir`, which then stands in for
+ * resources/app.asar.
  */
 export function buildApp(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true })
@@ -85,9 +86,9 @@ export function buildApp(dir: string): void {
   )
   if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`)
   fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'))
-  const modules = path.join(dir, 'node_modules')
-  if (!fs.existsSync(modules))
-    fs.symlinkSync(fs.realpathSync(path.join(repoRoot, 'node_modules')), modules)
+  // Where the checkout's node_modules is bound in the sandbox (a symlink would not do: a checkout
+  // under /tmp is hidden there by the unit's private /tmp).
+  fs.mkdirSync(path.join(dir, 'node_modules'))
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
@@ -122,6 +123,8 @@ export function spawnAsUnit(
     `touch ${q(`${INSTALL_DIR}/retrovue-master-control`)}`,
     `mount --bind ${q(process.execPath)} ${q(`${INSTALL_DIR}/retrovue-master-control`)}`,
     `mount --bind ${q(sandbox.app)} ${q(`${INSTALL_DIR}/resources/app.asar`)}`,
+    // The production node_modules electron-builder packs into the asar: the checkout's.
+    `mount --bind ${q(fs.realpathSync(path.join(repoRoot, 'node_modules')))} ${q(`${INSTALL_DIR}/resources/app.asar/node_modules`)}`,
     // StateDirectory=retrovue
     'mount -t tmpfs -o mode=0755 tmpfs /var/lib',
     'mkdir /var/lib/retrovue',
