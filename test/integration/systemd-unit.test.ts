@@ -149,6 +149,11 @@ describe('serve run as the unit runs it (another user, only /var/lib/retrovue wr
         outputs: [{ url: nginx.rtmpUrl(KEY) }]
       }
     ])
+    // The media itself, not the fixture's symlink to the checkout: a checkout under /tmp is hidden
+    // by the unit's private /tmp.
+    fs.unlinkSync(path.join(t.dir, 'media'))
+    fs.mkdirSync(path.join(t.dir, 'media'))
+    for (const f of ['a.mp4', 'c.mp4']) fs.copyFileSync(fixture(f), path.join(t.dir, 'media', f))
     // The library's folder: one file of its own (the fixtures folder holds many big ones).
     fs.mkdirSync(path.join(t.dir, 'library'))
     fs.copyFileSync(fixture('c.mp4'), path.join(t.dir, 'library', 'clip.mp4'))
@@ -181,7 +186,7 @@ describe('serve run as the unit runs it (another user, only /var/lib/retrovue wr
     child.stderr.on('data', (c: Buffer) => (err += c.toString()))
     const { value: url } = await until('serve prints its URL', 60_000, () => {
       if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${out}${err}`)
-      return /on air at (http:\/\/\S+?)\/#token=(\w+)/.exec(out) ?? undefined
+      return /on air at (http:\/\/\S+?)\/#token=([\w-]+)/.exec(out) ?? undefined
     })
     base = url[1]!
     token = url[2]!
