@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AsRunDayDto, ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api'
+import { ON_TIME_MS } from '../../src/runtime/as-run'
 import { Station } from '../../src/station'
 import { loopOf, stationFixture } from '../helpers/fixtures'
 import { silentLogger } from '../helpers/runtime-env'
@@ -87,6 +88,14 @@ describe('as-run with real playout', () => {
     // Boundaries follow one another: each item starts where the one before ended.
     for (let i = 1; i < items.length; i++)
       expect(items[i]!.actualStart).toBe(items[i - 1]!.actualEnd)
-    expect(items[0]).toMatchObject({ status: 'joined-late', reason: 'no viewers' })
+    // The first item was joined mid-way, unless the channel happened to start within ON_TIME_MS of
+    // its start (a few times in a hundred with 3 s items): then it aired as scheduled.
+    const first = items[0]!
+    const lateBy = Date.parse(first.actualStart) - Date.parse(first.scheduledStart!)
+    expect(first).toMatchObject(
+      lateBy > ON_TIME_MS
+        ? { status: 'joined-late', reason: 'no viewers' }
+        : { status: 'as-scheduled', reason: null }
+    )
   }, 60_000)
 })
