@@ -143,6 +143,11 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   }
 
   /** itemPages with only what a listing shows (the guide): lighter to read. */
+  /** Whether an active channel airs the asset over part of [from, to) (the guide's posters). */
+  airsAsset(assetId: number, from: number, to: number): boolean {
+    return this.store.playlog.airs(assetId, from, to)
+  }
+
   listingPages(
     channelId: number,
     from: number,

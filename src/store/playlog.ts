@@ -99,6 +99,8 @@ export interface ListingMetadata {
   /** JSON array of strings, as stored. */
   genres: string | null
   plot: string | null
+  /** The library has a poster of it (the analysis's frame or a sidecar picture): 1, else 0. */
+  hasPoster: number
 }
 
 /** What a listing (the guide) shows of a playlog event. */
@@ -106,7 +108,9 @@ export type PlaylogListingRow = Pick<PlaylogEvent, 'id' | 'startMs' | 'endMs' | 
   ListingMetadata
 
 const LISTING_COLUMNS = `e.id, e.start_ms AS startMs, e.end_ms AS endMs, e.title, e.type, e.asset_id AS assetId,
-  a.show, a.season, a.episode, a.episode_title AS episodeTitle, a.year, a.genres, a.plot`
+  a.show, a.season, a.episode, a.episode_title AS episodeTitle, a.year, a.genres, a.plot,
+  (a.poster_path IS NOT NULL OR EXISTS (SELECT 1 FROM asset_analysis n
+    WHERE n.asset_id = e.asset_id AND n.poster_file IS NOT NULL)) AS hasPoster`
 
 export type NewPlaylogEvent = Omit<PlaylogEventRow, 'id' | 'channelId' | 'assetPath'>
 
@@ -121,6 +125,7 @@ export class PlaylogRepo {
   private readonly listingPageStmt
   private readonly listingBeforeStmt
   private readonly nextStmt
+  private readonly airsStmt
   private readonly prevStmt
   private readonly countStmt
   constructor(private readonly db: Db) {
@@ -152,6 +157,10 @@ export class PlaylogRepo {
     this.listingBeforeStmt = db.prepare<[number, number], PlaylogListingRow>(
       `SELECT ${LISTING_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
        WHERE e.channel_id = ? AND e.start_ms < ? ORDER BY e.start_ms DESC LIMIT 1`
+    )
+    this.airsStmt = db.prepare<[number, number, number], { one: number }>(
+      `SELECT 1 AS one FROM playlog_events e JOIN channels c ON c.id = e.channel_id
+       WHERE e.asset_id = ? AND e.start_ms < ? AND e.end_ms > ? AND c.is_active = 1 LIMIT 1`
     )
     this.nextStmt = db.prepare<[number, number], PlaylogEventRow>(
       `SELECT ${EVENT_COLUMNS} FROM playlog_events e LEFT JOIN assets a ON a.id = e.asset_id
@@ -215,6 +224,10 @@ export class PlaylogRepo {
     limit: number
   ): PlaylogListingRow[] {
     return this.listingPageStmt.all(channelId, afterStartMs, afterId, to, limit)
+  }
+  /** Whether an active channel's playlog airs the asset over part of [from, to). */
+  airs(assetId: number, from: number, to: number): boolean {
+    return this.airsStmt.get(assetId, to, from) !== undefined
   }
   /** lastStartingBefore with only what a listing shows. */
   listingBefore(channelId: number, t: number): PlaylogListingRow | undefined {

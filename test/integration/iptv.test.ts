@@ -98,6 +98,7 @@ describe('viewers\u2019 software: M3U, XMLTV, HDHomeRun', () => {
       'GET /iptv/channels/:stream',
       'GET /iptv/channels/:channel/logo.png',
       'GET /iptv/channels/:channel/logo.svg',
+      'GET /iptv/posters/:asset',
       'GET /iptv/live/:channel/index.m3u8',
       'HEAD /iptv/live/:channel/:segment',
       'GET /discover.json',

@@ -1,7 +1,8 @@
 // The guide carries what the library knows: a station whose channel airs a library episode, a
 // library movie and media outside the library; once the library has scanned its folder, the XMLTV
 // guide's programmes have the episode's numbers, title, plot, year and genres, the movie's, and
-// nothing more for the other media; the guide stays valid against xmltv.dtd.
+// nothing more for the other media, and the episode's poster as its icon (served only for what
+// the guide airs); the guide stays valid against xmltv.dtd.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -11,7 +12,7 @@ import { SimulatedClock } from '../../src/runtime/clock'
 import { Station } from '../../src/station'
 import { fixture } from '../helpers/fixtures'
 import { PlaylistProducerPool } from '../helpers/http-env'
-import { buildTestLibrary, EP1, MOVIE } from '../helpers/media-library'
+import { buildTestLibrary, EP1, MOVIE, SHOW_DIR } from '../helpers/media-library'
 import { silentLogger } from '../helpers/runtime-env'
 import { tempDir } from '../helpers/tmp'
 
@@ -94,6 +95,8 @@ it('the XMLTV guide carries the library metadata of the assets that air', async 
       '    <date>1999</date>',
       '    <category lang="en">Series</category>',
       '    <category>Comedy</category>',
+      // The show's sidecar poster, at the client's own address.
+      `    <icon src="http://${host}/iptv/posters/${pilot.id}"/>`,
       '    <episode-num system="xmltv_ns">0.0.</episode-num>',
       '    <episode-num system="onscreen">S01E01</episode-num>',
       ''
@@ -106,6 +109,7 @@ it('the XMLTV guide carries the library metadata of the assets that air', async 
     '    <category lang="en">Movie</category>\n    <category lang="en">Kids</category>\n    <category>Adventure</category>\n    <category>Family</category>\n'
   )
   expect(feature).not.toContain('episode-num')
+  expect(feature).not.toContain('<icon')
   // Media outside the library: its title, and no kind it cannot know.
   expect(programme('Card')).toMatch(/^<programme [^>]+>\n {4}<title>Card<\/title>\n {2}$/)
   const lint = spawnSync(
@@ -123,4 +127,25 @@ it('the XMLTV guide carries the library metadata of the assets that air', async 
   )
   expect(lint.stderr).toBe('')
   expect(lint.status).toBe(0)
+
+  // The icon's URL serves the poster, to anyone (viewers' software has no token)...
+  const poster = await app.inject({
+    method: 'GET',
+    url: `/iptv/posters/${pilot.id}`,
+    headers: { host }
+  })
+  expect(poster.statusCode).toBe(200)
+  expect(poster.headers['content-type']).toBe('image/jpeg')
+  expect(
+    poster.rawPayload.equals(
+      fs.readFileSync(path.join(t.dir, 'media', 'tv', SHOW_DIR, 'poster.jpg'))
+    )
+  ).toBe(true)
+  // ...but only of what the guide airs: the second episode has the same poster and is not scheduled.
+  const second = station.library.search({ q: 'Second Wind', limit: 10 }).assets[0]!
+  expect(second.hasPoster).toBe(true)
+  for (const id of [String(second.id), '0', 'x', '99999999']) {
+    const res = await app.inject({ method: 'GET', url: `/iptv/posters/${id}`, headers: { host } })
+    expect(res.statusCode, id).toBe(404)
+  }
 })

@@ -70,6 +70,8 @@ export interface IptvDeps {
       pageSize: number
     ): Iterable<GuideItem[]>
     readonly version: number
+    /** Whether an active channel airs the asset over part of [from, to) (posters are served only then). */
+    airsAsset(assetId: number, from: number, to: number): boolean
   }
   clock: MasterClock
   timelines: ChannelTimelines
@@ -81,6 +83,10 @@ export interface IptvDeps {
 
 /** Logos change rarely (a new one is a new import): an hour in a player's cache is fine. */
 const LOGO_CACHE = 'public, max-age=3600'
+/** A poster is served for a programme that aired this recently, or will within the guide's horizon. */
+const POSTER_PAST_MS = 24 * 3600_000
+const POSTER_ID = /^[1-9]\d{0,11}$/
+const IMAGE_DATA_URL = /^data:(image\/(?:png|jpeg));base64,([A-Za-z0-9+/=]*)$/
 /** How often an open .ts response checks that its session still lives (ended by the operator, a timeout or shutdown). */
 const SESSION_CHECK_MS = 1_000
 const STREAM_NAME = /^(.{1,80})\.(m3u8|ts)$/
@@ -265,6 +271,29 @@ export function iptvRoutes(deps: IptvDeps) {
             .type('image/svg+xml; charset=utf-8')
             .header('cache-control', LOGO_CACHE)
             .send(generatedLogoSvg(logoChannel(req.params.channel)))
+      )
+
+      // Library posters, the guide's programme icons: only of an asset an active channel airs within
+      // the guide's reach (decided on the resolved asset id), so this is no browser of the library.
+      app.get<{ Params: { asset: string } }>(
+        `${iptv}/posters/:asset`,
+        { config },
+        async (req, reply) => {
+          const id = POSTER_ID.test(req.params.asset) ? Number(req.params.asset) : null
+          const now = deps.clock.now()
+          const inGuide =
+            id !== null &&
+            deps.schedule.airsAsset(id, now - POSTER_PAST_MS, now + settings.guideHorizonMs)
+          const image = inGuide
+            ? await deps.api.libraryAssetImage(id, 'poster').catch(() => null)
+            : null
+          const m = image ? IMAGE_DATA_URL.exec(image.dataUrl) : null
+          if (!m) throw notFound('no poster of a programme in the guide there')
+          return reply
+            .type(m[1]!)
+            .header('cache-control', LOGO_CACHE)
+            .send(Buffer.from(m[2]!, 'base64'))
+        }
       )
 
       // Query strings are ignored: players add cache busters (and Jellyfin ?transcode= for HDTC models, which this tuner is not).

@@ -34,7 +34,12 @@ export interface GuideMetadata {
   /** A JSON array of strings, as the store keeps it. */
   genres: string | null
   plot: string | null
+  /** The library has a poster of the asset (1 or true): the programme's icon. */
+  hasPoster: number | boolean
 }
+
+/** A library poster's path under the viewers' /iptv URL (served by the iptv routes). */
+export const posterPath = (assetId: number): string => `/posters/${assetId}`
 
 /** What a programme is made of. */
 export type GuideItem = Pick<PlaylogEvent, 'startMs' | 'endMs' | 'title' | 'type'> &
@@ -156,7 +161,12 @@ class ProgrammeWriter {
   /** Each asset's categories as XML, by item type (an asset airs as one type, nearly always). */
   private readonly categories = new Map<string, string>()
 
-  constructor(guideId: string, times: ZoneTimes) {
+  /** `iconRoot`: what goes before a poster's path (see xmltvPieces); none, no programme icons. */
+  constructor(
+    guideId: string,
+    times: ZoneTimes,
+    private readonly iconRoot?: string
+  ) {
     this.times = times
     this.channel = escapeXml(guideId)
   }
@@ -172,7 +182,12 @@ class ProgrammeWriter {
     if (xmlTitle === undefined) this.titles.set(title, (xmlTitle = escapeXml(title)))
     const d = item?.assetId != null ? this.detailsOf(item.assetId, item) : NO_DETAILS
     const c = this.categoriesOf(type, item, d)
-    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${d.head}${c}${d.tail}  </programme>\n`
+    // The library's poster, after the categories and before the episode numbers (the DTD's order).
+    const icon =
+      this.iconRoot !== undefined && item?.assetId != null && item.hasPoster
+        ? `    <icon src="${this.iconRoot}${posterPath(item.assetId)}"/>\n`
+        : ''
+    return `  <programme start="${this.times.xmltv(startMs)}" stop="${this.times.xmltv(endMs)}" channel="${this.channel}">\n    <title>${xmlTitle}</title>\n${d.head}${c}${icon}${d.tail}  </programme>\n`
   }
 
   private detailsOf(assetId: number, item: GuideItem): Details {
@@ -256,7 +271,7 @@ export async function* xmltvPieces(
   for (const c of channels) {
     let times = zones.get(c.info.timezone)
     if (!times) zones.set(c.info.timezone, (times = new ZoneTimes(c.info.timezone)))
-    const writer = new ProgrammeWriter(c.guideId, times)
+    const writer = new ProgrammeWriter(c.guideId, times, iconRoot)
     if (c.info.kind === 'guide') {
       yield writer.listings(from, to)
       continue
