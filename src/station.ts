@@ -535,6 +535,8 @@ export class Station {
           api: viewer,
           channelNumbers: () =>
             new Map(this.director.channelManagers().map((cm) => [cm.uuid, cm.channel.number])),
+          channelMeters: () =>
+            new Map(this.director.channelManagers().map((cm) => [cm.uuid, cm.meters()])),
           childPids: () =>
             this.processes.live().flatMap((p) => (p.pid === undefined ? [] : [p.pid]))
         })

@@ -176,6 +176,8 @@ export interface Producer {
   updateLoudness(settings: LoudnessSettings): void
   /** Sound levels of the output since the last reading (about every 100 ms); null when none are measured. */
   levels(): ProducerLevels | null
+  /** The output's lateness and loudness now; null when nothing is written. */
+  meters(): ProducerMeters | null
   streamEndpoint(): StreamEndpoint | null
   health(): ProducerHealth
   state(): ProducerState
@@ -199,6 +201,22 @@ export interface ProducerContext {
   health?: OutputHealthSettings
   /** The station's loudness target and ceiling; the defaults (EBU R128) when absent. */
   loudness?: LoudnessSettings
+  /** The channel's counters, kept across its producers and outputs (for metrics); none: not counted. */
+  counters?: OutputCounters
+}
+
+/** Counts a channel keeps for as long as it exists, whichever producer or output is writing. */
+export interface OutputCounters {
+  /** Every frame of one more segment was handed to the encoder. */
+  segmentWritten(): void
+}
+
+/** What a producer on air measures now, read without disturbing the console's meters. */
+export interface ProducerMeters {
+  /** How far the output's write position is behind the clock (negative: ahead, as it should be). */
+  behindMs: number
+  /** EBU R128 readings of the sound on air; null when not metered. */
+  loudness: { momentary: number; shortTerm: number; integrated: number } | null
 }
 
 export type ProducerFactory = (type: ProducerType, context: ProducerContext) => Producer
@@ -280,6 +298,10 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   updateLoudness(_settings: LoudnessSettings): void {}
 
   levels(): ProducerLevels | null {
+    return null
+  }
+
+  meters(): ProducerMeters | null {
     return null
   }
 

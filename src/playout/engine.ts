@@ -28,7 +28,7 @@ import type { LoudnessSettings, OutputHealthSettings } from '../shared/domain'
 import { AlertTone } from './alert-tone'
 import { CrawlOverlay } from './crawl'
 import type { CrawlStrip } from './still-cards'
-import type { CuedProgramme as Cued } from './base'
+import type { CuedProgramme as Cued, ProducerMeters } from './base'
 import { ConditionDetector } from './condition'
 import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor'
 import type { LoudnessCondition, LoudnessControl, LoudnessLevels } from './loudness-control'
@@ -310,6 +310,15 @@ export class PlayoutEngine implements OutputFeeder {
   /** The frame on air at station time t (the one whose time has come). */
   private onAirFrame(t: number): number {
     return Math.floor((t - this.output.t0Ms) / this.frameMs)
+  }
+
+  /** Lateness and loudness now (the console's meters keep their reading). */
+  meters(): ProducerMeters {
+    const now = this.o.clock.now()
+    return {
+      behindMs: now - this.frameTime(this.written),
+      loudness: this.o.loudness?.reading(this.onAirFrame(now)) ?? null
+    }
   }
 
   /** Levels of the sound that aired since the last reading; null when nothing is measured or aired yet. */

@@ -17,6 +17,7 @@ import {
 import {
   BaseProducer,
   type ProducerLevels,
+  type ProducerMeters,
   type Carryover,
   type CuedProgramme as Cued,
   type EmergencyOverlay,
@@ -159,7 +160,8 @@ export abstract class FfmpegProducer extends BaseProducer {
         folder,
         t0Ms,
         segmentSeconds: o.segmentSeconds,
-        onRemoveError
+        onRemoveError,
+        counters: this.context.counters
       }),
       carried: false
     }
@@ -437,6 +439,10 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   override levels(): ProducerLevels | null {
     return this.engine?.levels() ?? null
+  }
+
+  override meters(): ProducerMeters | null {
+    return this.engine?.meters() ?? null
   }
 
   /** How a watched condition is raised: picture faults critical, sound warnings (LOUD / QUIET as silence). */

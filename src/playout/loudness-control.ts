@@ -160,6 +160,16 @@ export class LoudnessControl {
     return n === 0 ? [] : this.pending.splice(0, n)
   }
 
+  /** Momentary, short-term and integrated loudness at frame k (the frame on air), leaving the meters' reading alone; null before any aired. */
+  reading(k: number): { momentary: number; shortTerm: number; integrated: number } | null {
+    const to = Math.min(k, this.lastWritten)
+    if (to < 0 || to <= this.lastWritten - RING_FRAMES) return null
+    const at = (to % RING_FRAMES) * F
+    const r = this.ring
+    const round = (v: number) => Math.round(v * 10) / 10
+    return { momentary: round(r[at]!), shortTerm: round(r[at + 1]!), integrated: round(r[at + 2]!) }
+  }
+
   /** The readings at frame k (the frame on air), true peak and limiting since the last reading; null before any aired. */
   levels(k: number): LoudnessLevels | null {
     const to = Math.min(k, this.lastWritten)

@@ -10,7 +10,7 @@ import { SEGMENT_PATTERN, segmentStartFrame } from '../media/commands'
 import type { FfmpegTools } from '../media/ffmpeg'
 import type { ProcessGroup } from '../media/process'
 import type { OutputProfile } from '../media/profiles'
-import type { Carryover } from './base'
+import type { Carryover, OutputCounters } from './base'
 import { Encoder } from './encoder'
 import { OUTPUT_KEEP_MS, type OutputFolder } from './output-folder'
 
@@ -29,6 +29,8 @@ export interface ProgramOutputOptions {
   segmentSeconds: number
   /** A folder removal that failed (after the close, on a timer). */
   onRemoveError: (err: Error) => void
+  /** The channel's counters (segments written), whichever producer feeds this output. */
+  counters?: OutputCounters
 }
 
 export class ProgramOutput implements Carryover {
@@ -42,9 +44,13 @@ export class ProgramOutput implements Carryover {
   private feeder: OutputFeeder | null = null
   private failure: Error | null = null
   private closing: Promise<void> | null = null
+  /** Segments whose every frame went to the encoder, and the frame that completes the next. */
+  private segmentsWritten = 0
+  private segmentEnd: number
 
   constructor(private readonly o: ProgramOutputOptions) {
     this.id = path.basename(o.folder.dir)
+    this.segmentEnd = segmentStartFrame(1, o.profile, o.segmentSeconds)
   }
 
   get folder(): OutputFolder {
@@ -117,6 +123,15 @@ export class ProgramOutput implements Carryover {
   write(video: Buffer | Buffer[], audio: Buffer): void {
     this.encoder!.write(video, audio)
     this.written++
+    if (this.written === this.segmentEnd) {
+      this.segmentsWritten++
+      this.segmentEnd = segmentStartFrame(
+        this.segmentsWritten + 1,
+        this.o.profile,
+        this.o.segmentSeconds
+      )
+      this.o.counters?.segmentWritten()
+    }
   }
 
   /** Resolves once the encoder's playlist lists a segment. */

@@ -35,12 +35,23 @@ import type {
   Producer,
   ProducerFactory,
   ProducerLevels,
+  ProducerMeters,
   StreamEndpoint
 } from '../playout'
 import { OnAirView, type NowNextReader } from './channel/on-air-view'
 import { type OffAir, ProducerReports } from './channel/producer-reports'
 import { type ProducerSpec, ProducerSupervisor } from './channel/producer-supervisor'
 import { SessionFanout } from './channel/session-fanout'
+
+/** One channel for the metrics: counters since the station started, and readings now. */
+export interface ChannelMeters {
+  segmentsWritten: number
+  /** Restarts after a producer failed. */
+  restarts: number
+  /** How far the output is behind the clock (negative: ahead); null when nothing airs. */
+  behindMs: number | null
+  loudness: ProducerMeters['loudness']
+}
 
 /** What the ChannelManager may ask of the ScheduleService: reads only. */
 export interface ScheduleReader extends NowNextReader {
@@ -88,6 +99,8 @@ export class ChannelManager {
   readonly alarms: AlarmBoard
   private readonly fanout: SessionFanout
   private readonly supervisor: ProducerSupervisor
+  /** Segments written by every output of this channel in this station run. */
+  private segmentsWritten = 0
   private readonly onAir: OnAirView
   private readonly reports: ProducerReports
   private readonly asRun: AsRunLogger
@@ -145,6 +158,7 @@ export class ChannelManager {
       outputDir: deps.outputDir,
       health: deps.health,
       loudness: deps.loudness,
+      counters: { segmentWritten: () => void this.segmentsWritten++ },
       spec: () => this.spec(this.mode),
       wanted: () => this.fanout.size > 0,
       producerOnAir: (p) => this.producerOnAir(p),
@@ -207,6 +221,18 @@ export class ChannelManager {
     return this.supervisor.producerStatus === 'running'
       ? (this.supervisor.current?.levels() ?? null)
       : null
+  }
+
+  /** Counters since the station started and the output's readings now, for the metrics. */
+  meters(): ChannelMeters {
+    const now =
+      this.supervisor.producerStatus === 'running' ? this.supervisor.current?.meters() : null
+    return {
+      segmentsWritten: this.segmentsWritten,
+      restarts: this.supervisor.restarts,
+      behindMs: now?.behindMs ?? null,
+      loudness: now?.loudness ?? null
+    }
   }
 
   /** The station's loudness target changed: the producer on air applies it now. */

@@ -12,6 +12,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { HttpEngine } from '../shared/api-routes'
 import { ALARM_SEVERITIES, GLOBAL_MODES, OUTPUT_STATES } from '../shared/domain'
 import { LIBRARY_JOB_STATES } from '../shared/library'
+import type { ChannelMeters } from '../runtime/channel-manager'
 
 export const METRICS_PATH = '/metrics'
 
@@ -20,6 +21,8 @@ export interface MetricsSources {
   api: Pick<HttpEngine, 'snapshot' | 'libraryJobs'>
   /** Each channel's number from the station file (absent: none set). */
   channelNumbers(): ReadonlyMap<string, string | null | undefined>
+  /** Each channel's counters since the station started and its output's readings now. */
+  channelMeters(): ReadonlyMap<string, ChannelMeters>
   /** The pids of the station's ffmpeg children alive now. */
   childPids(): number[]
 }
@@ -52,6 +55,7 @@ export class StationMetrics {
   readonly registry = new Registry()
   private readonly requests: Counter<'route' | 'method' | 'status'>
   private readonly g: ReturnType<typeof gauges>
+  private readonly c: ReturnType<typeof channelCounters>
   /** CPU seconds of children that have exited, so the total only goes up. */
   private exitedCpu = 0
   private readonly lastCpu = new Map<number, number>()
@@ -72,6 +76,7 @@ export class StationMetrics {
       registers: [this.registry]
     })
     this.g = gauges(this.registry)
+    this.c = channelCounters(this.registry)
   }
 
   /** Counts every request of the app by its matched route; registers GET /metrics with the metrics access. */
@@ -98,8 +103,20 @@ export class StationMetrics {
     const g = this.g
     for (const gauge of Object.values(g)) gauge.reset()
     const numbers = this.sources.channelNumbers()
+    const meters = this.sources.channelMeters()
+    // Counters are set to the channel's own count (kept by the channel for the station's run).
+    for (const counter of Object.values(this.c)) counter.reset()
     for (const c of snap.channels) {
       const ch = { channel: c.uuid, number: numbers.get(c.uuid) ?? '' }
+      const m = meters.get(c.uuid)
+      if (m) {
+        this.c.segments.inc(ch, m.segmentsWritten)
+        this.c.restarts.inc(ch, m.restarts)
+        if (m.behindMs !== null) g.behind.set(ch, m.behindMs / 1000)
+        if (m.loudness)
+          for (const [window, lufs] of Object.entries(m.loudness))
+            if (Number.isFinite(lufs)) g.loudness.set({ ...ch, window }, lufs)
+      }
       g.onAir.set(ch, c.producerStatus === 'running' ? 1 : 0)
       // Both labels come from the shared vocabularies (type and status), so they stay bounded.
       g.producer.set({ ...ch, type: c.producerType ?? 'none', state: c.producerStatus }, 1)
@@ -196,6 +213,31 @@ function gauges(registry: Registry) {
       'ffmpeg_cpu_seconds',
       'CPU seconds (user + system) used by the ffmpeg children since the station started'
     ),
-    childRss: gauge('ffmpeg_resident_memory_bytes', 'Resident memory of the ffmpeg children now')
+    childRss: gauge('ffmpeg_resident_memory_bytes', 'Resident memory of the ffmpeg children now'),
+    behind: gauge(
+      'channel_output_behind_seconds',
+      "How far the channel's output is behind the station clock (negative: ahead by its lead, as it should be); absent off air",
+      CHANNEL
+    ),
+    loudness: gauge(
+      'channel_loudness_lufs',
+      'EBU R128 loudness of what the channel airs (window: momentary, shortTerm, integrated); absent when not metered',
+      [...CHANNEL, 'window']
+    )
+  }
+}
+
+function channelCounters(registry: Registry) {
+  const counter = (name: string, help: string) =>
+    new Counter({ name: `retrovue_${name}`, help, labelNames: CHANNEL, registers: [registry] })
+  return {
+    segments: counter(
+      'channel_segments_written_total',
+      "Segments the channel's outputs wrote (every frame handed to the encoder) since the station started"
+    ),
+    restarts: counter(
+      'channel_restarts_total',
+      "Restarts of the channel's producer after a failure since the station started"
+    )
   }
 }

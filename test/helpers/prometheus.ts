@@ -15,6 +15,19 @@ function need(file: string): void {
   if (!fs.existsSync(file)) throw new Error(`${file} is needed: apt-get install prometheus`)
 }
 
+/** The value of one sample, by metric name and the labels it must carry. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) &&
+        Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))
+    )
+  if (line === undefined) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`)
+  return Number(line.slice(line.lastIndexOf(' ') + 1))
+}
+
 /** promtool's verdict on an exposition: null when accepted, else what it said. */
 export function promtoolCheck(text: string): string | null {
   need(PROMTOOL)

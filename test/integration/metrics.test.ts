@@ -5,22 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alarmKeys } from '../../src/runtime/alarm-keys'
 import type { StationHealthDto } from '../../src/shared/api'
 import { type HttpEnv, httpEnv } from '../helpers/http-env'
-import { promtoolCheck } from '../helpers/prometheus'
+import { promtoolCheck, sample } from '../helpers/prometheus'
 
 const METRICS_TOKEN = 'metrics-read-only-0123456789'
-
-/** The value of one sample, by metric name and the labels it must carry. */
-export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const line = text
-    .split('\n')
-    .find(
-      (l) =>
-        (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) &&
-        Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))
-    )
-  if (line === undefined) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`)
-  return Number(line.slice(line.lastIndexOf(' ') + 1))
-}
 
 describe('GET /metrics', () => {
   let env: HttpEnv

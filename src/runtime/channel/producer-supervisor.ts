@@ -25,6 +25,7 @@ import type { RuntimePolicy } from '../policy'
 import type {
   Carryover,
   CuedProgramme,
+  OutputCounters,
   Producer,
   ProducerFactory,
   ProducerStartOptions
@@ -55,6 +56,8 @@ export interface SupervisorDeps {
   /** How outputs are watched (the station's settings), handed to each producer it starts. */
   health: () => OutputHealthSettings
   loudness?: () => LoudnessSettings
+  /** The channel's output counters, handed to each producer it starts. */
+  counters?: OutputCounters
   /** What to run now (for the current mode unless told otherwise). */
   spec: () => ProducerSpec
   /** Whether anyone wants output (sessions attached). */
@@ -93,6 +96,8 @@ export class ProducerSupervisor {
   private failures = 0
   private error: string | null = null
   private started = 0
+  /** Restarts scheduled after a producer failed, in this station run (for metrics). */
+  private restartCount = 0
   private ops: Promise<void> = Promise.resolve()
   private restartTimer: TimerHandle | undefined
   private stableTimer: TimerHandle | undefined
@@ -107,6 +112,10 @@ export class ProducerSupervisor {
   }
   get producerStatus(): ProducerStatus {
     return this.status
+  }
+  /** Restarts scheduled after a producer failed, in this station run. */
+  get restarts(): number {
+    return this.restartCount
   }
   get isFailed(): boolean {
     return this.failed
@@ -219,7 +228,8 @@ export class ProducerSupervisor {
       clock: this.d.clock,
       sequence: ++this.started,
       health: this.d.health(),
-      loudness: this.d.loudness?.()
+      loudness: this.d.loudness?.(),
+      counters: this.d.counters
     })
     this.producer = p
     this.d.producerOnAir(p)
@@ -400,6 +410,7 @@ export class ProducerSupervisor {
       this.d.clock.now()
     )
     this.setStatus('starting')
+    this.restartCount++
     this.restartTimer?.cancel()
     this.restartTimer = this.d.clock.after(delay, () => {
       this.restartTimer = undefined
