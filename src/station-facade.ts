@@ -652,6 +652,11 @@ export class StationFacade implements HttpEngine {
     const r = parse(webhookRequest, request, 'body', 'invalid_body')
     return guard(() => this.hooks().put(r, this.actor))
   }
+  async setWebhookEnabled(id: string, enabled: boolean): Promise<WebhookDto> {
+    const hook = parse(webhookId, id, 'id')
+    if (typeof enabled !== 'boolean') throw invalid('enabled: must be true or false')
+    return guard(() => this.hooks().setEnabled(hook, enabled, this.actor))
+  }
   async removeWebhook(id: string): Promise<void> {
     const hook = parse(webhookId, id, 'id')
     guard(() => this.hooks().remove(hook, this.actor))

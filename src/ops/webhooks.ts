@@ -322,6 +322,20 @@ export class WebhookService {
     return this.dto(row)
   }
 
+  /** On or off, the receiver and secret kept. */
+  setEnabled(id: string, enabled: boolean, actor: AuditActor): WebhookDto {
+    const row = { ...this.stored(id), enabled }
+    const now = this.o.clock.now()
+    this.o.store.transaction(() => {
+      this.o.store.webhooks.put(row, now)
+      this.o.store.audit.append(now, actor, enabled ? 'webhook-enabled' : 'webhook-disabled', {
+        webhook: id
+      })
+    })
+    this.sync()
+    return this.dto(row)
+  }
+
   remove(id: string, actor: AuditActor): void {
     this.stored(id)
     const now = this.o.clock.now()

@@ -322,6 +322,18 @@ export const API_ROUTES = {
     call: 'putWebhook',
     args: ['body']
   },
+  enableWebhook: {
+    method: 'POST',
+    path: '/api/webhooks/:id/enable',
+    call: 'setWebhookEnabled',
+    args: ['params.id', { value: true }]
+  },
+  disableWebhook: {
+    method: 'POST',
+    path: '/api/webhooks/:id/disable',
+    call: 'setWebhookEnabled',
+    args: ['params.id', { value: false }]
+  },
   removeWebhook: {
     method: 'DELETE',
     path: '/api/webhooks/:id',

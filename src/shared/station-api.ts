@@ -423,6 +423,8 @@ export interface StationApi {
   webhooks(): Promise<WebhookDto[]>
   /** Adds a webhook, or replaces the one with the request's id. */
   putWebhook(request: WebhookRequest): Promise<WebhookDto>
+  /** Turns a webhook's notifications on or off, keeping its receiver and secret (off: nothing is queued for it). */
+  setWebhookEnabled(id: string, enabled: boolean): Promise<WebhookDto>
   removeWebhook(id: string): Promise<void>
   /** Queues a test notification (delivered in order, behind what waits). */
   testWebhook(id: string): Promise<WebhookDeliveryDto>
@@ -535,6 +537,10 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
   cancelLibraryJob: [{ name: 'id', schema: libraryJobId }],
   webhooks: [],
   putWebhook: [{ name: 'request', schema: webhookRequest }],
+  setWebhookEnabled: [
+    { name: 'id', schema: webhookId },
+    { name: 'enabled', schema: z.boolean({ error: 'must be true or false' }) }
+  ],
   removeWebhook: [{ name: 'id', schema: webhookId }],
   testWebhook: [{ name: 'id', schema: webhookId }],
   webhookDeliveries: [{ name: 'id', schema: webhookId }],

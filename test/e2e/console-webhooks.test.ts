@@ -73,4 +73,68 @@ describe('webhooks in the console (Chromium)', () => {
     await expect.poll(() => page.getByTestId('webhooks-summary').textContent()).toBe('1 FAILING')
     expect(pageErrors).toEqual([])
   })
+
+  it('adds a webhook from the console (checked as the station checks it), turns it off and on, and removes it', async () => {
+    receiver.mode = 'ok'
+    const form = page.getByTestId('webhook-add')
+    const SECOND = 'second-desk-secret-0123456789'
+    await form.getByTestId('webhook-add-id').fill('night-desk')
+    await form.getByTestId('webhook-add-url').fill('ftp://example.org/x')
+    await form.getByTestId('webhook-add-secret').fill('short')
+    // Refused before it is sent, naming the field; nothing is added.
+    await expect
+      .poll(() => form.getByTestId('webhook-add-problem').textContent())
+      .toMatch(/Receiver URL must be an http:\/\/ or https:\/\/ URL/)
+    expect(await form.getByTestId('webhook-add-save').isDisabled()).toBe(true)
+    await form.getByTestId('webhook-add-url').fill(`${receiver.url}/night/token-in-path`)
+    await expect
+      .poll(() => form.getByTestId('webhook-add-problem').textContent())
+      .toMatch(/Secret must be at least 16 characters/)
+    await form.getByTestId('webhook-add-secret').fill(SECOND)
+    // Critical only: a loaded machine's LATE warnings would come between the test and its check.
+    await form.getByTestId('webhook-add-severity-warning').uncheck()
+    await form.getByTestId('webhook-add-save').click()
+
+    const hook = page.getByTestId('webhook-night-desk')
+    await expect.poll(() => hook.textContent()).toContain('/hooks/****')
+    expect(await hook.textContent()).not.toContain('token-in-path')
+    // The secret never comes back: not in the page, and the form is empty again.
+    expect(await page.content()).not.toContain(SECOND)
+    expect(await form.getByTestId('webhook-add-secret').inputValue()).toBe('')
+    const stored = (await (await s.api('/api/webhooks')).json()) as {
+      webhooks: Array<{ id: string; severities: string[]; enabled: boolean; channels: unknown }>
+    }
+    expect(stored.webhooks.find((h) => h.id === 'night-desk')).toMatchObject({
+      severities: ['critical'],
+      enabled: true,
+      channels: null
+    })
+    // Its test reaches the receiver at the URL typed in the console.
+    await hook.getByTestId('webhook-test').click()
+    await expect
+      .poll(() => hook.getByTestId('webhook-last-delivery').textContent(), { timeout: 20_000 })
+      .toMatch(/test: delivered/)
+    expect(
+      receiver.received.some(
+        (r) => r.path.endsWith('/night/token-in-path') && r.payload.state === 'test'
+      )
+    ).toBe(true)
+
+    await hook.getByTestId('webhook-toggle').click()
+    await expect.poll(() => hook.textContent()).toContain('(off)')
+    await expect.poll(() => hook.getByTestId('webhook-toggle').textContent()).toBe('Turn on')
+    await hook.getByTestId('webhook-toggle').click()
+    await expect.poll(() => hook.getByTestId('webhook-toggle').textContent()).toBe('Turn off')
+
+    // Removal asks first; Keep keeps it.
+    await hook.getByTestId('webhook-remove').click()
+    await hook.getByRole('button', { name: 'Keep' }).click()
+    expect(await hook.isVisible()).toBe(true)
+    await hook.getByTestId('webhook-remove').click()
+    await hook.getByTestId('webhook-remove-confirm').click()
+    await expect.poll(() => hook.count()).toBe(0)
+    const after = (await (await s.api('/api/webhooks')).json()) as { webhooks: { id: string }[] }
+    expect(after.webhooks.map((h) => h.id)).toEqual(['phone'])
+    expect(pageErrors).toEqual([])
+  }, 120_000)
 })
