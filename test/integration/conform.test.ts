@@ -352,11 +352,44 @@ describe('conform', () => {
     expect(processes.live()).toEqual([])
   })
 
-  it('sweeps what a station stopped mid-conform left behind', () => {
+  it('a restarted station sweeps the half file a stopped conform left and queues the conform again', async () => {
+    settings({})
+    airs(1, tone.assetId, clock.now() + HOUR)
     fs.mkdirSync(path.join(cacheDir, profile.name), { recursive: true })
-    fs.writeFileSync(path.join(cacheDir, profile.name, '99.mp4.partial'), 'half')
-    conform.sweep()
+    fs.writeFileSync(path.join(cacheDir, profile.name, `${tone.assetId}.mp4.partial`), 'half')
+    // The restarted station's queue is busy with a scan, so the conform stays queued to be seen.
+    const busy = new LibraryJobQueue({ clock, onAir: () => true })
+    let release: (() => void) | undefined
+    busy.add({
+      kind: 'scan',
+      folderId: 'tv',
+      items: [1],
+      label: () => 'tv',
+      work: () => new Promise<void>((resolve) => (release = resolve))
+    })
+    const restarted = new ConformService({
+      store,
+      clock,
+      tools,
+      processes,
+      queue: busy,
+      profile,
+      segmentSeconds: 1,
+      dir: cacheDir,
+      log: { info: () => {}, warn: () => {} }
+    })
+    restarted.start()
     expect(cacheFiles()).toEqual([])
+    expect(busy.list().map((j) => [j.kind, j.state, j.total])).toEqual([
+      ['scan', 'running', 1],
+      ['conform', 'queued', 1]
+    ])
+    restarted.stop()
+    for (const j of busy.list()) busy.cancel(j.id)
+    ;(await until('the scan started', 5000, () => release)).value()
+    await busy.close()
+    store.db.prepare('DELETE FROM playlog_events').run()
+    store.db.prepare("DELETE FROM station_settings WHERE key = 'conform'").run()
   })
 
   it('a clip with a black stretch gives a pre-air warning on the channels that air it within 24 h', async () => {
