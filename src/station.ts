@@ -51,6 +51,7 @@ import { OutputService } from './outputs/service'
 import { WebhookService } from './ops/webhooks'
 import { MediaLibrary } from './library'
 import { analyseMedia } from './library/analysis'
+import { CONFORM_DIR, ConformService } from './library/conform'
 import { TsFeeds } from './server/iptv/ts-stream'
 import { StationLock, Store } from './store'
 
@@ -235,6 +236,8 @@ export class Station {
   readonly outputs: OutputService
   /** The media library: folders, files probed, analysed and watched. */
   readonly library: MediaLibrary
+  /** Conformed playout's foundation: renditions made ahead in the house format (null without ffmpeg). */
+  readonly conform: ConformService | null
   /** Alarm notifications posted to webhooks, in order, with retries. */
   readonly webhooks: WebhookService
   readonly iptv: IptvSettings
@@ -342,6 +345,22 @@ export class Station {
       alarms: this.director.alarms
     })
     this.schedule.on('changed', () => this.library.scheduleChanged())
+    // Off unless the station file turned it on (`conform`); jobs of the library's queue, lowest priority.
+    this.conform = tools
+      ? new ConformService({
+          store,
+          clock,
+          tools,
+          processes: this.processes,
+          queue: this.library.queue,
+          profile: PROFILES[options.profile ?? '360p'],
+          segmentSeconds: options.segmentSeconds ?? 1,
+          dir: path.join(dataDir, CONFORM_DIR),
+          log: logger,
+          alarms: this.director.alarms
+        })
+      : null
+    this.schedule.on('changed', () => this.conform?.scheduleChanged())
     this.webhooks = new WebhookService({
       store,
       clock,
@@ -470,6 +489,7 @@ export class Station {
       station.outputs.sync()
       station.loudnessAnalysis.start()
       station.library.start()
+      station.conform?.start()
       station.webhooks.start()
     } catch (err) {
       await station.close()
@@ -509,6 +529,7 @@ export class Station {
       // The file may have added, enabled or removed push outputs, and added library folders and webhooks.
       this.outputs.sync()
       this.library.sync()
+      this.conform?.scheduleChanged()
       this.webhooks.sync()
       return result
     }
@@ -607,7 +628,9 @@ export class Station {
     const analysed = this.loudnessAnalysis.stop()
     let failure: { err: unknown } | undefined
     const orderly = (async () => {
-      // Watchers closed, every library job ended (its ffmpeg killed through its signal).
+      // Watchers closed, every library job ended (its ffmpeg killed through its signal); a conform
+      // cut off leaves only its temporary file, swept at the next start.
+      this.conform?.stop()
       await this.library.close()
       this.schedule.stop()
       await this.outputs.close()

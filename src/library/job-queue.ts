@@ -9,8 +9,8 @@ import type { MasterClock, TimerHandle } from '../shared/clock'
 import type { LibraryJobDto, LibraryJobKind } from '../shared/library'
 import { StationApiError } from '../shared/station-api'
 
-/** Lower runs first. */
-const KIND_PRIORITY: Record<LibraryJobKind, number> = { scan: 0, probe: 1, analyse: 2 }
+/** Lower runs first: a conform (minutes of encoding per file, made ahead) goes last. */
+const KIND_PRIORITY: Record<LibraryJobKind, number> = { scan: 0, probe: 1, analyse: 2, conform: 3 }
 /** Finished jobs kept for list(). */
 const FINISHED_KEPT = 20
 /** The window of the rate (items a second). */

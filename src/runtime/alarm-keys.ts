@@ -56,5 +56,9 @@ export const alarmKeys = {
   /** A channel's scheduled file (a library asset) cannot air: offline, missing, unplayable. */
   preAir: (channelId: number, assetId: number): AlarmKey => key(`pre-air:${channelId}:${assetId}`),
   /** Whether a key read back is a pre-air one (to clear those no longer true after a restart). */
-  isPreAir: (text: string): boolean => text.startsWith('pre-air:')
+  isPreAir: (text: string): boolean => text.startsWith('pre-air:'),
+  /** A channel's scheduled file has a rendition with black, freeze or silence (found at conform time). */
+  conformDefect: (channelId: number, assetId: number): AlarmKey =>
+    key(`conform-defect:${channelId}:${assetId}`),
+  isConformDefect: (text: string): boolean => text.startsWith('conform-defect:')
 } as const

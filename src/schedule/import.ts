@@ -251,6 +251,7 @@ export function applyStation(
     // A file without a health section leaves the station's settings as they are (like the channels it does not list).
     if (station.health) store.settings.setOutputHealth(station.health, now)
     if (station.loudness) store.settings.setLoudness(station.loudness, now)
+    if (station.conform) store.renditions.setSettings(station.conform, now)
     // Library folders the file lists and the station does not know yet; known ones stay as they are.
     for (const f of station.library ?? [])
       if (!store.library.folder(f.id)) store.library.addFolder(f.id, f.path, now)
@@ -269,6 +270,7 @@ export function applyStation(
       ...(station.health ? { health: station.health } : {}),
       ...(station.loudness ? { loudness: station.loudness } : {}),
       ...(station.library ? { library: station.library } : {}),
+      ...(station.conform ? { conform: station.conform } : {}),
       ...(station.webhooks ? { webhooks: station.webhooks.map((w) => w.id) } : {})
     })
   })

@@ -22,6 +22,7 @@ import {
 import { checkLogoPng } from '../shared/logo'
 import { loudnessRequest } from '../shared/station-api'
 import { libraryFolderId } from '../shared/library'
+import { conformSection, type ConformSettings } from '../shared/conform'
 import {
   MAX_WEBHOOKS,
   webhookId,
@@ -277,6 +278,9 @@ const stationFileSchema = z.strictObject({
     )
     .max(MAX_LIBRARY_FOLDERS, { error: `must list at most ${MAX_LIBRARY_FOLDERS} folders` })
     .optional(),
+  // Conformed playout: which channels have their media made ahead into the house format; its
+  // presence turns it on, absent leaves the stored settings (off unless a file turned it on).
+  conform: conformSection.optional(),
   // Collections templates draw from; absent or unlisted ones stay as stored.
   collections: z
     .array(
@@ -363,6 +367,8 @@ export interface ValidatedStation {
   loudness: LoudnessSettings | null
   /** The `library` folders, paths resolved; null when the file has none (the stored folders stay). */
   library: Array<{ id: string; path: string }> | null
+  /** The `conform` section with defaults filled in; null when the file has none (the stored settings stay). */
+  conform: ConformSettings | null
   /** The `webhooks`, channels by slug; null when the file has none (the stored webhooks stay). */
   webhooks: StationFileJson['webhooks'] | null
   /** The `collections`, each defined; null when the file has none (the stored ones stay). */
@@ -759,6 +765,17 @@ export async function validateStationFile(
     })
   })
 
+  const conform = parsed.data.conform
+  ;(conform?.channels ?? []).forEach((c, i) => {
+    if (!slugs.has(c))
+      problems.push({ path: `$.conform.channels[${i}]`, message: `no channel "${c}" in this file` })
+    else if (conform!.channels!.indexOf(c) !== i)
+      problems.push({
+        path: `$.conform.channels[${i}]`,
+        message: `"${c}" is listed twice (first at $.conform.channels[${conform!.channels!.indexOf(c)}])`
+      })
+  })
+
   if (problems.length > 0) throw new StationFileError(abs, problems)
   const h = parsed.data.health
   const healthSettings = h
@@ -773,6 +790,7 @@ export async function validateStationFile(
     health: healthSettings,
     loudness: parsed.data.loudness ?? null,
     library: parsed.data.library ? library : null,
+    conform: conform ?? null,
     webhooks: parsed.data.webhooks ?? null,
     collections: parsed.data.collections ? collections : null,
     channels,

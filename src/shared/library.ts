@@ -29,8 +29,11 @@ export type AssetKind = (typeof ASSET_KINDS)[number]
 export const LIBRARY_FOLDER_STATES = ['idle', 'scanning', 'offline'] as const
 export type LibraryFolderState = (typeof LIBRARY_FOLDER_STATES)[number]
 
-/** Background work: a folder's scan, a file's probe, a file's analysis (loudness, trims, pictures). */
-export const LIBRARY_JOB_KINDS = ['scan', 'probe', 'analyse'] as const
+/**
+ * Background work: a folder's scan, a file's probe, a file's analysis (loudness, trims, pictures),
+ * a file's conform into the house format (its progress counted in seconds of media).
+ */
+export const LIBRARY_JOB_KINDS = ['scan', 'probe', 'analyse', 'conform'] as const
 export type LibraryJobKind = (typeof LIBRARY_JOB_KINDS)[number]
 export const LIBRARY_JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const
 export type LibraryJobState = (typeof LIBRARY_JOB_STATES)[number]

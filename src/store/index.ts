@@ -14,6 +14,7 @@ import { LoudnessRepo } from './loudness'
 import { LibraryRepo } from './library'
 import { WebhooksRepo } from './webhooks'
 import { ProgrammingRepo } from './programming'
+import { RenditionsRepo } from './renditions'
 
 export { StoreOpenError, checkIntegrity } from './database'
 export { DataFolderError } from './data-folder'
@@ -55,6 +56,7 @@ export type {
   ProbedMedia
 } from './library'
 export { BadCursorError, PROBLEM_STATUSES, analysisDto, assetListDto } from './library'
+export type { NewRendition, RenditionAiring, RenditionRow, UnrenderedAsset } from './renditions'
 export type {
   CollectionRow,
   DrawRow,
@@ -87,6 +89,8 @@ export class Store {
   readonly webhooks: WebhooksRepo
   /** Programming: collections, channel templates (published and draft), revisions, draws. */
   readonly programming: ProgrammingRepo
+  /** Conformed renditions (the house format's cache) and the conform settings. */
+  readonly renditions: RenditionsRepo
 
   private constructor(
     readonly db: Db,
@@ -109,6 +113,7 @@ export class Store {
     this.library = new LibraryRepo(db)
     this.webhooks = new WebhooksRepo(db)
     this.programming = new ProgrammingRepo(db)
+    this.renditions = new RenditionsRepo(db)
   }
 
   /** Opens `<dataDir>/station.db`, creating and migrating it as needed. */

@@ -605,6 +605,38 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id, id) WHERE state = 'pending';
 `
+  },
+  {
+    version: 13,
+    name: 'conformed renditions',
+    sql: `
+-- Assets made into the house format of a profile (src/media/conform.ts), in the data folder's
+-- conform cache: one row per asset and profile, written only once the file is complete and probed
+-- (a conform interrupted leaves no row). Valid while the asset's file keeps the size and mtime it
+-- was made from and the station keeps the loudness target it was brought to. last_aired_at orders
+-- eviction (least recently aired first); analysis_json holds the black, freeze and silence the
+-- conform pass found.
+CREATE TABLE renditions (
+  id                INTEGER PRIMARY KEY,
+  asset_id          INTEGER NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+  profile           TEXT    NOT NULL,
+  path              TEXT    NOT NULL UNIQUE,
+  source_size_bytes INTEGER NOT NULL,
+  source_mtime_ms   INTEGER NOT NULL,
+  bytes             INTEGER NOT NULL CHECK (bytes >= 0),
+  duration_ms       INTEGER NOT NULL CHECK (duration_ms >= 0),
+  frames            INTEGER NOT NULL CHECK (frames > 0),
+  gop_frames        INTEGER NOT NULL CHECK (gop_frames > 0),
+  gain_db           REAL    NOT NULL,
+  target_lufs       REAL    NOT NULL,
+  probe_json        TEXT    NOT NULL,
+  analysis_json     TEXT    NOT NULL,
+  created_at        INTEGER NOT NULL,
+  last_aired_at     INTEGER,
+  UNIQUE (asset_id, profile)
+);
+CREATE INDEX renditions_by_aired ON renditions (profile, last_aired_at);
+`
   }
 ]
 

@@ -54,7 +54,8 @@ export const FOLDER_STATE_LABEL: Record<LibraryFolderState, string> = {
 export const JOB_KIND_LABEL: Record<LibraryJobKind, string> = {
   scan: 'Scan',
   probe: 'Probe',
-  analyse: 'Analyse'
+  analyse: 'Analyse',
+  conform: 'Conform'
 }
 
 export const JOB_STATE_LABEL: Record<LibraryJobState, string> = {
