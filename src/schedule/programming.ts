@@ -26,11 +26,12 @@ import type { RevisionRow } from '../store/programming'
 import type { ScheduleService } from './service'
 import {
   collectionQuery,
-  isWritten,
   playable,
   summarize,
-  type TemplatePlanner
+  type TemplatePlanner,
+  WRITE_AT_ONCE_MS
 } from './template-plan'
+import { formatLocal } from './zone-offset'
 
 const DAY_MS = 24 * 3600_000
 export const DEFAULT_PREVIEW_MS = 7 * DAY_MS
@@ -258,8 +259,8 @@ export class ProgrammingService {
       .filter((e) => e.startMs < at)
       .map((e) => ({
         kind: e.type === 'bumper' ? 'bumper' : e.type === 'filler' ? 'filler' : 'program',
-        start: formatInstant(e.startMs, zone),
-        end: formatInstant(e.endMs, zone),
+        start: formatLocal(e.startMs, zone),
+        end: formatLocal(e.endMs, zone),
         durationMs: e.endMs - e.startMs,
         title: e.title,
         assetId: e.assetId,
@@ -272,8 +273,8 @@ export class ProgrammingService {
       .filter((i) => i.endMs > from && i.startMs < to)
       .map((i): PreviewItemDto => ({
         kind: i.kind,
-        start: formatInstant(i.startMs, zone),
-        end: formatInstant(i.endMs, zone),
+        start: formatLocal(i.startMs, zone),
+        end: formatLocal(i.endMs, zone),
         durationMs: i.endMs - i.startMs,
         title: i.title,
         assetId: i.assetId,
@@ -308,8 +309,15 @@ export class ProgrammingService {
     const result = this.store.transaction(() => {
       const published = this.planner.published(channel.id)
       const at = this.planner.replanPoint(channel, [published, template], now, options.atMs)
-      const { removed, added } = this.planner.replan(channel, template, at, now)
-      const summary = summarize(removed, added.filter(isWritten))
+      // The next day is written now (the runtime plans from it), the rest just after.
+      const { removed, added, until } = this.planner.replan(
+        channel,
+        template,
+        at,
+        now,
+        WRITE_AT_ONCE_MS
+      )
+      const summary = summarize(removed, added)
       const revision: Omit<RevisionRow, 'id'> = {
         channelId: channel.id,
         templateJson: JSON.stringify(template),
@@ -324,10 +332,10 @@ export class ProgrammingService {
       // A publish of the draft consumes it; a restore leaves a draft in progress alone.
       if (options.template === undefined)
         this.store.programming.saveDraft(channel.id, null, null, null)
-      return { id, revision, at }
+      return { id, revision, at, until }
     })
     this.schedule.notifyChanged([channel.id])
-    const until = this.store.programming.template(channel.id)?.materializedUntil ?? now
+    const until = result.until ?? now
     return {
       revision: this.revisionDto(channel, { id: result.id, ...result.revision }),
       replannedFrom: formatInstant(result.at, channel.timezone),

@@ -295,35 +295,38 @@ export class ProgrammingRepo {
   // ---- the templated playlog ----
   /** Each draw key's last draw starting before t on the channel. */
   drawsBefore(channelId: number, t: number): DrawRow[] {
+    // A loose index scan: each key found by the index, then its last row before t (a handful of
+    // keys, however long the playlog).
     return this.db
       .prepare(
-        `SELECT e.draw_key AS key, e.draw_count AS draws, e.asset_id AS assetId,
+        `WITH RECURSIVE keys(k) AS (
+           SELECT min(draw_key) FROM playlog_events WHERE channel_id = @c AND draw_key IS NOT NULL
+           UNION ALL
+           SELECT (SELECT min(draw_key) FROM playlog_events
+                   WHERE channel_id = @c AND draw_key IS NOT NULL AND draw_key > keys.k)
+           FROM keys WHERE keys.k IS NOT NULL)
+         SELECT e.draw_key AS key, e.draw_count AS draws, e.asset_id AS assetId,
                 e.draw_occurrence AS occurrenceMs, e.draw_in_occurrence AS inOccurrence
-         FROM playlog_events e
-         JOIN (SELECT draw_key, max(start_ms) AS s FROM playlog_events
-               WHERE channel_id = ? AND draw_key IS NOT NULL AND start_ms < ? GROUP BY draw_key) last
-           ON last.draw_key = e.draw_key AND last.s = e.start_ms
-         WHERE e.channel_id = ?`
+         FROM keys JOIN playlog_events e ON e.id = (
+           SELECT id FROM playlog_events
+           WHERE channel_id = @c AND draw_key = keys.k AND start_ms < @t
+           ORDER BY start_ms DESC LIMIT 1)
+         WHERE keys.k IS NOT NULL`
       )
-      .all(channelId, t, channelId) as DrawRow[]
+      .all({ c: channelId, t }) as DrawRow[]
   }
   /** Removes the channel's templated rows starting at or after t; returns them as (start, asset) for a revision's summary. */
   deleteTemplatedFrom(
     channelId: number,
     t: number
   ): Array<{ startMs: number; assetId: number | null }> {
-    const rows = this.db
+    // One pass (RETURNING), in no particular order: the summary matches by asset and start.
+    return this.db
       .prepare(
-        `SELECT start_ms AS startMs, asset_id AS assetId FROM playlog_events
-         WHERE channel_id = ? AND source = 'template' AND start_ms >= ? ORDER BY start_ms`
+        `DELETE FROM playlog_events WHERE channel_id = ? AND source = 'template' AND start_ms >= ?
+         RETURNING start_ms AS startMs, asset_id AS assetId`
       )
       .all(channelId, t) as Array<{ startMs: number; assetId: number | null }>
-    this.db
-      .prepare(
-        `DELETE FROM playlog_events WHERE channel_id = ? AND source = 'template' AND start_ms >= ?`
-      )
-      .run(channelId, t)
-    return rows
   }
   insertTemplated(channelId: number, e: TemplatedEvent): void {
     this.stmt(

@@ -8,7 +8,9 @@ import { SimulatedClock } from '../../src/runtime/clock'
 import { ProgrammingService } from '../../src/schedule/programming'
 import { ScheduleService } from '../../src/schedule/service'
 import { channelTemplate, type ChannelTemplateInput } from '../../src/shared/programming'
+import { WRITE_AT_ONCE_MS } from '../../src/schedule/template-plan'
 import { Store } from '../../src/store'
+import { until } from '../helpers/until'
 import { tempDir } from '../helpers/tmp'
 
 const ZONE = 'America/New_York'
@@ -247,6 +249,53 @@ describe('programming a channel', () => {
     ])
     expect(s.programming.channelTemplate(s.uuid).published!.template.slots[0]!.padToMinutes).toBe(
       30
+    )
+  })
+
+  it('a publish writes the next day at once and the rest just after, the items the preview showed', async () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    s.programming.saveDraft(s.uuid, channelTemplate.parse(WEEKDAY), 'operator')
+    const preview = s.programming.preview(s.uuid, {})
+    const published = s.programming.publish(s.uuid, { by: 'operator' })
+    const at = Date.parse(published.replannedFrom)
+    const horizon = Date.parse(published.horizon)
+    // Before anything else runs: the next day is on the playlog, the rest is not written yet.
+    const now = s.store.programming.templatedFrom(s.channelId, 0)
+    expect(now.length).toBeGreaterThan(0)
+    expect(now.every((r) => r.startMs < at + WRITE_AT_ONCE_MS)).toBe(true)
+    expect(s.store.programming.template(s.channelId)!.materializedUntil).toBeLessThan(horizon)
+    // Then the rest follows by itself, to the horizon the publish reported.
+    await until(
+      'the rest of the horizon written',
+      5000,
+      () =>
+        s.store.programming.template(s.channelId)!.materializedUntil === horizon ? true : undefined,
+      10
+    )
+    const written = s.store.programming.templatedFrom(s.channelId, 0)
+    expect(written.length).toBeGreaterThan(now.length)
+    const end = Date.parse(preview.to)
+    expect(written.filter((r) => r.startMs < end).map((r) => [r.startMs, r.assetId])).toEqual(
+      preview.items
+        .filter((i) => i.assetId !== null && Date.parse(i.start) < end)
+        .map((i) => [Date.parse(i.start), i.assetId])
+    )
+  })
+
+  it('a reader of the playlog never sees a publish half written', () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    s.programming.saveDraft(s.uuid, channelTemplate.parse(WEEKDAY), 'operator')
+    const published = s.programming.publish(s.uuid, { by: 'operator' })
+    const horizon = Date.parse(published.horizon)
+    // Asked at once, the schedule answers for the whole week (it writes what it is asked for).
+    const week = programs(s, s.clock.now(), s.clock.now() + 7 * 86_400_000)
+    expect(week).toHaveLength(20)
+    expect(s.store.programming.template(s.channelId)!.materializedUntil).toBeLessThanOrEqual(
+      horizon
     )
   })
 
