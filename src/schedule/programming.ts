@@ -21,6 +21,7 @@ import {
 } from '../shared/programming'
 import { StationApiError } from '../shared/station-api'
 import { formatInstant } from '../shared/time'
+import { ZoneTimes } from '../shared/zone-times'
 import type { Store } from '../store'
 import type { RevisionRow } from '../store/programming'
 import type { ScheduleService } from './service'
@@ -31,7 +32,6 @@ import {
   type TemplatePlanner,
   WRITE_AT_ONCE_MS
 } from './template-plan'
-import { formatLocal } from './zone-offset'
 
 const DAY_MS = 24 * 3600_000
 export const DEFAULT_PREVIEW_MS = 7 * DAY_MS
@@ -230,6 +230,7 @@ export class ProgrammingService {
     const to = request.toMs ?? from + DEFAULT_PREVIEW_MS
     const problems = this.planner.problems(template, channel.rolloverMinutes)
     const zone = channel.timezone
+    const times = new ZoneTimes(zone)
     const dto = (items: PreviewItemDto[], warnings: TemplatePreviewDto['warnings']) => {
       const totals = { programMs: 0, fillerMs: 0, slateMs: 0, gapMs: 0, overruns: 0 }
       for (const i of items) {
@@ -259,8 +260,8 @@ export class ProgrammingService {
       .filter((e) => e.startMs < at)
       .map((e) => ({
         kind: e.type === 'bumper' ? 'bumper' : e.type === 'filler' ? 'filler' : 'program',
-        start: formatLocal(e.startMs, zone),
-        end: formatLocal(e.endMs, zone),
+        start: times.iso(e.startMs),
+        end: times.iso(e.endMs),
         durationMs: e.endMs - e.startMs,
         title: e.title,
         assetId: e.assetId,
@@ -273,8 +274,8 @@ export class ProgrammingService {
       .filter((i) => i.endMs > from && i.startMs < to)
       .map((i): PreviewItemDto => ({
         kind: i.kind,
-        start: formatLocal(i.startMs, zone),
-        end: formatLocal(i.endMs, zone),
+        start: times.iso(i.startMs),
+        end: times.iso(i.endMs),
         durationMs: i.endMs - i.startMs,
         title: i.title,
         assetId: i.assetId,

@@ -11,7 +11,7 @@
 // Positions: every drawn item (program, bumper, filler) counts a draw under a key (the slot's, or
 // the bumper/filler collection's); the draws so far, the last asset and the occurrence they were in
 // are the state materialization resumes from (the store derives it from the playlog's rows).
-import { DateTime, IANAZone } from 'luxon'
+import { DateTime } from 'luxon'
 import type {
   ChannelTemplate,
   PreviewKind,
@@ -20,8 +20,8 @@ import type {
   TemplateSlot
 } from '../shared/programming'
 import { WEEKDAYS } from '../shared/programming'
+import { ZoneTimes } from '../shared/zone-times'
 import { rolloverInstant } from './broadcast-day'
-import { zoneOffsets } from './zone-offset'
 
 /** A playable asset of a collection, as the materializer sees it. */
 export interface TemplateAsset {
@@ -431,10 +431,9 @@ export function materializeTemplate(input: MaterializeInput): MaterializeResult 
   }
 
   /** The next pad boundary at or after t, by the local clock. */
-  const offsets = zoneOffsets(zone)
-  const ianaZone = IANAZone.create(zone)
+  const times = new ZoneTimes(zone)
   const boundary = (t: number, minutes: number) => {
-    const offset = (offsets ? offsets.offsetMinutes(t) : ianaZone.offset(t)) * MINUTE
+    const offset = times.offsetAt(t) * MINUTE
     const step = minutes * MINUTE
     return Math.ceil((t + offset) / step) * step - offset
   }
