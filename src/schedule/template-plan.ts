@@ -16,6 +16,7 @@ import {
   checkTemplate,
   materializeTemplate,
   type MaterializeResult,
+  slotKey,
   type PlannedItem,
   type Position,
   type TemplateAsset
@@ -406,6 +407,52 @@ export class TemplatePlanner {
         draw: item.draw ?? null
       })
     }
+  }
+
+  /**
+   * Where the channel's published template airs the slate over [from, to) because a slot's (or an
+   * event's) collections have nothing that can air (every file offline, missing or unplayable):
+   * the first such airing of each collection, for the pre-air check.
+   */
+  darkSlots(
+    channel: Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>,
+    from: number,
+    to: number
+  ): Array<{ collection: string; slot: string; startMs: number }> {
+    const template = this.published(channel.id)
+    if (!template) return []
+    const collections = this.collections(TemplatePlanner.collectionsOf(template))
+    const empty = (id: string | undefined) =>
+      id !== undefined && id !== 'slate' && (collections.get(id)?.length ?? 0) === 0
+    // Each slot's and event's own collections (not its filler or bumpers: those pad, the slate can too).
+    const programmesOf = new Map<string, string[]>()
+    template.slots.forEach((s, i) =>
+      programmesOf.set(
+        slotKey(s, i),
+        s.order === 'random' ? (s.weights ?? []).map((w) => w.collection) : [s.collection!]
+      )
+    )
+    template.events.forEach((e, i) => {
+      if (e.collection) programmesOf.set(`event:${e.id ?? `#${i}`}`, [e.collection])
+    })
+    const out = new Map<string, { collection: string; slot: string; startMs: number }>()
+    const r = materializeTemplate({
+      template,
+      zone: channel.timezone,
+      rolloverMinutes: channel.rolloverMinutes,
+      collections,
+      positions: this.positionsAt(channel.id, from),
+      fromMs: from,
+      toMs: to
+    })
+    for (const item of r.items) {
+      if (item.kind !== 'slate' || item.slot === null || item.startMs >= to) continue
+      const ids = programmesOf.get(item.slot) ?? []
+      if (ids.length === 0 || !ids.every(empty)) continue
+      for (const id of ids)
+        if (!out.has(id)) out.set(id, { collection: id, slot: item.slot, startMs: item.startMs })
+    }
+    return [...out.values()]
   }
 
   /** Problems that stop a template being published, with the collections that exist now. */
