@@ -1,2 +1,0 @@
-import { templateFigures } from './schedule-templates'
-console.log(JSON.stringify(templateFigures(), null, 1))
