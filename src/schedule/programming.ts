@@ -148,6 +148,8 @@ export class ProgrammingService {
         )
     }
     this.store.programming.putCollection(id, JSON.stringify(definition), this.clock.now())
+    // The channels airing it plan again (those whose plans it changes).
+    this.schedule.templatesChanged()
     return this.collectionDto(id, definition, this.usage().get(id) ?? [])
   }
 

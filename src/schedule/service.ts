@@ -448,7 +448,8 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
 
   /**
    * What templated channels' collections hold may have changed (a scan, a probe, a collection
-   * edited): each re-plans from its next slot boundary, after the item on air. Returns the channels.
+   * edited): each channel whose collections now hold something else than its plan was made from
+   * re-plans from its next slot boundary, after the item on air. Returns the channels.
    */
   templatesChanged(now = this.clock.now()): number[] {
     const changed: number[] = []
@@ -456,6 +457,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
       const channel = this.channelById(row.channelId)
       const template = channel && this.templates.published(row.channelId)
       if (!channel || !template) continue
+      if (!this.templates.collectionsChanged(channel.id, template)) continue
       this.store.transaction(() =>
         this.templates.replan(
           channel,

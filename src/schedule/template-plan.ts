@@ -195,6 +195,27 @@ export class TemplatePlanner {
     return out
   }
 
+  /** What each channel's published plan was made from (its collections' playable assets), by channel. */
+  private readonly madeFrom = new Map<number, string>()
+
+  /** What a template's collections hold now, as text to compare (ids, lengths, titles, in order). */
+  private contents(template: ChannelTemplate): string {
+    return JSON.stringify(
+      [...this.collections(TemplatePlanner.collectionsOf(template))].map(([id, assets]) => [
+        id,
+        assets.map((a) => [a.assetId, a.durationMs, a.title])
+      ])
+    )
+  }
+
+  /**
+   * Whether the channel's published plan was made from other collection contents than its
+   * collections hold now (unknown, as after a restart: yes).
+   */
+  collectionsChanged(channelId: number, template: ChannelTemplate): boolean {
+    return this.madeFrom.get(channelId) !== this.contents(template)
+  }
+
   /** The collections a template names. */
   static collectionsOf(template: ChannelTemplate): Set<string> {
     const ids = new Set<string>()
@@ -341,6 +362,8 @@ export class TemplatePlanner {
   } {
     // The old plan's unwritten items are gone with it.
     this.pending.delete(channel.id)
+    if (template) this.madeFrom.set(channel.id, this.contents(template))
+    else this.madeFrom.delete(channel.id)
     const removed = this.store.programming.deleteTemplatedFrom(channel.id, t)
     const target = Math.max(now, t) + this.horizonMs
     let added: PlannedItem[] = []

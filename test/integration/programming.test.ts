@@ -299,6 +299,63 @@ describe('programming a channel', () => {
     )
   })
 
+  it('saving a collection re-plans the channels airing it, from the next slot boundary', () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    s.programming.saveDraft(s.uuid, channelTemplate.parse(WEEKDAY), 'operator')
+    s.programming.publish(s.uuid, { by: 'operator' })
+    const now = s.clock.now()
+    expect(programs(s, now, now + 86_400_000 * 2)[0]!.title).toBe('S1E1')
+    // Saved again with the same contents: nothing to re-plan.
+    expect(s.schedule.templatesChanged()).toEqual([])
+    s.programming.saveCollection('toons', { filter: { text: 'S1E9' } })
+    expect(programs(s, now, now + 86_400_000 * 2).map((e) => e.title)).toEqual(
+      Array(8).fill('S1E9')
+    )
+  })
+
+  it('a library change re-plans only the templated channels whose collections it changes', () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    const other = s.store.channels.insert(
+      {
+        uuid: '11111111-2222-4333-8444-666666666666',
+        slug: 'bumps',
+        name: 'Bumps',
+        timezone: ZONE,
+        rolloverMinutes: 360,
+        kind: 'normal'
+      },
+      0
+    )
+    s.programming.publish(s.uuid, { by: 'operator', template: channelTemplate.parse(WEEKDAY) })
+    s.programming.publish('11111111-2222-4333-8444-666666666666', {
+      by: 'operator',
+      template: channelTemplate.parse({
+        slots: [{ days: ['mon'], start: '10:00', end: '11:00', collection: 'bumpers' }]
+      })
+    })
+    // A new episode: the show's channel plans again, the bumpers' channel is left alone.
+    addAsset(s.store, {
+      folder: 'tv',
+      rel: 'Cartoon Show/S02E02.mp4',
+      title: 'S2E2',
+      show: 'Cartoon Show',
+      season: 2,
+      episode: 2,
+      durationMs: 22 * MIN
+    })
+    const before = s.store.programming.templatedFrom(other, 0)
+    expect(s.schedule.templatesChanged()).toEqual([s.channelId])
+    expect(s.schedule.templatesChanged()).toEqual([])
+    expect(s.store.programming.templatedFrom(other, 0)).toEqual(before)
+    // A new bumper: both.
+    addAsset(s.store, { folder: 'bumps', rel: 'bump4.mp4', title: 'Bump 4', durationMs: MIN })
+    expect(s.schedule.templatesChanged().sort()).toEqual([s.channelId, other].sort())
+  })
+
   it('a collection whose every file is offline airs the slate and says so', () => {
     const s = station()
     s.store.library.setFolderStatus('tv', 'offline', 'the disk is gone')
