@@ -99,6 +99,7 @@ const REVISION_COLUMNS = `id, channel_id AS channelId, template_json AS template
 
 interface Stmt {
   run(...args: unknown[]): { changes: number }
+  all(...args: unknown[]): unknown[]
 }
 
 export class ProgrammingRepo {
@@ -114,11 +115,9 @@ export class ProgrammingRepo {
 
   // ---- collections ----
   collections(): CollectionRow[] {
-    return this.db
-      .prepare(
-        'SELECT id, definition_json AS definitionJson, updated_at AS updatedAt FROM collections ORDER BY id'
-      )
-      .all() as CollectionRow[]
+    return this.stmt(
+      'SELECT id, definition_json AS definitionJson, updated_at AS updatedAt FROM collections ORDER BY id'
+    ).all() as CollectionRow[]
   }
   collection(id: string): CollectionRow | undefined {
     return this.db
@@ -141,20 +140,17 @@ export class ProgrammingRepo {
 
   /** The assets a collection selects, in its airing order (every status: the caller picks the playable). */
   collectionAssets(q: CollectionQuery): CollectionAssetRow[] {
+    // Statements prepared once: a plan reads every collection its template names.
     if ('show' in q)
-      return this.db
-        .prepare(
-          `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.show = ? COLLATE NOCASE AND a.status IS NOT NULL
+      return this.stmt(
+        `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.show = ? COLLATE NOCASE AND a.status IS NOT NULL
            ORDER BY a.season IS NULL, a.season, a.episode IS NULL, a.episode, a.title COLLATE NOCASE, a.id`
-        )
-        .all(q.show) as CollectionAssetRow[]
+      ).all(q.show) as CollectionAssetRow[]
     if ('folder' in q)
-      return this.db
-        .prepare(
-          `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.folder_id = ? AND a.rel_path LIKE ? ESCAPE '\\'
+      return this.stmt(
+        `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.folder_id = ? AND a.rel_path LIKE ? ESCAPE '\\'
            ORDER BY a.rel_path, a.id`
-        )
-        .all(q.folder, `${escapeLike(q.prefix)}%`) as CollectionAssetRow[]
+      ).all(q.folder, `${escapeLike(q.prefix)}%`) as CollectionAssetRow[]
     if ('ids' in q) {
       const byId = this.db.prepare(`SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.id = ?`)
       const byRef = this.db.prepare(
