@@ -7,6 +7,7 @@ import { viewerChannels } from '../../src/server/iptv/directory'
 import { renderXmltv } from '../../src/server/iptv/xmltv'
 import { channelTemplate } from '../../src/shared/programming'
 import { StationFacade } from '../../src/station-facade'
+import { addAsset } from '../helpers/library-rows'
 import { runtimeEnvs } from '../helpers/runtime-env'
 
 const { env: makeEnv } = runtimeEnvs()
@@ -36,35 +37,23 @@ describe('a templated channel: guide, schedule and as-run agree', () => {
     e.store.playlog.deleteSource(channel.id, 'loop')
     e.store.library.addFolder('tv', '/media/tv', 0)
     e.store.library.addFolder('bumps', '/media/bumps', 0)
-    const add = e.store.db.prepare(
-      `INSERT INTO assets (path, duration_ms, has_video, has_audio, size_bytes, mtime_ms, probe_json, probed_at,
-         folder_id, rel_path, status, kind, title, show, season, episode, added_at)
-       VALUES (?, ?, 1, 1, 1000, 0, '{}', 1, ?, ?, 'ok', ?, ?, ?, ?, ?, 0)`
-    )
     for (let ep = 1; ep <= 8; ep++)
-      add.run(
-        `/media/tv/Show/E${ep}.mp4`,
-        (20 + ep) * MIN + 1234,
-        'tv',
-        `Show/E${ep}.mp4`,
-        'episode',
-        `Episode ${ep}`,
-        'The Show',
-        1,
-        ep
-      )
+      addAsset(e.store, {
+        folder: 'tv',
+        rel: `Show/E${ep}.mp4`,
+        title: `Episode ${ep}`,
+        show: 'The Show',
+        season: 1,
+        episode: ep,
+        durationMs: (20 + ep) * MIN + 1234
+      })
     for (let b = 1; b <= 3; b++)
-      add.run(
-        `/media/bumps/b${b}.mp4`,
-        (40 + b * 7) * 1000,
-        'bumps',
-        `b${b}.mp4`,
-        'other',
-        `Bump ${b}`,
-        null,
-        null,
-        null
-      )
+      addAsset(e.store, {
+        folder: 'bumps',
+        rel: `b${b}.mp4`,
+        title: `Bump ${b}`,
+        durationMs: (40 + b * 7) * 1000
+      })
     const programming = new ProgrammingService(e.store, e.clock, e.schedule)
     programming.saveCollection('show', { show: 'The Show' })
     programming.saveCollection('bumpers', { folder: 'bumps:' })

@@ -11,46 +11,12 @@ import { channelTemplate, type ChannelTemplateInput } from '../../src/shared/pro
 import { WRITE_AT_ONCE_MS } from '../../src/schedule/template-plan'
 import { Store } from '../../src/store'
 import { until } from '../helpers/until'
+import { addAsset } from '../helpers/library-rows'
 import { tempDir } from '../helpers/tmp'
 
 const ZONE = 'America/New_York'
 const MIN = 60_000
 const local = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE }).toFormat('ccc HH:mm')
-
-function addAsset(
-  store: Store,
-  a: {
-    rel: string
-    folder: string
-    title: string
-    show?: string
-    season?: number
-    episode?: number
-    durationMs: number
-    status?: string
-  }
-): number {
-  return Number(
-    store.db
-      .prepare(
-        `INSERT INTO assets (path, duration_ms, has_video, has_audio, size_bytes, mtime_ms, probe_json, probed_at,
-           folder_id, rel_path, status, kind, title, show, season, episode, added_at)
-         VALUES (?, ?, 1, 1, 1000, 0, '{}', 1, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
-      )
-      .run(
-        `/media/${a.folder}/${a.rel}`,
-        a.durationMs,
-        a.folder,
-        a.rel,
-        a.status ?? 'ok',
-        a.show ? 'episode' : 'other',
-        a.title,
-        a.show ?? null,
-        a.season ?? null,
-        a.episode ?? null
-      ).lastInsertRowid
-  )
-}
 
 function setup(dir: string, clock: SimulatedClock) {
   const store = Store.open(dir)
