@@ -6,6 +6,7 @@ import type { MasterClock, TimerHandle } from '../shared/clock'
 import type { AlarmKind, AlarmSeverity } from '../shared/domain'
 import { formatInstant } from '../shared/time'
 import { alarmKeys, type AlarmKey } from '../runtime/alarm-keys'
+import { TemplatePlanner } from '../schedule/template-plan'
 import type { Store } from '../store'
 
 /** How far ahead the check looks. */
@@ -79,13 +80,30 @@ export class PreAirCheck {
       const key = alarmKeys.preAir(it.channelId, it.assetId)
       if (!wanted.has(key)) wanted.set(key, it)
     }
+    // Templated channels: a slot whose collection has nothing that can air has no item in the
+    // playlog at all (the slate airs there), so it is found from the template.
+    const dark = new Map<AlarmKey, { channel: string; uuid: string; at: number; text: string }>()
+    const planner = new TemplatePlanner(this.store)
+    for (const row of this.store.programming.templates()) {
+      const channel = this.store.channels.byId(row.channelId)
+      if (!row.publishedJson || !channel?.isActive) continue
+      for (const d of planner.darkSlots(channel, now, now + PRE_AIR_HORIZON_MS))
+        dark.set(alarmKeys.preAirCollection(channel.id, d.collection), {
+          channel: channel.name,
+          uuid: channel.uuid,
+          at: d.startMs,
+          text: `collection "${d.collection}" (slot ${d.slot})`
+        })
+    }
     for (const a of this.alarms.list())
-      if (alarmKeys.isPreAir(a.key) && !wanted.has(a.key as AlarmKey))
+      if (
+        alarmKeys.isPreAir(a.key) &&
+        !wanted.has(a.key as AlarmKey) &&
+        !dark.has(a.key as AlarmKey)
+      )
         this.alarms.clear(a.key as AlarmKey)
     for (const [key, it] of wanted) {
-      const hours = Math.max(0, (it.startMs - now) / 3600_000)
-      const when =
-        it.startMs <= now ? 'now' : `at ${formatInstant(it.startMs)} (in ${hours.toFixed(1)} h)`
+      const when = this.when(it.startMs, now)
       this.alarms.raise(key, {
         kind: 'pre-air',
         severity: 'warning',
@@ -94,5 +112,18 @@ export class PreAirCheck {
         message: `${it.channelName} airs ${it.path} ${when}, but the file ${STATUS_WORDS[it.status] ?? it.status}${it.reason ? `: ${it.reason}` : ''}`
       })
     }
+    for (const [key, d] of dark)
+      this.alarms.raise(key, {
+        kind: 'pre-air',
+        severity: 'warning',
+        channelUuid: d.uuid,
+        owner: 'library',
+        message: `${d.channel} airs ${d.text} ${this.when(d.at, now)}, but nothing in it can air (its files are offline, missing or unplayable): the slate airs instead`
+      })
+  }
+
+  private when(at: number, now: number): string {
+    const hours = Math.max(0, (at - now) / 3600_000)
+    return at <= now ? 'now' : `at ${formatInstant(at)} (in ${hours.toFixed(1)} h)`
   }
 }

@@ -55,6 +55,9 @@ export const alarmKeys = {
   disk: key('disk'),
   /** A channel's scheduled file (a library asset) cannot air: offline, missing, unplayable. */
   preAir: (channelId: number, assetId: number): AlarmKey => key(`pre-air:${channelId}:${assetId}`),
+  /** A templated channel's collection with nothing that can air: the slate airs in its slot. */
+  preAirCollection: (channelId: number, collection: string): AlarmKey =>
+    key(`pre-air:${channelId}:collection:${collection}`),
   /** Whether a key read back is a pre-air one (to clear those no longer true after a restart). */
   isPreAir: (text: string): boolean => text.startsWith('pre-air:'),
   /** A channel's scheduled file has a rendition with black, freeze or silence (found at conform time). */

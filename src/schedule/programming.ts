@@ -21,15 +21,16 @@ import {
 } from '../shared/programming'
 import { StationApiError } from '../shared/station-api'
 import { formatInstant } from '../shared/time'
+import { ZoneTimes } from '../shared/zone-times'
 import type { Store } from '../store'
 import type { RevisionRow } from '../store/programming'
 import type { ScheduleService } from './service'
 import {
   collectionQuery,
-  isWritten,
   playable,
   summarize,
-  type TemplatePlanner
+  type TemplatePlanner,
+  WRITE_AT_ONCE_MS
 } from './template-plan'
 
 const DAY_MS = 24 * 3600_000
@@ -147,6 +148,8 @@ export class ProgrammingService {
         )
     }
     this.store.programming.putCollection(id, JSON.stringify(definition), this.clock.now())
+    // The channels airing it plan again (those whose plans it changes).
+    this.schedule.templatesChanged()
     return this.collectionDto(id, definition, this.usage().get(id) ?? [])
   }
 
@@ -229,6 +232,7 @@ export class ProgrammingService {
     const to = request.toMs ?? from + DEFAULT_PREVIEW_MS
     const problems = this.planner.problems(template, channel.rolloverMinutes)
     const zone = channel.timezone
+    const times = new ZoneTimes(zone)
     const dto = (items: PreviewItemDto[], warnings: TemplatePreviewDto['warnings']) => {
       const totals = { programMs: 0, fillerMs: 0, slateMs: 0, gapMs: 0, overruns: 0 }
       for (const i of items) {
@@ -258,8 +262,8 @@ export class ProgrammingService {
       .filter((e) => e.startMs < at)
       .map((e) => ({
         kind: e.type === 'bumper' ? 'bumper' : e.type === 'filler' ? 'filler' : 'program',
-        start: formatInstant(e.startMs, zone),
-        end: formatInstant(e.endMs, zone),
+        start: times.iso(e.startMs),
+        end: times.iso(e.endMs),
         durationMs: e.endMs - e.startMs,
         title: e.title,
         assetId: e.assetId,
@@ -272,8 +276,8 @@ export class ProgrammingService {
       .filter((i) => i.endMs > from && i.startMs < to)
       .map((i): PreviewItemDto => ({
         kind: i.kind,
-        start: formatInstant(i.startMs, zone),
-        end: formatInstant(i.endMs, zone),
+        start: times.iso(i.startMs),
+        end: times.iso(i.endMs),
         durationMs: i.endMs - i.startMs,
         title: i.title,
         assetId: i.assetId,
@@ -308,8 +312,15 @@ export class ProgrammingService {
     const result = this.store.transaction(() => {
       const published = this.planner.published(channel.id)
       const at = this.planner.replanPoint(channel, [published, template], now, options.atMs)
-      const { removed, added } = this.planner.replan(channel, template, at, now)
-      const summary = summarize(removed, added.filter(isWritten))
+      // The next day is written now (the runtime plans from it), the rest just after.
+      const { removed, added, until } = this.planner.replan(
+        channel,
+        template,
+        at,
+        now,
+        WRITE_AT_ONCE_MS
+      )
+      const summary = summarize(removed, added)
       const revision: Omit<RevisionRow, 'id'> = {
         channelId: channel.id,
         templateJson: JSON.stringify(template),
@@ -324,10 +335,10 @@ export class ProgrammingService {
       // A publish of the draft consumes it; a restore leaves a draft in progress alone.
       if (options.template === undefined)
         this.store.programming.saveDraft(channel.id, null, null, null)
-      return { id, revision, at }
+      return { id, revision, at, until }
     })
     this.schedule.notifyChanged([channel.id])
-    const until = this.store.programming.template(channel.id)?.materializedUntil ?? now
+    const until = result.until ?? now
     return {
       revision: this.revisionDto(channel, { id: result.id, ...result.revision }),
       replannedFrom: formatInstant(result.at, channel.timezone),

@@ -21,7 +21,7 @@ import type { AssetRow, ChannelRow, Store } from '../store'
 import type { PlaylogListingRow as PlaylogListing } from '../store'
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day'
 import { loopGaps, materializeLoop, type LoopDefinition, type Intervals } from './horizon'
-import { TemplatePlanner } from './template-plan'
+import { TemplatePlanner, WRITE_AT_ONCE_MS } from './template-plan'
 
 export const DEFAULT_HORIZON_MS = 48 * 3600_000
 /** Loop events are materialized this far into the past when a loop is (re)built, for listings and reports. */
@@ -87,6 +87,8 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   ) {
     super()
     this.templates = new TemplatePlanner(store, templateHorizonMs)
+    // A re-plan's far items written after it: listings built from the playlog are stale.
+    this.templates.onWritten = () => this.playlogVersion++
   }
 
   /**
@@ -113,6 +115,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
 
   /** The item airing on the channel at t (start <= t < end), or null in a gap. */
   airingAt(channelId: number, t: number): Airing | null {
+    this.templates.settle(channelId, t + 1)
     const e = this.store.playlog.lastStartingAtOrBefore(channelId, t)
     if (!e || e.endMs <= t) return null
     return { event: e, offsetMs: t - e.startMs + e.inPointMs }
@@ -120,6 +123,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
 
   /** The first item starting after t. */
   nextAfter(channelId: number, t: number): PlaylogEvent | null {
+    this.templates.settleNext(channelId, t)
     return this.store.playlog.firstStartingAfter(channelId, t) ?? null
   }
 
@@ -133,6 +137,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     to: number,
     pageSize = 1000
   ): Generator<PlaylogEvent[]> {
+    this.templates.settle(channelId, to)
     return this.pages<PlaylogEvent>(
       from,
       to,
@@ -145,6 +150,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   /** itemPages with only what a listing shows (the guide): lighter to read. */
   /** Whether an active channel airs the asset over part of [from, to) (the guide's posters). */
   airsAsset(assetId: number, from: number, to: number): boolean {
+    this.templates.settle(undefined, to)
     return this.store.playlog.airs(assetId, from, to)
   }
 
@@ -154,6 +160,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
     to: number,
     pageSize = 1000
   ): Generator<PlaylogListing[]> {
+    this.templates.settle(channelId, to)
     return this.pages<PlaylogListing>(
       from,
       to,
@@ -184,6 +191,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
 
   /** Items overlapping [from, to), in order. */
   itemsBetween(channelId: number, from: number, to: number): PlaylogEvent[] {
+    this.templates.settle(channelId, to)
     const items = this.store.playlog.startingIn(channelId, from, to)
     const before = this.store.playlog.lastStartingBefore(channelId, from)
     if (before && before.endMs > from) items.unshift(before)
@@ -248,6 +256,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
       cursor = e.endMs
     }
     if (cursor < to) {
+      this.templates.settleNext(channel.id, cursor - 1)
       const next = this.store.playlog.firstStartingAfter(channel.id, cursor - 1)
       hole(cursor, next && next.startMs > cursor ? next.startMs : to)
     }
@@ -286,6 +295,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
 
   /** The item spanning the instant (started before it, ends after it): reported, never cut. */
   carryoverAt(channelId: number, instant: number): PlaylogEvent | null {
+    this.templates.settle(channelId, instant)
     const e = this.store.playlog.lastStartingBefore(channelId, instant)
     return e && e.endMs > instant ? e : null
   }
@@ -378,6 +388,9 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   }
 
   stop(): void {
+    // What a re-plan has still to write is written (extend() would redo it after a restart anyway).
+    this.templates.settle()
+    this.templates.stop()
     this.horizonTimer?.cancel()
     this.horizonTimer = undefined
   }
@@ -435,7 +448,8 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
 
   /**
    * What templated channels' collections hold may have changed (a scan, a probe, a collection
-   * edited): each re-plans from its next slot boundary, after the item on air. Returns the channels.
+   * edited): each channel whose collections now hold something else than its plan was made from
+   * re-plans from its next slot boundary, after the item on air. Returns the channels.
    */
   templatesChanged(now = this.clock.now()): number[] {
     const changed: number[] = []
@@ -443,12 +457,14 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
       const channel = this.channelById(row.channelId)
       const template = channel && this.templates.published(row.channelId)
       if (!channel || !template) continue
+      if (!this.templates.collectionsChanged(channel.id, template)) continue
       this.store.transaction(() =>
         this.templates.replan(
           channel,
           template,
           this.templates.replanPoint(channel, [template], now),
-          now
+          now,
+          WRITE_AT_ONCE_MS
         )
       )
       changed.push(channel.id)

@@ -16,6 +16,7 @@ import {
   checkTemplate,
   materializeTemplate,
   type MaterializeResult,
+  slotKey,
   type PlannedItem,
   type Position,
   type TemplateAsset
@@ -51,38 +52,125 @@ export const templateAsset = (r: CollectionAssetRow): TemplateAsset => ({
   file: path.basename(r.path)
 })
 
-/** What a publish changed: items by asset, matched old to new. */
+/** What a publish changed: items by asset, matched old to new (same start: kept; else moved, added or removed). */
 export function summarize(
   before: ReadonlyArray<{ startMs: number; assetId: number | null }>,
   after: ReadonlyArray<{ startMs: number; assetId: number | null }>
 ): { added: number; removed: number; moved: number } {
-  const unmatched = new Map<number | null, number[]>()
-  for (const b of before) unmatched.set(b.assetId, [...(unmatched.get(b.assetId) ?? []), b.startMs])
-  let added = 0
-  let moved = 0
+  // A channel's items never overlap, so a start names one item.
+  const at = new Map<number, number | null>()
+  const left = new Map<number | null, number>()
+  for (const b of before) {
+    at.set(b.startMs, b.assetId)
+    left.set(b.assetId, (left.get(b.assetId) ?? 0) + 1)
+  }
   const later: Array<{ startMs: number; assetId: number | null }> = []
   for (const a of after) {
-    const starts = unmatched.get(a.assetId)
-    const same = starts?.indexOf(a.startMs) ?? -1
-    if (same >= 0) starts!.splice(same, 1)
-    else later.push(a)
+    if (at.has(a.startMs) && at.get(a.startMs) === a.assetId) {
+      at.delete(a.startMs)
+      left.set(a.assetId, left.get(a.assetId)! - 1)
+    } else later.push(a)
   }
+  let added = 0
+  let moved = 0
   for (const a of later) {
-    const starts = unmatched.get(a.assetId)
-    if (starts && starts.length > 0) {
-      starts.shift()
+    const n = left.get(a.assetId) ?? 0
+    if (n > 0) {
+      left.set(a.assetId, n - 1)
       moved++
     } else added++
   }
-  const removed = [...unmatched.values()].reduce((s, l) => s + l.length, 0)
+  const removed = [...left.values()].reduce((s, n) => s + n, 0)
   return { added, removed, moved }
 }
 
+/** A re-plan written now up to here past its start; the rest is written a slice at a time. */
+export const WRITE_AT_ONCE_MS = 24 * 3600_000
+/** Rows a background slice writes (a few milliseconds of the event loop). */
+const SLICE_ROWS = 500
+
+/** Planned items not yet on the playlog, and where its materialization will stand when they are. */
+interface Pending {
+  items: PlannedItem[]
+  next: number
+  until: number
+}
+
 export class TemplatePlanner {
+  /** Re-plans' far items still to write, by channel: readers settle them first (settle()). */
+  private readonly pending = new Map<number, Pending>()
+  private flushing: NodeJS.Immediate | undefined
+  /** Called after a background slice wrote rows (listings built from the playlog are stale). */
+  onWritten: () => void = () => {}
+
   constructor(
     private readonly store: Store,
     readonly horizonMs = DEFAULT_TEMPLATE_HORIZON_MS
   ) {}
+
+  /**
+   * Writes the channel's (or every channel's) pending items starting before `upTo`: what a reader
+   * of the playlog asks for is on it. Cheap when nothing is pending.
+   */
+  settle(channelId?: number, upTo = Number.POSITIVE_INFINITY): void {
+    if (this.pending.size === 0) return
+    for (const id of channelId === undefined ? [...this.pending.keys()] : [channelId])
+      this.writePending(id, upTo, Number.POSITIVE_INFINITY)
+  }
+
+  /** Writes the channel's pending items up to the first starting after t (what "next after t" reads). */
+  settleNext(channelId: number, t: number): void {
+    const p = this.pending.get(channelId)
+    if (!p) return
+    let i = p.next
+    while (i < p.items.length && p.items[i]!.startMs <= t) i++
+    this.settle(channelId, i < p.items.length ? p.items[i]!.startMs + 1 : Number.POSITIVE_INFINITY)
+  }
+
+  /** Writes pending items of a channel before `upTo`, at most `rows` of them; true when some were. */
+  private writePending(channelId: number, upTo: number, rows: number): boolean {
+    const p = this.pending.get(channelId)
+    if (!p || !this.store.db.open) return false
+    if (p.next >= p.items.length || p.items[p.next]!.startMs >= upTo) return false
+    this.store.transaction(() => {
+      const from = p.next
+      while (p.next < p.items.length && p.next - from < rows && p.items[p.next]!.startMs < upTo)
+        p.next++
+      const slice = p.items.slice(from, p.next)
+      this.write(channelId, slice)
+      const done = p.next >= p.items.length
+      if (done) this.pending.delete(channelId)
+      this.store.programming.setMaterializedUntil(
+        channelId,
+        done ? p.until : p.items[p.next]!.startMs
+      )
+    })
+    return true
+  }
+
+  /** Writes pending items a slice at a time between other work, until none are left. */
+  private flushSoon(): void {
+    if (this.flushing) return
+    this.flushing = setImmediate(() => {
+      this.flushing = undefined
+      if (!this.store.db.open) {
+        this.pending.clear()
+        return
+      }
+      const [id] = this.pending.keys()
+      if (id === undefined) return
+      if (!this.writePending(id, Number.POSITIVE_INFINITY, SLICE_ROWS)) this.pending.delete(id)
+      if (!this.pending.has(id) || this.pending.size > 0) this.onWritten()
+      if (this.pending.size > 0) this.flushSoon()
+    })
+  }
+
+  /** Forgets what is still to be written (the station stops; extend() resumes from the rows). */
+  stop(): void {
+    if (this.flushing) clearImmediate(this.flushing)
+    this.flushing = undefined
+    this.pending.clear()
+  }
 
   /** The channel's published template, or null. */
   published(channelId: number): ChannelTemplate | null {
@@ -107,6 +195,27 @@ export class TemplatePlanner {
     return out
   }
 
+  /** What each channel's published plan was made from (its collections' playable assets), by channel. */
+  private readonly madeFrom = new Map<number, string>()
+
+  /** What a template's collections hold now, as text to compare (ids, lengths, titles, in order). */
+  private contents(template: ChannelTemplate): string {
+    return JSON.stringify(
+      [...this.collections(TemplatePlanner.collectionsOf(template))].map(([id, assets]) => [
+        id,
+        assets.map((a) => [a.assetId, a.durationMs, a.title])
+      ])
+    )
+  }
+
+  /**
+   * Whether the channel's published plan was made from other collection contents than its
+   * collections hold now (unknown, as after a restart: yes).
+   */
+  collectionsChanged(channelId: number, template: ChannelTemplate): boolean {
+    return this.madeFrom.get(channelId) !== this.contents(template)
+  }
+
   /** The collections a template names. */
   static collectionsOf(template: ChannelTemplate): Set<string> {
     const ids = new Set<string>()
@@ -120,6 +229,7 @@ export class TemplatePlanner {
 
   /** Where each draw key stands at t, from the playlog's rows before it. */
   positionsAt(channelId: number, t: number): Map<string, Position> {
+    this.settle(channelId, t)
     return new Map(
       this.store.programming.drawsBefore(channelId, t).map((d) => [
         d.key,
@@ -191,6 +301,7 @@ export class TemplatePlanner {
   ): number {
     let t = at ?? this.nextBoundary(channel, templates, now)
     t = Math.max(t, now)
+    this.settle(channel.id, t)
     const airing = this.store.playlog.lastStartingBefore(channel.id, t)
     if (airing && airing.endMs > t) t = airing.endMs
     return t
@@ -234,32 +345,53 @@ export class TemplatePlanner {
   /**
    * Re-plans a channel's templated playlog from t (after the item on air) to the horizon with
    * `template` (null: the channel stops being templated from t). Returns the rows removed and added.
+   * With `atOnceMs`, only items starting before t + atOnceMs are written now (the runtime's plan
+   * is among them) and the rest a slice at a time just after; any reader settles them first.
    */
   replan(
     channel: Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>,
     template: ChannelTemplate | null,
     t: number,
-    now: number
+    now: number,
+    atOnceMs = Number.POSITIVE_INFINITY
   ): {
     removed: Array<{ startMs: number; assetId: number | null }>
     added: PlannedItem[]
+    /** Where the materialization stands once every item is written (null: not templated). */
+    until: number | null
   } {
+    // The old plan's unwritten items are gone with it.
+    this.pending.delete(channel.id)
+    if (template) this.madeFrom.set(channel.id, this.contents(template))
+    else this.madeFrom.delete(channel.id)
     const removed = this.store.programming.deleteTemplatedFrom(channel.id, t)
     const target = Math.max(now, t) + this.horizonMs
     let added: PlannedItem[] = []
+    let until: number | null = null
     if (template) {
-      added = this.plan(channel, template, t, target).items
-      this.write(channel.id, added)
-      this.store.programming.setMaterializedUntil(
-        channel.id,
-        Math.max(target, added.at(-1)?.endMs ?? target)
-      )
+      const planned = this.plan(channel, template, t, target).items
+      // The last item (slate padding too) tells where the plan stands.
+      until = Math.max(target, planned.at(-1)?.endMs ?? target)
+      added = planned.filter(isWritten)
+      const split = added.findIndex((i) => i.startMs >= t + atOnceMs)
+      if (split < 0) {
+        this.write(channel.id, added)
+        this.store.programming.setMaterializedUntil(channel.id, until)
+      } else {
+        this.write(channel.id, added.slice(0, split))
+        // Until the rest is written, the materialization stands where it starts (a restart
+        // extends from there, to the same items).
+        this.store.programming.setMaterializedUntil(channel.id, added[split]!.startMs)
+        this.pending.set(channel.id, { items: added.slice(split), next: 0, until })
+        this.flushSoon()
+      }
     } else this.store.programming.setMaterializedUntil(channel.id, null)
-    return { removed, added: added.filter(isWritten) }
+    return { removed, added, until }
   }
 
   /** Extends a templated channel to now + horizon; false when it was already there. */
   extend(channel: Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>, now: number): boolean {
+    this.settle(channel.id)
     const row = this.store.programming.template(channel.id)
     if (!row?.publishedJson) return false
     const target = now + this.horizonMs
@@ -298,6 +430,52 @@ export class TemplatePlanner {
         draw: item.draw ?? null
       })
     }
+  }
+
+  /**
+   * Where the channel's published template airs the slate over [from, to) because a slot's (or an
+   * event's) collections have nothing that can air (every file offline, missing or unplayable):
+   * the first such airing of each collection, for the pre-air check.
+   */
+  darkSlots(
+    channel: Pick<ChannelInfo, 'id' | 'timezone' | 'rolloverMinutes'>,
+    from: number,
+    to: number
+  ): Array<{ collection: string; slot: string; startMs: number }> {
+    const template = this.published(channel.id)
+    if (!template) return []
+    const collections = this.collections(TemplatePlanner.collectionsOf(template))
+    const empty = (id: string | undefined) =>
+      id !== undefined && id !== 'slate' && (collections.get(id)?.length ?? 0) === 0
+    // Each slot's and event's own collections (not its filler or bumpers: those pad, the slate can too).
+    const programmesOf = new Map<string, string[]>()
+    template.slots.forEach((s, i) =>
+      programmesOf.set(
+        slotKey(s, i),
+        s.order === 'random' ? (s.weights ?? []).map((w) => w.collection) : [s.collection!]
+      )
+    )
+    template.events.forEach((e, i) => {
+      if (e.collection) programmesOf.set(`event:${e.id ?? `#${i}`}`, [e.collection])
+    })
+    const out = new Map<string, { collection: string; slot: string; startMs: number }>()
+    const r = materializeTemplate({
+      template,
+      zone: channel.timezone,
+      rolloverMinutes: channel.rolloverMinutes,
+      collections,
+      positions: this.positionsAt(channel.id, from),
+      fromMs: from,
+      toMs: to
+    })
+    for (const item of r.items) {
+      if (item.kind !== 'slate' || item.slot === null || item.startMs >= to) continue
+      const ids = programmesOf.get(item.slot) ?? []
+      if (ids.length === 0 || !ids.every(empty)) continue
+      for (const id of ids)
+        if (!out.has(id)) out.set(id, { collection: id, slot: item.slot, startMs: item.startMs })
+    }
+    return [...out.values()]
   }
 
   /** Problems that stop a template being published, with the collections that exist now. */

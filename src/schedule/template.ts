@@ -11,7 +11,7 @@
 // Positions: every drawn item (program, bumper, filler) counts a draw under a key (the slot's, or
 // the bumper/filler collection's); the draws so far, the last asset and the occurrence they were in
 // are the state materialization resumes from (the store derives it from the playlog's rows).
-import { DateTime, IANAZone } from 'luxon'
+import { DateTime } from 'luxon'
 import type {
   ChannelTemplate,
   PreviewKind,
@@ -20,6 +20,7 @@ import type {
   TemplateSlot
 } from '../shared/programming'
 import { WEEKDAYS } from '../shared/programming'
+import { ZoneTimes } from '../shared/zone-times'
 import { rolloverInstant } from './broadcast-day'
 
 /** A playable asset of a collection, as the materializer sees it. */
@@ -187,14 +188,24 @@ export function checkTemplate(
 const hhmm = (minutes: number) =>
   `${String(Math.floor(minutes / 60) % 24).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
 
-/** The instant `offset` minutes after the rollover of broadcast day `day`, by the local clock. */
-function instantOf(day: DateTime, offset: number, zone: string, rollover: number): number {
+/** Local wall times already placed, by zone, date and minutes (luxon places one in microseconds). */
+const placed = new Map<string, number>()
+
+/** The instant `offset` minutes after the rollover of broadcast day `date` (ISO), by the local clock. */
+function instantOf(date: string, offset: number, zone: string, rollover: number): number {
   const wall = rollover + offset
-  return rolloverInstant(
-    day.plus({ days: Math.floor(wall / DAY_MINUTES) }),
-    zone,
-    wall % DAY_MINUTES
-  )
+  const key = `${zone}|${date}|${wall}`
+  let t = placed.get(key)
+  if (t === undefined) {
+    t = rolloverInstant(
+      DateTime.fromISO(date, { zone }).plus({ days: Math.floor(wall / DAY_MINUTES) }),
+      zone,
+      wall % DAY_MINUTES
+    )
+    if (placed.size >= 100_000) placed.clear()
+    placed.set(key, t)
+  }
+  return t
 }
 
 // ---- deterministic draws -------------------------------------------------------------------------
@@ -420,9 +431,9 @@ export function materializeTemplate(input: MaterializeInput): MaterializeResult 
   }
 
   /** The next pad boundary at or after t, by the local clock. */
-  const ianaZone = IANAZone.create(zone)
+  const times = new ZoneTimes(zone)
   const boundary = (t: number, minutes: number) => {
-    const offset = ianaZone.offset(t) * MINUTE
+    const offset = times.offsetAt(t) * MINUTE
     const step = minutes * MINUTE
     return Math.ceil((t + offset) / step) * step - offset
   }
@@ -558,18 +569,23 @@ function blocksOver(
     eventsByDate.set(e.date, list)
   })
   const eventBlocks: Block[] = []
-  for (let day = first; day <= last; day = day.plus({ days: 1 })) {
-    const weekday = WEEKDAYS[day.weekday - 1]!
+  // Calendar days by plain date arithmetic (luxon only places a wall time not placed before).
+  const firstDay = Date.UTC(first.year, first.month - 1, first.day)
+  const days = Math.round((Date.UTC(last.year, last.month - 1, last.day) - firstDay) / 86_400_000)
+  for (let k = 0; k <= days; k++) {
+    const calendar = new Date(firstDay + k * 86_400_000)
+    const weekday = WEEKDAYS[(calendar.getUTCDay() + 6) % 7]!
+    const date = calendar.toISOString().slice(0, 10)
     template.slots.forEach((slot, i) => {
       if (!slot.days.includes(weekday)) return
-      const startMs = instantOf(day, offsetOf(slot.start, rollover), zone, rollover)
-      const endMs = instantOf(day, endOffsetOf(slot.end, rollover), zone, rollover)
+      const startMs = instantOf(date, offsetOf(slot.start, rollover), zone, rollover)
+      const endMs = instantOf(date, endOffsetOf(slot.end, rollover), zone, rollover)
       if (endMs > startMs && endMs > input.fromMs - 86_400_000 && startMs < input.toMs)
         blocks.push({ startMs, endMs, slot: { slot, key: slotKey(slot, i) } })
     })
-    for (const [event, i] of eventsByDate.get(day.toISODate()!) ?? []) {
+    for (const [event, i] of eventsByDate.get(date) ?? []) {
       const path = `$.events[${i}]`
-      const startMs = instantOf(day, offsetOf(event.start, rollover), zone, rollover)
+      const startMs = instantOf(date, offsetOf(event.start, rollover), zone, rollover)
       let items: TemplateAsset[] = []
       if (event.asset !== undefined) {
         const asset = typeof event.asset === 'number' ? input.assets?.get(event.asset) : undefined
@@ -587,7 +603,7 @@ function blocksOver(
       const naturalEnd = startMs + items.reduce((s, a) => s + a.durationMs, 0)
       const endMs =
         event.end !== undefined
-          ? Math.max(instantOf(day, endOffsetOf(event.end, rollover), zone, rollover), naturalEnd)
+          ? Math.max(instantOf(date, endOffsetOf(event.end, rollover), zone, rollover), naturalEnd)
           : naturalEnd
       if (endMs > startMs && endMs > input.fromMs && startMs < input.toMs)
         eventBlocks.push({ startMs, endMs, event: { event, key: eventKey(event, i), items } })

@@ -99,6 +99,7 @@ const REVISION_COLUMNS = `id, channel_id AS channelId, template_json AS template
 
 interface Stmt {
   run(...args: unknown[]): { changes: number }
+  all(...args: unknown[]): unknown[]
 }
 
 export class ProgrammingRepo {
@@ -114,11 +115,9 @@ export class ProgrammingRepo {
 
   // ---- collections ----
   collections(): CollectionRow[] {
-    return this.db
-      .prepare(
-        'SELECT id, definition_json AS definitionJson, updated_at AS updatedAt FROM collections ORDER BY id'
-      )
-      .all() as CollectionRow[]
+    return this.stmt(
+      'SELECT id, definition_json AS definitionJson, updated_at AS updatedAt FROM collections ORDER BY id'
+    ).all() as CollectionRow[]
   }
   collection(id: string): CollectionRow | undefined {
     return this.db
@@ -141,20 +140,17 @@ export class ProgrammingRepo {
 
   /** The assets a collection selects, in its airing order (every status: the caller picks the playable). */
   collectionAssets(q: CollectionQuery): CollectionAssetRow[] {
+    // Statements prepared once: a plan reads every collection its template names.
     if ('show' in q)
-      return this.db
-        .prepare(
-          `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.show = ? COLLATE NOCASE AND a.status IS NOT NULL
+      return this.stmt(
+        `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.show = ? COLLATE NOCASE AND a.status IS NOT NULL
            ORDER BY a.season IS NULL, a.season, a.episode IS NULL, a.episode, a.title COLLATE NOCASE, a.id`
-        )
-        .all(q.show) as CollectionAssetRow[]
+      ).all(q.show) as CollectionAssetRow[]
     if ('folder' in q)
-      return this.db
-        .prepare(
-          `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.folder_id = ? AND a.rel_path LIKE ? ESCAPE '\\'
+      return this.stmt(
+        `SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.folder_id = ? AND a.rel_path LIKE ? ESCAPE '\\'
            ORDER BY a.rel_path, a.id`
-        )
-        .all(q.folder, `${escapeLike(q.prefix)}%`) as CollectionAssetRow[]
+      ).all(q.folder, `${escapeLike(q.prefix)}%`) as CollectionAssetRow[]
     if ('ids' in q) {
       const byId = this.db.prepare(`SELECT ${ASSET_COLUMNS} FROM assets a WHERE a.id = ?`)
       const byRef = this.db.prepare(
@@ -295,35 +291,38 @@ export class ProgrammingRepo {
   // ---- the templated playlog ----
   /** Each draw key's last draw starting before t on the channel. */
   drawsBefore(channelId: number, t: number): DrawRow[] {
+    // A loose index scan: each key found by the index, then its last row before t (a handful of
+    // keys, however long the playlog).
     return this.db
       .prepare(
-        `SELECT e.draw_key AS key, e.draw_count AS draws, e.asset_id AS assetId,
+        `WITH RECURSIVE keys(k) AS (
+           SELECT min(draw_key) FROM playlog_events WHERE channel_id = @c AND draw_key IS NOT NULL
+           UNION ALL
+           SELECT (SELECT min(draw_key) FROM playlog_events
+                   WHERE channel_id = @c AND draw_key IS NOT NULL AND draw_key > keys.k)
+           FROM keys WHERE keys.k IS NOT NULL)
+         SELECT e.draw_key AS key, e.draw_count AS draws, e.asset_id AS assetId,
                 e.draw_occurrence AS occurrenceMs, e.draw_in_occurrence AS inOccurrence
-         FROM playlog_events e
-         JOIN (SELECT draw_key, max(start_ms) AS s FROM playlog_events
-               WHERE channel_id = ? AND draw_key IS NOT NULL AND start_ms < ? GROUP BY draw_key) last
-           ON last.draw_key = e.draw_key AND last.s = e.start_ms
-         WHERE e.channel_id = ?`
+         FROM keys JOIN playlog_events e ON e.id = (
+           SELECT id FROM playlog_events
+           WHERE channel_id = @c AND draw_key = keys.k AND start_ms < @t
+           ORDER BY start_ms DESC LIMIT 1)
+         WHERE keys.k IS NOT NULL`
       )
-      .all(channelId, t, channelId) as DrawRow[]
+      .all({ c: channelId, t }) as DrawRow[]
   }
   /** Removes the channel's templated rows starting at or after t; returns them as (start, asset) for a revision's summary. */
   deleteTemplatedFrom(
     channelId: number,
     t: number
   ): Array<{ startMs: number; assetId: number | null }> {
-    const rows = this.db
+    // One pass (RETURNING), in no particular order: the summary matches by asset and start.
+    return this.db
       .prepare(
-        `SELECT start_ms AS startMs, asset_id AS assetId FROM playlog_events
-         WHERE channel_id = ? AND source = 'template' AND start_ms >= ? ORDER BY start_ms`
+        `DELETE FROM playlog_events WHERE channel_id = ? AND source = 'template' AND start_ms >= ?
+         RETURNING start_ms AS startMs, asset_id AS assetId`
       )
       .all(channelId, t) as Array<{ startMs: number; assetId: number | null }>
-    this.db
-      .prepare(
-        `DELETE FROM playlog_events WHERE channel_id = ? AND source = 'template' AND start_ms >= ?`
-      )
-      .run(channelId, t)
-    return rows
   }
   insertTemplated(channelId: number, e: TemplatedEvent): void {
     this.stmt(

@@ -8,47 +8,15 @@ import { SimulatedClock } from '../../src/runtime/clock'
 import { ProgrammingService } from '../../src/schedule/programming'
 import { ScheduleService } from '../../src/schedule/service'
 import { channelTemplate, type ChannelTemplateInput } from '../../src/shared/programming'
+import { WRITE_AT_ONCE_MS } from '../../src/schedule/template-plan'
 import { Store } from '../../src/store'
+import { until } from '../helpers/until'
+import { addAsset } from '../helpers/library-rows'
 import { tempDir } from '../helpers/tmp'
 
 const ZONE = 'America/New_York'
 const MIN = 60_000
 const local = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE }).toFormat('ccc HH:mm')
-
-function addAsset(
-  store: Store,
-  a: {
-    rel: string
-    folder: string
-    title: string
-    show?: string
-    season?: number
-    episode?: number
-    durationMs: number
-    status?: string
-  }
-): number {
-  return Number(
-    store.db
-      .prepare(
-        `INSERT INTO assets (path, duration_ms, has_video, has_audio, size_bytes, mtime_ms, probe_json, probed_at,
-           folder_id, rel_path, status, kind, title, show, season, episode, added_at)
-         VALUES (?, ?, 1, 1, 1000, 0, '{}', 1, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
-      )
-      .run(
-        `/media/${a.folder}/${a.rel}`,
-        a.durationMs,
-        a.folder,
-        a.rel,
-        a.status ?? 'ok',
-        a.show ? 'episode' : 'other',
-        a.title,
-        a.show ?? null,
-        a.season ?? null,
-        a.episode ?? null
-      ).lastInsertRowid
-  )
-}
 
 function setup(dir: string, clock: SimulatedClock) {
   const store = Store.open(dir)
@@ -248,6 +216,110 @@ describe('programming a channel', () => {
     expect(s.programming.channelTemplate(s.uuid).published!.template.slots[0]!.padToMinutes).toBe(
       30
     )
+  })
+
+  it('a publish writes the next day at once and the rest just after, the items the preview showed', async () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    s.programming.saveDraft(s.uuid, channelTemplate.parse(WEEKDAY), 'operator')
+    const preview = s.programming.preview(s.uuid, {})
+    const published = s.programming.publish(s.uuid, { by: 'operator' })
+    const at = Date.parse(published.replannedFrom)
+    const horizon = Date.parse(published.horizon)
+    // Before anything else runs: the next day is on the playlog, the rest is not written yet.
+    const now = s.store.programming.templatedFrom(s.channelId, 0)
+    expect(now.length).toBeGreaterThan(0)
+    expect(now.every((r) => r.startMs < at + WRITE_AT_ONCE_MS)).toBe(true)
+    expect(s.store.programming.template(s.channelId)!.materializedUntil).toBeLessThan(horizon)
+    // Then the rest follows by itself, to the horizon the publish reported.
+    await until(
+      'the rest of the horizon written',
+      5000,
+      () =>
+        s.store.programming.template(s.channelId)!.materializedUntil === horizon ? true : undefined,
+      10
+    )
+    const written = s.store.programming.templatedFrom(s.channelId, 0)
+    expect(written.length).toBeGreaterThan(now.length)
+    const end = Date.parse(preview.to)
+    expect(written.filter((r) => r.startMs < end).map((r) => [r.startMs, r.assetId])).toEqual(
+      preview.items
+        .filter((i) => i.assetId !== null && Date.parse(i.start) < end)
+        .map((i) => [Date.parse(i.start), i.assetId])
+    )
+  })
+
+  it('a reader of the playlog never sees a publish half written', () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    s.programming.saveDraft(s.uuid, channelTemplate.parse(WEEKDAY), 'operator')
+    const published = s.programming.publish(s.uuid, { by: 'operator' })
+    const horizon = Date.parse(published.horizon)
+    // Asked at once, the schedule answers for the whole week (it writes what it is asked for).
+    const week = programs(s, s.clock.now(), s.clock.now() + 7 * 86_400_000)
+    expect(week).toHaveLength(20)
+    expect(s.store.programming.template(s.channelId)!.materializedUntil).toBeLessThanOrEqual(
+      horizon
+    )
+  })
+
+  it('saving a collection re-plans the channels airing it, from the next slot boundary', () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    s.programming.saveDraft(s.uuid, channelTemplate.parse(WEEKDAY), 'operator')
+    s.programming.publish(s.uuid, { by: 'operator' })
+    const now = s.clock.now()
+    expect(programs(s, now, now + 86_400_000 * 2)[0]!.title).toBe('S1E1')
+    // Saved again with the same contents: nothing to re-plan.
+    expect(s.schedule.templatesChanged()).toEqual([])
+    s.programming.saveCollection('toons', { filter: { text: 'S1E9' } })
+    expect(programs(s, now, now + 86_400_000 * 2).map((e) => e.title)).toEqual(
+      Array(8).fill('S1E9')
+    )
+  })
+
+  it('a library change re-plans only the templated channels whose collections it changes', () => {
+    const s = station()
+    s.programming.saveCollection('toons', { show: 'Cartoon Show' })
+    s.programming.saveCollection('bumpers', { folder: 'bumps:' })
+    const other = s.store.channels.insert(
+      {
+        uuid: '11111111-2222-4333-8444-666666666666',
+        slug: 'bumps',
+        name: 'Bumps',
+        timezone: ZONE,
+        rolloverMinutes: 360,
+        kind: 'normal'
+      },
+      0
+    )
+    s.programming.publish(s.uuid, { by: 'operator', template: channelTemplate.parse(WEEKDAY) })
+    s.programming.publish('11111111-2222-4333-8444-666666666666', {
+      by: 'operator',
+      template: channelTemplate.parse({
+        slots: [{ days: ['mon'], start: '10:00', end: '11:00', collection: 'bumpers' }]
+      })
+    })
+    // A new episode: the show's channel plans again, the bumpers' channel is left alone.
+    addAsset(s.store, {
+      folder: 'tv',
+      rel: 'Cartoon Show/S02E02.mp4',
+      title: 'S2E2',
+      show: 'Cartoon Show',
+      season: 2,
+      episode: 2,
+      durationMs: 22 * MIN
+    })
+    const before = s.store.programming.templatedFrom(other, 0)
+    expect(s.schedule.templatesChanged()).toEqual([s.channelId])
+    expect(s.schedule.templatesChanged()).toEqual([])
+    expect(s.store.programming.templatedFrom(other, 0)).toEqual(before)
+    // A new bumper: both.
+    addAsset(s.store, { folder: 'bumps', rel: 'bump4.mp4', title: 'Bump 4', durationMs: MIN })
+    expect(s.schedule.templatesChanged().sort()).toEqual([s.channelId, other].sort())
   })
 
   it('a collection whose every file is offline airs the slate and says so', () => {

@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { DateTime } from 'luxon'
 import { afterEach, describe, expect, it } from 'vitest'
+import { PreAirCheck } from '../../src/library/pre-air'
 import { ProgrammingService } from '../../src/schedule/programming'
 import { StationFileError } from '../../src/schedule/station-file'
 import { scheduleEnv, type ScheduleEnv } from '../helpers/schedule-env'
@@ -214,5 +215,56 @@ describe('station file: collections and templates', () => {
     const left = playlog(a, now, now + 7 * DAY)
     expect(left.length).toBeGreaterThan(20)
     expect(playlog(b, now, now + 7 * DAY)).toEqual(left)
+  })
+
+  it('a collection whose every file is offline airs the slate and raises the pre-air alarm', async () => {
+    const env = fresh()
+    const lib = libraryDir(env)
+    await env.importStation(station(lib))
+    addMedia(env, lib)
+    const alarms = new Map<string, { message: string; channelUuid: string | null }>()
+    const board = {
+      raise: (key: string, a: { message: string; channelUuid: string | null }) =>
+        !alarms.has(key) && !!alarms.set(key, a),
+      clear: (key: string) => alarms.delete(key),
+      list: () => [...alarms.keys()].map((key) => ({ key }))
+    }
+    const check = new PreAirCheck(env.store, env.clock, board as never, 10 * 60_000)
+    check.start()
+    expect([...alarms.keys()]).toEqual([])
+    // The disk with the episodes goes away: the show's slot has nothing that can air.
+    env.store.library.setFolderStatus('tv', 'offline', 'its library folder is not there')
+    env.schedule.templatesChanged()
+    // Wednesday 08:00 in New York: the weekday slot (07:00 to 09:00) is on now.
+    env.clock.advance(60 * MIN)
+    check.check()
+    const channel = env.store.channels.bySlug('retro')!
+    expect([...alarms.entries()]).toEqual([
+      [
+        `pre-air:${channel.id}:collection:toons`,
+        {
+          message:
+            'Retro airs collection "toons" (slot #0) now, but nothing in it can air (its files are offline, missing or unplayable): the slate airs instead',
+          channelUuid: channel.uuid,
+          kind: 'pre-air',
+          severity: 'warning',
+          owner: 'library'
+        }
+      ]
+    ])
+    // What airs there: no episode, the slot's time left to the slate (a hole in the playlog that
+    // the runtime airs as its slate), the filler untouched.
+    const now = env.clock.now()
+    const week = playlog(env, now, now + 7 * DAY)
+    expect(week.filter((i) => i[3] === 'program')).toEqual([])
+    const plan = env.schedule.playoutPlan(channel, Date.parse('2026-11-26T12:00:00Z'), 2 * 3600_000)
+    expect(plan.segments.map((s) => s.kind)).toEqual(['gap'])
+    // The disk is back: the episodes air again and the alarm clears.
+    env.store.library.setFolderStatus('tv', 'ok', null)
+    env.schedule.templatesChanged()
+    check.check()
+    expect([...alarms.keys()]).toEqual([])
+    expect(playlog(env, now, now + 7 * DAY).filter((i) => i[3] === 'program')).not.toEqual([])
+    check.stop()
   })
 })
