@@ -88,6 +88,21 @@ describe('console wall (Chromium)', () => {
         await toons.getByTestId('monitor').boundingBox()
       )
 
+      // The audio meter: a dBFS scale beside the bars, and the highest peak held as a number.
+      const meter = toons.getByTestId('meter')
+      await meter.waitFor({ timeout: 20_000 })
+      expect(await meter.locator('.meter-scale span').allTextContents()).toEqual([
+        '0',
+        '-6',
+        '-12',
+        '-18',
+        '-24',
+        '-36',
+        '-48',
+        '-60'
+      ])
+      await expect.poll(() => meter.getByTestId('peak-hold').textContent()).toMatch(/^(-?\d+|-∞)$/)
+
       raiseSix(true)
       await expect
         .poll(() => page.locator('[data-testid=alarm][data-alarm-state=active]').count())
