@@ -59,6 +59,11 @@ describe('wall plan', () => {
     expect(large.large).toBe(true)
     for (const [i, b] of p.boxes.entries()) if (i !== 2) expect(b.pw).toBeLessThan(large.pw / 2)
     expectInside(p)
+    // Many channels: the small pictures stay a quarter of the large at least.
+    const many = plan(16, '1+n')
+    const big = many.boxes[0]!
+    for (const b of many.boxes.slice(1)) expect(b.pw).toBeGreaterThanOrEqual(big.pw / 4 - 1)
+    expectInside(many)
   })
 
   it('gives a soloed channel the whole area and the others nothing', () => {

@@ -141,7 +141,8 @@ export function cellsFor(
 
 /**
  * One large picture on the left, the others small in columns on its right (each 16:9). The split
- * is the one giving the most picture, with the large counting double.
+ * is the one giving the most picture, with the large counting double, among those whose small
+ * pictures stay at least a quarter of the large (or 200 px) wide when any does.
  */
 function largePlusSmall(
   m: TileMetrics,
@@ -151,7 +152,7 @@ function largePlusSmall(
   largeIndex: number
 ): WallPlan {
   const smalls = n - 1
-  let best: { score: number; plan: WallPlan } | null = null
+  let best: { score: number; readable: boolean; plan: WallPlan } | null = null
   for (let share = 0.5; share <= 0.82; share += 0.02) {
     const largeArea = Math.floor(width * share)
     const large = boxOf(m, fitPicture(m, largeArea, height, 1, 1), 0, 0, true)
@@ -170,7 +171,9 @@ function largePlusSmall(
     const grid = gridOf(m, rightW, cols, smalls, bestSmall)
     const small = grid.boxes[0]!
     const score = 2 * large.pw * large.ph + smalls * small.pw * small.ph
-    if (best && score <= best.score) continue
+    const readable = small.pw >= Math.min(200, large.pw / 4)
+    if (best && best.readable && !readable) continue
+    if (best && best.readable === readable && score <= best.score) continue
     const boxes: TileBox[] = []
     let s = 0
     for (let i = 0; i < n; i++) {
@@ -184,6 +187,7 @@ function largePlusSmall(
     const x0 = Math.max(0, Math.floor((width - usedW) / 2))
     best = {
       score,
+      readable,
       plan: {
         width: usedW,
         height: Math.max(large.h, grid.height),
