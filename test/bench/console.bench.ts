@@ -4,6 +4,9 @@
 //             (a MutationObserver in the page), over 200 changes. Target p95 < 100 ms.
 //   previews  9 channels with live hls.js previews (real ffmpeg) for 10 minutes: the renderer's
 //             longest task, and its JS heap after the first minute against the end (growth <= 10 %).
+//   wall      16 channels (stand-in producers): the type sizes a desk and a wall read (computed
+//             font sizes of the UMD, tally word, countdown, NOW/NEXT and the station clock) and the
+//             picture size of each layout, at 1920x1080 and 1366x768.
 // RETROVUE_BENCH_QUICK=1 shortens the previews run to 3 minutes.
 import path from 'node:path'
 import { chromium } from 'playwright-core'
@@ -202,11 +205,87 @@ async function previews(): Promise<Figure[]> {
   }
 }
 
+/** The computed font size (px) of the first element matching a selector, or NaN. */
+const FONT_PROBES: Array<[string, string]> = [
+  ['UMD (channel name)', '[data-testid=tile] .umd-name'],
+  ['tally word', '[data-testid=tile] .tally-badge'],
+  ['countdown', '[data-testid=tile] .countdown'],
+  ['NOW title', '[data-testid=tile] .now-line .nn-title'],
+  ['NEXT title', '[data-testid=tile] .next-line .nn-title'],
+  ['station clock', '[data-testid=station-clock]']
+]
+const WALL_LAYOUTS: Array<[key: string, name: string]> = [
+  ['1', 'auto'],
+  ['2', '2x2'],
+  ['3', '3x3'],
+  ['4', '4x4'],
+  ['5', '1 large + small']
+]
+
+async function wall(): Promise<Figure[]> {
+  const s = await open(16, false)
+  const figures: Figure[] = []
+  try {
+    const page = s.page
+    const fonts = async () =>
+      page.evaluate<Array<number | null>>(
+        `${JSON.stringify(FONT_PROBES.map(([, sel]) => sel))}.map((sel) => { const el = document.querySelector(sel); return el ? parseFloat(getComputedStyle(el).fontSize) : null })`
+      )
+    /** The pictures on screen, widest first: [width, height] each. */
+    const pictures = async () =>
+      page.evaluate<Array<[number, number]>>(
+        `[...document.querySelectorAll('[data-testid=monitor]')].map((m) => m.getBoundingClientRect()).filter((r) => r.width > 0 && r.bottom <= innerHeight + 1).map((r) => [Math.round(r.width), Math.round(r.height)]).sort((a, b) => b[0] - a[0])`
+      )
+    for (const vp of [
+      { width: 1920, height: 1080 },
+      { width: 1366, height: 768 }
+    ]) {
+      await page.setViewportSize(vp)
+      const at = `${vp.width}x${vp.height}`
+      for (const wallMode of [false, true]) {
+        const on = await page.getByTestId('wall-mode').getAttribute('aria-pressed')
+        if ((on === 'true') !== wallMode) await page.keyboard.press('w')
+        await page.keyboard.press('3')
+        await page.waitForTimeout(300)
+        const sizes = await fonts()
+        FONT_PROBES.forEach(([name], i) => {
+          const v = sizes[i]
+          if (v !== null && v !== undefined)
+            figures.push({
+              name: `${wallMode ? 'wall' : 'desk'} ${at}: ${name}`,
+              value: v,
+              unit: 'px'
+            })
+        })
+        for (const [key, name] of WALL_LAYOUTS) {
+          await page.keyboard.press(key)
+          await page.waitForTimeout(300)
+          const pics = await pictures()
+          const [w, h] = pics[0] ?? [0, 0]
+          const small = pics.at(-1) ?? [0, 0]
+          figures.push({
+            name: `${wallMode ? 'wall' : 'desk'} ${at}: ${name} picture`,
+            value: w,
+            unit: 'px wide',
+            note: `${w}x${h}, ${pics.length} of 16 on screen${name.startsWith('1 large') ? `, small ${small[0]}x${small[1]}` : ''}`
+          })
+        }
+      }
+      await page.keyboard.press('w')
+      await page.keyboard.press('1')
+    }
+    return figures
+  } finally {
+    await s.close()
+  }
+}
+
 export async function run(): Promise<Figure[]> {
   await ensureFixtures()
-  const parts = (process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,previews').split(',')
+  const parts = (process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,previews,wall').split(',')
   const figures: Figure[] = []
   if (parts.includes('latency')) figures.push(...(await latency()))
   if (parts.includes('previews')) figures.push(...(await previews()))
+  if (parts.includes('wall')) figures.push(...(await wall()))
   return figures
 }

@@ -11,10 +11,19 @@ import {
 } from '../../src/shared/station-api'
 import { ConsoleModel } from '../../src/renderer/src/state/model'
 import { StationClock } from '../../src/renderer/src/state/clock'
-import { loadPrefs, PREFS_KEY } from '../../src/renderer/src/state/prefs'
+import {
+  DEFAULT_PREFS,
+  loadPrefs,
+  PREFS_KEY,
+  WINDOW_PREFS_KEY
+} from '../../src/renderer/src/state/prefs'
 import { alarmBucket, type AlarmEntry } from '../../src/renderer/src/state/station-state'
 import { countdown, formatClock } from '../../src/renderer/src/format'
-import { meterFraction } from '../../src/renderer/src/components/meter-scale'
+import {
+  holdPeak,
+  meterFraction,
+  PEAK_HOLD_MS
+} from '../../src/renderer/src/components/meter-scale'
 
 const T0 = '2026-11-26T12:00:00.000Z'
 
@@ -242,26 +251,48 @@ describe('console model', () => {
     expect(meterFraction(3)).toBe(1)
   })
 
-  it('persists only UI preferences', () => {
+  it('holds the highest peak for PEAK_HOLD_MS, then lets it fall to the current one', () => {
+    let hold = holdPeak(null, -10, 0)
+    hold = holdPeak(hold, -20, 500)
+    expect(hold).toEqual({ db: -10, atMs: 0 })
+    hold = holdPeak(hold, -4, 900)
+    expect(hold).toEqual({ db: -4, atMs: 900 })
+    expect(holdPeak(hold, -30, 900 + PEAK_HOLD_MS)).toEqual({ db: -4, atMs: 900 })
+    expect(holdPeak(hold, -30, 901 + PEAK_HOLD_MS)).toEqual({ db: -30, atMs: 901 + PEAK_HOLD_MS })
+  })
+
+  it("persists only UI preferences: the desk's layout shared, what a window hears its own", () => {
     const storage = memoryStorage()
+    const windowStorage = memoryStorage()
     const api = fakeApi()
-    const model = new ConsoleModel(api, { storage, monotonic: () => 0 })
+    const model = new ConsoleModel(api, { storage, windowStorage, monotonic: () => 0 })
     model.start()
     api.push(snap([channel(1)]))
     model.setLayout('3x3')
+    model.setWall(true)
     model.toggleListen(channel(1).uuid)
+    model.setLarge(channel(1).uuid)
     model.setSolo(channel(1).uuid)
-    expect(JSON.parse(storage.m.get(PREFS_KEY)!)).toEqual({
-      layout: '3x3',
-      listened: channel(1).uuid
+    expect(JSON.parse(storage.m.get(PREFS_KEY)!)).toEqual({ layout: '3x3', wall: true })
+    expect(JSON.parse(windowStorage.m.get(WINDOW_PREFS_KEY)!)).toEqual({
+      listened: channel(1).uuid,
+      large: channel(1).uuid
     })
-    expect(loadPrefs(storage)).toEqual({ layout: '3x3', listened: channel(1).uuid })
+    expect(loadPrefs(storage, windowStorage)).toEqual({
+      layout: '3x3',
+      wall: true,
+      listened: channel(1).uuid,
+      large: channel(1).uuid
+    })
+    // Another console of the same browser: the desk's layout, but nothing heard.
+    expect(loadPrefs(storage, memoryStorage())).toMatchObject({ layout: '3x3', listened: null })
     model.toggleListen(channel(1).uuid)
-    expect(loadPrefs(storage).listened).toBeNull()
+    expect(loadPrefs(storage, windowStorage).listened).toBeNull()
     storage.setItem(PREFS_KEY, '{not json')
-    expect(loadPrefs(storage)).toEqual({ layout: 'auto', listened: null })
-    storage.setItem(PREFS_KEY, JSON.stringify({ layout: '9x9', listened: 4 }))
-    expect(loadPrefs(storage)).toEqual({ layout: 'auto', listened: null })
+    expect(loadPrefs(storage)).toEqual(DEFAULT_PREFS)
+    storage.setItem(PREFS_KEY, JSON.stringify({ layout: '9x9', wall: 'yes' }))
+    windowStorage.setItem(WINDOW_PREFS_KEY, JSON.stringify({ listened: 4 }))
+    expect(loadPrefs(storage, windowStorage)).toEqual(DEFAULT_PREFS)
   })
 
   it('runs a test emergency in the console only', () => {

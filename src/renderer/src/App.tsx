@@ -1,6 +1,8 @@
-// The operator console: station header, alarms, the multiviewer, a channel's detail, the media
-// library, and the guarded emergency control. It talks to the station only through the StationApi it is given.
-import { ModelContext, useConsole } from './context'
+// The operator console: station header, the multiviewer with its dock (emergency banner, alarms,
+// a channel's detail), the media library, programming, and the guarded emergency control. It
+// talks to the station only through the StationApi it is given.
+import { useCallback, useState } from 'react'
+import { ModelContext, useConsole, useModel } from './context'
 import { AlarmList } from './components/Alarms'
 import { ChannelDetail } from './components/ChannelDetail'
 import { EmergencyPanel } from './components/Emergency'
@@ -9,36 +11,71 @@ import { ConnectionNotice, Header } from './components/Header'
 import { LibraryView } from './components/LibraryView'
 import { Multiviewer, MultiviewerBar } from './components/Multiviewer'
 import { ProgrammingView } from './components/ProgrammingView'
+import { ShortcutHelp } from './components/ShortcutHelp'
+import { useShortcuts } from './keyboard-shortcuts'
 import type { ConsoleModel } from './state/model'
 
 export function App({ model }: { model: ConsoleModel }) {
   return (
     <ModelContext.Provider value={model}>
-      <div className="console">
-        <EmergencyBanner />
-        <Header />
-        <ConnectionNotice />
-        <AlarmList />
-        <ConsoleBody />
-        <EmergencyPanel />
-      </div>
+      <Console />
     </ModelContext.Provider>
   )
 }
 
-/**
- * The multiviewer, or the library or programming over it. The multiviewer stays mounted while hidden (its tiles keep
- * their places and sessions for a quick return) but its previews stop loading.
- */
-function ConsoleBody() {
+function Console() {
+  const model = useModel()
+  const wall = useConsole((s) => s.prefs.wall)
   const view = useConsole((s) => s.ui.view)
+  const [help, setHelp] = useState(false)
+  const openHelp = useCallback(() => setHelp(true), [])
+  useShortcuts(model, openHelp)
+  const multiviewer = view === 'multiviewer'
+  return (
+    <div className={`console${wall && multiviewer ? ' wall' : ''}`}>
+      <Header />
+      {/* Outside the multiviewer nothing is measured against the picture: notices stack on top. */}
+      {!multiviewer && <Notices />}
+      <ConsoleBody onHelp={openHelp} />
+      <EmergencyPanel />
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+    </div>
+  )
+}
+
+/** The emergency banner, the STATION DOWN notice and the alarms. */
+function Notices() {
+  return (
+    <>
+      <EmergencyBanner />
+      <ConnectionNotice />
+      <AlarmList />
+    </>
+  )
+}
+
+/**
+ * The multiviewer and its dock, or the library or programming over it. The multiviewer stays
+ * mounted while hidden (its tiles keep their places and sessions for a quick return) but its
+ * previews stop loading. The dock has a fixed width whatever it holds, so a banner, six alarms or a
+ * channel's detail never change the size of a picture.
+ */
+function ConsoleBody({ onHelp }: { onHelp: () => void }) {
+  const view = useConsole((s) => s.ui.view)
+  const detail = useConsole((s) => s.ui.detail !== null)
+  const multiviewer = view === 'multiviewer'
   return (
     <main className="console-body">
-      <div className="mv-column" hidden={view !== 'multiviewer'}>
-        <MultiviewerBar />
+      <div className="mv-column" hidden={!multiviewer}>
+        <MultiviewerBar onHelp={onHelp} />
         <Multiviewer />
       </div>
-      {view === 'multiviewer' && <ChannelDetail />}
+      {multiviewer && (
+        <div className={`dock${detail ? ' with-detail' : ''}`} data-testid="dock">
+          <Notices />
+          <ChannelDetail />
+        </div>
+      )}
       {view === 'library' && <LibraryView />}
       {view === 'programming' && <ProgrammingView />}
     </main>

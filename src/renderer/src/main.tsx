@@ -20,12 +20,15 @@ if (choice.kind === 'none') {
   createRoot(root).render(<Problem message={choice.problem} />)
 } else {
   let storage: Storage | null = null
+  let windowStorage: Storage | null = null
   try {
     storage = window.localStorage
+    // This window's own: what it listens to is not another console's business.
+    windowStorage = window.sessionStorage
   } catch {
     // storage disabled: preferences last for this page only
   }
-  const model = new ConsoleModel(choice.api, { storage })
+  const model = new ConsoleModel(choice.api, { storage, windowStorage })
   model.start()
   const reactRoot = createRoot(root)
   reactRoot.render(

@@ -1,5 +1,5 @@
-// A stereo meter (RMS bar, peak line) fed by `levels` events through the LevelsBus, outside React
-// renders. Hidden until the engine reports levels for the channel; falls back to hidden when they
+// A stereo meter (RMS bar, peak line, the highest peak held for two seconds, a dBFS scale) fed by
+// `levels` events through the LevelsBus, outside React renders. Hidden until the engine reports levels for the channel; falls back to hidden when they
 // stop (the channel's output ended). Beside it, the loudness bar: short-term loudness on an LU
 // scale around the station's target (0 LU marked), the momentary reading as a line, the short-term
 // reading in LU below, and UNMEAS when the item on air airs at the safe gain (not measured yet).
@@ -7,7 +7,16 @@ import { useEffect, useRef } from 'react'
 import { useModel } from '../context'
 import { useTick } from '../hooks'
 import type { LevelsReading } from '../state/levels'
-import { FLOOR_DB, LU_FLOOR, LU_TOP, luFraction, meterFraction } from './meter-scale'
+import {
+  FLOOR_DB,
+  holdPeak,
+  LU_FLOOR,
+  LU_TOP,
+  luFraction,
+  METER_TICKS,
+  meterFraction,
+  type PeakHold
+} from './meter-scale'
 
 const STALE_MS = 1500
 
@@ -15,6 +24,7 @@ export function AudioMeter({ uuid }: { uuid: string }) {
   const model = useModel()
   const root = useRef<HTMLDivElement>(null)
   const last = useRef<LevelsReading | undefined>(undefined)
+  const held = useRef<[PeakHold | null, PeakHold | null]>([null, null])
 
   const paint = (r: LevelsReading) => {
     const el = root.current
@@ -22,11 +32,21 @@ export function AudioMeter({ uuid }: { uuid: string }) {
     el.hidden = false
     const bars = el.querySelectorAll<HTMLElement>('.meter-bar')
     bars.forEach((bar, i) => {
-      const rms = meterFraction(r.rms[i as 0 | 1])
-      const peak = meterFraction(r.peak[i as 0 | 1])
-      ;(bar.firstElementChild as HTMLElement).style.transform = `scaleY(${1 - rms})`
-      ;(bar.lastElementChild as HTMLElement).style.bottom = `${peak * 100}%`
+      const ch = i as 0 | 1
+      const rms = meterFraction(r.rms[ch])
+      const peak = meterFraction(r.peak[ch])
+      held.current[ch] = holdPeak(held.current[ch], r.peak[ch], r.atMono)
+      ;(bar.children[0] as HTMLElement).style.transform = `scaleY(${1 - rms})`
+      ;(bar.children[1] as HTMLElement).style.bottom = `${peak * 100}%`
+      ;(bar.children[2] as HTMLElement).style.bottom =
+        `${meterFraction(held.current[ch].db) * 100}%`
     })
+    const top = Math.max(held.current[0]?.db ?? -Infinity, held.current[1]?.db ?? -Infinity)
+    const hold = el.querySelector<HTMLElement>('.meter-hold-readout')
+    if (hold) {
+      hold.textContent = fmt(top)
+      hold.classList.toggle('over', top > -1)
+    }
     const lu = el.querySelector<HTMLElement>('.lu-bar')
     const l = r.loudness
     if (lu) {
@@ -84,10 +104,23 @@ export function AudioMeter({ uuid }: { uuid: string }) {
       hidden
       data-testid="meter"
     >
+      <span
+        className="meter-hold-readout"
+        data-testid="peak-hold"
+        title="Highest peak, held 2 s (dBFS)"
+      />
+      <div className="meter-scale" aria-hidden="true">
+        {METER_TICKS.map((db) => (
+          <span key={db} style={{ bottom: `${meterFraction(db) * 100}%` }}>
+            {db}
+          </span>
+        ))}
+      </div>
       {[0, 1].map((i) => (
         <div key={i} className="meter-bar">
           <div className="meter-mask" />
           <div className="meter-peak" />
+          <div className="meter-hold" />
         </div>
       ))}
       <div
@@ -120,4 +153,4 @@ export function AudioMeter({ uuid }: { uuid: string }) {
   )
 }
 
-const fmt = (db: number) => (Number.isFinite(db) ? db.toFixed(0) : '-∞')
+const fmt = (db: number) => (Number.isFinite(db) && db > FLOOR_DB ? db.toFixed(0) : '-∞')

@@ -1,7 +1,8 @@
-// One channel in the multiviewer: its live preview inside a tally border, the under-monitor label
-// (name, local time), now/next with a countdown, viewers, alarm codes and the audio meter.
+// One channel in the multiviewer: its 16:9 live preview inside a tally border, with the tally word,
+// faults, alarm codes, viewers and the audio meter over the picture, and below it the under-monitor
+// strip (name, local time, now with its countdown, next) at sizes read from a few metres.
 // A tile selects only its own channel from the store, so other channels' changes do not touch it.
-import { memo, useEffect, useRef, useState } from 'react'
+import { memo, useEffect, useRef, useState, type CSSProperties } from 'react'
 import { useConsole, useModel } from '../context'
 import { formatClock } from '../format'
 import { useOnScreen } from '../hooks'
@@ -17,6 +18,7 @@ import {
 } from '../tally'
 import { AudioMeter } from './AudioMeter'
 import { Countdown, ZoneClock } from './TimeText'
+import type { TileBox } from './wall-plan'
 
 const STATUS_TEXT: Record<PreviewStatus, string> = {
   attaching: 'Connecting preview…',
@@ -105,13 +107,13 @@ function NoOutput({
   return null
 }
 
-function NowNext({ uuid }: { uuid: string }) {
+function NowNext({ uuid, compact }: { uuid: string; compact: boolean }) {
   const now = useConsole((s) => s.channels[uuid]?.nowPlaying ?? null)
   const next = useConsole((s) => s.channels[uuid]?.next ?? null)
   const kind = useConsole((s) => s.channels[uuid]?.kind)
   const zone = useConsole((s) => s.channels[uuid]?.timezone)
   return (
-    <div className="nownext">
+    <>
       <div className="now-line" data-testid="now">
         <span className="nn-label">NOW</span>
         <span className="nn-title">
@@ -119,22 +121,28 @@ function NowNext({ uuid }: { uuid: string }) {
         </span>
         {now && <Countdown target={next?.start ?? now.end} label="Next item in" />}
       </div>
-      <div className="next-line" data-testid="next">
-        <span className="nn-label">NEXT</span>
-        <span className="nn-title">{next ? next.title : '—'}</span>
-        {next && <span className="nn-at">{formatClock(Date.parse(next.start), zone)}</span>}
-      </div>
-    </div>
+      {!compact && (
+        <div className="next-line" data-testid="next">
+          <span className="nn-label">NEXT</span>
+          <span className="nn-title">{next ? next.title : '—'}</span>
+          {next && <span className="nn-at">{formatClock(Date.parse(next.start), zone)}</span>}
+        </div>
+      )}
+    </>
   )
 }
 
 export const Tile = memo(function Tile({
   uuid,
-  large = false,
+  box,
+  largeLayout = false,
   hidden = false
 }: {
   uuid: string
-  large?: boolean
+  /** Where the wall plan puts the tile (null before the area is measured). */
+  box: TileBox | null
+  /** The layout has a large tile ("1 large + small"): the tile offers to take it. */
+  largeLayout?: boolean
   hidden?: boolean
 }) {
   const model = useModel()
@@ -153,14 +161,19 @@ export const Tile = memo(function Tile({
   const fault = down === null ? faultOf(ch) : null
   const outDown = outputsDown(ch)
   const toggleSolo = () => model.setSolo(soloed ? null : uuid)
+  const large = box?.large === true && largeLayout
   const classes = [
     'tile',
     `tally-${air}`,
     fault ? `faulted ${fault.acknowledged ? 'fault-acknowledged' : 'fault-unacknowledged'}` : '',
     down !== null ? 'station-down' : '',
     large ? 'large' : '',
+    box?.compact ? 'compact' : '',
     listening ? 'listening' : ''
   ]
+  const place: CSSProperties = box
+    ? { left: box.x, top: box.y, width: box.w, height: box.h }
+    : { visibility: 'hidden' }
 
   return (
     <section
@@ -171,67 +184,21 @@ export const Tile = memo(function Tile({
       data-air={air}
       aria-label={`${ch.name}: ${tallyText(ch)} (${TALLY_DESCRIPTION[air]})`}
       hidden={hidden}
-      onDoubleClick={toggleSolo}
+      // Selectable (the keyboard shortcuts act on the focused tile), but not a Tab stop of its own.
+      tabIndex={-1}
+      style={place}
     >
-      <div className="tile-top">
-        <span className="tally-badge" data-testid="tally" title={TALLY_DESCRIPTION[air]}>
-          {down !== null ? 'NO DATA' : TALLY_LABEL[air]}
-        </span>
-        {fault && (
-          <span
-            className="fault-badge"
-            data-testid="fault-badge"
-            title={fault.acknowledged ? 'Fault (acknowledged)' : 'Fault: acknowledge it in Alarms'}
-          >
-            FAULT {fault.code}
-          </span>
-        )}
-        {outDown > 0 && down === null && (
-          <span
-            className="out-badge"
-            data-testid="out-badge"
-            title={`${outDown} push ${outDown === 1 ? 'output delivers' : 'outputs deliver'} nothing: ${
-              ch.outputs.find((o) => o.state === 'retrying')?.lastError ?? 'retrying'
-            }`}
-          >
-            OUT
-          </span>
-        )}
-        {codes.length > 0 && (
-          <span
-            className="alarm-codes"
-            data-testid="alarm-codes"
-            aria-label={`Alarms: ${codes.join(', ')}`}
-          >
-            {codes.map((c) => (
-              <span key={c} className="alarm-code">
-                {c}
-              </span>
-            ))}
-          </span>
-        )}
-        <span
-          className="viewers"
-          data-testid="viewers"
-          title="Viewers (the console's previews are not counted)"
-        >
-          {ch.viewerCount} {ch.viewerCount === 1 ? 'viewer' : 'viewers'}
-        </span>
-        {ch.outputCount > 0 && (
-          <span
-            className="viewers"
-            data-testid="output-count"
-            title="Push outputs (RTMP/SRT) keeping this channel on air"
-          >
-            {ch.outputCount} {ch.outputCount === 1 ? 'output' : 'outputs'}
-          </span>
-        )}
-      </div>
       <div
         className="monitor"
         ref={monitorRef}
-        onClick={() => model.toggleListen(uuid)}
+        style={box ? { height: box.ph } : undefined}
+        // One click listens. The second click of a double-click is not another toggle: solo has its
+        // own gesture (a double-click on the name strip), so the two never collide.
+        onClick={(e) => {
+          if (e.detail <= 1) model.toggleListen(uuid)
+        }}
         title={listening ? 'Listening: click to mute' : 'Click to listen'}
+        data-testid="monitor"
       >
         <PreviewVideo uuid={uuid} visible={onScreen && !hidden} listening={listening} />
         <AudioMeter uuid={uuid} />
@@ -259,38 +226,110 @@ export const Tile = memo(function Tile({
             EMERGENCY
           </div>
         )}
-        {listening && <span className="listen-badge">LISTEN</span>}
+        <div className="tile-top">
+          <span className="tally-badge" data-testid="tally" title={TALLY_DESCRIPTION[air]}>
+            {down !== null ? 'NO DATA' : TALLY_LABEL[air]}
+          </span>
+          {fault && (
+            <span
+              className="fault-badge"
+              data-testid="fault-badge"
+              title={
+                fault.acknowledged ? 'Fault (acknowledged)' : 'Fault: acknowledge it in Alarms'
+              }
+            >
+              FAULT {fault.code}
+            </span>
+          )}
+          {outDown > 0 && down === null && (
+            <span
+              className="out-badge"
+              data-testid="out-badge"
+              title={`${outDown} push ${outDown === 1 ? 'output delivers' : 'outputs deliver'} nothing: ${
+                ch.outputs.find((o) => o.state === 'retrying')?.lastError ?? 'retrying'
+              }`}
+            >
+              OUT
+            </span>
+          )}
+          {codes.length > 0 && (
+            <span
+              className="alarm-codes"
+              data-testid="alarm-codes"
+              aria-label={`Alarms: ${codes.join(', ')}`}
+            >
+              {codes.map((c) => (
+                <span key={c} className="alarm-code">
+                  {c}
+                </span>
+              ))}
+            </span>
+          )}
+          {listening && <span className="listen-badge">LISTEN</span>}
+          <span
+            className="viewers"
+            data-testid="viewers"
+            title="Viewers (the console's previews are not counted)"
+          >
+            {ch.viewerCount} {ch.viewerCount === 1 ? 'viewer' : 'viewers'}
+          </span>
+          {ch.outputCount > 0 && (
+            <span
+              className="viewers"
+              data-testid="output-count"
+              title="Push outputs (RTMP/SRT) keeping this channel on air"
+            >
+              {ch.outputCount} {ch.outputCount === 1 ? 'output' : 'outputs'}
+            </span>
+          )}
+        </div>
+        <div className="tile-actions" onClick={(e) => e.stopPropagation()}>
+          <button
+            type="button"
+            aria-pressed={listening}
+            aria-keyshortcuts="L"
+            onClick={() => model.toggleListen(uuid)}
+            aria-label={`Listen to ${ch.name}`}
+          >
+            {listening ? 'Listening' : 'Listen'}
+          </button>
+          <button
+            type="button"
+            aria-pressed={soloed}
+            aria-keyshortcuts="S"
+            onClick={toggleSolo}
+            aria-label={soloed ? `Back to the grid from ${ch.name}` : `Show ${ch.name} alone`}
+          >
+            {soloed ? 'Grid' : 'Solo'}
+          </button>
+          {largeLayout && !large && (
+            <button
+              type="button"
+              aria-keyshortcuts="B"
+              onClick={() => model.setLarge(uuid)}
+              aria-label={`Put ${ch.name} in the large tile`}
+            >
+              Large
+            </button>
+          )}
+          <button
+            type="button"
+            aria-expanded={detailOpen}
+            aria-keyshortcuts="D"
+            onClick={() => model.openDetail(detailOpen ? null : uuid)}
+            aria-label={`Details of ${ch.name}`}
+          >
+            Details
+          </button>
+        </div>
       </div>
-      <div className="umd">
-        <h2 className="umd-name">{ch.name}</h2>
-        <ZoneClock zone={ch.timezone} className="umd-time" testId="channel-time" />
-      </div>
-      <NowNext uuid={uuid} />
-      <div className="tile-actions">
-        <button
-          type="button"
-          aria-pressed={listening}
-          onClick={() => model.toggleListen(uuid)}
-          aria-label={`Listen to ${ch.name}`}
-        >
-          {listening ? 'Listening' : 'Listen'}
-        </button>
-        <button
-          type="button"
-          aria-pressed={soloed}
-          onClick={toggleSolo}
-          aria-label={soloed ? `Back to the grid from ${ch.name}` : `Show ${ch.name} alone`}
-        >
-          {soloed ? 'Grid' : 'Solo'}
-        </button>
-        <button
-          type="button"
-          aria-expanded={detailOpen}
-          onClick={() => model.openDetail(detailOpen ? null : uuid)}
-          aria-label={`Details of ${ch.name}`}
-        >
-          Details
-        </button>
+      {/* The under-monitor strip: a double-click here shows the channel alone. */}
+      <div className="umd-strip" onDoubleClick={toggleSolo} data-testid="umd">
+        <div className="umd">
+          <h2 className="umd-name">{ch.name}</h2>
+          <ZoneClock zone={ch.timezone} className="umd-time" testId="channel-time" />
+        </div>
+        <NowNext uuid={uuid} compact={box?.compact ?? false} />
       </div>
     </section>
   )

@@ -16,3 +16,21 @@ export function luFraction(lufs: number, target: number): number {
   if (!Number.isFinite(lufs)) return 0
   return Math.min(1, Math.max(0, (lufs - target - LU_FLOOR) / (LU_TOP - LU_FLOOR)))
 }
+
+/** The dBFS marks drawn beside the bars. */
+export const METER_TICKS = [0, -6, -12, -18, -24, -36, -48, -60] as const
+
+/** How long the highest peak stays marked before it falls to the current one (as PPMs hold it). */
+export const PEAK_HOLD_MS = 2000
+
+export interface PeakHold {
+  db: number
+  /** When it was reached (ms, any monotonic timeline). */
+  atMs: number
+}
+
+/** The peak held after a reading of `db` at `nowMs`: a higher one takes over, a held one lasts PEAK_HOLD_MS. */
+export function holdPeak(hold: PeakHold | null, db: number, nowMs: number): PeakHold {
+  if (!hold || db >= hold.db || nowMs - hold.atMs > PEAK_HOLD_MS) return { db, atMs: nowMs }
+  return hold
+}

@@ -49,7 +49,10 @@ export interface ConsoleState extends StationState {
 }
 
 export interface ModelOptions {
+  /** The desk's preferences (layout, wall mode), shared by the browser's consoles. */
   storage?: PrefsStorage | null
+  /** This console window's own (the listened channel, the large tile): never shared. */
+  windowStorage?: PrefsStorage | null
   /** Monotonic milliseconds (document timeline by default). */
   monotonic?: () => number
   library?: LibraryModelOptions
@@ -64,6 +67,7 @@ export class ConsoleModel {
   /** Channel programming: the lineup, collections and the template being edited (its own store). */
   readonly programming: ProgrammingModel
   private readonly storage: PrefsStorage | null
+  private readonly windowStorage: PrefsStorage | null
   private readonly mono: () => number
   private stops: Array<() => void> = []
 
@@ -72,6 +76,7 @@ export class ConsoleModel {
     options: ModelOptions = {}
   ) {
     this.storage = options.storage ?? null
+    this.windowStorage = options.windowStorage ?? null
     this.mono = options.monotonic ?? monotonicNow
     this.library = new LibraryModel(api, options.library)
     this.programming = new ProgrammingModel(api, () => this.stationNow())
@@ -82,7 +87,7 @@ export class ConsoleModel {
       ...INITIAL_STATION,
       connection,
       down: null,
-      prefs: loadPrefs(this.storage),
+      prefs: loadPrefs(this.storage, this.windowStorage),
       ui: {
         view: 'multiviewer',
         solo: null,
@@ -158,11 +163,21 @@ export class ConsoleModel {
   private setPrefs(patch: Partial<Prefs>): void {
     const prefs = { ...this.state.prefs, ...patch }
     this.store.setState({ prefs })
-    savePrefs(this.storage, prefs)
+    savePrefs(this.storage, this.windowStorage, prefs)
   }
 
   setLayout(layout: Layout): void {
     this.setPrefs({ layout })
+  }
+
+  /** Wall mode (a screen across the room) on or off. */
+  setWall(wall: boolean): void {
+    this.setPrefs({ wall })
+  }
+
+  /** The channel in the large tile of "1 large + small" (listening never moves it). */
+  setLarge(uuid: string | null): void {
+    this.setPrefs({ large: uuid })
   }
 
   /** Listens to one channel (only one at a time); the same channel again mutes it. */
