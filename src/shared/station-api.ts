@@ -98,7 +98,11 @@ export const deskName = z
 
 /** Who acknowledges: the desk, when the console was given a name. */
 export const acknowledgeRequest = z
-  .strictObject({ desk: deskName.optional() }, { error: 'must be an object { desk? }' })
+  .strictObject(
+    { desk: deskName.optional() },
+    // An unknown field is named by the default message.
+    { error: (iss) => (iss.code === 'invalid_type' ? 'must be an object { desk? }' : undefined) }
+  )
   .optional()
 export type AcknowledgeRequest = z.input<typeof acknowledgeRequest>
 
