@@ -292,6 +292,7 @@ function PanelBody({
   const [phase, setPhase] = useState<Phase>({ kind: 'edit' })
   const [note, setNote] = useState<string | null>(null)
   const dialogRef = useRef<HTMLDivElement>(null)
+  const messageRef = useRef<HTMLTextAreaElement>(null)
   const titleId = useId()
   /** Inputs so far: each one starts the idle countdown over. */
   const [touches, setTouches] = useState(0)
@@ -309,6 +310,8 @@ function PanelBody({
     setScopeNotice(null)
     onDraft(EMPTY_DRAFT)
     setNote('Draft discarded.')
+    // The button goes with the text: focus stays in the panel (Esc and Tab keep working).
+    messageRef.current?.focus()
   }
 
   // What this panel does, decided when it opens and kept while it is open.
@@ -498,6 +501,7 @@ function PanelBody({
             <label className="panel-field">
               <span>Message</span>
               <textarea
+                ref={messageRef}
                 value={message}
                 maxLength={EMERGENCY_MESSAGE_MAX}
                 rows={3}
