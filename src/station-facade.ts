@@ -74,11 +74,13 @@ import { stringify } from 'csv-stringify/sync'
 import {
   addOutputRequest,
   type AddOutputRequest,
+  acknowledgeRequest,
   alarmHistoryRequest,
   asRunReconcileRequest,
   type AsRunReconcileRequest,
   asRunRequest,
   type AsRunRequest,
+  type AcknowledgeRequest,
   type AlarmHistoryDto,
   type AlarmHistoryRequest,
   alarmId,
@@ -521,7 +523,9 @@ export class StationFacade implements HttpEngine {
 
   activateEmergency(request: EmergencyRequest): Promise<ModeDto> {
     const body = parse(emergencyRequest, request, 'body', 'invalid_body')
-    return guardAsync(() => this.e.director.activateEmergency(body.message, body.scope, this.actor))
+    return guardAsync(() =>
+      this.e.director.activateEmergency(body.message, body.scope, this.actor, body.desk ?? null)
+    )
   }
 
   clearEmergency(): Promise<ModeDto> {
@@ -534,9 +538,10 @@ export class StationFacade implements HttpEngine {
     return this.channel(channel.uuid)
   }
 
-  async acknowledgeAlarm(id: string): Promise<AlarmDto> {
+  async acknowledgeAlarm(id: string, request?: AcknowledgeRequest): Promise<AlarmDto> {
     const alarm = parse(alarmId, id, 'id')
-    return guard(() => this.e.director.acknowledgeAlarm(alarm, this.actor))
+    const body = parse(acknowledgeRequest, request, 'request')
+    return guard(() => this.e.director.acknowledgeAlarm(alarm, this.actor, body?.desk ?? null))
   }
 
   private get pushOutputs(): OutputService {

@@ -29,6 +29,14 @@ interface Occurrence extends Alarm {
   id: number
   clearedAtMs: number | null
   acknowledgedAtMs: number | null
+  /** The desk that acknowledged it, else the audit actor. */
+  acknowledgedBy: string | null
+}
+
+/** Who acknowledges: the audit actor (how the request came), and the console desk as its operator named it. */
+export interface Acknowledger {
+  actor: AuditActor
+  desk?: string | null
 }
 
 export type AlarmInput = Omit<Alarm, 'key' | 'sinceMs' | 'owner'> & { owner?: string }
@@ -38,7 +46,7 @@ export interface AlarmLog {
   insert(a: NewAlarm): number
   update(id: number, severity: AlarmSeverity, message: string): void
   clear(id: number, at: number): void
-  acknowledge(id: number, at: number, by: AuditActor): boolean
+  acknowledge(id: number, at: number, by: Acknowledger): boolean
 }
 
 /** Records alarms in the store, each change with its audit entry in the same transaction. */
@@ -64,8 +72,13 @@ export function storeAlarmLog(store: Store): AlarmLog {
       }),
     acknowledge: (id, at, by) =>
       store.transaction(() => {
-        const done = store.alarms.acknowledge(id, at, by)
-        if (done) store.audit.append(at, by, 'alarm-acknowledged', { alarm: id })
+        const desk = by.desk ?? null
+        const done = store.alarms.acknowledge(id, at, by.actor, desk)
+        if (done)
+          store.audit.append(at, by.actor, 'alarm-acknowledged', {
+            alarm: id,
+            ...(desk === null ? {} : { desk })
+          })
         return done
       })
   }
@@ -82,6 +95,7 @@ export function alarmDto(
     | 'sinceMs'
     | 'clearedAtMs'
     | 'acknowledgedAtMs'
+    | 'acknowledgedBy'
     | 'channelUuid'
   >
 ): AlarmDto {
@@ -94,6 +108,7 @@ export function alarmDto(
     since: formatInstant(a.sinceMs),
     clearedAt: a.clearedAtMs === null ? null : formatInstant(a.clearedAtMs),
     acknowledgedAt: a.acknowledgedAtMs === null ? null : formatInstant(a.acknowledgedAtMs),
+    acknowledgedBy: a.acknowledgedAtMs === null ? null : a.acknowledgedBy,
     channelUuid: a.channelUuid
   }
 }
@@ -104,6 +119,7 @@ export function alarmRowDto(r: AlarmRow, channelUuid: string | null): AlarmDto {
     sinceMs: r.raisedAt,
     clearedAtMs: r.clearedAt,
     acknowledgedAtMs: r.acknowledgedAt,
+    acknowledgedBy: r.acknowledgedDesk ?? r.acknowledgedBy,
     channelUuid
   })
 }
@@ -185,7 +201,8 @@ export class AlarmBoard {
         sinceMs: atMs,
         id,
         clearedAtMs: null,
-        acknowledgedAtMs: null
+        acknowledgedAtMs: null,
+        acknowledgedBy: null
       }
       this.active.set(key, occurrence)
       this.transition('raised', occurrence, atMs)
@@ -212,11 +229,12 @@ export class AlarmBoard {
   }
 
   /** An operator saw it: an active alarm stays until its condition goes; a latched one goes now. */
-  acknowledge(id: number, by: AuditActor): AlarmDto | undefined {
+  acknowledge(id: number, by: Acknowledger): AlarmDto | undefined {
     const a = [...this.active.values()].find((x) => x.id === id) ?? this.latched.get(id)
     if (!a) return undefined
     if (a.acknowledgedAtMs === null) {
       a.acknowledgedAtMs = this.o.clock.now()
+      a.acknowledgedBy = by.desk ?? by.actor
       if (a.id > 0) this.record(() => this.o.log.acknowledge(a.id, a.acknowledgedAtMs!, by), false)
       this.latched.delete(id)
       this.transition('acknowledged', a, a.acknowledgedAtMs)
@@ -238,6 +256,7 @@ export class AlarmBoard {
         sinceMs: r.raisedAt,
         clearedAtMs: r.clearedAt,
         acknowledgedAtMs: null,
+        acknowledgedBy: null,
         channelUuid
       })
     }
@@ -258,5 +277,28 @@ export class AlarmBoard {
     return [...this.active.values(), ...this.latched.values()]
       .sort((a, b) => a.sinceMs - b.sinceMs || a.id - b.id)
       .map(alarmDto)
+  }
+}
+
+/**
+ * The station's latest acknowledgements, newest first: an acknowledged latched alarm leaves the
+ * status lists, and this is how every desk still learns it was acknowledged, by whom and when
+ * (carried by every status event).
+ */
+export class RecentAcknowledgements {
+  private list: AlarmDto[] = []
+
+  constructor(readonly limit = 50) {}
+
+  /** Notes an acknowledgement; other transitions are ignored. */
+  note(t: AlarmTransition): void {
+    if (t.state !== 'acknowledged') return
+    const same = (x: AlarmDto) =>
+      x.id === t.alarm.id && x.channelUuid === t.alarm.channelUuid && x.since === t.alarm.since
+    this.list = [t.alarm, ...this.list.filter((x) => !same(x))].slice(0, this.limit)
+  }
+
+  dtos(): AlarmDto[] {
+    return this.list
   }
 }

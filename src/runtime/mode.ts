@@ -3,7 +3,13 @@ import type { ChannelKind, ChannelMode, EmergencyScope, GlobalMode } from '../sh
 
 export interface ModeState {
   global: GlobalMode
-  emergency: { message: string; scope: EmergencyScope; sinceMs: number } | null
+  /** desk: the console desk that fired it, as its operator named it. */
+  emergency: {
+    message: string
+    scope: EmergencyScope
+    sinceMs: number
+    desk?: string | null
+  } | null
 }
 
 export const NORMAL_MODE: ModeState = { global: 'normal', emergency: null }

@@ -31,7 +31,13 @@ import { formatInstant } from '../shared/time'
 import type { MasterClock } from '../shared/clock'
 import type { ProducerFactory } from '../playout'
 import { alarmKeys } from './alarm-keys'
-import { AlarmBoard, type AlarmLog, type AlarmTransition, storeAlarmLog } from './alarms'
+import {
+  AlarmBoard,
+  type AlarmLog,
+  type AlarmTransition,
+  RecentAcknowledgements,
+  storeAlarmLog
+} from './alarms'
 import { ProducerBudget } from './budget'
 import { ChannelManager, type ChannelOutput, type ScheduleReader } from './channel-manager'
 import {
@@ -107,7 +113,10 @@ export class ProgramDirector {
   private readonly alarmLog: AlarmLog
   readonly disk: DiskWatch | null
   private readonly alarmListeners = new Set<(t: AlarmTransition) => void>()
+  /** What every desk is told was acknowledged lately (status events carry it). */
+  private readonly acknowledged = new RecentAcknowledgements()
   private readonly alarmTransition = (t: AlarmTransition): void => {
+    this.acknowledged.note(t)
     for (const listener of this.alarmListeners) listener(t)
   }
   /** An emergency's record the store took but could not take back after a channel refused: retried. */
@@ -207,7 +216,8 @@ export class ProgramDirector {
             emergency: {
               message: sys.emergencyMessage,
               scope: sys.emergencyScope,
-              sinceMs: sys.emergencySinceMs ?? 0
+              sinceMs: sys.emergencySinceMs ?? 0,
+              desk: sys.emergencyDesk ?? null
             }
           }
         : NORMAL_MODE
@@ -325,7 +335,14 @@ export class ProgramDirector {
     const e = this.mode.emergency
     return {
       mode: this.mode.global,
-      emergency: e ? { message: e.message, scope: e.scope, since: formatInstant(e.sinceMs) } : null
+      emergency: e
+        ? {
+            message: e.message,
+            scope: e.scope,
+            since: formatInstant(e.sinceMs),
+            desk: e.desk ?? null
+          }
+        : null
     }
   }
 
@@ -337,6 +354,10 @@ export class ProgramDirector {
 
   stationAlarms(): AlarmDto[] {
     return this.alarms.dtos()
+  }
+
+  recentAcknowledgements(): AlarmDto[] {
+    return this.acknowledged.dtos()
   }
 
   health(_now = this.opts.clock.now()): StationHealthDto {
@@ -490,10 +511,14 @@ export class ProgramDirector {
   }
 
   /** An operator acknowledges an alarm (by its id): a latched one goes, an active one is marked seen. */
-  acknowledgeAlarm(id: string, actor: AuditActor = 'operator'): AlarmDto {
+  acknowledgeAlarm(
+    id: string,
+    actor: AuditActor = 'operator',
+    desk: string | null = null
+  ): AlarmDto {
     const n = /^\d{1,15}$/.test(id) ? Number(id) : NaN
     for (const board of [this.alarms, ...[...this.cms.values()].map((cm) => cm.alarms)]) {
-      const done = Number.isSafeInteger(n) ? board.acknowledge(n, actor) : undefined
+      const done = Number.isSafeInteger(n) ? board.acknowledge(n, { actor, desk }) : undefined
       if (done) return done
     }
     throw new UnknownAlarmError(`no active or latched alarm ${id}`)
@@ -545,6 +570,7 @@ export class ProgramDirector {
               emergencyMessage: e?.message ?? null,
               emergencyScope: e?.scope ?? null,
               emergencySinceMs: e?.sinceMs ?? null,
+              emergencyDesk: e?.desk ?? null,
               updatedAt: now
             })
             channelModes(target)
@@ -591,16 +617,21 @@ export class ProgramDirector {
   activateEmergency(
     message: string,
     scope: EmergencyScope,
-    actor: AuditActor = 'operator'
+    actor: AuditActor = 'operator',
+    desk: string | null = null
   ): Promise<ModeDto> {
     return this.serialize(async () => {
       const text = message.trim()
       if (text.length === 0) throw new Error('an emergency needs a message')
       const target: ModeState = {
         global: 'emergency',
-        emergency: { message: text, scope, sinceMs: this.opts.clock.now() }
+        emergency: { message: text, scope, sinceMs: this.opts.clock.now(), desk }
       }
-      return this.switchAll(target, 'emergency-activate', actor, { message: text, scope })
+      return this.switchAll(target, 'emergency-activate', actor, {
+        message: text,
+        scope,
+        ...(desk === null ? {} : { desk })
+      })
     })
   }
 

@@ -15,6 +15,8 @@ export interface StatusSource {
   allChannelStatus(now: number): ChannelStatusDto[]
   modeDto(): ModeDto
   stationAlarms(): AlarmDto[]
+  /** The latest acknowledgements, newest first (an acknowledged latched alarm leaves the lists). */
+  recentAcknowledgements(): AlarmDto[]
   health(now: number): StationHealthDto
 }
 
@@ -42,6 +44,7 @@ export class StatusHub {
       mode: this.source.modeDto(),
       health: this.source.health(now),
       alarms: this.source.stationAlarms(),
+      acknowledgements: this.source.recentAcknowledgements(),
       channels: this.source.allChannelStatus(now)
     }
   }
@@ -118,7 +121,8 @@ export class StatusHub {
       // Station-level parts ride along with any change: they are small, and health counts follow viewers.
       mode: this.source.modeDto(),
       health: this.source.health(now),
-      alarms: this.source.stationAlarms()
+      alarms: this.source.stationAlarms(),
+      acknowledgements: this.source.recentAcknowledgements()
     }
     this.dirtyChannels.clear()
     this.dirtyStation = false

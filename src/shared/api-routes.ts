@@ -17,6 +17,7 @@ import {
   templatePublishRequest
 } from './programming'
 import {
+  acknowledgeRequest,
   addOutputRequest,
   alarmHistoryRequest,
   asRunReconcileRequest,
@@ -184,8 +185,9 @@ export const API_ROUTES = {
   acknowledgeAlarm: {
     method: 'POST',
     path: '/api/alarms/:id/acknowledge',
+    body: acknowledgeRequest,
     call: 'acknowledgeAlarm',
-    args: ['params.id']
+    args: ['params.id', 'body']
   },
   asRun: {
     method: 'GET',

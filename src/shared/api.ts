@@ -67,6 +67,11 @@ export interface AlarmDto {
   /** When its condition went; a cleared alarm stays listed (latched) until acknowledged. */
   clearedAt: string | null
   acknowledgedAt: string | null
+  /**
+   * Who acknowledged it: the console desk as its operator named it, else the audit actor
+   * (operator, api); null while not acknowledged.
+   */
+  acknowledgedBy: string | null
   channelUuid: string | null
 }
 
@@ -117,6 +122,8 @@ export interface EmergencyDto {
   message: string
   scope: EmergencyScope
   since: string
+  /** The console desk that fired it, as its operator named it (null or absent: not named). */
+  desk?: string | null
 }
 
 export interface ModeDto {
@@ -280,6 +287,7 @@ export type StationEvent =
       mode: ModeDto
       health: StationHealthDto
       alarms: AlarmDto[]
+      acknowledgements: AlarmDto[]
       channels: ChannelStatusDto[]
     }
   | {
@@ -291,6 +299,12 @@ export type StationEvent =
       mode: ModeDto
       health: StationHealthDto
       alarms: AlarmDto[]
+      /**
+       * The station's latest acknowledgements (station and channels, newest first, a bounded
+       * number): an acknowledged alarm that leaves the lists above is still seen acknowledged, by
+       * whom and when, on every desk.
+       */
+      acknowledgements: AlarmDto[]
     }
   | {
       /** Lightweight and frequent: not part of the seq of snapshot and changes. */

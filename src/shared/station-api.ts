@@ -87,13 +87,34 @@ const isoInstant = z.string({ error: 'must be an ISO 8601 instant with a zone' }
 /** An instant as given (the facade parses it and names what is wrong with it). */
 const instantText = z.string({ error: 'must be an ISO 8601 instant' }).max(64)
 
+/** A console desk's name, as its operator gave it (shown to the other desks and kept in the history). */
+export const deskName = z
+  .string({ error: 'must be a desk name (text)' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(40, { error: 'must be at most 40 characters' })
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'must not contain control characters' })
+
+/** Who acknowledges: the desk, when the console was given a name. */
+export const acknowledgeRequest = z
+  .strictObject(
+    { desk: deskName.optional() },
+    // An unknown field is named by the default message.
+    { error: (iss) => (iss.code === 'invalid_type' ? 'must be an object { desk? }' : undefined) }
+  )
+  .optional()
+export type AcknowledgeRequest = z.input<typeof acknowledgeRequest>
+
 export const emergencyRequest = z.strictObject({
   message: z
     .string({ error: 'is required and must be a string' })
     .trim()
     .min(1, { error: 'must not be empty' })
     .max(EMERGENCY_MESSAGE_MAX, { error: `must be at most ${EMERGENCY_MESSAGE_MAX} characters` }),
-  scope: z.enum(EMERGENCY_SCOPES, { error: `must be ${describeChoices(EMERGENCY_SCOPES)}` })
+  scope: z.enum(EMERGENCY_SCOPES, { error: `must be ${describeChoices(EMERGENCY_SCOPES)}` }),
+  /** The console desk that fires it (told to the other desks). */
+  desk: deskName.optional()
 })
 export type EmergencyRequest = z.input<typeof emergencyRequest>
 
@@ -385,7 +406,8 @@ export interface StationApi {
   activateEmergency(request: EmergencyRequest): Promise<ModeDto>
   clearEmergency(): Promise<ModeDto>
   resetChannel(uuid: string): Promise<ChannelStatusDto>
-  acknowledgeAlarm(id: string): Promise<AlarmDto>
+  /** Acknowledges an alarm for every desk; `desk` names the console desk that did (history, audit). */
+  acknowledgeAlarm(id: string, request?: AcknowledgeRequest): Promise<AlarmDto>
   /** A channel's push destinations (URLs redacted) and how each stands. */
   outputs(uuid: string): Promise<OutputDto[]>
   /** Adds a push destination; an enabled one goes on air at once (`capacity` past the producer budget, and nothing is added). */
@@ -510,7 +532,10 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
   activateEmergency: [{ name: 'body', schema: emergencyRequest }],
   clearEmergency: [],
   resetChannel: [uuidArg],
-  acknowledgeAlarm: [{ name: 'id', schema: alarmId }],
+  acknowledgeAlarm: [
+    { name: 'id', schema: alarmId },
+    { name: 'request', schema: acknowledgeRequest, optional: true }
+  ],
   outputs: [uuidArg],
   addOutput: [uuidArg, { name: 'request', schema: addOutputRequest }],
   setOutputEnabled: [

@@ -14,7 +14,10 @@ export interface AlarmRow {
   raisedAt: number
   clearedAt: number | null
   acknowledgedAt: number | null
+  /** The audit actor that acknowledged it (operator, api). */
   acknowledgedBy: string | null
+  /** The console desk that acknowledged it, as the operator named it (null: not named). */
+  acknowledgedDesk: string | null
 }
 
 export type NewAlarm = Pick<
@@ -23,7 +26,7 @@ export type NewAlarm = Pick<
 >
 
 const COLUMNS = `id, channel_id AS channelId, key, kind, severity, message, raised_at AS raisedAt, cleared_at AS clearedAt,
-  acknowledged_at AS acknowledgedAt, acknowledged_by AS acknowledgedBy`
+  acknowledged_at AS acknowledgedAt, acknowledged_by AS acknowledgedBy, acknowledged_desk AS acknowledgedDesk`
 
 export class AlarmsRepo {
   private readonly insertStmt
@@ -43,7 +46,7 @@ export class AlarmsRepo {
       'UPDATE alarms SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL'
     )
     this.ackStmt = db.prepare(
-      'UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL'
+      'UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ?, acknowledged_desk = ? WHERE id = ? AND acknowledged_at IS NULL'
     )
     this.openStmt = db.prepare<[], AlarmRow>(
       `SELECT ${COLUMNS} FROM alarms WHERE cleared_at IS NULL OR acknowledged_at IS NULL ORDER BY id`
@@ -65,8 +68,8 @@ export class AlarmsRepo {
   clear(id: number, at: number): void {
     this.clearStmt.run(at, id)
   }
-  acknowledge(id: number, at: number, by: string): boolean {
-    return this.ackStmt.run(at, by, id).changes > 0
+  acknowledge(id: number, at: number, by: string, desk: string | null = null): boolean {
+    return this.ackStmt.run(at, by, desk, id).changes > 0
   }
   /** Active, or cleared and not yet acknowledged (latched). */
   open(): AlarmRow[] {

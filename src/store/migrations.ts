@@ -637,6 +637,16 @@ CREATE TABLE renditions (
 );
 CREATE INDEX renditions_by_aired ON renditions (profile, last_aired_at);
 `
+  },
+  {
+    version: 14,
+    name: 'desks',
+    sql: `
+-- The console desk that acknowledged an alarm and the one that fired the emergency on air, as the
+-- operator named it (a console asks once), so every desk and the history can say who did it.
+ALTER TABLE alarms ADD COLUMN acknowledged_desk TEXT;
+ALTER TABLE system_state ADD COLUMN emergency_desk TEXT;
+`
   }
 ]
 

@@ -6,6 +6,8 @@ export interface SystemStateRow {
   emergencyMessage: string | null
   emergencyScope: EmergencyScope | null
   emergencySinceMs: number | null
+  /** The console desk that fired the emergency on air (null: unnamed, or none on air). */
+  emergencyDesk?: string | null
   updatedAt: number
 }
 
@@ -15,11 +17,13 @@ export class SystemStateRepo {
   constructor(db: Db) {
     this.getStmt = db.prepare<[], SystemStateRow>(
       `SELECT global_mode AS globalMode, emergency_message AS emergencyMessage, emergency_scope AS emergencyScope,
-              emergency_since_ms AS emergencySinceMs, updated_at AS updatedAt FROM system_state WHERE id = 1`
+              emergency_since_ms AS emergencySinceMs, emergency_desk AS emergencyDesk, updated_at AS updatedAt
+       FROM system_state WHERE id = 1`
     )
     this.setStmt = db.prepare(
       `UPDATE system_state SET global_mode = @globalMode, emergency_message = @emergencyMessage,
-         emergency_scope = @emergencyScope, emergency_since_ms = @emergencySinceMs, updated_at = @updatedAt
+         emergency_scope = @emergencyScope, emergency_since_ms = @emergencySinceMs, emergency_desk = @emergencyDesk,
+         updated_at = @updatedAt
        WHERE id = 1`
     )
   }
@@ -29,7 +33,7 @@ export class SystemStateRepo {
     return row
   }
   set(row: SystemStateRow): void {
-    this.setStmt.run(row)
+    this.setStmt.run({ ...row, emergencyDesk: row.emergencyDesk ?? null })
   }
 }
 

@@ -153,6 +153,8 @@ const body = fc.option(
           { message: 'Fuzz', scope: 'takeover' },
           { purpose: 'viewer' },
           { purpose: 'preview', client: { app: 'fuzz' } },
+          { desk: 'Fuzz desk' },
+          { message: 'Fuzz', scope: 'crawl', desk: 'Fuzz desk' },
           {}
         )
         .map((b) => JSON.stringify(b))

@@ -61,6 +61,7 @@ const alarm = (patch: Partial<AlarmDto> = {}): AlarmDto => ({
   since: T0,
   clearedAt: null,
   acknowledgedAt: null,
+  acknowledgedBy: null,
   channelUuid: channel(1).uuid,
   ...patch
 })
@@ -81,6 +82,7 @@ const snap = (channels: ChannelStatusDto[], seq = 1, stationTime = T0): StationE
   mode: { mode: 'normal', emergency: null },
   health,
   alarms: [],
+  acknowledgements: [],
   channels
 })
 const change = (channels: ChannelStatusDto[], seq: number, stationTime = T0): StationEvent => ({
@@ -90,6 +92,7 @@ const change = (channels: ChannelStatusDto[], seq: number, stationTime = T0): St
   mode: { mode: 'normal', emergency: null },
   health,
   alarms: [],
+  acknowledgements: [],
   channels
 })
 
@@ -154,7 +157,7 @@ describe('console model', () => {
     expect(model.state.channels[channel(1).uuid]).toBe(s1.channels[channel(1).uuid])
   })
 
-  it('latches an alarm until it is cleared and acknowledged; acknowledges in the console when the station cannot', async () => {
+  it('latches a cleared alarm until the station says it is acknowledged; never latches on its own', () => {
     const api = fakeApi()
     const model = new ConsoleModel(api, { monotonic: () => 0 })
     model.start()
@@ -163,29 +166,66 @@ describe('console model', () => {
     const entry = () => Object.values(model.state.alarms)[0] as AlarmEntry
     expect(alarmBucket(entry())).toBe('active')
 
-    // The station drops it (no clearedAt from this engine): latched, with when the console saw it go.
-    api.push(change([channel(1)], 2, '2026-11-26T12:00:05.000Z'))
+    // Cleared: the station keeps it, latched, until some desk acknowledges it.
+    const cleared = { ...a, clearedAt: '2026-11-26T12:00:04.000Z' }
+    api.push(change([channel(1, { alarms: [cleared] })], 2, '2026-11-26T12:00:04.000Z'))
     expect(alarmBucket(entry())).toBe('latched')
-    expect(entry().goneAt).toBe('2026-11-26T12:00:05.000Z')
 
-    await expect(model.acknowledge(entry())).resolves.toBe('local')
+    // Another desk acknowledged it: it leaves the report, and the event says who and when.
+    const acked = {
+      ...cleared,
+      acknowledgedAt: '2026-11-26T12:00:05.000Z',
+      acknowledgedBy: 'Desk B'
+    }
+    api.push({
+      ...change([channel(1)], 3, '2026-11-26T12:00:05.000Z'),
+      acknowledgements: [acked]
+    } as StationEvent)
     expect(alarmBucket(entry())).toBe('done')
-    expect(entry().localAckAt).not.toBeNull()
+    expect(entry().alarm.acknowledgedBy).toBe('Desk B')
+    expect(entry().alarm.acknowledgedAt).toBe('2026-11-26T12:00:05.000Z')
+
+    // An alarm the station stops reporting without saying (its channel went) is done, not latched.
+    const other = alarm({ id: 'other', channelUuid: channel(2).uuid })
+    api.push(change([channel(2, { alarms: [other] })], 4))
+    api.push({ ...snap([channel(1)], 5), acknowledgements: [acked] } as StationEvent)
+    expect(Object.values(model.state.alarms).map(alarmBucket)).toEqual(['done', 'done'])
   })
 
-  it('uses the station’s acknowledgement when it has one, and reports its other refusals', async () => {
+  it('acknowledges at the station naming the desk, and reports its other refusals', async () => {
     const a = alarm({ clearedAt: '2026-11-26T12:00:03.000Z' })
+    const asked: unknown[] = []
     const api = fakeApi({
-      acknowledgeAlarm: async () => ({ ...a, acknowledgedAt: '2026-11-26T12:00:06.000Z' })
+      acknowledgeAlarm: async (_id, request) => {
+        asked.push(request)
+        return { ...a, acknowledgedAt: '2026-11-26T12:00:06.000Z', acknowledgedBy: 'Desk A' }
+      }
     })
-    const model = new ConsoleModel(api, { monotonic: () => 0 })
+    const storage = memoryStorage()
+    const model = new ConsoleModel(api, { monotonic: () => 0, storage })
     model.start()
+    expect(model.state.desk).toBeNull()
+    expect(() => model.setDesk('   ')).toThrow(/desk name/)
+    model.setDesk('  Desk A ')
+    expect(new ConsoleModel(api, { storage }).state.desk).toBe('Desk A')
     api.push(snap([channel(1, { alarms: [a] })]))
     const entry = () => Object.values(model.state.alarms)[0] as AlarmEntry
     expect(alarmBucket(entry())).toBe('latched') // reported cleared, not acknowledged
-    await expect(model.acknowledge(entry())).resolves.toBe('engine')
+    await expect(model.acknowledge(entry())).resolves.toBe('acknowledged')
+    expect(asked).toEqual([{ desk: 'Desk A' }])
     expect(entry().alarm.acknowledgedAt).toBe('2026-11-26T12:00:06.000Z')
+    expect(entry().alarm.acknowledgedBy).toBe('Desk A')
     expect(alarmBucket(entry())).toBe('done')
+
+    // Acknowledged by another desk in between: the station no longer holds it; done here too.
+    const raced = fakeApi({
+      acknowledgeAlarm: () => Promise.reject(new StationApiError('not_found', 'no alarm'))
+    })
+    const m3 = new ConsoleModel(raced, { monotonic: () => 0 })
+    m3.start()
+    raced.push(snap([channel(1, { alarms: [a] })]))
+    await expect(m3.acknowledge(Object.values(m3.state.alarms)[0]!)).resolves.toBe('already')
+    expect(alarmBucket(Object.values(m3.state.alarms)[0]!)).toBe('done')
 
     const failing = fakeApi({
       acknowledgeAlarm: () => Promise.reject(new StationApiError('unreachable', 'gone'))

@@ -1,11 +1,26 @@
-// The alarm list: active alarms, cleared ones latched until someone acknowledges them, and (on
-// request) the acknowledged history. Each row pairs the severity colour with the alarm's code.
-import { useMemo, useState } from 'react'
+// The alarm list: active alarms, and cleared ones latched until some desk acknowledges them. The
+// acknowledgement is the station's, so every desk shows the same list; a row says which desk
+// acknowledged it and when. Acknowledging every cleared alarm at once asks first, with the count.
+// The full history (filters: channel, severity, time) opens apart, in AlarmHistory.
+// Each row pairs the severity colour with the alarm's code.
+import { useMemo, useState, type FormEvent } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { useConsole, useModel } from '../context'
 import { formatClock } from '../format'
 import { describeError } from '../state/model'
 import { alarmAcknowledged, alarmBucket, type AlarmEntry } from '../state/station-state'
+import { DESK_NAME_MAX } from '../state/desk'
+import { AlarmHistory } from './AlarmHistory'
+import './alarm-desks.css'
+
+/** "by Desk A 12:00:05": who acknowledged it and when, as the station recorded it. */
+export function acknowledgedText(a: {
+  acknowledgedAt: string | null
+  acknowledgedBy: string | null
+}) {
+  if (a.acknowledgedAt === null) return ''
+  return `by ${a.acknowledgedBy ?? 'unknown'} ${formatClock(Date.parse(a.acknowledgedAt))}`
+}
 
 function AlarmRow({ entry, channelName }: { entry: AlarmEntry; channelName: string }) {
   const model = useModel()
@@ -23,6 +38,7 @@ function AlarmRow({ entry, channelName }: { entry: AlarmEntry; channelName: stri
       : bucket === 'latched'
         ? 'CLEARED · NOT ACK'
         : 'CLEARED · ACK'
+  const who = acknowledgedText(a)
 
   const acknowledge = async () => {
     setBusy(true)
@@ -41,6 +57,7 @@ function AlarmRow({ entry, channelName }: { entry: AlarmEntry; channelName: stri
       className={`alarm-row sev-${a.severity} bucket-${bucket}`}
       data-testid="alarm"
       data-alarm-state={bucket}
+      data-alarm-id={a.id}
     >
       <span className="alarm-code">{a.code}</span>
       <span className="alarm-sev">{a.severity.toUpperCase()}</span>
@@ -50,9 +67,9 @@ function AlarmRow({ entry, channelName }: { entry: AlarmEntry; channelName: stri
         {formatClock(Date.parse(a.since))}
         {clearedAt ? ` → ${formatClock(Date.parse(clearedAt))}` : ''}
       </span>
-      <span className="alarm-state">
+      <span className="alarm-state" title={who || undefined}>
         {state}
-        {entry.localAckAt && !a.acknowledgedAt ? ' (this console)' : ''}
+        {who && <span className="alarm-acker"> {who}</span>}
       </span>
       {!acked ? (
         <button
@@ -75,6 +92,61 @@ function AlarmRow({ entry, channelName }: { entry: AlarmEntry; channelName: stri
   )
 }
 
+/** This desk's name: asked once (kept in this console), sent with what the desk does. */
+function DeskName() {
+  const model = useModel()
+  const desk = useConsole((s) => s.desk)
+  const [editing, setEditing] = useState(false)
+  const [text, setText] = useState('')
+  const [problem, setProblem] = useState<string | null>(null)
+  if (desk !== null && !editing)
+    return (
+      <span className="desk-name" data-testid="desk-name">
+        Desk: <strong>{desk}</strong>{' '}
+        <button
+          type="button"
+          onClick={() => {
+            setText(desk)
+            setEditing(true)
+          }}
+        >
+          Rename
+        </button>
+      </span>
+    )
+  const save = (e: FormEvent) => {
+    e.preventDefault()
+    try {
+      model.setDesk(text)
+      setEditing(false)
+      setProblem(null)
+    } catch (err) {
+      setProblem(describeError(err))
+    }
+  }
+  return (
+    <form className="desk-form" onSubmit={save} data-testid="desk-form">
+      <label>
+        {desk === null ? 'Name this desk' : 'Desk name'}
+        <input
+          value={text}
+          maxLength={DESK_NAME_MAX}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="e.g. MCR 1"
+          aria-label="Desk name"
+        />
+      </label>
+      <button type="submit">Save</button>
+      {desk !== null && (
+        <button type="button" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+      )}
+      {problem && <span role="alert">{problem}</span>}
+    </form>
+  )
+}
+
 export function AlarmList() {
   const model = useModel()
   const alarms = useConsole((s) => s.alarms)
@@ -83,29 +155,40 @@ export function AlarmList() {
     useShallow((s) => Object.fromEntries(s.order.map((u) => [u, s.channels[u]?.name ?? u])))
   )
   const [showHistory, setShowHistory] = useState(false)
+  const [historyOpen, setHistoryOpen] = useState(false)
+  /** The cleared alarms the operator is asked about (acknowledge-all), fixed when asked. */
+  const [asking, setAsking] = useState<AlarmEntry[] | null>(null)
 
-  const { attention, history } = useMemo(() => {
+  const { attention, done } = useMemo(() => {
     const all = Object.values(alarms).sort((x, y) => (x.alarm.since < y.alarm.since ? 1 : -1))
     const rank = { active: 0, latched: 1, done: 2 } as const
     const attention = all
       .filter((e) => alarmBucket(e) !== 'done')
       .sort((x, y) => rank[alarmBucket(x)] - rank[alarmBucket(y)])
-    return { attention, history: all.filter((e) => alarmBucket(e) === 'done') }
+    return { attention, done: all.filter((e) => alarmBucket(e) === 'done') }
   }, [alarms])
 
   const active = attention.filter((e) => alarmBucket(e) === 'active').length
-  const latched = attention.length - active
+  const latched = attention.filter((e) => alarmBucket(e) === 'latched')
   const [ackProblem, setAckProblem] = useState<string | null>(null)
-  const acknowledgeCleared = async () => {
+  const [ackDone, setAckDone] = useState<string | null>(null)
+  const acknowledgeAll = async (entries: AlarmEntry[]) => {
+    setAsking(null)
     setAckProblem(null)
-    for (const e of attention.filter((x) => alarmBucket(x) === 'latched')) {
+    let n = 0
+    for (const e of entries) {
+      // Acknowledged meanwhile (by another desk): nothing to do.
+      const cur = model.state.alarms[e.key]
+      if (!cur || alarmBucket(cur) !== 'latched') continue
       try {
-        await model.acknowledge(e)
+        await model.acknowledge(cur)
+        n++
       } catch (err) {
         setAckProblem(describeError(err))
         return
       }
     }
+    setAckDone(`${n} cleared alarm${n === 1 ? '' : 's'} acknowledged`)
   }
   const nameOf = (e: AlarmEntry) =>
     e.alarm.channelUuid ? (names[e.alarm.channelUuid] ?? 'Unknown channel') : 'Station'
@@ -121,33 +204,80 @@ export function AlarmList() {
         <span data-testid="alarm-summary">
           {attention.length === 0
             ? 'None'
-            : `${active} active · ${latched} cleared, awaiting acknowledgement`}
+            : `${active} active · ${latched.length} cleared, awaiting acknowledgement`}
         </span>
-        {latched > 1 && (
-          <button type="button" onClick={() => void acknowledgeCleared()}>
-            Acknowledge all cleared ({latched})
-          </button>
-        )}
-        {ackProblem && <span role="alert">Could not acknowledge: {ackProblem}</span>}
-        {history.length > 0 && (
+        {done.length > 0 && (
           <button
             type="button"
             aria-expanded={showHistory}
             onClick={() => setShowHistory(!showHistory)}
           >
-            {showHistory ? 'Hide' : 'Show'} acknowledged ({history.length})
+            {showHistory ? 'Hide' : 'Show'} acknowledged ({done.length})
           </button>
         )}
+        <button
+          type="button"
+          aria-haspopup="dialog"
+          onClick={() => setHistoryOpen(true)}
+          data-testid="open-alarm-history"
+        >
+          History…
+        </button>
+        <DeskName />
       </div>
-      {(attention.length > 0 || showHistory) && (
+      {attention.length > 0 && (
         <ul>
           {attention.map((e) => (
             <AlarmRow key={e.key} entry={e} channelName={nameOf(e)} />
           ))}
-          {showHistory &&
-            history.map((e) => <AlarmRow key={e.key} entry={e} channelName={nameOf(e)} />)}
         </ul>
       )}
+      {showHistory && (
+        <ul className="alarm-done" aria-label="Acknowledged since this console opened">
+          {done.map((e) => (
+            <AlarmRow key={e.key} entry={e} channelName={nameOf(e)} />
+          ))}
+        </ul>
+      )}
+      {/* After the rows, so a row's own Acknowledge comes first in the tab order. */}
+      {(latched.length > 1 || asking || ackProblem || ackDone) && (
+        <div className="alarm-bulk">
+          {latched.length > 1 && !asking && (
+            <button
+              type="button"
+              data-testid="acknowledge-all"
+              onClick={() => {
+                setAckDone(null)
+                setAsking(latched)
+              }}
+            >
+              Acknowledge all cleared ({latched.length})…
+            </button>
+          )}
+          {asking && (
+            <div
+              className="alarm-confirm"
+              role="alertdialog"
+              aria-label="Confirm acknowledge all"
+              data-testid="acknowledge-all-confirm"
+            >
+              <span>
+                Acknowledge {asking.length} cleared alarm{asking.length === 1 ? '' : 's'} for every
+                desk?
+              </span>
+              <button type="button" onClick={() => void acknowledgeAll(asking)}>
+                Yes, acknowledge {asking.length}
+              </button>
+              <button type="button" autoFocus onClick={() => setAsking(null)}>
+                Cancel
+              </button>
+            </div>
+          )}
+          {ackDone && <span role="status">{ackDone}</span>}
+          {ackProblem && <span role="alert">Could not acknowledge: {ackProblem}</span>}
+        </div>
+      )}
+      {historyOpen && <AlarmHistory names={names} onClose={() => setHistoryOpen(false)} />}
     </section>
   )
 }

@@ -8,8 +8,19 @@
 //   uses the same cover and hold;
 // - a test mode that looks different (blue, hatched, "TEST") runs the same flow in this console
 //   only, without any call to the station.
-// An armed panel left alone closes itself after a minute without input, and changes nothing.
-import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react'
+// - what the operator typed is kept as a draft until fired or discarded: closing the panel (Esc,
+//   Close, or left alone) keeps it for the next opening. Left alone a minute, the panel shows a
+//   countdown with "Keep open" before it closes itself; it changes nothing either way;
+// - a template that changes the scope says so (old → new);
+// - a panel closed because another desk fired (or gave the all-clear) says so, with the desk and time.
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent
+} from 'react'
 import type { EmergencyDto, EmergencyPreviewDto } from '../../../shared/api'
 import { EMERGENCY_MESSAGE_MAX, type EmergencyScope } from '../../../shared/domain'
 import { StationApiError } from '../../../shared/station-api'
@@ -17,9 +28,13 @@ import { useConsole, useModel } from '../context'
 import { formatClock } from '../format'
 import { describeError } from '../state/model'
 import { HoldButton } from './HoldButton'
-import { refusingChannel, TEMPLATES } from './emergency-templates'
+import { refusingChannel, scopeChange, TEMPLATES } from './emergency-templates'
+import './emergency-desks.css'
 
-const IDLE_CLOSE_MS = 60_000
+/** Without input this long, the panel starts counting down to closing itself. */
+export const IDLE_WARN_MS = 60_000
+/** How long the countdown runs (with "Keep open") before the panel closes, its text kept. */
+export const IDLE_COUNTDOWN_MS = 60_000
 /** A command the station accepted should show in its events well within this. */
 const CONFIRM_TIMEOUT_MS = 20_000
 
@@ -158,25 +173,146 @@ type Phase =
   | { kind: 'pending' }
   | { kind: 'refused'; error: unknown; channel: string | null }
 
+/** The message being prepared, kept while the panel is closed until it is fired or discarded. */
+export interface Draft {
+  message: string
+  scope: EmergencyScope
+}
+const EMPTY_DRAFT: Draft = { message: '', scope: 'crawl' }
+
+/** Why the panel closed without this desk closing it (another desk fired, or the panel sat idle). */
+export function closedElsewhereText(mode: EmergencyDto | null, stationNow: number | null): string {
+  if (mode) {
+    const at = Date.parse(mode.since)
+    return `Emergency fired from ${mode.desk ? `desk ${mode.desk}` : 'another desk'} at ${
+      Number.isFinite(at) ? formatClock(at) : '?'
+    }: this panel closed. Your message is kept as a draft.`
+  }
+  return `All clear given from another desk at ${
+    stationNow === null ? '?' : formatClock(stationNow)
+  }: this panel closed.`
+}
+
 export function EmergencyPanel() {
   const model = useModel()
   const open = useConsole((s) => s.ui.emergencyPanel)
-  if (!open) return null
-  return <PanelBody onClose={() => model.setEmergencyPanel(false)} />
+  const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT)
+  const [notice, setNotice] = useState<string | null>(null)
+  const close = useCallback(() => model.setEmergencyPanel(false), [model])
+  const closeWith = useCallback(
+    (why: string) => {
+      setNotice(why)
+      model.setEmergencyPanel(false)
+    },
+    [model]
+  )
+  useEffect(() => {
+    if (open) setNotice(null)
+  }, [open])
+  if (!open)
+    return notice ? (
+      <div className="emergency-closed-notice" role="alert" data-testid="emergency-closed-notice">
+        <span>{notice}</span>
+        <button type="button" onClick={() => setNotice(null)}>
+          OK
+        </button>
+      </div>
+    ) : null
+  return <PanelBody draft={draft} onDraft={setDraft} onClose={close} onClosedBecause={closeWith} />
 }
 
-function PanelBody({ onClose }: { onClose: () => void }) {
+/**
+ * Shown after a minute without input: how long until the panel closes, and "Keep open". Mounted
+ * afresh (by key) at every input, so its timers start over.
+ */
+function IdleCountdown({
+  paused,
+  onKeepOpen,
+  onExpire
+}: {
+  paused: boolean
+  onKeepOpen: () => void
+  onExpire: () => void
+}) {
+  /** Seconds left before closing; null until the minute without input has passed. */
+  const [left, setLeft] = useState<number | null>(null)
+  const expire = useRef(onExpire)
+  useEffect(() => {
+    expire.current = onExpire
+  }, [onExpire])
+  useEffect(() => {
+    if (paused) return
+    let tick: ReturnType<typeof setInterval> | undefined
+    let close: ReturnType<typeof setTimeout> | undefined
+    const warn = setTimeout(() => {
+      setLeft(IDLE_COUNTDOWN_MS / 1000)
+      tick = setInterval(() => setLeft((l) => (l === null ? null : Math.max(0, l - 1))), 1000)
+      close = setTimeout(() => expire.current(), IDLE_COUNTDOWN_MS)
+    }, IDLE_WARN_MS)
+    return () => {
+      clearTimeout(warn)
+      clearInterval(tick)
+      clearTimeout(close)
+    }
+  }, [paused])
+  if (paused || left === null) return null
+  return (
+    <div className="panel-idle" role="alert" data-testid="idle-countdown">
+      <span>
+        No input for a minute: this panel closes in{' '}
+        <strong data-testid="idle-seconds">{left} s</strong>. The message is kept as a draft.
+      </span>
+      <button type="button" onClick={onKeepOpen}>
+        Keep open
+      </button>
+    </div>
+  )
+}
+
+function PanelBody({
+  draft,
+  onDraft,
+  onClose,
+  onClosedBecause
+}: {
+  draft: Draft
+  onDraft: (d: Draft) => void
+  onClose: () => void
+  onClosedBecause: (why: string) => void
+}) {
   const model = useModel()
   const mode = useConsole((s) => s.mode)
   const test = useConsole((s) => s.ui.testEmergency)
   const [drill, setDrill] = useState(false)
-  const [message, setMessage] = useState('')
-  const [scope, setScope] = useState<EmergencyScope>('crawl')
+  const [message, setMessageText] = useState(draft.message)
+  const [scope, setScopeValue] = useState<EmergencyScope>(draft.scope)
+  const [restored] = useState(draft.message.length > 0)
+  /** A template changed the scope: said until the scope is chosen again. */
+  const [scopeNotice, setScopeNotice] = useState<string | null>(null)
   const [phase, setPhase] = useState<Phase>({ kind: 'edit' })
   const [note, setNote] = useState<string | null>(null)
   const dialogRef = useRef<HTMLDivElement>(null)
+  const messageRef = useRef<HTMLTextAreaElement>(null)
   const titleId = useId()
-  const idleTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  /** Inputs so far: each one starts the idle countdown over. */
+  const [touches, setTouches] = useState(0)
+  const setMessage = (m: string) => {
+    setMessageText(m)
+    onDraft({ message: m, scope })
+  }
+  const setScope = (s: EmergencyScope) => {
+    setScopeValue(s)
+    onDraft({ message, scope: s })
+  }
+  const discard = () => {
+    setMessageText('')
+    setScopeValue(EMPTY_DRAFT.scope)
+    setScopeNotice(null)
+    onDraft(EMPTY_DRAFT)
+    setNote('Draft discarded.')
+    // The button goes with the text: focus stays in the panel (Esc and Tab keep working).
+    messageRef.current?.focus()
+  }
 
   // What this panel does, decided when it opens and kept while it is open.
   const [action] = useState<'activate' | 'clear' | 'end-test'>(() =>
@@ -185,19 +321,23 @@ function PanelBody({ onClose }: { onClose: () => void }) {
   const isTest = action === 'end-test' || (action === 'activate' && drill)
   const pending = phase.kind === 'pending'
 
-  // Confirmed by the engine (the mode it reports): close. While editing, a mode change made
-  // elsewhere (another desk, automation) makes this panel's action stale: close it too.
+  // Confirmed by the engine (the mode it reports): close, the draft done with. While editing, a
+  // mode change made elsewhere (another desk, automation) makes this panel's action stale: close
+  // it too, saying why (the draft stays).
   const [openedIn] = useState(mode.mode)
   useEffect(() => {
     if (phase.kind !== 'pending') {
-      if (mode.mode !== openedIn) onClose()
+      if (mode.mode !== openedIn)
+        onClosedBecause(closedElsewhereText(mode.emergency, model.stationNow()))
     } else if (
       !isTest &&
       ((action === 'activate' && mode.mode === 'emergency') ||
         (action === 'clear' && mode.mode === 'normal'))
-    )
+    ) {
+      if (action === 'activate') onDraft(EMPTY_DRAFT)
       onClose()
-  }, [phase, mode, action, isTest, onClose, openedIn])
+    }
+  }, [phase, mode, action, isTest, onClose, onClosedBecause, onDraft, openedIn, model])
 
   // The station answered but never confirmed: say so rather than wait forever.
   useEffect(() => {
@@ -216,23 +356,15 @@ function PanelBody({ onClose }: { onClose: () => void }) {
     return () => clearTimeout(t)
   }, [phase, isTest])
 
-  // Left alone, an armed panel closes itself (never while waiting for the engine).
-  const phaseRef = useRef(phase)
-  useEffect(() => {
-    phaseRef.current = phase
-  }, [phase])
-  const touch = () => {
-    if (idleTimer.current) clearTimeout(idleTimer.current)
-    idleTimer.current = setTimeout(() => {
-      if (phaseRef.current.kind !== 'pending') onClose()
-    }, IDLE_CLOSE_MS)
-  }
-  useEffect(() => {
-    touch()
-    return () => {
-      if (idleTimer.current) clearTimeout(idleTimer.current)
-    }
-  }, [])
+  // Left alone, an armed panel counts down, then closes itself with its text kept (never while
+  // waiting for the engine).
+  const touch = () => setTouches((n) => n + 1)
+  const idleClose = () =>
+    onClosedBecause(
+      message.trim()
+        ? 'The emergency panel closed after two minutes without input. Your message is kept as a draft: lift the cover to go on.'
+        : 'The emergency panel closed after two minutes without input.'
+    )
 
   // Focus moves into the panel and back to the cover when it closes.
   useEffect(() => {
@@ -248,7 +380,10 @@ function PanelBody({ onClose }: { onClose: () => void }) {
       // A drill: the same steps, no call to the station.
       setTimeout(() => {
         if (action === 'end-test') model.endTest()
-        else model.startTest(message.trim(), scope)
+        else {
+          model.startTest(message.trim(), scope)
+          onDraft(EMPTY_DRAFT)
+        }
         onClose()
       }, 600)
       return
@@ -353,8 +488,10 @@ function PanelBody({ onClose }: { onClose: () => void }) {
                   className={t.id === 'correction' ? 'correction' : ''}
                   aria-pressed={message === t.message && scope === t.scope}
                   onClick={() => {
-                    setMessage(t.message)
-                    setScope(t.scope)
+                    setMessageText(t.message)
+                    setScopeValue(t.scope)
+                    onDraft({ message: t.message, scope: t.scope })
+                    setScopeNotice(scopeChange(scope, t))
                   }}
                 >
                   {t.name}
@@ -364,6 +501,7 @@ function PanelBody({ onClose }: { onClose: () => void }) {
             <label className="panel-field">
               <span>Message</span>
               <textarea
+                ref={messageRef}
                 value={message}
                 maxLength={EMERGENCY_MESSAGE_MAX}
                 rows={3}
@@ -382,12 +520,20 @@ function PanelBody({ onClose }: { onClose: () => void }) {
                     value={s}
                     checked={scope === s}
                     disabled={pending}
-                    onChange={() => setScope(s)}
+                    onChange={() => {
+                      setScope(s)
+                      setScopeNotice(null)
+                    }}
                   />
                   {s === 'crawl' ? 'Crawl (programming stays on)' : 'Takeover (full screen)'}
                 </label>
               ))}
             </div>
+            {scopeNotice && (
+              <p className="panel-scope-notice" role="status" data-testid="scope-notice">
+                {scopeNotice}
+              </p>
+            )}
             <OnAirPreview message={message} scope={scope} test={isTest} />
           </>
         )}
@@ -422,6 +568,7 @@ function PanelBody({ onClose }: { onClose: () => void }) {
             {note}
           </p>
         )}
+        <IdleCountdown key={touches} paused={pending} onKeepOpen={touch} onExpire={idleClose} />
 
         <div className="panel-actions">
           <HoldButton
@@ -449,7 +596,23 @@ function PanelBody({ onClose }: { onClose: () => void }) {
           >
             Close (Esc)
           </button>
+          {action === 'activate' && message.length > 0 && (
+            <button
+              type="button"
+              className="panel-discard"
+              onClick={discard}
+              disabled={pending}
+              data-testid="discard-draft"
+            >
+              Discard message
+            </button>
+          )}
         </div>
+        {action === 'activate' && restored && message.length > 0 && (
+          <p className="panel-note" data-testid="draft-restored">
+            Your message from before is kept as a draft: fire it, edit it or discard it.
+          </p>
+        )}
         {action === 'activate' && !messageOk && (
           <p className="panel-note">Pick a template or type a message to arm the hold.</p>
         )}

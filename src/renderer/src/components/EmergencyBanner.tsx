@@ -45,6 +45,7 @@ export function EmergencyBanner() {
               </span>
               <span className="banner-since">
                 since {formatClock(Date.parse(e.since))} (<Elapsed since={e.since} />)
+                {e.desk ? <span data-testid="banner-desk"> · fired from desk {e.desk}</span> : null}
               </span>
             </div>
             <p className="banner-message" data-testid="banner-message">

@@ -1,5 +1,5 @@
-// The emergency control's ready messages (among them a correction for an alert sent in error), and
-// how a refused switch names the channel that refused.
+// The emergency control's ready messages (among them a correction for an alert sent in error), what
+// picking one does to the scope, and how a refused switch names the channel that refused.
 import type { EmergencyScope } from '../../../shared/domain'
 import { StationApiError } from '../../../shared/station-api'
 
@@ -39,6 +39,14 @@ export const TEMPLATES: Template[] = [
       'CORRECTION: the previous emergency alert was sent in error. There is NO emergency. No action is needed.'
   }
 ]
+
+const SCOPE_WORD: Record<EmergencyScope, string> = { crawl: 'CRAWL', takeover: 'TAKEOVER' }
+
+/** What picking a template does to the scope, said in words (null: it keeps the scope). */
+export function scopeChange(current: EmergencyScope, picked: Template): string | null {
+  if (current === picked.scope) return null
+  return `Scope changed by the template “${picked.name}”: ${SCOPE_WORD[current]} → ${SCOPE_WORD[picked.scope]}`
+}
 
 /** The channel a refused unit of work names: from the message, with the console's name for its uuid. */
 export function refusingChannel(err: unknown, names: Record<string, string>): string | null {

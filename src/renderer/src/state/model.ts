@@ -3,11 +3,12 @@
 // change re-renders one tile. Fast-changing values stay outside the store: station time is held by
 // the StationClock and read on animation frames, audio levels go through the LevelsBus.
 import { createStore, type StoreApi } from 'zustand/vanilla'
-import type { AlarmDto, EmergencyDto, ModeDto, StationEvent } from '../../../shared/api'
+import type { EmergencyDto, ModeDto, StationEvent } from '../../../shared/api'
 import type { EmergencyScope } from '../../../shared/domain'
 import { StationApiError, type StationApi } from '../../../shared/station-api'
 import { isConnectionAware, type ConnectionState } from '../transport/connection'
 import { monotonicNow, StationClock } from './clock'
+import { cleanDeskName, loadDesk, saveDesk } from './desk'
 import { describeError } from './describe-error'
 import { LibraryModel, type LibraryModelOptions } from './library'
 import { LevelsBus } from './levels'
@@ -46,6 +47,8 @@ export interface ConsoleState extends StationState {
   down: number | null
   prefs: Prefs
   ui: UiState
+  /** This console desk's name, as its operator gave it (null until asked). */
+  desk: string | null
 }
 
 export interface ModelOptions {
@@ -88,6 +91,7 @@ export class ConsoleModel {
       connection,
       down: null,
       prefs: loadPrefs(this.storage, this.windowStorage),
+      desk: loadDesk(this.storage),
       ui: {
         view: 'multiviewer',
         solo: null,
@@ -217,7 +221,10 @@ export class ConsoleModel {
   async activateEmergency(message: string, scope: EmergencyScope): Promise<ModeDto> {
     this.store.setState(noteStation(this.state, `Emergency requested (${scope})`, 'warn'))
     try {
-      const mode = await this.api.activateEmergency({ message, scope })
+      const desk = this.state.desk
+      const mode = await this.api.activateEmergency(
+        desk === null ? { message, scope } : { message, scope, desk }
+      )
       this.applyMode(mode)
       return mode
     } catch (err) {
@@ -260,36 +267,40 @@ export class ConsoleModel {
     this.store.setState(noteStation(this.state, 'TEST emergency ended', 'info'))
   }
 
+  /** Names this console desk (kept in this console's storage); a name the station would refuse is refused here. */
+  setDesk(raw: string): string {
+    const name = cleanDeskName(raw)
+    if (name === null) throw new Error('a desk name is 1 to 40 characters')
+    saveDesk(this.storage, name)
+    this.store.setState({ desk: name })
+    return name
+  }
+
   /**
-   * Acknowledges an alarm with the engine. An engine that cannot record acknowledgements yet
-   * (`unsupported`), or no longer knows a cleared alarm (`not_found`), gets a console-only
-   * acknowledgement, marked as such; any other failure is the caller's to show.
+   * Acknowledges an alarm at the station, for every desk, naming this desk. `already`: the station
+   * no longer holds it (another desk acknowledged it meanwhile): it is done here too, as the
+   * station's next event will say. Any other failure is the caller's to show.
    */
-  async acknowledge(entry: AlarmEntry): Promise<'engine' | 'local'> {
-    try {
-      const acked: AlarmDto = await this.api.acknowledgeAlarm(entry.alarm.id)
+  async acknowledge(entry: AlarmEntry): Promise<'acknowledged' | 'already'> {
+    const desk = this.state.desk
+    const mark = (patch: Partial<AlarmEntry>) => {
       const cur = this.state.alarms[entry.key]
       if (cur)
-        this.store.setState({
-          alarms: {
-            ...this.state.alarms,
-            [entry.key]: {
-              ...cur,
-              alarm: { ...cur.alarm, acknowledgedAt: acked.acknowledgedAt ?? this.stationIso() }
-            }
-          }
-        })
-      return 'engine'
+        this.store.setState({ alarms: { ...this.state.alarms, [entry.key]: { ...cur, ...patch } } })
+    }
+    try {
+      const acked = await this.api.acknowledgeAlarm(
+        entry.alarm.id,
+        desk === null ? undefined : { desk }
+      )
+      const cur = this.state.alarms[entry.key]
+      if (cur) mark({ alarm: { ...cur.alarm, ...acked, since: cur.alarm.since } })
+      return 'acknowledged'
     } catch (err) {
       const code = err instanceof StationApiError ? err.code : ''
-      const gone = code === 'not_found' && !entry.present
-      if (code !== 'unsupported' && !gone) throw err
-      const cur = this.state.alarms[entry.key]
-      if (cur)
-        this.store.setState({
-          alarms: { ...this.state.alarms, [entry.key]: { ...cur, localAckAt: this.stationIso() } }
-        })
-      return 'local'
+      if (code !== 'not_found' || entry.alarm.clearedAt === null) throw err
+      mark({ present: false, goneAt: this.stationIso() })
+      return 'already'
     }
   }
 

@@ -4,9 +4,10 @@
 // - A snapshot replaces the channels; changes merge per channel uuid. A channel whose status did
 //   not change keeps its object, so a tile selecting its own channel does not re-render.
 // - Alarms: every alarm the engine reports (station and channels) enters the console's alarm log,
-//   keyed by id and raise time. An alarm leaves the "needs attention" list only when it has cleared
-//   AND been acknowledged (latched until acknowledged). An engine that drops a cleared alarm instead
-//   of reporting `clearedAt` still gets latching: the console notes when the alarm went.
+//   keyed by id and raise time. Acknowledgement is the station's, shared by every desk: the engine
+//   keeps a cleared alarm (latched) until some desk acknowledges it, and its events carry the latest
+//   acknowledgements (who, when). An alarm the station no longer reports is done here too: the
+//   console never latches on its own, so two desks cannot disagree.
 // - What the console saw happen to each channel (tally, producer, program, alarms) is kept as a
 //   short log for the channel detail panel.
 import type {
@@ -26,19 +27,19 @@ export interface AlarmEntry {
   present: boolean
   /** Station time at which the console saw the engine drop it (null while reported). */
   goneAt: string | null
-  /** Acknowledged only in this console (the engine could not record it). */
-  localAckAt: string | null
 }
 
 export type AlarmBucket = 'active' | 'latched' | 'done'
 
 export const alarmCleared = (e: AlarmEntry): boolean => e.alarm.clearedAt !== null || !e.present
+/** Acknowledged at the station (the station drops an alarm only once acknowledged, or with its channel). */
 export const alarmAcknowledged = (e: AlarmEntry): boolean =>
-  e.alarm.acknowledgedAt !== null || e.localAckAt !== null
+  e.alarm.acknowledgedAt !== null || !e.present
 /** active: condition present; latched: cleared but not yet acknowledged; done: cleared and acknowledged. */
 export function alarmBucket(e: AlarmEntry): AlarmBucket {
-  if (!alarmCleared(e)) return 'active'
-  return alarmAcknowledged(e) ? 'done' : 'latched'
+  if (!e.present) return 'done'
+  if (e.alarm.clearedAt === null) return 'active'
+  return e.alarm.acknowledgedAt !== null ? 'done' : 'latched'
 }
 
 export interface SeenEvent {
@@ -138,6 +139,7 @@ function sameAlarm(a: AlarmDto, b: AlarmDto): boolean {
     a.severity === b.severity &&
     a.clearedAt === b.clearedAt &&
     a.acknowledgedAt === b.acknowledgedAt &&
+    a.acknowledgedBy === b.acknowledgedBy &&
     a.code === b.code
   )
 }
@@ -146,11 +148,15 @@ function sameChannel(a: ChannelStatusDto, b: ChannelStatusDto): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
 
-/** Folds the engine's current alarm report into the log. Returns the same object when nothing changed. */
+/**
+ * Folds the engine's current alarm report and its latest acknowledgements into the log. Returns
+ * the same object when nothing changed.
+ */
 export function mergeAlarms(
   log: Record<string, AlarmEntry>,
   reported: AlarmDto[],
-  at: string
+  at: string,
+  acknowledgements: AlarmDto[] = []
 ): Record<string, AlarmEntry> {
   let next: Record<string, AlarmEntry> | null = null
   const write = (key: string, entry: AlarmEntry) => {
@@ -162,12 +168,19 @@ export function mergeAlarms(
     const key = alarmKey(a)
     seenKeys.add(key)
     const e = log[key]
-    if (!e) write(key, { key, alarm: a, present: true, goneAt: null, localAckAt: null })
+    if (!e) write(key, { key, alarm: a, present: true, goneAt: null })
     else if (!e.present || !sameAlarm(e.alarm, a))
       write(key, { ...e, alarm: a, present: true, goneAt: null })
   }
   for (const [key, e] of Object.entries(log)) {
     if (e.present && !seenKeys.has(key)) write(key, { ...e, present: false, goneAt: at })
+  }
+  // Who acknowledged what left the report (an alarm still reported says it itself).
+  for (const a of acknowledgements) {
+    const key = alarmKey(a)
+    const e = (next ?? log)[key]
+    if (e && !seenKeys.has(key) && !sameAlarm(e.alarm, a))
+      write(key, { ...e, alarm: { ...a, clearedAt: a.clearedAt ?? e.alarm.clearedAt } })
   }
   return next ? pruneDone(next) : log
 }
@@ -260,7 +273,12 @@ export function applyEvent(state: StationState, event: StationEvent): Partial<St
   }
 
   const stationAlarms = event.alarms
-  const alarms = mergeAlarms(state.alarms, allAlarms(stationAlarms, channels), at)
+  const alarms = mergeAlarms(
+    state.alarms,
+    allAlarms(stationAlarms, channels),
+    at,
+    event.acknowledgements
+  )
   if (state.live && state.mode.mode !== event.mode.mode) {
     seen = appendSeen(seen, STATION, at, [
       {
