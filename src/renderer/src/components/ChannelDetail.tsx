@@ -14,6 +14,7 @@ import { describeError } from '../state/model'
 import { airTally, TALLY_DESCRIPTION, tallyText } from '../tally'
 
 const PLAN_AHEAD_MS = 6 * 3600_000
+const PLAN_NEAR_MS = 30 * 60_000
 const PLAN_ROWS = 40
 
 export function ChannelDetail() {
@@ -60,10 +61,15 @@ function DetailBody({ uuid }: { uuid: string }) {
     const now = model.stationNow()
     return now === null ? undefined : new Date(now).toISOString()
   }
-  const plan = useLoad(() => {
+  const plan = useLoad(async () => {
     const from = fromIso()
-    const to = from ? new Date(Date.parse(from) + PLAN_AHEAD_MS).toISOString() : undefined
-    return model.api.schedule(uuid, from && to ? { from, to } : {})
+    if (!from) return model.api.schedule(uuid, {})
+    const ahead = (ms: number) =>
+      model.api.schedule(uuid, { from, to: new Date(Date.parse(from) + ms).toISOString() })
+    // A near window first: a loop of short items fills the table within minutes, and six hours
+    // of them is a thousand items to send for the forty shown.
+    const near = await ahead(PLAN_NEAR_MS)
+    return near.items.length >= PLAN_ROWS ? near : ahead(PLAN_AHEAD_MS)
   }, [uuid, nowId])
   const day = useLoad<BroadcastDayDto>(() => model.api.broadcastDay(uuid), [uuid, dayLabel])
   const history = useLoad(() => {
