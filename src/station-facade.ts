@@ -107,7 +107,7 @@ import {
 import { formatInstant, isPrintable, isValidZone, parseInstant } from './shared/time'
 import { ZoneTimes } from './shared/zone-times'
 import { alarmRowDto } from './runtime/alarms'
-import { asRunRowDto, reconcileDay, withUnloggedTime } from './runtime/as-run-report'
+import { asRunRowDto, pageBounds, reconcileDay, withUnloggedTime } from './runtime/as-run-report'
 import { broadcastDayByLabel, DEFAULT_ROLLOVER_MINUTES } from './schedule/broadcast-day'
 import { storageFailedMessage, storageFailureOf } from './store/write-failure'
 import {
@@ -430,7 +430,12 @@ export class StationFacade implements HttpEngine {
     cm.flushReports()
     const channel = cm.channel
     const day = this.dayOf(channel, label)
-    const ctx = { channel, day, nowMs: this.e.clock.now() }
+    const ctx = {
+      channel,
+      day,
+      nowMs: this.e.clock.now(),
+      firstStartMs: this.e.store.asRun.firstStartMs(channel.id)
+    }
     return {
       channel,
       ctx,
@@ -447,12 +452,16 @@ export class StationFacade implements HttpEngine {
     return uuids.map((uuid) => {
       const { channel, ctx, rows } = this.asRunContext(uuid, q.day)
       const zone = channel.timezone
+      // Only the page is put in words: a day of short items is thousands of rows.
+      const [from, to] = pageBounds(rows.length, q, rows.length - 1)
       return {
         channelUuid: channel.uuid,
         broadcastDay: ctx.day.label,
         start: formatInstant(ctx.day.startMs, zone),
         end: formatInstant(ctx.day.endMs, zone),
-        rows: rows.map((r) => asRunRowDto(r, ctx))
+        offset: from,
+        totalRows: rows.length,
+        rows: rows.slice(from, to).map((r) => asRunRowDto(r, ctx))
       }
     })
   }
@@ -472,7 +481,8 @@ export class StationFacade implements HttpEngine {
     return reconcileDay(
       this.e.schedule.itemsBetween(channel.id, ctx.day.startMs, ctx.day.endMs),
       rows,
-      ctx
+      ctx,
+      q
     )
   }
 

@@ -2,7 +2,12 @@
 // against it. Pure functions over the stored as-run facts and the playlog: every status is derived
 // here (joined late, cut short, replaced...), so the rules live in one place.
 import path from 'node:path'
-import type { AsRunReconcileDto, AsRunRowDto, ReconciledItemDto } from '../shared/api'
+import {
+  type AsRunReconcileDto,
+  type AsRunRowDto,
+  BEFORE_FIRST_START,
+  type ReconciledItemDto
+} from '../shared/api'
 import type { AsRunStatus, ChannelInfo, PlaylogEvent } from '../shared/domain'
 import { formatInstant } from '../shared/time'
 import type { AsRunRow } from '../store'
@@ -13,10 +18,37 @@ export interface DayContext {
   day: { label: string; startMs: number; endMs: number }
   /** Station time now: an open row airs until now, and nothing after it has aired yet. */
   nowMs: number
+  /** When the station first aired the channel (its first as-run row); null if never yet. */
+  firstStartMs: number | null
 }
 
-/** A stretch of the day the log has no row for: the station was not running. */
-function gapRow(channelId: number, day: string, fromMs: number, toMs: number): AsRunRow {
+/** A page of a day: `limit` from `offset`; no offset, the page ending at `lastIndex`. */
+export interface DayPage {
+  offset?: number
+  limit?: number
+}
+
+/** The [from, to) indexes of a page of `total` things; `endAt`: the one a default page ends with. */
+export function pageBounds(total: number, page: DayPage, endAt: number): [number, number] {
+  if (page.limit === undefined) {
+    const from = Math.min(page.offset ?? 0, total)
+    return [from, total]
+  }
+  const from = Math.min(page.offset ?? Math.max(0, endAt + 1 - page.limit), total)
+  return [from, Math.min(total, from + page.limit)]
+}
+
+/**
+ * A stretch of the day the log has no row for: the station was not running (or had not yet aired
+ * the channel at all).
+ */
+function gapRow(
+  channelId: number,
+  day: string,
+  fromMs: number,
+  toMs: number,
+  cause = 'station not running'
+): AsRunRow {
   return {
     id: 0,
     channelId,
@@ -32,7 +64,7 @@ function gapRow(channelId: number, day: string, fromMs: number, toMs: number): A
     lastSeenMs: null,
     producerType: null,
     media: 'none',
-    startCause: 'station not running',
+    startCause: cause,
     endCause: null,
     splitFrom: false,
     splitTo: false
@@ -43,16 +75,22 @@ function gapRow(channelId: number, day: string, fromMs: number, toMs: number): A
 export function withUnloggedTime(rows: AsRunRow[], ctx: DayContext, channelId: number): AsRunRow[] {
   const out: AsRunRow[] = []
   const until = Math.min(ctx.day.endMs, ctx.nowMs)
+  // Before the first start nothing could have aired: said as such, not as the station being down.
+  const first = ctx.firstStartMs ?? until
+  const gap = (from: number, to: number) => {
+    if (from < first)
+      out.push(gapRow(channelId, ctx.day.label, from, Math.min(to, first), BEFORE_FIRST_START))
+    if (to > first) out.push(gapRow(channelId, ctx.day.label, Math.max(from, first), to))
+  }
   let cursor = ctx.day.startMs
   for (const r of rows) {
     // An instant is not a stretch of output, unless it is what the station was airing when it stopped.
     if (r.actualEndMs === r.actualStartMs && r.endCause !== 'station stopped') continue
-    if (r.actualStartMs > cursor + ON_TIME_MS)
-      out.push(gapRow(channelId, ctx.day.label, cursor, r.actualStartMs))
+    if (r.actualStartMs > cursor + ON_TIME_MS) gap(cursor, r.actualStartMs)
     out.push(r)
     cursor = Math.max(cursor, r.actualEndMs ?? until)
   }
-  if (until > cursor + ON_TIME_MS) out.push(gapRow(channelId, ctx.day.label, cursor, until))
+  if (until > cursor + ON_TIME_MS) gap(cursor, until)
   return out
 }
 
@@ -123,13 +161,22 @@ const durationOf = (r: AsRunRow, ctx: DayContext) =>
 
 const itemKey = (eventId: number | null, startMs: number | null) => `${eventId}@${startMs}`
 
+/** What aired for one scheduled item (its part inside the day), before it is put in words. */
+interface ItemOutcome {
+  e: PlaylogEvent
+  scheduledMs: number
+  airedMs: number
+  outcome: ReconciledItemDto['outcome']
+  reason: string | null
+}
+
 /** What aired for one scheduled item (its part inside the day), from the rows logged for it. */
 function reconcileItem(
   e: PlaylogEvent,
   byItem: Map<string, AsRunRow[]>,
   emergencies: AsRunRow[],
   ctx: DayContext
-): ReconciledItemDto {
+): ItemOutcome {
   const from = Math.max(e.startMs, ctx.day.startMs)
   const to = Math.min(e.endMs, ctx.day.endMs)
   const mine = byItem.get(itemKey(e.id, e.startMs)) ?? []
@@ -138,14 +185,17 @@ function reconcileItem(
     .reduce((sum, r) => sum + durationOf(r, ctx), 0)
   const first = mine[0]
   const last = mine[mine.length - 1]
-  const overlapsEmergency = emergencies.some(
-    (r) => r.actualStartMs < to && (r.actualEndMs ?? ctx.nowMs) > from
-  )
   let outcome: ReconciledItemDto['outcome']
   let reason: string | null = null
   if (mine.length === 0) {
-    outcome = from >= ctx.nowMs ? 'upcoming' : overlapsEmergency ? 'replaced' : 'not-aired'
-    reason = outcome === 'replaced' ? 'emergency' : outcome === 'not-aired' ? 'off air' : null
+    const overlapsEmergency = emergencies.some(
+      (r) => r.actualStartMs < to && (r.actualEndMs ?? ctx.nowMs) > from
+    )
+    if (from >= ctx.nowMs) outcome = 'upcoming'
+    else if (ctx.firstStartMs === null || from < ctx.firstStartMs)
+      [outcome, reason] = ['before-first-start', BEFORE_FIRST_START]
+    else if (overlapsEmergency) [outcome, reason] = ['replaced', 'emergency']
+    else [outcome, reason] = ['not-aired', 'off air']
   } else if (mine.some((r) => r.media !== 'aired')) {
     ;[outcome, reason] = ['replaced', 'missing media']
   } else if (first!.actualStartMs > from + ON_TIME_MS) {
@@ -155,44 +205,60 @@ function reconcileItem(
   } else {
     outcome = last!.actualEndMs === null ? 'on-air' : 'as-scheduled'
   }
-  const zone = ctx.channel.timezone
+  return { e, scheduledMs: to - from, airedMs: aired, outcome, reason }
+}
+
+function itemDto(o: ItemOutcome, zone: string): ReconciledItemDto {
   return {
-    title: e.title,
-    asset: e.assetPath ? path.basename(e.assetPath) : null,
-    scheduledStart: formatInstant(e.startMs, zone),
-    scheduledEnd: formatInstant(e.endMs, zone),
-    scheduledMs: to - from,
-    airedMs: aired,
-    outcome,
-    reason
+    title: o.e.title,
+    asset: o.e.assetPath ? path.basename(o.e.assetPath) : null,
+    scheduledStart: formatInstant(o.e.startMs, zone),
+    scheduledEnd: formatInstant(o.e.endMs, zone),
+    scheduledMs: o.scheduledMs,
+    airedMs: o.airedMs,
+    outcome: o.outcome,
+    reason: o.reason
   }
 }
 
-/** The day's schedule against what aired: each item's outcome, and the totals. */
+/**
+ * The day's schedule against what aired: the totals over the whole day, and each item's outcome
+ * for a page of it (a day of a loop of short items is thousands: only the page is put in words).
+ */
 export function reconcileDay(
   items: PlaylogEvent[],
   rows: AsRunRow[],
-  ctx: DayContext
+  ctx: DayContext,
+  page: DayPage = {}
 ): AsRunReconcileDto {
   const emergencies = rows.filter((r) => r.kind === 'emergency')
-  // A day of a loop with short items is thousands of items: find each one's rows by key, not by scan.
+  // Find each item's rows by key, not by scan.
   const byItem = new Map<string, AsRunRow[]>()
   for (const r of rows) {
     if (r.kind !== 'item') continue
     const key = itemKey(r.playlogEventId, r.scheduledStartMs)
-    byItem.set(key, [...(byItem.get(key) ?? []), r])
+    const list = byItem.get(key)
+    if (list) list.push(r)
+    else byItem.set(key, [r])
   }
   const reconciled = items.map((e) => reconcileItem(e, byItem, emergencies, ctx))
-  const count = (o: ReconciledItemDto['outcome']) =>
-    reconciled.filter((x) => x.outcome === o).length
+  const counts = new Map<ReconciledItemDto['outcome'], number>()
+  for (const x of reconciled) counts.set(x.outcome, (counts.get(x.outcome) ?? 0) + 1)
+  const count = (o: ReconciledItemDto['outcome']) => counts.get(o) ?? 0
   const sum = (pred: (r: AsRunRow) => boolean) =>
     rows.filter(pred).reduce((s, r) => s + durationOf(r, ctx), 0)
+  // A default page ends with the last item that has come to air.
+  const onAir = reconciled.findLastIndex((x) => x.e.startMs <= ctx.nowMs)
+  const [from, to] = pageBounds(reconciled.length, page, onAir)
+  const zone = ctx.channel.timezone
   return {
     channelUuid: ctx.channel.uuid,
     broadcastDay: ctx.day.label,
-    start: formatInstant(ctx.day.startMs, ctx.channel.timezone),
-    end: formatInstant(ctx.day.endMs, ctx.channel.timezone),
-    items: reconciled,
+    start: formatInstant(ctx.day.startMs, zone),
+    end: formatInstant(ctx.day.endMs, zone),
+    firstStart: ctx.firstStartMs === null ? null : formatInstant(ctx.firstStartMs, zone),
+    offset: from,
+    items: reconciled.slice(from, to).map((x) => itemDto(x, zone)),
     totals: {
       items: reconciled.length,
       asScheduled: count('as-scheduled'),
@@ -200,9 +266,10 @@ export function reconcileDay(
       short: count('short'),
       replaced: count('replaced'),
       notAired: count('not-aired'),
+      beforeFirstStart: count('before-first-start'),
       scheduledMs: reconciled.reduce((s, x) => s + x.scheduledMs, 0),
       airedMs: reconciled.reduce((s, x) => s + x.airedMs, 0),
-      offAirMs: sum((r) => r.kind === 'off-air'),
+      offAirMs: sum((r) => r.kind === 'off-air' && r.startCause !== BEFORE_FIRST_START),
       emergencyMs: sum((r) => r.kind === 'emergency')
     }
   }

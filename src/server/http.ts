@@ -296,7 +296,10 @@ export async function createHttpServer(
         root: options.uiDir,
         prefix: '/',
         index: ['index.html'],
-        wildcard: false
+        wildcard: false,
+        // The build writes .br and .gz beside each script and stylesheet (vite.web.config.ts): sent
+        // with Content-Encoding and Vary: Accept-Encoding where the browser takes one.
+        preCompressed: true
       })
     } else {
       scope.get('/', async (_req, reply) =>

@@ -187,8 +187,17 @@ export interface AsRunDayDto {
   broadcastDay: string
   start: string
   end: string
+  /** The page: the day's rows from this one (0: the first), of totalRows. */
+  offset: number
+  totalRows: number
   rows: AsRunRowDto[]
 }
+
+/**
+ * Why a stretch of a day has no output and an item did not air: the station had not yet aired the
+ * channel at all (an off-air row's reason, a reconciled item's outcome in words).
+ */
+export const BEFORE_FIRST_START = "before the station's first start"
 
 /** A scheduled item and what aired for it (its part inside the broadcast day). */
 export interface ReconciledItemDto {
@@ -198,7 +207,16 @@ export interface ReconciledItemDto {
   scheduledEnd: string
   scheduledMs: number
   airedMs: number
-  outcome: 'as-scheduled' | 'late' | 'short' | 'replaced' | 'not-aired' | 'on-air' | 'upcoming'
+  /** before-first-start: scheduled before the station first aired the channel (nothing could air). */
+  outcome:
+    | 'as-scheduled'
+    | 'late'
+    | 'short'
+    | 'replaced'
+    | 'not-aired'
+    | 'before-first-start'
+    | 'on-air'
+    | 'upcoming'
   reason: string | null
 }
 
@@ -207,7 +225,12 @@ export interface AsRunReconcileDto {
   broadcastDay: string
   start: string
   end: string
+  /** When the station first aired the channel (null: never yet). */
+  firstStart: string | null
+  /** The page: the day's items from this one (0: the first); totals.items is the day's count. */
+  offset: number
   items: ReconciledItemDto[]
+  /** Over the whole day, whatever the page. */
   totals: {
     items: number
     asScheduled: number
@@ -215,6 +238,7 @@ export interface AsRunReconcileDto {
     short: number
     replaced: number
     notAired: number
+    beforeFirstStart: number
     scheduledMs: number
     airedMs: number
     offAirMs: number

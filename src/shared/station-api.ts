@@ -138,14 +138,35 @@ export type AlarmHistoryRequest = z.input<typeof alarmHistoryRequest>
 const dayLabel = z
   .string({ error: 'must be a broadcast day, YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a broadcast day, YYYY-MM-DD' })
+/** The most rows or items one page of an as-run day holds (a day of 20 s items is 4,320). */
+export const AS_RUN_PAGE_MAX = 1000
+/**
+ * A page of a broadcast day: `limit` rows (or items) from `offset` (0 is the day's first); with a
+ * limit and no offset, the page that ends with what is on air now. Neither: the whole day.
+ */
+const dayPage = {
+  offset: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be 0 or more' })
+    .optional(),
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: `must be from 1 to ${AS_RUN_PAGE_MAX}` })
+    .max(AS_RUN_PAGE_MAX, { error: `must be from 1 to ${AS_RUN_PAGE_MAX}` })
+    .optional()
+}
 export const asRunRequest = z.strictObject({
   channel: channelUuid.optional(),
-  day: dayLabel.optional()
+  day: dayLabel.optional(),
+  ...dayPage
 })
 export type AsRunRequest = z.input<typeof asRunRequest>
 export const asRunReconcileRequest = z.strictObject({
   channel: channelUuid,
-  day: dayLabel.optional()
+  day: dayLabel.optional(),
+  ...dayPage
 })
 export type AsRunReconcileRequest = z.input<typeof asRunReconcileRequest>
 

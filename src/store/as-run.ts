@@ -55,6 +55,7 @@ export class AsRunRepo {
   private readonly openStmt
   private readonly recentStmt
   private readonly closeOpenStmt
+  private readonly firstStmt
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -77,6 +78,10 @@ export class AsRunRepo {
     )
     this.recentStmt = db.prepare<[number, number], Raw>(
       `SELECT ${COLUMNS} FROM as_run WHERE channel_id = ? ORDER BY id DESC LIMIT ?`
+    )
+    // The day index's order (day, then start): its first entry is the channel's first row.
+    this.firstStmt = db.prepare<[number], { startMs: number }>(
+      'SELECT actual_start_ms AS startMs FROM as_run WHERE channel_id = ? ORDER BY broadcast_day, actual_start_ms LIMIT 1'
     )
     this.closeOpenStmt = db.prepare(
       'UPDATE as_run SET actual_end_ms = max(actual_start_ms, coalesce(last_seen_ms, actual_start_ms)), end_cause = ? WHERE actual_end_ms IS NULL'
@@ -104,6 +109,10 @@ export class AsRunRepo {
   /** A channel's rows labelled with a broadcast day, in the order they aired. */
   forDay(channelId: number, broadcastDay: string): AsRunRow[] {
     return this.dayStmt.all(channelId, broadcastDay).map(toRow)
+  }
+  /** When the station first aired the channel (its first row, off air or not), or null if never. */
+  firstStartMs(channelId: number): number | null {
+    return this.firstStmt.get(channelId)?.startMs ?? null
   }
   /** Rows still open: on air now, or left open by a run that ended without closing them. */
   open(): AsRunRow[] {

@@ -14,7 +14,10 @@ export default async function setup(): Promise<void> {
     ['build', '-c', 'vite.web.config.ts', '--logLevel', 'error'],
     {
       cwd: root,
-      stdio: 'inherit'
+      stdio: 'inherit',
+      // The console as it ships: vitest sets NODE_ENV=test, which would build React's development
+      // bundle (twice the size, effects run twice under StrictMode).
+      env: { ...process.env, NODE_ENV: 'production' }
     }
   )
   const tools = await locateFfmpeg()

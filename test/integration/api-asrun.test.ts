@@ -97,9 +97,10 @@ describe('as-run API', () => {
       [uuids[0], '2026-11-25'],
       [uuids[1], '2026-11-25'] // 21:00 in Tokyo, still the day that began at 06:00 local
     ])
-    // Channel two had no viewers: off air since the station started, and before that the station was not running.
+    // Channel two had no viewers: off air since the station started, and before that the station
+    // had not yet aired it (its first start), not "not running".
     expect(days[1]!.rows.map((r) => [r.status, r.reason])).toEqual([
-      ['off-air', 'station not running'],
+      ['off-air', "before the station's first start"],
       ['off-air', 'no viewers']
     ])
   })
@@ -121,7 +122,10 @@ describe('as-run API', () => {
     ])
     expect(aired[0]).toMatchObject({ reason: 'no viewers', airedMs: 4_000, scheduledMs: 8_000 })
     expect(rec.totals.late).toBe(1)
-    expect(rec.totals.notAired).toBeGreaterThan(0) // the day's items before 12:00, off air
+    // The day's items before 12:00, when the station first aired the channel: not "not aired".
+    expect(rec.totals.beforeFirstStart).toBeGreaterThan(0)
+    expect(rec.totals.notAired).toBe(0)
+    expect(rec.firstStart).toMatch(/^2026-11-25T12:00/)
     expect(rec.items.some((i) => i.outcome === 'upcoming')).toBe(true)
   })
 

@@ -1,8 +1,16 @@
 // The as-run log of one channel for a broadcast day: what actually aired (times in the channel's
 // zone, why a stretch joined late or was cut), the schedule reconciled against it with totals, and
-// the export as CSV for the station's records.
+// the export as CSV for the station's records. A day of short items is thousands of rows: the
+// station answers a page of it (the latest by default, earlier on request) with the whole day's
+// totals, so the panel opens in the same time whatever the day's size.
 import { useState } from 'react'
-import type { AsRunDayDto, AsRunReconcileDto, AsRunRowDto } from '../../../shared/api'
+import {
+  type AsRunDayDto,
+  type AsRunReconcileDto,
+  type AsRunRowDto,
+  BEFORE_FIRST_START,
+  type ReconciledItemDto
+} from '../../../shared/api'
 import type { AsRunStatus } from '../../../shared/domain'
 import { useModel } from '../context'
 import { TableHead } from './table-head'
@@ -20,6 +28,20 @@ const STATUS_TEXT: Record<AsRunStatus, string> = {
   gap: 'schedule gap'
 }
 
+const OUTCOME_TEXT: Record<ReconciledItemDto['outcome'], string> = {
+  'as-scheduled': 'as scheduled',
+  late: 'late',
+  short: 'short',
+  replaced: 'replaced',
+  'not-aired': 'not aired',
+  'before-first-start': BEFORE_FIRST_START,
+  'on-air': 'on air',
+  upcoming: 'upcoming'
+}
+
+/** Rows (and reconciled items) asked for at a time. */
+const PAGE = 200
+
 export function AsRunPanel({
   uuid,
   slug,
@@ -35,14 +57,23 @@ export function AsRunPanel({
   const [day, setDay] = useState(currentDay)
   const [refresh, setRefresh] = useState(0)
   const [exported, setExported] = useState<string | null>(null)
+  // Which page of rows: undefined is the latest (ending now).
+  const [rowsFrom, setRowsFrom] = useState<number | undefined>(undefined)
   const rows = useLoad<AsRunDayDto[]>(
-    () => model.api.asRun({ channel: uuid, day }),
-    [uuid, day, refresh]
+    () =>
+      model.api.asRun({
+        channel: uuid,
+        day,
+        limit: PAGE,
+        ...(rowsFrom === undefined ? {} : { offset: rowsFrom })
+      }),
+    [uuid, day, refresh, rowsFrom]
   )
   const rec = useLoad<AsRunReconcileDto>(
-    () => model.api.asRunReconcile({ channel: uuid, day }),
+    () => model.api.asRunReconcile({ channel: uuid, day, limit: PAGE }),
     [uuid, day, refresh]
   )
+  const page = rows.state === 'ok' ? rows.value[0] : undefined
 
   const exportCsv = async () => {
     try {
@@ -68,7 +99,11 @@ export function AsRunPanel({
           <input
             type="date"
             value={day}
-            onChange={(e) => e.target.value && setDay(e.target.value)}
+            onChange={(e) => {
+              if (!e.target.value) return
+              setDay(e.target.value)
+              setRowsFrom(undefined)
+            }}
             aria-label="Broadcast day"
           />
         </label>
@@ -82,7 +117,30 @@ export function AsRunPanel({
       </div>
       {rec.state === 'ok' && <Totals rec={rec.value} />}
       {rows.state === 'ok' ? (
-        <RowTable rows={rows.value.flatMap((d) => d.rows)} zone={zone} />
+        <>
+          {page && page.totalRows > page.rows.length && (
+            <div className="asrun-controls" data-testid="asrun-page">
+              <span className="hint">
+                Rows {page.offset + 1}–{page.offset + page.rows.length} of {page.totalRows}
+              </span>
+              <button
+                type="button"
+                disabled={page.offset === 0}
+                onClick={() => setRowsFrom(Math.max(0, page.offset - PAGE))}
+              >
+                Earlier rows
+              </button>
+              <button
+                type="button"
+                disabled={page.offset + page.rows.length >= page.totalRows}
+                onClick={() => setRowsFrom(undefined)}
+              >
+                Latest rows
+              </button>
+            </div>
+          )}
+          <RowTable rows={rows.value.flatMap((d) => d.rows)} zone={zone} />
+        </>
       ) : (
         <p className="muted">
           {rows.state === 'loading'
@@ -99,20 +157,17 @@ export function AsRunPanel({
   )
 }
 
-/** Items rendered at most: a day of a loop of short items is thousands; the CSV has them all. */
-const MAX_RECONCILED_ROWS = 200
-
-/** The schedule against what aired, rendered only when opened, and only what has come to air. */
+/** The schedule against what aired, rendered only when opened: the page ending on air now. */
 function Reconciled({ rec, zone }: { rec: AsRunReconcileDto; zone: string }) {
   const [open, setOpen] = useState(false)
-  const done = rec.items.filter((i) => i.outcome !== 'upcoming')
-  const shown = done.slice(-MAX_RECONCILED_ROWS)
+  const shown = rec.items.filter((i) => i.outcome !== 'upcoming')
+  const done = rec.offset + shown.length
   return (
     <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary>
-        Schedule reconciled ({done.length} items so far
-        {rec.items.length > done.length ? `, ${rec.items.length - done.length} to come` : ''}
-        {shown.length < done.length ? `; the last ${shown.length} shown` : ''})
+        Schedule reconciled ({done} items so far
+        {rec.totals.items > done ? `, ${rec.totals.items - done} to come` : ''}
+        {shown.length < done ? `; the last ${shown.length} shown, the CSV has them all` : ''})
       </summary>
       {open && (
         <table className="plan" data-testid="asrun-reconcile">
@@ -123,8 +178,8 @@ function Reconciled({ rec, zone }: { rec: AsRunReconcileDto; zone: string }) {
                 <td>{formatClock(Date.parse(i.scheduledStart), zone)}</td>
                 <td>{i.title}</td>
                 <td>
-                  {i.outcome.replace('-', ' ')}
-                  {i.reason ? ` (${i.reason})` : ''}
+                  {OUTCOME_TEXT[i.outcome]}
+                  {i.reason && i.outcome !== 'before-first-start' ? ` (${i.reason})` : ''}
                 </td>
                 <td>
                   {formatDuration(i.airedMs)} / {formatDuration(i.scheduledMs)}
@@ -143,8 +198,10 @@ function Totals({ rec }: { rec: AsRunReconcileDto }) {
   return (
     <p className="asrun-totals" data-testid="asrun-totals">
       {t.items} scheduled: {t.asScheduled} as scheduled, {t.late} late, {t.short} short,{' '}
-      {t.replaced} replaced, {t.notAired} not aired · aired {formatDuration(t.airedMs)} of{' '}
-      {formatDuration(t.scheduledMs)} · off air {formatDuration(t.offAirMs)}
+      {t.replaced} replaced, {t.notAired} not aired
+      {t.beforeFirstStart > 0 ? `, ${t.beforeFirstStart} before the station's first start` : ''} ·
+      aired {formatDuration(t.airedMs)} of {formatDuration(t.scheduledMs)} · off air{' '}
+      {formatDuration(t.offAirMs)}
       {t.emergencyMs > 0 ? ` · emergency ${formatDuration(t.emergencyMs)}` : ''}
     </p>
   )
@@ -173,8 +230,14 @@ function RowTable({ rows, zone }: { rows: AsRunRowDto[]; zone: string }) {
               ) : null}
             </td>
             <td>
-              {STATUS_TEXT[r.status]}
-              {r.reason ? <span className="muted"> ({r.reason})</span> : null}
+              {r.status === 'off-air' && r.reason === BEFORE_FIRST_START ? (
+                BEFORE_FIRST_START
+              ) : (
+                <>
+                  {STATUS_TEXT[r.status]}
+                  {r.reason ? <span className="muted"> ({r.reason})</span> : null}
+                </>
+              )}
             </td>
             <td>{r.actualEnd === null ? 'on air' : formatDuration(r.durationMs)}</td>
           </tr>

@@ -3,26 +3,19 @@
 // station keeps it), what this console saw happen, the reset of a failed channel, and its logo.
 import { useEffect, useRef, useState } from 'react'
 import type { AlarmDto, BroadcastDayDto, ScheduleItemDto } from '../../../shared/api'
-import type { OutputState } from '../../../shared/domain'
 import { useConsole, useModel } from '../context'
 import { useLoad } from '../use-load'
 import { AsRunPanel } from './AsRunPanel'
 import { ChannelLogo } from './ChannelLogo'
+import { Outputs, OUTPUT_STATE } from './Outputs'
 import { TableHead } from './table-head'
 import { formatClock, formatDate, formatDuration, zoneAbbr } from '../format'
 import { describeError } from '../state/model'
 import { airTally, TALLY_DESCRIPTION, tallyText } from '../tally'
 
 const PLAN_AHEAD_MS = 6 * 3600_000
+const PLAN_NEAR_MS = 30 * 60_000
 const PLAN_ROWS = 40
-
-/** A push output's state as the operator reads it (never colour alone). */
-const OUTPUT_STATE: Record<OutputState, string> = {
-  off: 'OFF',
-  connecting: 'CONNECTING',
-  live: 'LIVE',
-  retrying: 'DOWN'
-}
 
 export function ChannelDetail() {
   const model = useModel()
@@ -68,10 +61,15 @@ function DetailBody({ uuid }: { uuid: string }) {
     const now = model.stationNow()
     return now === null ? undefined : new Date(now).toISOString()
   }
-  const plan = useLoad(() => {
+  const plan = useLoad(async () => {
     const from = fromIso()
-    const to = from ? new Date(Date.parse(from) + PLAN_AHEAD_MS).toISOString() : undefined
-    return model.api.schedule(uuid, from && to ? { from, to } : {})
+    if (!from) return model.api.schedule(uuid, {})
+    const ahead = (ms: number) =>
+      model.api.schedule(uuid, { from, to: new Date(Date.parse(from) + ms).toISOString() })
+    // A near window first: a loop of short items fills the table within minutes, and six hours
+    // of them is a thousand items to send for the forty shown.
+    const near = await ahead(PLAN_NEAR_MS)
+    return near.items.length >= PLAN_ROWS ? near : ahead(PLAN_AHEAD_MS)
   }, [uuid, nowId])
   const day = useLoad<BroadcastDayDto>(() => model.api.broadcastDay(uuid), [uuid, dayLabel])
   const history = useLoad(() => {
@@ -115,23 +113,11 @@ function DetailBody({ uuid }: { uuid: string }) {
           <dt>Zone</dt>
           <dd>{zone}</dd>
           <dt>Outputs</dt>
-          <dd data-testid="outputs">
-            {ch.outputs.length === 0 ? (
-              'none'
-            ) : (
-              <ul className="outputs">
-                {ch.outputs.map((o) => (
-                  <li
-                    key={o.id}
-                    className={`output output-${o.state}`}
-                    title={o.lastError ?? undefined}
-                  >
-                    <span className="output-state">{OUTPUT_STATE[o.state]}</span> {o.url}
-                    {o.state === 'retrying' && o.lastError ? ` · ${o.lastError}` : ''}
-                  </li>
-                ))}
-              </ul>
-            )}
+          <dd>
+            {ch.outputs.length === 0
+              ? 'none'
+              : ch.outputs.map((o) => OUTPUT_STATE[o.state]).join(', ')}{' '}
+            (below)
           </dd>
         </dl>
         <div className="reset">
@@ -154,6 +140,8 @@ function DetailBody({ uuid }: { uuid: string }) {
           </span>
         </div>
       </section>
+
+      <Outputs uuid={uuid} zone={zone} />
 
       {ch.kind === 'normal' && <ChannelLogo uuid={uuid} name={ch.name} />}
 

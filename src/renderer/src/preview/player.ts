@@ -9,7 +9,8 @@
 // - on unmount destroys the player, clears the <video>'s source and ends its session;
 // - re-attaches with backoff when its session goes (station restart, session timeout) or the
 //   stream fails.
-import Hls, { type ErrorData, type HlsConfig } from 'hls.js'
+import type Hls from 'hls.js'
+import type { ErrorData, HlsConfig } from 'hls.js'
 import type { StationApi } from '../../../shared/station-api'
 import type { ViewerAttachDto } from '../../../shared/api'
 
@@ -28,6 +29,24 @@ export const TILE_HLS_CONFIG: Partial<HlsConfig> = {
   manifestLoadingMaxRetry: 1,
   enableWorker: true,
   startFragPrefetch: false
+}
+
+/**
+ * hls.js (about a third of the console's script) loaded on first need, in a chunk of its own: the
+ * console paints before it is fetched and parsed, and once loaded every tile shares it.
+ */
+let hlsModule: Promise<typeof Hls> | null = null
+let HlsClass: typeof Hls | null = null
+function loadHls(): Promise<typeof Hls> {
+  hlsModule ??= import('hls.js').then(
+    (m) => (HlsClass = m.default),
+    (err: unknown) => {
+      // A failed fetch (the station restarting) is tried again at the next attach.
+      hlsModule = null
+      throw err
+    }
+  )
+  return hlsModule
 }
 
 const HIDDEN_DETACH_MS = 30_000
@@ -138,6 +157,8 @@ export class PreviewPlayer {
     this.attaching = true
     this.callbacks.onStatus('attaching', null)
     try {
+      // The player's code first (once per page): a session is never held without a player for it.
+      await loadHls()
       const session = await this.api.attachPreview(this.channelUuid)
       if (this.disposed) {
         this.api.detachPreview(session.sessionId).catch(() => undefined)
@@ -168,7 +189,8 @@ export class PreviewPlayer {
     const session = this.session
     if (!session || this.hls) return
     this.callbacks.onStatus('loading', null)
-    if (Hls.isSupported()) {
+    const Hls = HlsClass
+    if (Hls?.isSupported()) {
       const hls = new Hls(TILE_HLS_CONFIG)
       this.hls = hls
       hls.on(Hls.Events.ERROR, (_e, data) => this.onHlsError(hls, data))
@@ -186,7 +208,7 @@ export class PreviewPlayer {
 
   private onHlsError(hls: Hls, data: ErrorData): void {
     if (hls !== this.hls || !data.fatal) return
-    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && this.mediaRecoveries < 2) {
+    if (data.type === HlsClass!.ErrorTypes.MEDIA_ERROR && this.mediaRecoveries < 2) {
       this.mediaRecoveries++
       hls.recoverMediaError()
       return
