@@ -11,6 +11,13 @@
 // Packets are rewritten in a copy: 188 bytes each, the PCR in the adaptation field, PTS and DTS in
 // the header of each PES that starts in a packet. The new output starts where the old one's last
 // picture or sound ends, whichever is later (its sound from the AAC frames of its last PES).
+//
+// The splicer also repeats PAT and PMT (option `repeatPsi`): ffmpeg's hls muxer writes them once a
+// segment (once a second), where ETSI TR 101 290 (what a modulator or a monitoring probe checks)
+// wants them at least every 0.5 s and 100 ms is usual. A copy of the last PAT and PMT goes in
+// before the first packet at least PSI_REPEAT after the last PAT, each packet timed as a probe
+// times it: by the PCR, interpolated by position between the PCRs around it. (ffmpeg's own
+// `pat_period`, given through -hls_segment_options, made a new channel's first playlist late.)
 const PACKET = 188
 const SYNC = 0x47
 const NULL_PID = 0x1fff
@@ -18,6 +25,14 @@ const WRAP = 2 ** 33
 const HALF_WRAP = 2 ** 32
 /** Between the old output's last PCR and the new one's first: a frame at 30 fps, in 90 kHz ticks. */
 const PCR_GAP = 3_000
+/**
+ * PAT and PMT are repeated once this long (90 kHz) has passed since the last PAT, or earlier where
+ * the packet after would be past PSI_LATEST: a packet's time is known only as well as the PCRs
+ * around it place it, and two packets may lie milliseconds apart in a thin stream.
+ */
+const PSI_REPEAT = 85 * 90
+const PSI_LATEST = 95 * 90
+const PAT_PID = 0
 
 /** a - b on the 33-bit clock, as a signed difference (timestamps wrap every 26.5 hours). */
 export function tsDiff(a: number, b: number): number {
@@ -25,6 +40,8 @@ export function tsDiff(a: number, b: number): number {
 }
 
 const wrap = (t: number): number => ((t % WRAP) + WRAP) % WRAP
+
+const pidOf = (p: Buffer, at: number): number => ((p[at + 1]! & 0x1f) << 8) | p[at + 2]!
 
 function readTs(p: Buffer, at: number): number {
   return (
@@ -144,6 +161,23 @@ function startOf(seg: Buffer): { pcr: number | null; dts: number | null } {
  * or segments left out between them).
  */
 export class TsSplicer {
+  /** The PMT's PID, from the last PAT (the first program it lists). */
+  private pmtPid: number | null = null
+  /** The last PAT and PMT sent, to send again. */
+  private pat: Buffer | null = null
+  private pmt: Buffer | null = null
+  /** When the last PAT was sent (PCR base, 90 kHz). */
+  private patAt: number | null = null
+  /**
+   * The PCR PID's last PCR, its packet's index (counted from the next segment's first packet, so
+   * negative) and the ticks per packet up to it.
+   */
+  private clock: { pcr: number; at: number; rate: number } | null = null
+  private pcrPid: number | null = null
+
+  /** repeatPsi: repeat PAT and PMT at least every 100 ms (false for segments that already do). */
+  constructor(private readonly o: { repeatPsi: boolean } = { repeatPsi: true }) {}
+
   /** Added to every PTS, DTS and PCR base of the current run, modulo 2^33. */
   private offset = 0
   /** The last continuity counter sent per PID (for packets with a payload). */
@@ -173,17 +207,126 @@ export class TsSplicer {
     if (this.pending) this.begin(out)
     for (let at = 0; at + PACKET <= out.length; at += PACKET) {
       if (out[at] !== SYNC) continue
-      this.continuity(out, at)
+      if (this.o.repeatPsi && this.isPsi(out, at)) this.learnPsi(out, at)
+      else this.continuity(out, at)
       const f = this.retime(out, at)
       this.followAudio(out, at, f)
     }
     // A segment ends with its PES complete (the hls muxer flushes at each cut).
     for (const pid of [...this.audioPes.keys()]) this.closeAudio(pid)
-    return out
+    return this.o.repeatPsi ? this.repeatPsi(out) : out
+  }
+
+  private isPsi(p: Buffer, at: number): boolean {
+    const pid = pidOf(p, at)
+    return pid === PAT_PID || pid === this.pmtPid
+  }
+
+  /** Takes the PMT's PID from a PAT (the first program it lists). */
+  private learnPsi(p: Buffer, at: number): void {
+    if (pidOf(p, at) !== PAT_PID || (p[at + 1]! & 0x40) === 0) return
+    const control = (p[at + 3]! >> 4) & 0x3
+    let s = at + 4
+    if (control & 0x2) s += 1 + p[s]!
+    s += 1 + p[s]! // pointer field
+    if (s + 8 > at + PACKET || p[s] !== 0x00) return
+    const end = Math.min(at + PACKET, s + 3 + (((p[s + 1]! & 0x0f) << 8) | p[s + 2]!) - 4)
+    for (let e = s + 8; e + 4 <= end; e += 4) {
+      if (((p[e]! << 8) | p[e + 1]!) === 0) continue // the network PID, not a program
+      this.pmtPid = ((p[e + 2]! & 0x1f) << 8) | p[e + 3]!
+      return
+    }
+  }
+
+  /**
+   * Each packet's time (PCR base): on the line through the PCRs around it; past the segment's
+   * last PCR, at the rate before it (the next segment's first PCR is not known yet).
+   */
+  private packetTimes(seg: Buffer): Array<number | null> {
+    const count = Math.floor(seg.length / PACKET)
+    const times = new Array<number | null>(count).fill(null)
+    let clock = this.clock
+    for (let i = 0; i < count; i++) {
+      const at = i * PACKET
+      if (seg[at] !== SYNC) continue
+      const f = fieldsOf(seg, at)
+      if (f.pcr === null) continue
+      const pid = pidOf(seg, at)
+      this.pcrPid ??= pid
+      if (pid !== this.pcrPid) continue
+      const pcr = readPcrBase(seg, f.pcr)
+      let rate = 0
+      if (clock !== null) {
+        const ticks = tsDiff(pcr, clock.pcr)
+        // A PCR that goes back or leaps a second or more keeps the rate before it.
+        rate = ticks > 0 && ticks < 90_000 ? ticks / (i - clock.at) : clock.rate
+        for (let j = Math.max(0, clock.at + 1); j < i; j++)
+          times[j] = wrap(clock.pcr + rate * (j - clock.at))
+      }
+      times[i] = pcr
+      clock = { pcr, at: i, rate }
+    }
+    // Before the first PCR there has been: its time (what comes first has no time of its own).
+    const first = times.findIndex((t) => t !== null)
+    if (this.clock === null && first > 0) times.fill(times[first]!, 0, first)
+    if (clock !== null) {
+      for (let j = Math.max(0, clock.at + 1); j < count; j++)
+        times[j] = wrap(clock.pcr + clock.rate * (j - clock.at))
+      clock = { ...clock, at: clock.at - count }
+    }
+    this.clock = clock
+    return times
+  }
+
+  /** The segment with PAT and PMT sent again wherever PSI_REPEAT has passed since the last PAT. */
+  private repeatPsi(seg: Buffer): Buffer {
+    const times = this.packetTimes(seg)
+    const parts: Buffer[] = []
+    let from = 0
+    for (let i = 0; i < times.length; i++) {
+      const at = i * PACKET
+      if (seg[at] !== SYNC) continue
+      const pid = pidOf(seg, at)
+      const t = times[i] ?? null
+      if (pid === PAT_PID || pid === this.pmtPid) {
+        this.nextCc(seg, at)
+        if (pid === PAT_PID) {
+          this.pat = Buffer.from(seg.subarray(at, at + PACKET))
+          this.patAt = t ?? this.patAt
+        } else this.pmt = Buffer.from(seg.subarray(at, at + PACKET))
+        continue
+      }
+      if (t === null || this.pat === null || this.pmt === null) continue
+      if (this.patAt !== null) {
+        const since = tsDiff(t, this.patAt)
+        const next = times[i + 1] ?? null
+        const late = next !== null && tsDiff(next, this.patAt) > PSI_LATEST
+        if (since >= 0 && since < PSI_REPEAT && !late) continue
+      }
+      const again = Buffer.concat([this.pat, this.pmt])
+      this.nextCc(again, 0)
+      this.nextCc(again, PACKET)
+      parts.push(seg.subarray(from, at), again)
+      from = at
+      // Between the packet before and this one: counted from the earlier, so the next comes no later.
+      this.patAt = times[i - 1] ?? t
+    }
+    if (parts.length === 0) return seg
+    parts.push(seg.subarray(from))
+    return Buffer.concat(parts)
+  }
+
+  /** PAT and PMT packets (each a whole section) are numbered on from the last one sent. */
+  private nextCc(p: Buffer, at: number): void {
+    const pid = pidOf(p, at)
+    const last = this.lastCc.get(pid)
+    const next = last === undefined ? p[at + 3]! & 0x0f : (last + 1) & 0x0f
+    p[at + 3] = (p[at + 3]! & 0xf0) | next
+    this.lastCc.set(pid, next)
   }
 
   private followAudio(p: Buffer, at: number, f: Fields): void {
-    const pid = ((p[at + 1]! & 0x1f) << 8) | p[at + 2]!
+    const pid = pidOf(p, at)
     if (f.pts !== null && isAudio(f.streamId) && f.pesData !== null) {
       this.closeAudio(pid)
       const pts = readTs(p, f.pts)
@@ -220,7 +363,7 @@ export class TsSplicer {
   }
 
   private continuity(p: Buffer, at: number): void {
-    const pid = ((p[at + 1]! & 0x1f) << 8) | p[at + 2]!
+    const pid = pidOf(p, at)
     if (pid === NULL_PID) return
     const hasPayload = (p[at + 3]! & 0x10) !== 0
     const cc = p[at + 3]! & 0x0f

@@ -3,7 +3,8 @@
 // restarted logs nothing and its timestamps only move forward; the shared HLS playlist polled all
 // the while never lasts less than three target durations (RFC 8216 6.2.2) and marks the splice.
 // On a channel already on air, ffmpeg with its default options decodes a first frame of the .ts
-// within a second of asking; the HLS list dates every segment by the station clock.
+// within a second of asking; the HLS list dates every segment by the station clock. PAT and PMT
+// come at least every 100 ms (ETSI TR 101 290) in the HLS segments and the .ts, across the restart too.
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +13,7 @@ import { loopOf, stationFixture } from '../helpers/fixtures'
 import { descendants } from '../helpers/processes'
 import { silentLogger } from '../helpers/runtime-env'
 import { tools as getTools } from '../helpers/schedule-env'
+import { psiIntervals } from '../helpers/ts-analysis'
 import { until } from '../helpers/until'
 
 /** Every frame line of ffmpeg's framecrc output: stream and pts. */
@@ -24,6 +26,9 @@ function frames(stdout: string): Array<{ stream: string; ts: number; line: strin
       return { stream: stream!, ts: Number(pts ?? dts), line }
     })
 }
+
+/** The whole packets of what a reader has so far (a read stops anywhere). */
+const whole = (b: Buffer): Buffer => b.subarray(0, b.length - (b.length % 188))
 
 describe('viewers\u2019 streams across an encoder restart (real ffmpeg)', () => {
   let t: ReturnType<typeof stationFixture>
@@ -141,9 +146,42 @@ describe('viewers\u2019 streams across an encoder restart (real ffmpeg)', () => 
     }
   }, 90_000)
 
+  // Timed by the PCR (on every frame here, so a packet's time is interpolated over 33 ms at most):
+  // ffmpeg's hls muxer alone writes PAT and PMT once a segment (1 s; 1000 to 1021 ms measured);
+  // with the splicer repeating them, 87 to 94 ms (a still picture's frames are a packet or two,
+  // so a packet's time, and where a PAT can go, is coarse there).
+  it('PAT and PMT at least every 100 ms in the HLS segments and in 10 s of the .ts', async () => {
+    const held = holdOnAir()
+    try {
+      await until('the channel is on air', 30_000, () =>
+        held.bytes().length > 500_000 ? true : undefined
+      )
+      const list = await (await fetch(`${base}/iptv/live/7/index.m3u8`)).text()
+      const names = list.split('\n').filter((l) => l.endsWith('.ts'))
+      const segments: Buffer[] = []
+      for (const name of names.slice(-3))
+        segments.push(Buffer.from(await (await fetch(`${base}/iptv/live/7/${name}`)).arrayBuffer()))
+      // Each segment alone (a player may start at any), and three as a player reads them on.
+      for (const one of [...segments, Buffer.concat(segments)]) {
+        const r = psiIntervals(one)
+        expect(r.maxPatMs, JSON.stringify(r)).toBeLessThanOrEqual(100)
+        expect(r.maxPmtMs, JSON.stringify(r)).toBeLessThanOrEqual(100)
+      }
+      await until('10 s of the .ts', 40_000, () =>
+        psiIntervals(whole(held.bytes())).spanMs >= 10_000 ? true : undefined
+      )
+      const r = psiIntervals(whole(held.bytes()))
+      expect(r.maxPatMs, JSON.stringify(r)).toBeLessThanOrEqual(100)
+      expect(r.maxPmtMs, JSON.stringify(r)).toBeLessThanOrEqual(100)
+    } finally {
+      await held.stop()
+    }
+  }, 90_000)
+
   it('ffmpeg reads the .ts for 40 s (and the HLS for 35 s) across a killed encoder with no error and PTS only forward; the HLS window never below three target durations', async () => {
     const tools = await getTools()
     await until('the channel is on air', 30_000, () => station.director.channelOutput(uuid))
+    const held = holdOnAir()
     const reader = execa(
       tools.ffmpeg,
       [
@@ -193,6 +231,11 @@ describe('viewers\u2019 streams across an encoder restart (real ffmpeg)', () => 
       const hlsResult = await hlsReader
       expect(hlsResult.exitCode).toBe(0)
       expect(String(hlsResult.stderr).trim()).toBe('')
+      // The .ts across the splice: PAT and PMT kept up (the new output's re-based PCR goes on).
+      const psi = psiIntervals(whole(held.bytes()))
+      expect(psi.spanMs).toBeGreaterThan(5_000)
+      expect(psi.maxPatMs, JSON.stringify(psi)).toBeLessThanOrEqual(100)
+      expect(psi.maxPmtMs, JSON.stringify(psi)).toBeLessThanOrEqual(100)
       const hlsLast = new Map<string, number>()
       for (const f of frames(String(hlsResult.stdout))) {
         expect(f.ts, `HLS ${f.line}`).toBeGreaterThan(hlsLast.get(f.stream) ?? -Infinity)
@@ -201,6 +244,7 @@ describe('viewers\u2019 streams across an encoder restart (real ffmpeg)', () => 
     } finally {
       polling = false
       await poller
+      await held.stop()
       reader.kill('SIGKILL')
       hlsReader.kill('SIGKILL')
     }

@@ -50,7 +50,8 @@ export class TsFeeds {
       let last: number | null = null
       /** The last segment sent: the next one continues it, or the splicer re-bases it. */
       let sent: SegmentEntry | null = null
-      const splicer = new TsSplicer()
+      // The timeline's segments repeat PAT and PMT already (timeline.ts splices them on).
+      const splicer = new TsSplicer({ repeatPsi: false })
       let stalled = false
       let stall: NodeJS.Timeout | undefined
       const progress = () => {
