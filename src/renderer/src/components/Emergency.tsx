@@ -28,7 +28,7 @@ import { useConsole, useModel } from '../context'
 import { formatClock } from '../format'
 import { describeError } from '../state/model'
 import { HoldButton } from './HoldButton'
-import { refusingChannel, scopeChange, TEMPLATES } from './emergency-templates'
+import { closedElsewhereText, refusingChannel, scopeChange, TEMPLATES } from './emergency-templates'
 import './emergency-desks.css'
 
 /** Without input this long, the panel starts counting down to closing itself. */
@@ -179,19 +179,6 @@ export interface Draft {
   scope: EmergencyScope
 }
 const EMPTY_DRAFT: Draft = { message: '', scope: 'crawl' }
-
-/** Why the panel closed without this desk closing it (another desk fired, or the panel sat idle). */
-export function closedElsewhereText(mode: EmergencyDto | null, stationNow: number | null): string {
-  if (mode) {
-    const at = Date.parse(mode.since)
-    return `Emergency fired from ${mode.desk ? `desk ${mode.desk}` : 'another desk'} at ${
-      Number.isFinite(at) ? formatClock(at) : '?'
-    }: this panel closed. Your message is kept as a draft.`
-  }
-  return `All clear given from another desk at ${
-    stationNow === null ? '?' : formatClock(stationNow)
-  }: this panel closed.`
-}
 
 export function EmergencyPanel() {
   const model = useModel()

@@ -1,6 +1,9 @@
 // The emergency control's ready messages (among them a correction for an alert sent in error), what
-// picking one does to the scope, and how a refused switch names the channel that refused.
+// picking one does to the scope, why a panel closed when another desk acted, and how a refused
+// switch names the channel that refused.
+import type { EmergencyDto } from '../../../shared/api'
 import type { EmergencyScope } from '../../../shared/domain'
+import { formatClock } from '../format'
 import { StationApiError } from '../../../shared/station-api'
 
 export interface Template {
@@ -46,6 +49,19 @@ const SCOPE_WORD: Record<EmergencyScope, string> = { crawl: 'CRAWL', takeover: '
 export function scopeChange(current: EmergencyScope, picked: Template): string | null {
   if (current === picked.scope) return null
   return `Scope changed by the template “${picked.name}”: ${SCOPE_WORD[current]} → ${SCOPE_WORD[picked.scope]}`
+}
+
+/** Why a desk's panel closed without its operator: another desk fired, or gave the all-clear. */
+export function closedElsewhereText(mode: EmergencyDto | null, stationNow: number | null): string {
+  if (mode) {
+    const at = Date.parse(mode.since)
+    return `Emergency fired from ${mode.desk ? `desk ${mode.desk}` : 'another desk'} at ${
+      Number.isFinite(at) ? formatClock(at) : '?'
+    }: this panel closed. Your message is kept as a draft.`
+  }
+  return `All clear given from another desk at ${
+    stationNow === null ? '?' : formatClock(stationNow)
+  }: this panel closed.`
 }
 
 /** The channel a refused unit of work names: from the message, with the console's name for its uuid. */
