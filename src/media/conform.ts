@@ -11,7 +11,8 @@
 //   segment on a GOP boundary.
 // - AAC-LC 48 kHz stereo at the profile's bitrate, already brought to the station's loudness target
 //   (a linear gain from the measured programme loudness, a limiter at the true-peak ceiling only when
-//   the gain raises it), padded or cut to the picture's exact length.
+//   the gain raises it), padded or cut to cover the picture exactly, rounded up to whole AAC frames
+//   (at most 1023 samples, 21 ms, past the last picture: a copy producer drops that overlap).
 // - MP4, moov first (faststart): the copy producer seeks by the index, the probe before use is cheap.
 //
 // The conform pass also watches the decoded frames: blackdetect, freezedetect and silencedetect on
@@ -43,6 +44,9 @@ export interface ConformOptions {
   /** x264 preset: the house format is made once and aired many times, so it may cost more. */
   preset?: OutputProfile['x264Preset'] | 'fast' | 'medium'
 }
+
+/** Samples in one AAC-LC frame. */
+export const AAC_FRAME_SAMPLES = 1024
 
 /** The house GOP is at most this long: a join lands at most one GOP early. */
 export const MAX_HOUSE_GOP_SECONDS = 1
@@ -81,7 +85,9 @@ function filterGraph(o: ConformOptions, frames: number): string {
   const d = o.detect
   const picture = o.hasVideo ? '[0:v:0]' : '[1:v]'
   const soundIn = o.hasAudio ? '[0:a:0]' : o.hasVideo ? '[1:a]' : '[2:a]'
-  const samples = Math.round((frames * p.sampleRate) / p.fps)
+  // Whole AAC frames (1024 samples) covering the picture: the encoder drops a partial last frame,
+  // which would leave the sound up to 21 ms short of the picture; this way it is at most that long.
+  const samples = Math.ceil((frames * p.sampleRate) / p.fps / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES
   const video =
     `${picture}scale=${p.width}:${p.height}:force_original_aspect_ratio=decrease,` +
     `pad=${p.width}:${p.height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,` +
@@ -180,8 +186,6 @@ export function conformArgs(o: ConformOptions): string[] {
     `${p.videoBitrateK}k`,
     '-bufsize',
     `${p.videoBitrateK * 2}k`,
-    '-frames:v',
-    String(frames),
     '-c:a',
     'aac',
     '-b:a',

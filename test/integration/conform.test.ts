@@ -271,6 +271,25 @@ describe('conform', () => {
       })
     ])
 
+    // The sound covers the picture, ending at most one AAC frame (1024 samples) past it.
+    const [videoS, audioS] = (
+      await execa(tools.ffprobe, [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=duration',
+        '-of',
+        'csv=p=0',
+        row.path
+      ])
+    ).stdout
+      .trim()
+      .split('\n')
+      .map(Number)
+    expect(videoS).toBe(10)
+    expect(audioS).toBeGreaterThanOrEqual(10)
+    expect(audioS).toBeLessThanOrEqual(10 + 1024 / 48_000)
+
     // Keyframes exactly at every GOP start (0, 1, 2 ... 9 s), I-frames, and no B-frames anywhere:
     // each GOP decodes on its own (closed).
     const frames = (
