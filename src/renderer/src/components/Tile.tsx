@@ -279,7 +279,8 @@ export const Tile = memo(function Tile({
           type="button"
           aria-pressed={soloed}
           onClick={toggleSolo}
-          aria-label={soloed ? `Back to the grid from ${ch.name}` : `Show ${ch.name} alone`}
+          // The name begins with the visible word, so a voice-control user can say what they see.
+          aria-label={soloed ? `Grid: back from ${ch.name}` : `Solo ${ch.name}`}
         >
           {soloed ? 'Grid' : 'Solo'}
         </button>
