@@ -7,7 +7,11 @@
 //   wall      16 channels (stand-in producers): the type sizes a desk and a wall read (computed
 //             font sizes of the UMD, tally word, countdown, NOW/NEXT and the station clock) and the
 //             picture size of each layout, at 1920x1080 and 1366x768.
+//   delivery  the built console's scripts and stylesheets raw, gzip and brotli (the precompressed
+//             files the server sends), and page load to the first tile preview showing a frame
+//             (4 channels, real ffmpeg), over a few loads.
 // RETROVUE_BENCH_QUICK=1 shortens the previews run to 3 minutes.
+import fs from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
 import type { StationEvent, ViewerAttachDto } from '../../src/shared/api'
@@ -53,6 +57,7 @@ async function open(channels: number, real: boolean) {
   return {
     station,
     page,
+    url,
     close: async () => {
       await browser.close()
       await station.close()
@@ -280,12 +285,79 @@ async function wall(): Promise<Figure[]> {
   }
 }
 
+/** The built console's assets as sent: raw, and the .gz/.br the build wrote beside them. */
+function bundleSizes(): Figure[] {
+  const dir = path.resolve(import.meta.dirname, '../../out/renderer/assets')
+  const files = fs.readdirSync(dir).filter((f) => /\.(js|css)$/.test(f))
+  const size = (f: string) =>
+    fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).size : NaN
+  const kb = (n: number) => n / 1024
+  const figures: Figure[] = []
+  for (const [label, match] of [
+    ['console script (first paint)', /^index-.*\.js$/],
+    ['player script (hls.js, on first preview)', /^hls-.*\.js$/],
+    ['stylesheet', /\.css$/]
+  ] as const) {
+    const f = files.find((x) => match.test(x))
+    if (!f) continue
+    figures.push(
+      { name: `${label} raw`, value: kb(size(f)), unit: 'kB', note: f },
+      { name: `${label} gzip`, value: kb(size(`${f}.gz`)), unit: 'kB' },
+      { name: `${label} br`, value: kb(size(`${f}.br`)), unit: 'kB' }
+    )
+  }
+  return figures
+}
+
+/** Page load (navigation start) to the first tile's <video> holding a frame, on a station already up. */
+async function firstPicture(loads: number): Promise<Figure[]> {
+  const s = await open(4, true)
+  try {
+    const samples: number[] = []
+    for (let i = 0; i < loads; i++) {
+      // A fresh context each time: nothing cached, as an operator's first load.
+      const context = await s.page
+        .context()
+        .browser()!
+        .newContext({ viewport: { width: 1600, height: 900 }, bypassCSP: true })
+      const page = await context.newPage()
+      await page.goto(`${s.url}/#token=${s.station.apiToken}`)
+      const at = await page.waitForFunction(
+        `(() => { const v = [...document.querySelectorAll('video')].find((v) => v.readyState >= 2); return v ? performance.now() : null })()`,
+        undefined,
+        { timeout: 60_000, polling: 20 }
+      )
+      samples.push((await at.jsonValue()) as number)
+      await context.close()
+      log(`load ${i + 1}: first picture after ${samples.at(-1)!.toFixed(0)} ms`)
+    }
+    samples.sort((a, b) => a - b)
+    return [
+      {
+        name: 'load -> first picture (median)',
+        value: percentile(samples, 50),
+        unit: 'ms',
+        note: `${loads} loads, 4 channels, producers already running for the first page; max ${samples.at(-1)!.toFixed(0)} ms`
+      }
+    ]
+  } finally {
+    await s.close()
+  }
+}
+
+async function delivery(): Promise<Figure[]> {
+  return [...bundleSizes(), ...(await firstPicture(QUICK ? 2 : 5))]
+}
+
 export async function run(): Promise<Figure[]> {
   await ensureFixtures()
-  const parts = (process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,previews,wall').split(',')
+  const parts = (process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,previews,wall,delivery').split(
+    ','
+  )
   const figures: Figure[] = []
   if (parts.includes('latency')) figures.push(...(await latency()))
   if (parts.includes('previews')) figures.push(...(await previews()))
   if (parts.includes('wall')) figures.push(...(await wall()))
+  if (parts.includes('delivery')) figures.push(...(await delivery()))
   return figures
 }

@@ -423,10 +423,10 @@ describe('operator console (Chromium)', () => {
       const cs = (globalThis as unknown as Win).getComputedStyle(el)
       return { background: cs.backgroundColor, animation: cs.animationName }
     }
-    expect(await faultBadge.evaluate(style)).toEqual({
-      background: 'rgb(255, 61, 245)',
-      animation: 'fault-flash'
-    })
+    // It flashes in inverse video (magenta on black, then black on magenta), never faded.
+    const badge = await faultBadge.evaluate(style)
+    expect(badge.animation).toBe('fault-badge-flash')
+    expect(['rgb(255, 61, 245)', 'rgb(0, 0, 0)']).toContain(badge.background)
     expect(
       await tile('Channel Two').evaluate(
         (el) => (globalThis as unknown as Win).getComputedStyle(el).borderTopColor

@@ -289,7 +289,7 @@ export const Tile = memo(function Tile({
             aria-pressed={listening}
             aria-keyshortcuts="L"
             onClick={() => model.toggleListen(uuid)}
-            aria-label={`Listen to ${ch.name}`}
+            aria-label={`${listening ? 'Listening' : 'Listen'} to ${ch.name}`}
           >
             {listening ? 'Listening' : 'Listen'}
           </button>
@@ -298,7 +298,8 @@ export const Tile = memo(function Tile({
             aria-pressed={soloed}
             aria-keyshortcuts="S"
             onClick={toggleSolo}
-            aria-label={soloed ? `Back to the grid from ${ch.name}` : `Show ${ch.name} alone`}
+            // The name begins with the visible word, so a voice-control user can say what they see.
+            aria-label={soloed ? `Grid: back from ${ch.name}` : `Solo ${ch.name}`}
           >
             {soloed ? 'Grid' : 'Solo'}
           </button>
@@ -307,7 +308,7 @@ export const Tile = memo(function Tile({
               type="button"
               aria-keyshortcuts="B"
               onClick={() => model.setLarge(uuid)}
-              aria-label={`Put ${ch.name} in the large tile`}
+              aria-label={`Large: put ${ch.name} in the large tile`}
             >
               Large
             </button>

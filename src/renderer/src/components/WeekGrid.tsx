@@ -151,7 +151,8 @@ export function WeekGrid({ rollover }: { rollover: number }) {
   const hours = Array.from({ length: 24 }, (_, h) => h)
   const carryFrom = rollover > 0 ? DAY_MINUTES - rollover : DAY_MINUTES
   return (
-    <div className="week" data-testid="week-grid">
+    // Focusable: the grid scrolls, and a keyboard must be able to scroll it.
+    <div className="week" data-testid="week-grid" tabIndex={0} role="region" aria-label="Week grid">
       <div className="week-head">
         <div className="week-gutter" />
         {WEEKDAYS.map((d) => (
