@@ -148,7 +148,7 @@ describe('viewers\u2019 streams across an encoder restart (real ffmpeg)', () => 
 
   // Timed by the PCR (on every frame here, so a packet's time is interpolated over 33 ms at most):
   // ffmpeg's hls muxer alone writes PAT and PMT once a segment (1 s; 1000 to 1021 ms measured);
-  // with the splicer repeating them, 87 to 94 ms (a still picture's frames are a packet or two,
+  // with the splicer repeating them, 69 to 83 ms (a still picture's frames are a packet or two,
   // so a packet's time, and where a PAT can go, is coarse there).
   it('PAT and PMT at least every 100 ms in the HLS segments and in 10 s of the .ts', async () => {
     const held = holdOnAir()
