@@ -222,6 +222,13 @@ export interface AssetInfo {
   mtimeMs: number
 }
 
+/** A rendition as a plan carries it: its file, its length in frames and its fixed GOP (frames). */
+export interface RenditionRef {
+  path: string
+  frames: number
+  gopFrames: number
+}
+
 /**
  * One entry of a playout plan. Items are whole playlog events (the producer joins an item in
  * progress at `startAt - startMs + inPointMs`); gaps are explicit and air as a slate.
@@ -244,6 +251,11 @@ export type PlayoutSegment =
        * gain (0 dB through the limiter) and its levels say so. 0 when loudness control is off.
        */
       gainDb?: number | null
+      /**
+       * The asset made into the channel's house format (a rendition, issue 28), when one is ready:
+       * a copy producer airs it by remuxing (no decoder, no encoder). Absent: the encode path.
+       */
+      rendition?: RenditionRef | null
     }
   /** A hole: `deliberate` when the schedule leaves it on purpose (a loop's `{ gapMs }`), else nothing was scheduled there. */
   | { kind: 'gap'; startMs: number; endMs: number; deliberate?: boolean }

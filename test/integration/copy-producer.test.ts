@@ -1,0 +1,275 @@
+// The copy producer with real ffmpeg (issue 28, point 2): numbered clips made into renditions by
+// the conform command, a channel joined mid-item and played across item boundaries by remuxing
+// them. What it puts out is one stream (no discontinuity, video PTS one frame apart throughout,
+// sound always moving forward), every frame the one the schedule says (the frame code of each
+// item's first frame on its scheduled frame), segments cut on the renditions' GOPs, the join at
+// most one GOP early, and no encoder running: only remuxes, all gone after stop.
+import fs from 'node:fs'
+import path from 'node:path'
+import { execa } from 'execa'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { conformArgs, conformFrames, houseGopFrames } from '../../src/media/conform'
+import type { FfmpegTools } from '../../src/media/ffmpeg'
+import { PROFILES } from '../../src/media/profiles'
+import { SystemClock } from '../../src/runtime/clock'
+import { CopyProducer } from '../../src/playout/copy-producer'
+import { copyRun } from '../../src/playout/copy-run'
+import type { SegmentReport } from '../../src/playout'
+import type { PlayoutPlan, PlayoutSegment, RenditionRef } from '../../src/shared/domain'
+import { decodeMarks, renderNumbered } from '../helpers/frames'
+import { packetTimes, SegmentCollector } from '../helpers/playout'
+import { producerHooks } from '../helpers/producer-hooks'
+import { descendants } from '../helpers/processes'
+import { tools as getTools } from '../helpers/schedule-env'
+import { tempDir } from '../helpers/tmp'
+import { until } from '../helpers/until'
+
+const profile = PROFILES['360p']
+const FPS = profile.fps
+const SEGMENT_SECONDS = 1
+const GOP = houseGopFrames(profile, SEGMENT_SECONDS)
+
+/** Clips by frame-code id and length; item lengths not whole GOPs, so boundaries fall mid-GOP of the output. */
+const CLIPS = [
+  { id: 11, seconds: 3.5 },
+  { id: 12, seconds: 2.8 },
+  { id: 13, seconds: 3.2 }
+]
+
+let tools: FfmpegTools
+const renditions = new Map<number, RenditionRef>()
+const media = tempDir('retrovue-copy-')
+
+beforeAll(async () => {
+  tools = await getTools()
+  for (const c of CLIPS) {
+    const src = path.join(media.dir, `src-${c.id}.mp4`)
+    const out = path.join(media.dir, `rendition-${c.id}.mp4`)
+    await renderNumbered(tools, { file: src, id: c.id, durationS: c.seconds })
+    const durationMs = c.seconds * 1000
+    await execa(
+      tools.ffmpeg,
+      conformArgs({
+        input: src,
+        output: out,
+        profile,
+        gopFrames: GOP,
+        durationMs,
+        hasVideo: true,
+        hasAudio: true,
+        gainDb: 0,
+        truePeakDbtp: -1,
+        detect: {
+          black: { threshold: 0.1, durationMs: 2000 },
+          freeze: { threshold: 0.004, durationMs: 10_000 },
+          silence: { thresholdDb: -60, durationMs: 10_000 }
+        }
+      })
+    )
+    renditions.set(c.id, { path: out, frames: conformFrames(durationMs, profile), gopFrames: GOP })
+  }
+}, 240_000)
+
+const { processes, cleanups } = producerHooks()
+afterAll(() => media.cleanup())
+
+/** Items back to back from `startMs`: each clip whole, by id. */
+function planOf(startMs: number, ids: number[]): PlayoutPlan {
+  const segments: PlayoutSegment[] = []
+  let t = startMs
+  ids.forEach((id, i) => {
+    const clip = CLIPS.find((c) => c.id === id)!
+    const durationMs = clip.seconds * 1000
+    segments.push({
+      kind: 'item',
+      eventId: i + 1,
+      title: `clip ${id}`,
+      type: 'program',
+      startMs: t,
+      endMs: t + durationMs,
+      inPointMs: 0,
+      asset: null,
+      rendition: renditions.get(id)!
+    })
+    t += durationMs
+  })
+  return { channelUuid: 'copy', fromMs: startMs, toMs: t, segments }
+}
+
+describe('copy run', () => {
+  const rendition: RenditionRef = { path: '/r.mp4', frames: 105, gopFrames: 30 }
+  const item = (startMs: number, durationMs: number, extra: object = {}): PlayoutSegment => ({
+    kind: 'item',
+    eventId: 1,
+    title: 'x',
+    type: 'program',
+    startMs,
+    endMs: startMs + durationMs,
+    inPointMs: 0,
+    asset: null,
+    rendition,
+    ...extra
+  })
+
+  it('joins on the GOP holding the clock, at most one GOP early', () => {
+    const plan = {
+      channelUuid: 'c',
+      fromMs: 0,
+      toMs: 7000,
+      segments: [item(0, 3500), item(3500, 3500)]
+    }
+    const run = copyRun(plan, 1_990, 30, 30)
+    if (typeof run === 'string') throw new Error(run)
+    expect(run.t0Ms).toBe(1000)
+    expect(run.items.map((i) => [i.fromFrame, i.startFrame, i.endFrame])).toEqual([
+      [30, 0, 75],
+      [0, 75, 180]
+    ])
+    const exact = copyRun(plan, 2000, 30, 30)
+    expect(typeof exact !== 'string' && exact.t0Ms).toBe(2000)
+  })
+
+  it('says why a plan cannot be copied', () => {
+    const gap = { kind: 'gap' as const, startMs: 3500, endMs: 4000 }
+    const plan = (segments: PlayoutSegment[]) => ({
+      channelUuid: 'c',
+      fromMs: 0,
+      toMs: 9e3,
+      segments
+    })
+    expect(copyRun(plan([item(0, 3500), gap]), 0, 30, 30)).toMatch(/gap/)
+    expect(copyRun(plan([item(0, 3500, { rendition: null })]), 0, 30, 30)).toMatch(/no rendition/)
+    expect(copyRun(plan([item(0, 3500), item(3500, 2000, { inPointMs: 500 })]), 0, 30, 30)).toMatch(
+      /does not start on a GOP/
+    )
+    expect(copyRun(plan([item(0, 5000)]), 0, 30, 30)).toMatch(/shorter than its slot/)
+    expect(copyRun(plan([item(0, 3500)]), 0, 30, 15)).toMatch(/GOPs of 30 frames, not 15/)
+  })
+})
+
+describe('copy producer', () => {
+  it('plays renditions across item boundaries by remuxing: one stream, every frame on time, no encoder', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const clock = new SystemClock()
+    const ids = [11, 12, 13, 11]
+    // Joined 1.7 s into the first item: the output starts on its GOP at 1 s.
+    const itemStart = clock.now() - 1_700
+    const plan = planOf(itemStart, ids)
+    const producer = new CopyProducer(
+      {
+        channelUuid: '00000000-0000-4000-8000-0000000c0b1e',
+        channelName: 'Copy',
+        outputDir: path.join(t.dir, 'out'),
+        clock,
+        sequence: 1
+      },
+      { tools, profile, segmentSeconds: SEGMENT_SECONDS, processes }
+    )
+    const began: SegmentReport[] = []
+    producer.on('segment-began', (r) => began.push(r))
+    const startAt = itemStart + 1_700
+    await producer.start(plan, startAt)
+    cleanups.push(() => producer.stop())
+    const t0 = producer.state().startedAtMs!
+    expect(t0).toBe(itemStart + 1000)
+    expect(startAt - t0).toBeLessThanOrEqual((GOP * 1000) / FPS)
+    const endpoint = producer.streamEndpoint()!
+    const collector = new SegmentCollector(() => endpoint.playlist, path.join(t.dir, 'got'), t0)
+    cleanups.push(() => collector.stop())
+
+    // While it plays: remuxes only, no encoder anywhere under this process.
+    const seen = new Set<string>()
+    const watch = setInterval(() => {
+      for (const p of processes.live()) seen.add(p.name)
+    }, 50)
+    cleanups.push(() => clearInterval(watch))
+    expect(descendants().filter((p) => /libx264|-c:v/.test(p.cmd))).toEqual([])
+    const totalMs = plan.toMs - t0
+    await collector.untilHolds(totalMs, 'the whole plan', 30_000)
+    clearInterval(watch)
+    expect([...seen]).toEqual(['remux'])
+    collector.stop()
+    await producer.stop()
+    expect(processes.live()).toEqual([])
+    expect(collector.discontinuities).toBe(0)
+
+    // Every frame the one the schedule says.
+    const file = collector.concat(path.join(t.dir, 'all.ts'))
+    const marks = await decodeMarks(tools, file)
+    const frames = Math.round((totalMs * FPS) / 1000)
+    expect(marks.length).toBe(frames)
+    const expected = (k: number) => {
+      const at = t0 + (k * 1000) / FPS
+      const seg = plan.segments.find((s) => s.startMs <= at + 1 && at + 1 < s.endMs)!
+      const clip = ids[plan.segments.indexOf(seg)]!
+      return { id: clip, n: Math.round(((at - seg.startMs) * FPS) / 1000) }
+    }
+    const wrong = marks
+      .map((m, k) => ({ k, got: { id: m.id, n: m.n }, want: expected(k) }))
+      .filter((x) => x.got.id !== x.want.id || x.got.n !== x.want.n)
+    expect(wrong.slice(0, 5)).toEqual([])
+    // Each item's first frame (frame code 0) on its scheduled frame.
+    for (const seg of plan.segments.slice(1)) {
+      const k = Math.round(((seg.startMs - t0) * FPS) / 1000)
+      expect(marks[k]!.n).toBe(0)
+      expect(marks[k - 1]!.n).not.toBe(0)
+    }
+
+    // One stream: pictures one frame apart throughout, sound never going back nor overlapping.
+    const { video, audio } = await packetTimes(tools, file)
+    expect(video.length).toBe(frames)
+    expect([...new Set(video.slice(1).map((p, i) => p - video[i]!))]).toEqual([90_000 / FPS])
+    const audioSteps = audio.slice(1).map((p, i) => p - audio[i]!)
+    expect(Math.min(...audioSteps)).toBeGreaterThanOrEqual(1920)
+    // A boundary may leave a gap of under one AAC frame, never more.
+    expect(Math.max(...audioSteps)).toBeLessThan(2 * 1920)
+    expect(Math.abs(audio[0]! - video[0]!)).toBeLessThan(1920)
+
+    // Segments cut on the renditions' GOPs: each starts with a keyframe, on a GOP of its item.
+    let k = 0
+    for (const [i, seg] of collector.files.entries()) {
+      expect(marks[k]!.n % GOP).toBe(0)
+      const { stdout } = await execa(tools.ffprobe, [
+        '-v',
+        'error',
+        '-select_streams',
+        'v',
+        '-show_entries',
+        'packet=flags',
+        '-read_intervals',
+        '%+#1',
+        '-of',
+        'csv=p=0',
+        seg
+      ])
+      expect(String(stdout).trim()).toMatch(/^K/)
+      k += Math.round((collector.durationsMs[i]! * FPS) / 1000)
+    }
+    expect(k).toBe(frames)
+
+    // As-run: every item after the join began at its scheduled time.
+    expect(began.map((b) => b.atMs)).toEqual([t0, ...plan.segments.slice(1).map((s) => s.startMs)])
+  }, 120_000)
+
+  it('refuses a plan it cannot copy, starting nothing', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const clock = new SystemClock()
+    const plan = planOf(clock.now(), [11])
+    const noRendition: PlayoutPlan = {
+      ...plan,
+      segments: plan.segments.map((s) => ({ ...s, rendition: null }))
+    }
+    const producer = new CopyProducer(
+      { channelUuid: 'c0c0', channelName: 'Copy', outputDir: t.dir, clock, sequence: 1 },
+      { tools, profile, segmentSeconds: SEGMENT_SECONDS, processes }
+    )
+    await expect(producer.start(noRendition, clock.now())).rejects.toThrow(
+      /"clip 11" .* has no rendition/
+    )
+    expect(processes.live()).toEqual([])
+    expect(fs.readdirSync(t.dir)).toEqual([])
+    await until('nothing left', 1000, () => (processes.live().length === 0 ? true : undefined))
+  })
+})
