@@ -120,6 +120,11 @@ export class CopyProducer extends BaseProducer {
     super('normal', context)
   }
 
+  /** The plan it airs (the last given). */
+  get currentPlan(): PlayoutPlan | null {
+    return this.plan
+  }
+
   /** Why this plan cannot be copied from `startAtMs` on this profile, or null when it can. */
   static whyNot(
     plan: PlayoutPlan,

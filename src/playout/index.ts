@@ -13,6 +13,9 @@
 // channel's logo over the finished picture after it; output-monitor.ts watches what goes to the
 // encoder (over condition.ts and signal-analysis.ts); loudness-control.ts sets each item's
 // loudness gain through the true-peak limiter (limiter.ts) and meters what airs (loudness-meter.ts).
+// copy-producer.ts airs plans whose items have renditions by remuxing them (copy-run.ts lays the
+// plan on the output's frames, gop-cutter.ts cuts the segments); programme-producer.ts picks the
+// copy or the encode path at each start.
 export type {
   Carryover,
   CuedProgramme,
@@ -37,6 +40,8 @@ export type { AudioLevels, OutputCondition } from './output-monitor'
 export type { LoudnessCondition, LoudnessLevels } from './loudness-control'
 export type { FfmpegProducerOptions, ProducerLog } from './ffmpeg-producer'
 export { NormalProducer } from './normal-producer'
+export { CopyProducer } from './copy-producer'
+export { ProgrammeProducer } from './programme-producer'
 export { EmergencyProducer, GuideProducer, SlateProducer } from './still-producers'
 export { StillCards } from './still-cards'
 export { emergencyPreview } from './emergency-preview'
@@ -44,6 +49,7 @@ export { emergencyPreview } from './emergency-preview'
 import type { ProducerFactory as Factory } from './base'
 import type { FfmpegProducerOptions as Options } from './ffmpeg-producer'
 import { NormalProducer as Normal } from './normal-producer'
+import { ProgrammeProducer as Programme } from './programme-producer'
 import { StillCards as Cards } from './still-cards'
 import { LogoCache } from './logo-overlay'
 import { SwitchWindow } from './engine'
@@ -56,9 +62,10 @@ import {
 /**
  * Producers backed by ffmpeg, one class per type. Call once per station: the factory owns the
  * station's card cache and its switch window, and every ffmpeg runs in `options.processes`, the
- * station's group.
+ * station's group. With `copy`, normal programming airs through the copy producer whenever its
+ * plan can be copied (programme-producer.ts); off by default.
  */
-export function ffmpegProducerFactory(options: Options): Factory {
+export function ffmpegProducerFactory(options: Options & { copy?: boolean }): Factory {
   const shared: Options = {
     ...options,
     cards: options.cards ?? new Cards(options),
@@ -68,7 +75,7 @@ export function ffmpegProducerFactory(options: Options): Factory {
   return (type, context) => {
     switch (type) {
       case 'normal':
-        return new Normal(context, shared)
+        return options.copy ? new Programme(context, shared) : new Normal(context, shared)
       case 'emergency':
         return new Emergency(context, shared)
       case 'guide':

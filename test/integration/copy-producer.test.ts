@@ -14,7 +14,11 @@ import { PROFILES } from '../../src/media/profiles'
 import { SystemClock } from '../../src/runtime/clock'
 import { CopyProducer } from '../../src/playout/copy-producer'
 import { copyRun } from '../../src/playout/copy-run'
-import type { SegmentReport } from '../../src/playout'
+import {
+  ffmpegProducerFactory,
+  type ProgrammeProducer,
+  type SegmentReport
+} from '../../src/playout'
 import type { PlayoutPlan, PlayoutSegment, RenditionRef } from '../../src/shared/domain'
 import { decodeMarks, renderNumbered } from '../helpers/frames'
 import { packetTimes, SegmentCollector } from '../helpers/playout'
@@ -273,3 +277,72 @@ describe('copy producer', () => {
     await until('nothing left', 1000, () => (processes.live().length === 0 ? true : undefined))
   })
 })
+
+describe('programme producer (the factory with copy on)', () => {
+  const context = (dir: string, clock: SystemClock) => ({
+    channelUuid: '00000000-0000-4000-8000-0000000c0b1f',
+    channelName: 'Programme',
+    outputDir: path.join(dir, 'out'),
+    clock,
+    sequence: 1
+  })
+
+  it('airs a copyable plan by copy, goes to the encode path for a crawl, and an uncopyable plan by encoding', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const clock = new SystemClock()
+    const factory = ffmpegProducerFactory({
+      tools,
+      profile,
+      segmentSeconds: SEGMENT_SECONDS,
+      processes,
+      copy: true
+    })
+    const plan = planOf(clock.now(), [11, 12, 13, 11, 12])
+    const p = factory('normal', context(t.dir, clock)) as ProgrammeProducer
+    cleanups.push(() => p.stop())
+    await p.start(plan, clock.now())
+    expect(p.path).toBe('copy')
+    expect(processes.live().map((x) => x.name)).not.toContain('encoder')
+    const copied = p.streamEndpoint()!
+    // A crawl needs pixels: over to the encode path, a new output.
+    await p.setOverlay({ message: 'Test crawl', scope: 'crawl', sinceMs: clock.now() })
+    expect(p.path).toBe('encode')
+    expect(processes.live().map((x) => x.name)).toContain('encoder')
+    expect(processes.live().map((x) => x.name)).not.toContain('remux')
+    expect(p.streamEndpoint()!.id).not.toBe(copied.id)
+    expect(p.state().overlay?.scope).toBe('crawl')
+    await p.stop()
+    expect(processes.live()).toEqual([])
+
+    // Without renditions: the encode path from the start.
+    const bare: PlayoutPlan = {
+      ...plan,
+      segments: plan.segments.map((s) => ({
+        ...s,
+        rendition: null,
+        asset: s.kind === 'item' ? renditionAsset(s.rendition!.path) : null
+      }))
+    }
+    const q = factory('normal', { ...context(t.dir, clock), sequence: 2 }) as ProgrammeProducer
+    cleanups.push(() => q.stop())
+    await q.start(bare, clock.now())
+    expect(q.path).toBe('encode')
+    await q.stop()
+  }, 120_000)
+})
+
+/** A rendition file as an asset the encode path can decode. */
+function renditionAsset(file: string) {
+  return {
+    path: file,
+    durationMs: 2800,
+    hasVideo: true,
+    hasAudio: true,
+    width: 640,
+    height: 360,
+    frameRate: 30,
+    sizeBytes: fs.statSync(file).size,
+    mtimeMs: fs.statSync(file).mtimeMs
+  }
+}
