@@ -20,6 +20,7 @@ import {
   type SegmentReport
 } from '../../src/playout'
 import type { PlayoutPlan, PlayoutSegment, RenditionRef } from '../../src/shared/domain'
+import { ChannelTimeline, type SegmentEntry } from '../../src/server/timeline'
 import { decodeMarks, renderNumbered } from '../helpers/frames'
 import { packetTimes, SegmentCollector } from '../helpers/playout'
 import { producerHooks } from '../helpers/producer-hooks'
@@ -188,10 +189,22 @@ describe('copy producer', () => {
       for (const p of processes.live()) seen.add(p.name)
     }, 50)
     cleanups.push(() => clearInterval(watch))
+    // The stream server's timeline reads the output as it reads an encoder's.
+    const incomplete: string[] = []
+    const timeline = new ChannelTimeline((file, problem) => incomplete.push(`${file}: ${problem}`))
+    const entries: SegmentEntry[] = []
+    const follow = setInterval(() => {
+      timeline.refresh(endpoint)
+      entries.push(...timeline.after(entries.at(-1)?.seq ?? -1))
+    }, 200)
+    cleanups.push(() => clearInterval(follow))
     expect(descendants().filter((p) => /libx264|-c:v/.test(p.cmd))).toEqual([])
     const totalMs = plan.toMs - t0
     await collector.untilHolds(totalMs, 'the whole plan', 30_000)
     clearInterval(watch)
+    timeline.refresh(endpoint)
+    clearInterval(follow)
+    entries.push(...timeline.after(entries.at(-1)?.seq ?? -1))
     expect([...seen]).toEqual(['remux'])
     collector.stop()
     await producer.stop()
@@ -251,6 +264,21 @@ describe('copy producer', () => {
       k += Math.round((collector.durationsMs[i]! * FPS) / 1000)
     }
     expect(k).toBe(frames)
+
+    // The timeline: every segment whole, none marked discontinuous, each dated on the clock by its
+    // first frame; what viewers get decodes with no warning (no corrupt packet, no DTS going back).
+    expect(incomplete).toEqual([])
+    expect(entries.length).toBe(collector.files.length)
+    expect(entries.filter((e) => e.discontinuity)).toEqual([])
+    let frame = 0
+    for (const e of entries) {
+      expect(e.programTimeMs).toBeCloseTo(t0 + (frame * 1000) / FPS, 6)
+      frame += Math.round(e.duration * FPS)
+    }
+    const served = path.join(t.dir, 'served.ts')
+    fs.writeFileSync(served, Buffer.concat(entries.map((e) => e.data)))
+    const decoded = await execa(tools.ffmpeg, ['-v', 'warning', '-i', served, '-f', 'null', '-'])
+    expect(decoded.stderr).toBe('')
 
     // As-run: every item after the join began at its scheduled time.
     expect(began.map((b) => b.atMs)).toEqual([t0, ...plan.segments.slice(1).map((s) => s.startMs)])
