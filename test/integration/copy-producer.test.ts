@@ -3,7 +3,8 @@
 // them. What it puts out is one stream (no discontinuity, video PTS one frame apart throughout,
 // sound always moving forward), every frame the one the schedule says (the frame code of each
 // item's first frame on its scheduled frame), segments cut on the renditions' GOPs, the join at
-// most one GOP early, and no encoder running: only remuxes, all gone after stop.
+// most one GOP early, a plan extension continued seamlessly, and no encoder running: only
+// remuxes, all gone after stop.
 import fs from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
@@ -174,8 +175,10 @@ describe('copy producer', () => {
     const began: SegmentReport[] = []
     producer.on('segment-began', (r) => began.push(r))
     const startAt = itemStart + 1_700
-    await producer.start(plan, startAt)
+    // Started on the first two items; the rest come as a plan extension (the re-plan's update).
+    await producer.start({ ...plan, segments: plan.segments.slice(0, 2) }, startAt)
     cleanups.push(() => producer.stop())
+    await producer.updatePlan(plan)
     const t0 = producer.state().startedAtMs!
     expect(t0).toBe(itemStart + 1000)
     expect(startAt - t0).toBeLessThanOrEqual((GOP * 1000) / FPS)
