@@ -184,9 +184,9 @@ export class CopyProducer extends BaseProducer {
       await first
     } catch (err) {
       clearTimeout(deadline)
-      this.status = 'failed'
       this.lastError = (err as Error).message
       await this.end(0)
+      this.status = 'failed'
       throw err
     }
     clearTimeout(deadline)

@@ -307,6 +307,30 @@ describe('copy producer', () => {
     expect(fs.readdirSync(t.dir)).toEqual([])
     await until('nothing left', 1000, () => (processes.live().length === 0 ? true : undefined))
   })
+
+  it('fails the start naming the item when its rendition cannot be read, leaving nothing running', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const clock = new SystemClock()
+    const plan = planOf(clock.now(), [11])
+    const gone: PlayoutPlan = {
+      ...plan,
+      segments: plan.segments.map((s) =>
+        s.kind === 'item'
+          ? { ...s, rendition: { ...s.rendition!, path: path.join(t.dir, 'gone.mp4') } }
+          : s
+      )
+    }
+    const producer = new CopyProducer(
+      { channelUuid: 'c0c1', channelName: 'Copy', outputDir: t.dir, clock, sequence: 1 },
+      { tools, profile, segmentSeconds: SEGMENT_SECONDS, processes, outputKeepMs: 0 }
+    )
+    await expect(producer.start(gone, clock.now())).rejects.toThrow(
+      /the remux of "clip 11" failed \(code \d+\).*gone\.mp4/
+    )
+    expect(producer.state().status).toBe('failed')
+    expect(processes.live()).toEqual([])
+  })
 })
 
 describe('programme producer (the factory with copy on)', () => {
