@@ -47,7 +47,7 @@ const PTS_BASE_S = 10
 /** Segments cut and waiting to be listed before the remux is held back. */
 const AHEAD_SEGMENTS = 3
 /** How often the publisher looks at the clock. */
-const PUBLISH_INTERVAL_MS = 50
+const PUBLISH_INTERVAL_MS = 100
 /** Lines of a remux's stderr kept to explain a failure. */
 const STDERR_LINES = 10
 

@@ -112,9 +112,10 @@ export class GopCutter {
     let at = 0
     for (; at + PACKET <= data.length; at += PACKET) {
       if (data[at] !== SYNC) continue
-      this.packet(Buffer.from(data.subarray(at, at + PACKET)))
+      // A view, not a copy: the chunk is ours (a fresh buffer per read), rewritten in place.
+      this.packet(data.subarray(at, at + PACKET))
     }
-    this.rest = Buffer.from(data.subarray(at))
+    this.rest = data.subarray(at)
   }
 
   /** The output frame a PTS stands for, or null before the first picture. */
@@ -126,7 +127,7 @@ export class GopCutter {
     const pid = pidOf(p)
     if (pid === PAT_PID) return this.learnPat(p)
     if (pid === this.pmtPid) {
-      if (p[1]! & 0x40) this.pmt = p
+      if (p[1]! & 0x40) this.pmt = Buffer.from(p)
       return
     }
     if (pid === 0x11 || pid === 0x1fff) return // SDT, null packets: not needed on air
@@ -275,7 +276,7 @@ export class GopCutter {
 
   private learnPat(p: Buffer): void {
     if ((p[1]! & 0x40) === 0) return
-    this.pat = p
+    this.pat = Buffer.from(p)
     const control = (p[3]! >> 4) & 0x3
     let s = 4
     if (control & 0x2) s += 1 + p[s]!
