@@ -7,8 +7,9 @@
 //   leaves no row, and its temporary file is removed (at once, or by the sweep at the next start);
 //   the next planner run queues it again.
 // - The budget: before a conform, renditions are evicted least recently aired first (never aired:
-//   oldest made first), never one whose asset airs within EVICTION_PROTECT_MS; a conform that
-//   still would not fit fails with a message saying so.
+//   oldest made first; the as-run marks what aired, src/store/as-run.ts), never one whose asset
+//   airs within EVICTION_PROTECT_MS; a conform that still would not fit fails with a message
+//   saying so.
 // - The planner walks the playlog of the chosen channels for the next `aheadHours` and queues the
 //   assets without a valid rendition (made from the file as it is, at the station's loudness target).
 // - What the conform pass found (black, freeze, silence at least as long as the output-health
@@ -226,10 +227,9 @@ export class ConformService {
       .filter((a) => !this.queued.has(a.assetId))
   }
 
-  /** Marks what has aired and queues a conform of every asset due; returns the asset ids queued. */
+  /** Queues a conform of every asset due; returns the asset ids queued. */
   plan(): number[] {
     if (!this.settings().enabled) return []
-    this.d.store.renditions.markAired(this.d.clock.now())
     const due = this.due()
     if (due.length === 0) return []
     return this.queue(due)

@@ -129,18 +129,6 @@ export class RenditionsRepo {
       .all(to, from)
   }
 
-  /** Marks each rendition aired at its asset's latest playlog start at or before `now`. */
-  markAired(now: number): void {
-    this.db
-      .prepare(
-        `UPDATE renditions SET last_aired_at = aired FROM (
-           SELECT e.asset_id AS asset, MAX(e.start_ms) AS aired FROM playlog_events e
-           WHERE e.start_ms <= ? AND e.asset_id IS NOT NULL GROUP BY e.asset_id
-         ) WHERE renditions.asset_id = asset AND (last_aired_at IS NULL OR last_aired_at < aired)`
-      )
-      .run(now)
-  }
-
   /**
    * Assets the playlog of the channels (null: every channel) airs within [from, to) that can be
    * conformed (probed and playable) and have no valid rendition for the profile, earliest first.
