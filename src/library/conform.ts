@@ -17,7 +17,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { MasterClock, TimerHandle } from '../shared/clock'
-import type { ConformSettings } from '../shared/conform'
+import type { ConformDto, ConformSettings } from '../shared/conform'
+import type { LibraryJobDto } from '../shared/library'
 import type { OutputHealthSettings } from '../shared/domain'
 import { formatInstant } from '../shared/time'
 import { alarmKeys, type AlarmKey } from '../runtime/alarm-keys'
@@ -115,6 +116,32 @@ export class ConformService {
   /** The schedule or the settings changed: plan again and check the warnings. */
   scheduleChanged(): void {
     if (this.started) this.tick()
+  }
+
+  /**
+   * The operator changed the settings (they are stored already): turned off, the conform jobs
+   * queued or running are cancelled (a running conform leaves nothing); else the planner runs now.
+   */
+  settingsChanged(): void {
+    if (this.settings().enabled) return this.scheduleChanged()
+    for (const j of this.jobs()) this.d.queue.cancel(j.id)
+  }
+
+  /** Conform jobs queued or running, running first. */
+  jobs(): LibraryJobDto[] {
+    return this.d.queue
+      .list()
+      .filter((j) => j.kind === 'conform' && (j.state === 'queued' || j.state === 'running'))
+  }
+
+  /** The house format's profile, what the cache holds, and the conform jobs. */
+  state(): Pick<ConformDto, 'profile' | 'cacheBytes' | 'renditions' | 'jobs'> {
+    return {
+      profile: this.d.profile.name,
+      cacheBytes: this.d.store.renditions.totalBytes(),
+      renditions: this.d.store.renditions.count(),
+      jobs: this.jobs()
+    }
   }
 
   private tick(): void {
@@ -245,7 +272,7 @@ export class ConformService {
       for (const v of done.values()) s += v
       progress(Math.floor(s / 1000), totalS(), label)
     }
-    this.d.queue.add({
+    const job = this.d.queue.add({
       kind: 'conform',
       folderId: null,
       items: assets,
@@ -264,6 +291,10 @@ export class ConformService {
           if (!signal.aborted) report(progress, label)
         }
       }
+    })
+    // A cancelled job drops the items it had not begun (their work never runs): due again after.
+    void this.d.queue.ended(job.id).then(() => {
+      for (const a of assets) this.queued.delete(a.assetId)
     })
     return assets.map((a) => a.assetId)
   }

@@ -109,6 +109,10 @@ export class RenditionsRepo {
     this.db.prepare('DELETE FROM renditions WHERE id = ?').run(id)
   }
 
+  count(): number {
+    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM renditions').get()!.n
+  }
+
   totalBytes(): number {
     return this.db
       .prepare<[], { n: number }>('SELECT COALESCE(SUM(bytes), 0) AS n FROM renditions')
