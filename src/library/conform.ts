@@ -163,13 +163,16 @@ export class ConformService {
   /** Removes files in the cache no row records: temporary files and renditions forgotten. */
   sweep(): void {
     const known = new Set(this.d.store.renditions.all().map((r) => r.path))
-    let names: string[]
+    let entries: fs.Dirent[]
     try {
-      names = fs.readdirSync(this.profileDir())
+      entries = fs.readdirSync(this.profileDir(), { withFileTypes: true })
     } catch {
       return
     }
-    for (const name of names) {
+    for (const entry of entries) {
+      // Folders (the conformed cards', conform-cards.ts) keep their own files.
+      if (entry.isDirectory()) continue
+      const name = entry.name
       const file = path.join(this.profileDir(), name)
       if (known.has(file)) continue
       fs.rmSync(file, { force: true })

@@ -91,6 +91,32 @@ function fakeAsset(name: string): number {
   return Number(r.lastInsertRowid)
 }
 
+/** A fake asset with a 1000-byte rendition in the cache, made at `createdAt`. */
+function fakeRendition(name: string, createdAt: number): { assetId: number; id: number } {
+  const assetId = fakeAsset(`${name}.mp4`)
+  const dir = path.join(cacheDir, profile.name)
+  fs.mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `${assetId}.mp4`)
+  fs.writeFileSync(file, Buffer.alloc(1000))
+  const row = store.renditions.put({
+    assetId,
+    profile: profile.name,
+    path: file,
+    sourceSizeBytes: 100,
+    sourceMtimeMs: 1,
+    bytes: 1000,
+    durationMs: 60_000,
+    frames: 1800,
+    gopFrames: 30,
+    gainDb: 0,
+    targetLufs: -23,
+    probeJson: '{}',
+    analysisJson: '{}',
+    createdAt
+  })
+  return { assetId, id: row.id }
+}
+
 function airs(channelId: number, assetId: number, startMs: number, lengthMs = HOUR): void {
   store.db
     .prepare(
@@ -378,6 +404,9 @@ describe('conform', () => {
     airs(1, tone.assetId, clock.now() + HOUR)
     fs.mkdirSync(path.join(cacheDir, profile.name), { recursive: true })
     fs.writeFileSync(path.join(cacheDir, profile.name, `${tone.assetId}.mp4.partial`), 'half')
+    // The conformed cards' folder keeps its own files (conform-cards.ts): not swept.
+    fs.mkdirSync(path.join(cacheDir, profile.name, 'cards'), { recursive: true })
+    fs.writeFileSync(path.join(cacheDir, profile.name, 'cards', 'card.mp4'), 'card')
     // The restarted station's queue is busy with a scan, so the conform stays queued to be seen.
     const busy = new LibraryJobQueue({ clock, onAir: () => true })
     let release: (() => void) | undefined
@@ -400,7 +429,9 @@ describe('conform', () => {
       log: { info: () => {}, warn: () => {} }
     })
     restarted.start()
-    expect(cacheFiles()).toEqual([])
+    expect(cacheFiles()).toEqual(['cards'])
+    expect(fs.readdirSync(path.join(cacheDir, profile.name, 'cards'))).toEqual(['card.mp4'])
+    fs.rmSync(path.join(cacheDir, profile.name, 'cards'), { recursive: true })
     expect(busy.list().map((j) => [j.kind, j.state, j.total])).toEqual([
       ['scan', 'running', 1],
       ['conform', 'queued', 1]
@@ -458,31 +489,12 @@ describe('the cache budget', () => {
     store.db.prepare('DELETE FROM renditions').run()
     const now = clock.now()
     const dir = path.join(cacheDir, profile.name)
-    fs.mkdirSync(dir, { recursive: true })
     const make = (name: string, createdAt: number, lastAiredAt: number | null): number => {
-      const assetId = fakeAsset(`${name}.mp4`)
-      const file = path.join(dir, `${assetId}.mp4`)
-      fs.writeFileSync(file, Buffer.alloc(1000))
-      const row = store.renditions.put({
-        assetId,
-        profile: profile.name,
-        path: file,
-        sourceSizeBytes: 100,
-        sourceMtimeMs: 1,
-        bytes: 1000,
-        durationMs: 60_000,
-        frames: 1800,
-        gopFrames: 30,
-        gainDb: 0,
-        targetLufs: -23,
-        probeJson: '{}',
-        analysisJson: '{}',
-        createdAt
-      })
+      const { assetId, id } = fakeRendition(name, createdAt)
       if (lastAiredAt !== null)
         store.db
           .prepare('UPDATE renditions SET last_aired_at = ? WHERE id = ?')
-          .run(lastAiredAt, row.id)
+          .run(lastAiredAt, id)
       return assetId
     }
     // Oldest aired, but on again in 23 h: protected.
@@ -514,30 +526,10 @@ describe('what aired', () => {
   it('the as-run marks a rendition aired, so eviction goes by what aired, not by what was scheduled', () => {
     store.db.prepare('DELETE FROM renditions').run()
     const now = clock.now()
-    const dir = path.join(cacheDir, profile.name)
-    fs.mkdirSync(dir, { recursive: true })
-    const make = (name: string, createdAt: number): { id: number; path: string } => {
-      const assetId = fakeAsset(`aired-${name}.mp4`)
-      const file = path.join(dir, `${assetId}.mp4`)
-      fs.writeFileSync(file, Buffer.alloc(1000))
-      store.renditions.put({
-        assetId,
-        profile: profile.name,
-        path: file,
-        sourceSizeBytes: 100,
-        sourceMtimeMs: 1,
-        bytes: 1000,
-        durationMs: 60_000,
-        frames: 1800,
-        gopFrames: 30,
-        gainDb: 0,
-        targetLufs: -23,
-        probeJson: '{}',
-        analysisJson: '{}',
-        createdAt
-      })
-      return { id: assetId, path: media(`aired-${name}.mp4`) }
-    }
+    const make = (name: string, createdAt: number): { id: number; path: string } => ({
+      id: fakeRendition(`aired-${name}`, createdAt).assetId,
+      path: media(`aired-${name}.mp4`)
+    })
     // Made oldest first: a, b, c, d. Scheduled (all in the past) in the order a, b, c, d too.
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n, i) => make(n, now - (10 - i) * HOUR))
     ;[a, b, c, d].forEach((x, i) => airs(1, x!.id, now - (8 - i) * HOUR, 30 * 60_000))
