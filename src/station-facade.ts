@@ -129,6 +129,8 @@ import {
   UnknownOutputError
 } from './outputs/service'
 import type { WebhookService } from './ops/webhooks'
+import type { ConformService } from './library/conform'
+import { type ConformDto, conformRequest, type ConformRequest } from './shared/conform'
 import {
   type WebhookDeliveryDto,
   type WebhookDto,
@@ -175,6 +177,8 @@ export interface FacadeDeps {
   library?: MediaLibrary
   /** Alarm webhooks; absent, none are kept and changes are refused. */
   webhooks?: WebhookService
+  /** Conformed playout's planner and cache; absent (no ffmpeg), the settings are only kept. */
+  conform?: ConformService
 }
 
 const invalid = (message: string, code = 'invalid_parameter') => new StationApiError(code, message)
@@ -349,6 +353,47 @@ export class StationFacade implements HttpEngine {
     })
     this.e.schedule.loudnessChanged()
     return settings
+  }
+
+  // ---- conformed playout ----------------------------------------------------------------------
+  async conform(): Promise<ConformDto> {
+    return guard(() => this.conformDto())
+  }
+
+  /** Stores the settings (audited), as the station file's section does; the planner follows at once. */
+  async setConform(request: ConformRequest): Promise<ConformDto> {
+    const settings = parse(conformRequest, request, 'request')
+    settings.channels?.forEach((slug, i) => {
+      const first = settings.channels!.indexOf(slug)
+      if (first !== i)
+        throw invalid(`request.channels.${i}: "${slug}" is listed twice (first at ${first})`)
+      if (!this.e.store.channels.bySlug(slug)?.isActive)
+        throw invalid(`request.channels.${i}: there is no channel "${slug}"`)
+    })
+    const now = this.e.clock.now()
+    guard(() =>
+      this.e.store.transaction(() => {
+        this.e.store.renditions.setSettings(settings, now)
+        this.e.store.audit.append(now, this.actor, 'set-conform', { ...settings })
+      })
+    )
+    this.e.conform?.settingsChanged()
+    return this.conformDto()
+  }
+
+  private conformDto(): ConformDto {
+    const settings = this.e.store.renditions.settings()
+    return {
+      ...settings,
+      available: this.e.conform !== undefined,
+      budgetBytes: Math.round(settings.budgetGiB * 1024 ** 3),
+      ...(this.e.conform?.state() ?? {
+        profile: null,
+        cacheBytes: this.e.store.renditions.totalBytes(),
+        renditions: this.e.store.renditions.count(),
+        jobs: []
+      })
+    }
   }
 
   // The media library (issue 23): the library room answers; a station without one has none.

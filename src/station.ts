@@ -387,6 +387,7 @@ export class Station {
       outputs: this.outputs,
       library: this.library,
       webhooks: this.webhooks,
+      ...(this.conform ? { conform: this.conform } : {}),
       emergencyPreview: cards
         ? (scope, message) => emergencyPreview(cards, scope, message, crawlSpeed)
         : undefined
@@ -529,7 +530,7 @@ export class Station {
       // The file may have added, enabled or removed push outputs, and added library folders and webhooks.
       this.outputs.sync()
       this.library.sync()
-      this.conform?.scheduleChanged()
+      this.conform?.settingsChanged()
       this.webhooks.sync()
       return result
     }

@@ -7,8 +7,9 @@
 //   leaves no row, and its temporary file is removed (at once, or by the sweep at the next start);
 //   the next planner run queues it again.
 // - The budget: before a conform, renditions are evicted least recently aired first (never aired:
-//   oldest made first), never one whose asset airs within EVICTION_PROTECT_MS; a conform that
-//   still would not fit fails with a message saying so.
+//   oldest made first; the as-run marks what aired, src/store/as-run.ts), never one whose asset
+//   airs within EVICTION_PROTECT_MS; a conform that still would not fit fails with a message
+//   saying so.
 // - The planner walks the playlog of the chosen channels for the next `aheadHours` and queues the
 //   assets without a valid rendition (made from the file as it is, at the station's loudness target).
 // - What the conform pass found (black, freeze, silence at least as long as the output-health
@@ -16,7 +17,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { MasterClock, TimerHandle } from '../shared/clock'
-import type { ConformSettings } from '../shared/conform'
+import type { ConformDto, ConformSettings } from '../shared/conform'
+import type { LibraryJobDto } from '../shared/library'
 import type { OutputHealthSettings } from '../shared/domain'
 import { formatInstant } from '../shared/time'
 import { alarmKeys, type AlarmKey } from '../runtime/alarm-keys'
@@ -116,6 +118,32 @@ export class ConformService {
     if (this.started) this.tick()
   }
 
+  /**
+   * The operator changed the settings (they are stored already): turned off, the conform jobs
+   * queued or running are cancelled (a running conform leaves nothing); else the planner runs now.
+   */
+  settingsChanged(): void {
+    if (this.settings().enabled) return this.scheduleChanged()
+    for (const j of this.jobs()) this.d.queue.cancel(j.id)
+  }
+
+  /** Conform jobs queued or running, running first. */
+  jobs(): LibraryJobDto[] {
+    return this.d.queue
+      .list()
+      .filter((j) => j.kind === 'conform' && (j.state === 'queued' || j.state === 'running'))
+  }
+
+  /** The house format's profile, what the cache holds, and the conform jobs. */
+  state(): Pick<ConformDto, 'profile' | 'cacheBytes' | 'renditions' | 'jobs'> {
+    return {
+      profile: this.d.profile.name,
+      cacheBytes: this.d.store.renditions.totalBytes(),
+      renditions: this.d.store.renditions.count(),
+      jobs: this.jobs()
+    }
+  }
+
   private tick(): void {
     if (!this.d.store.db.open) return
     try {
@@ -135,13 +163,16 @@ export class ConformService {
   /** Removes files in the cache no row records: temporary files and renditions forgotten. */
   sweep(): void {
     const known = new Set(this.d.store.renditions.all().map((r) => r.path))
-    let names: string[]
+    let entries: fs.Dirent[]
     try {
-      names = fs.readdirSync(this.profileDir())
+      entries = fs.readdirSync(this.profileDir(), { withFileTypes: true })
     } catch {
       return
     }
-    for (const name of names) {
+    for (const entry of entries) {
+      // Folders (the conformed cards', conform-cards.ts) keep their own files.
+      if (entry.isDirectory()) continue
+      const name = entry.name
       const file = path.join(this.profileDir(), name)
       if (known.has(file)) continue
       fs.rmSync(file, { force: true })
@@ -226,10 +257,9 @@ export class ConformService {
       .filter((a) => !this.queued.has(a.assetId))
   }
 
-  /** Marks what has aired and queues a conform of every asset due; returns the asset ids queued. */
+  /** Queues a conform of every asset due; returns the asset ids queued. */
   plan(): number[] {
     if (!this.settings().enabled) return []
-    this.d.store.renditions.markAired(this.d.clock.now())
     const due = this.due()
     if (due.length === 0) return []
     return this.queue(due)
@@ -245,7 +275,7 @@ export class ConformService {
       for (const v of done.values()) s += v
       progress(Math.floor(s / 1000), totalS(), label)
     }
-    this.d.queue.add({
+    const job = this.d.queue.add({
       kind: 'conform',
       folderId: null,
       items: assets,
@@ -264,6 +294,10 @@ export class ConformService {
           if (!signal.aborted) report(progress, label)
         }
       }
+    })
+    // A cancelled job drops the items it had not begun (their work never runs): due again after.
+    void this.d.queue.ended(job.id).then(() => {
+      for (const a of assets) this.queued.delete(a.assetId)
     })
     return assets.map((a) => a.assetId)
   }

@@ -155,10 +155,26 @@ export function conformArgs(o: ConformOptions): string[] {
     '-1',
     '-map_chapters',
     '-1',
+    ...houseEncoderArgs(p, gop, o.preset),
+    o.output
+  ]
+}
+
+/**
+ * The house format's encoder and container: H.264 Main with fixed closed GOPs of `gop` frames (a
+ * keyframe every `gop` frames and nowhere else), AAC-LC 48 kHz stereo, MP4 with its index first.
+ * Everything made into the house format (conformed assets, conformed cards) is encoded by these.
+ */
+export function houseEncoderArgs(
+  p: OutputProfile,
+  gop: number,
+  preset: ConformOptions['preset'] = 'veryfast'
+): string[] {
+  return [
     '-c:v',
     'libx264',
     '-preset',
-    o.preset ?? 'veryfast',
+    preset,
     '-profile:v',
     'main',
     '-level:v',
@@ -197,8 +213,7 @@ export function conformArgs(o: ConformOptions): string[] {
     '-movflags',
     '+faststart',
     '-f',
-    'mp4',
-    o.output
+    'mp4'
   ]
 }
 

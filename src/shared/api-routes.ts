@@ -8,6 +8,7 @@
 // `special`, and each has one handler on the server.
 import { z } from 'zod'
 import type { ChannelStatusDto, ViewerAttachDto } from './api'
+import { conformRequest } from './conform'
 import type { SessionPurpose } from './domain'
 import { libraryFolderRequest, librarySearchRequest } from './library'
 import {
@@ -173,6 +174,15 @@ export const API_ROUTES = {
     body: loudnessRequest,
     bodyErrors: { name: 'request', code: 'invalid_parameter' },
     call: 'setLoudness',
+    args: ['body']
+  },
+  conform: { method: 'GET', path: '/api/conform', call: 'conform' },
+  setConform: {
+    method: 'PUT',
+    path: '/api/conform',
+    body: conformRequest,
+    bodyErrors: { name: 'request', code: 'invalid_parameter' },
+    call: 'setConform',
     args: ['body']
   },
   alarms: {

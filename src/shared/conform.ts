@@ -2,6 +2,7 @@
 // (src/media/conform.ts), how far ahead, and how much disk the renditions may take. Off unless the
 // station file turns it on, so a station that never asked behaves as before.
 import { z } from 'zod'
+import type { LibraryJobDto } from './library'
 
 export interface ConformSettings {
   enabled: boolean
@@ -48,5 +49,34 @@ export const conformSection = z.strictObject(
       .nullable()
       .default(null)
   },
-  { error: 'must be an object { enabled?, aheadHours?, budgetGiB?, channels? }' }
+  {
+    // An unknown field is named (the API has no station-file formatter to do it).
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}`
+        : 'must be an object { enabled?, aheadHours?, budgetGiB?, channels? }'
+  }
 )
+
+/**
+ * The console's and the API's setting (PUT /api/conform): the station file's section, with the
+ * same defaults (what a request leaves out takes its default, as a file's section does).
+ */
+export const conformRequest = conformSection
+export type ConformRequest = z.input<typeof conformRequest>
+
+/** The conform settings and what they have made: the cache's use and the conform jobs. */
+export interface ConformDto extends ConformSettings {
+  /** False when the station has no ffmpeg: the settings are kept, nothing is conformed. */
+  available: boolean
+  /** The output profile whose house format renditions are made in (e.g. "360p"); null: none. */
+  profile: string | null
+  /** What the renditions in the cache take, bytes. */
+  cacheBytes: number
+  /** The budget in bytes (budgetGiB). */
+  budgetBytes: number
+  /** Renditions in the cache. */
+  renditions: number
+  /** Conform jobs queued or running, running first (the library queue's jobs of kind conform). */
+  jobs: LibraryJobDto[]
+}

@@ -35,6 +35,7 @@ import {
   librarySearchRequest
 } from './library'
 import { outputUrl } from './output-url'
+import { type ConformDto, conformRequest, type ConformRequest } from './conform'
 import {
   type WebhookDeliveryDto,
   type WebhookDto,
@@ -443,6 +444,11 @@ export interface StationApi {
   removeChannelLogo(uuid: string): Promise<void>
   /** Sets the loudness target (as the station file's section; defaults filled in); channels on air apply it at once. */
   setLoudness(request: LoudnessRequest): Promise<LoudnessSettings>
+  // conformed playout
+  /** The conform settings (which channels are made ahead, how far, the cache's budget), the cache's use and the conform jobs. */
+  conform(): Promise<ConformDto>
+  /** Sets them (as the station file's `conform` section; defaults filled in; channels by station-file id); the planner runs at once, and turning it off cancels the conform jobs. */
+  setConform(request: ConformRequest): Promise<ConformDto>
   // the media library
   /** The library's folders with their scan state and counts. */
   libraryFolders(): Promise<LibraryFolderDto[]>
@@ -569,6 +575,8 @@ export const STATION_API_ARGS: { readonly [M in StationApiMethod]: readonly Stat
   removeChannelLogo: [uuidArg],
   loudness: [],
   setLoudness: [{ name: 'request', schema: loudnessRequest }],
+  conform: [],
+  setConform: [{ name: 'request', schema: conformRequest }],
   libraryFolders: [],
   addLibraryFolder: [{ name: 'request', schema: libraryFolderRequest }],
   removeLibraryFolder: [{ name: 'id', schema: libraryFolderId }],

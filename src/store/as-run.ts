@@ -56,6 +56,8 @@ export class AsRunRepo {
   private readonly recentStmt
   private readonly closeOpenStmt
   private readonly firstStmt
+  private readonly airedStmt
+  private readonly rowStmt
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -83,16 +85,27 @@ export class AsRunRepo {
     this.firstStmt = db.prepare<[number], { startMs: number }>(
       'SELECT actual_start_ms AS startMs FROM as_run WHERE channel_id = ? ORDER BY broadcast_day, actual_start_ms LIMIT 1'
     )
+    // What aired keeps the conform cache's eviction order true: the renditions of the file a row
+    // aired (by its asset, or the rendition itself) were last on air then. A slate did not air it.
+    this.airedStmt = db.prepare<[{ at: number; path: string }]>(
+      `UPDATE renditions SET last_aired_at = max(coalesce(last_aired_at, 0), @at)
+       WHERE asset_id = (SELECT id FROM assets WHERE path = @path) OR path = @path`
+    )
+    this.rowStmt = db.prepare<[number], Raw>(`SELECT ${COLUMNS} FROM as_run WHERE id = ?`)
     this.closeOpenStmt = db.prepare(
       'UPDATE as_run SET actual_end_ms = max(actual_start_ms, coalesce(last_seen_ms, actual_start_ms)), end_cause = ? WHERE actual_end_ms IS NULL'
     )
   }
 
   insert(r: NewAsRunRow): number {
-    return Number(
+    const id = Number(
       this.insertStmt.run({ ...r, splitFrom: r.splitFrom ? 1 : 0, splitTo: r.splitTo ? 1 : 0 })
         .lastInsertRowid
     )
+    if (r.kind === 'item' && r.media === 'aired' && r.assetPath !== null)
+      this.airedStmt.run({ at: r.actualStartMs, path: r.assetPath })
+    if (r.actualEndMs !== null) this.markAired(id)
+    return id
   }
   close(
     id: number,
@@ -102,6 +115,18 @@ export class AsRunRepo {
     splitTo = false
   ): void {
     this.closeStmt.run(actualEndMs, media, endCause, splitTo ? 1 : 0, id)
+    this.markAired(id)
+  }
+  /** A closed item row that aired (all or part) marks its file's renditions aired at its end. */
+  private markAired(id: number): void {
+    const r = this.rowStmt.get(id)
+    if (
+      r?.kind === 'item' &&
+      (r.media === 'aired' || r.media === 'partial') &&
+      r.assetPath !== null &&
+      r.actualEndMs !== null
+    )
+      this.airedStmt.run({ at: r.actualEndMs, path: r.assetPath })
   }
   seen(id: number, atMs: number): void {
     this.seenStmt.run(atMs, id)
@@ -123,7 +148,10 @@ export class AsRunRepo {
    * on air. Returns how many.
    */
   closeAllOpen(cause: string): number {
-    return this.closeOpenStmt.run(cause).changes
+    const open = this.openStmt.all()
+    const n = this.closeOpenStmt.run(cause).changes
+    for (const r of open) this.markAired(r.id)
+    return n
   }
   /** The channel's latest rows, newest first (for tests and quick looks). */
   recent(channelId: number, limit = 100): AsRunRow[] {

@@ -109,6 +109,10 @@ export class RenditionsRepo {
     this.db.prepare('DELETE FROM renditions WHERE id = ?').run(id)
   }
 
+  count(): number {
+    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM renditions').get()!.n
+  }
+
   totalBytes(): number {
     return this.db
       .prepare<[], { n: number }>('SELECT COALESCE(SUM(bytes), 0) AS n FROM renditions')
@@ -127,18 +131,6 @@ export class RenditionsRepo {
          ORDER BY COALESCE(r.last_aired_at, r.created_at), r.id`
       )
       .all(to, from)
-  }
-
-  /** Marks each rendition aired at its asset's latest playlog start at or before `now`. */
-  markAired(now: number): void {
-    this.db
-      .prepare(
-        `UPDATE renditions SET last_aired_at = aired FROM (
-           SELECT e.asset_id AS asset, MAX(e.start_ms) AS aired FROM playlog_events e
-           WHERE e.start_ms <= ? AND e.asset_id IS NOT NULL GROUP BY e.asset_id
-         ) WHERE renditions.asset_id = asset AND (last_aired_at IS NULL OR last_aired_at < aired)`
-      )
-      .run(now)
   }
 
   /**

@@ -13,7 +13,9 @@ import { locateFfmpeg, type FfmpegTools } from '../../src/media/ffmpeg'
 import { probeMedia } from '../../src/media/probe'
 import { ProcessGroup } from '../../src/media/process'
 import { PROFILES } from '../../src/media/profiles'
+import { AsRunLogger } from '../../src/runtime/as-run'
 import { SimulatedClock } from '../../src/runtime/clock'
+import type { PlayoutSegment } from '../../src/shared/domain'
 import type { ConformSettings } from '../../src/shared/conform'
 import { Store, type UnrenderedAsset } from '../../src/store'
 import { tempDir } from '../helpers/tmp'
@@ -87,6 +89,32 @@ function fakeAsset(name: string): number {
     )
     .run(media(name))
   return Number(r.lastInsertRowid)
+}
+
+/** A fake asset with a 1000-byte rendition in the cache, made at `createdAt`. */
+function fakeRendition(name: string, createdAt: number): { assetId: number; id: number } {
+  const assetId = fakeAsset(`${name}.mp4`)
+  const dir = path.join(cacheDir, profile.name)
+  fs.mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `${assetId}.mp4`)
+  fs.writeFileSync(file, Buffer.alloc(1000))
+  const row = store.renditions.put({
+    assetId,
+    profile: profile.name,
+    path: file,
+    sourceSizeBytes: 100,
+    sourceMtimeMs: 1,
+    bytes: 1000,
+    durationMs: 60_000,
+    frames: 1800,
+    gopFrames: 30,
+    gainDb: 0,
+    targetLufs: -23,
+    probeJson: '{}',
+    analysisJson: '{}',
+    createdAt
+  })
+  return { assetId, id: row.id }
 }
 
 function airs(channelId: number, assetId: number, startMs: number, lengthMs = HOUR): void {
@@ -376,6 +404,9 @@ describe('conform', () => {
     airs(1, tone.assetId, clock.now() + HOUR)
     fs.mkdirSync(path.join(cacheDir, profile.name), { recursive: true })
     fs.writeFileSync(path.join(cacheDir, profile.name, `${tone.assetId}.mp4.partial`), 'half')
+    // The conformed cards' folder keeps its own files (conform-cards.ts): not swept.
+    fs.mkdirSync(path.join(cacheDir, profile.name, 'cards'), { recursive: true })
+    fs.writeFileSync(path.join(cacheDir, profile.name, 'cards', 'card.mp4'), 'card')
     // The restarted station's queue is busy with a scan, so the conform stays queued to be seen.
     const busy = new LibraryJobQueue({ clock, onAir: () => true })
     let release: (() => void) | undefined
@@ -398,7 +429,9 @@ describe('conform', () => {
       log: { info: () => {}, warn: () => {} }
     })
     restarted.start()
-    expect(cacheFiles()).toEqual([])
+    expect(cacheFiles()).toEqual(['cards'])
+    expect(fs.readdirSync(path.join(cacheDir, profile.name, 'cards'))).toEqual(['card.mp4'])
+    fs.rmSync(path.join(cacheDir, profile.name, 'cards'), { recursive: true })
     expect(busy.list().map((j) => [j.kind, j.state, j.total])).toEqual([
       ['scan', 'running', 1],
       ['conform', 'queued', 1]
@@ -456,31 +489,12 @@ describe('the cache budget', () => {
     store.db.prepare('DELETE FROM renditions').run()
     const now = clock.now()
     const dir = path.join(cacheDir, profile.name)
-    fs.mkdirSync(dir, { recursive: true })
     const make = (name: string, createdAt: number, lastAiredAt: number | null): number => {
-      const assetId = fakeAsset(`${name}.mp4`)
-      const file = path.join(dir, `${assetId}.mp4`)
-      fs.writeFileSync(file, Buffer.alloc(1000))
-      const row = store.renditions.put({
-        assetId,
-        profile: profile.name,
-        path: file,
-        sourceSizeBytes: 100,
-        sourceMtimeMs: 1,
-        bytes: 1000,
-        durationMs: 60_000,
-        frames: 1800,
-        gopFrames: 30,
-        gainDb: 0,
-        targetLufs: -23,
-        probeJson: '{}',
-        analysisJson: '{}',
-        createdAt
-      })
+      const { assetId, id } = fakeRendition(name, createdAt)
       if (lastAiredAt !== null)
         store.db
           .prepare('UPDATE renditions SET last_aired_at = ? WHERE id = ?')
-          .run(lastAiredAt, row.id)
+          .run(lastAiredAt, id)
       return assetId
     }
     // Oldest aired, but on again in 23 h: protected.
@@ -505,6 +519,100 @@ describe('the cache budget', () => {
     expect(conform.makeRoom(3000)).toBe(true)
     expect(left()).toEqual([])
     store.db.prepare('DELETE FROM playlog_events').run()
+  })
+})
+
+describe('what aired', () => {
+  it('the as-run marks a rendition aired, so eviction goes by what aired, not by what was scheduled', () => {
+    store.db.prepare('DELETE FROM renditions').run()
+    const now = clock.now()
+    const make = (name: string, createdAt: number): { id: number; path: string } => ({
+      id: fakeRendition(`aired-${name}`, createdAt).assetId,
+      path: media(`aired-${name}.mp4`)
+    })
+    // Made oldest first: a, b, c, d. Scheduled (all in the past) in the order a, b, c, d too.
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n, i) => make(n, now - (10 - i) * HOUR))
+    ;[a, b, c, d].forEach((x, i) => airs(1, x!.id, now - (8 - i) * HOUR, 30 * 60_000))
+    const log = new AsRunLogger({
+      store,
+      clock,
+      channel: () => ({ id: 1, timezone: 'UTC', rolloverMinutes: 360 }),
+      onError: (err) => {
+        throw err
+      }
+    })
+    log.expect('normal')
+    const item = (x: { id: number; path: string }, startMs: number): PlayoutSegment => ({
+      kind: 'item',
+      eventId: 1,
+      title: path.basename(x.path),
+      type: 'program',
+      startMs,
+      endMs: startMs + 10 * 60_000,
+      inPointMs: 0,
+      asset: { id: x.id, path: x.path } as never
+    })
+    // What aired: c, then a (in full), then b cut short; d was scheduled but the channel was off
+    // air, and the slate aired in place of a's second airing (its file failed): neither counts.
+    const aired = (
+      x: { id: number; path: string },
+      startMs: number,
+      status: 'aired' | 'partial',
+      endMs = startMs + 10 * 60_000
+    ): void => {
+      const s = item(x, startMs)
+      log.segmentBegan({ segment: s, atMs: startMs, slate: false })
+      log.segmentEnded({ segment: s, atMs: endMs, slate: false, status })
+    }
+    aired(c!, now - 7 * HOUR, 'aired')
+    aired(a!, now - 6 * HOUR, 'aired')
+    aired(b!, now - 5 * HOUR, 'partial', now - 5 * HOUR + 60_000)
+    const slate = item(a!, now - 4 * HOUR)
+    log.segmentBegan({ segment: slate, atMs: slate.startMs, slate: true })
+    log.segmentEnded({ segment: slate, atMs: slate.endMs, slate: true, status: 'slate' })
+    log.offAir(now - 3 * HOUR, 'no viewers', 'off-air')
+    log.shutdown(now)
+    const lastAired = (x: { id: number }): number | null | undefined =>
+      store.renditions.of(x.id, profile.name)?.lastAiredAt
+    expect([a, b, c, d].map((x) => lastAired(x!))).toEqual([
+      now - 6 * HOUR + 10 * 60_000,
+      now - 5 * HOUR + 60_000,
+      now - 7 * HOUR + 10 * 60_000,
+      null
+    ])
+    // A later airing moves it on; an earlier row written late never moves it back.
+    store.asRun.insert({
+      channelId: 1,
+      broadcastDay: '2026-11-25',
+      kind: 'item',
+      title: 'c again',
+      assetPath: c!.path,
+      playlogEventId: null,
+      scheduledStartMs: null,
+      scheduledEndMs: null,
+      actualStartMs: now - 9 * HOUR,
+      actualEndMs: now - 9 * HOUR + 60_000,
+      lastSeenMs: null,
+      producerType: 'normal',
+      media: 'aired',
+      startCause: null,
+      endCause: 'ended',
+      splitFrom: false,
+      splitTo: false
+    })
+    expect(lastAired(c!)).toBe(now - 7 * HOUR + 10 * 60_000)
+    // Evicted one at a time: never aired (d, made last) goes first, then c, a, b: least recently aired.
+    settings({ budgetGiB: 4000 / 1024 ** 3 })
+    const order: number[] = []
+    for (let i = 0; i < 4; i++) {
+      const before = new Set(store.renditions.all().map((r) => r.assetId))
+      expect(conform.makeRoom(1000 * (i + 1))).toBe(true)
+      const after = new Set(store.renditions.all().map((r) => r.assetId))
+      order.push(...[...before].filter((x) => !after.has(x)))
+    }
+    expect(order).toEqual([d!.id, c!.id, a!.id, b!.id])
+    store.db.prepare('DELETE FROM playlog_events').run()
+    store.db.prepare('DELETE FROM as_run').run()
   })
 })
 
@@ -592,10 +700,5 @@ describe('the planner', () => {
     await busy.ended(scan.id)
     await busy.close()
     expect(processes.live()).toEqual([])
-    // The rendered asset has not aired yet; once its item has started, it is marked aired then.
-    expect(store.renditions.of(rendered, profile.name)?.lastAiredAt).toBeNull()
-    clock.advance(2 * HOUR + 1)
-    store.renditions.markAired(clock.now())
-    expect(store.renditions.of(rendered, profile.name)?.lastAiredAt).toBe(now + 2 * HOUR)
   })
 })

@@ -6,6 +6,7 @@ import { useRef } from 'react'
 import { EmergencyCover } from './Emergency'
 import { LoudnessSetting } from './LoudnessSetting'
 import { Webhooks } from './Webhooks'
+import { ConformSetting } from './ConformSetting'
 
 /** The station clock: MasterClock time in this desk's zone (24 h), with UTC beside it. */
 function StationClockView() {
@@ -147,6 +148,7 @@ export function Header() {
       <HealthView />
       <LoudnessSetting />
       <Webhooks />
+      <ConformSetting />
       <EmergencyCover />
     </header>
   )
