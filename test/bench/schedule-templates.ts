@@ -120,7 +120,8 @@ export function templateFigures(): Figure[] {
         unit: 'ms',
         target: '< 2000 ms',
         ok: materializeMs < 2000,
-        note: `${rows.toLocaleString('en')} playlog rows`
+        // Timed until every row of the 14 days is written (not only planned).
+        note: `${rows.toLocaleString('en')} playlog rows written, ${((materializeMs * 1000) / rows).toFixed(1)} µs a row`
       },
       {
         name: 'publish to a channel on air p50',
