@@ -34,6 +34,7 @@ import { createDemoStation } from './schedule/demo-station'
 import { importStationFile, type ImportResult } from './schedule/import'
 import { LoudnessAnalysis } from './schedule/loudness-analysis'
 import { ScheduleService } from './schedule/service'
+import { channelConforms, planRenditions } from './schedule/renditions'
 import { streamRoutes } from './server/streams'
 import { ChannelTimelines } from './server/timeline'
 import { loadOrCreateDeviceId, type TunerIdentity } from './server/iptv/hdhomerun'
@@ -260,6 +261,9 @@ export class Station {
     options: StationOptions
   ) {
     this.schedule = new ScheduleService(store, clock)
+    // Conformed playout: items of conforming channels carry their renditions, and those channels'
+    // normal programming airs by copy when the plan allows (else the encode path, as before).
+    this.schedule.renditions = planRenditions(store, PROFILES[options.profile ?? '360p'].name)
     this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS
     const producerBudget = options.maxProducers ?? defaultProducerBudget()
     const crawlSpeed = options.crawlSpeed ?? DEFAULT_CRAWL_SPEED
@@ -295,6 +299,10 @@ export class Station {
               cards,
               crawlSpeed,
               log: logger,
+              copy: (uuid) => {
+                const c = store.channels.byUuid(uuid)
+                return c !== undefined && channelConforms(store, c.id)
+              },
               watchOutput: options.watchOutput ?? process.env['RETROVUE_OUTPUT_MONITOR'] !== 'off',
               // RETROVUE_LOUDNESS=off passes the sound as it is (no gain, limiter or loudness meter): to measure what they cost.
               controlLoudness: process.env['RETROVUE_LOUDNESS'] !== 'off'

@@ -62,10 +62,13 @@ import {
 /**
  * Producers backed by ffmpeg, one class per type. Call once per station: the factory owns the
  * station's card cache and its switch window, and every ffmpeg runs in `options.processes`, the
- * station's group. With `copy`, normal programming airs through the copy producer whenever its
- * plan can be copied (programme-producer.ts); off by default.
+ * station's group. With `copy` (for every channel, or those by uuid it says yes to when their
+ * producer is made), normal programming airs through the copy producer whenever its plan can be
+ * copied (programme-producer.ts); off by default.
  */
-export function ffmpegProducerFactory(options: Options & { copy?: boolean }): Factory {
+export function ffmpegProducerFactory(
+  options: Options & { copy?: boolean | ((channelUuid: string) => boolean) }
+): Factory {
   const shared: Options = {
     ...options,
     cards: options.cards ?? new Cards(options),
@@ -75,7 +78,11 @@ export function ffmpegProducerFactory(options: Options & { copy?: boolean }): Fa
   return (type, context) => {
     switch (type) {
       case 'normal':
-        return options.copy ? new Programme(context, shared) : new Normal(context, shared)
+        return (
+          typeof options.copy === 'function' ? options.copy(context.channelUuid) : options.copy
+        )
+          ? new Programme(context, shared)
+          : new Normal(context, shared)
       case 'emergency':
         return new Emergency(context, shared)
       case 'guide':

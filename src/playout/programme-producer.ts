@@ -3,8 +3,9 @@
 // the channel airs through the copy producer (no decoder, no encoder); otherwise through today's
 // NormalProducer. The encode path is kept for: an emergency crawl (it needs pixels), a start that
 // continues an output handed over (a takeover's clear: the one stream runs on), and any plan the
-// copy run refuses (a gap, an item without a rendition, an item starting mid-GOP). A copy channel
-// whose plan stops being copyable fails, and supervision restarts it here, on the encode path.
+// copy run refuses (a gap, an item without a rendition, an item starting mid-GOP), and a copy start
+// that fails (a rendition unreadable). A copy channel whose plan stops being copyable fails, and
+// supervision restarts it here, on the encode path.
 //
 // Everything else is the chosen producer's: this is a pass-through that keeps what was set
 // before the start (logo, health and loudness settings) for it.
@@ -82,7 +83,23 @@ export class ProgrammeProducer extends EventEmitter<ProducerEvents> implements P
     this.inner = inner
     this.attach(inner)
     if (this.logo) inner.setLogo(this.logo.value)
-    await inner.start(plan, startAtMs, copy ? { ...options, logo: null } : options)
+    try {
+      await inner.start(plan, startAtMs, copy ? { ...options, logo: null } : options)
+    } catch (err) {
+      if (!copy) throw err
+      // A rendition that cannot be read (damaged or gone since the plan was made): this start
+      // airs through the encode path rather than failing the channel again at every restart.
+      this.opts.log?.warn(
+        { producer: this.id, err: (err as Error).message },
+        'copy start failed: airing through the encode path'
+      )
+      inner.removeAllListeners()
+      const encode = new NormalProducer(this.context, this.opts)
+      this.inner = encode
+      this.attach(encode)
+      if (this.logo) encode.setLogo(this.logo.value)
+      await encode.start(plan, startAtMs, options)
+    }
   }
 
   stop(): Promise<void> {

@@ -21,6 +21,7 @@ import type { AssetRow, ChannelRow, Store } from '../store'
 import type { PlaylogListingRow as PlaylogListing } from '../store'
 import { broadcastDayAt, type BroadcastDay } from './broadcast-day'
 import { loopGaps, materializeLoop, type LoopDefinition, type Intervals } from './horizon'
+import type { PlanRenditions } from './renditions'
 import { TemplatePlanner, WRITE_AT_ONCE_MS } from './template-plan'
 
 export const DEFAULT_HORIZON_MS = 48 * 3600_000
@@ -78,6 +79,8 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
   private loudness: LoudnessSettings | null = null
   /** Templated channels: the weekly template materialized a horizon ahead (7 days by default). */
   readonly templates: TemplatePlanner
+  /** Conformed playout (set by the station): the renditions items carry in plans; none without. */
+  renditions: PlanRenditions | null = null
 
   constructor(
     private readonly store: Store,
@@ -239,6 +242,7 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
       if (loop === null) loop = this.loopOf(channel.id)
       segments.push(...this.holes(loop, startMs, endMs))
     }
+    const rendition = this.renditions?.(channel.id) ?? null
     let cursor = t
     for (const e of this.itemsBetween(channel.id, t, to)) {
       if (e.startMs > cursor) hole(cursor, e.startMs)
@@ -251,7 +255,8 @@ export class ScheduleService extends EventEmitter<ScheduleEvents> {
         endMs: e.endMs,
         inPointMs: e.inPointMs,
         asset: this.assetInfo(e),
-        gainDb: this.gainOf(this.assetInfo(e))
+        gainDb: this.gainOf(this.assetInfo(e)),
+        ...(rendition && e.assetId !== null ? { rendition: rendition(e.assetId) } : {})
       })
       cursor = e.endMs
     }

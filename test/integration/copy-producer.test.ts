@@ -17,6 +17,7 @@ import { CopyProducer } from '../../src/playout/copy-producer'
 import { copyRun } from '../../src/playout/copy-run'
 import {
   ffmpegProducerFactory,
+  NormalProducer,
   type ProgrammeProducer,
   type SegmentReport
 } from '../../src/playout'
@@ -384,6 +385,61 @@ describe('programme producer (the factory with copy on)', () => {
     await q.start(bare, clock.now())
     expect(q.path).toBe('encode')
     await q.stop()
+  }, 120_000)
+})
+
+describe('programme producer: a copy start that fails', () => {
+  it('airs the plan through the encode path instead, and says so', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const clock = new SystemClock()
+    const warnings: string[] = []
+    const factory = ffmpegProducerFactory({
+      tools,
+      profile,
+      segmentSeconds: SEGMENT_SECONDS,
+      processes,
+      log: { warn: (_d, message) => warnings.push(message) },
+      copy: (uuid) => uuid.startsWith('c0')
+    })
+    // Its rendition gone since the plan was made; its asset still decodes.
+    const plan = planOf(clock.now(), [12, 13])
+    const gone: PlayoutPlan = {
+      ...plan,
+      segments: plan.segments.map((s) =>
+        s.kind === 'item'
+          ? {
+              ...s,
+              asset: renditionAsset(s.rendition!.path),
+              rendition: { ...s.rendition!, path: path.join(t.dir, 'gone.mp4') }
+            }
+          : s
+      )
+    }
+    const p = factory('normal', {
+      channelUuid: 'c0ffee00-0000-4000-8000-000000000001',
+      channelName: 'Fallback',
+      outputDir: path.join(t.dir, 'out'),
+      clock,
+      sequence: 1
+    }) as ProgrammeProducer
+    cleanups.push(() => p.stop())
+    await p.start(gone, clock.now())
+    expect(p.path).toBe('encode')
+    expect(p.state().status).toBe('running')
+    expect(warnings).toEqual(['copy start failed: airing through the encode path'])
+    expect(processes.live().map((x) => x.name)).toContain('encoder')
+    await p.stop()
+    expect(processes.live()).toEqual([])
+    // The factory's per-channel choice: a channel it says no to gets the encode producer itself.
+    const other = factory('normal', {
+      channelUuid: 'ab000000-0000-4000-8000-000000000002',
+      channelName: 'Other',
+      outputDir: path.join(t.dir, 'out'),
+      clock,
+      sequence: 1
+    })
+    expect(other).toBeInstanceOf(NormalProducer)
   }, 120_000)
 })
 
