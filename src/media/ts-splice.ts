@@ -45,7 +45,8 @@ const wrap = (t: number): number => ((t % WRAP) + WRAP) % WRAP
 
 const pidOf = (p: Buffer, at: number): number => ((p[at + 1]! & 0x1f) << 8) | p[at + 2]!
 
-function readTs(p: Buffer, at: number): number {
+/** A PES header's 33-bit PTS or DTS at `at` (the five bytes with their marker bits). */
+export function readTs(p: Buffer, at: number): number {
   return (
     ((p[at]! >> 1) & 0x07) * 2 ** 30 +
     (p[at + 1]! << 22) +

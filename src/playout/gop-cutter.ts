@@ -10,7 +10,7 @@
 // a join's keyframe is dropped: the audio has no overlap, at most a gap of under one AAC frame at
 // a boundary. Each segment starts with the PAT and PMT; continuity counters run on per PID across
 // items (each remux starts its own at 0), so a reader sees no continuity error.
-import { tsDiff } from '../media/ts-splice'
+import { readTs, tsDiff } from '../media/ts-splice'
 
 const PACKET = 188
 const SYNC = 0x47
@@ -31,16 +31,6 @@ export interface CutSegment {
 interface ItemWindow {
   startFrame: number
   endFrame: number
-}
-
-function readTs(p: Buffer, at: number): number {
-  return (
-    ((p[at]! >> 1) & 0x07) * 2 ** 30 +
-    (p[at + 1]! << 22) +
-    ((p[at + 2]! >> 1) << 15) +
-    (p[at + 3]! << 7) +
-    (p[at + 4]! >> 1)
-  )
 }
 
 const pidOf = (p: Buffer): number => ((p[1]! & 0x1f) << 8) | p[2]!
