@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alarmKeys } from '../../src/runtime/alarm-keys'
 import type { AlarmKind } from '../../src/shared/domain'
+import { until } from '../helpers/until'
 import { openConsole, openConsoleStation, type ConsoleStation } from './console-station'
 
 type Box = { x: number; y: number; width: number; height: number }
@@ -71,10 +72,25 @@ describe('console wall (Chromium)', () => {
   it('keeps every picture 16:9 and its size when six alarms are raised and a banner appears', async () => {
     for (const viewport of VIEWPORTS) {
       await page.setViewportSize(viewport)
-      await expect
-        .poll(async () => (await pictures())[0]?.width ?? 0, { timeout: 30_000 })
-        .toBeGreaterThan(0)
-      const before = await pictures()
+      // The wall is planned from the area's measured size, a frame or two after the resize: until
+      // then the boxes are the last viewport's. Settled is two reads a frame apart that agree and
+      // fit the viewport.
+      const { value: before } = await until(
+        'the wall planned for the viewport',
+        30_000,
+        async () => {
+          const a = await pictures()
+          await page.evaluate(
+            'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))'
+          )
+          const b = await pictures()
+          const fits = b.every(
+            (p) =>
+              p.width > 0 && p.x + p.width <= viewport.width && p.y + p.height <= viewport.height
+          )
+          return b.length > 0 && fits && JSON.stringify(a) === JSON.stringify(b) ? b : undefined
+        }
+      )
       expect(before).toHaveLength(s.channels.length)
       for (const b of before) {
         expect(Math.abs(b.width / b.height - 16 / 9)).toBeLessThan(0.01)
