@@ -131,6 +131,11 @@ export class ChannelTimeline {
     for (const seg of parseProducerPlaylist(text)) {
       const key = `${outputId}/${seg.file}`
       if (this.known.has(key)) continue
+      const programTimeMs = endpoint.segmentStartMs?.(seg.file) ?? null
+      if (this.repeats(outputId, programTimeMs, seg.duration)) {
+        this.known.add(key)
+        continue
+      }
       const file = path.join(endpoint.dir, seg.file)
       const whole = this.check(key, file, seg.duration)
       if (whole === null) {
@@ -155,7 +160,7 @@ export class ChannelTimeline {
         bytes: data.length,
         data,
         discontinuity,
-        programTimeMs: endpoint.segmentStartMs?.(seg.file) ?? null
+        programTimeMs
       })
       this.target = Math.max(this.target, Math.ceil(seg.duration))
     }
@@ -166,9 +171,34 @@ export class ChannelTimeline {
     }
   }
 
-  /** Whether the given output has reached the timeline. */
-  hasOutputFrom(outputId: string): boolean {
-    return this.lastOutput === outputId
+  /**
+   * A restarted output's pre-roll (playout/preroll.ts) covers seconds the output before it listed
+   * already: its segments that end by then are left out, so the timeline never goes back in time
+   * (the window still lasts three target durations: the earlier output's segments stay listed).
+   */
+  private repeats(outputId: string, programTimeMs: number | null, duration: number): boolean {
+    const last = this.entries[this.entries.length - 1]
+    if (
+      !last ||
+      last.outputId === outputId ||
+      programTimeMs === null ||
+      last.programTimeMs === null
+    )
+      return false
+    return programTimeMs + duration * 1000 <= last.programTimeMs + last.duration * 1000 + 1
+  }
+
+  /**
+   * Whether the given output has reached the timeline and, when it came on air at `airsFromMs`
+   * after a pre-roll (playout/preroll.ts), listed its segments up to then: a first viewer's
+   * playlist lasts the pre-roll's three target durations, not one short segment.
+   */
+  hasOutputFrom(outputId: string, airsFromMs?: number): boolean {
+    if (this.lastOutput !== outputId) return false
+    const last = this.entries[this.entries.length - 1]
+    if (airsFromMs === undefined || !last || last.programTimeMs === null) return true
+    // A millisecond's slack for the playlist's rounded durations.
+    return last.programTimeMs + last.duration * 1000 >= airsFromMs - 1
   }
 
   find(outputId: string, file: string): SegmentEntry | undefined {
@@ -302,7 +332,7 @@ export class ChannelTimelines {
     const output = this.director.channelOutput(channelUuid)
     if (!output) return false
     timeline.refresh(output.endpoint)
-    return timeline.hasOutputFrom(output.endpoint.id)
+    return timeline.hasOutputFrom(output.endpoint.id, output.endpoint.airsFromMs)
   }
 
   /** The folder the channel's producer writes to now, if any (to watch for changes). */
