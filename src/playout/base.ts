@@ -53,10 +53,7 @@ export interface StreamEndpoint {
   playlist: string
   /** When the segment's first frame airs on the station clock (ms), for EXT-X-PROGRAM-DATE-TIME; null for a name it does not know. */
   segmentStartMs?: (file: string) => number | null
-  /**
-   * When the output came on air (station time): its segments before that are a pre-roll written
-   * at start (playout/preroll.ts), and a first viewer is given the playlist once they are listed.
-   */
+  /** When the output came on air (station time): its segments before that are its pre-roll (playout/preroll.ts). */
   airsFromMs?: number
 }
 

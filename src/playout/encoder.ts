@@ -123,13 +123,11 @@ export class Encoder {
   }
 
   /**
-   * Resolves once the playlist lists segment `seg-<n>` or a later one (any, by default). Woken by
-   * the encoder renaming its playlist into place, with a slow poll as a safety net. The bound is on a real process in real time (station
+   * Resolves once the playlist lists a segment. Woken by the encoder renaming its playlist into
+   * place, with a slow poll as a safety net. The bound is on a real process in real time (station
    * time may be simulated): a real timer.
    */
-  async firstSegment(timeoutMs: number, n = 0): Promise<void> {
-    const listed = (playlist: string) =>
-      [...playlist.matchAll(/^seg-(\d+)\.ts\s*$/gm)].some((m) => Number(m[1]) >= n)
+  async firstSegment(timeoutMs: number): Promise<void> {
     let timedOut = false
     const deadline = setTimeout(() => (timedOut = true), timeoutMs)
     const watcher = fs.watch(this.o.folder.dir)
@@ -140,7 +138,7 @@ export class Encoder {
       for (;;) {
         if (this.gone) throw new Error(`output stopped before its first segment${this.tail()}`)
         try {
-          if (listed(fs.readFileSync(this.o.folder.playlist, 'utf8'))) return
+          if (/\.ts\s*$/m.test(fs.readFileSync(this.o.folder.playlist, 'utf8'))) return
         } catch {
           // not written yet
         }

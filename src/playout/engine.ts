@@ -51,6 +51,8 @@ const PUMP_MIN_INTERVAL_MS = 10
  * that the output (fed by another producer at the same pace) is never behind them when it comes back.
  */
 const OFF_AIR_BEHIND_FRAMES = 5
+/** A pre-roll that has not caught up with the clock after this long is lateness after all. */
+const CATCH_UP_MS = 10_000
 
 export interface EngineEvents extends SlotEvents {
   late(behindMs: number | null): void
@@ -172,6 +174,8 @@ export class PlayoutEngine implements OutputFeeder {
   private logo: LogoOverlay | null = null
   /** Slot reports, held through a new output's pre-roll (preroll.ts). */
   private readonly reports: PrerollReports
+  /** The output has been ahead of the clock (a new output's pre-roll is behind it until it catches up). */
+  private caughtUp = false
 
   constructor(private readonly o: EngineOptions) {
     const profile = o.output.profile
@@ -368,8 +372,11 @@ export class PlayoutEngine implements OutputFeeder {
       this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough))
       if (this.written >= output.flushThrough) this.endSwitch()
       this.tellConditions(this.onAirFrame(now))
-      // Behind the clock (start-up is not lateness: the first frames wait for the decoders by design).
-      const late = this.lateness.update(now, now - this.frameTime(this.written), this.started)
+      // Behind the clock. Start-up is not lateness: the first frames wait for the decoders by design,
+      // and a pre-roll is written faster than real time until it catches up with the clock.
+      const behind = now - this.frameTime(this.written)
+      this.caughtUp ||= behind <= 0 || now - this.frameTime(this.airFrame) > CATCH_UP_MS
+      const late = this.lateness.update(now, behind, this.started && this.caughtUp)
       if (late !== undefined) this.events.late(late)
     } catch (err) {
       // The pump runs on timers and pipe events: whatever fails here (a decoder that cannot be

@@ -150,13 +150,10 @@ export class ProgramOutput implements Carryover {
     }
   }
 
-  /** Resolves once the encoder's playlist lists the pre-roll (the segment holding the frame before the air frame), or its first segment. */
+  /** Resolves once the encoder's playlist lists a segment. */
   firstSegment(timeoutMs: number): Promise<void> {
     if (!this.encoder) return Promise.reject(new Error(`output ${this.id} was never opened`))
-    const { profile, segmentSeconds } = this.o
-    let n = 0
-    while (segmentStartFrame(n + 1, profile, segmentSeconds) < this.airFrame) n++
-    return this.encoder.firstSegment(timeoutMs, n)
+    return this.encoder.firstSegment(timeoutMs)
   }
 
   /** Kills the encoder, now and for good (a pump that failed); the folder stays until close. */

@@ -188,17 +188,9 @@ export class ChannelTimeline {
     return programTimeMs + duration * 1000 <= last.programTimeMs + last.duration * 1000 + 1
   }
 
-  /**
-   * Whether the given output has reached the timeline and, when it came on air at `airsFromMs`
-   * after a pre-roll (playout/preroll.ts), listed its segments up to then: a first viewer's
-   * playlist lasts the pre-roll's three target durations, not one short segment.
-   */
-  hasOutputFrom(outputId: string, airsFromMs?: number): boolean {
-    if (this.lastOutput !== outputId) return false
-    const last = this.entries[this.entries.length - 1]
-    if (airsFromMs === undefined || !last || last.programTimeMs === null) return true
-    // A millisecond's slack for the playlist's rounded durations.
-    return last.programTimeMs + last.duration * 1000 >= airsFromMs - 1
+  /** Whether the given output has reached the timeline. */
+  hasOutputFrom(outputId: string): boolean {
+    return this.lastOutput === outputId
   }
 
   find(outputId: string, file: string): SegmentEntry | undefined {
@@ -332,7 +324,7 @@ export class ChannelTimelines {
     const output = this.director.channelOutput(channelUuid)
     if (!output) return false
     timeline.refresh(output.endpoint)
-    return timeline.hasOutputFrom(output.endpoint.id, output.endpoint.airsFromMs)
+    return timeline.hasOutputFrom(output.endpoint.id)
   }
 
   /** The folder the channel's producer writes to now, if any (to watch for changes). */

@@ -1,15 +1,17 @@
-// A channel coming on air for its first viewer starts with a pre-roll (playout/preroll.ts): the
-// first playlist already lasts three target durations (RFC 8216 6.2.2), where it used to list one
-// 0.33 s segment, at which live edge VLC 3.0 started with a one-second cache and rebuffered when a
-// segment came late. Every segment still shows the frame the schedule puts at its
-// EXT-X-PROGRAM-DATE-TIME, and the as-run says the channel and its item began when the viewer
-// asked, not in the pre-roll.
+// A channel coming on air for its first viewer starts with a pre-roll (playout/preroll.ts): its
+// first segment is the schedule's picture of 3.33 s before the request, where it used to be the
+// picture at the request (a player starting there had no more than its own cache: VLC 3.0's one
+// second ran dry when a segment came late), and the rest of the pre-roll follows faster than real
+// time, so the list soon lasts three target durations (RFC 8216 6.2.2). Every segment shows the
+// frame the schedule puts at its EXT-X-PROGRAM-DATE-TIME, and the as-run says the channel and its
+// item began when the viewer asked, not in the pre-roll.
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Station } from '../../src/station'
 import { loopOf, stationFixture } from '../helpers/fixtures'
 import { decodeMarks } from '../helpers/frames'
 import { silentLogger } from '../helpers/runtime-env'
+import { until } from '../helpers/until'
 import { tools as getTools } from '../helpers/schedule-env'
 
 /** numbered-1.mp4 airs in a one-minute loop from a whole minute: its frame n (30 fps) at minute + n / 30 s. */
@@ -44,20 +46,29 @@ describe('a cold channel start (real ffmpeg)', () => {
     t.cleanup()
   })
 
-  it('lists three target durations in the first playlist, each segment on its scheduled frame, the as-run from the request', async () => {
+  it('starts the output 3.33 s back, each segment on its scheduled frame, the as-run from the request', async () => {
     const tools = await getTools()
     const asked = station.clock.now()
-    const list = await (await fetch(`${base}/iptv/live/7/index.m3u8`)).text()
+    const playlist = async () => (await fetch(`${base}/iptv/live/7/index.m3u8`)).text()
+    const firstList = await playlist()
+    const firstDate = Date.parse(/#EXT-X-PROGRAM-DATE-TIME:(\S+)/.exec(firstList)![1]!)
+    // The pre-roll is the schedule's picture for the seconds before the request.
+    expect(firstDate, firstList).toBeLessThan(asked - 3_000)
+    // The rest of it comes faster than real time: a functional bound, not a benchmark.
+    let list = firstList
+    const seconds = (text: string) =>
+      [...text.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+    await until('three target durations listed', 15_000, async () =>
+      seconds((list = await playlist())) >= 3 ? true : undefined
+    )
 
     const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(list)?.[1])
     const segments = [
       ...list.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),\n(\S+\.ts)/g)
     ].map((m) => ({ atMs: Date.parse(m[1]!), duration: Number(m[2]), uri: m[3]! }))
     expect(segments.length, list).toBe(list.split('\n').filter((l) => l.endsWith('.ts')).length)
-    const listed = segments.reduce((sum, s) => sum + s.duration, 0)
-    expect(listed, list).toBeGreaterThanOrEqual(3 * target)
-    // The pre-roll is the schedule's picture for the seconds before the request.
-    expect(segments[0]!.atMs, list).toBeLessThan(asked - 2_000)
+    expect(target, list).toBe(1)
+    expect(segments[0]!.atMs, list).toBeLessThan(asked)
 
     // Each segment opens on the frame the schedule airs at its date (within a frame: the clock's
     // position falls between source frames).
