@@ -362,10 +362,11 @@ export class PlayoutEngine implements OutputFeeder {
     try {
       const now = this.o.clock.now()
       if (this.offAir !== null) {
-        // Off air: keep the sources at the pace of the output; rejoining, catch up with it first.
+        // Off air: keep the sources at the pace of the output, never past it (an output still
+        // catching up with the clock after its pre-roll is behind it); rejoining, catch up with it first.
         const to = this.rejoining
           ? output.written
-          : this.onAirFrame(now) + this.leadFrames - OFF_AIR_BEHIND_FRAMES
+          : Math.min(this.onAirFrame(now) + this.leadFrames, output.written) - OFF_AIR_BEHIND_FRAMES
         if (!this.readOffAir(to) || !this.rejoining) return
         this.onAirAgain()
       }
