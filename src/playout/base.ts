@@ -53,6 +53,8 @@ export interface StreamEndpoint {
   playlist: string
   /** When the segment's first frame airs on the station clock (ms), for EXT-X-PROGRAM-DATE-TIME; null for a name it does not know. */
   segmentStartMs?: (file: string) => number | null
+  /** When the output came on air (station time): its segments before that are its pre-roll (playout/preroll.ts). */
+  airsFromMs?: number
 }
 
 export interface ProducerState {

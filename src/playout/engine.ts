@@ -33,6 +33,7 @@ import { ConditionDetector } from './condition'
 import type { AudioLevels, OutputCondition, OutputMonitor } from './output-monitor'
 import type { LoudnessCondition, LoudnessControl, LoudnessLevels } from './loudness-control'
 import type { OutputFeeder, ProgramOutput } from './program-output'
+import { PrerollReports } from './preroll'
 import { SlotCursor, type Slot, type SlotEvents } from './slot-cursor'
 import { StillSource } from './sources'
 import type { LogoOverlay } from './logo-overlay'
@@ -50,6 +51,8 @@ const PUMP_MIN_INTERVAL_MS = 10
  * that the output (fed by another producer at the same pace) is never behind them when it comes back.
  */
 const OFF_AIR_BEHIND_FRAMES = 5
+/** A pre-roll that has not caught up with the clock after this long is lateness after all. */
+const CATCH_UP_MS = 10_000
 
 export interface EngineEvents extends SlotEvents {
   late(behindMs: number | null): void
@@ -169,6 +172,10 @@ export class PlayoutEngine implements OutputFeeder {
   private switching: (() => void) | null = null
   /** The channel's logo, blended over the slots that show it (not over a slate standing in). */
   private logo: LogoOverlay | null = null
+  /** Slot reports, held through a new output's pre-roll (preroll.ts). */
+  private readonly reports: PrerollReports
+  /** The output has been ahead of the clock (a new output's pre-roll is behind it until it catches up). */
+  private caughtUp = false
 
   constructor(private readonly o: EngineOptions) {
     const profile = o.output.profile
@@ -182,6 +189,10 @@ export class PlayoutEngine implements OutputFeeder {
     this.tone = new AlertTone(profile)
     this.switches = o.switches ?? new SwitchWindow()
     this.events = o.events
+    this.reports = new PrerollReports(
+      this.airFrame > this.first ? this.frameTime(this.airFrame) : null,
+      () => this.events
+    )
     this.cursor = new SlotCursor({
       gapSource: new StillSource(o.gapSlate, Buffer.alloc(audioBytesPerFrame(profile)), true),
       prefetchFrames: o.prefetchFrames ?? fps * 2,
@@ -191,9 +202,9 @@ export class PlayoutEngine implements OutputFeeder {
       frameTime: (k) => this.frameTime(k),
       // Off air the slots that begin and end are not reported: nothing of them airs.
       events: {
-        began: (...a) => this.offAir === null && this.events.began(...a),
-        ended: (...a) => this.offAir === null && this.events.ended(...a),
-        alarm: (...a) => this.offAir === null && this.events.alarm(...a)
+        began: (...a) => this.offAir === null && this.reports.began(...a),
+        ended: (...a) => this.offAir === null && this.reports.ended(...a),
+        alarm: (...a) => this.offAir === null && this.reports.alarm(...a)
       }
     })
   }
@@ -218,6 +229,10 @@ export class PlayoutEngine implements OutputFeeder {
   /** The first frame this engine writes: 0 on a new output, the switch frame on a carryover. */
   get firstFrame(): number {
     return this.first
+  }
+  /** The first frame this engine puts on air: past a new output's pre-roll, else the first it writes. */
+  get airFrame(): number {
+    return this.carried ? this.first : Math.max(this.first, this.output.airFrame)
   }
 
   /**
@@ -347,18 +362,22 @@ export class PlayoutEngine implements OutputFeeder {
     try {
       const now = this.o.clock.now()
       if (this.offAir !== null) {
-        // Off air: keep the sources at the pace of the output; rejoining, catch up with it first.
+        // Off air: keep the sources at the pace of the output, never past it (an output still
+        // catching up with the clock after its pre-roll is behind it); rejoining, catch up with it first.
         const to = this.rejoining
           ? output.written
-          : this.onAirFrame(now) + this.leadFrames - OFF_AIR_BEHIND_FRAMES
+          : Math.min(this.onAirFrame(now) + this.leadFrames, output.written) - OFF_AIR_BEHIND_FRAMES
         if (!this.readOffAir(to) || !this.rejoining) return
         this.onAirAgain()
       }
       this.writeDue(output, Math.max(this.onAirFrame(now) + this.leadFrames, output.flushThrough))
       if (this.written >= output.flushThrough) this.endSwitch()
       this.tellConditions(this.onAirFrame(now))
-      // Behind the clock (start-up is not lateness: the first frames wait for the decoders by design).
-      const late = this.lateness.update(now, now - this.frameTime(this.written), this.started)
+      // Behind the clock. Start-up is not lateness: the first frames wait for the decoders by design,
+      // and a pre-roll is written faster than real time until it catches up with the clock.
+      const behind = now - this.frameTime(this.written)
+      this.caughtUp ||= behind <= 0 || now - this.frameTime(this.airFrame) > CATCH_UP_MS
+      const late = this.lateness.update(now, behind, this.started && this.caughtUp)
       if (late !== undefined) this.events.late(late)
     } catch (err) {
       // The pump runs on timers and pipe events: whatever fails here (a decoder that cannot be
@@ -423,15 +442,18 @@ export class PlayoutEngine implements OutputFeeder {
         this.logo && !frame.slate && this.cursor.showsLogo() ? this.logo.apply(picture) : picture,
         audio
       )
+      if (k === this.airFrame) this.reports.onAir()
     }
   }
 
   /** Conditions found in frames written ahead are told once their frame is on air. */
   private tellConditions(onAir: number): void {
+    // A condition found in the pre-roll is told as of the air time.
+    const at = (k: number) => this.frameTime(Math.max(k, this.airFrame))
     for (const c of this.o.monitor?.due(onAir) ?? [])
-      this.events.condition(c.kind, c.active, this.frameTime(c.atFrame))
+      this.events.condition(c.kind, c.active, at(c.atFrame))
     for (const c of this.o.loudness?.due(onAir) ?? [])
-      this.events.condition(c.kind, c.active, this.frameTime(c.atFrame))
+      this.events.condition(c.kind, c.active, at(c.atFrame))
   }
 
   /** The output died on its own (or, off air, this engine's pump did): stop pumping, close the sources, tell the producer. */

@@ -129,11 +129,12 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /**
    * The output to feed: the carryover when it is a live output of this profile, else a new one
-   * starting its timeline at `t0Ms` (a carryover that cannot be continued is closed).
+   * on air at `startAtMs` after `preroll` frames (a carryover that cannot be continued is closed).
    */
   private takeOutput(
-    t0Ms: number,
-    carryover: Carryover | null | undefined
+    startAtMs: number,
+    carryover: Carryover | null | undefined,
+    preroll: number
   ): { output: ProgramOutput; carried: boolean } {
     const o = this.opts
     if (
@@ -158,7 +159,8 @@ export abstract class FfmpegProducer extends BaseProducer {
         profile: o.profile,
         processes: o.processes,
         folder,
-        t0Ms,
+        t0Ms: startAtMs - (preroll * 1000) / o.profile.fps,
+        airFrame: preroll,
         segmentSeconds: o.segmentSeconds,
         onRemoveError,
         counters: this.context.counters
@@ -169,18 +171,20 @@ export abstract class FfmpegProducer extends BaseProducer {
 
   /**
    * The engine, feeding the carried-over output (its timeline: slots are placed by its frame
-   * count) or a new one whose frame 0 airs at `t0Ms`. A carried-over output shows no crawl until
+   * count) or a new one on air at `startAtMs`, its `preroll` frames before (preroll.ts) written
+   * at once. A carried-over output shows no crawl until
    * this producer says so. With a cued programme that rolls for that output, its engine is adopted
    * (it rejoins the air at start, its decoders already running).
    */
   protected makeEngine(
-    t0Ms: number,
+    startAtMs: number,
     gapSlate: Buffer,
     carryover?: Carryover | null,
-    cued?: Cued | null
+    cued?: Cued | null,
+    preroll = 0
   ): PlayoutEngine {
     const fps = this.opts.profile.fps
-    const { output, carried } = this.takeOutput(t0Ms, carryover)
+    const { output, carried } = this.takeOutput(startAtMs, carryover, preroll)
     this.output = output
     const rolling =
       carried && this.keepsSourcesRolling && cued instanceof CuedProgramme
@@ -272,10 +276,10 @@ export abstract class FfmpegProducer extends BaseProducer {
       throw err
     }
     this.status = 'running'
-    // When its first frame airs: startAtMs on a new output (frame 0), the switch frame on a carried-over
-    // one (one lead after the switch was asked for; the previous producer's picture airs until then, and
-    // its as-run row closes there).
-    this.startedAtMs = engine.frameTime(engine.firstFrame)
+    // When its first frame airs: startAtMs on a new output (past its pre-roll), the switch frame on a
+    // carried-over one (one lead after the switch was asked for; the previous producer's picture airs
+    // until then, and its as-run row closes there).
+    this.startedAtMs = engine.frameTime(engine.airFrame)
     this.setHealth('running')
     this.emit('started', { atMs: this.startedAtMs })
   }
@@ -466,7 +470,8 @@ export abstract class FfmpegProducer extends BaseProducer {
       id: output.id,
       dir: output.folder.dir,
       playlist: output.folder.playlist,
-      segmentStartMs: output.segmentStartMs
+      segmentStartMs: output.segmentStartMs,
+      airsFromMs: output.airsFromMs
     }
   }
 }

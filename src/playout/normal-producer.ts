@@ -9,6 +9,7 @@ import type { PlayoutEngine } from './engine'
 import { FfmpegProducer, type FfmpegProducerOptions, type ProducerSlot } from './ffmpeg-producer'
 import { ItemSource, StillSource } from './sources'
 import { blackFrame } from './still-cards'
+import { prerollFrames } from './preroll'
 import type { LogoSpec } from './logo-overlay'
 
 /** A card rendered the first time it is needed; black stands in until it is ready. */
@@ -131,12 +132,29 @@ export class NormalProducer extends FfmpegProducer {
     // first frame: the engine writes a lead of frames at once. The station keeps it decoded after that.
     const logo = options?.logo ?? null
     if (logo && this.opts.logos) await this.track(this.opts.logos.load(logo)).catch(() => undefined)
-    const engine = this.makeEngine(startAtMs, this.black, options?.carryover, options?.cued)
+    const engine = this.makeEngine(
+      startAtMs,
+      this.black,
+      options?.carryover,
+      options?.cued,
+      this.preroll(plan, startAtMs)
+    )
     this.gapSource = new StillSource(this.gapCard.get, this.silence, true)
     engine.setSlots(this.slotsFor(plan, engine))
     this.startOverlay(engine, options?.overlay ?? null, strip)
     this.showLogo(engine, logo)
     await this.run(engine)
+  }
+
+  /**
+   * A new output's pre-roll (preroll.ts): as far back as the plan says what airs (its first item
+   * may have begun before it), at most the frames that make three target durations.
+   */
+  private preroll(plan: PlayoutPlan, startAtMs: number): number {
+    const { profile, segmentSeconds } = this.opts
+    const known = Math.min(plan.fromMs, plan.segments[0]?.startMs ?? plan.fromMs)
+    const frames = Math.floor(((startAtMs - known) * profile.fps) / 1000)
+    return Math.max(0, Math.min(prerollFrames(profile, segmentSeconds), frames))
   }
 
   override setLogo(logo: LogoSpec | null): void {

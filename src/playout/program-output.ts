@@ -26,6 +26,14 @@ export interface ProgramOutputOptions {
   processes: ProcessGroup
   folder: OutputFolder
   t0Ms: number
+  /**
+   * The frame that airs at the moment the output was asked for (default 0). The frames before it
+   * are a pre-roll: the schedule's picture for the seconds before, written as fast as the encoder
+   * takes them, so that the first playlist a viewer gets already lasts three target durations
+   * (RFC 8216 6.2.2) and players start that far back with a buffer, not at a live edge of one
+   * short segment (VLC 3.0 then stalls whenever a segment comes late).
+   */
+  airFrame?: number
   segmentSeconds: number
   /** A folder removal that failed (after the close, on a timer). */
   onRemoveError: (err: Error) => void
@@ -64,6 +72,14 @@ export class ProgramOutput implements Carryover {
   }
   get segmentSeconds(): number {
     return this.o.segmentSeconds
+  }
+  /** The first frame on air; the frames before it are the pre-roll. */
+  get airFrame(): number {
+    return this.o.airFrame ?? 0
+  }
+  /** When the output came on air on the station clock (its air frame's time). */
+  get airsFromMs(): number {
+    return this.o.t0Ms + (this.airFrame * 1000) / this.o.profile.fps
   }
   /**
    * When a segment's first frame airs on the station clock (frame k airs at t0 + k / fps), for

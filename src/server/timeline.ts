@@ -131,6 +131,11 @@ export class ChannelTimeline {
     for (const seg of parseProducerPlaylist(text)) {
       const key = `${outputId}/${seg.file}`
       if (this.known.has(key)) continue
+      const programTimeMs = endpoint.segmentStartMs?.(seg.file) ?? null
+      if (this.repeats(outputId, programTimeMs, seg.duration)) {
+        this.known.add(key)
+        continue
+      }
       const file = path.join(endpoint.dir, seg.file)
       const whole = this.check(key, file, seg.duration)
       if (whole === null) {
@@ -155,7 +160,7 @@ export class ChannelTimeline {
         bytes: data.length,
         data,
         discontinuity,
-        programTimeMs: endpoint.segmentStartMs?.(seg.file) ?? null
+        programTimeMs
       })
       this.target = Math.max(this.target, Math.ceil(seg.duration))
     }
@@ -164,6 +169,23 @@ export class ChannelTimeline {
       this.known.delete(`${dropped.outputId}/${dropped.file}`)
       if (dropped.discontinuity) this.discontinuitySeq++
     }
+  }
+
+  /**
+   * A restarted output's pre-roll (playout/preroll.ts) covers seconds the output before it listed
+   * already: its segments that end by then are left out, so the timeline never goes back in time
+   * (the window still lasts three target durations: the earlier output's segments stay listed).
+   */
+  private repeats(outputId: string, programTimeMs: number | null, duration: number): boolean {
+    const last = this.entries[this.entries.length - 1]
+    if (
+      !last ||
+      last.outputId === outputId ||
+      programTimeMs === null ||
+      last.programTimeMs === null
+    )
+      return false
+    return programTimeMs + duration * 1000 <= last.programTimeMs + last.duration * 1000 + 1
   }
 
   /** Whether the given output has reached the timeline. */

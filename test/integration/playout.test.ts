@@ -30,7 +30,10 @@ const { processes, cleanups } = producerHooks()
 
 interface Run {
   producer: NormalProducer
+  /** The output from the frame that aired at t0 (after the pre-roll of a join mid-item, playout/preroll.ts). */
   marks: FrameMark[]
+  /** The pre-roll's frames: the schedule's picture for the seconds before t0. */
+  preroll: FrameMark[]
   began: SegmentReport[]
   ended: Array<SegmentReport & { status: string }>
   alarms: string[]
@@ -142,16 +145,22 @@ async function air(
     )
     await midway.act(producer)
   }
-  await collector.untilHolds(seconds * 1000, 'what the test decodes')
+  // Frames before the one airing at t0 are the output's pre-roll.
+  const endpoint = producer.streamEndpoint()!
+  const airFrame = Math.round(
+    ((endpoint.airsFromMs! - endpoint.segmentStartMs!('seg-0.ts')!) * FPS) / 1000
+  )
+  await collector.untilHolds(seconds * 1000 + (airFrame * 1000) / FPS, 'what the test decodes')
   collector.poll()
   collector.stop()
   await producer.stop()
   expect(failure).toBeNull()
   const file = collector.concat(path.join(t.dir, 'all.ts'))
-  const marks = await decodeMarks(tools, file)
+  const all = await decodeMarks(tools, file)
   return {
     producer,
-    marks,
+    marks: all.slice(airFrame),
+    preroll: all.slice(0, airFrame),
     began,
     ended,
     alarms,
@@ -192,6 +201,10 @@ describe('NormalProducer (real ffmpeg)', () => {
     // And it plays on from there, one source frame per output frame.
     for (let k = 1; k < 60; k++) expect(run.marks[k]!.n - first.n).toBe(k)
     expect(run.began[0]).toMatchObject({ atMs: t0, slate: false })
+    // The output starts with a pre-roll of the seconds before (3.33 s), frame for frame.
+    expect(run.preroll.length).toBe(100)
+    run.preroll.forEach((m, k) => expect([m.id, first.n - m.n]).toEqual([1, 100 - k]))
+    expect(run.began).toHaveLength(1)
   })
 
   it('plays 24 items of mixed sources back to back with no gap, overlap or discontinuity', async () => {
@@ -294,7 +307,14 @@ describe('NormalProducer (real ffmpeg)', () => {
     a.on('segment-ended', (r) => aEnded.push(r))
     await a.start(plan, t0)
     const endpoint = a.streamEndpoint()!
-    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'), t0)
+    // The output's frame 0: the start of its pre-roll (a join mid-item), 3.33 s before t0.
+    const origin = endpoint.segmentStartMs!('seg-0.ts')!
+    expect(origin).toBeCloseTo(t0 - 10_000 / 3, 6)
+    const collector = new SegmentCollector(
+      () => endpoint.playlist,
+      path.join(dir, 'capture'),
+      origin
+    )
     const encoder = encoders()
     expect(encoder).toHaveLength(1)
     await collector.untilAired(t0 + 1_000, 'a second of programme before the takeover')
@@ -323,12 +343,12 @@ describe('NormalProducer (real ffmpeg)', () => {
     expect(b.streamEndpoint()).toEqual(endpoint)
     expect(encoders()).toEqual(encoder)
     await collector.untilAired(switchAt + 1_500, 'programme after the clear')
-    const runs = await programmeCardProgramme(collector, b, path.join(dir, 'all.ts'), plan, t0)
+    const runs = await programmeCardProgramme(collector, b, path.join(dir, 'all.ts'), plan, origin)
     // The switches are on the frames the producers reported: the item cut at the first, rejoined at the
     // second (one lead after the clear was asked for), the hand-over's own time said beforehand.
     const frameMs = 1000 / FPS
-    expect(aEnded.at(-1)!.atMs).toBeCloseTo(t0 + runs[1]!.from * frameMs, 6)
-    expect(bBegan[0]!.atMs).toBeCloseTo(t0 + runs[2]!.from * frameMs, 6)
+    expect(aEnded.at(-1)!.atMs).toBeCloseTo(origin + runs[1]!.from * frameMs, 6)
+    expect(bBegan[0]!.atMs).toBeCloseTo(origin + runs[2]!.from * frameMs, 6)
     expect(bBegan[0]!.atMs).toBe(switchAt)
     expect(switchAt).toBeGreaterThan(clearedAt)
   }, 120_000)
@@ -342,7 +362,14 @@ describe('NormalProducer (real ffmpeg)', () => {
     a.on('segment-ended', (r) => aReports.push(`ended at ${r.atMs}`))
     await a.start(plan, t0)
     const endpoint = a.streamEndpoint()!
-    const collector = new SegmentCollector(() => endpoint.playlist, path.join(dir, 'capture'), t0)
+    // The output's frame 0: the start of its pre-roll (a join mid-item), 3.33 s before t0.
+    const origin = endpoint.segmentStartMs!('seg-0.ts')!
+    expect(origin).toBeCloseTo(t0 - 10_000 / 3, 6)
+    const collector = new SegmentCollector(
+      () => endpoint.playlist,
+      path.join(dir, 'capture'),
+      origin
+    )
     const encoder = pids('encoder')
     await collector.untilAired(t0 + 1_000, 'a second of programme before the takeover')
 
@@ -379,11 +406,11 @@ describe('NormalProducer (real ffmpeg)', () => {
     // The same decoder and encoder throughout: the clear started no process.
     expect(pids('decoder')).toEqual(decoders)
     expect(pids('encoder')).toEqual(encoder)
-    const runs = await programmeCardProgramme(collector, b, path.join(dir, 'all.ts'), plan, t0)
+    const runs = await programmeCardProgramme(collector, b, path.join(dir, 'all.ts'), plan, origin)
     const frameMs = 1000 / FPS
-    expect(takeoverAt).toBeCloseTo(t0 + runs[1]!.from * frameMs, 6)
+    expect(takeoverAt).toBeCloseTo(origin + runs[1]!.from * frameMs, 6)
     expect(bBegan.map((r) => r.atMs)).toEqual([clearAt])
-    expect(clearAt).toBeCloseTo(t0 + runs[2]!.from * frameMs, 6)
+    expect(clearAt).toBeCloseTo(origin + runs[2]!.from * frameMs, 6)
   }, 120_000)
 
   it('closes a cued programme that nobody takes without touching the output, and takes none for another output', async () => {

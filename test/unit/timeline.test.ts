@@ -157,10 +157,11 @@ describe('ChannelTimeline live window', () => {
     const before = timeline.playlist()
     expect(seconds(before)).toBe(6)
     // The restarted output's first segment is a third of one: the earlier output's last stay listed.
+    // (It airs after the first: a restart's segments dated within the earlier output's are left out.)
     const p2 = [0.33, 1, 1, 1, 1]
     let lastSeq = Number(/MEDIA-SEQUENCE:(\d+)/.exec(before)![1])
     for (let n = 1; n <= p2.length; n++) {
-      timeline.refresh(listed('p2', p2.slice(0, n)))
+      timeline.refresh(listed('p2', p2.slice(0, n), 0, 8_000))
       const list = timeline.playlist()
       expect(seconds(list), list).toBeGreaterThanOrEqual(3)
       const seq = Number(/MEDIA-SEQUENCE:(\d+)/.exec(list)![1])
@@ -172,7 +173,7 @@ describe('ChannelTimeline live window', () => {
     }
     expect(timeline.playlist()).not.toContain('p1/')
     // Once it ages out, the discontinuity is counted before the window.
-    timeline.refresh(listed('p2', [0.33, 1, 1, 1, 1, 1, 1, 1]))
+    timeline.refresh(listed('p2', [0.33, 1, 1, 1, 1, 1, 1, 1], 0, 8_000))
     expect(timeline.playlist()).not.toContain('#EXT-X-DISCONTINUITY\n')
     expect(timeline.playlist()).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1\n')
     expect(timeline.playlist()).toContain('#EXT-X-TARGETDURATION:1\n')
