@@ -213,12 +213,23 @@ export class ChannelTimeline {
     let from = Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW)
     // Never shorter than three target durations (RFC 8216 6.2.2): an output just restarted (its
     // first segment a third of one) keeps the last of the earlier output's listed until its own
-    // add up to that, across an EXT-X-DISCONTINUITY.
+    // add up to that, across an EXT-X-DISCONTINUITY. Not an earlier output that ended longer ago
+    // than a window lasts (the channel was off air between): had it run on, those segments would
+    // have left the window by now, and a viewer tuning in would start in a past airing.
     let total = this.entries.slice(from).reduce((sum, e) => sum + e.duration, 0)
-    while (from > 0 && total < 3 * this.target) total += this.entries[--from]!.duration
+    while (from > 0 && total < 3 * this.target && !this.agedOut(this.entries[from - 1]!))
+      total += this.entries[--from]!.duration
     while (from < this.entries.length - 1 && this.entries[from]!.seq < this.windowFloor) from++
     if (this.entries[from]) this.windowFloor = this.entries[from]!.seq
     return from
+  }
+
+  /** Whether an entry ended longer ago than a live window lasts, by the newest entry's air time (known for both). */
+  private agedOut(e: SegmentEntry): boolean {
+    const newest = this.entries[this.entries.length - 1]
+    if (e.programTimeMs === null || newest?.programTimeMs == null) return false
+    const edgeMs = newest.programTimeMs + newest.duration * 1000
+    return edgeMs - (e.programTimeMs + e.duration * 1000) > VIEWER_WINDOW * this.target * 1000
   }
 
   /**
