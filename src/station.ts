@@ -322,7 +322,7 @@ export class Station {
         ...options.disk
       }
     })
-    this.timelines = new ChannelTimelines(this.director)
+    this.timelines = new ChannelTimelines(this.director, () => clock.now())
     this.outputs = new OutputService({
       store,
       director: this.director,

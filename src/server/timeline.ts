@@ -99,7 +99,14 @@ export class ChannelTimeline {
   /** The first seq of the last window given: a window never starts earlier (its media sequence never goes back). */
   private windowFloor = 0
 
-  constructor(private readonly onIncomplete: IncompleteSegment = () => {}) {}
+  /** When a playlist of this timeline was last given (station time), or null: never. */
+  private readAtMs: number | null = null
+
+  constructor(
+    private readonly onIncomplete: IncompleteSegment = () => {},
+    /** The station clock (MasterClock.now). */
+    private readonly now: () => number = Date.now
+  ) {}
 
   /** The segment if it is whole; null (reported once) if it is not, or cannot be read. */
   private check(key: string, file: string, duration: number): Buffer | null {
@@ -213,23 +220,16 @@ export class ChannelTimeline {
     let from = Math.max(ownStart >= 0 ? ownStart : 0, this.entries.length - VIEWER_WINDOW)
     // Never shorter than three target durations (RFC 8216 6.2.2): an output just restarted (its
     // first segment a third of one) keeps the last of the earlier output's listed until its own
-    // add up to that, across an EXT-X-DISCONTINUITY. Not an earlier output that ended longer ago
-    // than a window lasts (the channel was off air between): had it run on, those segments would
-    // have left the window by now, and a viewer tuning in would start in a past airing.
+    // add up to that, across an EXT-X-DISCONTINUITY. That is for players reloading the playlist
+    // through the restart; when nobody read it lately (the channel was off air between: it stops
+    // only once its viewers have gone), a viewer tuning in gets the new airing alone, not the end
+    // of a past one and a splice.
     let total = this.entries.slice(from).reduce((sum, e) => sum + e.duration, 0)
-    while (from > 0 && total < 3 * this.target && !this.agedOut(this.entries[from - 1]!))
-      total += this.entries[--from]!.duration
+    const watched = this.readAtMs !== null && this.now() - this.readAtMs <= 3 * this.target * 1000
+    while (watched && from > 0 && total < 3 * this.target) total += this.entries[--from]!.duration
     while (from < this.entries.length - 1 && this.entries[from]!.seq < this.windowFloor) from++
     if (this.entries[from]) this.windowFloor = this.entries[from]!.seq
     return from
-  }
-
-  /** Whether an entry ended longer ago than a live window lasts, by the newest entry's air time (known for both). */
-  private agedOut(e: SegmentEntry): boolean {
-    const newest = this.entries[this.entries.length - 1]
-    if (e.programTimeMs === null || newest?.programTimeMs == null) return false
-    const edgeMs = newest.programTimeMs + newest.duration * 1000
-    return edgeMs - (e.programTimeMs + e.duration * 1000) > VIEWER_WINDOW * this.target * 1000
   }
 
   /**
@@ -266,6 +266,7 @@ export class ChannelTimeline {
 
   private render(uri: (e: SegmentEntry) => string): string {
     const from = this.windowStart()
+    this.readAtMs = this.now()
     const window = this.entries.slice(from)
     const first = window[0]
     // Discontinuities before the window still count (EXT-X-DISCONTINUITY-SEQUENCE).
@@ -315,15 +316,20 @@ export function outputChanged(dir: string | undefined, pollMs = 25): Promise<voi
 export class ChannelTimelines {
   private readonly timelines = new Map<string, ChannelTimeline>()
 
-  constructor(private readonly director: StationRuntime) {}
+  constructor(
+    private readonly director: StationRuntime,
+    /** The station clock (MasterClock.now). */
+    private readonly now: () => number
+  ) {}
 
   of(channelUuid: string): ChannelTimeline {
     let t = this.timelines.get(channelUuid)
     if (!t)
       this.timelines.set(
         channelUuid,
-        (t = new ChannelTimeline((file, problem) =>
-          this.director.segmentIncomplete(channelUuid, file, problem)
+        (t = new ChannelTimeline(
+          (file, problem) => this.director.segmentIncomplete(channelUuid, file, problem),
+          this.now
         ))
       )
     return t

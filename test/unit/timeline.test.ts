@@ -179,16 +179,19 @@ describe('ChannelTimeline live window', () => {
     expect(timeline.playlist()).toContain('#EXT-X-TARGETDURATION:1\n')
   })
 
-  it('does not list an earlier airing of a channel that was off air between (a viewer tuning in starts in the present)', () => {
-    const timeline = new ChannelTimeline()
-    const t0 = Date.parse('2026-12-07T06:00:00Z')
-    timeline.refresh(listed('p1', [0.33, 1, 1, 1, 1, 1, 1, 1], 0, t0))
-    // Restarted at once (on air throughout): the earlier output's last segments stay listed.
-    timeline.refresh(listed('p2', [0.33], 0, t0 + 8_000))
+  it('does not list an earlier airing to a viewer tuning in after the channel was off air (no splice into the past)', () => {
+    let now = Date.parse('2026-12-07T06:00:00Z')
+    const timeline = new ChannelTimeline(undefined, () => now)
+    timeline.refresh(listed('p1', [0.33, 1, 1, 1, 1, 1, 1, 1], 0, now))
+    timeline.playlist()
+    // Restarted while players read the playlist: the earlier output's last segments stay listed.
+    now += 1_000
+    timeline.refresh(listed('p2', [0.33], 0, now))
     expect(timeline.playlist()).toContain('p1/seg-7.ts')
-    // Off air for a minute, then tuned again: only the new airing (its splice still marked, for a
-    // player that kept reloading; a new one has nothing before it to splice).
-    timeline.refresh(listed('p3', [0.33], 0, t0 + 70_000))
+    // Nobody read it for longer than three target durations (its viewers gone, the channel off
+    // air), then tuned again: only the new airing.
+    now += 5_000
+    timeline.refresh(listed('p3', [0.33], 0, now))
     const list = timeline.playlist()
     expect(list.split('\n').filter((l) => l.endsWith('.ts'))).toEqual(['p3/seg-0.ts'])
     // Its sequence goes on from the earlier airings' (a player that kept reloading never goes back).
