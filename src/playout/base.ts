@@ -154,6 +154,12 @@ export interface Producer {
    */
   handOverAt(): number | null
   /**
+   * Resolves once the output is no longer behind the clock for a new output's pre-roll
+   * (playout/preroll.ts), so that a hand-over asked for right after a cold start switches at a
+   * frame after the clock's, not one already due. At once for producers without one.
+   */
+  untilCaughtUp?(): Promise<void>
+  /**
    * Hand the output over as handOver() does, and keep the programme rolling off air for the
    * producer that takes the output back (an emergency takeover and its clear). Producers with
    * nothing worth keeping hand over only (cued null).
@@ -261,6 +267,8 @@ export abstract class BaseProducer extends EventEmitter<ProducerEvents> implemen
   handOverAt(): number | null {
     return null
   }
+
+  async untilCaughtUp(): Promise<void> {}
 
   async handOverCued(): Promise<{ carryover: Carryover | null; cued: CuedProgramme | null }> {
     return { carryover: await this.handOver(), cued: null }

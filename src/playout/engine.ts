@@ -446,6 +446,15 @@ export class PlayoutEngine implements OutputFeeder {
     }
   }
 
+  /** Resolves once the output caught up with the clock after its pre-roll (or stopped, or CATCH_UP_MS passed). */
+  async untilCaughtUp(): Promise<void> {
+    // Bounded by waits, not by the clock: a simulated clock may stand still.
+    for (let i = 0; i < CATCH_UP_MS / PUMP_MIN_INTERVAL_MS; i++) {
+      if (this.caughtUp || this.stopped || !this.started) return
+      await new Promise((resolve) => setTimeout(resolve, PUMP_MIN_INTERVAL_MS))
+    }
+  }
+
   /** Conditions found in frames written ahead are told once their frame is on air. */
   private tellConditions(onAir: number): void {
     // A condition found in the pre-roll is told as of the air time.

@@ -364,6 +364,10 @@ export abstract class FfmpegProducer extends BaseProducer {
     await this.end('stop')
   }
 
+  override untilCaughtUp(): Promise<void> {
+    return this.stopping ? Promise.resolve() : (this.engine?.untilCaughtUp() ?? Promise.resolve())
+  }
+
   override handOverAt(): number | null {
     const engine = this.stopping ? null : this.engine
     return engine && this.output?.live ? engine.frameTime(engine.framesWritten) : null

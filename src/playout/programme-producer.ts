@@ -111,6 +111,9 @@ export class ProgrammeProducer extends EventEmitter<ProducerEvents> implements P
   handOverAt(): number | null {
     return this.inner?.handOverAt() ?? null
   }
+  async untilCaughtUp(): Promise<void> {
+    await this.inner?.untilCaughtUp?.()
+  }
   async handOverCued(): Promise<{ carryover: Carryover | null; cued: CuedProgramme | null }> {
     return (await this.inner?.handOverCued()) ?? { carryover: null, cued: null }
   }

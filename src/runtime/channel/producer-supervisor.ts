@@ -319,6 +319,9 @@ export class ProducerSupervisor {
     if (!swap) await this.dropCued()
     if (p) {
       this.setStatus('stopping')
+      // Right after a cold start the output may still be catching up with the clock (its pre-roll):
+      // the switch waits for it, so that it lands after the moment it was asked for.
+      if (swap) await p.untilCaughtUp?.()
       // Asked right before the hand-over, with nothing written in between: the frame it switches at.
       this.d.producerOffAir(p, why, (swap ? p.handOverAt() : null) ?? undefined)
       try {
