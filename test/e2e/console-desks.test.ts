@@ -7,9 +7,12 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alarmKeys } from '../../src/runtime/alarm-keys'
 import type { AlarmSeverity } from '../../src/shared/domain'
-import { openConsole, openConsoleStation, type ConsoleStation } from './console-station'
-
-const HOLD_MS = 3000
+import {
+  holdUntilFired,
+  openConsole,
+  openConsoleStation,
+  type ConsoleStation
+} from './console-station'
 
 describe('console desks in agreement (Chromium)', () => {
   let s: ConsoleStation
@@ -266,9 +269,11 @@ describe('console desks in agreement (Chromium)', () => {
     await a.getByTestId('emergency-cover').click()
     await a.getByRole('button', { name: 'Severe weather' }).click()
     await a.getByTestId('hold-to-fire').hover()
-    await a.mouse.down()
-    await a.waitForTimeout(HOLD_MS + 300) // the hold is what is under test elsewhere
-    await a.mouse.up()
+    await holdUntilFired(
+      a,
+      () => a.mouse.down(),
+      () => a.mouse.up()
+    )
     try {
       await a.getByTestId('emergency-banner').waitFor({ timeout: 30_000 })
       const mode = await s.mode()

@@ -170,3 +170,35 @@ export async function openConsole(s: ConsoleStation, page: Page): Promise<void> 
   await page.goto(`${s.url}/#token=${s.station.apiToken}`)
   await page.getByTestId('tile').first().waitFor()
 }
+
+/**
+ * Holds the hold-to-fire button (`down`, then `up`) until it completes: its bar filled, then
+ * emptied as it fired (or the button went). A fixed hold races the page: the hold's clock starts
+ * at its first painted frame, which a loaded machine paints late, and a release a moment before
+ * the page counts three seconds is "released early". Throws when it never completes.
+ */
+export async function holdUntilFired(
+  page: Page,
+  down: () => Promise<void>,
+  up: () => Promise<void>
+): Promise<void> {
+  // 'gone' once the button is; '0' before its first frame is painted (no attribute yet).
+  const progress = () =>
+    page.evaluate(
+      `(() => { const b = document.querySelector('[data-testid=hold-to-fire]'); return b ? (b.getAttribute('data-progress') ?? '0') : 'gone' })()`
+    ) as Promise<string>
+  await down()
+  try {
+    const deadline = Date.now() + 30_000
+    let filled = false
+    for (;;) {
+      const p = await progress()
+      if (p === 'gone' || (filled && Number(p) === 0)) return
+      if (Number(p) >= 0.5) filled = true
+      if (Date.now() > deadline) throw new Error(`the hold never completed (progress ${p})`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  } finally {
+    await up()
+  }
+}

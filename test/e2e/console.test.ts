@@ -9,7 +9,12 @@ import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChannelStatusDto, EmergencyPreviewDto, ViewerAttachDto } from '../../src/shared/api'
 import { repoRoot } from '../helpers/tmp'
-import { openConsole, openConsoleStation, type ConsoleStation } from './console-station'
+import {
+  holdUntilFired,
+  openConsole,
+  openConsoleStation,
+  type ConsoleStation
+} from './console-station'
 
 const SHOTS = path.join(repoRoot, 'test-results', 'console')
 // Tests compile without the DOM library: what runs in the page is typed here.
@@ -38,8 +43,15 @@ describe('operator console (Chromium)', () => {
     ((await (await s.api('/api/channels')).json()) as { channels: ChannelStatusDto[] }).channels
 
   /** Holds the mouse on the hold button for `ms`, then releases. */
-  async function holdWithMouse(ms: number): Promise<void> {
+  /** Holds for `ms` (a release under test), or until the hold fires when no time is given. */
+  async function holdWithMouse(ms?: number): Promise<void> {
     await page.getByTestId('hold-to-fire').hover()
+    if (ms === undefined)
+      return holdUntilFired(
+        page,
+        () => page.mouse.down(),
+        () => page.mouse.up()
+      )
     await page.mouse.down()
     await page.waitForTimeout(ms)
     await page.mouse.up()
@@ -273,7 +285,7 @@ describe('operator console (Chromium)', () => {
     try {
       await page.getByTestId('emergency-cover').click()
       await page.getByRole('button', { name: 'Technical fault' }).click()
-      await holdWithMouse(HOLD_MS + 300)
+      await holdWithMouse()
       const error = page.getByTestId('emergency-error')
       await error.waitFor({ timeout: 20_000 })
       expect(await error.textContent()).toContain('REFUSED by channel “Channel Two”')
@@ -301,7 +313,7 @@ describe('operator console (Chromium)', () => {
     await page.getByTestId('emergency-cover').click()
     await page.getByRole('button', { name: 'Technical fault' }).click()
     const message = await page.getByLabel('Emergency message').inputValue()
-    await holdWithMouse(HOLD_MS + 300)
+    await holdWithMouse()
 
     const banner = page.getByTestId('emergency-banner')
     await banner.waitFor({ timeout: 20_000 })
@@ -336,7 +348,7 @@ describe('operator console (Chromium)', () => {
     // All-clear: the same cover and hold.
     await banner.getByRole('button', { name: 'All clear…' }).click()
     expect(await page.getByRole('dialog').getByRole('heading').textContent()).toMatch(/All clear/)
-    await holdWithMouse(HOLD_MS + 300)
+    await holdWithMouse()
     await banner.waitFor({ state: 'detached', timeout: 20_000 })
     expect((await s.mode()).mode).toBe('normal')
     expect((await channels()).some((c) => c.mode === 'emergency')).toBe(false)
@@ -364,9 +376,11 @@ describe('operator console (Chromium)', () => {
     expect(emergencyCalls.length).toBe(callsBefore)
     expect((await s.mode()).mode).toBe('normal')
 
-    await page.keyboard.down('Enter')
-    await page.waitForTimeout(HOLD_MS + 300)
-    await page.keyboard.up('Enter')
+    await holdUntilFired(
+      page,
+      () => page.keyboard.down('Enter'),
+      () => page.keyboard.up('Enter')
+    )
     const banner = page.getByTestId('emergency-banner')
     await banner.waitFor({ timeout: 20_000 })
     expect(await s.mode()).toMatchObject({
@@ -380,9 +394,11 @@ describe('operator console (Chromium)', () => {
     await page.keyboard.press('Enter')
     await page.getByRole('dialog').waitFor()
     await tabTo('hold-to-fire', true)
-    await page.keyboard.down(' ')
-    await page.waitForTimeout(HOLD_MS + 300)
-    await page.keyboard.up(' ')
+    await holdUntilFired(
+      page,
+      () => page.keyboard.down(' '),
+      () => page.keyboard.up(' ')
+    )
     await banner.waitFor({ state: 'detached', timeout: 20_000 })
     expect((await s.mode()).mode).toBe('normal')
   })
@@ -395,7 +411,7 @@ describe('operator console (Chromium)', () => {
     expect(await panel.getAttribute('data-test-mode')).toBe('true')
     expect(await panel.getByRole('heading').textContent()).toMatch(/TEST/)
     await page.getByRole('button', { name: 'Correction (false alert)' }).click()
-    await holdWithMouse(HOLD_MS + 300)
+    await holdWithMouse()
     const testBanner = page.getByTestId('test-banner')
     await testBanner.waitFor()
     expect(await testBanner.textContent()).toMatch(/EMERGENCY TEST · NOT ON AIR/)
@@ -404,7 +420,7 @@ describe('operator console (Chromium)', () => {
     await shot('test-mode')
 
     await testBanner.getByRole('button', { name: 'End test…' }).click()
-    await holdWithMouse(HOLD_MS + 300)
+    await holdWithMouse()
     await testBanner.waitFor({ state: 'detached' })
     expect(emergencyCalls.length).toBe(callsBefore)
     expect((await s.mode()).mode).toBe('normal')
