@@ -180,11 +180,14 @@ describe('ChannelTimeline live window', () => {
   })
 
   it('does not list an earlier airing to a viewer tuning in after the channel was off air (no splice into the past)', () => {
-    let now = Date.parse('2026-12-07T06:00:00Z')
+    const start = Date.parse('2026-12-07T06:00:00Z')
     const timeline = new ChannelTimeline(undefined, () => now)
-    timeline.refresh(listed('p1', [0.33, 1, 1, 1, 1, 1, 1, 1], 0, now))
+    timeline.refresh(listed('p1', [0.33, 1, 1, 1, 1, 1, 1, 1], 0, start))
+    // Read as its last segment (start + 7 s to + 8 s) airs.
+    let now = start + 8_000
     timeline.playlist()
-    // Restarted while players read the playlist: the earlier output's last segments stay listed.
+    // Restarted a second later while players read the playlist: the earlier output's last
+    // segments stay listed.
     now += 1_000
     timeline.refresh(listed('p2', [0.33], 0, now))
     expect(timeline.playlist()).toContain('p1/seg-7.ts')
