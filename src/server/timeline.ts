@@ -103,9 +103,9 @@ export class ChannelTimeline {
   private readAtMs: number | null = null
 
   constructor(
-    private readonly onIncomplete: IncompleteSegment = () => {},
     /** The station clock (MasterClock.now). */
-    private readonly now: () => number = Date.now
+    private readonly now: () => number,
+    private readonly onIncomplete: IncompleteSegment = () => {}
   ) {}
 
   /** The segment if it is whole; null (reported once) if it is not, or cannot be read. */
@@ -327,9 +327,8 @@ export class ChannelTimelines {
     if (!t)
       this.timelines.set(
         channelUuid,
-        (t = new ChannelTimeline(
-          (file, problem) => this.director.segmentIncomplete(channelUuid, file, problem),
-          this.now
+        (t = new ChannelTimeline(this.now, (file, problem) =>
+          this.director.segmentIncomplete(channelUuid, file, problem)
         ))
       )
     return t

@@ -195,7 +195,10 @@ describe('copy producer', () => {
     cleanups.push(() => clearInterval(watch))
     // The stream server's timeline reads the output as it reads an encoder's.
     const incomplete: string[] = []
-    const timeline = new ChannelTimeline((file, problem) => incomplete.push(`${file}: ${problem}`))
+    const timeline = new ChannelTimeline(
+      () => Date.now(),
+      (file, problem) => incomplete.push(`${file}: ${problem}`)
+    )
     const entries: SegmentEntry[] = []
     const follow = setInterval(() => {
       timeline.refresh(endpoint)

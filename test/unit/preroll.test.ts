@@ -102,7 +102,7 @@ describe('a restarted output with a pre-roll in the channel timeline', () => {
   }
 
   it('leaves out the segments that repeat seconds listed already', () => {
-    const timeline = new ChannelTimeline()
+    const timeline = new ChannelTimeline(() => Date.now())
     timeline.refresh(output('first', 0, 0, 9))
     // Restarted at 10 s with a 4 s pre-roll: its seg 0-3 (6-10 s) were listed by the first output.
     const restarted = output('second', 6_000, 0, 5)

@@ -26,7 +26,7 @@ function output(id: string, from: number, to: number) {
 
 describe('ChannelTimeline shared segment names', () => {
   it('names segments <run>-<seq>.ts across outputs, with the session playlist\u2019s window and discontinuities', () => {
-    const timeline = new ChannelTimeline()
+    const timeline = new ChannelTimeline(() => Date.now())
     expect(timeline.run).toMatch(/^[A-Za-z0-9_-]{8}$/)
     timeline.refresh(output('aaaa0001-normal-1-0a0b0c', 0, 2))
     expect(
@@ -55,8 +55,8 @@ describe('ChannelTimeline shared segment names', () => {
   })
 
   it('finds an entry only by its own run and a remembered seq', () => {
-    const timeline = new ChannelTimeline()
-    const other = new ChannelTimeline()
+    const timeline = new ChannelTimeline(() => Date.now())
+    const other = new ChannelTimeline(() => Date.now())
     expect(other.run).not.toBe(timeline.run)
     timeline.refresh(output('p1', 0, 3))
     expect(timeline.findShared(timeline.run, 2)?.file).toBe('seg-2.ts')
@@ -109,7 +109,10 @@ describe('ChannelTimeline shared segment names', () => {
     const playlist = path.join(t.dir, 'index.m3u8')
     fs.writeFileSync(playlist, `${lines.join('\n')}\n`)
     const reported: string[] = []
-    const timeline = new ChannelTimeline((file, problem) => reported.push(`${file}: ${problem}`))
+    const timeline = new ChannelTimeline(
+      () => Date.now(),
+      (file, problem) => reported.push(`${file}: ${problem}`)
+    )
     const endpoint = { kind: 'hls' as const, id: 'p1', dir: t.dir, playlist }
     timeline.refresh(endpoint)
     timeline.refresh(endpoint)
@@ -152,7 +155,7 @@ describe('ChannelTimeline live window', () => {
       .reduce((sum, l) => sum + Number.parseFloat(l.slice(8)), 0)
 
   it('never lasts less than three target durations across a restart, its sequences never going back', () => {
-    const timeline = new ChannelTimeline()
+    const timeline = new ChannelTimeline(() => Date.now())
     timeline.refresh(listed('p1', [0.33, 1, 1, 1, 1, 1, 1, 1]))
     const before = timeline.playlist()
     expect(seconds(before)).toBe(6)
@@ -181,7 +184,7 @@ describe('ChannelTimeline live window', () => {
 
   it('does not list an earlier airing to a viewer tuning in after the channel was off air (no splice into the past)', () => {
     const start = Date.parse('2026-12-07T06:00:00Z')
-    const timeline = new ChannelTimeline(undefined, () => now)
+    const timeline = new ChannelTimeline(() => now)
     timeline.refresh(listed('p1', [0.33, 1, 1, 1, 1, 1, 1, 1], 0, start))
     // Read as its last segment (start + 7 s to + 8 s) airs.
     let now = start + 8_000
@@ -202,7 +205,7 @@ describe('ChannelTimeline live window', () => {
   })
 
   it('dates every segment by the station clock at its first frame, in the lowest version its tags need', () => {
-    const timeline = new ChannelTimeline()
+    const timeline = new ChannelTimeline(() => Date.now())
     const t0 = Date.parse('2026-12-07T06:00:00Z')
     timeline.refresh(listed('p1', [1, 1, 1], 5, t0))
     const list = timeline.playlist()
