@@ -542,22 +542,25 @@ describe('operator console (Chromium)', () => {
   })
 
   it('keeps the layout across a reload and shows one channel alone on double-click', async () => {
+    // Each read waits for the render that follows the action (a loaded machine renders late).
+    const layout = () => page.getByTestId('multiviewer').getAttribute('data-layout')
+    const visibleTiles = () => page.locator('[data-testid=tile]:visible').count()
     await page.getByRole('radio', { name: '2×2' }).click()
-    expect(await page.getByTestId('multiviewer').getAttribute('data-layout')).toBe('2x2')
+    await expect.poll(layout).toBe('2x2')
     await page.reload()
     await page.getByTestId('tile').first().waitFor()
-    expect(await page.getByTestId('multiviewer').getAttribute('data-layout')).toBe('2x2')
+    await expect.poll(layout).toBe('2x2')
 
     await tile('RetroToons').locator('.umd').dblclick()
-    expect(await page.getByTestId('multiviewer').getAttribute('data-layout')).toBe('solo')
-    expect(await page.locator('[data-testid=tile]:visible').count()).toBe(1)
+    await expect.poll(layout).toBe('solo')
+    await expect.poll(visibleTiles).toBe(1)
     // Hidden tiles stop loading; they come back when shown.
     const hiddenVideo = page.locator(`[data-channel="${s.byName('Channel Two').uuid}"] video`)
     await expect
       .poll(() => hiddenVideo.evaluate((v) => (v as unknown as Video & { paused: boolean }).paused))
       .toBe(true)
     await page.keyboard.press('Escape')
-    expect(await page.locator('[data-testid=tile]:visible').count()).toBe(s.channels.length)
+    await expect.poll(visibleTiles).toBe(s.channels.length)
     const resumedAt = await hiddenVideo.evaluate((v) => (v as unknown as Video).currentTime)
     await expect
       .poll(() => hiddenVideo.evaluate((v) => (v as unknown as Video).currentTime), {
