@@ -10,14 +10,21 @@
 //   delivery  the built console's scripts and stylesheets raw, gzip and brotli (the precompressed
 //             files the server sends), and page load to the first tile preview showing a frame
 //             (4 channels, real ffmpeg), over a few loads.
+//   desks     two consoles on one station: an acknowledgement clicked on desk A, from the moment
+//             the station records it to desk B's list showing it (read in B's page every frame),
+//             over 20 alarms. Target: every one < 1 s.
+//   down      a real `serve` hung (SIGSTOP) under a console: from the signal to every tile saying
+//             STATION DOWN (read in the page every frame), 5 times. Target: every one < 2 s.
 // RETROVUE_BENCH_QUICK=1 shortens the previews run to 3 minutes.
 import fs from 'node:fs'
 import path from 'node:path'
-import { chromium } from 'playwright-core'
+import { chromium, type Page } from 'playwright-core'
 import type { StationEvent, ViewerAttachDto } from '../../src/shared/api'
 import { Station } from '../../src/station'
+import { alarmKeys } from '../../src/runtime/alarm-keys'
 import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/console-station'
 import { ensureFixtures, loopOf, stationFixture } from '../helpers/fixtures'
+import { startServe } from '../helpers/serve'
 import { sleep } from '../helpers/playout'
 import { silentLogger } from '../helpers/runtime-env'
 import { TestProducerPool } from '../helpers/test-producer'
@@ -349,13 +356,134 @@ async function delivery(): Promise<Figure[]> {
   return [...bundleSizes(), ...(await firstPicture(QUICK ? 2 : 5))]
 }
 
+/** The page's clock as an epoch time, the moment a condition first holds (checked every frame). */
+const whenTrue = async (page: Page, condition: string, timeout = 30_000): Promise<number> =>
+  (await (
+    await page.waitForFunction(
+      `(${condition}) ? performance.timeOrigin + performance.now() : false`,
+      undefined,
+      { polling: 'raf', timeout }
+    )
+  ).jsonValue()) as number
+
+const latchedRow = (text: string) =>
+  `[...document.querySelectorAll('[data-testid=alarm][data-alarm-state=latched]')].some((r) => r.textContent.includes('${text}'))`
+
+async function desks(rounds: number): Promise<Figure[]> {
+  const s = await open(4, false)
+  const b = await s.page
+    .context()
+    .browser()!
+    .newPage({ viewport: { width: 1600, height: 900 }, bypassCSP: true })
+  try {
+    await b.goto(`${s.url}/#token=${s.station.apiToken}`)
+    await b.getByTestId('tile').first().waitFor()
+    for (const [page, name] of [
+      [s.page, 'Desk A'],
+      [b, 'Desk B']
+    ] as const) {
+      const form = page.getByTestId('desk-form')
+      await form.getByLabel('Desk name').fill(name)
+      await form.getByRole('button', { name: 'Save' }).click()
+      await page.locator('[data-testid=desk-name]', { hasText: name }).waitFor()
+    }
+    const cm = s.station.director.channelManagers()[0]!
+    const samples: number[] = []
+    for (let i = 0; i < rounds; i++) {
+      const message = `bench desks ${i}`
+      const key = alarmKeys.recordFailed(message)
+      cm.alarms.raise(key, { kind: 'io-error', severity: 'warning', message, channelUuid: cm.uuid })
+      cm.alarms.clear(key)
+      for (const p of [s.page, b]) await whenTrue(p, latchedRow(message))
+      let ackedAt = 0
+      const stop = s.station.director.onAlarm((t) => {
+        if (t.state === 'acknowledged' && t.alarm.message === message) ackedAt = Date.now()
+      })
+      const seen = whenTrue(b, `!${latchedRow(message)}`)
+      await s.page
+        .locator('[data-testid=alarm][data-alarm-state=latched]', { hasText: message })
+        .getByRole('button', { name: /^Acknowledge/ })
+        .click()
+      const shownAt = await seen
+      stop()
+      samples.push(shownAt - ackedAt)
+    }
+    samples.sort((x, y) => x - y)
+    const max = samples.at(-1)!
+    return [
+      { name: 'acknowledgement, desk A -> desk B p50', value: percentile(samples, 50), unit: 'ms' },
+      {
+        name: 'acknowledgement, desk A -> desk B max',
+        value: max,
+        unit: 'ms',
+        target: '< 1000 ms',
+        ok: max < 1000,
+        note: `${samples.length} acknowledgements, from the station's record to B's list`
+      }
+    ]
+  } finally {
+    await b.close()
+    await s.close()
+  }
+}
+
+async function down(rounds: number): Promise<Figure[]> {
+  const t = stationFixture(
+    [{ id: 'one', name: 'Channel One', timezone: 'UTC', loop: LOOP }],
+    'retrovue-bench-down-'
+  )
+  const serve = await startServe(path.join(t.dir, 'data'), ['--station', t.file])
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, bypassCSP: true })
+    await page.goto(`${serve.url}/#token=${serve.token}`)
+    await page.getByTestId('tile').first().waitFor()
+    const samples: number[] = []
+    for (let i = 0; i < rounds; i++) {
+      await page
+        .locator('[data-testid=connection]', { hasText: 'LIVE' })
+        .waitFor({ timeout: 30_000 })
+      // Settled on the live connection before the next hang.
+      await page.waitForTimeout(2000)
+      const hungAt = Date.now()
+      serve.child.kill('SIGSTOP')
+      const shownAt = await whenTrue(
+        page,
+        `document.querySelectorAll('[data-testid=tile]').length > 0 && [...document.querySelectorAll('[data-testid=tile]')].every((t) => t.querySelector('[data-testid=tile-down]'))`,
+        15_000
+      )
+      serve.child.kill('SIGCONT')
+      samples.push(shownAt - hungAt)
+    }
+    samples.sort((x, y) => x - y)
+    const max = samples.at(-1)!
+    return [
+      {
+        name: 'station hung -> STATION DOWN on every tile, max',
+        value: max,
+        unit: 'ms',
+        target: '< 2000 ms',
+        ok: max < 2000,
+        note: `${rounds} hangs (SIGSTOP of a real serve); p50 ${percentile(samples, 50).toFixed(0)} ms`
+      }
+    ]
+  } finally {
+    if (serve.child.signalCode === 'SIGSTOP') serve.child.kill('SIGCONT')
+    await browser.close().catch(() => undefined)
+    await serve.stop()
+    t.cleanup()
+  }
+}
+
 export async function run(): Promise<Figure[]> {
   await ensureFixtures()
-  const parts = (process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,previews,wall,delivery').split(
-    ','
-  )
+  const parts = (
+    process.env['RETROVUE_BENCH_CONSOLE'] ?? 'latency,desks,down,previews,wall,delivery'
+  ).split(',')
   const figures: Figure[] = []
   if (parts.includes('latency')) figures.push(...(await latency()))
+  if (parts.includes('desks')) figures.push(...(await desks(20)))
+  if (parts.includes('down')) figures.push(...(await down(5)))
   if (parts.includes('previews')) figures.push(...(await previews()))
   if (parts.includes('wall')) figures.push(...(await wall()))
   if (parts.includes('delivery')) figures.push(...(await delivery()))
