@@ -102,6 +102,12 @@ export interface ProducerEvents {
   /** The producer died on its own (not through stop()). */
   failed: [{ error: Error; atMs: number }]
   stopped: [{ atMs: number }]
+  /**
+   * Normal programming airs by copy (no decoder, no encoder) or through the encode path: told once
+   * started and at each change (the station's budget counts a copy channel as a share of one).
+   * Producers that only encode never tell it.
+   */
+  path: [{ path: 'copy' | 'encode' }]
 }
 
 /**

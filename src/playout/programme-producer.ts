@@ -85,6 +85,7 @@ export class ProgrammeProducer extends EventEmitter<ProducerEvents> implements P
     if (this.logo) inner.setLogo(this.logo.value)
     try {
       await inner.start(plan, startAtMs, copy ? { ...options, logo: null } : options)
+      this.emit('path', { path: copy ? 'copy' : 'encode' })
     } catch (err) {
       if (!copy) throw err
       // A rendition that cannot be read (damaged or gone since the plan was made): this start
@@ -99,6 +100,7 @@ export class ProgrammeProducer extends EventEmitter<ProducerEvents> implements P
       this.attach(encode)
       if (this.logo) encode.setLogo(this.logo.value)
       await encode.start(plan, startAtMs, options)
+      this.emit('path', { path: 'encode' })
     }
   }
 
@@ -143,6 +145,7 @@ export class ProgrammeProducer extends EventEmitter<ProducerEvents> implements P
     await encode.start(plan, this.context.clock.now(), { overlay, logo: this.logo?.value ?? null })
     inner.removeAllListeners()
     this.inner = encode
+    this.emit('path', { path: 'encode' })
     await inner.stop()
   }
 

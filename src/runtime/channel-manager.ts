@@ -68,6 +68,8 @@ export interface ChannelManagerDeps {
   store: Store
   factory: ProducerFactory
   budget: ProducerBudget
+  /** What a channel airing by copy counts in the budget (a share of an encode channel). */
+  copyShare: () => number
   /** How outputs are watched (the station's settings). */
   health: () => OutputHealthSettings
   /** The station's loudness target; the defaults when absent. */
@@ -145,12 +147,14 @@ export class ChannelManager {
       asRun: this.asRun,
       channelUuid: channel.uuid,
       onFailed: (p, error) => this.supervisor.producerFailed(p, error),
-      onError: (what, err) => this.reportError(what, err)
+      onError: (what, err) => this.reportError(what, err),
+      onPath: (p, path) => this.supervisor.producerPath(p, path)
     })
     this.supervisor = new ProducerSupervisor({
       clock,
       factory: deps.factory,
       budget: deps.budget,
+      copyShare: deps.copyShare,
       policy: deps.policy,
       log: this.log,
       alarms: this.alarms,

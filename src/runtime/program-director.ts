@@ -246,6 +246,7 @@ export class ProgramDirector {
       store: this.opts.store,
       factory: this.opts.factory,
       budget: this.budget,
+      copyShare: () => this.opts.store.renditions.settings().copyShare,
       outputDir: path.join(this.opts.outputRoot, row.uuid),
       policy: this.policy,
       logger: this.opts.logger,
@@ -387,6 +388,7 @@ export class ProgramDirector {
       channels: this.cms.size,
       producersRunning: running,
       producerBudget: this.budget.max,
+      producerBudgetUsed: this.budget.used,
       viewers,
       previews,
       failedChannels: failed

@@ -142,6 +142,7 @@ export class StationMetrics {
     for (const mode of GLOBAL_MODES) g.mode.set({ mode }, snap.mode.mode === mode ? 1 : 0)
     g.producersRunning.set(h.producersRunning)
     g.producerBudget.set(h.producerBudget)
+    g.producerBudgetUsed.set(h.producerBudgetUsed)
     g.sessions.set({ purpose: 'viewer' }, h.viewers)
     g.sessions.set({ purpose: 'preview' }, h.previews)
     for (const state of LIBRARY_JOB_STATES)
@@ -206,6 +207,10 @@ function gauges(registry: Registry) {
     mode: gauge('station_mode', 'The global mode, as a 1', ['mode']),
     producersRunning: gauge('producers_running', 'Producers running now'),
     producerBudget: gauge('producer_budget', 'Most producers allowed at once'),
+    producerBudgetUsed: gauge(
+      'producer_budget_used',
+      'The producer budget in use: an encode channel counts one, a copy channel its share'
+    ),
     sessions: gauge('sessions', 'Live sessions by purpose', ['purpose']),
     libraryJobs: gauge('library_jobs', "The media library's jobs by state", ['state']),
     childCount: gauge('ffmpeg_processes', 'ffmpeg children running'),

@@ -155,6 +155,8 @@ export interface StationHealthDto {
   channels: number
   producersRunning: number
   producerBudget: number
+  /** The budget in use: an encode channel counts one, a channel airing by copy its share (conform.copyShare). */
+  producerBudgetUsed: number
   viewers: number
   previews: number
   failedChannels: number

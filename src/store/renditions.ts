@@ -215,7 +215,11 @@ export class RenditionsRepo {
         typeof stored.budgetGiB === 'number' ? stored.budgetGiB : DEFAULT_CONFORM.budgetGiB,
       channels: Array.isArray(stored.channels)
         ? stored.channels.filter((c): c is string => typeof c === 'string')
-        : null
+        : null,
+      copyShare:
+        typeof stored.copyShare === 'number' && stored.copyShare >= 0.01 && stored.copyShare <= 1
+          ? stored.copyShare
+          : DEFAULT_CONFORM.copyShare
     }
   }
 

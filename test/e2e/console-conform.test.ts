@@ -60,6 +60,7 @@ describe('conform settings in the console (Chromium)', () => {
 
     // A good one: on, 6 h ahead, 2 GiB, Channel Two only; applied and seen through the API.
     await panel.getByTestId('conform-budget').fill('2')
+    await panel.getByTestId('conform-copy-share').fill('0.25')
     await panel.getByTestId('conform-channel-two').check()
     await panel.getByTestId('conform-apply').click()
     await expect.poll(async () => (await conform()).enabled).toBe(true)
@@ -68,6 +69,7 @@ describe('conform settings in the console (Chromium)', () => {
       aheadHours: 6,
       budgetGiB: 2,
       channels: ['two'],
+      copyShare: 0.25,
       available: true,
       profile: '360p'
     })

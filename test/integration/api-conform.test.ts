@@ -40,6 +40,7 @@ describe('GET / PUT /api/conform', () => {
         aheadHours: 48,
         budgetGiB: 50,
         channels: null,
+        copyShare: 0.125,
         available: true,
         profile: '360p',
         cacheBytes: 0,
@@ -65,8 +66,15 @@ describe('GET / PUT /api/conform', () => {
         { channels: ['one', 'one'] },
         /^request\.channels\.1: "one" is listed twice \(first at 0\)$/
       ],
+      [
+        { copyShare: 0 },
+        /^request\.copyShare: must be a share of an encode channel, from 0\.01 to 1$/
+      ],
       [{ ahead: 3 }, /^request: unknown field "ahead"$/],
-      [[1], /^request: must be an object \{ enabled\?, aheadHours\?, budgetGiB\?, channels\? \}$/]
+      [
+        [1],
+        /^request: must be an object \{ enabled\?, aheadHours\?, budgetGiB\?, channels\?, copyShare\? \}$/
+      ]
     ]
     for (const [payload, message] of cases) {
       const r = await call('PUT', payload)
@@ -81,13 +89,19 @@ describe('GET / PUT /api/conform', () => {
   })
 
   it('applies a setting at once (a conform job queued; off cancels it), audited and kept across a restart', async () => {
-    const put = await call('PUT', { aheadHours: 2, budgetGiB: 0.5, channels: ['one'] })
+    const put = await call('PUT', {
+      aheadHours: 2,
+      budgetGiB: 0.5,
+      channels: ['one'],
+      copyShare: 0.2
+    })
     expect(put.status).toBe(200)
     expect(put.body).toMatchObject({
       enabled: true,
       aheadHours: 2,
       budgetGiB: 0.5,
       channels: ['one'],
+      copyShare: 0.2,
       budgetBytes: 0.5 * 1024 ** 3
     })
     // The planner ran on the change: channel one's items within 2 h are queued (or conforming).
@@ -97,7 +111,7 @@ describe('GET / PUT /api/conform', () => {
     const job = put.body.jobs[0]!.id
     expect(env.station.store.audit.recent(1)[0]).toMatchObject({
       action: 'set-conform',
-      details: { enabled: true, aheadHours: 2, budgetGiB: 0.5, channels: ['one'] }
+      details: { enabled: true, aheadHours: 2, budgetGiB: 0.5, channels: ['one'], copyShare: 0.2 }
     })
 
     // Turned off: the conform job is cancelled (its ffmpeg with it), the settings kept.
@@ -122,7 +136,8 @@ describe('GET / PUT /api/conform', () => {
         enabled: false,
         aheadHours: 2,
         budgetGiB: 0.5,
-        channels: null
+        channels: null,
+        copyShare: 0.125
       })
     } finally {
       again.close()

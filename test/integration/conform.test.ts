@@ -16,7 +16,7 @@ import { PROFILES } from '../../src/media/profiles'
 import { AsRunLogger } from '../../src/runtime/as-run'
 import { SimulatedClock } from '../../src/runtime/clock'
 import type { PlayoutSegment } from '../../src/shared/domain'
-import type { ConformSettings } from '../../src/shared/conform'
+import { DEFAULT_CONFORM, type ConformSettings } from '../../src/shared/conform'
 import { Store, type UnrenderedAsset } from '../../src/store'
 import { tempDir } from '../helpers/tmp'
 import { until } from '../helpers/until'
@@ -126,10 +126,7 @@ function airs(channelId: number, assetId: number, startMs: number, lengthMs = HO
 }
 
 function settings(s: Partial<ConformSettings>): void {
-  store.renditions.setSettings(
-    { enabled: true, aheadHours: 48, budgetGiB: 50, channels: null, ...s },
-    clock.now()
-  )
+  store.renditions.setSettings({ ...DEFAULT_CONFORM, enabled: true, ...s }, clock.now())
 }
 
 const cacheFiles = (): string[] => {

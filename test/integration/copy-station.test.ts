@@ -109,6 +109,8 @@ describe('copy channels in a running station', () => {
     const encoders = procs.filter((p) => /libx264/.test(p.cmd))
     expect(encoders.filter((p) => p.cmd.includes(copyId))).toEqual([])
     expect(encoders.filter((p) => p.cmd.includes(encodeId)).length).toBe(1)
+    // The budget counts the copy channel as its share (1/8 by default), the other as one.
+    expect(station!.director.health().producerBudgetUsed).toBe(1.125)
     await until('a remux of a rendition', 20_000, () =>
       ffmpegs().some((p) => /-c copy/.test(p.cmd) && p.cmd.includes(`conform${path.sep}360p`))
         ? true

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CapacityError, ChannelSwitchError } from '../../src/runtime/errors'
 import type { StationEvent } from '../../src/shared/api'
+import { DEFAULT_CONFORM } from '../../src/shared/conform'
 import { runtimeEnv, runtimeEnvs, type RuntimeEnv } from '../helpers/runtime-env'
 import type { TestCued } from '../helpers/test-producer'
 
@@ -476,6 +477,51 @@ describe('station policy', () => {
     // More viewers on a channel already on air are fine.
     e.director.attach(a)
     expect(e.director.channel(a).viewerCount).toBe(2)
+  })
+
+  it('counts a channel airing by copy as its share of the budget, and one gone back to encoding as one again', async () => {
+    const e = await env({ channels: 3, producerBudget: 2 })
+    e.store.renditions.setSettings({ ...DEFAULT_CONFORM, copyShare: 0.5 }, e.clock.now())
+    const [a, b, c] = e.channels.map((ch) => ch.uuid) as [string, string, string]
+    const sa = e.director.attach(a)
+    e.director.attach(b)
+    await e.settle()
+    expect(e.director.health().producerBudgetUsed).toBe(2)
+    expect(() => e.director.attach(c)).toThrow(CapacityError)
+    // A starts airing by copy: half of one. Still no room for a whole encode channel.
+    e.pool.aliveFor(a)[0]!.emit('path', { path: 'copy' })
+    expect(e.director.health().producerBudgetUsed).toBe(1.5)
+    expect(() => e.director.attach(c)).toThrow(CapacityError)
+    const capacity = () => e.director.stationAlarms().map((x) => [x.kind, x.clearedAt === null])
+    expect(capacity()).toEqual([['capacity', true]])
+    // B too: room for one again, the capacity alarm clears, and C starts.
+    e.pool.aliveFor(b)[0]!.emit('path', { path: 'copy' })
+    expect(e.director.health().producerBudgetUsed).toBe(1)
+    expect(capacity()).toEqual([['capacity', false]])
+    e.director.attach(c)
+    await e.settle()
+    expect(e.pool.aliveFor(c)).toHaveLength(1)
+    expect(e.director.health().producerBudgetUsed).toBe(2)
+    // A goes over to the encode path on air (a crawl, a lost rendition): one again, past the
+    // budget, and nothing is stopped for it.
+    e.pool.aliveFor(a)[0]!.emit('path', { path: 'encode' })
+    expect(e.director.health().producerBudgetUsed).toBe(2.5)
+    for (const u of [a, b, c]) expect(e.pool.aliveFor(u)).toHaveLength(1)
+    // A restart counts as an encode channel until its producer says otherwise.
+    e.pool.aliveFor(b)[0]!.crash('boom')
+    await e.settle()
+    await e.advance(5_000)
+    expect(e.pool.aliveFor(b)).toHaveLength(1)
+    expect(e.director.health().producerBudgetUsed).toBe(3)
+    // A stale producer's word changes nothing.
+    const gone = e.pool.starts.find((s) => s.producer.channelUuid === b)!.producer
+    gone.emit('path', { path: 'copy' })
+    expect(e.director.health().producerBudgetUsed).toBe(3)
+    // Off air: its whole weight goes.
+    e.director.detach(sa.sessionId)
+    await e.advance(60_000)
+    expect(e.pool.aliveFor(a)).toHaveLength(0)
+    expect(e.director.health().producerBudgetUsed).toBe(2)
   })
 
   it('re-plans before the plan runs out and when the schedule changes, without restarting the producer', async () => {

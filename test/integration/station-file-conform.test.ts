@@ -30,14 +30,21 @@ describe('conform in the station file', () => {
       enabled: true,
       aheadHours: 48,
       budgetGiB: 50,
-      channels: null
+      channels: null,
+      copyShare: 0.125
     })
     await env.importStation({
       version: 1,
       channels,
-      conform: { aheadHours: 12, budgetGiB: 2.5, channels: ['news'] }
+      conform: { aheadHours: 12, budgetGiB: 2.5, channels: ['news'], copyShare: 0.25 }
     })
-    const set = { enabled: true, aheadHours: 12, budgetGiB: 2.5, channels: ['news'] }
+    const set = {
+      enabled: true,
+      aheadHours: 12,
+      budgetGiB: 2.5,
+      channels: ['news'],
+      copyShare: 0.25
+    }
     expect(env.store.renditions.settings()).toEqual(set)
     expect(
       env.store.audit.recent(10).find((a) => a.action === 'station-import')?.details['conform']
@@ -53,6 +60,9 @@ describe('conform in the station file', () => {
     [{ aheadHours: 1.5 }, '$.conform.aheadHours', 'whole number'],
     [{ budgetGiB: 0 }, '$.conform.budgetGiB', 'more than 0'],
     [{ budgetGiB: '5' }, '$.conform.budgetGiB', 'number of GiB'],
+    [{ copyShare: 0 }, '$.conform.copyShare', 'from 0.01 to 1'],
+    [{ copyShare: 1.5 }, '$.conform.copyShare', 'from 0.01 to 1'],
+    [{ copyShare: '1/8' }, '$.conform.copyShare', 'share of an encode channel'],
     [{ channels: ['weather'] }, '$.conform.channels[0]', 'no channel "weather"'],
     [{ channels: ['news', 'news'] }, '$.conform.channels[1]', 'listed twice'],
     [{ channels: 'news' }, '$.conform.channels', 'must be an array'],

@@ -71,6 +71,7 @@ const health = {
   channels: 2,
   producersRunning: 2,
   producerBudget: 4,
+  producerBudgetUsed: 2,
   viewers: 0,
   previews: 2,
   failedChannels: 0

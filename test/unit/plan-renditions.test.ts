@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SimulatedClock } from '../../src/runtime/clock'
 import { planRenditions } from '../../src/schedule/renditions'
 import { ScheduleService } from '../../src/schedule/service'
-import type { ConformSettings } from '../../src/shared/conform'
+import { DEFAULT_CONFORM, type ConformSettings } from '../../src/shared/conform'
 import { DEFAULT_LOUDNESS, type PlayoutPlan } from '../../src/shared/domain'
 import { Store } from '../../src/store'
 import { tempDir } from '../helpers/tmp'
@@ -21,10 +21,7 @@ let asset: number
 let file: string
 
 const settings = (s: Partial<ConformSettings>): void =>
-  store.renditions.setSettings(
-    { enabled: true, aheadHours: 48, budgetGiB: 50, channels: null, ...s },
-    now
-  )
+  store.renditions.setSettings({ ...DEFAULT_CONFORM, enabled: true, ...s }, now)
 const renditions = (channelId: number): Array<unknown> =>
   schedule
     .playoutPlan({ id: channelId, uuid: `u-${channelId}` }, now, 60_000)

@@ -26,6 +26,8 @@ export interface ReportsDeps {
   onFailed: (p: Producer, error: Error) => void
   /** Recording a report failed. */
   onError: (what: string, err: unknown) => void
+  /** The producer airs by copy or through the encode path (what it counts in the budget). */
+  onPath: (p: Producer, path: 'copy' | 'encode') => void
 }
 
 export class ProducerReports {
@@ -116,7 +118,8 @@ export class ProducerReports {
         else alarms.clear(alarmKeys.outputCondition(c.kind), c.atMs)
       },
       failed: ({ error }) => this.d.onFailed(p, error),
-      stopped: () => undefined
+      stopped: () => undefined,
+      path: ({ path }) => this.d.onPath(p, path)
     }
   }
 

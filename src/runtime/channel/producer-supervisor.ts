@@ -48,6 +48,8 @@ export interface SupervisorDeps {
   clock: MasterClock
   factory: ProducerFactory
   budget: ProducerBudget
+  /** What a channel airing by copy counts in the budget, as a share of an encode channel. */
+  copyShare: () => number
   policy: RuntimePolicy
   log: Logger
   alarms: AlarmBoard
@@ -221,6 +223,8 @@ export class ProducerSupervisor {
       throw new CapacityError(
         `the station is at its producer budget (${this.d.budget.max}); "${name}" cannot start now`
       )
+    // A start counts as an encode channel until its producer says it copies.
+    this.d.budget.setWeight(uuid, 1)
     const p = this.d.factory(spec.type, {
       channelUuid: uuid,
       channelName: name,
@@ -376,6 +380,12 @@ export class ProducerSupervisor {
   }
 
   /** The producer died on its own (not through stop). */
+  /** The producer on air airs by copy (its share of the budget) or through the encode path (one). */
+  producerPath(p: Producer, path: 'copy' | 'encode'): void {
+    if (this.producer !== p) return
+    this.d.budget.setWeight(this.uuid, path === 'copy' ? this.d.copyShare() : 1)
+  }
+
   producerFailed(p: Producer, error: Error): void {
     this.fire('restart', async () => {
       if (this.producer !== p) return // already replaced or stopped

@@ -35,6 +35,7 @@ interface Draft {
   enabled: boolean
   aheadHours: string
   budgetGiB: string
+  copyShare: string
   /** Station-file channel ids; empty: every channel. */
   channels: string[]
 }
@@ -43,6 +44,7 @@ const draftOf = (c: ConformDto): Draft => ({
   enabled: c.enabled,
   aheadHours: String(c.aheadHours),
   budgetGiB: String(c.budgetGiB),
+  copyShare: String(c.copyShare),
   channels: c.channels ?? []
 })
 
@@ -85,6 +87,7 @@ export function ConformSetting() {
         enabled: draft.enabled,
         aheadHours: Number(draft.aheadHours),
         budgetGiB: Number(draft.budgetGiB),
+        copyShare: Number(draft.copyShare),
         channels: draft.channels.length > 0 ? draft.channels : null
       })
       setCurrent(saved)
@@ -185,6 +188,16 @@ export function ConformSetting() {
                 value={draft.budgetGiB}
                 onChange={(e) => setDraft({ ...draft, budgetGiB: e.target.value })}
                 data-testid="conform-budget"
+              />
+            </label>
+            <label title="What a channel airing by copy counts against the producer budget, as a share of an encode channel">
+              Copy share
+              <input
+                type="number"
+                step="any"
+                value={draft.copyShare}
+                onChange={(e) => setDraft({ ...draft, copyShare: e.target.value })}
+                data-testid="conform-copy-share"
               />
             </label>
             <fieldset>

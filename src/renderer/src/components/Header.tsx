@@ -94,7 +94,10 @@ function HealthView() {
     >
       <span>
         <span className="caption">PRODUCERS</span>
-        <strong data-testid="producers">
+        <strong
+          data-testid="producers"
+          title={`${health.producerBudgetUsed} of ${health.producerBudget} in use (a copy channel counts a share of one)`}
+        >
           {health.producersRunning}/{health.producerBudget}
         </strong>
       </span>

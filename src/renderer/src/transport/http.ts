@@ -349,6 +349,7 @@ export class HttpStationApi implements StationApi, ConnectionAware, StreamHost {
       channels: h.channels,
       producersRunning: h.producersRunning,
       producerBudget: h.producerBudget,
+      producerBudgetUsed: h.producerBudgetUsed,
       viewers: h.viewers,
       previews: h.previews,
       failedChannels: h.failedChannels
