@@ -97,7 +97,7 @@ function (opts) {
   const api = {}
   for (const m of opts.methods) api[m] = () => refuse('unsupported', 'not in this page')
   Object.assign(api, {
-    snapshot: async () => ({ type: 'snapshot', seq: 1, stationTime: stationTime(), mode: { mode: 'normal', emergency: null }, health: { status: 'ok', channels: 0, producersRunning: 0, producerBudget: 4, viewers: 0, previews: 0, failedChannels: 0 }, alarms: [], channels: [] }),
+    snapshot: async () => ({ type: 'snapshot', seq: 1, stationTime: stationTime(), mode: { mode: 'normal', emergency: null }, health: { status: 'ok', channels: 0, producersRunning: 0, producerBudget: 4, producerBudgetUsed: 0, viewers: 0, previews: 0, failedChannels: 0 }, alarms: [], channels: [] }),
     libraryFolders: async () => folders,
     libraryJobs: async () => jobs,
     libraryAssets: async (q) => { await delay(opts.searchDelayMs || 0); return search(q || {}) },

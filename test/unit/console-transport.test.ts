@@ -395,6 +395,7 @@ describe('HTTP StationApi transport', () => {
               channels: 1,
               producersRunning: 1,
               producerBudget: 4,
+              producerBudgetUsed: 1,
               viewers: 0,
               previews: 1,
               failedChannels: 0,
@@ -418,6 +419,7 @@ describe('HTTP StationApi transport', () => {
       'failedChannels',
       'previews',
       'producerBudget',
+      'producerBudgetUsed',
       'producersRunning',
       'status',
       'viewers'
