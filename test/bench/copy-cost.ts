@@ -8,7 +8,7 @@
 // With itemSeconds, every item is one clip that long (a remux start per item: short items cost
 // more, a start being most of a remux's CPU).
 //
-// Not part of `npm run bench` (the density bench of issue 28 is a later point).
+// Not part of `npm run bench`: `npm run bench -- density` measures the same at 720p on a real station.
 import path from 'node:path'
 import { execa } from 'execa'
 import { conformArgs, conformFrames, houseGopFrames } from '../../src/media/conform'

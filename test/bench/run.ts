@@ -47,6 +47,11 @@ const benches: Record<
       'Library view in Chromium: 20,000 assets filtered and scrolled (stand-in station in the page)',
     load: () => import('./library-view.bench')
   },
+  density: {
+    title:
+      'Copy channels against encode channels: 720p30 on time at once with a viewer each, CPU and RSS per channel, starts, conform cost (real ffmpeg)',
+    load: () => import('./density.bench')
+  },
   emergency: {
     title: 'Emergency switch as viewers see it (8 live channels, real ffmpeg, 1 s segments)',
     load: () => import('./emergency.bench')
