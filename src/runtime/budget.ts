@@ -59,10 +59,6 @@ export class ProducerBudget {
     return this.holders.has(channelUuid)
   }
 
-  weightOf(channelUuid: string): number | undefined {
-    return this.holders.get(channelUuid)
-  }
-
   /** The budget in use: encode channels count one each, copy channels their share. */
   get used(): number {
     let sum = 0

@@ -379,13 +379,13 @@ export class ProducerSupervisor {
     }
   }
 
-  /** The producer died on its own (not through stop). */
   /** The producer on air airs by copy (its share of the budget) or through the encode path (one). */
   producerPath(p: Producer, path: 'copy' | 'encode'): void {
     if (this.producer !== p) return
     this.d.budget.setWeight(this.uuid, path === 'copy' ? this.d.copyShare() : 1)
   }
 
+  /** The producer died on its own (not through stop). */
   producerFailed(p: Producer, error: Error): void {
     this.fire('restart', async () => {
       if (this.producer !== p) return // already replaced or stopped
