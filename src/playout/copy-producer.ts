@@ -6,7 +6,9 @@
 // the stream continuous across items, and the segments are listed in the output's HLS playlist
 // as the MasterClock reaches them: a segment is listed one lead before its last frame airs, the
 // lead the encode path keeps (a segment and a second), never by wall-clock (-re). The remux runs
-// far ahead of real time and is held back (its pipe paused: it then sleeps) a few segments ahead.
+// far ahead of real time and is held back (its pipe paused: it then sleeps) a few segments ahead;
+// the next item's remux is started before it is needed (PREFETCH_S), so a boundary never waits
+// for an ffmpeg to start.
 //
 // The output folder is laid out as the encoder's (index.m3u8, seg-<n>.ts, the last
 // ENCODER_PLAYLIST_SEGMENTS listed, the delete threshold kept on disk), so the stream server's
@@ -46,6 +48,13 @@ import { OUTPUT_KEEP_MS, OutputFolder } from './output-folder'
 const PTS_BASE_S = 10
 /** Segments cut and waiting to be listed before the remux is held back. */
 const AHEAD_SEGMENTS = 3
+/**
+ * The next item's remux is started this long (of the item's media left to cut) before it is
+ * needed, its pipe left unread until then: at an item boundary its first GOP is there at once
+ * instead of after an ffmpeg start (up to 3 s on a loaded machine with 20 channels turning over
+ * together, where the encode path's lead is 2 s).
+ */
+const PREFETCH_S = 15
 /** How often the publisher looks at the clock. */
 const PUBLISH_INTERVAL_MS = 100
 /** Lines of a remux's stderr kept to explain a failure. */
@@ -86,6 +95,38 @@ export function remuxArgs(item: CopyItem, fps: number): string[] {
   ]
 }
 
+/**
+ * Early remux starts, one at a time station-wide with the event loop let through between them: a
+ * spawn blocks this process until the child has exec'd (80 ms each when 20 remuxes start at once
+ * on two cores), so channels whose items turn over together (the top of the hour) must not start
+ * them in one burst while segments are due to be listed.
+ */
+const prefetchQueue: Array<() => void> = []
+let prefetchDraining = false
+function paceSpawn(start: () => void): void {
+  prefetchQueue.push(start)
+  if (prefetchDraining) return
+  prefetchDraining = true
+  const drain = (): void => {
+    const next = prefetchQueue.shift()
+    if (!next) {
+      prefetchDraining = false
+      return
+    }
+    next()
+    setImmediate(drain)
+  }
+  setImmediate(drain)
+}
+
+/** A running remux: its process, the item it writes, its output and the end of its log. */
+interface Remux {
+  process: ManagedProcess
+  item: CopyItem
+  stdout: Readable
+  stderr: string[]
+}
+
 interface Listed {
   seq: number
   file: string
@@ -99,7 +140,9 @@ export class CopyProducer extends BaseProducer {
   private cutter: GopCutter | null = null
   /** Items not yet remuxed, in order. */
   private queue: CopyItem[] = []
-  private remux: { process: ManagedProcess; item: CopyItem; stdout: Readable } | null = null
+  private remux: Remux | null = null
+  /** The next item's remux, started early (PREFETCH_S) and not read yet, or asked for. */
+  private prefetched: Remux | { asked: CopyItem } | null = null
   /** Segments cut, waiting for their time to be listed. */
   private readonly ready: CutSegment[] = []
   private readonly listed: Listed[] = []
@@ -168,6 +211,7 @@ export class CopyProducer extends BaseProducer {
       onSegment: (s) => {
         this.ready.push(s)
         this.publish()
+        this.prefetchIfDue(s.endFrame)
       }
     })
     this.queue = [...run.items]
@@ -224,16 +268,8 @@ export class CopyProducer extends BaseProducer {
     }
   }
 
-  /** Starts the next item's remux once the one before has finished. */
-  private nextRemux(): void {
-    if (this.remux || this.stopping) return
-    const item = this.queue.shift()
-    if (!item) {
-      // The plan is written out: the last segment ends with it.
-      const last = this.run!.items[this.run!.items.length - 1]!
-      this.cutter!.close(last.endFrame)
-      return
-    }
+  /** Starts an item's remux; its output is not read until it becomes the current one. */
+  private spawnRemux(item: CopyItem): Remux | null {
     const stderr: string[] = []
     const process = this.opts.processes.spawn(
       'remux',
@@ -249,16 +285,67 @@ export class CopyProducer extends BaseProducer {
     const stdout = process.child.stdout
     if (!stdout) {
       void process.kill()
+      return null
+    }
+    // execa sets the pipe flowing: what came before a reader was attached would be lost.
+    stdout.pause()
+    return { process, item, stdout, stderr }
+  }
+
+  /** Starts the next item's remux early when the current item has at most PREFETCH_S left to cut. */
+  private prefetchIfDue(cutThroughFrame: number): void {
+    const current = this.remux
+    const next = this.queue[0]
+    if (!current || !next || this.prefetched || this.stopping) return
+    if (current.item.endFrame - cutThroughFrame > PREFETCH_S * this.fps) return
+    const asked = { asked: next }
+    this.prefetched = asked
+    paceSpawn(() => {
+      // Overtaken meanwhile: the item became current (spawned then), the plan changed, or the end.
+      if (this.prefetched !== asked || this.stopping) return
+      this.prefetched = this.spawnRemux(next)
+    })
+  }
+
+  /** Drops an early remux that will not be used (the plan changed, or the producer ends). */
+  private dropPrefetched(): Promise<void> | undefined {
+    const p = this.prefetched
+    this.prefetched = null
+    return p && 'process' in p ? p.process.kill() : undefined
+  }
+
+  /** Makes the next item's remux the current one once the one before has finished. */
+  private nextRemux(): void {
+    if (this.remux || this.stopping) return
+    const item = this.queue.shift()
+    if (!item) {
+      // The plan is written out: the last segment ends with it.
+      const last = this.run!.items[this.run!.items.length - 1]!
+      this.cutter!.close(last.endFrame)
+      return
+    }
+    const early = this.prefetched
+    let remux: Remux | null
+    if (early && 'process' in early && early.item === item) {
+      this.prefetched = null
+      remux = early
+    } else {
+      void this.dropPrefetched()
+      remux = this.spawnRemux(item)
+    }
+    if (!remux) {
       this.fail(new Error('a remux could not be started'))
       return
     }
-    this.remux = { process, item, stdout }
+    const { process, stdout, stderr } = remux
+    this.remux = remux
     this.cutter!.beginItem(item.startFrame, item.endFrame)
     stdout.on('data', (chunk: Buffer) => {
       if (this.remux?.process !== process) return
       this.cutter!.push(chunk)
       this.holdBack()
     })
+    this.holdBack()
     void process.exited.then(({ code, signal }) => {
       if (this.remux?.process !== process || this.stopping) return
       this.remux = null
@@ -273,6 +360,8 @@ export class CopyProducer extends BaseProducer {
       }
       this.nextRemux()
     })
+    // An item shorter than the prefetch lead: its successor starts now.
+    this.prefetchIfDue(item.startFrame)
   }
 
   /** The remux waits (its pipe paused) while enough segments are cut ahead of the clock. */
@@ -386,6 +475,7 @@ export class CopyProducer extends BaseProducer {
       endFrame: i.endFrame + fromFrame
     }))
     for (const t of this.timers.splice(0)) t.cancel()
+    void this.dropPrefetched()
     this.run = { ...run, items: [...kept, ...shifted] }
     this.plan = plan
     this.queue = shifted
@@ -412,7 +502,7 @@ export class CopyProducer extends BaseProducer {
     for (const t of this.timers.splice(0)) t.cancel()
     const remux = this.remux
     this.remux = null
-    await remux?.process.kill()
+    await Promise.all([remux?.process.kill(), this.dropPrefetched()])
     this.folder?.removeLater(keepMs, (err) =>
       this.opts.log?.warn(
         { producer: this.id },

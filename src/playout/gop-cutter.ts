@@ -27,6 +27,37 @@ export interface CutSegment {
   data: Buffer
 }
 
+/**
+ * The segment being filled: its packets as few pieces as possible. Packets that lie back to back
+ * in one read (most of them) are one view of it, so a segment of ~2,000 packets is joined from a
+ * handful of pieces, not from a Buffer a packet (that join and the garbage were most of the
+ * segmenter's cost).
+ */
+interface OpenSegment {
+  startFrame: number
+  pieces: Buffer[]
+  /** The run of back-to-back packets being extended: its first packet's view and its length. */
+  run: Buffer | null
+  runLength: number
+}
+
+function append(seg: OpenSegment, p: Buffer): void {
+  const run = seg.run
+  if (run && run.buffer === p.buffer && run.byteOffset + seg.runLength === p.byteOffset) {
+    seg.runLength += p.length
+    return
+  }
+  endRun(seg)
+  seg.run = p
+  seg.runLength = p.length
+}
+
+function endRun(seg: OpenSegment): void {
+  if (seg.run) seg.pieces.push(Buffer.from(seg.run.buffer, seg.run.byteOffset, seg.runLength))
+  seg.run = null
+  seg.runLength = 0
+}
+
 /** The span of output frames the item being fed may fill, in 90 kHz ticks from the output's frame 0. */
 interface ItemWindow {
   startFrame: number
@@ -66,7 +97,7 @@ export class GopCutter {
   private readonly kind = new Map<number, 'video' | 'audio' | 'other'>()
   private readonly passing = new Map<number, boolean>()
   private readonly cc = new Map<number, number>()
-  private open: { startFrame: number; packets: Buffer[] } | null = null
+  private open: OpenSegment | null = null
   /** Per audio PID, the PES being gathered (its bytes from the PES header on). */
   private readonly audioPes = new Map<number, Buffer[]>()
   private readonly aacTicks: number
@@ -98,14 +129,25 @@ export class GopCutter {
 
   /** Bytes of the item's transport stream (any chunking). */
   push(chunk: Buffer): void {
-    const data = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk
     let at = 0
-    for (; at + PACKET <= data.length; at += PACKET) {
-      if (data[at] !== SYNC) continue
-      // A view, not a copy: the chunk is ours (a fresh buffer per read), rewritten in place.
-      this.packet(data.subarray(at, at + PACKET))
+    if (this.rest.length) {
+      // Only the packet split across reads is copied (not the whole read: at 100 channels that
+      // copy was most of the station's CPU after the remuxes' spawns).
+      const need = PACKET - this.rest.length
+      if (chunk.length < need) {
+        this.rest = Buffer.concat([this.rest, chunk])
+        return
+      }
+      const head = Buffer.concat([this.rest, chunk.subarray(0, need)])
+      if (head[0] === SYNC) this.packet(head)
+      at = need
     }
-    this.rest = data.subarray(at)
+    for (; at + PACKET <= chunk.length; at += PACKET) {
+      if (chunk[at] !== SYNC) continue
+      // A view, not a copy: the chunk is ours (a fresh buffer per read), rewritten in place.
+      this.packet(chunk.subarray(at, at + PACKET))
+    }
+    this.rest = chunk.subarray(at)
   }
 
   /** The output frame a PTS stands for, or null before the first picture. */
@@ -154,7 +196,7 @@ export class GopCutter {
     const next = hasPayload ? ((last ?? 15) + 1) & 0x0f : (last ?? 0)
     p[3] = (p[3]! & 0xf0) | next
     if (hasPayload) this.cc.set(pid, next)
-    this.open.packets.push(p)
+    append(this.open, p)
   }
 
   private gatherAudio(pid: number, p: Buffer, first: boolean): void {
@@ -242,7 +284,7 @@ export class GopCutter {
   private keyframe(frame: number): void {
     if (this.open && frame - this.open.startFrame < this.o.minFrames) return
     this.close(frame)
-    this.open = { startFrame: frame, packets: [] }
+    this.open = { startFrame: frame, pieces: [], run: null, runLength: 0 }
     // Every segment starts with the PAT and PMT, so it can be decoded on its own.
     for (const psi of [this.pat, this.pmt]) {
       if (!psi) continue
@@ -251,7 +293,7 @@ export class GopCutter {
       const next = ((this.cc.get(pid) ?? 15) + 1) & 0x0f
       copy[3] = (copy[3]! & 0xf0) | next
       this.cc.set(pid, next)
-      this.open.packets.push(copy)
+      append(this.open, copy)
     }
   }
 
@@ -261,7 +303,8 @@ export class GopCutter {
     const seg = this.open
     this.open = null
     if (!seg || endFrame <= seg.startFrame) return
-    this.o.onSegment({ startFrame: seg.startFrame, endFrame, data: Buffer.concat(seg.packets) })
+    endRun(seg)
+    this.o.onSegment({ startFrame: seg.startFrame, endFrame, data: Buffer.concat(seg.pieces) })
   }
 
   private learnPat(p: Buffer): void {

@@ -7,7 +7,8 @@
 //             shared playlist and every new segment as a player does (once a second), for 10
 //             minutes: on time when every segment is listed by the time its last frame is due on air
 //             (EXT-X-PROGRAM-DATE-TIME + its duration, as the viewer saw the playlist); the station's
-//             CPU (process and ffmpeg children) and RSS per channel.
+//             CPU (process and ffmpeg children) and memory per channel (the station's RSS growth
+//             plus its ffmpegs' PSS: their shared libraries counted once, not once a process).
 //   encode    the same without conforming, at growing counts until one is not on time: the most on
 //             time, with its CPU and RSS per channel.
 //   start     attach -> first segment fetchable, for every channel started (copy against encode).
@@ -16,15 +17,18 @@
 // channel's, the copy start p95 no slower than the encode path's.
 // RETROVUE_BENCH_QUICK=1: 20 copy channels and 1 minute a trial. RETROVUE_BENCH_DENSITY_COPY=N and
 // RETROVUE_BENCH_DENSITY_SECONDS=S set the copy count and a trial's length,
-// RETROVUE_BENCH_DENSITY_ENCODE=N the most encode channels tried (0: copy only).
+// RETROVUE_BENCH_DENSITY_ENCODE=N the most encode channels tried (0: copy only). To see why:
+// RETROVUE_BENCH_LOG=warn keeps each station's log (density-serve-<channels>.log in the temp
+// folder), RETROVUE_BENCH_PROF=<dir> writes its CPU profile there (node --cpu-prof).
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type { ChannelStatusDto, ViewerAttachDto } from '../../src/shared/api'
 import type { ConformDto } from '../../src/shared/conform'
 import { ensureFixtures, loopOf, stationFixture } from '../helpers/fixtures'
 import { sleep } from '../helpers/playout'
 import { startServe, type ServeHandle } from '../helpers/serve'
-import { childrenOf, processCpu, rssKb } from './proc'
+import { childrenOf, processCpu, pssKb, rssKb } from './proc'
 import { percentile, type Figure } from './stats'
 
 const QUICK = process.env['RETROVUE_BENCH_QUICK'] === '1'
@@ -71,7 +75,12 @@ async function station(n: number, conform: boolean): Promise<Station> {
       '--session-timeout-ms',
       '3600000'
     ],
-    { RETROVUE_LOG_LEVEL: 'error' }
+    {
+      RETROVUE_LOG_LEVEL: process.env['RETROVUE_BENCH_LOG'] ?? 'error',
+      ...(process.env['RETROVUE_BENCH_PROF']
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env['RETROVUE_BENCH_PROF']}` }
+        : {})
+    }
   )
   const { channels } = (await (await serve.api('/api/channels')).json()) as {
     channels: ChannelStatusDto[]
@@ -81,6 +90,11 @@ async function station(n: number, conform: boolean): Promise<Station> {
     channels,
     close: async () => {
       await serve.stop()
+      if (process.env['RETROVUE_BENCH_LOG'])
+        fs.writeFileSync(
+          path.join(os.tmpdir(), `density-serve-${n}.log`),
+          serve.stdout() + serve.stderr()
+        )
       t.cleanup()
     }
   }
@@ -243,7 +257,7 @@ async function trial(s: Station, n: number, seconds: number): Promise<Trial> {
     await sleep(seconds * 1000)
     const elapsed = (Date.now() - from) / 1000
     const cpu = (processCpu(pid).tree - cpu0) / elapsed
-    const rss = rssKb(pid) - rss0 + childrenOf(pid).reduce((sum, k) => sum + rssKb(k), 0)
+    const rss = rssKb(pid) - rss0 + childrenOf(pid).reduce((sum, k) => sum + pssKb(k), 0)
     let worst = -Infinity
     let lateChannels = 0
     for (const v of viewers) {
@@ -337,8 +351,16 @@ export async function run(): Promise<Figure[]> {
       target: '< 0.05',
       ok: ratio < 0.05
     },
-    { name: 'RSS per copy channel', value: copy.rssMiBPerChannel, unit: 'MiB' },
-    { name: 'RSS per encode channel', value: best?.rssMiBPerChannel ?? NaN, unit: 'MiB' },
+    {
+      name: 'memory per copy channel (RSS + ffmpeg PSS)',
+      value: copy.rssMiBPerChannel,
+      unit: 'MiB'
+    },
+    {
+      name: 'memory per encode channel (RSS + ffmpeg PSS)',
+      value: best?.rssMiBPerChannel ?? NaN,
+      unit: 'MiB'
+    },
     {
       name: 'start (attach -> first segment) p95, copy',
       value: copyP95,

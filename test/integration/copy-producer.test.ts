@@ -13,7 +13,8 @@ import { conformArgs, conformFrames, houseGopFrames } from '../../src/media/conf
 import type { FfmpegTools } from '../../src/media/ffmpeg'
 import { PROFILES } from '../../src/media/profiles'
 import { SystemClock } from '../../src/runtime/clock'
-import { CopyProducer } from '../../src/playout/copy-producer'
+import { CopyProducer, remuxArgs } from '../../src/playout/copy-producer'
+import { type CutSegment, GopCutter } from '../../src/playout/gop-cutter'
 import { copyRun } from '../../src/playout/copy-run'
 import {
   ffmpegProducerFactory,
@@ -103,6 +104,52 @@ function planOf(startMs: number, ids: number[]): PlayoutPlan {
   return { channelUuid: 'copy', fromMs: startMs, toMs: t, segments }
 }
 
+describe('segmenter', () => {
+  it('cuts the same segments whatever sizes the remux is read in', async () => {
+    const plan = planOf(0, [CLIPS[0]!.id, CLIPS[1]!.id])
+    const run = copyRun(plan, 0, FPS, GOP)
+    if (typeof run === 'string') throw new Error(run)
+    const streams: Buffer[] = []
+    for (const item of run.items) {
+      const { stdout } = await execa(tools.ffmpeg, remuxArgs(item, FPS), {
+        encoding: 'buffer',
+        stripFinalNewline: false
+      })
+      streams.push(Buffer.from(stdout))
+    }
+    const cut = (chunkSize: (k: number) => number): CutSegment[] => {
+      const out: CutSegment[] = []
+      const cutter = new GopCutter({
+        fps: FPS,
+        sampleRate: profile.sampleRate,
+        minFrames: Math.round(FPS * SEGMENT_SECONDS) - GOP + 1,
+        onSegment: (seg) => out.push({ ...seg, data: Buffer.from(seg.data) })
+      })
+      run.items.forEach((item, i) => {
+        cutter.beginItem(item.startFrame, item.endFrame)
+        // A copy per item: the cutter rewrites the packets it is given in place.
+        const data = Buffer.from(streams[i]!)
+        for (let at = 0, k = 0; at < data.length; k++) {
+          const n = chunkSize(k)
+          cutter.push(data.subarray(at, at + n))
+          at += n
+        }
+      })
+      cutter.close(run.items.at(-1)!.endFrame)
+      return out
+    }
+    const whole = cut(() => Number.MAX_SAFE_INTEGER)
+    expect(whole.length).toBeGreaterThan(2)
+    // Reads of a pipe: any size, packets split across them, some shorter than a packet.
+    const sizes = [65_536, 1, 187, 188, 189, 100, 4_000, 376, 7]
+    const ragged = cut((k) => sizes[k % sizes.length]!)
+    expect(ragged.map((x) => [x.startFrame, x.endFrame])).toEqual(
+      whole.map((x) => [x.startFrame, x.endFrame])
+    )
+    ragged.forEach((x, i) => expect(x.data.equals(whole[i]!.data)).toBe(true))
+  }, 60_000)
+})
+
 describe('copy run', () => {
   const rendition: RenditionRef = { path: '/r.mp4', frames: 105, gopFrames: 30 }
   const item = (startMs: number, durationMs: number, extra: object = {}): PlayoutSegment => ({
@@ -189,8 +236,13 @@ describe('copy producer', () => {
 
     // While it plays: remuxes only, no encoder anywhere under this process.
     const seen = new Set<string>()
+    // The next item's remux starts before the one before has finished (a boundary never waits for
+    // an ffmpeg to start).
+    let mostAtOnce = 0
     const watch = setInterval(() => {
-      for (const p of processes.live()) seen.add(p.name)
+      const live = processes.live()
+      for (const p of live) seen.add(p.name)
+      mostAtOnce = Math.max(mostAtOnce, live.length)
     }, 50)
     cleanups.push(() => clearInterval(watch))
     // The stream server's timeline reads the output as it reads an encoder's.
@@ -213,6 +265,7 @@ describe('copy producer', () => {
     clearInterval(follow)
     entries.push(...timeline.after(entries.at(-1)?.seq ?? -1))
     expect([...seen]).toEqual(['remux'])
+    expect(mostAtOnce).toBeGreaterThanOrEqual(2)
     collector.stop()
     await producer.stop()
     expect(processes.live()).toEqual([])
