@@ -204,9 +204,13 @@ export class TsSplicer {
     this.pending = true
   }
 
-  /** The segment rewritten (a copy) to continue the stream. */
-  push(segment: Buffer): Buffer {
-    const out = Buffer.from(segment)
+  /**
+   * The segment rewritten to continue the stream: a copy, or, when the caller gives the segment
+   * away (`owned`: nobody else reads it), rewritten in place (one copy less of every byte a
+   * channel airs).
+   */
+  push(segment: Buffer, owned = false): Buffer {
+    const out = owned ? segment : Buffer.from(segment)
     if (this.pending) this.begin(out)
     for (let at = 0; at + PACKET <= out.length; at += PACKET) {
       if (out[at] !== SYNC) continue

@@ -157,7 +157,8 @@ export class ChannelTimeline {
       this.gap = false
       this.lastOutput = outputId
       if (discontinuity) this.splicer.splice()
-      const data = this.splicer.push(whole)
+      // The file's bytes were read for this alone: rewritten in place.
+      const data = this.splicer.push(whole, true)
       this.entries.push({
         seq: this.nextSeq++,
         outputId,

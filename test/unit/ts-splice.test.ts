@@ -143,6 +143,18 @@ describe('TsSplicer', () => {
     expect(scan(b).pts.get(0xe0)![0]).toBe(scan(a).pts.get(0xe0)![0])
   })
 
+  it('rewrites a segment given away in place, to the same bytes as a copy', () => {
+    const copying = new TsSplicer()
+    const inPlace = new TsSplicer()
+    const want = [copying.push(a), (copying.splice(), copying.push(b))]
+    const ownA = Buffer.from(a)
+    const ownB = Buffer.from(b)
+    const got = [inPlace.push(ownA, true), (inPlace.splice(), inPlace.push(ownB, true))]
+    expect(got.map((g) => g.equals(want[got.indexOf(g)]!))).toEqual([true, true])
+    // In place: the given buffer is the one rewritten (no copy of its bytes was made).
+    expect(ownB.equals(b)).toBe(false)
+  })
+
   it('re-bases across the 33-bit wrap (every 26.5 hours)', async () => {
     // An output whose clock wraps within it, then a restarted one spliced after it.
     const late = await output('late.ts', 440, ['-output_ts_offset', '95442'])
