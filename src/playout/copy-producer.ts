@@ -52,9 +52,10 @@ const AHEAD_SEGMENTS = 3
  * The next item's remux is started this long (of the item's media left to cut) before it is
  * needed, its pipe left unread until then: at an item boundary its first GOP is there at once
  * instead of after an ffmpeg start (up to 3 s on a loaded machine with 20 channels turning over
- * together, where the encode path's lead is 2 s).
+ * together, where the encode path's lead is 2 s). Long enough for the paced starts of 100
+ * channels turning over together (about 100 ms each).
  */
-const PREFETCH_S = 15
+const PREFETCH_S = 30
 /** How often the publisher looks at the clock. */
 const PUBLISH_INTERVAL_MS = 100
 /** Lines of a remux's stderr kept to explain a failure. */
@@ -96,11 +97,13 @@ export function remuxArgs(item: CopyItem, fps: number): string[] {
 }
 
 /**
- * Early remux starts, one at a time station-wide with the event loop let through between them: a
- * spawn blocks this process until the child has exec'd (80 ms each when 20 remuxes start at once
- * on two cores), so channels whose items turn over together (the top of the hour) must not start
- * them in one burst while segments are due to be listed.
+ * Early remux starts, one at a time station-wide, each followed by as long again (at least
+ * PACE_MIN_GAP_MS) with the event loop free: a spawn blocks this process until the child has
+ * exec'd (30-100 ms each on two cores with 20 channels on air, and the event loop lagged up to
+ * 400 ms while they came back to back), so channels whose items turn over together (the top of
+ * the hour) must not start them in one burst while segments are due to be listed.
  */
+const PACE_MIN_GAP_MS = 50
 const prefetchQueue: Array<() => void> = []
 let prefetchDraining = false
 function paceSpawn(start: () => void): void {
@@ -113,8 +116,9 @@ function paceSpawn(start: () => void): void {
       prefetchDraining = false
       return
     }
+    const t0 = performance.now()
     next()
-    setImmediate(drain)
+    setTimeout(drain, Math.max(PACE_MIN_GAP_MS, performance.now() - t0))
   }
   setImmediate(drain)
 }
