@@ -97,13 +97,13 @@ export function remuxArgs(item: CopyItem, fps: number): string[] {
 }
 
 /**
- * Early remux starts, one at a time station-wide, each followed by as long again (at least
- * PACE_MIN_GAP_MS) with the event loop free: a spawn blocks this process until the child has
- * exec'd (30-100 ms each on two cores with 20 channels on air, and the event loop lagged up to
- * 400 ms while they came back to back), so channels whose items turn over together (the top of
- * the hour) must not start them in one burst while segments are due to be listed.
+ * Early remux starts, one at a time station-wide, PACE_GAP_MS apart: a spawn blocks this process
+ * until the child has exec'd (30-100 ms each on two cores with 20 channels on air, and the event
+ * loop lagged up to 400 ms while they came back to back), so channels whose items turn over
+ * together (the top of the hour) must not start them in one burst while segments are due to be
+ * listed. (A real timer: this paces real processes, whatever the station's clock.)
  */
-const PACE_MIN_GAP_MS = 50
+const PACE_GAP_MS = 100
 const prefetchQueue: Array<() => void> = []
 let prefetchDraining = false
 function paceSpawn(start: () => void): void {
@@ -116,9 +116,8 @@ function paceSpawn(start: () => void): void {
       prefetchDraining = false
       return
     }
-    const t0 = performance.now()
     next()
-    setTimeout(drain, Math.max(PACE_MIN_GAP_MS, performance.now() - t0))
+    setTimeout(drain, PACE_GAP_MS)
   }
   setImmediate(drain)
 }
