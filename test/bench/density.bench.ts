@@ -7,8 +7,9 @@
 //             shared playlist and every new segment as a player does (once a second), for 10
 //             minutes: on time when every segment is listed by the time its last frame is due on air
 //             (EXT-X-PROGRAM-DATE-TIME + its duration, as the viewer saw the playlist); the station's
-//             CPU (process and ffmpeg children) and memory per channel (the station's RSS growth
-//             plus its ffmpegs' PSS: their shared libraries counted once, not once a process).
+//             CPU (process and ffmpeg children), its event-loop delay (what listings and viewers'
+//             requests waited behind: p99 and max), and memory per channel (the station's RSS
+//             growth plus its ffmpegs' PSS: their shared libraries counted once, not per process).
 //   encode    the same without conforming, at growing counts until one is not on time: the most on
 //             time, with its CPU and RSS per channel.
 //   start     attach -> first segment fetchable, for every channel started (copy against encode).
@@ -226,6 +227,23 @@ interface Trial {
   rssMiBPerChannel: number
   starts: number[]
   encoders: number
+  /** The station's event-loop delay over the measured time (prom-client's, from /metrics): p99 and max. */
+  loopLagP99Ms: number
+  loopLagMaxMs: number
+}
+
+/**
+ * The station's event-loop delay since the last scrape (prom-client resets its histogram at each),
+ * in ms: what a listing or a viewer's request waited behind.
+ */
+async function loopLag(s: Station): Promise<{ p99: number; max: number }> {
+  const text = await (await s.serve.api('/metrics')).text()
+  const read = (name: string) =>
+    Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000
+  return {
+    p99: read('nodejs_eventloop_lag_p99_seconds'),
+    max: read('nodejs_eventloop_lag_max_seconds')
+  }
 }
 
 /** n channels of the station on air with a viewer each for `seconds`. */
@@ -253,8 +271,10 @@ async function trial(s: Station, n: number, seconds: number): Promise<Trial> {
       }
     }).length
     const cpu0 = processCpu(pid).tree
+    await loopLag(s)
     const from = Date.now()
     await sleep(seconds * 1000)
+    const lag = await loopLag(s)
     const elapsed = (Date.now() - from) / 1000
     const cpu = (processCpu(pid).tree - cpu0) / elapsed
     const rss = rssKb(pid) - rss0 + childrenOf(pid).reduce((sum, k) => sum + pssKb(k), 0)
@@ -277,7 +297,9 @@ async function trial(s: Station, n: number, seconds: number): Promise<Trial> {
       cpuPerChannel: cpu / n,
       rssMiBPerChannel: rss / 1024 / n,
       starts: starts.sort((a, b) => a - b),
-      encoders
+      encoders,
+      loopLagP99Ms: lag.p99,
+      loopLagMaxMs: lag.max
     }
   } finally {
     viewers.forEach((v) => v.stop())
@@ -286,6 +308,8 @@ async function trial(s: Station, n: number, seconds: number): Promise<Trial> {
 }
 
 const pct = (cores: number) => `${(cores * 100).toFixed(2)} % of a core`
+const lagOf = (t: Trial) =>
+  `${t.loopLagP99Ms.toFixed(0)} ms p99, ${t.loopLagMaxMs.toFixed(0)} ms at most`
 
 export async function run(): Promise<Figure[]> {
   await ensureFixtures()
@@ -301,7 +325,7 @@ export async function run(): Promise<Figure[]> {
     await cs.close()
   }
   log(
-    `copy: ${copy.n} channels ${copy.onTime ? 'on time' : `${copy.lateChannels} late, worst by ${copy.worstLateMs.toFixed(0)} ms`}, ${pct(copy.cpuPerChannel)} each, ${copy.encoders} encoders, ${copy.viewerErrors} viewer requests failed`
+    `copy: ${copy.n} channels ${copy.onTime ? 'on time' : `${copy.lateChannels} late, worst by ${copy.worstLateMs.toFixed(0)} ms`}, ${pct(copy.cpuPerChannel)} each, ${copy.encoders} encoders, ${copy.viewerErrors} viewer requests failed, event loop delayed ${lagOf(copy)}`
   )
 
   // Encode channels: growing counts until one is late (the last on time is the most).
@@ -314,7 +338,7 @@ export async function run(): Promise<Figure[]> {
       log(`encode: ${n} channels for ${SECONDS} s`)
       const t = await trial(es, n, SECONDS)
       log(
-        `encode: ${n} ${t.onTime ? 'on time' : `late by ${t.worstLateMs.toFixed(0)} ms`}, ${pct(t.cpuPerChannel)} each`
+        `encode: ${n} ${t.onTime ? 'on time' : `late by ${t.worstLateMs.toFixed(0)} ms`}, ${pct(t.cpuPerChannel)} each, event loop delayed ${lagOf(t)}`
       )
       if (!t.onTime) break
       best = t
@@ -335,7 +359,7 @@ export async function run(): Promise<Figure[]> {
       unit: 'channels',
       target: '>= 100',
       ok: copy.onTime && copy.n >= 100,
-      note: `${copy.n} tried, ${copy.lateChannels} late; worst segment ${copy.worstLateMs.toFixed(0)} ms from due (<= 0: on time); ${copy.encoders} encoders running; ${copy.viewerErrors} viewer requests failed${copy.firstError ? ` (${copy.firstError})` : ''}`
+      note: `${copy.n} tried, ${copy.lateChannels} late; worst segment ${copy.worstLateMs.toFixed(0)} ms from due (<= 0: on time); ${copy.encoders} encoders running; ${copy.viewerErrors} viewer requests failed${copy.firstError ? ` (${copy.firstError})` : ''}; the station's event loop delayed ${lagOf(copy)}`
     },
     {
       name: `encode channels of 720p30 on time for ${SECONDS} s (most)`,
