@@ -96,32 +96,6 @@ export function remuxArgs(item: CopyItem, fps: number): string[] {
   ]
 }
 
-/**
- * Early remux starts, one at a time station-wide, PACE_GAP_MS apart: a spawn blocks this process
- * until the child has exec'd (30-100 ms each on two cores with 20 channels on air, and the event
- * loop lagged up to 400 ms while they came back to back), so channels whose items turn over
- * together (the top of the hour) must not start them in one burst while segments are due to be
- * listed. (A real timer: this paces real processes, whatever the station's clock.)
- */
-const PACE_GAP_MS = 100
-const prefetchQueue: Array<() => void> = []
-let prefetchDraining = false
-function paceSpawn(start: () => void): void {
-  prefetchQueue.push(start)
-  if (prefetchDraining) return
-  prefetchDraining = true
-  const drain = (): void => {
-    const next = prefetchQueue.shift()
-    if (!next) {
-      prefetchDraining = false
-      return
-    }
-    next()
-    setTimeout(drain, PACE_GAP_MS)
-  }
-  setImmediate(drain)
-}
-
 /** A running remux: its process, the item it writes, its output and the end of its log. */
 interface Remux {
   process: ManagedProcess
@@ -303,7 +277,9 @@ export class CopyProducer extends BaseProducer {
     if (current.item.endFrame - cutThroughFrame > PREFETCH_S * this.fps) return
     const asked = { asked: next }
     this.prefetched = asked
-    paceSpawn(() => {
+    // Paced by the station's process group: many channels turning over together (the top of the
+    // hour) must not start their next remuxes in one burst while segments are due to be listed.
+    this.opts.processes.paced(() => {
       // Overtaken meanwhile: the item became current (spawned then), the plan changed, or the end.
       if (this.prefetched !== asked || this.stopping) return
       this.prefetched = this.spawnRemux(next)

@@ -4,9 +4,9 @@
 // the process group ending its members.
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FfmpegTools } from '../../src/media/ffmpeg'
-import { ProcessGroup } from '../../src/media/process'
+import { ProcessGroup, SPAWN_PACE_MS } from '../../src/media/process'
 import { PROFILES } from '../../src/media/profiles'
 import { SimulatedClock } from '../../src/runtime/clock'
 import {
@@ -164,6 +164,30 @@ describe('process group', () => {
       expect(p.running).toBe(false)
     } finally {
       process.kill(holder, 'SIGKILL')
+    }
+  })
+
+  it('paces early starts one at a time, SPAWN_PACE_MS apart, and drops those waiting when killed', async () => {
+    vi.useFakeTimers()
+    try {
+      const group = new ProcessGroup()
+      const ran: string[] = []
+      for (const name of ['a', 'b', 'c', 'd']) group.paced(() => ran.push(name))
+      expect(ran).toEqual([])
+      await vi.advanceTimersByTimeAsync(0)
+      expect(ran).toEqual(['a'])
+      await vi.advanceTimersByTimeAsync(SPAWN_PACE_MS - 1)
+      expect(ran).toEqual(['a'])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(ran).toEqual(['a', 'b'])
+      await group.killAll()
+      await vi.advanceTimersByTimeAsync(SPAWN_PACE_MS * 5)
+      expect(ran).toEqual(['a', 'b'])
+      group.paced(() => ran.push('late'))
+      await vi.advanceTimersByTimeAsync(SPAWN_PACE_MS * 5)
+      expect(ran).toEqual(['a', 'b'])
+    } finally {
+      vi.useRealTimers()
     }
   })
 
